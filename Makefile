@@ -1,0 +1,71 @@
+# textclust - plain Makefile. Every src/<stage>/*.c goes into the library,
+# every tests/test_*.c is a test program, every bench/bench_*.c a benchmark.
+#   make            build/textclust, build/libtextclust.a, build/libtextclust.so
+#   make test       build, then run tests/run.sh (C tests and script tests)
+#   make asan       the same tests under AddressSanitizer/UBSan in build-asan/
+#   make bench      benchmark programs (run them with bench/run.sh)
+
+BUILD   ?= build
+ARCH    ?= -march=native
+OPT     ?= -O2
+CC      ?= cc
+PKGS    := cairo libcjson libcurl zlib libutf8proc
+CFLAGS  += -std=c11 $(OPT) $(ARCH) -g -fPIC -fopenmp -Wall -Wextra -D_GNU_SOURCE \
+           -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcairo -lcjson -lcurl -lz -lutf8proc) \
+           -lopenblas -lm -lpthread -fopenmp
+
+LIB_SRC   := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+HEADERS   := include/textclust.h $(wildcard src/*/*.h)
+
+all: $(BUILD)/textclust $(BUILD)/libtextclust.a $(BUILD)/libtextclust.so
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libtextclust.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libtextclust.so: $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
+
+$(BUILD)/textclust: $(CLI_OBJ) $(BUILD)/libtextclust.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libtextclust.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtextclust.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
+
+tests: $(TESTS) $(BUILD)/tests/header_cxx
+
+# The public header must compile as C++ too.
+$(BUILD)/tests/header_cxx: tests/header.cc include/textclust.h
+	@mkdir -p $(dir $@)
+	c++ -std=c++11 -Wall -Wextra -Iinclude -fsyntax-only tests/header.cc && touch $@
+
+test: all tests
+	BUILD=$(BUILD) tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined" \
+	        LDFLAGS="-fsanitize=address,undefined" test
+
+bench: all $(BENCHES)
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all tests test asan bench clean

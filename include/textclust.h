@@ -1,0 +1,336 @@
+/* textclust.h - find and name the topics in a large collection of texts.
+ *
+ * The one public header of libtextclust. Everything not declared here is
+ * private to the library.
+ *
+ * Pipeline: texts -> embed (unit vectors) -> UMAP to 2-D -> DBSCAN/HDBSCAN ->
+ * a label per cluster (keywords offline, or an LLM) -> plots -> save folder.
+ * New texts are classified by the majority label of their nearest training
+ * texts in the embedding space.
+ *
+ *     tc_params p = tc_default_params();
+ *     p.seed = 7;
+ *     tc_classifier *c;
+ *     if (tc_classifier_new(&p, &c) != 0) die(tc_last_error());
+ *     if (tc_classifier_fit(c, texts, n, NULL, 0) != 0) die(tc_last_error());
+ *     tc_classifier_save(c, "./cc_100k");
+ *     int64_t lab[2]; float dist[2];
+ *     tc_classifier_infer(c, new_texts, 2, 1, lab, dist, NULL);
+ *     printf("%s\n", tc_classifier_summary(c, lab[0]));
+ *     tc_classifier_free(c);
+ *
+ * Errors: every function that can fail returns an int, 0 on success and a
+ * negative TC_E* code otherwise; tc_last_error() gives the message of the
+ * latest failure on the calling thread. The library never exits and never
+ * writes to stdout; warnings go to the logger (tc_set_logger).
+ *
+ * Threads: a tc_classifier or tc_encoder is used by one thread at a time;
+ * each call may use up to n_threads worker threads internally. The stage
+ * functions (tc_umap_fit, tc_dbscan, ...) share no state and may be called
+ * from several threads at once.
+ *
+ * Determinism: the same inputs, seed and thread count give byte-identical
+ * outputs.
+ */
+#ifndef TEXTCLUST_H
+#define TEXTCLUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TC_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+enum {
+    TC_OK = 0,
+    TC_EINVAL = -1,      /* an argument or parameter is out of range */
+    TC_ENOMEM = -2,      /* an allocation failed */
+    TC_EIO = -3,         /* a file could not be read or written */
+    TC_EFORMAT = -4,     /* input data is malformed (file, line, field in the message) */
+    TC_ENOTFOUND = -5,   /* a file, field, model or cluster does not exist */
+    TC_EMISMATCH = -6,   /* sizes disagree between arrays or files */
+    TC_ENET = -7,        /* a network request failed for good */
+    TC_EUNSUPPORTED = -8 /* a feature is not available in this build */
+};
+
+/* Short constant name of an error code ("invalid argument", ...). */
+const char *tc_strerror(int code);
+
+/* Message of the latest failure on the calling thread; "" when none.
+ * The string lives until the next failing call on the same thread. */
+const char *tc_last_error(void);
+
+/* ---------------------------------------------------------------- hooks */
+
+enum { TC_LOG_DEBUG = 0, TC_LOG_INFO = 1, TC_LOG_WARN = 2, TC_LOG_ERROR = 3 };
+
+/* Receives library messages. The default logger writes warnings and errors
+ * to stderr. Passing NULL restores the default. Not thread-safe to change
+ * while other threads run library code. */
+typedef void (*tc_log_fn)(void *ctx, int level, const char *msg);
+void tc_set_logger(tc_log_fn fn, void *ctx);
+
+/* Progress of a long stage: `done` of `total` units of `stage` ("embed",
+ * "knn", "umap", "label", ...). Called from the thread that called the
+ * library, at most a few hundred times per stage, done == total last. */
+typedef void (*tc_progress_fn)(void *ctx, const char *stage, size_t done, size_t total);
+
+/* ---------------------------------------------------------------- encoders */
+
+/* A sentence encoder: texts in, L2-normalised float32 vectors out. */
+typedef struct tc_encoder tc_encoder;
+
+typedef struct tc_encoder_params {
+    int n_threads;       /* worker threads; 0 = all cores */
+    int batch_size;      /* texts per forward pass; 0 = encoder's default */
+    int max_length;      /* max tokens per text; 0 = the model's own limit */
+    tc_progress_fn progress;
+    void *progress_ctx;
+} tc_encoder_params;
+
+tc_encoder_params tc_encoder_default_params(void);
+
+/* Opens the encoder named by `model`: "use-lite" (Universal Sentence
+ * Encoder lite, needs its weights installed), "hashing" (built in, no
+ * weights: signed feature hashing of words and word pairs), or a path to a
+ * model folder. NULL means the default encoder. *out is freed with
+ * tc_encoder_free. */
+int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out);
+
+/* Output dimension (e.g. 512). */
+int tc_encoder_dim(const tc_encoder *e);
+
+/* Stable model id saved with results ("use-lite", "hashing-512", ...).
+ * Lives as long as the encoder. */
+const char *tc_encoder_name(const tc_encoder *e);
+
+/* Embeds n texts (NUL-terminated UTF-8, borrowed) into out, (n, dim) row-
+ * major, each row of unit length (an empty text gets a fixed unit vector). */
+int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
+
+void tc_encoder_free(tc_encoder *e);
+
+/* Name of the default encoder for tc_encoder_open(NULL, ...). */
+const char *tc_default_encoder(void);
+
+/* ---------------------------------------------------------------- UMAP */
+
+enum { TC_UMAP_INIT_SPECTRAL = 0, TC_UMAP_INIT_RANDOM = 1 };
+enum { TC_KNN_AUTO = 0, TC_KNN_EXACT = 1, TC_KNN_APPROX = 2 };
+
+typedef struct tc_umap_params {
+    int n_neighbors;          /* neighbourhood size, 15; larger = more global structure */
+    int n_components;         /* output dimension, 2 */
+    float min_dist;           /* 0.1; smaller = tighter clumps */
+    float spread;             /* 1.0; scale of the embedded points */
+    int n_epochs;             /* 0 = 500 for N <= 10000, else 200 */
+    float learning_rate;      /* initial SGD step, 1.0 */
+    int negative_sample_rate; /* negative samples per positive, 5 */
+    float repulsion_strength; /* weight of negative samples (gamma), 1.0 */
+    float local_connectivity; /* neighbours assumed connected, 1.0 */
+    float set_op_mix_ratio;   /* 1.0 = fuzzy union, 0.0 = intersection */
+    float a, b;               /* curve parameters; 0 = fit from min_dist and spread */
+    int init;                 /* TC_UMAP_INIT_*, spectral */
+    int knn_method;           /* TC_KNN_*, chosen by N when AUTO */
+    uint64_t seed;            /* every random choice derives from it */
+    int n_threads;            /* 0 = all cores */
+    tc_progress_fn progress;
+    void *progress_ctx;
+} tc_umap_params;
+
+tc_umap_params tc_umap_default_params(void);
+
+/* Projects n rows of x (n, d), compared by cosine distance, to out
+ * (n, p->n_components). x is borrowed and not modified. */
+int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float *out);
+
+/* ---------------------------------------------------------------- clustering */
+
+enum { TC_CLUSTER_DBSCAN = 0, TC_CLUSTER_HDBSCAN = 1 };
+enum { TC_HDBSCAN_EOM = 0, TC_HDBSCAN_LEAF = 1 };
+
+typedef struct tc_dbscan_params {
+    double eps;      /* neighbourhood radius (Euclidean), 0.08 */
+    int min_samples; /* points within eps, the point itself included, for a core point; 50 */
+    int n_threads;   /* 0 = all cores */
+} tc_dbscan_params;
+
+tc_dbscan_params tc_dbscan_default_params(void);
+
+/* Labels n points x (n, d) as scikit-learn's DBSCAN does: clusters 0.. in
+ * order of discovery, -1 for noise. labels has room for n. */
+int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
+
+typedef struct tc_hdbscan_params {
+    int min_cluster_size;             /* smallest cluster kept, 50 */
+    int min_samples;                  /* core distance neighbour count; 0 = min_cluster_size */
+    int selection_method;             /* TC_HDBSCAN_EOM or _LEAF */
+    double cluster_selection_epsilon; /* merge clusters closer than this, 0 */
+    int n_threads;                    /* 0 = all cores */
+} tc_hdbscan_params;
+
+tc_hdbscan_params tc_hdbscan_default_params(void);
+
+/* HDBSCAN labels of n points x (n, d): clusters 0.., -1 for noise. */
+int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
+
+/* ---------------------------------------------------------------- search */
+
+/* Exact k nearest neighbours of m queries q (m, d) among n base rows
+ * (n, d), by squared Euclidean distance (on unit vectors this ranks as
+ * cosine). dist and ids are (m, k), nearest first, ties to the lower id;
+ * where k > n the tail is dist = +inf, id = -1. */
+int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                  int n_threads, float *dist, int64_t *ids);
+
+/* ---------------------------------------------------------------- labels */
+
+enum { TC_TOPIC_MULTIPLE = 0, TC_TOPIC_SINGLE = 1 };
+enum { TC_LLM_NONE = 0, TC_LLM_HF = 1, TC_LLM_OPENAI = 2 };
+
+typedef struct tc_label_params {
+    int topic_mode;             /* TC_TOPIC_MULTIPLE (three words) or _SINGLE (topic + score) */
+    int n_examples;             /* texts shown per cluster, 10 */
+    int chunk_size;             /* bytes kept per example, cut on a UTF-8 boundary, 420 */
+    const char *template_text;  /* prompt with {examples} and {instruction}; NULL = built in */
+    const char *instruction;    /* NULL = built in for topic_mode */
+    int api;                    /* TC_LLM_*; NONE = keyword labels offline */
+    const char *llm_url;        /* endpoint base URL (TGI or OpenAI-compatible) */
+    const char *llm_model;      /* model id */
+    const char *llm_api_key;    /* bearer token; never logged or saved */
+    int max_new_tokens;         /* answer length cap, 64 */
+    float temperature;          /* 0 = greedy */
+    int concurrency;            /* requests in flight, 4 */
+    double timeout_s;           /* per request, 60 */
+    int max_retries;            /* on network errors, 5xx and 429, 5 */
+    const char *cache_dir;      /* answers cached on disk here; NULL = no cache */
+    uint64_t seed;              /* example sampling */
+    tc_progress_fn progress;
+    void *progress_ctx;
+} tc_label_params;
+
+tc_label_params tc_label_default_params(void);
+
+/* One cluster's name. Strings are owned by whoever owns the array. */
+typedef struct tc_cluster_label {
+    int64_t label;   /* cluster id (never -1) */
+    char *summary;   /* what cluster_summaries.json holds */
+    char *topic;     /* single_topic: the topic; else NULL */
+    int score;       /* single_topic: educational score 1..10; else -1 */
+    char *keywords;  /* top terms, comma-separated (always computed) */
+} tc_cluster_label;
+
+/* Names every cluster of labels (n) over texts (n): fills *out with a
+ * malloc'd array of *n_out entries in ascending label order; free it with
+ * tc_cluster_labels_free. A failed LLM request for one cluster falls back to
+ * its keywords with a warning; the others are kept. */
+int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
+                      const tc_label_params *p, tc_cluster_label **out, size_t *n_out);
+
+void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
+
+/* ---------------------------------------------------------------- plots */
+
+typedef struct tc_plot_params {
+    int width, height;   /* PNG size in pixels, 3600 x 2400 (12 x 8 in at 300 dpi) */
+    float point_size;    /* point radius in pixels; 0 = scaled to N */
+    float alpha;         /* point opacity 0..1; 0 = scaled to N */
+    float font_size;     /* label text in pixels; 0 = scaled to the image */
+} tc_plot_params;
+
+tc_plot_params tc_plot_default_params(void);
+
+/* Writes the map as a PNG: xy (n, 2), labels (n), noise grey, each named
+ * cluster's summary at its centre. names may be NULL (no label text). */
+int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
+                    const tc_cluster_label *names, size_t n_names,
+                    const tc_plot_params *p, const char *path);
+
+/* Writes one self-contained interactive HTML page of the map: hover shows
+ * the text, search, cluster list; nothing is fetched when it opens. */
+int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
+                      const char *const *texts, const tc_cluster_label *names,
+                      size_t n_names, const char *path);
+
+/* single_topic mode: writes topics_dist.png, educational_score.png and
+ * df_categories_count.csv into folder. */
+int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
+                   size_t n_names, const char *folder);
+
+/* ---------------------------------------------------------------- classifier */
+
+typedef struct tc_classifier tc_classifier;
+
+typedef struct tc_params {
+    const char *embed_model;      /* NULL = tc_default_encoder() */
+    tc_encoder_params encoder;
+    tc_umap_params umap;
+    int cluster_method;           /* TC_CLUSTER_DBSCAN or _HDBSCAN */
+    tc_dbscan_params dbscan;
+    tc_hdbscan_params hdbscan;
+    int assign_noise;             /* 1 = give noise points their nearest cluster's label */
+    int summary_create;           /* 1 = name the clusters */
+    tc_label_params label;
+    uint64_t seed;                /* 42; overrides the seeds of the stage params */
+    int n_threads;                /* 0 = all cores; overrides the stage params */
+    tc_progress_fn progress;      /* overrides the stage params */
+    void *progress_ctx;
+} tc_params;
+
+tc_params tc_default_params(void);
+
+/* A classifier holding params (copied, strings too). */
+int tc_classifier_new(const tc_params *p, tc_classifier **out);
+
+/* Fits on n texts (borrowed during the call; copied). embeddings (n, d)
+ * are used as given when not NULL, else the texts are embedded. */
+int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
+                      const float *embeddings, int d);
+
+/* Classifies m texts: labels (m) get the majority label of the top_k
+ * nearest training texts (ties to the nearer), dist (m) the squared L2
+ * distance to the nearest, embeddings (m, dim) the vectors when not NULL.
+ * dist may be NULL. */
+int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+                        int64_t *labels, float *dist, float *embeddings);
+
+/* Same, for vectors already embedded (m, dim). */
+int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
+                                int64_t *labels, float *dist);
+
+/* Writes the save folder atomically: a temporary folder beside it, then a
+ * rename; an earlier save at that path survives any failure. */
+int tc_classifier_save(const tc_classifier *c, const char *folder);
+
+/* Loads a save folder written by textclust or by the Python reference.
+ * p may be NULL (defaults; the saved textclust.json wins where present). */
+int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
+
+void tc_classifier_free(tc_classifier *c);
+
+/* Accessors. Pointers live as long as the classifier (until the next fit
+ * or load). */
+size_t tc_classifier_n_texts(const tc_classifier *c);
+int tc_classifier_dim(const tc_classifier *c);
+const char *tc_classifier_text(const tc_classifier *c, size_t i);
+const float *tc_classifier_embeddings(const tc_classifier *c);   /* (n, dim) */
+const float *tc_classifier_projections(const tc_classifier *c);  /* (n, 2) */
+const int64_t *tc_classifier_labels(const tc_classifier *c);     /* (n) */
+size_t tc_classifier_n_clusters(const tc_classifier *c);         /* noise not counted */
+/* Cluster summaries by label; -1 gives "None"; NULL when unknown. */
+const char *tc_classifier_summary(const tc_classifier *c, int64_t label);
+/* Centre (mean projection) of a cluster, -1 included; 0 when found. */
+int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
+/* The named clusters, ascending label order. */
+const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
+const tc_params *tc_classifier_params(const tc_classifier *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TEXTCLUST_H */

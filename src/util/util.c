@@ -1,0 +1,126 @@
+/* util.c - errors, logging, thread counts, timing and the string builder. */
+#include "util/util.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- errors */
+
+static _Thread_local char last_error[1024];
+
+const char *tc_last_error(void) { return last_error; }
+
+const char *tc_strerror(int code) {
+    switch (code) {
+    case TC_OK: return "ok";
+    case TC_EINVAL: return "invalid argument";
+    case TC_ENOMEM: return "out of memory";
+    case TC_EIO: return "input/output error";
+    case TC_EFORMAT: return "malformed input";
+    case TC_ENOTFOUND: return "not found";
+    case TC_EMISMATCH: return "size mismatch";
+    case TC_ENET: return "network error";
+    case TC_EUNSUPPORTED: return "not supported";
+    default: return "unknown error";
+    }
+}
+
+int tc_error(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int tc_error_prefix(int code, const char *fmt, ...) {
+    char head[512], old[sizeof last_error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    memcpy(old, last_error, sizeof old);
+    snprintf(last_error, sizeof last_error, "%s: %s", head, old);
+    return code;
+}
+
+/* ---------------------------------------------------------------- logging */
+
+static void default_logger(void *ctx, int level, const char *msg) {
+    (void)ctx;
+    if (level >= TC_LOG_WARN)
+        fprintf(stderr, "textclust: %s: %s\n", level == TC_LOG_WARN ? "warning" : "error", msg);
+}
+
+static tc_log_fn logger = default_logger;
+static void *logger_ctx;
+
+void tc_set_logger(tc_log_fn fn, void *ctx) {
+    logger = fn ? fn : default_logger;
+    logger_ctx = fn ? ctx : NULL;
+}
+
+void tc_log(int level, const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    logger(logger_ctx, level, msg);
+}
+
+/* ---------------------------------------------------------------- misc */
+
+int tc_threads(int n) { return n > 0 ? n : omp_get_num_procs(); }
+
+double tc_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+char *tc_strdup(const char *s) { return s ? strdup(s) : NULL; }
+
+/* ---------------------------------------------------------------- strings */
+
+void tc_sb_append(tc_sb *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) { b->oom = 1; return; }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void tc_sb_puts(tc_sb *b, const char *s) { tc_sb_append(b, s, strlen(s)); }
+
+void tc_sb_printf(tc_sb *b, const char *fmt, ...) {
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) { tc_sb_append(b, small, (size_t)n); return; }
+    char *big = malloc((size_t)n + 1);
+    if (!big) { b->oom = 1; return; }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    tc_sb_append(b, big, (size_t)n);
+    free(big);
+}
+
+void tc_sb_free(tc_sb *b) {
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,82 @@
+/* util.h - small helpers every stage may use: error reporting, logging,
+ * random numbers, thread counts, timing, a string builder. */
+#ifndef TC_UTIL_H
+#define TC_UTIL_H
+
+#include "textclust.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- errors */
+
+/* Records a printf-style message as the thread's last error and returns
+ * code, so a failure reads: return tc_error(TC_EIO, "%s: %s", path, strerror(errno)); */
+int tc_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prefixes the thread's last error with more context ("texts.json: ...")
+ * and returns code unchanged. */
+int tc_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------- logging */
+
+void tc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define tc_warn(...) tc_log(TC_LOG_WARN, __VA_ARGS__)
+#define tc_info(...) tc_log(TC_LOG_INFO, __VA_ARGS__)
+
+/* Calls p(ctx, stage, done, total) when p is set. */
+static inline void tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done,
+                               size_t total) {
+    if (p) p(ctx, stage, done, total);
+}
+
+/* ---------------------------------------------------------------- random */
+
+/* splitmix64: tiny, fast, and good enough to seed and to sample. One state
+ * per stream; derive per-item streams with tc_rng_derive. */
+typedef struct { uint64_t s; } tc_rng;
+
+static inline uint64_t tc_rng_next(tc_rng *r) {
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static inline tc_rng tc_rng_seed(uint64_t seed) { tc_rng r = {seed}; tc_rng_next(&r); return r; }
+/* An independent stream for (seed, stream id), e.g. one per stage or item. */
+static inline tc_rng tc_rng_derive(uint64_t seed, uint64_t stream) {
+    tc_rng r = {seed ^ (stream * 0xd1342543de82ef95ULL + 0x2545f4914f6cdd1dULL)};
+    tc_rng_next(&r);
+    return r;
+}
+/* Uniform in [0, 1). */
+static inline double tc_rng_uniform(tc_rng *r) { return (tc_rng_next(r) >> 11) * 0x1.0p-53; }
+/* Uniform integer in [0, n), n > 0. */
+static inline uint64_t tc_rng_below(tc_rng *r, uint64_t n) {
+    return (uint64_t)(((unsigned __int128)tc_rng_next(r) * n) >> 64);
+}
+
+/* ---------------------------------------------------------------- misc */
+
+/* Resolves a thread-count parameter: n > 0 as is, 0 = all cores. */
+int tc_threads(int n);
+
+/* Wall-clock seconds from an arbitrary origin (monotonic). */
+double tc_now(void);
+
+/* strdup that accepts NULL (returns NULL). */
+char *tc_strdup(const char *s);
+
+/* ---------------------------------------------------------------- strings */
+
+/* A growable NUL-terminated byte string. Zero-initialise, append, take
+ * .s (malloc'd, owned by the caller) or free with tc_sb_free. On allocation
+ * failure .oom is set and further appends do nothing. */
+typedef struct { char *s; size_t len, cap; int oom; } tc_sb;
+
+void tc_sb_append(tc_sb *b, const char *s, size_t n);
+void tc_sb_puts(tc_sb *b, const char *s);
+void tc_sb_printf(tc_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tc_sb_free(tc_sb *b);
+
+#endif
