@@ -179,6 +179,10 @@ tc_hdbscan_params tc_hdbscan_default_params(void);
 /* HDBSCAN labels of n points x (n, d): clusters 0.., -1 for noise. */
 int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
 
+/* Gives every noise point (-1) the label of its nearest non-noise point,
+ * in place; a no-op when every point is noise. */
+int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
+
 /* ---------------------------------------------------------------- search */
 
 /* Exact k nearest neighbours of m queries q (m, d) among n base rows
@@ -329,6 +333,21 @@ int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
 /* The named clusters, ascending label order. */
 const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
 const tc_params *tc_classifier_params(const tc_classifier *c);
+/* Id of the encoder the embeddings came from ("use-lite", "precomputed",
+ * or "" when a loaded folder does not say). */
+const char *tc_classifier_model(const tc_classifier *c);
+
+/* What the last fit spent and found. */
+typedef struct tc_fit_stats {
+    double embed_s, umap_s, cluster_s, label_s; /* wall-clock seconds per stage */
+    size_t n_noise;                             /* texts labelled -1 */
+} tc_fit_stats;
+
+tc_fit_stats tc_classifier_stats(const tc_classifier *c);
+
+/* Writes map.png and map.html (and, in single_topic mode, the topic plots)
+ * into folder, each file replaced atomically. p may be NULL (defaults). */
+int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
 
 #ifdef __cplusplus
 }

@@ -43,7 +43,12 @@ int tc_error_prefix(int code, const char *fmt, ...) {
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     memcpy(old, last_error, sizeof old);
-    snprintf(last_error, sizeof last_error, "%s: %s", head, old);
+    int n = snprintf(last_error, sizeof last_error, "%s: ", head);
+    if (n > 0 && (size_t)n < sizeof last_error) {
+        size_t room = sizeof last_error - (size_t)n - 1, len = strnlen(old, room);
+        memcpy(last_error + n, old, len);
+        last_error[(size_t)n + len] = 0;
+    }
     return code;
 }
 

@@ -1,0 +1,52 @@
+/* cli.h - the textclust command: options, commands, progress display. */
+#ifndef TC_CLI_H
+#define TC_CLI_H
+
+#include "textclust.h"
+#include <stdio.h>
+
+typedef struct cli_opts {
+    const char *mode;                 /* run | load | infer | show | embed | project | cluster */
+    const char *save_load_path;
+    long n_samples, start, end;
+    const char *input, *input_dataset, *data_subset, *input_content, *id_field, *input_format;
+    const char *topic_mode, *device, *inference_repo_name, *username;
+    int build_hf_ds;
+    const char *output, *embeddings, *output_embeddings;
+    int top_k, batch_size, quiet, no_plots;
+    const char *cluster, *hdbscan_method, *umap_init;
+    const char *summary_template, *summary_instruction, *summary_model;
+    const char *llm_url, *llm_model, *llm_api_key, *llm_cache;
+    long long seed;
+    int threads;
+    tc_params p;                      /* numeric stage parameters land here directly */
+    tc_plot_params plot;
+} cli_opts;
+
+/* flags.c: fills o from argv (defaults first). Returns 0, or 2 after
+ * printing a usage error; *help set when --help was asked. */
+int cli_parse(int argc, char **argv, cli_opts *o, int *help);
+void cli_usage(FILE *f);
+
+/* Turns the string options (topic mode, cluster method, ...) into params;
+ * returns 0 or 2 after printing the error. */
+int cli_resolve(cli_opts *o);
+
+/* commands.c / stages.c: each returns the process exit status. */
+int cmd_run(cli_opts *o);
+int cmd_load(cli_opts *o);
+int cmd_show(cli_opts *o);
+int cmd_infer(cli_opts *o);
+int cmd_embed(cli_opts *o);
+int cmd_project(cli_opts *o);
+int cmd_cluster(cli_opts *o);
+
+/* progress.c */
+void cli_progress_init(int enabled);
+void cli_progress(void *ctx, const char *stage, size_t done, size_t total);
+void cli_logger(void *ctx, int level, const char *msg);
+
+/* Prints "textclust: error: <msg>" and returns 1. */
+int cli_fail(const char *what);
+
+#endif

@@ -1,0 +1,293 @@
+/* commands.c - run, load, show and infer: the reference script's modes. */
+#include "cli/common.h"
+#include "io/io.h"
+#include "util/util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int not_available(const char *what) {
+    fprintf(stderr, "textclust: error: %s is not available yet\n", what);
+    return 2;
+}
+
+static void print_clusters(const tc_classifier *c, size_t max) {
+    size_t n_names;
+    const tc_cluster_label *names = tc_classifier_cluster_labels(c, &n_names);
+    for (size_t j = 0; j < n_names && j < max; j++)
+        printf("%lld: %s\n", (long long)names[j].label, names[j].summary ? names[j].summary : "");
+    if (n_names > max) printf("... and %zu more clusters\n", n_names - max);
+}
+
+static void print_shape(const tc_classifier *c, const cli_opts *o) {
+    if (o->quiet) return;
+    tc_fit_stats s = tc_classifier_stats(c);
+    size_t n = tc_classifier_n_texts(c);
+    fprintf(stderr, "textclust: %zu texts, %zu clusters, %zu noise (%.1f%%)\n", n,
+            tc_classifier_n_clusters(c), s.n_noise, n ? 100.0 * (double)s.n_noise / (double)n : 0.0);
+}
+
+/* ---------------------------------------------------------------- run */
+
+/* The texts run fits on: shuffled with the seed, then range(start, end) when
+ * start > 0, else the first n_samples (as the reference script selects). */
+static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
+    size_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    if (!perm) return cli_fail("out of memory");
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    tc_rng r = tc_rng_derive((uint64_t)o->seed, 0x5348554646ULL /* shuffle stream */);
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)tc_rng_below(&r, i);
+        size_t t = perm[i - 1];
+        perm[i - 1] = perm[j], perm[j] = t;
+    }
+    size_t lo = 0, hi = o->n_samples < 0 ? 0 : (size_t)o->n_samples;
+    if (o->start > 0) lo = (size_t)o->start, hi = o->end < 0 ? 0 : (size_t)o->end;
+    if (hi > n) hi = n;
+    if (lo >= hi) {
+        free(perm);
+        fprintf(stderr, "textclust: error: the selection is empty: the input has %zu texts "
+                        "(--start %ld, --end %ld, --n_samples %ld)\n", n, o->start, o->end, o->n_samples);
+        return 1;
+    }
+    memmove(perm, perm + lo, (hi - lo) * sizeof *perm);
+    *rows = perm, *m = hi - lo;
+    return 0;
+}
+
+int cmd_run(cli_opts *o) {
+    if (o->build_hf_ds) return not_available("--build_hf_ds (building and pushing Hugging Face datasets)");
+    if (o->inference_repo_name || o->username)
+        tc_warn("--inference_repo_name and --username only name hub pushes, which are not available yet");
+    char path[4096];
+    int format, rc = cli_input(o, path, sizeof path, &format);
+    if (rc || (rc = cli_load_prompts(o))) return rc;
+    if (!o->llm_cache && o->p.label.api != TC_LLM_NONE) {
+        static char cache[4200];
+        snprintf(cache, sizeof cache, "%s.llm-cache", o->save_load_path);
+        o->p.label.cache_dir = cache;
+    } else if (o->llm_cache) {
+        o->p.label.cache_dir = o->llm_cache;
+    }
+
+    tc_textset ts = {0};
+    float *all_emb = NULL, *emb = NULL;
+    size_t *rows = NULL, m = 0, e_rows = 0, e_cols = 0;
+    const char **texts = NULL;
+    tc_classifier *c = NULL;
+    rc = 1;
+    if (tc_read_texts(path, format, o->input_content, o->id_field, &ts)) { cli_fail(tc_last_error()); goto done; }
+    if (o->embeddings) {
+        if (tc_npy_load_f32(o->embeddings, &all_emb, &e_rows, &e_cols)) { cli_fail(tc_last_error()); goto done; }
+        if (e_rows != ts.n) {
+            fprintf(stderr, "textclust: error: %s has %zu rows but %s has %zu texts\n", o->embeddings,
+                    e_rows, path, ts.n);
+            goto done;
+        }
+    }
+    if (select_rows(o, ts.n, &rows, &m)) goto done;
+    if (!(texts = malloc(m * sizeof *texts)) ||
+        (all_emb && !(emb = malloc(m * e_cols * sizeof *emb)))) { cli_fail("out of memory"); goto done; }
+    for (size_t i = 0; i < m; i++) {
+        texts[i] = ts.texts[rows[i]];
+        if (emb) memcpy(emb + i * e_cols, all_emb + rows[i] * e_cols, e_cols * sizeof *emb);
+    }
+    free(all_emb);
+    all_emb = NULL;
+
+    if (tc_classifier_new(&o->p, &c) || tc_classifier_fit(c, texts, m, emb, (int)e_cols)) {
+        cli_fail(tc_last_error());
+        goto done;
+    }
+    print_clusters(c, 10);
+    double t = tc_now();
+    if (tc_classifier_save(c, o->save_load_path)) { cli_fail(tc_last_error()); goto done; }
+    double save_s = tc_now() - t;
+    t = tc_now();
+    if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) { cli_fail(tc_last_error()); goto done; }
+    double plot_s = tc_now() - t;
+    print_shape(c, o);
+    if (!o->quiet) {
+        tc_fit_stats s = tc_classifier_stats(c);
+        fprintf(stderr, "textclust: embed %.2fs  umap %.2fs  cluster %.2fs  label %.2fs  save %.2fs  plots %.2fs -> %s\n",
+                s.embed_s, s.umap_s, s.cluster_s, s.label_s, save_s, plot_s, o->save_load_path);
+    }
+    rc = 0;
+done:
+    tc_classifier_free(c);
+    free(texts);
+    free(rows);
+    free(emb);
+    free(all_emb);
+    tc_textset_free(&ts);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- load, show */
+
+static int load_folder(cli_opts *o, tc_classifier **c) {
+    if (tc_classifier_load(o->save_load_path, &o->p, c)) return cli_fail(tc_last_error());
+    return 0;
+}
+
+int cmd_load(cli_opts *o) {
+    if (o->build_hf_ds) return not_available("--build_hf_ds (building and pushing Hugging Face datasets)");
+    tc_classifier *c;
+    if (load_folder(o, &c)) return 1;
+    print_clusters(c, 10);
+    print_shape(c, o);
+    int rc = 0;
+    if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
+    tc_classifier_free(c);
+    return rc;
+}
+
+int cmd_show(cli_opts *o) {
+    tc_classifier *c;
+    if (load_folder(o, &c)) return 1;
+    const char *dir = o->output ? o->output : o->save_load_path;
+    int rc = 0;
+    if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "textclust: error: %s: %s\n", dir, strerror(errno));
+        rc = 1;
+    } else if (tc_classifier_plot(c, dir, &o->plot)) {
+        rc = cli_fail(tc_last_error());
+    } else if (!o->quiet) {
+        fprintf(stderr, "textclust: wrote %s/map.png and %s/map.html\n", dir, dir);
+    }
+    tc_classifier_free(c);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- infer */
+
+static int write_result(FILE *out, const char *id, int64_t label, const char *summary, float dist) {
+    cJSON *j = cJSON_CreateObject();
+    if (id) cJSON_AddStringToObject(j, "id", id);
+    cJSON_AddNumberToObject(j, "label", (double)label);
+    if (summary) cJSON_AddStringToObject(j, "summary", summary);
+    else cJSON_AddNullToObject(j, "summary");
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", (double)dist);
+    cJSON_AddNumberToObject(j, "distance", strtod(buf, NULL));
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!s) return -1;
+    int bad = fputs(s, out) < 0 || fputc('\n', out) == EOF;
+    cJSON_free(s);
+    return bad ? -1 : 0;
+}
+
+int cmd_infer(cli_opts *o) {
+    if (o->build_hf_ds || o->inference_repo_name || o->username)
+        tc_warn("pushing results to the Hugging Face hub is not available yet; "
+                "results go to --output (or stdout)");
+    char path[4096];
+    int format, rc = cli_input(o, path, sizeof path, &format);
+    if (rc) return rc;
+    /* range(start, end) when start >= 0, else the first n_samples, in input order */
+    size_t skip = o->start >= 0 ? (size_t)o->start : 0;
+    long want_l = o->start >= 0 ? o->end - o->start : o->n_samples;
+    size_t want = want_l > 0 ? (size_t)want_l : 0;
+
+    tc_classifier *c = NULL;
+    tc_reader *r = NULL;
+    tc_npy_writer *w = NULL;
+    FILE *out = stdout;
+    char out_tmp[4200] = "", emb_tmp[4200] = "";
+    int64_t *labels = NULL;
+    float *dist = NULL, *emb = NULL;
+    tc_textset batch = {0};
+    size_t done = 0, noise = 0, bs = (size_t)o->batch_size;
+    double t0 = tc_now();
+    rc = 1;
+    o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
+    if (load_folder(o, &c)) goto done;
+    if (tc_reader_open(path, format, o->input_content, o->id_field, &r)) { cli_fail(tc_last_error()); goto done; }
+    int dim = tc_classifier_dim(c);
+    labels = malloc(bs * sizeof *labels);
+    dist = malloc(bs * sizeof *dist);
+    emb = malloc(bs * (size_t)dim * sizeof *emb);
+    if (!labels || !dist || !emb) { cli_fail("out of memory"); goto done; }
+    if (o->output) {
+        cli_tmp_name(out_tmp, sizeof out_tmp, o->output);
+        if (!(out = fopen(out_tmp, "w"))) {
+            fprintf(stderr, "textclust: error: %s: %s\n", o->output, strerror(errno));
+            out = stdout;
+            goto done;
+        }
+    }
+    if (o->output_embeddings) {
+        cli_tmp_name(emb_tmp, sizeof emb_tmp, o->output_embeddings);
+        if (tc_npy_writer_open(emb_tmp, (size_t)dim, &w)) { cli_fail(tc_last_error()); goto done; }
+    }
+    while (skip > 0) {  /* texts before --start */
+        long got = tc_reader_next(r, skip < bs ? skip : bs, &batch);
+        if (got < 0) { cli_fail(tc_last_error()); goto done; }
+        tc_textset_free(&batch);
+        if (got == 0) break;
+        skip -= (size_t)got;
+    }
+    while (done < want) {
+        size_t ask = want - done < bs ? want - done : bs;
+        long got = tc_reader_next(r, ask, &batch);
+        if (got < 0) { cli_fail(tc_last_error()); goto done; }
+        if (got == 0) break;
+        if (tc_classifier_infer(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb)) {
+            cli_fail(tc_last_error());
+            goto done;
+        }
+        for (size_t i = 0; i < batch.n; i++) {
+            noise += labels[i] < 0;
+            if (write_result(out, batch.ids ? batch.ids[i] : NULL, labels[i],
+                             tc_classifier_summary(c, labels[i]), dist[i])) {
+                fprintf(stderr, "textclust: error: %s: write failed: %s\n", o->output ? o->output : "stdout", strerror(errno));
+                goto done;
+            }
+        }
+        if (w && tc_npy_writer_append(w, emb, batch.n)) { cli_fail(tc_last_error()); goto done; }
+        done += batch.n;
+        tc_textset_free(&batch);
+        cli_progress(NULL, "infer", done, want);
+    }
+    if (tc_reader_repaired(r)) tc_warn("%zu texts had invalid UTF-8, repaired with U+FFFD", tc_reader_repaired(r));
+    cli_progress(NULL, "infer", want, want);
+    if (out != stdout) {
+        int bad = fclose(out) != 0;
+        out = stdout;
+        if (bad) { fprintf(stderr, "textclust: error: %s: %s\n", o->output, strerror(errno)); goto done; }
+        if (cli_commit(out_tmp, o->output)) goto done;
+        out_tmp[0] = 0;
+    } else if (fflush(stdout) != 0) {
+        goto done;
+    }
+    if (w) {
+        int bad = tc_npy_writer_close(w);
+        w = NULL;
+        if (bad) { cli_fail(tc_last_error()); goto done; }
+        if (cli_commit(emb_tmp, o->output_embeddings)) goto done;
+        emb_tmp[0] = 0;
+    }
+    if (!o->quiet) {
+        double s = tc_now() - t0;
+        fprintf(stderr, "textclust: inferred %zu texts in %.2fs (%.0f texts/s), %zu noise (%.1f%%)\n", done, s,
+                s > 0 ? (double)done / s : 0.0, noise, done ? 100.0 * (double)noise / (double)done : 0.0);
+    }
+    rc = 0;
+done:
+    if (out != stdout) fclose(out);
+    if (w) tc_npy_writer_close(w);
+    if (out_tmp[0]) remove(out_tmp);
+    if (emb_tmp[0]) remove(emb_tmp);
+    tc_textset_free(&batch);
+    tc_reader_close(r);
+    tc_classifier_free(c);
+    free(labels);
+    free(dist);
+    free(emb);
+    return rc;
+}

@@ -1,0 +1,74 @@
+/* common.c - what several commands share: finding the input, reading
+ * prompt files, writing a file under a temporary name then renaming it. */
+#include "cli/common.h"
+#include "io/io.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_input(const cli_opts *o, char *path, size_t size, int *format) {
+    const char *in = o->input ? o->input : o->input_dataset;
+    if (!in) {
+        fprintf(stderr, "textclust: error: no input: pass --input FILE (JSONL, CSV, TSV or text, "
+                        "optionally .gz) or a folder of such files\n");
+        return 2;
+    }
+    struct stat st;
+    if (stat(in, &st) != 0) {
+        if (!o->input && errno == ENOENT)
+            fprintf(stderr, "textclust: error: --input_dataset %s: no such local file or folder; "
+                            "reading datasets from the Hugging Face hub is not available yet: "
+                            "download the files and pass them with --input\n", in);
+        else
+            fprintf(stderr, "textclust: error: %s: %s\n", in, strerror(errno));
+        return 1;
+    }
+    snprintf(path, size, "%s", in);
+    if (o->data_subset) {
+        if (!S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "textclust: error: --data_subset %s needs a folder as input, and %s is a file\n",
+                    o->data_subset, in);
+            return 2;
+        }
+        snprintf(path, size, "%s/%s", in, o->data_subset);
+        if (stat(path, &st) != 0) {
+            fprintf(stderr, "textclust: error: --data_subset: %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+    }
+    static const char *names[] = {"auto", "jsonl", "csv", "tsv", "text"};
+    for (int f = 0; f < 5; f++)
+        if (strcmp(o->input_format, names[f]) == 0) { *format = f; return 0; }
+    fprintf(stderr, "textclust: error: --input_format %s: not auto, jsonl, csv, tsv or text\n", o->input_format);
+    return 2;
+}
+
+int cli_load_prompts(cli_opts *o) {
+    char *text;
+    size_t len;
+    if (o->summary_template) {
+        if (tc_read_file(o->summary_template, &text, &len)) return cli_fail(tc_last_error());
+        o->p.label.template_text = text;  /* lives until exit */
+    }
+    if (o->summary_instruction) {
+        if (tc_read_file(o->summary_instruction, &text, &len)) return cli_fail(tc_last_error());
+        o->p.label.instruction = text;
+    }
+    return 0;
+}
+
+void cli_tmp_name(char *tmp, size_t size, const char *path) {
+    snprintf(tmp, size, "%s.tmp-%ld", path, (long)getpid());
+}
+
+int cli_commit(const char *tmp, const char *path) {
+    if (rename(tmp, path) == 0) return 0;
+    fprintf(stderr, "textclust: error: %s: %s\n", path, strerror(errno));
+    remove(tmp);
+    return 1;
+}

@@ -1,0 +1,19 @@
+/* common.h - helpers shared by the commands. */
+#ifndef TC_CLI_COMMON_H
+#define TC_CLI_COMMON_H
+
+#include "cli/cli.h"
+
+/* The input path (--input, else --input_dataset, plus --data_subset) and
+ * its format; 0, or an exit status after printing the error. */
+int cli_input(const cli_opts *o, char *path, size_t size, int *format);
+
+/* Reads --summary_template / --summary_instruction files into the params. */
+int cli_load_prompts(cli_opts *o);
+
+/* Results are written to tmp (cli_tmp_name) and renamed over path when
+ * complete (cli_commit), so a failure never leaves half a file. */
+void cli_tmp_name(char *tmp, size_t size, const char *path);
+int cli_commit(const char *tmp, const char *path);
+
+#endif

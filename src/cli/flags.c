@@ -1,0 +1,254 @@
+/* flags.c - command-line flags: the reference script's spelling
+ * (--save_load_path) and dashed spelling (--save-load-path) alike, as
+ * "--flag value" or "--flag=value". One table drives parsing and --help. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { T_STR, T_INT, T_LONG, T_LL, T_DOUBLE, T_FLOAT, T_BOOL, T_SECTION };
+
+typedef struct flag {
+    const char *name;
+    int type;
+    void *ptr;
+    const char *help;
+} flag;
+
+static int n_flags;
+static flag flags[128];
+
+static void def(const char *name, int type, void *ptr, const char *help) {
+    flags[n_flags++] = (flag){name, type, ptr, help};
+}
+
+static void build_table(cli_opts *o) {
+    tc_params *p = &o->p;
+    n_flags = 0;
+    def("Pipeline (the reference script's flags)", T_SECTION, NULL, NULL);
+    def("mode", T_STR, &o->mode, "run | load | infer | show | embed | project | cluster (or give it as the first word)");
+    def("save_load_path", T_STR, &o->save_load_path, "save folder (default ./cc_100k)");
+    def("input", T_STR, &o->input, "local input: JSONL, CSV, TSV or text (one per line), optionally .gz, or a folder of them");
+    def("input_dataset", T_STR, &o->input_dataset, "same as --input (Hugging Face dataset ids are not available yet)");
+    def("data_subset", T_STR, &o->data_subset, "subfolder of an --input folder to read");
+    def("input_content", T_STR, &o->input_content, "text field / column (default content)");
+    def("id_field", T_STR, &o->id_field, "id field copied to infer output when present (default id)");
+    def("input_format", T_STR, &o->input_format, "auto | jsonl | csv | tsv | text (default auto: by extension)");
+    def("n_samples", T_LONG, &o->n_samples, "texts to use when --start is not given (default 100000)");
+    def("start", T_LONG, &o->start, "first text of a range (run: > 0 selects; infer: >= 0 selects; default -1)");
+    def("end", T_LONG, &o->end, "end of that range, exclusive (default 100000)");
+    def("topic_mode", T_STR, &o->topic_mode, "multiple_topics (three topic words) | single_topic (topic + educational score)");
+    def("dbscan_eps", T_DOUBLE, &p->dbscan.eps, "DBSCAN radius on the 2-D map (default 0.08)");
+    def("dbscan_min_samples", T_INT, &p->dbscan.min_samples, "DBSCAN core point count, itself included (default 50)");
+    def("build_hf_ds", T_BOOL, &o->build_hf_ds, "build and push Hugging Face datasets (not available yet)");
+    def("inference_repo_name", T_STR, &o->inference_repo_name, "hub repository for infer results (pushing is not available yet)");
+    def("username", T_STR, &o->username, "hub user for pushes (not available yet)");
+    def("device", T_STR, &o->device, "cpu (textclust runs on the CPU; cuda is accepted with a warning)");
+    def("seed", T_LL, &o->seed, "seed of every random choice: shuffle, UMAP, sampling (default 42)");
+    def("threads", T_INT, &o->threads, "worker threads (default: all cores)");
+    def("quiet", T_BOOL, &o->quiet, "no progress bars or summary lines");
+
+    def("Inputs and outputs", T_SECTION, NULL, NULL);
+    def("output", T_STR, &o->output, "infer: JSONL results (default stdout); stage commands: the .npy to write; show: folder");
+    def("embeddings", T_STR, &o->embeddings, "run: precomputed embeddings .npy, one row per input text, used as given");
+    def("output_embeddings", T_STR, &o->output_embeddings, "infer: also write the new texts' embeddings to this .npy");
+    def("top_k", T_INT, &o->top_k, "infer: neighbours that vote for a text's label (default 1)");
+    def("batch_size", T_INT, &o->batch_size, "infer/embed: texts per batch (default 4096)");
+    def("no_plots", T_BOOL, &o->no_plots, "run/load: do not write map.png and map.html");
+
+    def("Embedding", T_SECTION, NULL, NULL);
+    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, or a model folder");
+    def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
+    def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
+
+    def("UMAP", T_SECTION, NULL, NULL);
+    def("umap_n_neighbors", T_INT, &p->umap.n_neighbors, "neighbourhood size (default 15)");
+    def("umap_min_dist", T_FLOAT, &p->umap.min_dist, "minimum distance in the map (default 0.1)");
+    def("umap_spread", T_FLOAT, &p->umap.spread, "scale of the map (default 1.0)");
+    def("umap_n_epochs", T_INT, &p->umap.n_epochs, "epochs (default 0 = 500 up to 10,000 texts, else 200)");
+    def("umap_learning_rate", T_FLOAT, &p->umap.learning_rate, "initial SGD step (default 1.0)");
+    def("umap_negative_sample_rate", T_INT, &p->umap.negative_sample_rate, "negative samples per edge (default 5)");
+    def("umap_repulsion_strength", T_FLOAT, &p->umap.repulsion_strength, "weight of negative samples (default 1.0)");
+    def("umap_local_connectivity", T_FLOAT, &p->umap.local_connectivity, "neighbours assumed connected (default 1.0)");
+    def("umap_set_op_mix_ratio", T_FLOAT, &p->umap.set_op_mix_ratio, "1 = fuzzy union, 0 = intersection (default 1.0)");
+    def("umap_a", T_FLOAT, &p->umap.a, "curve parameter a (default 0 = fit from min_dist, spread)");
+    def("umap_b", T_FLOAT, &p->umap.b, "curve parameter b (default 0 = fit)");
+    def("umap_init", T_STR, &o->umap_init, "spectral | random (default spectral)");
+
+    def("Clustering", T_SECTION, NULL, NULL);
+    def("cluster", T_STR, &o->cluster, "dbscan | hdbscan (default dbscan)");
+    def("min_cluster_size", T_INT, &p->hdbscan.min_cluster_size, "HDBSCAN smallest cluster (default 50)");
+    def("min_samples", T_INT, &p->hdbscan.min_samples, "HDBSCAN core distance neighbours (default 0 = min_cluster_size)");
+    def("cluster_selection_method", T_STR, &o->hdbscan_method, "HDBSCAN eom | leaf (default eom)");
+    def("cluster_selection_epsilon", T_DOUBLE, &p->hdbscan.cluster_selection_epsilon, "HDBSCAN merge distance (default 0)");
+    def("assign_noise", T_BOOL, &p->assign_noise, "give noise points the label of their nearest cluster");
+
+    def("Cluster names", T_SECTION, NULL, NULL);
+    def("summary_n_examples", T_INT, &p->label.n_examples, "texts shown per cluster (default 10)");
+    def("summary_chunk_size", T_INT, &p->label.chunk_size, "bytes kept of each example (default 420)");
+    def("summary_template", T_STR, &o->summary_template, "prompt template file with {examples} and {instruction}");
+    def("summary_instruction", T_STR, &o->summary_instruction, "instruction file replacing the built-in one");
+    def("summary_model", T_STR, &o->summary_model, "Hugging Face model id: names clusters with its text-generation API");
+    def("llm_url", T_STR, &o->llm_url, "OpenAI-compatible endpoint (vLLM, llama.cpp, Ollama, ...), or a TGI server with --summary_model");
+    def("llm_model", T_STR, &o->llm_model, "model name sent to --llm_url");
+    def("llm_api_key", T_STR, &o->llm_api_key, "bearer key (default $OPENAI_API_KEY, or $HF_TOKEN for Hugging Face)");
+    def("llm_max_new_tokens", T_INT, &p->label.max_new_tokens, "answer length cap (default 64)");
+    def("llm_temperature", T_FLOAT, &p->label.temperature, "sampling temperature (default 0 = greedy)");
+    def("llm_concurrency", T_INT, &p->label.concurrency, "requests in flight (default 4)");
+    def("llm_timeout", T_DOUBLE, &p->label.timeout_s, "seconds per request (default 60)");
+    def("llm_retries", T_INT, &p->label.max_retries, "retries on network errors, 5xx and 429 (default 5)");
+    def("llm_cache", T_STR, &o->llm_cache, "answer cache folder (default <save folder>.llm-cache)");
+
+    def("Plots", T_SECTION, NULL, NULL);
+    def("plot_width", T_INT, &o->plot.width, "map.png width in pixels (default 3600)");
+    def("plot_height", T_INT, &o->plot.height, "map.png height in pixels (default 2400)");
+    def("plot_point_size", T_FLOAT, &o->plot.point_size, "point radius in pixels (default 0 = by N)");
+    def("plot_alpha", T_FLOAT, &o->plot.alpha, "point opacity (default 0 = by N)");
+}
+
+void cli_usage(FILE *f) {
+    cli_opts o;
+    memset(&o, 0, sizeof o);
+    build_table(&o);
+    fprintf(f,
+            "usage: textclust COMMAND [flags]      (or: textclust --mode COMMAND [flags])\n"
+            "\n"
+            "Find and name the topics in a collection of texts.\n"
+            "\n"
+            "commands:\n"
+            "  run      read texts, embed, project (UMAP), cluster, name clusters, save, plot\n"
+            "  load     check a save folder, print its clusters, redraw its plots\n"
+            "  infer    label new texts by their nearest training texts (JSONL out)\n"
+            "  show     redraw the plots of a save folder (--output: another folder)\n"
+            "  embed    texts -> embeddings .npy          (--input, --output)\n"
+            "  project  embeddings .npy -> 2-D .npy (UMAP) (--input, --output)\n"
+            "  cluster  points .npy -> int64 labels .npy   (--input, --output)\n"
+            "\n"
+            "Flags take a value as --flag VALUE or --flag=VALUE; --flag_name and --flag-name\n"
+            "are the same flag.\n");
+    for (int i = 0; i < n_flags; i++) {
+        const flag *fl = &flags[i];
+        if (fl->type == T_SECTION) { fprintf(f, "\n%s:\n", fl->name); continue; }
+        const char *meta = fl->type == T_BOOL ? "" : fl->type == T_STR ? " S" : " N";
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s", fl->name, meta);
+        fprintf(f, "  %-30s %s\n", left, fl->help);
+    }
+    fprintf(f, "\nenvironment: TEXTCLUST_MODEL_DIR (model folder), OPENAI_API_KEY, HF_TOKEN\n");
+}
+
+static void set_defaults(cli_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->save_load_path = "./cc_100k";
+    o->n_samples = 100000, o->start = -1, o->end = 100000;
+    o->input_content = "content", o->id_field = "id", o->input_format = "auto";
+    o->topic_mode = "multiple_topics";
+    o->seed = 42, o->top_k = 1, o->batch_size = 4096;
+    o->p = tc_default_params();
+    o->plot = tc_plot_default_params();
+}
+
+static int bad(const char *fmt, const char *a, const char *b) {
+    fprintf(stderr, "textclust: ");
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, "\n(textclust --help lists every flag)\n");
+    return 2;
+}
+
+static int set_value(const flag *fl, const char *v) {
+    char *end;
+    errno = 0;
+    switch (fl->type) {
+    case T_STR: *(const char **)fl->ptr = v; return 0;
+    case T_INT: case T_LONG: case T_LL: {
+        long long x = strtoll(v, &end, 10);
+        if (errno || end == v || *end) break;
+        if (fl->type == T_INT) *(int *)fl->ptr = (int)x;
+        else if (fl->type == T_LONG) *(long *)fl->ptr = (long)x;
+        else *(long long *)fl->ptr = x;
+        return 0;
+    }
+    case T_DOUBLE: case T_FLOAT: {
+        double x = strtod(v, &end);
+        if (errno || end == v || *end) break;
+        if (fl->type == T_DOUBLE) *(double *)fl->ptr = x;
+        else *(float *)fl->ptr = (float)x;
+        return 0;
+    }
+    }
+    return bad("--%s: '%s' is not a number", fl->name, v);
+}
+
+int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
+    set_defaults(o);
+    build_table(o);
+    *help = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { *help = 1; return 0; }
+        if (strncmp(a, "--", 2) != 0) {
+            if (o->mode) return bad("unexpected argument '%s'%s", a, "");
+            o->mode = a;
+            continue;
+        }
+        char name[128];
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (len >= sizeof name) return bad("unknown flag '%s'%s", a, "");
+        for (size_t k = 0; k < len; k++) name[k] = a[2 + k] == '-' ? '_' : a[2 + k];
+        name[len] = 0;
+        const flag *fl = NULL;
+        for (int k = 0; k < n_flags; k++)
+            if (flags[k].type != T_SECTION && strcmp(flags[k].name, name) == 0) fl = &flags[k];
+        if (!fl) return bad("unknown flag '--%s'%s", name, "");
+        if (fl->type == T_BOOL) {
+            if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1") && strcmp(eq + 1, "false") && strcmp(eq + 1, "0"))
+                return bad("--%s takes no value (got '%s')", name, eq + 1);
+            *(int *)fl->ptr = !eq || !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
+            continue;
+        }
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v) return bad("--%s needs a value%s", name, "");
+        if (set_value(fl, v)) return 2;
+    }
+    if (!o->mode) o->mode = "run";
+    return 0;
+}
+
+int cli_resolve(cli_opts *o) {
+    tc_params *p = &o->p;
+    if (strcmp(o->topic_mode, "multiple_topics") == 0) p->label.topic_mode = TC_TOPIC_MULTIPLE;
+    else if (strcmp(o->topic_mode, "single_topic") == 0) p->label.topic_mode = TC_TOPIC_SINGLE;
+    else return bad("--topic_mode: '%s' is not multiple_topics or single_topic%s", o->topic_mode, "");
+    if (!o->cluster || strcmp(o->cluster, "dbscan") == 0) p->cluster_method = TC_CLUSTER_DBSCAN;
+    else if (strcmp(o->cluster, "hdbscan") == 0) p->cluster_method = TC_CLUSTER_HDBSCAN;
+    else return bad("--cluster: '%s' is not dbscan or hdbscan%s", o->cluster, "");
+    if (!o->hdbscan_method || strcmp(o->hdbscan_method, "eom") == 0) p->hdbscan.selection_method = TC_HDBSCAN_EOM;
+    else if (strcmp(o->hdbscan_method, "leaf") == 0) p->hdbscan.selection_method = TC_HDBSCAN_LEAF;
+    else return bad("--cluster_selection_method: '%s' is not eom or leaf%s", o->hdbscan_method, "");
+    if (!o->umap_init || strcmp(o->umap_init, "spectral") == 0) p->umap.init = TC_UMAP_INIT_SPECTRAL;
+    else if (strcmp(o->umap_init, "random") == 0) p->umap.init = TC_UMAP_INIT_RANDOM;
+    else return bad("--umap_init: '%s' is not spectral or random%s", o->umap_init, "");
+    if (o->seed < 0) return bad("--seed must be >= 0%s%s", "", "");
+    if (o->top_k < 1) return bad("--top_k must be at least 1%s%s", "", "");
+    if (o->batch_size < 1) return bad("--batch_size must be at least 1%s%s", "", "");
+    if (o->threads < 0) return bad("--threads must be >= 0%s%s", "", "");
+    if (p->dbscan.eps < 0) return bad("--dbscan_eps must be >= 0%s%s", "", "");
+    if (p->dbscan.min_samples < 1) return bad("--dbscan_min_samples must be at least 1%s%s", "", "");
+    if (o->device && strcmp(o->device, "cpu") != 0)
+        fprintf(stderr, "textclust: warning: --device %s: textclust runs on the CPU\n", o->device);
+    p->seed = (uint64_t)o->seed;
+    p->n_threads = o->threads;
+    /* Labeller: an LLM when an endpoint is named, else keywords offline. */
+    p->label.template_text = o->summary_template;      /* file names for now; read in commands.c */
+    p->label.instruction = o->summary_instruction;
+    if (o->llm_url || o->summary_model) {
+        p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;
+        p->label.llm_url = o->llm_url;
+        p->label.llm_model = o->summary_model ? o->summary_model : o->llm_model;
+        p->label.llm_api_key = o->llm_api_key;
+    }
+    return 0;
+}

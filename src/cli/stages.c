@@ -1,0 +1,132 @@
+/* stages.c - each pipeline stage on its own, .npy in and out, so users can
+ * bring their own vectors and every stage can be measured alone. */
+#include "cli/common.h"
+#include "io/io.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int need_io(const cli_opts *o, const char *cmd, const char *in, const char *out) {
+    if (o->input && o->output) return 0;
+    fprintf(stderr, "textclust: error: %s needs --input %s and --output %s\n", cmd, in, out);
+    return 2;
+}
+
+/* Texts in, embeddings out, in input order, streamed in batches. */
+int cmd_embed(cli_opts *o) {
+    int rc = need_io(o, "embed", "TEXTS", "E.npy");
+    char path[4096], tmp[4200];
+    int format;
+    if (rc || (rc = cli_input(o, path, sizeof path, &format))) return rc;
+    tc_encoder *e = NULL;
+    tc_reader *r = NULL;
+    tc_npy_writer *w = NULL;
+    tc_textset batch = {0};
+    float *vec = NULL;
+    size_t done = 0;
+    double t0 = tc_now();
+    rc = 1;
+    o->p.encoder.n_threads = o->threads;
+    if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e) ||
+        tc_reader_open(path, format, o->input_content, o->id_field, &r)) {
+        cli_fail(tc_last_error());
+        goto done;
+    }
+    size_t dim = (size_t)tc_encoder_dim(e), bs = (size_t)o->batch_size;
+    if (!(vec = malloc(bs * dim * sizeof *vec))) { cli_fail("out of memory"); goto done; }
+    cli_tmp_name(tmp, sizeof tmp, o->output);
+    if (tc_npy_writer_open(tmp, dim, &w)) { cli_fail(tc_last_error()); goto done; }
+    for (;;) {
+        long got = tc_reader_next(r, bs, &batch);
+        if (got < 0) { cli_fail(tc_last_error()); goto done; }
+        if (got == 0) break;
+        if (tc_encoder_embed(e, (const char *const *)batch.texts, batch.n, vec) ||
+            tc_npy_writer_append(w, vec, batch.n)) {
+            cli_fail(tc_last_error());
+            goto done;
+        }
+        done += batch.n;
+        tc_textset_free(&batch);
+    }
+    rc = tc_npy_writer_close(w);
+    w = NULL;
+    if (rc) { cli_fail(tc_last_error()); goto done; }
+    if (done == 0) { rc = cli_fail("no texts in the input"); remove(tmp); goto done; }
+    if ((rc = cli_commit(tmp, o->output))) goto done;
+    if (!o->quiet)
+        fprintf(stderr, "textclust: embedded %zu texts with %s in %.2fs -> %s (%zu x %zu float32)\n", done,
+                tc_encoder_name(e), tc_now() - t0, o->output, done, dim);
+done:
+    if (w) { tc_npy_writer_close(w); remove(tmp); }
+    tc_textset_free(&batch);
+    tc_reader_close(r);
+    tc_encoder_free(e);
+    free(vec);
+    return rc;
+}
+
+static int save_atomic_f32(const char *path, const float *x, size_t rows, size_t cols) {
+    char tmp[4200];
+    cli_tmp_name(tmp, sizeof tmp, path);
+    if (tc_npy_save_f32(tmp, x, rows, cols)) { remove(tmp); return cli_fail(tc_last_error()); }
+    return cli_commit(tmp, path);
+}
+
+int cmd_project(cli_opts *o) {
+    int rc = need_io(o, "project", "E.npy", "P.npy");
+    if (rc) return rc;
+    float *x = NULL, *p = NULL;
+    size_t n, d;
+    double t0 = tc_now();
+    if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
+    tc_umap_params up = o->p.umap;
+    up.seed = o->p.seed, up.n_threads = o->threads, up.progress = o->p.progress;
+    if (!(p = malloc(n * (size_t)up.n_components * sizeof *p))) rc = cli_fail("out of memory");
+    else if (tc_umap_fit(x, n, (int)d, &up, p)) rc = cli_fail(tc_last_error());
+    else rc = save_atomic_f32(o->output, p, n, (size_t)up.n_components);
+    if (!rc && !o->quiet)
+        fprintf(stderr, "textclust: projected %zu x %zu to %zu x %d in %.2fs -> %s\n", n, d, n,
+                up.n_components, tc_now() - t0, o->output);
+    free(x);
+    free(p);
+    return rc;
+}
+
+int cmd_cluster(cli_opts *o) {
+    int rc = need_io(o, "cluster", "P.npy", "L.npy");
+    if (rc) return rc;
+    float *x = NULL;
+    int64_t *labels = NULL;
+    size_t n, d;
+    double t0 = tc_now();
+    if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
+    tc_params *p = &o->p;
+    p->dbscan.n_threads = p->hdbscan.n_threads = o->threads;
+    if (!(labels = malloc((n ? n : 1) * sizeof *labels))) { free(x); return cli_fail("out of memory"); }
+    rc = p->cluster_method == TC_CLUSTER_HDBSCAN ? tc_hdbscan(x, n, (int)d, &p->hdbscan, labels)
+                                                 : tc_dbscan(x, n, (int)d, &p->dbscan, labels);
+    if (!rc && p->assign_noise) rc = tc_assign_noise(x, n, (int)d, labels);
+    if (rc) {
+        rc = cli_fail(tc_last_error());
+    } else {
+        char tmp[4200];
+        cli_tmp_name(tmp, sizeof tmp, o->output);
+        if (tc_npy_save_i64(tmp, labels, n)) { remove(tmp); rc = cli_fail(tc_last_error()); }
+        else rc = cli_commit(tmp, o->output);
+    }
+    if (!rc && !o->quiet) {
+        size_t noise = 0;
+        int64_t k = -1;
+        for (size_t i = 0; i < n; i++) {
+            noise += labels[i] < 0;
+            if (labels[i] > k) k = labels[i];
+        }
+        fprintf(stderr, "textclust: %lld clusters, %zu noise (%.1f%%) in %.2fs -> %s\n", (long long)(k + 1),
+                noise, n ? 100.0 * (double)noise / (double)n : 0.0, tc_now() - t0, o->output);
+    }
+    free(x);
+    free(labels);
+    return rc;
+}

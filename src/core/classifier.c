@@ -1,0 +1,258 @@
+/* classifier.c - the pipeline: fit (embed, UMAP, cluster, name), infer by
+ * majority vote of the nearest training texts, and the accessors. */
+#include "core/core.h"
+#include "util/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- life */
+
+int tc_classifier_new(const tc_params *p, tc_classifier **out) {
+    *out = NULL;
+    tc_classifier *c = calloc(1, sizeof *c);
+    if (!c) return tc_error(TC_ENOMEM, "out of memory");
+    tc_params d = tc_default_params();
+    int rc = tc_params_copy(&c->p, p ? p : &d);
+    if (rc) { free(c); return rc; }
+    tc_params_propagate(&c->p);
+    *out = c;
+    return 0;
+}
+
+void tc_classifier_clear(tc_classifier *c) {
+    for (size_t i = 0; c->texts && i < c->n; i++) free(c->texts[i]);
+    free(c->texts);
+    free(c->emb);
+    free(c->proj);
+    free(c->labels);
+    tc_cluster_labels_free(c->names, c->n_names);
+    free(c->centre_label);
+    free(c->centre);
+    c->texts = NULL, c->emb = c->proj = c->centre = NULL, c->labels = c->centre_label = NULL;
+    c->names = NULL, c->n_names = c->n_centres = c->n = 0;
+    c->dim = 0;
+    memset(&c->stats, 0, sizeof c->stats);
+}
+
+void tc_classifier_free(tc_classifier *c) {
+    if (!c) return;
+    tc_classifier_clear(c);
+    tc_encoder_free(c->enc);
+    tc_params_free(&c->p);
+    free(c);
+}
+
+int tc_classifier_open_encoder(tc_classifier *c) {
+    if (c->enc) return 0;
+    /* A loaded folder names its encoder; an explicit embed_model wins. */
+    const char *model = c->p.embed_model ? c->p.embed_model : c->model[0] ? c->model : NULL;
+    if (model && strcmp(model, "precomputed") == 0)
+        return tc_error(TC_EINVAL, "the embeddings were precomputed outside textclust; "
+                                   "name the encoder that made them (--embed_model)");
+    int rc = tc_encoder_open(model, &c->p.encoder, &c->enc);
+    if (rc) return rc;
+    if (c->dim && tc_encoder_dim(c->enc) != c->dim) {
+        rc = tc_error(TC_EMISMATCH, "encoder %s gives %d-dim vectors but the training "
+                      "embeddings have %d dims; pass the encoder that made them (--embed_model)",
+                      tc_encoder_name(c->enc), tc_encoder_dim(c->enc), c->dim);
+        tc_encoder_free(c->enc);
+        c->enc = NULL;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- fit */
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int tc_classifier_compute_centres(tc_classifier *c) {
+    free(c->centre_label);
+    free(c->centre);
+    c->centre_label = NULL, c->centre = NULL, c->n_centres = 0;
+    if (!c->n) return 0;
+    int64_t *ids = malloc(c->n * sizeof *ids);
+    if (!ids) return tc_error(TC_ENOMEM, "out of memory");
+    memcpy(ids, c->labels, c->n * sizeof *ids);
+    qsort(ids, c->n, sizeof *ids, cmp_i64);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (i == 0 || ids[i] != ids[k - 1]) ids[k++] = ids[i];
+    double *sum = calloc(3 * k, sizeof *sum); /* (k, [x, y, count]) */
+    float *centre = malloc(2 * k * sizeof *centre);
+    if (!sum || !centre) { free(ids), free(sum), free(centre); return tc_error(TC_ENOMEM, "out of memory"); }
+    for (size_t i = 0; i < c->n; i++) {
+        int64_t *hit = bsearch(&c->labels[i], ids, k, sizeof *ids, cmp_i64);
+        double *s = sum + 3 * (size_t)(hit - ids);
+        s[0] += c->proj[2 * i], s[1] += c->proj[2 * i + 1], s[2] += 1;
+    }
+    for (size_t j = 0; j < k; j++) {
+        centre[2 * j] = (float)(sum[3 * j] / sum[3 * j + 2]);
+        centre[2 * j + 1] = (float)(sum[3 * j + 1] / sum[3 * j + 2]);
+    }
+    free(sum);
+    c->centre_label = ids, c->centre = centre, c->n_centres = k;
+    return 0;
+}
+
+static int copy_texts(tc_classifier *c, const char *const *texts, size_t n) {
+    c->texts = calloc(n, sizeof *c->texts);
+    if (!c->texts) return tc_error(TC_ENOMEM, "out of memory");
+    c->n = n;
+    for (size_t i = 0; i < n; i++)
+        if (!(c->texts[i] = strdup(texts[i]))) return tc_error(TC_ENOMEM, "out of memory");
+    return 0;
+}
+
+int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
+                      const float *embeddings, int d) {
+    if (!c || !texts) return tc_error(TC_EINVAL, "tc_classifier_fit: NULL argument");
+    if (n == 0) return tc_error(TC_EINVAL, "no texts to fit on");
+    for (size_t i = 0; i < n; i++)
+        if (!texts[i]) return tc_error(TC_EINVAL, "text %zu is NULL", i);
+    if (embeddings && d <= 0) return tc_error(TC_EINVAL, "embedding dimension %d", d);
+    tc_classifier_clear(c);
+    int rc = copy_texts(c, texts, n);
+    if (rc) goto fail;
+
+    /* 1. embed (precomputed vectors are used as given, like the reference) */
+    double t = tc_now();
+    if (embeddings) {
+        c->dim = d;
+        snprintf(c->model, sizeof c->model, "precomputed");
+        if (!(c->emb = malloc(n * (size_t)d * sizeof *c->emb))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
+        memcpy(c->emb, embeddings, n * (size_t)d * sizeof *c->emb);
+    } else {
+        c->model[0] = 0;
+        if ((rc = tc_classifier_open_encoder(c))) goto fail;
+        c->dim = tc_encoder_dim(c->enc);
+        snprintf(c->model, sizeof c->model, "%s", tc_encoder_name(c->enc));
+        if (!(c->emb = malloc(n * (size_t)c->dim * sizeof *c->emb))) {
+            rc = tc_error(TC_ENOMEM, "out of memory for %zu x %d embeddings", n, c->dim);
+            goto fail;
+        }
+        if ((rc = tc_encoder_embed(c->enc, texts, n, c->emb))) goto fail;
+    }
+    c->stats.embed_s = tc_now() - t;
+
+    /* 2. project to 2-D */
+    t = tc_now();
+    c->p.umap.n_components = 2;
+    if (!(c->proj = malloc(n * 2 * sizeof *c->proj))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
+    if ((rc = tc_umap_fit(c->emb, n, c->dim, &c->p.umap, c->proj))) goto fail;
+    c->stats.umap_s = tc_now() - t;
+
+    /* 3. cluster the map */
+    t = tc_now();
+    if (!(c->labels = malloc(n * sizeof *c->labels))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
+    rc = c->p.cluster_method == TC_CLUSTER_HDBSCAN
+             ? tc_hdbscan(c->proj, n, 2, &c->p.hdbscan, c->labels)
+             : tc_dbscan(c->proj, n, 2, &c->p.dbscan, c->labels);
+    if (!rc && c->p.assign_noise) rc = tc_assign_noise(c->proj, n, 2, c->labels);
+    if (rc) goto fail;
+    for (size_t i = 0; i < n; i++) c->stats.n_noise += c->labels[i] < 0;
+    if ((rc = tc_classifier_compute_centres(c))) goto fail;
+    c->stats.cluster_s = tc_now() - t;
+
+    /* 4. name the clusters */
+    t = tc_now();
+    if (c->p.summary_create &&
+        (rc = tc_label_clusters((const char *const *)c->texts, n, c->labels, &c->p.label,
+                                &c->names, &c->n_names)))
+        goto fail;
+    c->stats.label_s = tc_now() - t;
+    return 0;
+fail:
+    tc_classifier_clear(c);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- infer */
+
+int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
+                                int64_t *labels, float *dist) {
+    if (!c->n) return tc_error(TC_EINVAL, "the classifier is not fitted");
+    if (top_k < 1) return tc_error(TC_EINVAL, "top_k must be at least 1 (got %d)", top_k);
+    size_t k = (size_t)top_k < c->n ? (size_t)top_k : c->n;
+    float *d = malloc(m * k * sizeof *d);        /* (m, k) */
+    int64_t *ids = malloc(m * k * sizeof *ids);  /* (m, k) */
+    if (!d || !ids) { free(d), free(ids); return tc_error(TC_ENOMEM, "out of memory"); }
+    int rc = tc_knn_search(c->emb, c->n, c->dim, e, m, (int)k, c->p.n_threads, d, ids);
+    for (size_t q = 0; !rc && q < m; q++) {
+        /* Majority of the neighbours' labels; a tie goes to the label seen
+         * first, i.e. the nearer neighbour (as collections.Counter orders). */
+        const int64_t *nb = ids + q * k;
+        int64_t best = c->labels[nb[0]];
+        size_t best_count = 0;
+        for (size_t i = 0; i < k; i++) {
+            int64_t l = c->labels[nb[i]];
+            size_t count = 0, seen_before = 0;
+            for (size_t j = 0; j < k; j++) count += c->labels[nb[j]] == l;
+            for (size_t j = 0; j < i; j++) seen_before |= c->labels[nb[j]] == l;
+            if (!seen_before && count > best_count) best = l, best_count = count;
+        }
+        labels[q] = best;
+        if (dist) dist[q] = d[q * k];
+    }
+    free(d);
+    free(ids);
+    return rc;
+}
+
+int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+                        int64_t *labels, float *dist, float *embeddings) {
+    if (!c || (m && (!texts || !labels))) return tc_error(TC_EINVAL, "tc_classifier_infer: NULL argument");
+    if (!m) return 0;
+    int rc = tc_classifier_open_encoder(c);
+    if (rc) return rc;
+    float *e = embeddings ? embeddings : malloc(m * (size_t)c->dim * sizeof *e);
+    if (!e) return tc_error(TC_ENOMEM, "out of memory");
+    rc = tc_encoder_embed(c->enc, texts, m, e);
+    if (!rc) rc = tc_classifier_infer_vectors(c, e, m, top_k, labels, dist);
+    if (e != embeddings) free(e);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- access */
+
+size_t tc_classifier_n_texts(const tc_classifier *c) { return c->n; }
+int tc_classifier_dim(const tc_classifier *c) { return c->dim; }
+const char *tc_classifier_text(const tc_classifier *c, size_t i) { return i < c->n ? c->texts[i] : NULL; }
+const float *tc_classifier_embeddings(const tc_classifier *c) { return c->emb; }
+const float *tc_classifier_projections(const tc_classifier *c) { return c->proj; }
+const int64_t *tc_classifier_labels(const tc_classifier *c) { return c->labels; }
+const tc_params *tc_classifier_params(const tc_classifier *c) { return &c->p; }
+const char *tc_classifier_model(const tc_classifier *c) { return c->model; }
+tc_fit_stats tc_classifier_stats(const tc_classifier *c) { return c->stats; }
+
+size_t tc_classifier_n_clusters(const tc_classifier *c) {
+    size_t k = 0;
+    for (size_t j = 0; j < c->n_centres; j++) k += c->centre_label[j] >= 0;
+    return k;
+}
+
+const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n) {
+    if (n) *n = c->n_names;
+    return c->names;
+}
+
+const char *tc_classifier_summary(const tc_classifier *c, int64_t label) {
+    if (label < 0) return "None";
+    for (size_t j = 0; j < c->n_names; j++)
+        if (c->names[j].label == label) return c->names[j].summary;
+    return NULL;
+}
+
+int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]) {
+    int64_t *hit = c->n_centres ? bsearch(&label, c->centre_label, c->n_centres,
+                                          sizeof label, cmp_i64) : NULL;
+    if (!hit) return tc_error(TC_ENOTFOUND, "no cluster %lld", (long long)label);
+    size_t j = (size_t)(hit - c->centre_label);
+    xy[0] = c->centre[2 * j], xy[1] = c->centre[2 * j + 1];
+    return 0;
+}

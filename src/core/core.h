@@ -1,0 +1,42 @@
+/* core.h - the classifier's state, shared by fit/infer (classifier.c) and
+ * save/load (save.c). */
+#ifndef TC_CORE_H
+#define TC_CORE_H
+
+#include "textclust.h"
+
+struct tc_classifier {
+    tc_params p;               /* strings owned (deep copy) */
+    tc_encoder *enc;           /* opened on first use */
+    char model[128];           /* encoder id of the embeddings */
+    size_t n;                  /* training texts */
+    int dim;                   /* embedding dimension */
+    char **texts;              /* (n) owned */
+    float *emb;                /* (n, dim) */
+    float *proj;               /* (n, 2) */
+    int64_t *labels;           /* (n) */
+    tc_cluster_label *names;   /* (n_names) ascending label; NULL without summaries */
+    size_t n_names;
+    int64_t *centre_label;     /* (n_centres) ascending, -1 first when present */
+    float *centre;             /* (n_centres, 2) */
+    size_t n_centres;
+    tc_fit_stats stats;
+};
+
+/* Deep copy of params: every string duplicated. */
+int tc_params_copy(tc_params *dst, const tc_params *src);
+void tc_params_free(tc_params *p);
+
+/* Pushes the classifier-wide seed, threads and progress into the stage params. */
+void tc_params_propagate(tc_params *p);
+
+/* Drops the fitted data (texts, arrays, names, centres). */
+void tc_classifier_clear(tc_classifier *c);
+
+/* Recomputes centres from proj and labels. */
+int tc_classifier_compute_centres(tc_classifier *c);
+
+/* Opens c->p.embed_model (or the saved model id) unless open already. */
+int tc_classifier_open_encoder(tc_classifier *c);
+
+#endif

@@ -1,0 +1,173 @@
+/* load.c - reads a save folder written by textclust or by the Python
+ * reference, checking that every file agrees on the number of texts. */
+#include "core/core.h"
+#include "io/io.h"
+#include "util/util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static cJSON *load_json(const char *path, int *rc) {
+    char *text;
+    size_t len;
+    *rc = tc_read_file(path, &text, &len);
+    if (*rc) return NULL;
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    if (!j) *rc = tc_error(TC_EFORMAT, "%s: not valid JSON (near byte %ld)", path,
+                           (long)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
+    free(text);
+    return j;
+}
+
+/* Checks the header of faiss.index against (n, d) without reading the vectors. */
+static int check_faiss(const char *path, size_t n, int d) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return errno == ENOENT ? 0 : tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    unsigned char h[16];
+    size_t got = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (got < sizeof h || h[0] != 'I' || h[1] != 'x' || h[2] != 'F')
+        return tc_error(TC_EFORMAT, "%s: not a faiss IndexFlat file", path);
+    int32_t fd;
+    int64_t fn;
+    memcpy(&fd, h + 4, 4);
+    memcpy(&fn, h + 8, 8);
+    if (fd != d || fn != (int64_t)n)
+        return tc_error(TC_EMISMATCH, "%s holds %lld vectors of dimension %d but embeddings.npy "
+                        "has %zu of dimension %d", path, (long long)fn, fd, n, d);
+    return 0;
+}
+
+/* "<topic>. Educational score: <score>" -> topic and score (single_topic). */
+static void split_single_topic(tc_cluster_label *l) {
+    const char *mark = l->summary ? strstr(l->summary, ". Educational score: ") : NULL;
+    if (!mark) return;
+    l->topic = strndup(l->summary, (size_t)(mark - l->summary));
+    char *end;
+    long s = strtol(mark + strlen(". Educational score: "), &end, 10);
+    if (end != mark + strlen(". Educational score: ") && s >= 1 && s <= 10) l->score = (int)s;
+}
+
+static int load_summaries(tc_classifier *c, const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;  /* saved without summaries */
+    int rc;
+    cJSON *j = load_json(path, &rc);
+    if (!j) return rc;
+    if (!cJSON_IsObject(j)) { cJSON_Delete(j); return tc_error(TC_EFORMAT, "%s: expected a JSON object", path); }
+    size_t k = (size_t)cJSON_GetArraySize(j);
+    c->names = calloc(k ? k : 1, sizeof *c->names);
+    if (!c->names) { cJSON_Delete(j); return tc_error(TC_ENOMEM, "out of memory"); }
+    for (cJSON *e = j->child; e; e = e->next) {
+        char *end;
+        long long label = strtoll(e->string, &end, 10);
+        if (!*e->string || *end) {
+            rc = tc_error(TC_EFORMAT, "%s: key \"%s\" is not a cluster number", path, e->string);
+            break;
+        }
+        if (label < 0) continue;
+        tc_cluster_label *l = &c->names[c->n_names++];
+        l->label = label;
+        l->score = -1;
+        l->summary = strdup(cJSON_IsString(e) ? e->valuestring : "");
+        split_single_topic(l);
+    }
+    cJSON_Delete(j);
+    /* ascending label order, as everywhere else */
+    for (size_t a = 1; a < c->n_names; a++)
+        for (size_t b = a; b > 0 && c->names[b - 1].label > c->names[b].label; b--) {
+            tc_cluster_label t = c->names[b];
+            c->names[b] = c->names[b - 1], c->names[b - 1] = t;
+        }
+    return rc;
+}
+
+/* Our own textclust.json: the encoder id, topic mode and the names' extras. */
+static int load_meta(tc_classifier *c, const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;  /* a folder from the Python reference */
+    int rc;
+    cJSON *j = load_json(path, &rc);
+    if (!j) return rc;
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "model");
+    if (cJSON_IsString(v)) snprintf(c->model, sizeof c->model, "%s", v->valuestring);
+    cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "summary");
+    v = cJSON_GetObjectItemCaseSensitive(s, "topic_mode");
+    if (cJSON_IsString(v)) c->p.label.topic_mode = strcmp(v->valuestring, "single_topic") == 0;
+    v = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    if (cJSON_IsNumber(v)) c->p.seed = (uint64_t)v->valuedouble;
+    cJSON *clusters = cJSON_GetObjectItemCaseSensitive(j, "clusters"), *e;
+    cJSON_ArrayForEach(e, clusters) {
+        cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label");
+        for (size_t t = 0; cJSON_IsNumber(lab) && t < c->n_names; t++) {
+            tc_cluster_label *l = &c->names[t];
+            if (l->label != (int64_t)lab->valuedouble) continue;
+            cJSON *kw = cJSON_GetObjectItemCaseSensitive(e, "keywords");
+            cJSON *score = cJSON_GetObjectItemCaseSensitive(e, "score");
+            cJSON *topic = cJSON_GetObjectItemCaseSensitive(e, "topic");
+            if (cJSON_IsString(kw) && !l->keywords) l->keywords = strdup(kw->valuestring);
+            if (cJSON_IsNumber(score)) l->score = (int)score->valuedouble;
+            if (cJSON_IsString(topic)) { free(l->topic); l->topic = strdup(topic->valuestring); }
+        }
+    }
+    cJSON_Delete(j);
+    return 0;
+}
+
+static int load_arrays(tc_classifier *c, const char *dir) {
+    char path[4400];
+    size_t rows, cols, n;
+    int rc;
+#define IN(name) (snprintf(path, sizeof path, "%s/%s", dir, name), path)
+    if ((rc = tc_npy_load_f32(IN("embeddings.npy"), &c->emb, &rows, &cols))) return rc;
+    if (rows == 0) return tc_error(TC_EFORMAT, "%s: no embeddings", path);
+    c->n = rows, c->dim = (int)cols;
+    if ((rc = tc_npy_load_f32(IN("projections.npy"), &c->proj, &rows, &cols))) return rc;
+    if (rows != c->n || cols != 2)
+        return tc_error(TC_EMISMATCH, "%s is %zu x %zu but embeddings.npy has %zu rows (expected %zu x 2)",
+                        path, rows, cols, c->n, c->n);
+    if ((rc = tc_npy_load_i64(IN("cluster_labels.npy"), &c->labels, &n))) return rc;
+    if (n != c->n)
+        return tc_error(TC_EMISMATCH, "%s has %zu labels but embeddings.npy has %zu rows", path, n, c->n);
+    size_t n_texts = c->n;  /* tc_classifier_clear frees as many as c->n */
+    c->n = 0;
+    rc = tc_json_load_strings(IN("texts.json"), &c->texts, &n);
+    c->n = n_texts;
+    if (rc) { c->texts = NULL; return rc; }
+    if (n != c->n) {
+        tc_strings_free(c->texts, n);
+        c->texts = NULL;
+        return tc_error(TC_EMISMATCH, "%s has %zu texts but embeddings.npy has %zu rows", path, n, c->n);
+    }
+    if ((rc = check_faiss(IN("faiss.index"), c->n, c->dim))) return rc;
+    if ((rc = load_summaries(c, IN("cluster_summaries.json")))) return rc;
+    if ((rc = load_meta(c, IN("textclust.json")))) return rc;
+#undef IN
+    return 0;
+}
+
+int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out) {
+    *out = NULL;
+    struct stat st;
+    if (!folder || stat(folder, &st) != 0)
+        return tc_error(TC_ENOTFOUND, "%s: %s", folder ? folder : "(null)", strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return tc_error(TC_EINVAL, "%s: not a save folder", folder);
+    tc_classifier *c;
+    int rc = tc_classifier_new(p, &c);
+    if (rc) return rc;
+    rc = load_arrays(c, folder);
+    if (!rc) {
+        for (size_t i = 0; i < c->n; i++) c->stats.n_noise += c->labels[i] < 0;
+        rc = tc_classifier_compute_centres(c);
+    }
+    if (rc) {
+        tc_classifier_free(c);
+        return tc_error_prefix(rc, "loading %s", folder);
+    }
+    *out = c;
+    return 0;
+}
