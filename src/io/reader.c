@@ -436,10 +436,11 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
     if (r->err) return tc_error(r->err, "%s", r->errmsg);
     size_t got = 0;
     while (got < max) {
-        int rc;
+        int rc, opened_now = 0;
         if (!r->open) {
             if (r->next_file == r->n_files) break;
             rc = open_next_file(r);
+            opened_now = 1;
         } else if (r->fmt == TC_FMT_JSONL) {
             rc = jsonl_next(r, batch);
         } else if (r->fmt == TC_FMT_TEXT) {
@@ -453,7 +454,7 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
             return rc;
         }
         if (rc == 1) got++;
-        else if (r->open && rc == 0) tc_source_close(&r->src), r->open = 0;
+        else if (rc == 0 && r->open && opened_now == 0) tc_source_close(&r->src), r->open = 0;
     }
     return (long)got;
 }

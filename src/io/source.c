@@ -61,6 +61,13 @@ int tc_source_open(tc_source *s, const char *path) {
     return 0;
 }
 
+/* zlib's message without the "<fd:N>: " it puts first for gzdopen'ed files. */
+static const char *gz_message(gzFile gz, int *zerr) {
+    const char *msg = gzerror(gz, zerr);
+    if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": ")) msg = strstr(msg, ": ") + 2;
+    return msg;
+}
+
 /* Reads up to n bytes into p; returns the count (0 at the end) or an error. */
 static long source_read(tc_source *s, char *p, size_t n) {
     if (n > INT_MAX / 2) n = INT_MAX / 2;
@@ -68,10 +75,14 @@ static long source_read(tc_source *s, char *p, size_t n) {
         int got = gzread(s->gz, p, (unsigned)n);
         if (got < 0) {
             int zerr;
-            const char *msg = gzerror(s->gz, &zerr);
+            const char *msg = gz_message(s->gz, &zerr);
             return tc_error(zerr == Z_MEM_ERROR ? TC_ENOMEM : TC_EFORMAT, "%s: gzip: %s",
                             s->path, zerr == Z_ERRNO ? strerror(errno) : msg);
         }
+        int zerr;
+        const char *msg = gz_message(s->gz, &zerr);
+        if (got == 0 && zerr != Z_OK) /* a truncated stream ends with Z_BUF_ERROR */
+            return tc_error(TC_EFORMAT, "%s: gzip: %s", s->path, msg);
         return got;
     }
     ssize_t got;
