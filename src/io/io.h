@@ -22,15 +22,32 @@ void tc_textset_free(tc_textset *t);
 typedef struct tc_reader tc_reader;
 
 /* Opens path (a file, or a folder whose supported files are read in name
- * order) for streaming. format TC_FMT_AUTO picks by extension (.jsonl/.json,
- * .csv, .tsv, anything else = text; a trailing .gz is gzip) and checks the
- * content. field is the text column/key (JSONL, CSV, TSV; ignored for
- * text); id_field ("id") is kept when present. */
+ * order) for streaming. format TC_FMT_AUTO picks by extension (.jsonl/.json/
+ * .ndjson, .csv, .tsv/.tab, anything else = text; a trailing .gz is gzip)
+ * and checks the content: any file starting with the gzip magic is
+ * decompressed, a .gz file without it is an error. In a folder, AUTO reads
+ * only files with those extensions (not hidden ones, not subfolders); a
+ * fixed format reads every regular file. field is the text column/key
+ * (JSONL, CSV, TSV; ignored for text; NULL = "text"); id_field ("id", or
+ * NULL for none) is kept when present.
+ *   JSONL: blank lines skipped; numbers and booleans converted to text,
+ *          null/objects/arrays are an error naming the line.
+ *   CSV:   RFC 4180, header row first; quoted fields may hold commas,
+ *          newlines and doubled quotes; blank lines skipped; text after a
+ *          closing quote is kept as it is; a row with more fields than the
+ *          header, or too few to hold the text column, is an error.
+ *   TSV:   the CSV parser with a tab; a field is quoted only when it starts
+ *          with a quote.
+ *   text:  one text per line, every line kept (empty ones too), a trailing
+ *          \r removed.
+ * A UTF-8 byte order mark at the start of a file is dropped. The first file
+ * is opened here, so a missing file, bad gzip or missing column fails now. */
 int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
                    tc_reader **out);
 
-/* Appends up to max texts to batch. Returns the number appended (0 at the
- * end) or a negative error naming file and line. */
+/* Appends up to max texts to batch (zero-initialised or holding earlier
+ * texts). Returns the number appended (0 at the end) or a negative error
+ * naming file and line; after an error every call returns it again. */
 long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch);
 
 /* Texts whose invalid UTF-8 was repaired so far. */
@@ -38,8 +55,9 @@ size_t tc_reader_repaired(const tc_reader *r);
 
 void tc_reader_close(tc_reader *r);
 
-/* Reads everything: open, next until the end, close. Warns once about
- * repaired UTF-8. */
+/* Reads everything into out (overwritten): open, next until the end, close.
+ * Warns once about repaired UTF-8. No texts at all is an error
+ * ("PATH: no texts"). On error out is left empty. */
 int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
                   tc_textset *out);
 
@@ -80,5 +98,12 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int tc_read_file(const char *path, char **data, size_t *len);
+
+/* UTF-8 (RFC 3629; a NUL byte counts as invalid since texts are C strings):
+ * the number of bytes of s[0..len) that are not part of a valid sequence,
+ * and a malloc'd NUL-terminated copy with each of them replaced by U+FFFD
+ * (NULL when out of memory). */
+size_t tc_utf8_invalid(const char *s, size_t len);
+char *tc_utf8_repair(const char *s, size_t len);
 
 #endif

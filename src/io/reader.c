@@ -1,0 +1,495 @@
+/* reader.c - streaming text readers: JSONL (one JSON object per line, via
+ * cJSON), CSV (RFC 4180: a header row, fields quoted with "..." may hold
+ * delimiters, newlines and doubled quotes ""), TSV (the same parser with a
+ * tab; a field is quoted only when it starts with a quote), and plain text
+ * (one text per line, every line kept, a trailing \r removed). Files may be
+ * gzip-compressed (see source.c); a folder is read file by file in name
+ * order. Memory is bounded by the batch and the longest line/record. */
+#include "io/io.h"
+#include "io/source.h"
+#include "util/util.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct tc_reader {
+    char *field, *id_field;
+    int format;                /* requested, TC_FMT_AUTO or fixed */
+    char **files;              /* (n_files) paths, in reading order */
+    size_t n_files, next_file;
+    tc_source src;
+    int open, fmt;             /* a file is open; its format */
+    /* CSV/TSV state of the open file */
+    char delim;
+    size_t n_cols, col_text, col_id; /* col_id == SIZE_MAX: no id column */
+    tc_sb rec;                 /* fields of the current record, each NUL-terminated */
+    size_t *fstart, fcap;      /* (fcap) offsets of fields in rec */
+    size_t repaired;
+    int err;                   /* sticky error code */
+    char errmsg[1024];
+};
+
+/* ---------------------------------------------------------------- text sets */
+
+void tc_textset_free(tc_textset *t) {
+    if (!t) return;
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->texts[i]);
+        if (t->ids) free(t->ids[i]);
+    }
+    free(t->texts);
+    free(t->ids);
+    memset(t, 0, sizeof *t);
+}
+
+/* Appends text and id (owned, id may be NULL); frees them on failure. */
+static int textset_push(tc_textset *t, char *text, char *id) {
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        char **nt = realloc(t->texts, cap * sizeof *nt);
+        if (nt) t->texts = nt;
+        char **ni = nt && t->ids ? realloc(t->ids, cap * sizeof *ni) : NULL;
+        if (ni) t->ids = ni;
+        if (!nt || (t->ids && !ni)) {
+            free(text), free(id);
+            return tc_error(TC_ENOMEM, "out of memory (%zu texts)", t->n);
+        }
+        if (t->ids) memset(t->ids + t->cap, 0, (cap - t->cap) * sizeof *t->ids);
+        t->cap = cap;
+    }
+    if (id && !t->ids) {
+        if (!(t->ids = calloc(t->cap, sizeof *t->ids))) {
+            free(text), free(id);
+            return tc_error(TC_ENOMEM, "out of memory (%zu ids)", t->n);
+        }
+    }
+    t->texts[t->n] = text;
+    if (t->ids) t->ids[t->n] = id;
+    t->n++;
+    return 0;
+}
+
+/* A malloc'd copy of s[0..len) with invalid UTF-8 repaired; counts repairs
+ * when count is set. */
+static char *copy_text(tc_reader *r, const char *s, size_t len, int count) {
+    if (tc_utf8_invalid(s, len)) {
+        if (count) r->repaired++;
+        return tc_utf8_repair(s, len);
+    }
+    char *o = malloc(len + 1);
+    if (o) memcpy(o, s, len), o[len] = 0;
+    return o;
+}
+
+/* ---------------------------------------------------------------- formats */
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* The format a file name implies, or 0 when its extension is not one of ours. */
+static int format_of_name(const char *name) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", name);
+    if (ends_with(tmp, ".gz")) tmp[strlen(tmp) - 3] = 0;
+    if (ends_with(tmp, ".jsonl") || ends_with(tmp, ".json") || ends_with(tmp, ".ndjson"))
+        return TC_FMT_JSONL;
+    if (ends_with(tmp, ".csv")) return TC_FMT_CSV;
+    if (ends_with(tmp, ".tsv") || ends_with(tmp, ".tab")) return TC_FMT_TSV;
+    if (ends_with(tmp, ".txt") || ends_with(tmp, ".text")) return TC_FMT_TEXT;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- JSONL */
+
+/* A JSON scalar as a malloc'd string: strings as they are, numbers as
+ * integers when integral, booleans as true/false; NULL for other types. */
+static char *json_scalar(cJSON *v, int *taken) {
+    char num[40];
+    *taken = 0;
+    if (cJSON_IsString(v)) {
+        *taken = 1;
+        char *s = v->valuestring; /* take the string over from cJSON */
+        v->valuestring = NULL;
+        return s;
+    }
+    if (cJSON_IsNumber(v)) {
+        double x = v->valuedouble;
+        if (x == floor(x) && fabs(x) < 9.2e18) snprintf(num, sizeof num, "%lld", (long long)x);
+        else {
+            snprintf(num, sizeof num, "%.15g", x);
+            if (strtod(num, NULL) != x) snprintf(num, sizeof num, "%.17g", x);
+        }
+        return tc_strdup(num);
+    }
+    if (cJSON_IsBool(v)) return tc_strdup(cJSON_IsTrue(v) ? "true" : "false");
+    return NULL;
+}
+
+static const char *json_type_name(const cJSON *v) {
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsNumber(v)) return "a number";
+    return "a boolean";
+}
+
+/* Reads one text from the open JSONL file: 1 appended, 0 end, < 0 error. */
+static int jsonl_next(tc_reader *r, tc_textset *batch) {
+    tc_source *s = &r->src;
+    char *line;
+    size_t len;
+    int rc;
+    for (;;) {
+        if ((rc = tc_source_line(s, &line, &len)) <= 0) return rc;
+        size_t i = 0;
+        while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+        if (i < len) break; /* blank lines are skipped */
+    }
+    const char *end = NULL;
+    cJSON *obj = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    if (!obj) {
+        size_t col = end && end >= line ? (size_t)(end - line) + 1 : 1;
+        const char *hint = line[strspn(line, " \t")] == '[' && s->line == 1
+                               ? " (a JSON array file? expected one JSON object per line)" : "";
+        return tc_error(TC_EFORMAT, "%s:%zu: malformed JSON at column %zu%s", s->path, s->line,
+                        col, hint);
+    }
+    end += strspn(end, " \t\r");
+    if (end < line + len) {
+        cJSON_Delete(obj);
+        return tc_error(TC_EFORMAT, "%s:%zu: unexpected text after the JSON value at column %zu",
+                        s->path, s->line, (size_t)(end - line) + 1);
+    }
+    if (!cJSON_IsObject(obj)) {
+        rc = tc_error(TC_EFORMAT, "%s:%zu: expected a JSON object, found %s", s->path, s->line,
+                      json_type_name(obj));
+        cJSON_Delete(obj);
+        return rc;
+    }
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, r->field);
+    if (!v) {
+        tc_sb names = {0};
+        for (cJSON *c = obj->child; c; c = c->next)
+            tc_sb_printf(&names, "%s%s", names.len ? ", " : "", c->string ? c->string : "");
+        rc = tc_error(TC_ENOTFOUND, "%s:%zu: no field \"%s\"; fields: %s", s->path, s->line,
+                      r->field, names.len ? names.s : "(none)");
+        tc_sb_free(&names);
+        cJSON_Delete(obj);
+        return rc;
+    }
+    int taken;
+    char *raw = json_scalar(v, &taken), *text = NULL, *id = NULL;
+    if (!raw) {
+        rc = tc_error(TC_EFORMAT, "%s:%zu: field \"%s\" is %s, expected a string", s->path,
+                      s->line, r->field, json_type_name(v));
+        cJSON_Delete(obj);
+        return rc;
+    }
+    size_t rl = strlen(raw);
+    if (tc_utf8_invalid(raw, rl)) {
+        r->repaired++;
+        text = tc_utf8_repair(raw, rl);
+        free(raw);
+    } else {
+        text = raw;
+    }
+    if (r->id_field && text) {
+        cJSON *iv = cJSON_GetObjectItemCaseSensitive(obj, r->id_field);
+        if (iv && (id = json_scalar(iv, &taken))) {
+            size_t il = strlen(id);
+            if (tc_utf8_invalid(id, il)) {
+                char *fixed = tc_utf8_repair(id, il);
+                free(id);
+                id = fixed;
+                if (!id) free(text), text = NULL;
+            }
+        }
+    }
+    cJSON_Delete(obj);
+    if (!text) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", s->path, s->line);
+    if ((rc = textset_push(batch, text, id)) < 0) return rc;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- CSV / TSV */
+
+static int csv_add_field(tc_reader *r, size_t *nf) {
+    if (*nf == r->fcap) {
+        size_t cap = r->fcap ? r->fcap * 2 : 16;
+        size_t *nfs = realloc(r->fstart, cap * sizeof *nfs);
+        if (!nfs) return tc_error(TC_ENOMEM, "%s: out of memory", r->src.path);
+        r->fstart = nfs, r->fcap = cap;
+    }
+    r->fstart[(*nf)++] = r->rec.len;
+    return 0;
+}
+
+/* Parses the next record into r->rec / r->fstart; returns the field count,
+ * 0 at the end, or an error. Blank lines between records are skipped.
+ * *first_line is the line the record starts on. */
+static long csv_record(tc_reader *r, size_t *first_line) {
+    tc_source *s = &r->src;
+    char *line, d = r->delim;
+    size_t len, full, nf = 0; /* len: without a trailing \r; full: with it */
+    int rc;
+    for (;;) {
+        if ((rc = tc_source_line(s, &line, &full)) <= 0) return rc;
+        len = full > 0 && line[full - 1] == '\r' ? full - 1 : full;
+        if (len > 0) break;
+    }
+    *first_line = s->line;
+    r->rec.len = 0;
+    size_t pos = 0;
+    for (;;) { /* one field per turn */
+        if ((rc = csv_add_field(r, &nf)) < 0) return rc;
+        if (pos < len && line[pos] == '"') {
+            size_t quote_line = s->line;
+            pos++;
+            for (;;) {
+                char *q = memchr(line + pos, '"', len - pos);
+                if (!q) { /* the field goes on past this line */
+                    tc_sb_append(&r->rec, line + pos, full - pos); /* a \r\n stays inside quotes */
+                    tc_sb_append(&r->rec, "\n", 1);
+                    if ((rc = tc_source_line(s, &line, &full)) < 0) return rc;
+                    if (rc == 0)
+                        return tc_error(TC_EFORMAT, "%s:%zu: unterminated quoted field (no closing "
+                                        "quote before the end of the file)", s->path, quote_line);
+                    len = full > 0 && line[full - 1] == '\r' ? full - 1 : full;
+                    pos = 0;
+                    continue;
+                }
+                tc_sb_append(&r->rec, line + pos, (size_t)(q - (line + pos)));
+                pos = (size_t)(q - line) + 1;
+                if (pos < len && line[pos] == '"') { /* "" is one quote */
+                    tc_sb_append(&r->rec, "\"", 1);
+                    pos++;
+                    continue;
+                }
+                break;
+            }
+        }
+        /* unquoted text (or text after a closing quote, kept as it is) */
+        char *e = memchr(line + pos, d, len - pos);
+        size_t stop = e ? (size_t)(e - line) : len;
+        tc_sb_append(&r->rec, line + pos, stop - pos);
+        tc_sb_append(&r->rec, "", 1); /* the field's NUL */
+        if (r->rec.oom) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", s->path, s->line);
+        if (!e) break;
+        pos = stop + 1;
+    }
+    return (long)nf;
+}
+
+static int csv_header(tc_reader *r) {
+    size_t line;
+    long nf = csv_record(r, &line);
+    if (nf <= 0) return (int)nf; /* an empty file: no texts */
+    r->n_cols = (size_t)nf;
+    r->col_text = r->col_id = SIZE_MAX;
+    for (size_t i = 0; i < r->n_cols; i++) {
+        const char *name = r->rec.s + r->fstart[i];
+        if (r->col_text == SIZE_MAX && strcmp(name, r->field) == 0) r->col_text = i;
+        if (r->id_field && r->col_id == SIZE_MAX && strcmp(name, r->id_field) == 0) r->col_id = i;
+    }
+    if (r->col_text == SIZE_MAX) {
+        tc_sb names = {0};
+        for (size_t i = 0; i < r->n_cols; i++)
+            tc_sb_printf(&names, "%s%s", i ? ", " : "", r->rec.s + r->fstart[i]);
+        int rc = tc_error(TC_ENOTFOUND, "%s:%zu: no column \"%s\"; columns: %s", r->src.path, line,
+                          r->field, names.s ? names.s : "");
+        tc_sb_free(&names);
+        return rc;
+    }
+    return 1;
+}
+
+static int csv_next(tc_reader *r, tc_textset *batch) {
+    size_t line;
+    long nf = csv_record(r, &line);
+    if (nf <= 0) return (int)nf;
+    if ((size_t)nf > r->n_cols || (size_t)nf <= r->col_text)
+        return tc_error(TC_EFORMAT, "%s:%zu: %ld fields, the header has %zu", r->src.path, line, nf,
+                        r->n_cols);
+    const char *t = r->rec.s + r->fstart[r->col_text];
+    char *text = copy_text(r, t, strlen(t), 1), *id = NULL;
+    if (text && r->col_id < (size_t)nf) {
+        const char *i = r->rec.s + r->fstart[r->col_id];
+        if (!(id = copy_text(r, i, strlen(i), 0))) free(text), text = NULL;
+    }
+    if (!text) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", r->src.path, line);
+    int rc = textset_push(batch, text, id);
+    return rc < 0 ? rc : 1;
+}
+
+/* ---------------------------------------------------------------- plain text */
+
+static int text_next(tc_reader *r, tc_textset *batch) {
+    char *line;
+    size_t len;
+    int rc = tc_source_line(&r->src, &line, &len);
+    if (rc <= 0) return rc;
+    if (len > 0 && line[len - 1] == '\r') len--;
+    char *text = copy_text(r, line, len, 1);
+    if (!text) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", r->src.path, r->src.line);
+    rc = textset_push(batch, text, NULL);
+    return rc < 0 ? rc : 1;
+}
+
+/* ---------------------------------------------------------------- opening */
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the folder's files to read, sorted by name. */
+static int list_folder(tc_reader *r, const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", dir, strerror(errno));
+    size_t cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    size_t dl = strlen(dir);
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        if (r->format == TC_FMT_AUTO && !format_of_name(e->d_name)) continue;
+        size_t need = dl + strlen(e->d_name) + 2;
+        char *p = malloc(need);
+        if (!p) { rc = tc_error(TC_ENOMEM, "%s: out of memory", dir); break; }
+        snprintf(p, need, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
+        struct stat st;
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) { free(p); continue; }
+        if (r->n_files == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nf = realloc(r->files, cap * sizeof *nf);
+            if (!nf) { free(p); rc = tc_error(TC_ENOMEM, "%s: out of memory", dir); break; }
+            r->files = nf;
+        }
+        r->files[r->n_files++] = p;
+    }
+    closedir(d);
+    if (rc) return rc;
+    if (r->n_files == 0)
+        return tc_error(TC_ENOTFOUND, "%s: no files to read (expected .jsonl, .json, .csv, .tsv or "
+                        ".txt, optionally .gz)", dir);
+    qsort(r->files, r->n_files, sizeof *r->files, cmp_str);
+    return 0;
+}
+
+static int open_next_file(tc_reader *r) {
+    const char *path = r->files[r->next_file++];
+    int rc = tc_source_open(&r->src, path);
+    if (rc) return rc;
+    r->open = 1;
+    r->fmt = r->format ? r->format : format_of_name(path);
+    if (!r->fmt) r->fmt = TC_FMT_TEXT;
+    if (r->fmt == TC_FMT_CSV || r->fmt == TC_FMT_TSV) {
+        r->delim = r->fmt == TC_FMT_CSV ? ',' : '\t';
+        rc = csv_header(r);
+        if (rc < 0) return rc;
+        if (rc == 0) r->n_cols = 0; /* empty file */
+    }
+    return 0;
+}
+
+int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
+                   tc_reader **out) {
+    *out = NULL;
+    if (format < TC_FMT_AUTO || format > TC_FMT_TEXT)
+        return tc_error(TC_EINVAL, "%s: unknown format %d", path, format);
+    if (!field || !*field) field = "text";
+    tc_reader *r = calloc(1, sizeof *r);
+    if (!r) return tc_error(TC_ENOMEM, "out of memory");
+    r->src.fd = -1;
+    r->format = format;
+    r->field = tc_strdup(field);
+    r->id_field = id_field && *id_field ? tc_strdup(id_field) : NULL;
+    int rc = 0;
+    struct stat st;
+    if (!r->field || (id_field && *id_field && !r->id_field)) rc = tc_error(TC_ENOMEM, "out of memory");
+    else if (stat(path, &st) != 0)
+        rc = tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", path, strerror(errno));
+    else if (S_ISDIR(st.st_mode)) rc = list_folder(r, path);
+    else if (!(r->files = malloc(sizeof *r->files)) || !(r->files[0] = tc_strdup(path)))
+        rc = tc_error(TC_ENOMEM, "out of memory");
+    else r->n_files = 1;
+    if (rc == 0) rc = open_next_file(r); /* so that open reports a bad first file */
+    if (rc) {
+        tc_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
+    if (r->err) return tc_error(r->err, "%s", r->errmsg);
+    size_t got = 0;
+    while (got < max) {
+        int rc, opened_now = 0;
+        if (!r->open) {
+            if (r->next_file == r->n_files) break;
+            rc = open_next_file(r);
+            opened_now = 1;
+        } else if (r->fmt == TC_FMT_JSONL) {
+            rc = jsonl_next(r, batch);
+        } else if (r->fmt == TC_FMT_TEXT) {
+            rc = text_next(r, batch);
+        } else {
+            rc = r->n_cols ? csv_next(r, batch) : 0;
+        }
+        if (rc < 0) { /* later calls return the same error */
+            r->err = rc;
+            snprintf(r->errmsg, sizeof r->errmsg, "%s", tc_last_error());
+            return rc;
+        }
+        if (rc == 1) got++;
+        else if (rc == 0 && r->open && opened_now == 0) tc_source_close(&r->src), r->open = 0;
+    }
+    return (long)got;
+}
+
+size_t tc_reader_repaired(const tc_reader *r) { return r->repaired; }
+
+void tc_reader_close(tc_reader *r) {
+    if (!r) return;
+    tc_source_close(&r->src);
+    for (size_t i = 0; i < r->n_files; i++) free(r->files[i]);
+    free(r->files);
+    free(r->field);
+    free(r->id_field);
+    tc_sb_free(&r->rec);
+    free(r->fstart);
+    free(r);
+}
+
+int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
+                  tc_textset *out) {
+    memset(out, 0, sizeof *out);
+    tc_reader *r;
+    int rc = tc_reader_open(path, format, field, id_field, &r);
+    if (rc) return rc;
+    long got;
+    while ((got = tc_reader_next(r, (size_t)1 << 20, out)) > 0) {}
+    size_t repaired = tc_reader_repaired(r);
+    tc_reader_close(r);
+    if (got < 0) {
+        tc_textset_free(out);
+        return (int)got;
+    }
+    if (out->n == 0) return tc_error(TC_EFORMAT, "%s: no texts", path);
+    if (repaired)
+        tc_warn("%s: %zu text%s had invalid UTF-8; each bad byte was replaced by U+FFFD", path,
+                repaired, repaired == 1 ? "" : "s");
+    return 0;
+}

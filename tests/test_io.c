@@ -1,0 +1,540 @@
+/* test_io.c - tests of src/io: every text reader on the fixtures in
+ * tests/data/io/ (JSONL, CSV, TSV, text, gzip, a folder), each bad input
+ * with its exact message, streaming against a naive whole-file reader,
+ * UTF-8 validation against a naive decoder, .npy / JSON / faiss round trips.
+ *
+ * With a mode argument it is the C side of tests/io_interop_test.py, which
+ * checks our files against numpy, json and faiss (see usage() below). */
+#include "check.h"
+#include "io/io.h"
+#include "util/util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define D "tests/data/io/"
+
+static char tmpdir[64];
+
+static const char *tmp(const char *name) {
+    static char path[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(path[k], sizeof path[k], "%s/%s", tmpdir, name);
+    return path[k];
+}
+
+static void write_bytes(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (f) fwrite(data, 1, n, f), fclose(f);
+}
+
+/* Reading path must fail with code and exactly the message msg. */
+static void check_fails(const char *path, int fmt, const char *field, int code, const char *msg) {
+    tc_textset t;
+    int rc = tc_read_texts(path, fmt, field, "id", &t);
+    CHECK_MSG(rc == code, "%s: returned %d, expected %d (%s)", path, rc, code, tc_last_error());
+    CHECK_STR(tc_last_error(), msg);
+    CHECK(t.n == 0 && t.texts == NULL);
+}
+
+/* Reads path and checks the texts and ids (ids NULL: no ids expected). */
+static void check_texts(const char *path, int fmt, const char *field, const char *const *texts,
+                        const char *const *ids, size_t n) {
+    tc_textset t;
+    int rc = tc_read_texts(path, fmt, field, "id", &t);
+    CHECK_MSG(rc == 0, "%s: %s", path, tc_last_error());
+    if (rc) return;
+    CHECK_MSG(t.n == n, "%s: %zu texts, expected %zu", path, t.n, n);
+    for (size_t i = 0; i < n && i < t.n; i++) {
+        CHECK_STR(t.texts[i], texts[i]);
+        if (ids && ids[i]) CHECK(t.ids && t.ids[i] && strcmp(t.ids[i], ids[i]) == 0);
+        else CHECK(!t.ids || !t.ids[i]);
+    }
+    tc_textset_free(&t);
+}
+
+/* ---------------------------------------------------------------- readers */
+
+static const char *jsonl_texts[] = {"plain text", "caf\xc3\xa9 \"quoted\" na\xc3\xafve", "", "12",
+                                    "line\nbreak\ttab \xe2\x9c\x93 \xe6\x97\xa5\xe6\x9c\xac"};
+static const char *jsonl_ids[] = {"a1", "7", "2.5", "a4", "a5"};
+
+static void test_jsonl(void) {
+    check_texts(D "good.jsonl", TC_FMT_AUTO, "text", jsonl_texts, jsonl_ids, 5);
+    check_texts(D "good.jsonl.gz", TC_FMT_AUTO, "text", jsonl_texts, jsonl_ids, 5);
+    check_texts(D "gzipped-content.jsonl", TC_FMT_AUTO, "text", jsonl_texts, jsonl_ids, 5);
+    check_texts(D "good.jsonl", TC_FMT_JSONL, "text", jsonl_texts, jsonl_ids, 5);
+    /* another field as the text, no id field asked for */
+    tc_textset t;
+    CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_AUTO, "id", NULL, &t));
+    CHECK(t.n == 5 && t.ids == NULL);
+    if (t.n == 5) CHECK_STR(t.texts[2], "2.5");
+    tc_textset_free(&t);
+    /* the same file as plain text: every line, blank ones too */
+    CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_TEXT, NULL, NULL, &t));
+    CHECK(t.n == 7);
+    if (t.n == 7) {
+        CHECK_STR(t.texts[1], "");
+        CHECK_STR(t.texts[3], "   ");
+    }
+    tc_textset_free(&t);
+}
+
+static void test_csv_tsv_text(void) {
+    const char *csv[] = {"plain text", "comma, inside", "two\nlines", "say \"hi\"", "", "trailing"};
+    const char *csv_ids[] = {"a1", "a2", "a3", "a4", "a5", "a6"};
+    check_texts(D "good.csv", TC_FMT_AUTO, "text", csv, csv_ids, 6);
+    check_texts(D "good.csv.gz", TC_FMT_AUTO, "text", csv, csv_ids, 6);
+    /* a6 has no label field: too few fields for the column asked for */
+    check_fails(D "good.csv", TC_FMT_CSV, "label", TC_EFORMAT, D "good.csv:9: 2 fields, the header has 3");
+    const char *bom[] = {"bom header"}, *bom_ids[] = {"b1"};
+    check_texts(D "bom.csv", TC_FMT_AUTO, "text", bom, bom_ids, 1);
+
+    const char *tsv[] = {"plain text", "quoted\ttab", "mid\"quote", ""};
+    const char *tsv_ids[] = {"a1", "a2", "a3", "a4"};
+    check_texts(D "good.tsv", TC_FMT_AUTO, "text", tsv, tsv_ids, 4);
+    check_texts(D "good.tsv.gz", TC_FMT_AUTO, "text", tsv, tsv_ids, 4);
+
+    const char *txt[] = {"first line", "second line", "", "fourth after an empty one",
+                         "last without newline"};
+    check_texts(D "good.txt", TC_FMT_AUTO, "ignored", txt, NULL, 5);
+    check_texts(D "good.txt.gz", TC_FMT_AUTO, NULL, txt, NULL, 5);
+}
+
+static void test_folder_and_batches(void) {
+    const char *texts[] = {"from a.jsonl", "second of a", "from b.csv", "from c.txt.gz"};
+    const char *ids[] = {"f1", "f2", "f3", NULL};
+    check_texts(D "folder", TC_FMT_AUTO, "text", texts, ids, 4);
+    check_texts(D "folder/", TC_FMT_AUTO, "text", texts, ids, 4);
+
+    /* streaming in batches of 2 gives the same texts, in order */
+    tc_reader *r;
+    CHECK_OK(tc_reader_open(D "good.jsonl.gz", TC_FMT_AUTO, "text", "id", &r));
+    if (!r) return;
+    long got[4];
+    tc_textset b = {0};
+    size_t k = 0;
+    for (int i = 0; i < 4; i++) {
+        got[i] = tc_reader_next(r, 2, &b);
+        for (; k < b.n; k++) CHECK_STR(b.texts[k], jsonl_texts[k]);
+    }
+    CHECK(got[0] == 2 && got[1] == 2 && got[2] == 1 && got[3] == 0);
+    CHECK(tc_reader_repaired(r) == 0);
+    tc_reader_close(r);
+    tc_textset_free(&b);
+}
+
+static void test_bad_inputs(void) {
+    check_fails(D "bad/malformed.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/malformed.jsonl:3: malformed JSON at column 19");
+    check_fails(D "bad/missing_field.jsonl", TC_FMT_AUTO, "text", TC_ENOTFOUND,
+                D "bad/missing_field.jsonl:4: no field \"text\"; fields: id, body, label");
+    check_fails(D "good.jsonl", TC_FMT_AUTO, "content", TC_ENOTFOUND,
+                D "good.jsonl:1: no field \"content\"; fields: id, text, label");
+    check_fails(D "bad/object_field.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/object_field.jsonl:2: field \"text\" is an object, expected a string");
+    check_fails(D "bad/unterminated.csv", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/unterminated.csv:4: unterminated quoted field (no closing quote before "
+                  "the end of the file)");
+    check_fails(D "bad/too_many_fields.csv", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/too_many_fields.csv:3: 3 fields, the header has 2");
+    check_fails(D "good.csv", TC_FMT_AUTO, "content", TC_ENOTFOUND,
+                D "good.csv:1: no column \"content\"; columns: id, text, label");
+    check_fails(D "bad/empty.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT, D "bad/empty.jsonl: no texts");
+    check_fails(D "bad/blank.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT, D "bad/blank.jsonl: no texts");
+    check_fails(D "no/such/file.jsonl", TC_FMT_AUTO, "text", TC_ENOTFOUND,
+                D "no/such/file.jsonl: No such file or directory");
+    check_fails(D "bad/not_gzip.jsonl.gz", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/not_gzip.jsonl.gz: named .gz but not gzip-compressed (no 1f 8b magic); "
+                  "rename it without .gz if it is plain text");
+    check_fails(D "bad/truncated.jsonl.gz", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/truncated.jsonl.gz: gzip: unexpected end of file");
+    /* a folder: blank.jsonl, empty.jsonl, invalid_utf8.txt, then malformed.jsonl fails */
+    check_fails(D "bad", TC_FMT_AUTO, "text", TC_EFORMAT,
+                D "bad/malformed.jsonl:3: malformed JSON at column 19");
+
+    /* invalid UTF-8: each bad byte becomes U+FFFD, texts counted */
+    tc_reader *r;
+    CHECK_OK(tc_reader_open(D "bad/invalid_utf8.txt", TC_FMT_AUTO, NULL, NULL, &r));
+    if (!r) return;
+    tc_textset t = {0};
+    CHECK(tc_reader_next(r, 100, &t) == 5);
+    CHECK(tc_reader_repaired(r) == 3);
+    tc_reader_close(r);
+    if (t.n == 5) {
+        CHECK_STR(t.texts[0], "good line");
+        CHECK_STR(t.texts[1], "bad \xef\xbf\xbd byte");
+        CHECK_STR(t.texts[2], "truncated \xef\xbf\xbd\xef\xbf\xbd sequence");
+        CHECK_STR(t.texts[3], "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd here");
+        CHECK_STR(t.texts[4], "fine \xc3\xa9");
+    }
+    tc_textset_free(&t);
+
+    /* after an error, the reader keeps returning it */
+    CHECK_OK(tc_reader_open(D "bad/malformed.jsonl", TC_FMT_AUTO, "text", NULL, &r));
+    if (!r) return;
+    CHECK(tc_reader_next(r, 100, &t) == TC_EFORMAT);
+    CHECK(t.n == 2);
+    tc_last_error();
+    CHECK(tc_reader_next(r, 100, &t) == TC_EFORMAT);
+    CHECK_STR(tc_last_error(), D "bad/malformed.jsonl:3: malformed JSON at column 19");
+    tc_reader_close(r);
+    tc_textset_free(&t);
+}
+
+/* Long and short lines across the 1 MiB read chunks, plain and gzip: the
+ * streaming reader must agree with a naive whole-file split. */
+static void test_lines_against_naive(void) {
+    tc_rng rng = tc_rng_seed(7);
+    size_t n_lines = 3000, cap = 6u << 20, len = 0;
+    char *data = malloc(cap);
+    for (size_t i = 0; i < n_lines && len < cap - (3u << 20); i++) {
+        size_t l = i % 997 == 5 ? (size_t)tc_rng_below(&rng, 2u << 20) : tc_rng_below(&rng, 300);
+        for (size_t j = 0; j < l; j++) data[len++] = (char)('a' + tc_rng_below(&rng, 26));
+        data[len++] = '\n';
+    }
+    const char *plain = tmp("lines.txt"), *gz = tmp("lines.txt.gz");
+    write_bytes(plain, data, len);
+    gzFile g = gzopen(gz, "wb1");
+    gzwrite(g, data, (unsigned)len);
+    gzclose(g);
+    const char *paths[] = {plain, gz};
+    for (int p = 0; p < 2; p++) {
+        tc_textset t;
+        CHECK_OK(tc_read_texts(paths[p], TC_FMT_AUTO, NULL, NULL, &t));
+        size_t k = 0, start = 0, bad = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (data[i] != '\n') continue;
+            if (k >= t.n || strlen(t.texts[k]) != i - start ||
+                memcmp(t.texts[k], data + start, i - start) != 0)
+                bad++;
+            k++, start = i + 1;
+        }
+        CHECK_MSG(k == t.n && bad == 0, "%s: %zu lines vs %zu, %zu differ", paths[p], t.n, k, bad);
+        tc_textset_free(&t);
+    }
+    free(data);
+}
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Naive validator: decode a code point, then check it against the ranges. */
+static size_t naive_invalid(const unsigned char *s, size_t n) {
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], need, cp;
+        if (c == 0) { bad++, i++; continue; }
+        if (c < 0x80) { i++; continue; }
+        if ((c & 0xE0) == 0xC0) need = 1, cp = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0) need = 2, cp = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0) need = 3, cp = c & 0x07;
+        else { bad++, i++; continue; }
+        size_t j = 1;
+        for (; j <= need && i + j < n && (s[i + j] & 0xC0) == 0x80; j++) cp = cp << 6 | (s[i + j] & 0x3F);
+        unsigned min = need == 1 ? 0x80 : need == 2 ? 0x800 : 0x10000;
+        if (j != need + 1 || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            bad++, i++;
+            continue;
+        }
+        i += need + 1;
+    }
+    return bad;
+}
+
+static void test_utf8(void) {
+    CHECK(tc_utf8_invalid("plain ascii text", 16) == 0);
+    CHECK(tc_utf8_invalid("\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80", 9) == 0);
+    CHECK(tc_utf8_invalid("\xc0\xaf", 2) == 2);         /* overlong '/' */
+    CHECK(tc_utf8_invalid("\xf4\x90\x80\x80", 4) == 4); /* above U+10FFFF */
+    CHECK(tc_utf8_invalid("a\0b", 3) == 1);
+    char *r = tc_utf8_repair("x\xffy\xe2\x82", 5);
+    CHECK_STR(r, "x\xef\xbf\xbdy\xef\xbf\xbd\xef\xbf\xbd");
+    free(r);
+    /* random mostly-valid strings: fast path vs naive decoder */
+    tc_rng rng = tc_rng_seed(3);
+    const char *pieces[] = {"abcdefgh", "\xc3\xa9", "\xe2\x9c\x93", "\xf0\x9f\x98\x80", "\xff", "\xc3",
+                            "\xed\xa0\x80", "\xe0\x80\x80", "\xf4\x8f\xbf\xbf", "\x80", "", "xyz"};
+    int mismatches = 0;
+    for (int it = 0; it < 2000; it++) {
+        char buf[512];
+        size_t n = 0;
+        while (n < 400) {
+            const char *p = pieces[tc_rng_below(&rng, 12)];
+            memcpy(buf + n, p, strlen(p) + 1);
+            n += strlen(p);
+        }
+        if (tc_utf8_invalid(buf, n) != naive_invalid((unsigned char *)buf, n)) mismatches++;
+        char *fixed = tc_utf8_repair(buf, n);
+        if (!fixed || tc_utf8_invalid(fixed, strlen(fixed)) != 0) mismatches++;
+        free(fixed);
+    }
+    CHECK(mismatches == 0);
+}
+
+/* ---------------------------------------------------------------- .npy */
+
+static void write_npy_raw(const char *path, int major, const char *dict, const void *data, size_t n) {
+    char head[256];
+    size_t dl = strlen(dict), pre = major == 1 ? 10 : 12;
+    size_t hlen = dl + 1, pad = (64 - (pre + hlen) % 64) % 64;
+    memcpy(head, "\x93NUMPY", 6);
+    head[6] = (char)major, head[7] = 0;
+    uint32_t h = (uint32_t)(hlen + pad);
+    memcpy(head + 8, &h, major == 1 ? 2 : 4);
+    memcpy(head + pre, dict, dl);
+    memset(head + pre + dl, ' ', pad);
+    head[pre + hlen + pad - 1] = '\n';
+    FILE *f = fopen(path, "wb");
+    fwrite(head, 1, pre + hlen + pad, f);
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+static void test_npy(void) {
+    float x[12]; /* (3, 4) */
+    for (int i = 0; i < 12; i++) x[i] = (float)(i * 0.37 - 2.0);
+    float *y;
+    size_t rows, cols;
+    CHECK_OK(tc_npy_save_f32(tmp("x.npy"), x, 3, 4));
+    CHECK_OK(tc_npy_load_f32(tmp("x.npy"), &y, &rows, &cols));
+    CHECK(rows == 3 && cols == 4 && y && memcmp(x, y, sizeof x) == 0);
+    free(y);
+    CHECK_OK(tc_npy_save_f32(tmp("x1.npy"), x, 12, 0));
+    CHECK_OK(tc_npy_load_f32(tmp("x1.npy"), &y, &rows, &cols));
+    CHECK(rows == 12 && cols == 1 && y && memcmp(x, y, sizeof x) == 0);
+    free(y);
+    int64_t l[5] = {-1, 0, 3, INT64_MAX, INT64_MIN}, *m;
+    size_t n;
+    CHECK_OK(tc_npy_save_i64(tmp("l.npy"), l, 5));
+    CHECK_OK(tc_npy_load_i64(tmp("l.npy"), &m, &n));
+    CHECK(n == 5 && m && memcmp(l, m, sizeof l) == 0);
+    free(m);
+    CHECK_OK(tc_npy_save_i64(tmp("empty.npy"), l, 0));
+    CHECK_OK(tc_npy_load_i64(tmp("empty.npy"), &m, &n));
+    CHECK(n == 0);
+    free(m);
+
+    /* the streaming writer makes the same bytes as the one-shot writer */
+    tc_npy_writer *w;
+    CHECK_OK(tc_npy_writer_open(tmp("s.npy"), 4, &w));
+    if (w) {
+        CHECK_OK(tc_npy_writer_append(w, x, 1));
+        CHECK_OK(tc_npy_writer_append(w, x + 4, 0));
+        CHECK_OK(tc_npy_writer_append(w, x + 4, 2));
+        CHECK_OK(tc_npy_writer_close(w));
+    }
+    char *a, *b;
+    size_t la, lb;
+    CHECK_OK(tc_read_file(tmp("x.npy"), &a, &la));
+    CHECK_OK(tc_read_file(tmp("s.npy"), &b, &lb));
+    CHECK(a && b && la == 128 + 48 && la == lb && memcmp(a, b, la) == 0);
+    CHECK(a && strncmp(a + 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", 59) == 0);
+
+    /* truncated: 4 bytes short */
+    write_bytes(tmp("trunc.npy"), a, la - 4);
+    char want[512];
+    snprintf(want, sizeof want, "%s: truncated: shape needs 48 data bytes, file has 44", tmp("trunc.npy"));
+    CHECK(tc_npy_load_f32(tmp("trunc.npy"), &y, &rows, &cols) == TC_EFORMAT);
+    CHECK_STR(tc_last_error(), want);
+    CHECK(y == NULL);
+    free(a), free(b);
+
+    /* wrong dtypes */
+    CHECK(tc_npy_load_f32(tmp("l.npy"), &y, &rows, &cols) == TC_EFORMAT);
+    snprintf(want, sizeof want, "%s: dtype '<i8', expected a float array ('<f4' float32 or '<f8' "
+             "float64)", tmp("l.npy"));
+    CHECK_STR(tc_last_error(), want);
+    CHECK(tc_npy_load_i64(tmp("x.npy"), &m, &n) == TC_EFORMAT);
+    snprintf(want, sizeof want, "%s: dtype '<f4', expected an integer array ('<i8' int64 or '<i4' "
+             "int32)", tmp("x.npy"));
+    CHECK_STR(tc_last_error(), want);
+    CHECK(tc_npy_load_f32(D "good.txt", &y, &rows, &cols) == TC_EFORMAT);
+    CHECK_STR(tc_last_error(), D "good.txt: not a .npy file (no \\x93NUMPY magic)");
+
+    /* float64 and int32 are converted; v2 and v3 headers read */
+    double xd[6] = {1.5, -2.25, 1e-3, 3.0e10, 0, -0.0};
+    write_npy_raw(tmp("d.npy"), 2, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", xd, sizeof xd);
+    CHECK_OK(tc_npy_load_f32(tmp("d.npy"), &y, &rows, &cols));
+    CHECK(rows == 2 && cols == 3 && y);
+    if (y) for (int i = 0; i < 6; i++) CHECK(y[i] == (float)xd[i]);
+    free(y);
+    int32_t li[4] = {-7, 0, 1 << 30, 5};
+    write_npy_raw(tmp("i.npy"), 3, "{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }", li, sizeof li);
+    CHECK_OK(tc_npy_load_i64(tmp("i.npy"), &m, &n));
+    CHECK(n == 4 && m && m[0] == -7 && m[2] == 1 << 30 && m[3] == 5);
+    free(m);
+    write_npy_raw(tmp("f.npy"), 1, "{'descr': '<f4', 'fortran_order': True, 'shape': (3, 4), }", x, sizeof x);
+    CHECK(tc_npy_load_f32(tmp("f.npy"), &y, &rows, &cols) == TC_EUNSUPPORTED);
+    CHECK(strstr(tc_last_error(), "fortran_order True") != NULL);
+    write_npy_raw(tmp("be.npy"), 1, "{'descr': '>f4', 'fortran_order': False, 'shape': (3, 4), }", x, sizeof x);
+    CHECK(tc_npy_load_f32(tmp("be.npy"), &y, &rows, &cols) == TC_EUNSUPPORTED);
+    CHECK(strstr(tc_last_error(), "big-endian dtype '>f4'") != NULL);
+    write_npy_raw(tmp("3d.npy"), 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 4), }", x, sizeof x);
+    CHECK(tc_npy_load_f32(tmp("3d.npy"), &y, &rows, &cols) == TC_EUNSUPPORTED);
+}
+
+/* ---------------------------------------------------------------- JSON, faiss, files */
+
+static void test_json(void) {
+    const char *s[] = {"plain", "", "quote \" backslash \\ slash / </script>",
+                       "ctl \x01\x1f\x7f \b\f\n\r\t end", "caf\xc3\xa9 \xf0\x9f\x98\x80 \xe6\x97\xa5",
+                       "bad \xff byte"};
+    CHECK_OK(tc_json_save_strings(tmp("s.json"), s, 6));
+    char *data;
+    CHECK_OK(tc_read_file(tmp("s.json"), &data, NULL));
+    CHECK_STR(data, "[\"plain\",\"\",\"quote \\\" backslash \\\\ slash / </script>\","
+                    "\"ctl \\u0001\\u001f\x7f \\b\\f\\n\\r\\t end\",\"caf\xc3\xa9 \xf0\x9f\x98\x80 "
+                    "\xe6\x97\xa5\",\"bad \xef\xbf\xbd byte\"]");
+    free(data);
+    char **got;
+    size_t n;
+    CHECK_OK(tc_json_load_strings(tmp("s.json"), &got, &n));
+    CHECK(n == 6);
+    for (size_t i = 0; i < 5 && i < n; i++) CHECK_STR(got[i], s[i]);
+    if (n == 6) CHECK_STR(got[5], "bad \xef\xbf\xbd byte");
+    tc_strings_free(got, n);
+    CHECK_OK(tc_json_save_strings(tmp("e.json"), s, 0));
+    CHECK_OK(tc_json_load_strings(tmp("e.json"), &got, &n));
+    CHECK(n == 0);
+    tc_strings_free(got, n);
+
+    write_bytes(tmp("bad.json"), "[\"a\",\n\"b\" \"c\"]", 15);
+    char want[512];
+    CHECK(tc_json_load_strings(tmp("bad.json"), &got, &n) == TC_EFORMAT);
+    snprintf(want, sizeof want, "%s:2: malformed JSON (byte 10)", tmp("bad.json"));
+    CHECK_STR(tc_last_error(), want);
+    write_bytes(tmp("num.json"), "[\"a\", 3]", 8);
+    CHECK(tc_json_load_strings(tmp("num.json"), &got, &n) == TC_EFORMAT);
+    snprintf(want, sizeof want, "%s: element 1 is not a string", tmp("num.json"));
+    CHECK_STR(tc_last_error(), want);
+    write_bytes(tmp("obj.json"), "{}", 2);
+    CHECK(tc_json_load_strings(tmp("obj.json"), &got, &n) == TC_EFORMAT);
+}
+
+static void test_faiss_and_files(void) {
+    float x[15]; /* (3, 5) */
+    for (int i = 0; i < 15; i++) x[i] = (float)(i * i) / 7.0f - 3.0f;
+    CHECK_OK(tc_faiss_save_flat(tmp("f.index"), x, 3, 5));
+    float *y;
+    size_t n;
+    int d;
+    CHECK_OK(tc_faiss_load_flat(tmp("f.index"), &y, &n, &d));
+    CHECK(n == 3 && d == 5 && y && memcmp(x, y, sizeof x) == 0);
+    free(y);
+    char *data;
+    size_t len;
+    CHECK_OK(tc_read_file(tmp("f.index"), &data, &len));
+    CHECK(len == 45 + sizeof x && data && memcmp(data, "IxF2", 4) == 0);
+    write_bytes(tmp("t.index"), data, len - 8);
+    CHECK(tc_faiss_load_flat(tmp("t.index"), &y, &n, &d) == TC_EFORMAT);
+    char want[512];
+    snprintf(want, sizeof want, "%s: truncated: 3 vectors of dimension 5 need 60 data bytes, file "
+             "has 52", tmp("t.index"));
+    CHECK_STR(tc_last_error(), want);
+    memcpy(data, "IHNf", 4);
+    write_bytes(tmp("h.index"), data, len);
+    CHECK(tc_faiss_load_flat(tmp("h.index"), &y, &n, &d) == TC_EUNSUPPORTED);
+    free(data);
+
+    CHECK_OK(tc_read_file(D "good.txt", &data, &len));
+    CHECK(len == 71 && data && data[len] == 0 && strncmp(data, "first line\r\n", 12) == 0);
+    free(data);
+    CHECK(tc_read_file(D "missing", &data, &len) == TC_ENOTFOUND);
+    CHECK_STR(tc_last_error(), D "missing: No such file or directory");
+    CHECK(tc_read_file(D "folder", &data, &len) == TC_EIO);
+    CHECK_STR(tc_last_error(), D "folder: Is a directory");
+}
+
+/* ---------------------------------------------------------------- interop modes */
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: test_io                         run the tests\n"
+            "       test_io npy-f32 IN OUT [CHUNK]  load a float .npy, save it (CHUNK: rows per\n"
+            "                                       append of the streaming writer)\n"
+            "       test_io npy-i64 IN OUT          load an integer .npy, save it as int64\n"
+            "       test_io npy-1d IN OUT           load a float .npy, save it 1-D\n"
+            "       test_io faiss-write IN.npy OUT  write an IndexFlatL2 file\n"
+            "       test_io faiss-read IN OUT.npy   read an IndexFlat file, save as .npy\n"
+            "       test_io json IN OUT             load a JSON string list, save it\n"
+            "       test_io texts IN FIELD OUT      read texts, save them as a JSON list\n");
+    return 2;
+}
+
+static int fail(void) {
+    fprintf(stderr, "error: %s\n", tc_last_error());
+    return 1;
+}
+
+static int run_mode(int argc, char **argv) {
+    const char *mode = argv[1];
+    float *x = NULL;
+    size_t rows, cols;
+    int rc = 0;
+    if (!strcmp(mode, "npy-f32") && (argc == 4 || argc == 5)) {
+        if (tc_npy_load_f32(argv[2], &x, &rows, &cols)) return fail();
+        if (argc == 4) rc = tc_npy_save_f32(argv[3], x, rows, cols);
+        else {
+            size_t chunk = (size_t)atol(argv[4]);
+            tc_npy_writer *w;
+            rc = tc_npy_writer_open(argv[3], cols, &w);
+            for (size_t i = 0; !rc && i < rows; i += chunk)
+                rc = tc_npy_writer_append(w, x + i * cols, rows - i < chunk ? rows - i : chunk);
+            if (w) rc = tc_npy_writer_close(w) ? -1 : rc;
+        }
+    } else if (!strcmp(mode, "npy-1d") && argc == 4) {
+        if (tc_npy_load_f32(argv[2], &x, &rows, &cols)) return fail();
+        rc = tc_npy_save_f32(argv[3], x, rows * cols, 0);
+    } else if (!strcmp(mode, "npy-i64") && argc == 4) {
+        int64_t *l;
+        if (tc_npy_load_i64(argv[2], &l, &rows)) return fail();
+        rc = tc_npy_save_i64(argv[3], l, rows);
+        free(l);
+    } else if (!strcmp(mode, "faiss-write") && argc == 4) {
+        if (tc_npy_load_f32(argv[2], &x, &rows, &cols)) return fail();
+        rc = tc_faiss_save_flat(argv[3], x, rows, (int)cols);
+    } else if (!strcmp(mode, "faiss-read") && argc == 4) {
+        int d;
+        if (tc_faiss_load_flat(argv[2], &x, &rows, &d)) return fail();
+        rc = tc_npy_save_f32(argv[3], x, rows, (size_t)d);
+    } else if (!strcmp(mode, "json") && argc == 4) {
+        char **s;
+        size_t n;
+        if (tc_json_load_strings(argv[2], &s, &n)) return fail();
+        rc = tc_json_save_strings(argv[3], (const char *const *)s, n);
+        tc_strings_free(s, n);
+    } else if (!strcmp(mode, "texts") && argc == 5) {
+        tc_textset t;
+        if (tc_read_texts(argv[2], TC_FMT_AUTO, argv[3], NULL, &t)) return fail();
+        rc = tc_json_save_strings(argv[4], (const char *const *)t.texts, t.n);
+        tc_textset_free(&t);
+    } else {
+        return usage();
+    }
+    free(x);
+    return rc ? fail() : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1) return run_mode(argc, argv);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_io.XXXXXX");
+    if (!mkdtemp(tmpdir)) return fail();
+    test_jsonl();
+    test_csv_tsv_text();
+    test_folder_and_batches();
+    test_bad_inputs();
+    test_lines_against_naive();
+    test_utf8();
+    test_npy();
+    test_json();
+    test_faiss_and_files();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return check_report("test_io");
+}
