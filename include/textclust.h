@@ -179,8 +179,10 @@ tc_hdbscan_params tc_hdbscan_default_params(void);
 /* HDBSCAN labels of n points x (n, d): clusters 0.., -1 for noise. */
 int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
 
-/* Gives every noise point (-1) the label of its nearest non-noise point,
- * in place; a no-op when every point is noise. */
+/* Gives every noise point (label -1) of x (n, d) the label of its nearest
+ * non-noise point (Euclidean distance, ties to the lower index); labels (n)
+ * are modified in place. Nothing changes when all points are noise or none
+ * is. */
 int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
 
 /* ---------------------------------------------------------------- search */

@@ -1,0 +1,107 @@
+/* cluster.h - private pieces shared by the clustering files: a uniform grid
+ * that sorts points into cells, a lock-free union-find, the naive reference
+ * implementations the tests compare the fast paths against, and the internal
+ * steps of HDBSCAN (minimum spanning tree, condensed tree, selection). */
+#ifndef TC_CLUSTER_H
+#define TC_CLUSTER_H
+
+#include "textclust.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- distances */
+
+/* Squared Euclidean distance of two float rows, accumulated in double in
+ * dimension order: the same operations, in the same order, as scikit-learn's
+ * KD-tree (each float is widened exactly, then d += t * t). This file is
+ * compiled as ISO C (-std=c11), where GCC does not contract a*b+c into a fused
+ * multiply-add, which keeps the rounding identical. */
+static inline double tc_dist2_f32(const float *a, const float *b, int d) {
+    double s = 0.0;
+    for (int k = 0; k < d; k++) {
+        double t = (double)a[k] - (double)b[k];
+        s += t * t;
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------- grid */
+
+/* Points sorted into square cells of side h >= r on two of their dimensions
+ * (the two of largest range; for d == 1 the second coordinate is 0). Any two
+ * points whose distance is <= r (also after rounding) lie in cells at most one
+ * apart on both axes, so the candidates of a point are its cell's 3 x 3 block.
+ * Cells are ordered by (row, column) and points inside a cell by index, so
+ * the three cells of one row of a block are one contiguous run of positions. */
+typedef struct tc_grid {
+    size_t n;            /* points */
+    int d;               /* dimension of the input rows */
+    int ax, ay;          /* the dimensions used for the cells */
+    double h;            /* cell side */
+    double x0, y0;       /* lower corner: cell (cx, cy) = floor((v - x0) / h), ... */
+    uint64_t nx, ny;     /* cells per axis */
+    int64_t *order;      /* (n) input index of the point at each sorted position */
+    double *gx, *gy;     /* (n) the two grid coordinates, sorted order */
+    size_t n_cells;
+    uint64_t *cell_key;  /* (n_cells) cy * nx + cx, ascending */
+    int64_t *cell_start; /* (n_cells + 1) first position of each cell */
+    int64_t *cell_row;   /* (n_cells, 6) position ranges [lo, hi) of the 3 x 3
+                            block: row below, own row, row above */
+} tc_grid;
+
+/* Builds the grid of the n rows of x (n, d) for radius r >= 0. x is borrowed
+ * and must outlive the grid. */
+int tc_grid_build(const float *x, size_t n, int d, double r, int n_threads, tc_grid *g);
+void tc_grid_free(tc_grid *g);
+
+/* Positions [*lo, *hi) of the cells cx0..cx1 (clipped to the grid) of row cy;
+ * an empty range when the row is outside the grid. */
+void tc_grid_row_range(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *lo,
+                       int64_t *hi);
+
+/* ---------------------------------------------------------------- union-find */
+
+/* Parent links over int64 ids; roots are their own parents. Union always
+ * hangs the larger root under the smaller, so a root is the smallest id of
+ * its set whatever the order of the unions, and concurrent unions from
+ * several threads (compare-and-swap) give the same sets. */
+static inline int64_t tc_uf_find(int64_t *par, int64_t x) {
+    for (;;) {
+        int64_t p = __atomic_load_n(&par[x], __ATOMIC_RELAXED);
+        if (p == x) return x;
+        int64_t gp = __atomic_load_n(&par[p], __ATOMIC_RELAXED);
+        if (gp == p) return p;
+        __atomic_compare_exchange_n(&par[x], &p, gp, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+        x = gp;
+    }
+}
+
+static inline void tc_uf_union(int64_t *par, int64_t a, int64_t b) {
+    for (;;) {
+        a = tc_uf_find(par, a);
+        b = tc_uf_find(par, b);
+        if (a == b) return;
+        if (a > b) { int64_t t = a; a = b; b = t; }
+        int64_t expect = b;
+        if (__atomic_compare_exchange_n(&par[b], &expect, a, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+/* ---------------------------------------------------------------- references */
+
+/* scikit-learn's DBSCAN written out directly (neighbourhoods by brute force,
+ * the depth-first expansion of its dbscan_inner): O(n^2) time, O(n) memory.
+ * The tests hold tc_dbscan to it. */
+int tc_dbscan_naive(const float *x, size_t n, int d, const tc_dbscan_params *p,
+                    int64_t *labels);
+
+/* tc_assign_noise by brute force: O(n^2). */
+int tc_assign_noise_naive(const float *x, size_t n, int d, int64_t *labels);
+
+/* Checks the arguments shared by the clustering entry points. */
+int tc_cluster_check_input(const char *fn, const float *x, size_t n, int d,
+                           const void *p, const int64_t *labels);
+
+#endif
