@@ -199,6 +199,15 @@ int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, 
 enum { TC_TOPIC_MULTIPLE = 0, TC_TOPIC_SINGLE = 1 };
 enum { TC_LLM_NONE = 0, TC_LLM_HF = 1, TC_LLM_OPENAI = 2 };
 
+/* What one tc_label_clusters call did (filled when params.stats is set). */
+typedef struct tc_label_stats {
+    size_t n_requests;   /* HTTP requests sent, retries included */
+    size_t n_retries;    /* requests that were retries */
+    size_t n_cache_hits; /* clusters answered from the cache */
+    size_t n_failed;     /* clusters whose request failed for good (keywords used) */
+    size_t n_malformed;  /* clusters whose answer was kept as raw text */
+} tc_label_stats;
+
 typedef struct tc_label_params {
     int topic_mode;             /* TC_TOPIC_MULTIPLE (three words) or _SINGLE (topic + score) */
     int n_examples;             /* texts shown per cluster, 10 */
@@ -206,16 +215,25 @@ typedef struct tc_label_params {
     const char *template_text;  /* prompt with {examples} and {instruction}; NULL = built in */
     const char *instruction;    /* NULL = built in for topic_mode */
     int api;                    /* TC_LLM_*; NONE = keyword labels offline */
-    const char *llm_url;        /* endpoint base URL (TGI or OpenAI-compatible) */
-    const char *llm_model;      /* model id */
-    const char *llm_api_key;    /* bearer token; never logged or saved */
+    const char *llm_url;        /* endpoint: HF: TGI base URL (+"/generate"), a full
+                                   ".../generate" or ".../models/<id>" URL, NULL = the HF
+                                   serverless API for llm_model; OPENAI: base URL
+                                   (+"/chat/completions") or the full path, NULL =
+                                   https://api.openai.com/v1 */
+    const char *llm_model;      /* model id (HF: required when llm_url is NULL) */
+    const char *llm_api_key;    /* bearer token; NULL = HF: $HF_TOKEN, then the token
+                                   file; OPENAI: $OPENAI_API_KEY. Never logged or saved */
+    const char *llm_token_file; /* HF token file; NULL = $HF_HOME/token, else
+                                   ~/.cache/huggingface/token */
     int max_new_tokens;         /* answer length cap, 64 */
     float temperature;          /* 0 = greedy */
     int concurrency;            /* requests in flight, 4 */
     double timeout_s;           /* per request, 60 */
     int max_retries;            /* on network errors, 5xx and 429, 5 */
+    double retry_delay_s;       /* first backoff delay, doubled per retry, +-50% jitter, 1 */
     const char *cache_dir;      /* answers cached on disk here; NULL = no cache */
     uint64_t seed;              /* example sampling */
+    tc_label_stats *stats;      /* when not NULL, receives the counts of the call */
     tc_progress_fn progress;
     void *progress_ctx;
 } tc_label_params;
@@ -232,9 +250,13 @@ typedef struct tc_cluster_label {
 } tc_cluster_label;
 
 /* Names every cluster of labels (n) over texts (n): fills *out with a
- * malloc'd array of *n_out entries in ascending label order; free it with
- * tc_cluster_labels_free. A failed LLM request for one cluster falls back to
- * its keywords with a warning; the others are kept. */
+ * malloc'd array of *n_out entries in ascending label order (label -1 is
+ * noise and gets none; any other numbering works); free it with
+ * tc_cluster_labels_free. Keywords are always computed (c-TF-IDF); with
+ * api NONE they are the summaries. A failed LLM request for one cluster
+ * falls back to its keywords with a warning and the call still returns 0
+ * (p->stats->n_failed counts them); errors are returned only for bad
+ * params or input and out of memory. */
 int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
                       const tc_label_params *p, tc_cluster_label **out, size_t *n_out);
 

@@ -1,0 +1,339 @@
+/* test_label.c - tests of the cluster-naming stage (src/label/).
+ *
+ * Without arguments: unit tests of sampling, UTF-8 cutting, the tokenizer,
+ * keyword labels (fast c-TF-IDF against the naive one, expected terms on a
+ * fixture of Debian sections), prompts, answer parsing and the cache key.
+ *
+ * With "llm" and options: a driver for tests/label_llm_test.py, which runs
+ * a stand-in LLM server: labels the clusters of a TSV file
+ * ("<label>\t<text>" per line) through an endpoint and prints one JSON
+ * object per cluster, then {"rc":..,"stats":{..}}, on stdout. */
+#include "check.h"
+#include "label/label.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef struct { char **text; int64_t *label; size_t n; } tsv;
+
+static int tsv_read(const char *path, tsv *t) {
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char *line = NULL;
+    size_t cap = 0, room = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] == '\n') line[--len] = 0;
+        char *tab = strchr(line, '\t');
+        if (!tab) continue;
+        if (t->n == room) {
+            room = room ? room * 2 : 64;
+            t->text = realloc(t->text, room * sizeof *t->text);
+            t->label = realloc(t->label, room * sizeof *t->label);
+        }
+        *tab = 0;
+        t->label[t->n] = strtoll(line, NULL, 10);
+        t->text[t->n++] = strdup(tab + 1);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+static void tsv_free(tsv *t) {
+    for (size_t i = 0; i < t->n; i++) free(t->text[i]);
+    free(t->text);
+    free(t->label);
+}
+
+/* 1 when comma-separated list s has an item containing word w */
+static int has_word(const char *s, const char *w) {
+    size_t n = strlen(w);
+    for (const char *p = s; (p = strstr(p, w)); p++) {
+        int left = p == s || p[-1] == ' ' || p[-1] == ',';
+        int right = p[n] == 0 || p[n] == ' ' || p[n] == ',';
+        if (left && right) return 1;
+    }
+    return 0;
+}
+
+/* 1 when comma-separated list s has exactly the item it */
+static int has_item(const char *s, const char *it) {
+    size_t n = strlen(it);
+    for (const char *p = s; (p = strstr(p, it)); p++) {
+        int left = p == s || (p >= s + 2 && p[-1] == ' ' && p[-2] == ',');
+        if (left && (p[n] == 0 || p[n] == ',')) return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- sampling */
+
+static void test_groups_and_sampling(void) {
+    /* odd numbering, no noise first, then noise */
+    int64_t lab[] = {7, 3, 7, 100, 3, 7, 7, 3, 7, 7, 7, 7, 7, 100};
+    size_t n = sizeof lab / sizeof *lab;
+    tc_label_groups g;
+    CHECK_OK(tc_label_groups_build(lab, n, &g));
+    CHECK(g.n_clusters == 3);
+    CHECK(g.label[0] == 3 && g.label[1] == 7 && g.label[2] == 100);
+    CHECK(g.start[1] - g.start[0] == 3 && g.start[3] - g.start[2] == 2);
+    CHECK(g.n_noise == 0);
+    size_t out[16], out2[16];
+    /* cluster 7 has 9 members; 5 drawn: distinct members of cluster 7 */
+    size_t k = tc_label_sample(&g, 1, 5, 42, out);
+    CHECK(k == 5);
+    for (size_t i = 0; i < k; i++) {
+        CHECK(lab[out[i]] == 7);
+        for (size_t j = 0; j < i; j++) CHECK(out[i] != out[j]);
+    }
+    /* deterministic */
+    CHECK(tc_label_sample(&g, 1, 5, 42, out2) == 5 && memcmp(out, out2, sizeof(size_t) * 5) == 0);
+    /* a different seed gives another sample (for this seed pair) */
+    tc_label_sample(&g, 1, 5, 43, out2);
+    CHECK(memcmp(out, out2, sizeof(size_t) * 5) != 0);
+    /* small cluster: all its texts */
+    CHECK(tc_label_sample(&g, 2, 10, 42, out) == 2 && out[0] == 3 && out[1] == 13);
+    tc_label_groups_free(&g);
+
+    /* with noise, no cluster at all, and a large cluster */
+    int64_t none[] = {-1, -1};
+    CHECK_OK(tc_label_groups_build(none, 2, &g));
+    CHECK(g.n_clusters == 0 && g.n_noise == 2);
+    tc_label_groups_free(&g);
+
+    size_t big = 5000;
+    int64_t *bl = malloc(big * sizeof *bl);
+    for (size_t i = 0; i < big; i++) bl[i] = i % 5 == 0 ? -1 : (int64_t)(i % 3);
+    CHECK_OK(tc_label_groups_build(bl, big, &g));
+    CHECK(g.n_clusters == 3 && g.n_noise == 1000);
+    /* the swap-list path (k <= 64) and the shuffled-copy path (k > 64) are
+     * the same Fisher-Yates draw: the first 64 of 65 equal the 64 */
+    size_t a[64], b[65];
+    for (size_t c = 0; c < 3; c++) {
+        CHECK(tc_label_sample(&g, c, 64, 9, a) == 64);
+        CHECK(tc_label_sample(&g, c, 65, 9, b) == 65);
+        CHECK(memcmp(a, b, sizeof a) == 0);
+        int distinct = 1;
+        for (size_t i = 0; i < 65; i++) {
+            if (bl[b[i]] != g.label[c]) distinct = 0;
+            for (size_t j = 0; j < i; j++) distinct &= b[i] != b[j];
+        }
+        CHECK(distinct);
+    }
+    /* roughly uniform: every member drawn about as often over many seeds */
+    size_t c0 = g.start[1] - g.start[0];
+    int *hits = calloc(big, sizeof *hits);
+    for (uint64_t s = 0; s < 400; s++) {
+        size_t o[10];
+        tc_label_sample(&g, 0, 10, s, o);
+        for (int i = 0; i < 10; i++) hits[o[i]]++;
+    }
+    int lo = 1 << 30, hi = 0;
+    for (size_t i = g.start[0]; i < g.start[1]; i++) {
+        int h = hits[g.member[i]];
+        lo = h < lo ? h : lo;
+        hi = h > hi ? h : hi;
+    }
+    CHECK_MSG(hi < 20 && c0 > 1000, "max hits %d over %zu members", hi, c0);
+    (void)lo;
+    free(hits);
+    free(bl);
+    tc_label_groups_free(&g);
+}
+
+static void test_utf8_cut(void) {
+    const char *s = "ab\xc3\xa9" "c\xe2\x82\xac" "d\xf0\x9f\x98\x80";  /* ab é c € d 😀 */
+    size_t n = strlen(s);  /* 2 + 2 + 1 + 3 + 1 + 4 = 13 */
+    CHECK(n == 13);
+    CHECK(tc_utf8_cut(s, n, 100) == 13);
+    CHECK(tc_utf8_cut(s, n, 2) == 2);
+    CHECK(tc_utf8_cut(s, n, 3) == 2);   /* inside é */
+    CHECK(tc_utf8_cut(s, n, 4) == 4);
+    CHECK(tc_utf8_cut(s, n, 6) == 5);   /* inside € */
+    CHECK(tc_utf8_cut(s, n, 7) == 5);
+    CHECK(tc_utf8_cut(s, n, 8) == 8);
+    CHECK(tc_utf8_cut(s, n, 12) == 9);  /* inside 😀 */
+    CHECK(tc_utf8_cut(s, n, 0) == 0);
+}
+
+/* ---------------------------------------------------------------- keywords */
+
+static void test_stopwords(void) {
+    size_t n;
+    const char *const *w = tc_stopword_list(&n);
+    int sorted = 1;
+    for (size_t i = 1; i < n; i++) sorted &= strcmp(w[i - 1], w[i]) < 0;
+    CHECK(sorted);
+    CHECK(tc_stopword("the", 3) && tc_stopword("which", 5) && tc_stopword("don", 3));
+    CHECK(!tc_stopword("galaxy", 6) && !tc_stopword("th", 2));
+}
+
+typedef struct { char out[512]; } tokbuf;
+
+static void tok_cb(void *ctx, const char *t, size_t n, int brk) {
+    tokbuf *b = ctx;
+    size_t l = strlen(b->out);
+    snprintf(b->out + l, sizeof b->out - l, "%s%.*s", brk ? "|" : " ", (int)n, t);
+}
+
+static void test_tokenizer(void) {
+    tokbuf b = {{0}};
+    tc_keywords_tokenize("The Black Hole, of the GALAXY: x 2024 black-hole Ångström's "
+                         "café\xe2\x80\x99s NEW\xc2\xa0York", tok_cb, &b);
+    /* stop words and punctuation break bigrams; numbers and 1-letter words
+     * dropped; Unicode lower-cased; hyphen and apostrophes join nothing */
+    CHECK_STR(b.out, "|black hole|galaxy|black hole ångström café|york");
+}
+
+static void test_keywords_synthetic(void) {
+    /* three clusters of known topics over a shared background vocabulary */
+    static const char *topic[3][6] = {
+        {"telescope", "galaxy", "planet", "orbit", "nebula", "comet"},
+        {"flour", "oven", "dough", "yeast", "butter", "bread"},
+        {"referee", "striker", "league", "goalkeeper", "stadium", "penalty"}};
+    static const char *common[8] = {"people", "time", "world", "year", "information",
+                                    "system", "number", "example"};
+    size_t n = 300;
+    char **texts = malloc(n * sizeof *texts);
+    int64_t *lab = malloc(n * sizeof *lab);
+    tc_rng r = tc_rng_seed(5);
+    for (size_t i = 0; i < n; i++) {
+        int t = (int)(i % 3);
+        lab[i] = i % 10 == 9 ? -1 : 10 * t + 1;
+        tc_sb s = {0};
+        for (int w = 0; w < 12; w++) {
+            if (w % 3 == 0) tc_sb_printf(&s, "%s ", common[tc_rng_below(&r, 8)]);
+            else tc_sb_printf(&s, "%s the ", topic[t][tc_rng_below(&r, 6)]);
+        }
+        if (t == 0) tc_sb_puts(&s, "A black hole.");  /* a bigram of cluster 1 */
+        texts[i] = s.s;
+    }
+    tc_label_params p = tc_label_default_params();
+    tc_cluster_label *l;
+    size_t k;
+    CHECK_OK(tc_label_clusters((const char *const *)texts, n, lab, &p, &l, &k));
+    CHECK(k == 3);
+    for (size_t c = 0; c < k && c < 3; c++) {
+        CHECK(l[c].label == (int64_t)(10 * c + 1));
+        CHECK(l[c].score == -1 && l[c].topic == NULL);
+        /* three terms, each from the cluster's topic vocabulary */
+        int n_terms = 1, ok = 1;
+        for (const char *q = l[c].summary; *q; q++) n_terms += *q == ',';
+        for (int j = 0; j < 8; j++) ok &= !has_word(l[c].summary, common[j]);
+        CHECK_MSG(n_terms == 3 && ok, "cluster %zu: \"%s\"", c, l[c].summary);
+        CHECK(strncmp(l[c].keywords, l[c].summary, strlen(l[c].summary)) == 0);
+    }
+    if (k == 3) {
+        CHECK_MSG(has_word(l[0].keywords, "black hole"), "%s", l[0].keywords);
+        CHECK_MSG(has_item(l[0].keywords, "black hole") && !has_item(l[0].keywords, "black") &&
+                      !has_item(l[0].keywords, "hole"),
+                  "%s", l[0].keywords);
+    }
+    tc_cluster_labels_free(l, k);
+
+    /* fast and naive c-TF-IDF agree exactly */
+    tc_label_groups g;
+    CHECK_OK(tc_label_groups_build(lab, n, &g));
+    char *kw1[3], *sm1[3], *kw2[3], *sm2[3];
+    CHECK_OK(tc_keywords_ctfidf((const char *const *)texts, &g, 10, kw1, sm1));
+    CHECK_OK(tc_keywords_ctfidf_naive((const char *const *)texts, &g, 10, kw2, sm2));
+    for (int c = 0; c < 3; c++) {
+        CHECK_STR(kw1[c], kw2[c]);
+        CHECK_STR(sm1[c], sm2[c]);
+        free(kw1[c]); free(sm1[c]); free(kw2[c]); free(sm2[c]);
+    }
+    tc_label_groups_free(&g);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts);
+    free(lab);
+}
+
+static void test_keywords_debian(void) {
+    tsv t;
+    if (tsv_read("tests/data/label/debian-sections.tsv", &t)) {
+        CHECK_MSG(0, "cannot read tests/data/label/debian-sections.tsv (run from the repo root)");
+        return;
+    }
+    /* fonts, haskell, rust, perl, mail, games (label_make_fixture.py) */
+    static const char *expect[6] = {"font", "haskell", "rust", "perl", "mail", "game"};
+    tc_label_params p = tc_label_default_params();
+    tc_cluster_label *l;
+    size_t k;
+    CHECK_OK(tc_label_clusters((const char *const *)t.text, t.n, t.label, &p, &l, &k));
+    CHECK(k == 6);
+    for (size_t c = 0; c < k && c < 6; c++) {
+        /* the section's word, or its plural, among the top three terms */
+        char pl[32];
+        snprintf(pl, sizeof pl, "%ss", expect[c]);
+        int hit = 0;
+        const char *s = l[c].summary;
+        for (const char *q = s; *q; q++) {
+            int start = q == s || q[-1] == ' ';
+            if (!start) continue;
+            size_t m = strcspn(q, " ,");
+            if ((m == strlen(expect[c]) && !strncmp(q, expect[c], m)) ||
+                (m == strlen(pl) && !strncmp(q, pl, m)))
+                hit = 1;
+        }
+        CHECK_MSG(hit, "section %s labelled \"%s\"", expect[c], s);
+        if (getenv("TC_TEST_VERBOSE")) fprintf(stderr, "%s: %s | %s\n", expect[c], s, l[c].keywords);
+    }
+    tc_label_groups g;
+    CHECK_OK(tc_label_groups_build(t.label, t.n, &g));
+    char *kw1[6], *sm1[6], *kw2[6], *sm2[6];
+    CHECK_OK(tc_keywords_ctfidf((const char *const *)t.text, &g, 10, kw1, sm1));
+    CHECK_OK(tc_keywords_ctfidf_naive((const char *const *)t.text, &g, 10, kw2, sm2));
+    for (int c = 0; c < 6; c++) {
+        CHECK_STR(kw1[c], kw2[c]);
+        free(kw1[c]); free(sm1[c]); free(kw2[c]); free(sm2[c]);
+    }
+    tc_label_groups_free(&g);
+    tc_cluster_labels_free(l, k);
+    tsv_free(&t);
+}
+
+static void test_label_edge_cases(void) {
+    tc_label_params p = tc_label_default_params();
+    tc_cluster_label *l = (tc_cluster_label *)1;
+    size_t k = 99;
+    /* nothing but noise: no clusters, not an error */
+    const char *tx[] = {"alpha beta", "gamma delta", "the of and", ""};
+    int64_t noise[] = {-1, -1, -1, -1};
+    CHECK_OK(tc_label_clusters(tx, 4, noise, &p, &l, &k));
+    CHECK(k == 0);
+    tc_cluster_labels_free(l, k);
+    /* a cluster of stop words only still gets a name */
+    int64_t lab[] = {0, 0, 5, 5};
+    CHECK_OK(tc_label_clusters(tx, 4, lab, &p, &l, &k));
+    CHECK(k == 2);
+    if (k == 2) {
+        CHECK_STR(l[1].summary, "cluster 5");
+        CHECK_STR(l[1].keywords, "");
+        CHECK(l[0].label == 0 && l[1].label == 5);
+    }
+    tc_cluster_labels_free(l, k);
+    tc_cluster_labels_free(NULL, 3);
+    p.topic_mode = 7;
+    CHECK(tc_label_clusters(tx, 4, lab, &p, &l, &k) == TC_EINVAL);
+    CHECK(strstr(tc_last_error(), "topic_mode") != NULL);
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    test_groups_and_sampling();
+    test_utf8_cut();
+    test_stopwords();
+    test_tokenizer();
+    test_keywords_synthetic();
+    test_keywords_debian();
+    test_label_edge_cases();
+    return check_report("test_label");
+}
