@@ -1,0 +1,262 @@
+/* map_png.c - the static map (map.png): every projected point, noise in
+ * light grey under the clusters, clusters coloured so that neighbours
+ * differ, and each cluster's name in a white box at its centre. Labels are
+ * placed biggest cluster first; one that would overlap a placed label is
+ * nudged to a nearby free spot (with a leader line to its centre) or, when
+ * none is free, dropped. Drawn with cairo, text in DejaVu Sans. */
+#include "viz/viz.h"
+#include "util/util.h"
+
+#include <cairo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+tc_plot_params tc_plot_default_params(void) {
+    tc_plot_params p;
+    memset(&p, 0, sizeof p);
+    p.width = 3600;
+    p.height = 2400;
+    p.dpi = 300;
+    return p;
+}
+
+/* ---------------------------------------------------------------- labels */
+
+#define MAX_LINES 3
+#define LINE_BYTES 512
+#define LABEL_CHARS 160
+
+typedef struct { double x, y, w, h; } rect;
+
+typedef struct {
+    char line[MAX_LINES][LINE_BYTES];
+    int n_lines;
+    double w, h;       /* box size in pixels, padding included */
+} label_box;
+
+static int overlaps(const rect *a, const rect *b, double gap) {
+    return a->x < b->x + b->w + gap && b->x < a->x + a->w + gap && a->y < b->y + b->h + gap &&
+           b->y < a->y + a->h + gap;
+}
+
+static double text_width(cairo_t *cr, const char *s) {
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    return e.x_advance;
+}
+
+/* Breaks text into at most MAX_LINES lines of about maxw pixels; the last
+ * line ends in an ellipsis when words are left over. */
+static void wrap_label(cairo_t *cr, const char *text, double maxw, double fs, label_box *lb) {
+    memset(lb, 0, sizeof *lb);
+    const char *p = text;
+    int li = 0;
+    while (*p && li < MAX_LINES) {
+        while (*p == ' ' || *p == '\n' || *p == '\t') p++;
+        if (!*p) break;
+        char *line = lb->line[li];
+        size_t len = 0;
+        line[0] = 0;
+        while (*p) {
+            const char *q = p;
+            while (*q && *q != ' ' && *q != '\n' && *q != '\t') q++;
+            size_t wl = (size_t)(q - p);
+            if (len + 1 + wl + 4 >= LINE_BYTES) break;
+            char save[LINE_BYTES];
+            memcpy(save, line, len + 1);
+            if (len) line[len++] = ' ';
+            memcpy(line + len, p, wl);
+            line[len + wl] = 0;
+            if (len > 1 && text_width(cr, line) > maxw) { /* does not fit: next line */
+                memcpy(line, save, strlen(save) + 1);
+                len = strlen(line);
+                break;
+            }
+            len += wl;
+            p = q;
+            int newline = *p == '\n';
+            while (*p == ' ' || *p == '\t') p++;
+            if (newline) break;
+        }
+        li++;
+    }
+    lb->n_lines = li;
+    while (*p == ' ' || *p == '\n' || *p == '\t') p++;
+    if (*p && li > 0) { /* words left over */
+        char *last = lb->line[li - 1];
+        size_t len = strlen(last);
+        if (len + 4 < LINE_BYTES) memcpy(last + len, "\xe2\x80\xa6", 4);
+    }
+    double w = 0;
+    for (int i = 0; i < li; i++) w = fmax(w, text_width(cr, lb->line[i]));
+    double pad = 0.35 * fs;
+    lb->w = w + 2 * pad;
+    lb->h = li * 1.2 * fs + 2 * pad;
+}
+
+static int cmp_size_desc(const void *a, const void *b, void *ctx) {
+    const size_t *sz = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (sz[x] != sz[y]) return sz[x] < sz[y] ? 1 : -1;
+    return (x > y) - (x < y);
+}
+
+static void draw_box(cairo_t *cr, const rect *r, const label_box *lb, double fs) {
+    double pad = 0.35 * fs;
+    cairo_rectangle(cr, r->x, r->y, r->w, r->h);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgba(cr, 0.25, 0.25, 0.25, 0.9);
+    cairo_set_line_width(cr, fmax(1.0, fs / 14));
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
+    for (int i = 0; i < lb->n_lines; i++) {
+        double tw = text_width(cr, lb->line[i]);
+        cairo_move_to(cr, r->x + (r->w - tw) / 2, r->y + pad + (i + 0.82) * 1.2 * fs - 0.1 * fs);
+        cairo_show_text(cr, lb->line[i]);
+    }
+}
+
+/* Places and draws the labels of the named clusters. */
+static int draw_labels(cairo_t *cr, const tc_viz_clusters *cl, const tc_viz_frame *fr,
+                       const tc_cluster_label *names, size_t n_names, int width, int height,
+                       double fs) {
+    size_t k = cl->k;
+    size_t *order = malloc((k ? k : 1) * sizeof *order); /* (k) clusters, biggest first */
+    rect *placed = malloc((k ? k : 1) * sizeof *placed); /* (<= k) */
+    label_box *lb = malloc(sizeof *lb);
+    if (!order || !placed || !lb) {
+        free(order); free(placed); free(lb);
+        return tc_error(TC_ENOMEM, "map.png: out of memory placing labels");
+    }
+    for (size_t j = 0; j < k; j++) order[j] = j;
+    qsort_r(order, k, sizeof *order, cmp_size_desc, cl->sizes);
+    tc_viz_set_font(cr, fs, 0);
+    size_t n_placed = 0, n_dropped = 0;
+    double gap = 0.25 * fs, maxw = fmax(12 * fs, 0.15 * width);
+    static const double dirs[9][2] = {{0, 0},  {0, -1}, {0, 1},  {-1, 0}, {1, 0},
+                                      {-1, -1}, {1, -1}, {-1, 1}, {1, 1}};
+    for (size_t o = 0; o < k; o++) {
+        size_t j = order[o];
+        const tc_cluster_label *nm = tc_viz_find_name(names, n_names, cl->ids[j]);
+        if (!nm || !nm->summary || !nm->summary[0]) continue;
+        char *text = tc_viz_utf8_clean(nm->summary, LABEL_CHARS);
+        if (!text) { free(order); free(placed); free(lb); return tc_error(TC_ENOMEM, "map.png: out of memory"); }
+        wrap_label(cr, text, maxw, fs, lb);
+        free(text);
+        if (lb->n_lines == 0) continue;
+        double cx, cy;
+        tc_viz_to_pixel(fr, cl->centres[2 * j], cl->centres[2 * j + 1], &cx, &cy);
+        int found = 0;
+        rect r = {0};
+        for (int ring = 0; ring <= 4 && !found; ring++) {
+            for (int d = ring ? 1 : 0; d < (ring ? 9 : 1) && !found; d++) {
+                double ox = dirs[d][0] * ring * (lb->w * 0.5 + gap);
+                double oy = dirs[d][1] * ring * (lb->h + gap);
+                r = (rect){cx + ox - lb->w / 2, cy + oy - lb->h / 2, lb->w, lb->h};
+                if (r.x < 1 || r.y < 1 || r.x + r.w > width - 1 || r.y + r.h > height - 1) continue;
+                int free_spot = 1;
+                for (size_t t = 0; t < n_placed && free_spot; t++)
+                    if (overlaps(&r, &placed[t], gap)) free_spot = 0;
+                found = free_spot;
+            }
+        }
+        if (!found) { n_dropped++; continue; }
+        if (fabs(r.x + r.w / 2 - cx) > 0.5 || fabs(r.y + r.h / 2 - cy) > 0.5) {
+            /* nudged: a leader line from the centre to the nearest point of the box */
+            double bx = fmin(fmax(cx, r.x), r.x + r.w), by = fmin(fmax(cy, r.y), r.y + r.h);
+            cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
+            cairo_set_line_width(cr, fmax(1.0, fs / 12));
+            cairo_move_to(cr, cx, cy);
+            cairo_line_to(cr, bx, by);
+            cairo_stroke(cr);
+            cairo_arc(cr, cx, cy, fmax(1.5, fs / 6), 0, 2 * M_PI);
+            cairo_fill(cr);
+        }
+        draw_box(cr, &r, lb, fs);
+        placed[n_placed++] = r;
+    }
+    if (n_dropped) tc_info("map.png: %zu cluster labels left out for lack of room", n_dropped);
+    free(order);
+    free(placed);
+    free(lb);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- map */
+
+int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
+                    const tc_cluster_label *names, size_t n_names,
+                    const tc_plot_params *p_in, const char *path) {
+    tc_plot_params p = p_in ? *p_in : tc_plot_default_params();
+    if (!path) return tc_error(TC_EINVAL, "map.png: no path");
+    if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s: xy and labels are required", path);
+    if (p.dpi <= 0) p.dpi = 300;
+    int W = p.width > 0 ? p.width : (int)lround(12 * p.dpi);
+    int H = p.height > 0 ? p.height : (int)lround(8 * p.dpi);
+    if (W < 16 || H < 16 || W > 32000 || H > 32000)
+        return tc_error(TC_EINVAL, "%s: image size %dx%d out of range 16..32000", path, W, H);
+    tc_viz_clusters cl;
+    int rc = tc_viz_clusters_build(xy, n, labels, &cl);
+    if (rc) return rc;
+    int *colour = malloc((cl.k ? cl.k : 1) * sizeof *colour);       /* (k) palette index */
+    double *px = malloc((n ? n : 1) * 2 * sizeof *px);              /* (2n) pixel x then y */
+    size_t *start = calloc(cl.k + 2, sizeof *start);                /* (k+2) points by cluster */
+    uint32_t *by_cluster = malloc((n ? n : 1) * sizeof *by_cluster); /* (n) point ids */
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+    cairo_t *cr = cairo_create(s);
+    if (!colour || !px || !start || !by_cluster || cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        rc = tc_error(TC_ENOMEM, "%s: out of memory for a %dx%d image", path, W, H);
+        goto done;
+    }
+    if ((rc = tc_viz_colour_clusters(cl.centres, cl.k, colour))) goto done;
+    tc_viz_frame fr = tc_viz_map_frame(xy, n, W, H);
+    double radius, alpha;
+    tc_viz_point_style(&p, n, W, H, &radius, &alpha);
+
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_surface_flush(s);
+
+    /* group the points: slot 0 = noise, slot j+1 = cluster j, in point order */
+    for (size_t i = 0; i < n; i++) start[cl.index[i] + 2]++;
+    for (size_t j = 0; j <= cl.k; j++) start[j + 1] += start[j];
+    for (size_t i = 0; i < n; i++) by_cluster[start[cl.index[i] + 1]++] = (uint32_t)i;
+    /* start[j] is now where slot j ends, for j = 0..k */
+    double *gx = px, *gy = px + n;
+    for (size_t t = 0; t < n; t++) {
+        size_t i = by_cluster[t];
+        tc_viz_to_pixel(&fr, xy[2 * i], xy[2 * i + 1], &gx[t], &gy[t]);
+    }
+    uint32_t *data = (uint32_t *)cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    size_t lo = 0;
+    for (size_t slot = 0; slot <= cl.k; slot++) {
+        size_t hi = start[slot];
+        uint32_t rgb = slot == 0 ? TC_VIZ_NOISE_RGB : tc_viz_palette(colour[slot - 1]);
+        /* noise stays a little lighter so clusters read on top of it */
+        double a = slot == 0 ? alpha * 0.8 : alpha;
+        tc_viz_splat_discs(data, W, H, stride, gx + lo, gy + lo, hi - lo, radius, rgb, a);
+        lo = hi;
+    }
+    cairo_surface_mark_dirty(s);
+
+    double fs = p.font_size > 0 ? p.font_size : fmax(10, 0.009 * (W < H ? W : H));
+    if (names && (rc = draw_labels(cr, &cl, &fr, names, n_names, W, H, fs))) goto done;
+    cairo_surface_flush(s);
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        rc = tc_error(TC_EIO, "%s: drawing failed: %s", path, cairo_status_to_string(cairo_status(cr)));
+        goto done;
+    }
+    rc = tc_viz_write_png(s, path, p.dpi);
+done:
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    free(colour);
+    free(px);
+    free(start);
+    free(by_cluster);
+    tc_viz_clusters_free(&cl);
+    return rc;
+}

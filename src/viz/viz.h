@@ -1,0 +1,123 @@
+/* viz.h - private pieces shared by the plots: cluster centres and sizes, the
+ * data-to-pixel frame of the map, the palette and its graph colouring, label
+ * lookup, and PNG writing with a resolution chunk. Not public API; tests
+ * include it to map data coordinates to pixels exactly as the plotter does. */
+#ifndef TC_VIZ_H
+#define TC_VIZ_H
+
+#include "textclust.h"
+#include "util/util.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- clusters */
+
+/* The clusters present in a labelling, in ascending label order. */
+typedef struct tc_viz_clusters {
+    size_t n;          /* points */
+    size_t k;          /* clusters, noise (-1 and any negative label) not counted */
+    int64_t *ids;      /* (k) cluster labels, ascending */
+    size_t *sizes;     /* (k) members per cluster */
+    float *centres;    /* (k, 2) mean xy of the members */
+    int32_t *index;    /* (n) compact cluster index 0..k-1 of each point, -1 for noise */
+    size_t n_noise;    /* points with a negative label */
+} tc_viz_clusters;
+
+/* Groups xy (n, 2) by labels (n). Free with tc_viz_clusters_free. */
+int tc_viz_clusters_build(const float *xy, size_t n, const int64_t *labels,
+                          tc_viz_clusters *c);
+void tc_viz_clusters_free(tc_viz_clusters *c);
+
+/* The name of cluster `label` among names (n_names, any order), or NULL. */
+const tc_cluster_label *tc_viz_find_name(const tc_cluster_label *names, size_t n_names,
+                                         int64_t label);
+
+/* ---------------------------------------------------------------- frame */
+
+/* Maps data coordinates to image pixels with one scale for both axes (the
+ * map keeps its aspect ratio), centred, y pointing up:
+ *   px = px0 + (x - x0) * scale,  py = py0 - (y - y0) * scale
+ * Pixel (i, j) covers [i, i+1) x [j, j+1). */
+typedef struct tc_viz_frame {
+    double x0, y0;     /* data point drawn at (px0, py0): the centre of the data box */
+    double px0, py0;   /* image centre */
+    double scale;      /* pixels per data unit */
+} tc_viz_frame;
+
+/* The frame that fits the bounding box of xy (n, 2) into width x height
+ * leaving `margin` pixels on every side. n == 0 gives scale 1 at 0,0. */
+tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, double margin);
+
+/* The frame of map.png: the data box fitted into width x height with a
+ * margin of 3% of the shorter side. */
+static inline tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height) {
+    return tc_viz_frame_fit(xy, n, width, height, 0.03 * (width < height ? width : height));
+}
+
+static inline void tc_viz_to_pixel(const tc_viz_frame *f, double x, double y, double *px,
+                                   double *py) {
+    *px = f->px0 + (x - f->x0) * f->scale;
+    *py = f->py0 - (y - f->y0) * f->scale;
+}
+
+/* ---------------------------------------------------------------- palette */
+
+#define TC_VIZ_PALETTE_SIZE 20
+#define TC_VIZ_NOISE_RGB 0xc4c4c4u   /* light grey */
+
+/* Colour i (0..TC_VIZ_PALETTE_SIZE-1) as 0xRRGGBB. */
+uint32_t tc_viz_palette(int i);
+
+/* Colours k clusters with centres (k, 2) so that neighbouring clusters (each
+ * centre's TC_VIZ_NEIGHBOURS nearest centres, both ways) differ: greedy
+ * colouring, biggest degree first, each cluster taking the palette colour
+ * farthest in colour from its coloured neighbours' (least used on ties).
+ * Writes palette indices to colour (k). Deterministic. */
+int tc_viz_colour_clusters(const float *centres, size_t k, int *colour);
+
+/* Neighbour lists used by the colouring: nbr (k, TC_VIZ_NEIGHBOURS) of
+ * cluster indices, -1 padded. Exposed for the test. */
+#define TC_VIZ_NEIGHBOURS 6
+int tc_viz_centre_graph(const float *centres, size_t k, int32_t *nbr);
+
+/* ---------------------------------------------------------------- drawing */
+
+/* Adds n anti-aliased discs of radius r (pixels) and colour rgb with opacity
+ * alpha to a cairo ARGB32 image (premultiplied, stride in bytes), source-over.
+ * px, py (n) are pixel centres. Fast path of cairo_arc + fill per point. */
+void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const double *px,
+                        const double *py, size_t n, double r, uint32_t rgb, double alpha);
+
+/* The naive reference of tc_viz_splat_discs: a cairo arc and fill per point
+ * on cr (a cairo_t *). */
+void tc_viz_discs_cairo(void *cr, const double *px, const double *py, size_t n, double r,
+                        uint32_t rgb, double alpha);
+
+/* Writes a cairo image surface as PNG to path, adding a pHYs chunk for dpi
+ * (0 = none). The surface is a cairo_surface_t *; void here so that the
+ * header needs no cairo include. */
+int tc_viz_write_png(void *surface, const char *path, double dpi);
+
+/* Sets the label font (DejaVu Sans, or sans-serif) on a cairo_t *. */
+void tc_viz_set_font(void *cr, double size, int bold);
+
+/* ---------------------------------------------------------------- text */
+
+/* A malloc'd copy of s (NULL = "") with invalid UTF-8 replaced by U+FFFD
+ * and control characters other than newline and tab dropped, cut after at
+ * most max_chars code points (0 = no limit). NULL on allocation failure. */
+char *tc_viz_utf8_clean(const char *s, size_t max_chars);
+
+/* Appends s (valid UTF-8) to b as a JSON string literal that is safe inside
+ * an HTML <script> element: quotes, backslashes and control characters
+ * escaped, and < > & U+2028 U+2029 written as \uXXXX. */
+void tc_viz_json_string(tc_sb *b, const char *s);
+
+/* Appends s to b as one CSV field, quoted when it holds , " CR or LF. */
+void tc_viz_csv_field(tc_sb *b, const char *s);
+
+/* Resolved point radius and opacity for n points in a width x height image. */
+void tc_viz_point_style(const tc_plot_params *p, size_t n, int width, int height,
+                        double *radius, double *alpha);
+
+#endif

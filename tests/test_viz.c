@@ -1,0 +1,294 @@
+/* test_viz.c - the plots: map.png decoded back with cairo (size, cluster
+ * colours around their centres, grey noise, label boxes, resolution chunk),
+ * the fast disc splatter against cairo's own arcs, the colouring of
+ * neighbouring clusters, text escaping, and the single-topic plots and CSV.
+ *
+ *   test_viz                 run the checks
+ *   test_viz --html PATH [N] write the map.html used by tests/viz_html_test.sh:
+ *                            N points (2000) in 5 clusters + noise, text i =
+ *                            "text <i> cluster <c> <word>..." (see make_text),
+ *                            and one text that tries to break out of the page. */
+#include "check.h"
+#include "textclust.h"
+#include "viz/viz.h"
+
+#include <cairo.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- data */
+
+/* k clusters on a circle of radius 6, gaussian spread sd, then n_noise
+ * uniform points in [-9, 9]^2. xy (n, 2), labels (n) */
+static void make_blobs(size_t per, int k, double sd, size_t n_noise, uint64_t seed, float *xy,
+                       int64_t *labels) {
+    tc_rng r = tc_rng_seed(seed);
+    size_t i = 0;
+    for (int c = 0; c < k; c++) {
+        double cx = 6 * cos(2 * M_PI * c / k), cy = 6 * sin(2 * M_PI * c / k);
+        for (size_t t = 0; t < per; t++, i++) {
+            double u1 = tc_rng_uniform(&r) + 1e-12, u2 = tc_rng_uniform(&r);
+            double g = sqrt(-2 * log(u1));
+            xy[2 * i] = (float)(cx + sd * g * cos(2 * M_PI * u2));
+            xy[2 * i + 1] = (float)(cy + sd * g * sin(2 * M_PI * u2));
+            labels[i] = 10 + 3 * c; /* non-contiguous ids on purpose */
+        }
+    }
+    for (size_t t = 0; t < n_noise; t++, i++) {
+        xy[2 * i] = (float)(18 * tc_rng_uniform(&r) - 9);
+        xy[2 * i + 1] = (float)(18 * tc_rng_uniform(&r) - 9);
+        labels[i] = -1;
+    }
+}
+
+static uint32_t pixel_rgb(cairo_surface_t *s, int x, int y) {
+    const uint32_t *d = (const uint32_t *)cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s) / 4;
+    return d[(size_t)y * stride + x] & 0xffffff; /* opaque image: premultiplied == plain */
+}
+
+static int near_rgb(uint32_t a, uint32_t b, int tol) {
+    for (int sh = 0; sh <= 16; sh += 8) {
+        int x = a >> sh & 255, y = b >> sh & 255;
+        if (abs(x - y) > tol) return 0;
+    }
+    return 1;
+}
+
+static char tmpdir[256];
+
+static const char *tmp_path(const char *name) {
+    static char buf[4][512];
+    static int slot;
+    slot = (slot + 1) % 4;
+    snprintf(buf[slot], sizeof buf[slot], "%s/%s", tmpdir, name);
+    return buf[slot];
+}
+
+/* ---------------------------------------------------------------- map.png */
+
+static void test_map_png(void) {
+    enum { K = 5, PER = 400, NOISE = 300, N = K * PER + NOISE + 1, W = 600, H = 400 };
+    float *xy = malloc(N * 2 * sizeof *xy);
+    int64_t *labels = malloc(N * sizeof *labels);
+    make_blobs(PER, K, 0.35, NOISE, 3, xy, labels);
+    /* one isolated noise point in an empty corner, to look at its pixel */
+    xy[2 * (N - 1)] = -9.5f;
+    xy[2 * (N - 1) + 1] = 9.5f;
+    labels[N - 1] = -1;
+
+    tc_plot_params p = tc_plot_default_params();
+    CHECK(p.width == 3600 && p.height == 2400 && p.dpi == 300);
+    p.width = W;
+    p.height = H;
+    p.alpha = 1;
+    p.point_size = 3;
+    const char *path = tmp_path("map.png");
+    CHECK_OK(tc_plot_map_png(xy, N, labels, NULL, 0, &p, path));
+
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    CHECK(cairo_image_surface_get_width(s) == W && cairo_image_surface_get_height(s) == H);
+
+    tc_viz_clusters cl;
+    CHECK_OK(tc_viz_clusters_build(xy, N, labels, &cl));
+    CHECK(cl.k == K && cl.n_noise == NOISE + 1 && cl.ids[1] == 13 && cl.sizes[2] == PER);
+    int colour[K];
+    CHECK_OK(tc_viz_colour_clusters(cl.centres, cl.k, colour));
+    tc_viz_frame fr = tc_viz_map_frame(xy, N, W, H);
+    for (int c = 0; c < K; c++) {
+        /* the centre is the members' mean, close to where the blob was drawn */
+        CHECK_NEAR(cl.centres[2 * c], 6 * cos(2 * M_PI * c / K), 0.1);
+        double cx, cy;
+        tc_viz_to_pixel(&fr, cl.centres[2 * c], cl.centres[2 * c + 1], &cx, &cy);
+        uint32_t want = tc_viz_palette(colour[c]);
+        int hit = 0, other = 0, total = 0;
+        for (int y = (int)cy - 6; y <= (int)cy + 6; y++)
+            for (int x = (int)cx - 6; x <= (int)cx + 6; x++, total++) {
+                uint32_t got = pixel_rgb(s, x, y);
+                if (near_rgb(got, want, 40)) hit++;
+                for (int o = 0; o < K; o++)
+                    if (colour[o] != colour[c] && near_rgb(got, tc_viz_palette(colour[o]), 20)) other++;
+            }
+        CHECK_MSG(hit > total * 6 / 10, "cluster %d: %d of %d pixels in its colour %06x", c, hit,
+                  total, want);
+        CHECK_MSG(other == 0, "cluster %d: %d pixels in another cluster's colour", c, other);
+    }
+    /* neighbours on the circle get different colours */
+    for (int c = 0; c < K; c++) CHECK(colour[c] != colour[(c + 1) % K]);
+    /* the lone noise point is grey, the background white */
+    double nx, ny;
+    tc_viz_to_pixel(&fr, xy[2 * (N - 1)], xy[2 * (N - 1) + 1], &nx, &ny);
+    uint32_t g = pixel_rgb(s, (int)nx, (int)ny);
+    int gr = g >> 16, gg = g >> 8 & 255, gb = g & 255;
+    CHECK_MSG(gr == gg && gg == gb && gr > 120 && gr < 240, "noise pixel %06x", g);
+    CHECK(pixel_rgb(s, (int)nx + 8, (int)ny + 8) == 0xffffff);
+    cairo_surface_destroy(s);
+
+    /* the resolution chunk follows IHDR: 300 dpi = 11811 pixels per metre */
+    FILE *f = fopen(path, "rb");
+    unsigned char head[64] = {0};
+    CHECK(f && fread(head, 1, sizeof head, f) == sizeof head);
+    if (f) fclose(f);
+    CHECK(memcmp(head + 37, "pHYs", 4) == 0);
+    CHECK(((uint32_t)head[41] << 24 | head[42] << 16 | head[43] << 8 | head[44]) == 11811);
+
+    /* with names: a light label box at the centre of every cluster, dark text inside */
+    tc_cluster_label names[K];
+    char buf[K][64];
+    for (int c = 0; c < K; c++) {
+        snprintf(buf[c], sizeof buf[c], "Cluster number %d", c);
+        names[c] = (tc_cluster_label){.label = cl.ids[c], .summary = buf[c], .score = -1};
+    }
+    p.font_size = 12;
+    CHECK_OK(tc_plot_map_png(xy, N, labels, names, K, &p, path));
+    s = cairo_image_surface_create_from_png(path);
+    for (int c = 0; c < K; c++) {
+        double cx, cy;
+        tc_viz_to_pixel(&fr, cl.centres[2 * c], cl.centres[2 * c + 1], &cx, &cy);
+        int light = 0, dark = 0;
+        for (int y = (int)cy - 5; y <= (int)cy + 5; y++)
+            for (int x = (int)cx - 30; x <= (int)cx + 30; x++) {
+                uint32_t px = pixel_rgb(s, x, y);
+                int lum = ((px >> 16) + (px >> 8 & 255) + (px & 255)) / 3;
+                light += lum > 225;
+                dark += lum < 80;
+            }
+        CHECK_MSG(light > 300 && dark > 10, "label of cluster %d: %d light, %d dark", c, light, dark);
+    }
+    cairo_surface_destroy(s);
+
+    /* errors come back as codes */
+    p.width = 5;
+    CHECK(tc_plot_map_png(xy, N, labels, NULL, 0, &p, path) == TC_EINVAL);
+    p.width = W;
+    CHECK(tc_plot_map_png(xy, N, labels, NULL, 0, &p, "/nonexistent/dir/map.png") == TC_EIO);
+    /* default size, no points: still an image */
+    CHECK_OK(tc_plot_map_png(NULL, 0, NULL, NULL, 0, NULL, path));
+    s = cairo_image_surface_create_from_png(path);
+    CHECK(cairo_image_surface_get_width(s) == 3600 && cairo_image_surface_get_height(s) == 2400);
+    cairo_surface_destroy(s);
+    tc_viz_clusters_free(&cl);
+    free(xy);
+    free(labels);
+}
+
+/* The fast splatter draws what cairo's arcs draw. */
+static void test_splat_vs_cairo(void) {
+    enum { W = 200, H = 150, N = 300 };
+    double px[N], py[N];
+    tc_rng r = tc_rng_seed(11);
+    for (int i = 0; i < N; i++) {
+        px[i] = 10 + 180 * tc_rng_uniform(&r);
+        py[i] = 10 + 130 * tc_rng_uniform(&r);
+    }
+    cairo_surface_t *a = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+    cairo_surface_t *b = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+    cairo_t *ca = cairo_create(a), *cb = cairo_create(b);
+    cairo_set_source_rgb(ca, 1, 1, 1);
+    cairo_paint(ca);
+    cairo_set_source_rgb(cb, 1, 1, 1);
+    cairo_paint(cb);
+    cairo_surface_flush(a);
+    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, H,
+                       cairo_image_surface_get_stride(a), px, py, N, 2.5, 0x2f6fd0, 0.6);
+    cairo_surface_mark_dirty(a);
+    tc_viz_discs_cairo(cb, px, py, N, 2.5, 0x2f6fd0, 0.6);
+    cairo_surface_flush(b);
+    double sum = 0;
+    int big = 0, coloured = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint32_t u = pixel_rgb(a, x, y), v = pixel_rgb(b, x, y);
+            coloured += v != 0xffffff;
+            for (int sh = 0; sh <= 16; sh += 8) {
+                int d = abs((int)(u >> sh & 255) - (int)(v >> sh & 255));
+                sum += d;
+                big += d > 48;
+            }
+        }
+    double mean = sum / (3.0 * W * H);
+    CHECK_MSG(coloured > 2000, "%d coloured pixels", coloured);
+    CHECK_MSG(mean < 1.5, "mean channel difference %.3f", mean);
+    CHECK_MSG(big < coloured / 50, "%d channels differ by more than 48", big);
+    cairo_destroy(ca);
+    cairo_destroy(cb);
+    cairo_surface_destroy(a);
+    cairo_surface_destroy(b);
+}
+
+/* Greedy colouring: no cluster shares its colour with a neighbour. */
+static void test_colouring(void) {
+    enum { K = 120 };
+    float c[K * 2];
+    tc_rng r = tc_rng_seed(5);
+    for (int i = 0; i < 2 * K; i++) c[i] = (float)tc_rng_uniform(&r);
+    int colour[K], colour2[K];
+    int32_t nbr[K * TC_VIZ_NEIGHBOURS];
+    CHECK_OK(tc_viz_colour_clusters(c, K, colour));
+    CHECK_OK(tc_viz_colour_clusters(c, K, colour2));
+    CHECK(memcmp(colour, colour2, sizeof colour) == 0);
+    tc_viz_centre_graph(c, K, nbr);
+    int clash = 0, used[TC_VIZ_PALETTE_SIZE] = {0}, n_used = 0;
+    for (int i = 0; i < K; i++) {
+        CHECK(colour[i] >= 0 && colour[i] < TC_VIZ_PALETTE_SIZE);
+        if (!used[colour[i]]++) n_used++;
+        for (int t = 0; t < TC_VIZ_NEIGHBOURS; t++) clash += colour[nbr[i * TC_VIZ_NEIGHBOURS + t]] == colour[i];
+        /* the graph lists the truly nearest centre first */
+        double best = 1e9;
+        int bj = -1;
+        for (int j = 0; j < K; j++) {
+            if (j == i) continue;
+            double d = pow(c[2 * i] - c[2 * j], 2) + pow(c[2 * i + 1] - c[2 * j + 1], 2);
+            if (d < best) { best = d; bj = j; }
+        }
+        CHECK(nbr[i * TC_VIZ_NEIGHBOURS] == bj);
+    }
+    CHECK_MSG(clash == 0, "%d neighbour pairs share a colour", clash);
+    CHECK_MSG(n_used >= 10, "only %d colours used", n_used);
+    for (int i = 0; i < TC_VIZ_PALETTE_SIZE; i++) {
+        uint32_t v = tc_viz_palette(i);
+        CHECK(!((v >> 16) == (v & 255) && (v >> 16) == (v >> 8 & 255))); /* no greys */
+    }
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void test_text(void) {
+    tc_sb b = {0};
+    tc_viz_json_string(&b, "</script><!-- \"q\" \\ a&b\n\x01 \xe2\x80\xa8 \xc3\xa9");
+    CHECK_STR(b.s, "\"\\u003c/script\\u003e\\u003c!-- \\\"q\\\" \\\\ a\\u0026b\\n\\u0001 \\u2028 \xc3\xa9\"");
+    tc_sb_free(&b);
+    char *c = tc_viz_utf8_clean("ab\xff" "c\xc3\xa9\x02" "def", 5);
+    CHECK_STR(c, "ab\xef\xbf\xbd" "c\xc3\xa9");
+    free(c);
+    c = tc_viz_utf8_clean(NULL, 0);
+    CHECK_STR(c, "");
+    free(c);
+    tc_sb_puts(&b, "");
+    tc_viz_csv_field(&b, "plain");
+    tc_sb_puts(&b, ",");
+    tc_viz_csv_field(&b, "a, \"b\"");
+    CHECK_STR(b.s, "plain,\"a, \"\"b\"\"\"");
+    tc_sb_free(&b);
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_viz.XXXXXX");
+    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
+    test_map_png();
+    test_splat_vs_cairo();
+    test_colouring();
+    test_text();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return check_report("test_viz");
+}
