@@ -20,7 +20,7 @@ expect_fail() {
     echo "ok: $what ($(head -n 1 "$T/err"))"
 }
 RUN=(run --input_content text --dbscan_eps 0.5 --dbscan_min_samples 10 --threads 2 --quiet --no_plots)
-zcat data/sample.jsonl.gz | head -n 400 > "$T/good.jsonl"
+zcat data/sample.jsonl.gz | sed -n '1,400p' > "$T/good.jsonl"
 
 # inputs
 { head -n 5 "$T/good.jsonl"; echo '{"id": "x", "text": "unterminated'; } > "$T/broken.jsonl"
@@ -74,7 +74,7 @@ expect_fail "save over a file" 'not a folder' $TC "${RUN[@]}" --input "$T/good.j
 # a run killed at any moment leaves the earlier save loadable and unchanged
 sum() { (cd "$1" && sha256sum embeddings.npy projections.npy cluster_labels.npy texts.json faiss.index); }
 before=$(sum "$T/good")
-zcat data/sample.jsonl.gz | head -n 3000 > "$T/big.jsonl"
+zcat data/sample.jsonl.gz | sed -n '1,3000p' > "$T/big.jsonl"
 for delay in 0.05 0.2 0.4 0.6 0.8 1.0 1.5; do
     $TC "${RUN[@]}" --input "$T/big.jsonl" --save_load_path "$T/good" > /dev/null 2>&1 &
     pid=$!
