@@ -207,6 +207,7 @@ int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m
 int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings) {
     if (!c || (m && (!texts || !labels))) return tc_error(TC_EINVAL, "tc_classifier_infer: NULL argument");
+    if (!c->n) return tc_error(TC_EINVAL, "the classifier is not fitted");
     if (!m) return 0;
     int rc = tc_classifier_open_encoder(c);
     if (rc) return rc;
