@@ -33,6 +33,8 @@ static void write_bytes(const char *path, const void *data, size_t n) {
     if (f) fwrite(data, 1, n, f), fclose(f);
 }
 
+static void write_str(const char *path, const char *s) { write_bytes(path, s, strlen(s)); }
+
 /* Reading path must fail with code and exactly the message msg. */
 static void check_fails(const char *path, int fmt, const char *field, int code, const char *msg) {
     tc_textset t;
@@ -185,6 +187,54 @@ static void test_bad_inputs(void) {
     CHECK_STR(tc_last_error(), D "bad/malformed.jsonl:3: malformed JSON at column 19");
     tc_reader_close(r);
     tc_textset_free(&t);
+}
+
+/* Bad inputs made on the fly: folders without texts, JSON that is not JSONL. */
+static void test_more_bad_inputs(void) {
+    char want[1024], dir[256], cmd[1024];
+    snprintf(dir, sizeof dir, "%s", tmp("emptydir"));
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && echo x > '%s/notes.md'", dir, dir);
+    CHECK(system(cmd) == 0);
+    snprintf(want, sizeof want, "%s: no files to read (expected .jsonl, .json, .csv, .tsv or .txt, "
+             "optionally .gz)", dir);
+    check_fails(dir, TC_FMT_AUTO, "text", TC_ENOTFOUND, want);
+    /* with a fixed format every file is read */
+    const char *notes[] = {"x"};
+    check_texts(dir, TC_FMT_TEXT, NULL, notes, NULL, 1);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/e' && : > '%s/e/a.jsonl' && echo 'text' > '%s/e/b.csv'",
+             dir, dir, dir);
+    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "%s/e", dir);
+    snprintf(want, sizeof want, "%s/e: no texts", dir);
+    check_fails(cmd, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+
+    const char *arr = tmp("array.json");
+    write_str(arr, "[\n  {\"text\": \"a\"}\n]\n");
+    snprintf(want, sizeof want, "%s:1: malformed JSON at column 1 (a JSON array file? expected one "
+             "JSON object per line)", arr);
+    check_fails(arr, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+    const char *arr1 = tmp("array1.jsonl");
+    write_str(arr1, "{\"text\": \"a\"}\n[1, 2]\n");
+    snprintf(want, sizeof want, "%s:2: expected a JSON object, found an array", arr1);
+    check_fails(arr1, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+    const char *trail = tmp("trail.jsonl");
+    write_str(trail, "{\"text\": \"a\"} x\n");
+    snprintf(want, sizeof want, "%s:1: unexpected text after the JSON value at column 15", trail);
+    check_fails(trail, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+    const char *nul = tmp("null.jsonl");
+    write_str(nul, "{\"text\": null}\n");
+    snprintf(want, sizeof want, "%s:1: field \"text\" is null, expected a string", nul);
+    check_fails(nul, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+
+    /* CRLF inside a quoted CSV field is kept; large integers and floats as ids */
+    const char *crlf = tmp("crlf.csv");
+    write_str(crlf, "id,text\r\n1,\"a\r\nb\"\r\n");
+    const char *crlf_texts[] = {"a\r\nb"}, *crlf_ids[] = {"1"};
+    check_texts(crlf, TC_FMT_AUTO, "text", crlf_texts, crlf_ids, 1);
+    const char *big = tmp("big.jsonl");
+    write_str(big, "{\"id\": 123456789012, \"text\": -0.125}\n{\"id\": true, \"text\": 1e300}\n");
+    const char *big_texts[] = {"-0.125", "1e+300"}, *big_ids[] = {"123456789012", "true"};
+    check_texts(big, TC_FMT_AUTO, "text", big_texts, big_ids, 2);
 }
 
 /* Long and short lines across the 1 MiB read chunks, plain and gzip: the
@@ -528,6 +578,7 @@ int main(int argc, char **argv) {
     test_csv_tsv_text();
     test_folder_and_batches();
     test_bad_inputs();
+    test_more_bad_inputs();
     test_lines_against_naive();
     test_utf8();
     test_npy();
