@@ -151,6 +151,7 @@ static void test_bad_inputs(void) {
     check_fails(D "bad/blank.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT, D "bad/blank.jsonl: no texts");
     check_fails(D "no/such/file.jsonl", TC_FMT_AUTO, "text", TC_ENOTFOUND,
                 D "no/such/file.jsonl: No such file or directory");
+    check_fails(D "good.txt/x.jsonl", TC_FMT_AUTO, "text", TC_EIO, D "good.txt/x.jsonl: Not a directory");
     check_fails(D "bad/not_gzip.jsonl.gz", TC_FMT_AUTO, "text", TC_EFORMAT,
                 D "bad/not_gzip.jsonl.gz: named .gz but not gzip-compressed (no 1f 8b magic); "
                   "rename it without .gz if it is plain text");

@@ -15,11 +15,7 @@
 
 /* Bytes that can be copied as they are: printable ASCII except " and \,
  * and all bytes >= 0x80 (checked as UTF-8 separately). */
-static unsigned char json_plain[256];
-
-static void json_init_table(void) {
-    for (int c = 0; c < 256; c++) json_plain[c] = c >= 0x20 && c != '"' && c != '\\';
-}
+static inline int json_plain(unsigned c) { return c >= 0x20 && c != '"' && c != '\\'; }
 
 /* An output buffer in front of a FILE: texts are escaped span by span, and
  * stdio calls per span would cost more than the copying. */
@@ -55,7 +51,7 @@ static void json_put_string(json_out *o, const char *str) {
     out_put(o, "\"", 1);
     for (;;) {
         const unsigned char *start = s;
-        while (json_plain[*s]) s++;
+        while (json_plain(*s)) s++;
         if (s > start) out_put(o, start, (size_t)(s - start));
         unsigned c = *s;
         if (c == 0) break;
@@ -76,8 +72,6 @@ static void json_put_string(json_out *o, const char *str) {
 }
 
 int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
-    static int inited;
-    if (!inited) json_init_table(), inited = 1; /* idempotent, so racing is harmless */
     json_out o = {0};
     if (!(o.buf = malloc(JSON_BUF))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
     if (!(o.f = fopen(path, "wb"))) {
