@@ -131,6 +131,14 @@ static void test_folder_and_batches(void) {
     tc_textset_free(&b);
 }
 
+static int n_warnings;
+static char last_warning[512];
+
+static void capture_log(void *ctx, int level, const char *msg) {
+    (void)ctx;
+    if (level == TC_LOG_WARN) n_warnings++, snprintf(last_warning, sizeof last_warning, "%s", msg);
+}
+
 static void test_bad_inputs(void) {
     check_fails(D "bad/malformed.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT,
                 D "bad/malformed.jsonl:3: malformed JSON at column 19");
@@ -176,6 +184,15 @@ static void test_bad_inputs(void) {
         CHECK_STR(t.texts[3], "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd here");
         CHECK_STR(t.texts[4], "fine \xc3\xa9");
     }
+    tc_textset_free(&t);
+
+    /* tc_read_texts warns once, with the count */
+    tc_set_logger(capture_log, NULL);
+    CHECK_OK(tc_read_texts(D "bad/invalid_utf8.txt", TC_FMT_AUTO, NULL, NULL, &t));
+    tc_set_logger(NULL, NULL);
+    CHECK(t.n == 5 && n_warnings == 1);
+    CHECK_STR(last_warning, D "bad/invalid_utf8.txt: 3 texts had invalid UTF-8; each bad byte was "
+                            "replaced by U+FFFD");
     tc_textset_free(&t);
 
     /* after an error, the reader keeps returning it */
