@@ -33,6 +33,8 @@ static void write_bytes(const char *path, const void *data, size_t n) {
     if (f) fwrite(data, 1, n, f), fclose(f);
 }
 
+static void write_str(const char *path, const char *s) { write_bytes(path, s, strlen(s)); }
+
 /* Reading path must fail with code and exactly the message msg. */
 static void check_fails(const char *path, int fmt, const char *field, int code, const char *msg) {
     tc_textset t;
@@ -129,6 +131,14 @@ static void test_folder_and_batches(void) {
     tc_textset_free(&b);
 }
 
+static int n_warnings;
+static char last_warning[512];
+
+static void capture_log(void *ctx, int level, const char *msg) {
+    (void)ctx;
+    if (level == TC_LOG_WARN) n_warnings++, snprintf(last_warning, sizeof last_warning, "%s", msg);
+}
+
 static void test_bad_inputs(void) {
     check_fails(D "bad/malformed.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT,
                 D "bad/malformed.jsonl:3: malformed JSON at column 19");
@@ -149,6 +159,7 @@ static void test_bad_inputs(void) {
     check_fails(D "bad/blank.jsonl", TC_FMT_AUTO, "text", TC_EFORMAT, D "bad/blank.jsonl: no texts");
     check_fails(D "no/such/file.jsonl", TC_FMT_AUTO, "text", TC_ENOTFOUND,
                 D "no/such/file.jsonl: No such file or directory");
+    check_fails(D "good.txt/x.jsonl", TC_FMT_AUTO, "text", TC_EIO, D "good.txt/x.jsonl: Not a directory");
     check_fails(D "bad/not_gzip.jsonl.gz", TC_FMT_AUTO, "text", TC_EFORMAT,
                 D "bad/not_gzip.jsonl.gz: named .gz but not gzip-compressed (no 1f 8b magic); "
                   "rename it without .gz if it is plain text");
@@ -175,6 +186,15 @@ static void test_bad_inputs(void) {
     }
     tc_textset_free(&t);
 
+    /* tc_read_texts warns once, with the count */
+    tc_set_logger(capture_log, NULL);
+    CHECK_OK(tc_read_texts(D "bad/invalid_utf8.txt", TC_FMT_AUTO, NULL, NULL, &t));
+    tc_set_logger(NULL, NULL);
+    CHECK(t.n == 5 && n_warnings == 1);
+    CHECK_STR(last_warning, D "bad/invalid_utf8.txt: 3 texts had invalid UTF-8; each bad byte was "
+                            "replaced by U+FFFD");
+    tc_textset_free(&t);
+
     /* after an error, the reader keeps returning it */
     CHECK_OK(tc_reader_open(D "bad/malformed.jsonl", TC_FMT_AUTO, "text", NULL, &r));
     if (!r) return;
@@ -185,6 +205,54 @@ static void test_bad_inputs(void) {
     CHECK_STR(tc_last_error(), D "bad/malformed.jsonl:3: malformed JSON at column 19");
     tc_reader_close(r);
     tc_textset_free(&t);
+}
+
+/* Bad inputs made on the fly: folders without texts, JSON that is not JSONL. */
+static void test_more_bad_inputs(void) {
+    char want[1024], dir[256], cmd[1024];
+    snprintf(dir, sizeof dir, "%s", tmp("emptydir"));
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && echo x > '%s/notes.md'", dir, dir);
+    CHECK(system(cmd) == 0);
+    snprintf(want, sizeof want, "%s: no files to read (expected .jsonl, .json, .csv, .tsv or .txt, "
+             "optionally .gz)", dir);
+    check_fails(dir, TC_FMT_AUTO, "text", TC_ENOTFOUND, want);
+    /* with a fixed format every file is read */
+    const char *notes[] = {"x"};
+    check_texts(dir, TC_FMT_TEXT, NULL, notes, NULL, 1);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/e' && : > '%s/e/a.jsonl' && echo 'text' > '%s/e/b.csv'",
+             dir, dir, dir);
+    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "%s/e", dir);
+    snprintf(want, sizeof want, "%s/e: no texts", dir);
+    check_fails(cmd, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+
+    const char *arr = tmp("array.json");
+    write_str(arr, "[\n  {\"text\": \"a\"}\n]\n");
+    snprintf(want, sizeof want, "%s:1: malformed JSON at column 1 (a JSON array file? expected one "
+             "JSON object per line)", arr);
+    check_fails(arr, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+    const char *arr1 = tmp("array1.jsonl");
+    write_str(arr1, "{\"text\": \"a\"}\n[1, 2]\n");
+    snprintf(want, sizeof want, "%s:2: expected a JSON object, found an array", arr1);
+    check_fails(arr1, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+    const char *trail = tmp("trail.jsonl");
+    write_str(trail, "{\"text\": \"a\"} x\n");
+    snprintf(want, sizeof want, "%s:1: unexpected text after the JSON value at column 15", trail);
+    check_fails(trail, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+    const char *nul = tmp("null.jsonl");
+    write_str(nul, "{\"text\": null}\n");
+    snprintf(want, sizeof want, "%s:1: field \"text\" is null, expected a string", nul);
+    check_fails(nul, TC_FMT_AUTO, "text", TC_EFORMAT, want);
+
+    /* CRLF inside a quoted CSV field is kept; large integers and floats as ids */
+    const char *crlf = tmp("crlf.csv");
+    write_str(crlf, "id,text\r\n1,\"a\r\nb\"\r\n");
+    const char *crlf_texts[] = {"a\r\nb"}, *crlf_ids[] = {"1"};
+    check_texts(crlf, TC_FMT_AUTO, "text", crlf_texts, crlf_ids, 1);
+    const char *big = tmp("big.jsonl");
+    write_str(big, "{\"id\": 123456789012, \"text\": -0.125}\n{\"id\": true, \"text\": 1e300}\n");
+    const char *big_texts[] = {"-0.125", "1e+300"}, *big_ids[] = {"123456789012", "true"};
+    check_texts(big, TC_FMT_AUTO, "text", big_texts, big_ids, 2);
 }
 
 /* Long and short lines across the 1 MiB read chunks, plain and gzip: the
@@ -528,6 +596,7 @@ int main(int argc, char **argv) {
     test_csv_tsv_text();
     test_folder_and_batches();
     test_bad_inputs();
+    test_more_bad_inputs();
     test_lines_against_naive();
     test_utf8();
     test_npy();

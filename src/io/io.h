@@ -40,8 +40,10 @@ typedef struct tc_reader tc_reader;
  *          with a quote.
  *   text:  one text per line, every line kept (empty ones too), a trailing
  *          \r removed.
- * A UTF-8 byte order mark at the start of a file is dropped. The first file
- * is opened here, so a missing file, bad gzip or missing column fails now. */
+ * Ids: the id_field value of JSONL (numbers as text) or the id_field
+ * column of CSV/TSV. A UTF-8 byte order mark at the start of a file is
+ * dropped. The first file is opened here, so a missing path, a .gz that is
+ * not gzip or a missing CSV column fails now; max must be > 0 in next. */
 int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
                    tc_reader **out);
 

@@ -15,64 +15,94 @@
 
 /* Bytes that can be copied as they are: printable ASCII except " and \,
  * and all bytes >= 0x80 (checked as UTF-8 separately). */
-static unsigned char json_plain[256];
+static inline int json_plain(unsigned c) { return c >= 0x20 && c != '"' && c != '\\'; }
 
-static void json_init_table(void) {
-    for (int c = 0; c < 256; c++) json_plain[c] = c >= 0x20 && c != '"' && c != '\\';
+/* An output buffer in front of a FILE: texts are escaped span by span, and
+ * stdio calls per span would cost more than the copying. */
+typedef struct {
+    FILE *f;
+    char *buf; /* (JSON_BUF) */
+    size_t len;
+    int failed;
+} json_out;
+
+#define JSON_BUF (1u << 20)
+
+static void out_flush(json_out *o) {
+    if (o->len && fwrite(o->buf, 1, o->len, o->f) != o->len) o->failed = 1;
+    o->len = 0;
 }
 
-/* Appends the escaped string s to f. */
-static void json_put_string(FILE *f, const char *str) {
+static void out_put(json_out *o, const void *p, size_t n) {
+    if (o->len + n > JSON_BUF) {
+        out_flush(o);
+        if (n > JSON_BUF) {
+            if (fwrite(p, 1, n, o->f) != n) o->failed = 1;
+            return;
+        }
+    }
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+/* Appends the escaped string str. */
+static void json_put_string(json_out *o, const char *str) {
     const unsigned char *s = (const unsigned char *)str;
-    putc('"', f);
+    out_put(o, "\"", 1);
     for (;;) {
         const unsigned char *start = s;
-        while (json_plain[*s]) s++;
-        if (s > start) fwrite(start, 1, (size_t)(s - start), f);
+        while (json_plain(*s)) s++;
+        if (s > start) out_put(o, start, (size_t)(s - start));
         unsigned c = *s;
         if (c == 0) break;
+        char esc[8];
         switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default: fprintf(f, "\\u%04x", c);
+        case '"': out_put(o, "\\\"", 2); break;
+        case '\\': out_put(o, "\\\\", 2); break;
+        case '\b': out_put(o, "\\b", 2); break;
+        case '\f': out_put(o, "\\f", 2); break;
+        case '\n': out_put(o, "\\n", 2); break;
+        case '\r': out_put(o, "\\r", 2); break;
+        case '\t': out_put(o, "\\t", 2); break;
+        default: snprintf(esc, sizeof esc, "\\u%04x", c), out_put(o, esc, 6);
         }
         s++;
     }
-    putc('"', f);
+    out_put(o, "\"", 1);
 }
 
 int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
-    static int inited;
-    if (!inited) json_init_table(), inited = 1; /* idempotent, so racing is harmless */
-    FILE *f = fopen(path, "wb");
-    if (!f) return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
-    putc('[', f);
-    for (size_t i = 0; i < n; i++) {
-        if (i) putc(',', f);
+    json_out o = {0};
+    if (!(o.buf = malloc(JSON_BUF))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
+    if (!(o.f = fopen(path, "wb"))) {
+        free(o.buf);
+        return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    }
+    int rc = 0;
+    out_put(&o, "[", 1);
+    for (size_t i = 0; i < n && !o.failed; i++) {
+        if (i) out_put(&o, ",", 1);
         const char *t = s[i] ? s[i] : "";
         size_t len = strlen(t);
         if (tc_utf8_invalid(t, len)) {
             char *fixed = tc_utf8_repair(t, len);
             if (!fixed) {
-                fclose(f);
-                return tc_error(TC_ENOMEM, "%s: out of memory", path);
+                rc = tc_error(TC_ENOMEM, "%s: out of memory", path);
+                break;
             }
-            json_put_string(f, fixed);
+            json_put_string(&o, fixed);
             free(fixed);
         } else {
-            json_put_string(f, t);
+            json_put_string(&o, t);
         }
     }
-    putc(']', f);
-    int ok = !ferror(f), err = errno;
-    if (fclose(f) != 0 && ok) ok = 0, err = errno;
-    if (!ok) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
+    out_put(&o, "]", 1);
+    out_flush(&o);
+    int err = errno;
+    if (fclose(o.f) != 0 && !o.failed) o.failed = 1, err = errno;
+    free(o.buf);
+    if (rc) return rc;
+    if (o.failed) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
     return 0;
 }
 
