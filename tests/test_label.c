@@ -460,7 +460,7 @@ static void test_cache(void) {
 
     char out[64];
     tc_redact(out, sizeof out, "Bearer sk-SECRET-1 and sk-SECRET-1!", "sk-SECRET-1");
-    CHECK_STR(out, "Bearer *** and ***!");
+    CHECK_STR(out, "Bearer [hidden] and [hidden]!");
     tc_redact(out, 8, "abcdefghijkl", NULL);
     CHECK_STR(out, "abcdefg");
 }
@@ -553,11 +553,100 @@ static void test_single_offline(void) {
     tc_cluster_labels_free(l, k);
 }
 
+/* ---------------------------------------------------------------- driver */
+
+static void log_all(void *ctx, int level, const char *msg) {
+    (void)ctx;
+    static const char *const name[] = {"debug", "info", "warning", "error"};
+    fprintf(stderr, "textclust: %s: %s\n", name[level & 3], msg);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    tc_sb b = {0};
+    char buf[4096];
+    size_t r;
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0) tc_sb_append(&b, buf, r);
+    fclose(f);
+    return b.s;
+}
+
+static int driver(int argc, char **argv) {
+    tc_label_params p = tc_label_default_params();
+    tc_label_stats st;
+    p.stats = &st;
+    const char *input = NULL;
+    char *tpl = NULL, *ins = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-' || a[1] != '-') { input = a; continue; }
+        if (!v) { fprintf(stderr, "%s needs a value\n", a); return 2; }
+        i++;
+        if (!strcmp(a, "--api"))
+            p.api = !strcmp(v, "hf") ? TC_LLM_HF : !strcmp(v, "openai") ? TC_LLM_OPENAI : TC_LLM_NONE;
+        else if (!strcmp(a, "--mode")) p.topic_mode = !strcmp(v, "single") ? TC_TOPIC_SINGLE : TC_TOPIC_MULTIPLE;
+        else if (!strcmp(a, "--url")) p.llm_url = v;
+        else if (!strcmp(a, "--model")) p.llm_model = v;
+        else if (!strcmp(a, "--key")) p.llm_api_key = v;
+        else if (!strcmp(a, "--token-file")) p.llm_token_file = v;
+        else if (!strcmp(a, "--cache")) p.cache_dir = v;
+        else if (!strcmp(a, "--concurrency")) p.concurrency = atoi(v);
+        else if (!strcmp(a, "--timeout")) p.timeout_s = atof(v);
+        else if (!strcmp(a, "--retries")) p.max_retries = atoi(v);
+        else if (!strcmp(a, "--retry-delay")) p.retry_delay_s = atof(v);
+        else if (!strcmp(a, "--examples")) p.n_examples = atoi(v);
+        else if (!strcmp(a, "--chunk")) p.chunk_size = atoi(v);
+        else if (!strcmp(a, "--max-new-tokens")) p.max_new_tokens = atoi(v);
+        else if (!strcmp(a, "--temperature")) p.temperature = (float)atof(v);
+        else if (!strcmp(a, "--seed")) p.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--template")) p.template_text = tpl = slurp(v);
+        else if (!strcmp(a, "--instruction")) p.instruction = ins = slurp(v);
+        else { fprintf(stderr, "unknown option %s\n", a); return 2; }
+    }
+    tsv t;
+    if (!input || tsv_read(input, &t)) { fprintf(stderr, "cannot read input %s\n", input ? input : "(none)"); return 2; }
+    tc_set_logger(log_all, NULL);
+    tc_cluster_label *l = NULL;
+    size_t k = 0;
+    int rc = tc_label_clusters((const char *const *)t.text, t.n, t.label, &p, &l, &k);
+    for (size_t c = 0; c < k; c++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "label", (double)l[c].label);
+        cJSON_AddStringToObject(j, "summary", l[c].summary);
+        if (l[c].topic) cJSON_AddStringToObject(j, "topic", l[c].topic);
+        else cJSON_AddNullToObject(j, "topic");
+        cJSON_AddNumberToObject(j, "score", l[c].score);
+        cJSON_AddStringToObject(j, "keywords", l[c].keywords);
+        char *s = cJSON_PrintUnformatted(j);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    }
+    cJSON *j = cJSON_CreateObject(), *js = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "rc", rc);
+    cJSON_AddStringToObject(j, "error", rc ? tc_last_error() : "");
+    cJSON_AddNumberToObject(js, "n_requests", (double)st.n_requests);
+    cJSON_AddNumberToObject(js, "n_retries", (double)st.n_retries);
+    cJSON_AddNumberToObject(js, "n_cache_hits", (double)st.n_cache_hits);
+    cJSON_AddNumberToObject(js, "n_failed", (double)st.n_failed);
+    cJSON_AddNumberToObject(js, "n_malformed", (double)st.n_malformed);
+    cJSON_AddItemToObject(j, "stats", js);
+    char *s = cJSON_PrintUnformatted(j);
+    printf("%s\n", s);
+    free(s);
+    cJSON_Delete(j);
+    tc_cluster_labels_free(l, k);
+    tsv_free(&t);
+    free(tpl);
+    free(ins);
+    return rc ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
+    if (argc > 1 && !strcmp(argv[1], "llm")) return driver(argc, argv);
     test_groups_and_sampling();
     test_utf8_cut();
     test_stopwords();

@@ -157,8 +157,8 @@ char *tc_llm_endpoint(const tc_label_params *p);
 /* The bearer token for p (malloc'd; NULL when none). Never log it. */
 char *tc_llm_token(const tc_label_params *p);
 
-/* Copies src into dst (size cap) with every occurrence of secret replaced
- * by "***". */
+/* Copies src into dst (size cap) with every occurrence of secret (when it
+ * has 4 bytes or more) replaced by "[hidden]". */
 void tc_redact(char *dst, size_t cap, const char *src, const char *secret);
 
 #endif

@@ -30,7 +30,7 @@ int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
 
 /* the answer with any copy of the token replaced (malloc'd) */
 static char *scrub(const char *a, const char *token) {
-    size_t n = strlen(a) + 1;
+    size_t n = 2 * strlen(a) + 1;  /* "[hidden]" is at most twice a token of 4+ bytes */
     char *s = malloc(n);
     if (s) tc_redact(s, n, a, token);
     return s;
@@ -147,7 +147,9 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
             if (raw_body)
                 tc_warn("cluster %lld: the endpoint's reply is not the API's JSON, twice",
                         (long long)out[c].label);
-            else if (p->cache_dir && tc_cache_put(p->cache_dir, key[c], answer[c]) && !cache_warned) {
+            else if (p->cache_dir && answer[c][strspn(answer[c], " \t\r\n")] &&
+                     tc_cache_put(p->cache_dir, key[c], answer[c]) && !cache_warned) {
+                /* blank answers are not kept: they are worth asking again */
                 tc_warn("%s", tc_last_error());
                 cache_warned = 1;
             }

@@ -36,7 +36,8 @@ void tc_redact(char *dst, size_t cap, const char *src, const char *secret) {
     if (cap == 0) return;
     for (const char *p = src; *p && o + 1 < cap;) {
         if (sl >= 4 && !strncmp(p, secret, sl)) {
-            for (const char *r = "***"; *r && o + 1 < cap; r++) dst[o++] = *r;
+            /* no markdown characters: answers are parsed after this */
+            for (const char *r = "[hidden]"; *r && o + 1 < cap; r++) dst[o++] = *r;
             p += sl;
         } else {
             dst[o++] = *p++;
