@@ -443,7 +443,7 @@ static void test_cache(void) {
 
     char dir[] = "/tmp/test_label_cacheXXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char sub[64];
+    char sub[96];
     snprintf(sub, sizeof sub, "%s/a/b", dir);
     CHECK(tc_cache_get(sub, k1) == NULL);
     CHECK_OK(tc_cache_put(sub, k1, "Tree, \"Cat\"\n\xc3\xa9"));
@@ -454,7 +454,7 @@ static void test_cache(void) {
     a = tc_cache_get(sub, k1);
     CHECK_STR(a, "second");
     free(a);
-    char cmd[128];
+    char cmd[256];
     snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1 && rm -r %s", sub, dir);
     CHECK(system(cmd) == 0);  /* no temporary file left behind */
 
@@ -514,7 +514,7 @@ static void test_endpoint(void) {
     p.api = TC_LLM_HF;
     char dir[] = "/tmp/test_label_hfXXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char path[64];
+    char path[128];
     snprintf(path, sizeof path, "%s/token", dir);
     FILE *f = fopen(path, "w");
     fputs("  hf_file_token \n", f);
