@@ -195,8 +195,10 @@ def write_tsv(path, cases):
 
 def run(args, env_extra=None):
     env = dict(os.environ)
-    for k in ("OPENAI_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HOME"):
+    for k in ("OPENAI_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HOME", "http_proxy",
+              "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         env.pop(k, None)
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env.update(env_extra or {})
     t0 = time.monotonic()
     p = subprocess.run([DRIVER, "llm"] + args, capture_output=True, text=True, env=env,
@@ -352,11 +354,13 @@ def main():
         S.expect_auth = "Bearer " + SECRET
         reset()
         res6, tail6, p, secs = run(["--api", "openai", "--url", base + "/v1/chat/completions",
-                                    "--concurrency", "1", ctsv], {"OPENAI_API_KEY": SECRET})
+                                    "--concurrency", "1", "--temperature", "0.7", ctsv],
+                                   {"OPENAI_API_KEY": SECRET})
         outputs += [p.stdout, p.stderr]
         check(p.returncode == 0 and S.auth_ok and S.total == 4, "run 4: %s" % tail6)
         check(S.max_in_flight == 1, "concurrency 1 keeps one request in flight (saw %d)" % S.max_in_flight)
-        check("model" not in S.bodies[0], "no model field when none is given")
+        check("model" not in S.bodies[0] and S.bodies[0].get("temperature") == 0.7,
+              "no model field when none is given; temperature passed on")
 
         # ---- secrets: nowhere in outputs or files
         for o in outputs:

@@ -132,6 +132,10 @@ char *tc_llm_endpoint(const tc_label_params *p) {
 static char *request_body(const tc_label_params *p, const char *prompt) {
     cJSON *j = cJSON_CreateObject();
     if (!j) return NULL;
+    /* the float as its user wrote it: 0.7, not 0.699999988 */
+    char tb[32];
+    snprintf(tb, sizeof tb, "%.6g", (double)p->temperature);
+    double temp = strtod(tb, NULL);
     if (p->api == TC_LLM_HF) {
         cJSON_AddStringToObject(j, "inputs", prompt);
         cJSON *g = cJSON_AddObjectToObject(j, "parameters");
@@ -139,7 +143,7 @@ static char *request_body(const tc_label_params *p, const char *prompt) {
         cJSON_AddBoolToObject(g, "return_full_text", 0);
         if (p->temperature > 0) {
             cJSON_AddBoolToObject(g, "do_sample", 1);
-            cJSON_AddNumberToObject(g, "temperature", p->temperature);
+            cJSON_AddNumberToObject(g, "temperature", temp);
         } else {
             cJSON_AddBoolToObject(g, "do_sample", 0);  /* greedy; TGI refuses temperature 0 */
         }
@@ -151,7 +155,7 @@ static char *request_body(const tc_label_params *p, const char *prompt) {
         cJSON_AddStringToObject(m, "role", "user");
         cJSON_AddStringToObject(m, "content", prompt);
         cJSON_AddNumberToObject(j, "max_tokens", p->max_new_tokens);
-        cJSON_AddNumberToObject(j, "temperature", p->temperature);
+        cJSON_AddNumberToObject(j, "temperature", temp);
     }
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
