@@ -12,6 +12,7 @@ their parsing, retries and attempt counts, the Retry-After wait, the cache
 (a re-run sends only what failed; a clean re-run sends nothing), the
 concurrency limit, the request bodies, and that the fake secrets appear in
 no output and no file."""
+import email.utils
 import json
 import os
 import shutil
@@ -147,6 +148,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(503, '{"error": "down"}')
         if case == "e429" and k == 1:
             return self.reply(429, '{"error": "slow down"}', [("Retry-After", "2")])
+        if case == "e429date" and k == 1:  # the HTTP-date form, whole seconds
+            when = email.utils.formatdate(time.time() + 3, usegmt=True)
+            return self.reply(429, '{"error": "slow down"}', [("Retry-After", when)])
         if case == "drop" and k == 1:  # the connection dies in the middle of the answer
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -172,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(hf, MULTI[case])
         if case in SINGLE:
             return self.answer(hf, SINGLE[case][0])
-        if case in ("slow", "e500", "e429", "drop", "ok"):
+        if case in ("slow", "e500", "e429", "e429date", "drop", "ok"):
             return self.answer(hf, "Recovered, Answers, Here")
         return self.reply(404, '{"error": "unknown case"}')
 
@@ -232,7 +236,7 @@ def main():
     outputs = []
     try:
         # ---- run 1: OpenAI API, multiple_topics, every fault
-        cases = list(MULTI) + ["slow", "e500", "e429", "drop", "badjson", "empty", "long",
+        cases = list(MULTI) + ["slow", "e500", "e429", "e429date", "drop", "badjson", "empty", "long",
                                "fail", "echo401", "leak"] + ["conc%d" % i for i in range(6)]
         tsv = os.path.join(tmp, "multi.tsv")
         write_tsv(tsv, cases)
@@ -261,7 +265,8 @@ def main():
                 "quoted": "Baking, Bread, Ovens", "preamble": "Football, Leagues, Referees",
                 "prefix": "Chess, Openings, Endgames", "paren": "Music",
                 "slow": "Recovered, Answers, Here", "e500": "Recovered, Answers, Here",
-                "e429": "Recovered, Answers, Here", "drop": "Recovered, Answers, Here",
+                "e429": "Recovered, Answers, Here", "e429date": "Recovered, Answers, Here",
+                "drop": "Recovered, Answers, Here",
                 "badjson": '{"generated_text": "Astro', "leak": "Secrets, [hidden], Tokens"}
         for c, w in want.items():
             got = res.get(lab[c], {}).get("summary")
@@ -281,6 +286,9 @@ def main():
             check(att.get(c) == n, "case %s: %s requests, want %d" % (c, att.get(c), n))
         gap = S.times["e429"][1] - S.times["e429"][0]
         check(gap >= 1.95, "Retry-After: 2 honoured (waited %.2f s)" % gap)
+        gap = S.times["e429date"][1] - S.times["e429date"][0]
+        check(att.get("e429date") == 2 and gap >= 1.5,
+              "Retry-After as an HTTP date honoured (waited %.2f s)" % gap)
         check(S.max_in_flight <= 3, "at most 3 requests in flight, saw %d" % S.max_in_flight)
         check(S.max_in_flight >= 2, "requests ran concurrently (max %d)" % S.max_in_flight)
         st = tail["stats"]
