@@ -1,6 +1,6 @@
 /* bench_label.c - time of the offline keyword labels (c-TF-IDF) on a
  * corpus with known categories: every category is one cluster.
- *   build/bench/bench_label CORPUS.jsonl.gz [max_texts]
+ *   build/bench/bench_label CORPUS.jsonl.gz [max_texts [all]]
  * Prints the texts, clusters, seconds of tc_label_clusters (median of 3)
  * and of the naive c-TF-IDF, and a few labels. */
 #include "label/label.h"
@@ -64,7 +64,9 @@ int main(int argc, char **argv) {
     double naive = tc_now() - t0;
     printf("texts %zu clusters %zu keywords %.3f s (median of 3) naive %.3f s ratio %.1fx\n", n,
            k, med, naive, naive / med);
-    for (size_t c = 0; c < k && c < 8; c++)
-        printf("  %-14s %s\n", cats[l[c].label], l[c].summary);
+    /* a third argument "all" lists every cluster, tab-separated */
+    int all = argc > 3 && !strcmp(argv[3], "all");
+    for (size_t c = 0; c < k && (all || c < 8); c++)
+        printf(all ? "  %s\t%s\n" : "  %-14s %s\n", cats[l[c].label], l[c].summary);
     return 0;
 }

@@ -221,9 +221,12 @@ typedef struct tc_label_params {
                                    (+"/chat/completions") or the full path, NULL =
                                    https://api.openai.com/v1 */
     const char *llm_model;      /* model id (HF: required when llm_url is NULL) */
-    const char *llm_api_key;    /* bearer token; NULL = HF: $HF_TOKEN, then the token
-                                   file; OPENAI: $OPENAI_API_KEY. Never logged or saved */
+    const char *llm_api_key;    /* bearer token; NULL = HF: $HF_TOKEN (or
+                                   $HUGGING_FACE_HUB_TOKEN), then the token file; OPENAI:
+                                   $OPENAI_API_KEY; none = no Authorization header.
+                                   Never logged, cached or saved */
     const char *llm_token_file; /* HF token file; NULL = $HF_HOME/token, else
+                                   $XDG_CACHE_HOME/huggingface/token, else
                                    ~/.cache/huggingface/token */
     int max_new_tokens;         /* answer length cap, 64 */
     float temperature;          /* 0 = greedy */
@@ -243,9 +246,11 @@ tc_label_params tc_label_default_params(void);
 /* One cluster's name. Strings are owned by whoever owns the array. */
 typedef struct tc_cluster_label {
     int64_t label;   /* cluster id (never -1) */
-    char *summary;   /* what cluster_summaries.json holds */
-    char *topic;     /* single_topic: the topic; else NULL */
-    int score;       /* single_topic: educational score 1..10; else -1 */
+    char *summary;   /* what cluster_summaries.json holds: "A, B, C"; single_topic:
+                        "<topic>. Educational score: <score>" ("None" without one) */
+    char *topic;     /* single_topic: the topic (offline or on failure: the top three
+                        keywords); else NULL */
+    int score;       /* single_topic: educational score 1..10; else (or missing) -1 */
     char *keywords;  /* top terms, comma-separated (always computed) */
 } tc_cluster_label;
 

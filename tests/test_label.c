@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -323,11 +324,329 @@ static void test_label_edge_cases(void) {
     CHECK(strstr(tc_last_error(), "topic_mode") != NULL);
 }
 
+/* ---------------------------------------------------------------- parsing */
+
+static void check_multi(const char *answer, const char *want, int line) {
+    char *s = tc_parse_multiple(answer);
+    CHECK_MSG(want ? s && strcmp(s, want) == 0 : s == NULL, "line %d: \"%s\" -> \"%s\", want \"%s\"",
+              line, answer, s ? s : "(null)", want ? want : "(null)");
+    free(s);
+}
+#define MULTI(a, w) check_multi(a, w, __LINE__)
+
+static void check_single_(const char *answer, const char *topic, int score, int line) {
+    char *t = (char *)1;
+    int sc = 99;
+    int rc = tc_parse_single(answer, &t, &sc);
+    if (!topic) CHECK_MSG(rc == TC_EFORMAT && t == NULL && sc == -1, "line %d: \"%s\"", line, answer);
+    else
+        CHECK_MSG(rc == 0 && t && strcmp(t, topic) == 0 && sc == score,
+                  "line %d: \"%s\" -> rc %d \"%s\" %d, want \"%s\" %d", line, answer, rc,
+                  t ? t : "(null)", sc, topic, score);
+    free(t);
+}
+#define SINGLE(a, t, sc) check_single_(a, t, sc, __LINE__)
+
+static void test_parse(void) {
+    /* the reference's rules */
+    MULTI("Tree, Cat, Fireman", "Tree, Cat, Fireman");
+    MULTI("Tree, Cat, Fireman\nThese texts are about...", "Tree, Cat, Fireman");
+    MULTI("Astronomy, Space, Physics. The examples discuss", "Astronomy, Space, Physics");
+    MULTI("Cooking (recipes), Baking, Bread", "Cooking");
+    MULTI("Cooking, , Baking,,Bread,", "Cooking, Baking, Bread");
+    /* variants */
+    MULTI("**Astronomy**, **Space**, **Physics**", "Astronomy, Space, Physics");
+    MULTI("\"Astronomy, Space, Physics\"", "Astronomy, Space, Physics");
+    MULTI("\xe2\x80\x9c" "Astronomy, Space, Physics" "\xe2\x80\x9d", "Astronomy, Space, Physics");
+    MULTI("Here are three topics:\nAstronomy, Space, Physics", "Astronomy, Space, Physics");
+    MULTI("Sure! Here you go\nAstronomy, Space, Physics\n", "Astronomy, Space, Physics");
+    MULTI("Topics: Astronomy, Space, Physics", "Astronomy, Space, Physics");
+    MULTI("  \n\n  Astronomy, Space, Physics  ", "Astronomy, Space, Physics");
+    MULTI("- Astronomy, Space, Physics", "Astronomy, Space, Physics");
+    MULTI("`Astronomy`, `Space`, `Physics`\r\n", "Astronomy, Space, Physics");
+    MULTI("", NULL);
+    MULTI("   \n  ", NULL);
+    MULTI(". , (", NULL);
+    /* an over-long answer is cut to TC_SUMMARY_MAX bytes, on a UTF-8 boundary */
+    {
+        char big[1200];
+        for (int i = 0; i < 1000; i += 2) { big[i] = '\xc3'; big[i + 1] = '\xa9'; }
+        big[1000] = 0;
+        char *s = tc_parse_multiple(big);
+        CHECK(s && strlen(s) == TC_SUMMARY_MAX);
+        free(s);
+        big[1] = 0;
+    }
+
+    SINGLE("Topic: Linear algebra, Educational value rating: 8", "Linear algebra", 8);
+    SINGLE("Topic: Linear algebra (matrices), Educational value rating: 8.", "Linear algebra", 8);
+    SINGLE("Topic: Cooking, Educational value rating: 3. The texts are recipes.", "Cooking", 3);
+    SINGLE("topic: cooking, educational value rating: 3", "cooking", 3);
+    SINGLE("**Topic:** Linear algebra, **Educational value rating:** 8/10", "Linear algebra", 8);
+    SINGLE("Topic: Linear algebra\nEducational value rating: 9/10", "Linear algebra", 9);
+    SINGLE("Sure, here is my assessment:\nTopic: Economics, Educational value rating: 7",
+           "Economics", 7);
+    SINGLE("\"Topic: Economics, Educational value rating: 7\"", "Economics", 7);
+    SINGLE("Topic: \"Economics\", Educational value rating: \"7\"", "Economics", 7);
+    SINGLE("Topic: Economics Educational value rating: 6", "Economics", 6);
+    SINGLE("Topic: Economics. Educational value rating: 10", "Economics", 10);
+    SINGLE("Topic: Gambling, Educational value rating: 0", "Gambling", -1);   /* out of range */
+    SINGLE("Topic: Gambling, Educational value rating: 11", "Gambling", -1);
+    SINGLE("Topic: Gambling", "Gambling", -1);                                /* no score */
+    SINGLE("Topic: Gambling, Educational value rating: high", "Gambling", -1);
+    SINGLE("Economics, Educational value rating: 5", "Economics", 5);        /* no Topic: */
+    SINGLE("Economics", NULL, -1);
+    SINGLE("", NULL, -1);
+    SINGLE("Topic: , Educational value rating: 5", NULL, -1);
+
+    char *r = tc_parse_raw("\n  I cannot help with that.  \nSecond line");
+    CHECK_STR(r, "I cannot help with that.");
+    free(r);
+    CHECK(tc_parse_raw(" \n ") == NULL);
+}
+
+/* ---------------------------------------------------------------- prompts */
+
+static void test_prompt(void) {
+    const char *texts[] = {"first text", "second \xc3\xa9t\xc3\xa9 text", "third"};
+    size_t idx[] = {1, 0};
+    char *ex = tc_prompt_examples(texts, idx, 2, 8);  /* 8 bytes: inside the first é */
+    CHECK_STR(ex, "Example 1:\nsecond \n\nExample 2:\nfirst te");
+    char *pr = tc_prompt_format("A {examples} B {instruction} {other} {examples}", "E", "I");
+    CHECK_STR(pr, "A E B I {other} E");
+    free(pr);
+    pr = tc_prompt_format(tc_prompt_template(TC_LLM_OPENAI), ex, tc_prompt_instruction(TC_TOPIC_SINGLE));
+    CHECK(pr && strstr(pr, ex) && strstr(pr, "Topic: <topic>, Educational value rating:"));
+    CHECK(pr && !strstr(pr, "[INST]") && !strstr(pr, "{"));
+    free(pr);
+    pr = tc_prompt_format(tc_prompt_template(TC_LLM_HF), ex, tc_prompt_instruction(TC_TOPIC_MULTIPLE));
+    CHECK(pr && strncmp(pr, "[INST]", 6) == 0 && strstr(pr, "[/INST]") && strstr(pr, "three"));
+    free(pr);
+    free(ex);
+}
+
+/* ---------------------------------------------------------------- cache, secrets */
+
+static void test_cache(void) {
+    char k1[33], k2[33], k3[33], k4[33], k5[33];
+    tc_cache_key("http://a/generate", "m", 64, 0, "prompt", k1);
+    tc_cache_key("http://a/generate", "m", 64, 0, "prompt", k2);
+    CHECK_STR(k1, k2);
+    CHECK(strlen(k1) == 32 && strspn(k1, "0123456789abcdef") == 32);
+    tc_cache_key("http://b/generate", "m", 64, 0, "prompt", k3);
+    tc_cache_key("http://a/generate", "m", 65, 0, "prompt", k4);
+    tc_cache_key("http://a/generate", "m", 64, 0.5f, "prompt", k5);
+    CHECK(strcmp(k1, k3) && strcmp(k1, k4) && strcmp(k1, k5));
+    tc_cache_key("http://a/generate", "mp", 64, 0, "rompt", k3);  /* field boundaries count */
+    tc_cache_key("http://a/generate", NULL, 64, 0, "prompt", k4);
+    CHECK(strcmp(k1, k3) && strcmp(k1, k4));
+
+    char dir[] = "/tmp/test_label_cacheXXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char sub[96];
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    CHECK(tc_cache_get(sub, k1) == NULL);
+    CHECK_OK(tc_cache_put(sub, k1, "Tree, \"Cat\"\n\xc3\xa9"));
+    char *a = tc_cache_get(sub, k1);
+    CHECK_STR(a, "Tree, \"Cat\"\n\xc3\xa9");
+    free(a);
+    CHECK_OK(tc_cache_put(sub, k1, "second"));
+    a = tc_cache_get(sub, k1);
+    CHECK_STR(a, "second");
+    free(a);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1 && rm -r %s", sub, dir);
+    CHECK(system(cmd) == 0);  /* no temporary file left behind */
+
+    char out[64];
+    tc_redact(out, sizeof out, "Bearer sk-SECRET-1 and sk-SECRET-1!", "sk-SECRET-1");
+    CHECK_STR(out, "Bearer [hidden] and [hidden]!");
+    tc_redact(out, 8, "abcdefghijkl", NULL);
+    CHECK_STR(out, "abcdefg");
+}
+
+static void test_endpoint(void) {
+    tc_label_params p = tc_label_default_params();
+    char *u;
+    p.api = TC_LLM_HF;
+    CHECK(tc_llm_endpoint(&p) == NULL);  /* no model, no URL */
+    p.llm_model = "org/model";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "https://api-inference.huggingface.co/models/org/model");
+    free(u);
+    p.llm_url = "http://127.0.0.1:8080/";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "http://127.0.0.1:8080/generate");
+    free(u);
+    p.llm_url = "http://h/generate";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "http://h/generate");
+    free(u);
+    p.api = TC_LLM_OPENAI;
+    p.llm_url = NULL;
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "https://api.openai.com/v1/chat/completions");
+    free(u);
+    p.llm_url = "http://localhost:11434/v1";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "http://localhost:11434/v1/chat/completions");
+    free(u);
+    p.llm_url = "http://h/x/chat/completions";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "http://h/x/chat/completions");
+    free(u);
+    p.llm_url = "ftp://h";
+    CHECK(tc_llm_endpoint(&p) == NULL);
+
+    /* where the token comes from */
+    p.api = TC_LLM_OPENAI;
+    p.llm_api_key = "k-param";
+    setenv("OPENAI_API_KEY", "k-env", 1);
+    u = tc_llm_token(&p);
+    CHECK_STR(u, "k-param");
+    free(u);
+    p.llm_api_key = NULL;
+    u = tc_llm_token(&p);
+    CHECK_STR(u, "k-env");
+    free(u);
+    unsetenv("OPENAI_API_KEY");
+    CHECK(tc_llm_token(&p) == NULL);
+    p.api = TC_LLM_HF;
+    char dir[] = "/tmp/test_label_hfXXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/token", dir);
+    FILE *f = fopen(path, "w");
+    fputs("  hf_file_token \n", f);
+    fclose(f);
+    unsetenv("HF_TOKEN");
+    unsetenv("HUGGING_FACE_HUB_TOKEN");
+    setenv("HF_HOME", dir, 1);
+    u = tc_llm_token(&p);
+    CHECK_STR(u, "hf_file_token");
+    free(u);
+    setenv("HF_TOKEN", "hf_env", 1);
+    u = tc_llm_token(&p);
+    CHECK_STR(u, "hf_env");
+    free(u);
+    unsetenv("HF_TOKEN");
+    unsetenv("HF_HOME");
+    remove(path);
+    rmdir(dir);
+}
+
+static void test_single_offline(void) {
+    const char *tx[] = {"galaxy telescope", "galaxy orbit", "bread oven", "bread flour"};
+    int64_t lab[] = {1, 1, 2, 2};
+    tc_label_params p = tc_label_default_params();
+    p.topic_mode = TC_TOPIC_SINGLE;
+    tc_cluster_label *l;
+    size_t k;
+    CHECK_OK(tc_label_clusters(tx, 4, lab, &p, &l, &k));
+    CHECK(k == 2);
+    if (k == 2) {
+        CHECK(l[0].topic && strstr(l[0].topic, "galaxy") && l[0].score == -1);
+        char want[256];
+        snprintf(want, sizeof want, "%s. Educational score: None", l[0].topic);
+        CHECK_STR(l[0].summary, want);
+    }
+    tc_cluster_labels_free(l, k);
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static void log_all(void *ctx, int level, const char *msg) {
+    (void)ctx;
+    static const char *const name[] = {"debug", "info", "warning", "error"};
+    fprintf(stderr, "textclust: %s: %s\n", name[level & 3], msg);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    tc_sb b = {0};
+    char buf[4096];
+    size_t r;
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0) tc_sb_append(&b, buf, r);
+    fclose(f);
+    return b.s;
+}
+
+static int driver(int argc, char **argv) {
+    tc_label_params p = tc_label_default_params();
+    tc_label_stats st;
+    p.stats = &st;
+    const char *input = NULL;
+    char *tpl = NULL, *ins = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-' || a[1] != '-') { input = a; continue; }
+        if (!v) { fprintf(stderr, "%s needs a value\n", a); return 2; }
+        i++;
+        if (!strcmp(a, "--api"))
+            p.api = !strcmp(v, "hf") ? TC_LLM_HF : !strcmp(v, "openai") ? TC_LLM_OPENAI : TC_LLM_NONE;
+        else if (!strcmp(a, "--mode")) p.topic_mode = !strcmp(v, "single") ? TC_TOPIC_SINGLE : TC_TOPIC_MULTIPLE;
+        else if (!strcmp(a, "--url")) p.llm_url = v;
+        else if (!strcmp(a, "--model")) p.llm_model = v;
+        else if (!strcmp(a, "--key")) p.llm_api_key = v;
+        else if (!strcmp(a, "--token-file")) p.llm_token_file = v;
+        else if (!strcmp(a, "--cache")) p.cache_dir = v;
+        else if (!strcmp(a, "--concurrency")) p.concurrency = atoi(v);
+        else if (!strcmp(a, "--timeout")) p.timeout_s = atof(v);
+        else if (!strcmp(a, "--retries")) p.max_retries = atoi(v);
+        else if (!strcmp(a, "--retry-delay")) p.retry_delay_s = atof(v);
+        else if (!strcmp(a, "--examples")) p.n_examples = atoi(v);
+        else if (!strcmp(a, "--chunk")) p.chunk_size = atoi(v);
+        else if (!strcmp(a, "--max-new-tokens")) p.max_new_tokens = atoi(v);
+        else if (!strcmp(a, "--temperature")) p.temperature = (float)atof(v);
+        else if (!strcmp(a, "--seed")) p.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--template")) p.template_text = tpl = slurp(v);
+        else if (!strcmp(a, "--instruction")) p.instruction = ins = slurp(v);
+        else { fprintf(stderr, "unknown option %s\n", a); return 2; }
+    }
+    tsv t;
+    if (!input || tsv_read(input, &t)) { fprintf(stderr, "cannot read input %s\n", input ? input : "(none)"); return 2; }
+    tc_set_logger(log_all, NULL);
+    tc_cluster_label *l = NULL;
+    size_t k = 0;
+    int rc = tc_label_clusters((const char *const *)t.text, t.n, t.label, &p, &l, &k);
+    for (size_t c = 0; c < k; c++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "label", (double)l[c].label);
+        cJSON_AddStringToObject(j, "summary", l[c].summary);
+        if (l[c].topic) cJSON_AddStringToObject(j, "topic", l[c].topic);
+        else cJSON_AddNullToObject(j, "topic");
+        cJSON_AddNumberToObject(j, "score", l[c].score);
+        cJSON_AddStringToObject(j, "keywords", l[c].keywords);
+        char *s = cJSON_PrintUnformatted(j);
+        printf("%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    }
+    cJSON *j = cJSON_CreateObject(), *js = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "rc", rc);
+    cJSON_AddStringToObject(j, "error", rc ? tc_last_error() : "");
+    cJSON_AddNumberToObject(js, "n_requests", (double)st.n_requests);
+    cJSON_AddNumberToObject(js, "n_retries", (double)st.n_retries);
+    cJSON_AddNumberToObject(js, "n_cache_hits", (double)st.n_cache_hits);
+    cJSON_AddNumberToObject(js, "n_failed", (double)st.n_failed);
+    cJSON_AddNumberToObject(js, "n_malformed", (double)st.n_malformed);
+    cJSON_AddItemToObject(j, "stats", js);
+    char *s = cJSON_PrintUnformatted(j);
+    printf("%s\n", s);
+    free(s);
+    cJSON_Delete(j);
+    tc_cluster_labels_free(l, k);
+    tsv_free(&t);
+    free(tpl);
+    free(ins);
+    return rc ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
+    if (argc > 1 && !strcmp(argv[1], "llm")) return driver(argc, argv);
     test_groups_and_sampling();
     test_utf8_cut();
     test_stopwords();
@@ -335,5 +654,10 @@ int main(int argc, char **argv) {
     test_keywords_synthetic();
     test_keywords_debian();
     test_label_edge_cases();
+    test_parse();
+    test_prompt();
+    test_cache();
+    test_endpoint();
+    test_single_offline();
     return check_report("test_label");
 }

@@ -75,7 +75,7 @@ int tc_keywords_ctfidf_naive(const char *const *texts, const tc_label_groups *g,
             tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", on_term, &o[c]);
         }
         if (o[c].oom) rc = tc_error(TC_ENOMEM, "label: out of memory");
-        qsort(o[c].s, o[c].n, sizeof *o[c].s, scmp);
+        if (o[c].n) qsort(o[c].s, o[c].n, sizeof *o[c].s, scmp);
         n_all += o[c].n;
     }
     /* all occurrences of all classes, sorted, for the totals */
@@ -86,7 +86,7 @@ int tc_keywords_ctfidf_naive(const char *const *texts, const tc_label_groups *g,
     size_t na = 0;
     if (rc == 0) {
         for (size_t c = 0; c <= K; c++) {
-            memcpy(all + na, o[c].s, o[c].n * sizeof *all);
+            if (o[c].n) memcpy(all + na, o[c].s, o[c].n * sizeof *all);
             na += o[c].n;
         }
         qsort(all, na, sizeof *all, scmp);

@@ -109,6 +109,12 @@ int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
     if (p->api != TC_LLM_NONE) {
         if ((rc = tc_llm_label(texts, &g, p, l))) goto fail;
     } else {
+        /* single_topic offline: the keywords are the topic, there is no score */
+        for (size_t c = 0; c < K && p->topic_mode == TC_TOPIC_SINGLE; c++) {
+            char *t = tc_strdup(l[c].summary);
+            if (!t) { rc = tc_error(TC_ENOMEM, "label: out of memory"); goto fail; }
+            if ((rc = tc_label_set_single(&l[c], t, -1))) goto fail;
+        }
         tc_progress(p->progress, p->progress_ctx, "label", K, K);
     }
     for (size_t c = 0; c < K; c++) free(sm[c]);

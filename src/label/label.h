@@ -121,6 +121,11 @@ int tc_cache_put(const char *dir, const char key[33], const char *answer);
 int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_label_params *p,
                  tc_cluster_label *out);
 
+/* single_topic result: l->topic = topic (taken over), l->score = score or
+ * -1, l->summary = "<topic>. Educational score: <score>" ("None" when the
+ * score is missing), as the reference writes it. */
+int tc_label_set_single(tc_cluster_label *l, char *topic, int score);
+
 /* ---------------------------------------------------------------- llm_http.c */
 
 /* One request of a batch. */
@@ -129,8 +134,9 @@ typedef struct {
     int (*check)(void *ctx, const char *answer); /* 0 = answer well-formed; NULL = any */
     void *check_ctx;
     char *answer;         /* out: malloc'd generated text, NULL on failure */
-    int malformed;        /* out: 1 when answer is kept although it failed check or
-                             the reply was not the API's JSON (answer = raw body) */
+    int malformed;        /* out: 0 well-formed; 1 the answer failed check twice and is
+                             kept; 2 the reply was not the API's JSON twice (answer =
+                             the start of the raw body) */
     int status;           /* out: 0, or the TC_E* code of the final failure */
     char error[256];      /* out: the final failure, secrets removed */
     int attempts;         /* out: HTTP requests made for it */
@@ -139,8 +145,11 @@ typedef struct {
 /* Runs every job against the endpoint of p, at most p->concurrency in
  * flight, with timeouts, retries and backoff. Per-job failures are left in
  * the jobs; returns non-zero only when the client cannot start (bad
- * params, no URL). stats (may be NULL) gets the request and retry counts. */
-int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs);
+ * params, no URL, out of memory). p->stats (when set) gets the request and
+ * retry counts; progress reports progress_base + jobs done of
+ * progress_total. */
+int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t progress_base,
+               size_t progress_total);
 
 /* The URL requests go to (malloc'd), or NULL with the error set. */
 char *tc_llm_endpoint(const tc_label_params *p);
@@ -148,8 +157,8 @@ char *tc_llm_endpoint(const tc_label_params *p);
 /* The bearer token for p (malloc'd; NULL when none). Never log it. */
 char *tc_llm_token(const tc_label_params *p);
 
-/* Copies src into dst (size cap) with every occurrence of secret replaced
- * by "***". */
+/* Copies src into dst (size cap) with every occurrence of secret (when it
+ * has 4 bytes or more) replaced by "[hidden]". */
 void tc_redact(char *dst, size_t cap, const char *src, const char *secret);
 
 #endif

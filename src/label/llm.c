@@ -1,8 +1,198 @@
-/* llm.c - LLM cluster names: prompts, cache, requests, parsing. */
+/* llm.c - cluster names from an LLM: for every cluster a prompt of sampled
+ * member texts, the answer from the cache or the endpoint, and the answer
+ * parsed into the summary (and topic and score in single_topic mode).
+ * What does not work out for one cluster - a request that fails for good,
+ * an empty answer - leaves that cluster its keyword label, with a warning;
+ * an answer that does not parse is kept as given, with a warning. */
 #include "label/label.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- results */
+
+int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
+    tc_sb b = {0};
+    if (score >= 1) tc_sb_printf(&b, "%s. Educational score: %d", topic, score);
+    else tc_sb_printf(&b, "%s. Educational score: None", topic);
+    if (b.oom || !b.s) {
+        tc_sb_free(&b);
+        free(topic);
+        return tc_error(TC_ENOMEM, "label: out of memory");
+    }
+    free(l->topic);
+    free(l->summary);
+    l->topic = topic;
+    l->score = score >= 1 ? score : -1;
+    l->summary = b.s;
+    return 0;
+}
+
+/* the answer with any copy of the token replaced (malloc'd) */
+static char *scrub(const char *a, const char *token) {
+    size_t n = 2 * strlen(a) + 1;  /* "[hidden]" is at most twice a token of 4+ bytes */
+    char *s = malloc(n);
+    if (s) tc_redact(s, n, a, token);
+    return s;
+}
+
+static int check_multiple(void *ctx, const char *answer) {
+    (void)ctx;
+    char *s = tc_parse_multiple(answer);
+    free(s);
+    return s ? 0 : TC_EFORMAT;
+}
+
+static int check_single(void *ctx, const char *answer) {
+    (void)ctx;
+    char *t;
+    int score;
+    int rc = tc_parse_single(answer, &t, &score);
+    free(t);
+    return rc == 0 && score >= 1 ? 0 : TC_EFORMAT;
+}
+
+/* Puts answer a of cluster l into it. Returns 1 when it was kept raw, 2
+ * when the cluster keeps its keywords, 0 when parsed, <0 on error. */
+static int apply(const tc_label_params *p, tc_cluster_label *l, const char *a, int raw_body) {
+    char *raw = NULL;
+    if (p->topic_mode == TC_TOPIC_MULTIPLE) {
+        char *s = raw_body ? NULL : tc_parse_multiple(a);
+        if (s) {
+            free(l->summary);
+            l->summary = s;
+            return 0;
+        }
+        if (!(raw = tc_parse_raw(a))) return 2;
+        tc_warn("cluster %lld: the answer is not a list of topics; kept as given: \"%s\"",
+                (long long)l->label, raw);
+        free(l->summary);
+        l->summary = raw;
+        return 1;
+    }
+    char *topic;
+    int score;
+    if (!raw_body && tc_parse_single(a, &topic, &score) == 0) {
+        if (score < 1)
+            tc_warn("cluster %lld: the answer has no educational score (1-10): \"%s\"",
+                    (long long)l->label, topic);
+        int rc = tc_label_set_single(l, topic, score);
+        return rc ? rc : 0;
+    }
+    if (!(raw = tc_parse_raw(a))) return 2;
+    tc_warn("cluster %lld: the answer has no \"Topic:\"; kept as given: \"%s\"",
+            (long long)l->label, raw);
+    int rc = tc_label_set_single(l, raw, -1);
+    return rc ? rc : 1;
+}
+
+/* ---------------------------------------------------------------- labelling */
 
 int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_label_params *p,
                  tc_cluster_label *out) {
-    (void)texts; (void)g; (void)p; (void)out;
-    return tc_error(TC_EUNSUPPORTED, "label: LLM endpoints are not built in yet");
+    size_t K = g->n_clusters;
+    const char *tpl = p->template_text ? p->template_text : tc_prompt_template(p->api);
+    const char *ins = p->instruction ? p->instruction : tc_prompt_instruction(p->topic_mode);
+    if (!strstr(tpl, "{examples}"))
+        tc_warn("label: the prompt template has no {examples} placeholder; the LLM will not "
+                "see the cluster's texts");
+    char *url = tc_llm_endpoint(p);
+    if (!url) return TC_EINVAL;
+    char *token = tc_llm_token(p);
+    char **prompt = calloc(K ? K : 1, sizeof *prompt);
+    char (*key)[33] = calloc(K ? K : 1, sizeof *key);
+    char **answer = calloc(K ? K : 1, sizeof *answer);
+    tc_llm_job *jobs = calloc(K ? K : 1, sizeof *jobs);
+    size_t *job_of = calloc(K ? K : 1, sizeof *job_of);         /* (K) cluster -> job + 1 */
+    size_t *idx = malloc((size_t)p->n_examples * sizeof *idx); /* (n_examples) */
+    int rc = 0;
+    if (!prompt || !key || !answer || !jobs || !job_of || !idx) goto oom;
+
+    size_t n_jobs = 0, n_hits = 0;
+    for (size_t c = 0; c < K; c++) {
+        size_t k = tc_label_sample(g, c, p->n_examples, p->seed, idx);
+        char *ex = tc_prompt_examples(texts, idx, k, p->chunk_size);
+        if (!ex) goto oom;
+        prompt[c] = tc_prompt_format(tpl, ex, ins);
+        free(ex);
+        if (!prompt[c]) goto oom;
+        tc_cache_key(url, p->llm_model, p->max_new_tokens, p->temperature, prompt[c], key[c]);
+        if (p->cache_dir && (answer[c] = tc_cache_get(p->cache_dir, key[c]))) {
+            n_hits++;
+            continue;
+        }
+        jobs[n_jobs].prompt = prompt[c];
+        jobs[n_jobs].check = p->topic_mode == TC_TOPIC_SINGLE ? check_single : check_multiple;
+        job_of[c] = ++n_jobs;
+    }
+    if (p->stats) p->stats->n_cache_hits = n_hits;
+    tc_progress(p->progress, p->progress_ctx, "label", n_hits, K);
+    if ((rc = tc_llm_run(p, jobs, n_jobs, n_hits, K))) goto done;
+
+    size_t n_failed = 0, n_malformed = 0;
+    int cache_warned = 0;
+    for (size_t c = 0; c < K && rc >= 0; c++) {
+        tc_llm_job *j = job_of[c] ? &jobs[job_of[c] - 1] : NULL;
+        int raw_body = 0;
+        if (j) {
+            if (j->status != 0 || !j->answer) {
+                tc_warn("cluster %lld: LLM request failed: %s; using its keywords",
+                        (long long)out[c].label, j->error[0] ? j->error : "no answer");
+                n_failed++;
+                goto keywords;
+            }
+            answer[c] = scrub(j->answer, token);
+            if (!answer[c]) goto oom;
+            raw_body = j->malformed == 2;
+            if (raw_body)
+                tc_warn("cluster %lld: the endpoint's reply is not the API's JSON, twice",
+                        (long long)out[c].label);
+            else if (p->cache_dir && answer[c][strspn(answer[c], " \t\r\n")] &&
+                     tc_cache_put(p->cache_dir, key[c], answer[c]) && !cache_warned) {
+                /* blank answers are not kept: they are worth asking again */
+                tc_warn("%s", tc_last_error());
+                cache_warned = 1;
+            }
+        }
+        int r = apply(p, &out[c], answer[c], raw_body);
+        if (r < 0) { rc = r; break; }
+        if (r == 1) n_malformed++;
+        if (r != 2) continue;
+        tc_warn("cluster %lld: empty answer; using its keywords", (long long)out[c].label);
+        n_failed++;
+    keywords:
+        if (p->topic_mode == TC_TOPIC_SINGLE && !out[c].topic) {
+            char *t = tc_strdup(out[c].summary);
+            if (!t || (rc = tc_label_set_single(&out[c], t, -1))) { rc = rc ? rc : TC_ENOMEM; break; }
+        }
+    }
+    if (n_failed)
+        tc_warn("label: %zu of %zu clusters have keyword labels because their LLM request "
+                "failed", n_failed, K);
+    if (p->stats) {
+        p->stats->n_failed = n_failed;
+        p->stats->n_malformed = n_malformed;
+    }
+    goto done;
+oom:
+    rc = tc_error(TC_ENOMEM, "label: out of memory preparing LLM requests");
+done:
+    for (size_t c = 0; c < K && prompt; c++) {
+        free(prompt[c]);
+        if (answer) free(answer[c]);
+    }
+    for (size_t i = 0; i < K && jobs; i++) free(jobs[i].answer);
+    free(prompt);
+    free(key);
+    free(answer);
+    free(jobs);
+    free(job_of);
+    free(idx);
+    free(url);
+    if (token) {
+        volatile char *t = token;
+        while (*t) *t++ = 0;
+        free(token);
+    }
+    return rc;
 }
