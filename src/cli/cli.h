@@ -16,7 +16,7 @@ typedef struct cli_opts {
     int top_k, batch_size, quiet, no_plots;
     const char *cluster, *hdbscan_method, *umap_init;
     const char *summary_template, *summary_instruction, *summary_model;
-    const char *llm_url, *llm_model, *llm_api_key, *llm_cache;
+    const char *llm_url, *llm_model, *llm_api_key, *llm_cache, *llm_api;
     long long seed;
     int threads;
     tc_params p;                      /* numeric stage parameters land here directly */

@@ -99,6 +99,9 @@ static void build_table(cli_opts *o) {
     def("llm_concurrency", T_INT, &p->label.concurrency, "requests in flight (default 4)");
     def("llm_timeout", T_DOUBLE, &p->label.timeout_s, "seconds per request (default 60)");
     def("llm_retries", T_INT, &p->label.max_retries, "retries on network errors, 5xx and 429 (default 5)");
+    def("llm_api", T_STR, &o->llm_api, "hf | openai: the API at --llm_url (default: hf with --summary_model, else openai)");
+    def("llm_token_file", T_STR, &p->label.llm_token_file, "Hugging Face token file (default $HF_HOME/token, ~/.cache/huggingface/token)");
+    def("llm_retry_delay", T_DOUBLE, &p->label.retry_delay_s, "first retry delay in seconds, doubled per retry (default 1)");
     def("llm_cache", T_STR, &o->llm_cache, "answer cache folder (default <save folder>.llm-cache)");
 
     def("Plots", T_SECTION, NULL, NULL);
@@ -242,10 +245,15 @@ int cli_resolve(cli_opts *o) {
     p->seed = (uint64_t)o->seed;
     p->n_threads = o->threads;
     /* Labeller: an LLM when an endpoint is named, else keywords offline. */
-    p->label.template_text = o->summary_template;      /* file names for now; read in commands.c */
-    p->label.instruction = o->summary_instruction;
+    if ((o->llm_model || o->llm_api_key) && !o->llm_url && !o->summary_model)
+        return bad("--llm_model and --llm_api_key need an endpoint: --llm_url or --summary_model%s%s", "", "");
+    if (o->llm_api && strcmp(o->llm_api, "hf") && strcmp(o->llm_api, "openai"))
+        return bad("--llm_api: '%s' is not hf or openai%s", o->llm_api, "");
+    if (o->llm_api && !o->llm_url && !o->summary_model)
+        return bad("--llm_api %s needs --llm_url or --summary_model%s", o->llm_api, "");
     if (o->llm_url || o->summary_model) {
         p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;
+        if (o->llm_api) p->label.api = strcmp(o->llm_api, "hf") == 0 ? TC_LLM_HF : TC_LLM_OPENAI;
         p->label.llm_url = o->llm_url;
         p->label.llm_model = o->summary_model ? o->summary_model : o->llm_model;
         p->label.llm_api_key = o->llm_api_key;

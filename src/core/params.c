@@ -26,7 +26,7 @@ tc_params tc_default_params(void) {
 #define PARAM_STRINGS(p)                                                                 \
     { &(p)->embed_model, &(p)->label.template_text, &(p)->label.instruction,            \
       &(p)->label.llm_url, &(p)->label.llm_model, &(p)->label.llm_api_key,              \
-      &(p)->label.cache_dir }
+      &(p)->label.cache_dir, &(p)->label.llm_token_file }
 
 int tc_params_copy(tc_params *dst, const tc_params *src) {
     *dst = *src;
