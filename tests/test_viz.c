@@ -276,17 +276,144 @@ static void test_text(void) {
     tc_sb_free(&b);
 }
 
+/* ---------------------------------------------------------------- map.html */
+
+#define EVIL_TEXT "</script><img src=x onerror=window.__pwned=1>"
+static const char *const words[] = {"river", "stone", "music", "garden", "number", "light",
+                                    "paper", "window", "market", "forest", "silver", "engine"};
+
+/* Text of point i of the HTML fixture: deterministic words, "Zebra" or
+ * "zebra" in some, markup in others. */
+static char *make_text(size_t i, int c) {
+    char buf[400];
+    int len = snprintf(buf, sizeof buf, "text %zu cluster %d", i, c);
+    for (int w = 0; w < 6; w++)
+        len += snprintf(buf + len, sizeof buf - len, " %s", words[(i * 7 + w * 5 + (size_t)c) % 12]);
+    if (i % 13 == 0) len += snprintf(buf + len, sizeof buf - len, " %s", i % 2 ? "Zebra" : "zebra");
+    if (i % 97 == 0) snprintf(buf + len, sizeof buf - len, "\n<b>bold</b> & <!-- not a comment --> 'q' \"dq\"");
+    return strdup(buf);
+}
+
+/* Writes the map.html fixture and PATH.expect.json with what the browser
+ * test should find. */
+static int write_html_fixture(const char *path, size_t n) {
+    enum { K = 5 };
+    if (n < 100) n = 100;
+    size_t n_noise = n / 10, per = (n - n_noise - 2) / K;
+    n = per * K + n_noise + 2;
+    float *xy = malloc(n * 2 * sizeof *xy);
+    int64_t *labels = malloc(n * sizeof *labels);
+    char **texts = malloc(n * sizeof *texts);
+    make_blobs(per, K, 0.5, n_noise, 9, xy, labels);
+    for (size_t i = 0; i < n - 2; i++) texts[i] = make_text(i, (int)labels[i]);
+    /* two isolated probes: a normal text in a cluster and the hostile text as noise */
+    size_t probe = n - 2, evil = n - 1;
+    xy[2 * probe] = -9.5f; xy[2 * probe + 1] = -9.5f; labels[probe] = 10;
+    texts[probe] = strdup("the probe text, line one\nline two with <i>markup</i> & Zebra");
+    xy[2 * evil] = 9.5f; xy[2 * evil + 1] = 9.5f; labels[evil] = -1;
+    texts[evil] = strdup(EVIL_TEXT);
+    tc_cluster_label names[K];
+    char nb[K][80];
+    for (int c = 0; c < K; c++) {
+        snprintf(nb[c], sizeof nb[c], "Topic %c</script><b>%d</b>", 'A' + c, c);
+        names[c] = (tc_cluster_label){.label = 10 + 3 * c, .summary = nb[c], .score = -1};
+    }
+    int rc = tc_write_map_html(xy, n, labels, (const char *const *)texts, names, K, path);
+    if (rc) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) count += strcasestr(texts[i], "zebra") != NULL;
+    char ep[600];
+    snprintf(ep, sizeof ep, "%s.expect.json", path);
+    FILE *f = fopen(ep, "w");
+    if (!f) { perror(ep); return 1; }
+    tc_sb b = {0};
+    tc_sb_printf(&b, "{\"n\":%zu,\"k\":%d,\"n_noise\":%zu,\"word\":\"zebra\",\"count\":%zu,"
+                 "\"probe\":%zu,\"evil\":%zu,\"probe_text\":", n, K, n_noise + 1, count, probe, evil);
+    tc_viz_json_string(&b, texts[probe]);
+    tc_sb_puts(&b, ",\"evil_text\":");
+    tc_viz_json_string(&b, texts[evil]);
+    tc_sb_puts(&b, ",\"probe_cluster\":");
+    tc_viz_json_string(&b, nb[0]);
+    tc_sb_puts(&b, "}\n");
+    fputs(b.s, f);
+    fclose(f);
+    tc_sb_free(&b);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts); free(xy); free(labels);
+    return 0;
+}
+
+/* The page holds the data as promised: no raw < inside the data, texts cut
+ * to 1024 characters, every text present once. */
+static void test_map_html(void) {
+    const char *path = tmp_path("map.html");
+    CHECK(write_html_fixture(path, 400) == 0);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *page = malloc(len + 1);
+    CHECK(fread(page, 1, len, f) == (size_t)len);
+    page[len] = 0;
+    fclose(f);
+    const char *a = strstr(page, "<script type=\"application/json\" id=\"tc-meta\">");
+    const char *t = strstr(page, "<script type=\"application/json\" id=\"tc-texts\">");
+    CHECK(a && t);
+    if (a && t) {
+        const char *end = strstr(t, "]</script>");
+        CHECK(end != NULL);
+        /* between the start of the data and the end of the texts: only our own tags */
+        int tags = 0;
+        for (const char *p = a; end && p < end; p++) tags += *p == '<';
+        CHECK_MSG(tags == 7, "%d '<' in the data (7 expected: the data's own tags)", tags);
+        CHECK(strstr(t, "text 5 cluster 10") != NULL);
+        CHECK(strstr(page, "\\u003c/script\\u003e\\u003cimg src=x onerror=window.__pwned=1\\u003e") != NULL);
+        CHECK(strstr(page, "\"name\":\"Topic A\\u003c/script\\u003e") != NULL);
+        CHECK(strstr(page, "http://") == NULL && strstr(page, "https://") == NULL);
+    }
+    free(page);
+
+    /* long texts are cut at 1024 characters (multi-byte ones counted once) */
+    char *longt = malloc(3000 * 2 + 1);
+    for (int i = 0; i < 3000; i++) memcpy(longt + 2 * i, "\xc3\xa9", 2);
+    longt[6000] = 0;
+    float xy[2] = {0, 0};
+    int64_t lab[1] = {0};
+    const char *tx[1] = {longt};
+    CHECK_OK(tc_write_map_html(xy, 1, lab, tx, NULL, 0, path));
+    f = fopen(path, "rb");
+    char *pg = malloc(1 << 20);
+    size_t got = f ? fread(pg, 1, (1 << 20) - 1, f) : 0;
+    pg[got] = 0;
+    if (f) fclose(f);
+    const char *s = strstr(pg, "id=\"tc-texts\">[\"");
+    CHECK(s != NULL);
+    if (s) {
+        s += strlen("id=\"tc-texts\">[\"");
+        size_t e = 0;
+        while (strncmp(s + 2 * e, "\xc3\xa9", 2) == 0) e++;
+        CHECK_MSG(e == 1024, "%zu characters kept", e);
+        CHECK(strncmp(s + 2 * e, "\xe2\x80\xa6\"]", 5) == 0);
+    }
+    free(pg);
+    free(longt);
+    CHECK(tc_write_map_html(xy, 1, lab, tx, NULL, 0, "/nonexistent/dir/map.html") == TC_EIO);
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
+    if (argc >= 3 && strcmp(argv[1], "--html") == 0)
+        return write_html_fixture(argv[2], argc >= 4 ? (size_t)atol(argv[3]) : 2000);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_viz.XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     test_map_png();
     test_splat_vs_cairo();
     test_colouring();
     test_text();
+    test_map_html();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
