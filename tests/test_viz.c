@@ -402,6 +402,81 @@ static void test_map_html(void) {
     CHECK(tc_write_map_html(xy, 1, lab, tx, NULL, 0, "/nonexistent/dir/map.html") == TC_EIO);
 }
 
+/* ---------------------------------------------------------------- topics */
+
+/* Lengths of the runs of rows (horizontal = 1) or columns of an image that
+ * hold pixels of colour rgb: for each run, the largest count of such pixels
+ * in one row (column). Returns the number of runs (<= max). */
+static int bar_runs(cairo_surface_t *s, uint32_t rgb, int horizontal, int *len, int max) {
+    int W = cairo_image_surface_get_width(s), H = cairo_image_surface_get_height(s);
+    int outer = horizontal ? H : W, inner = horizontal ? W : H, runs = 0, in = 0;
+    for (int a = 0; a < outer; a++) {
+        int c = 0;
+        for (int b = 0; b < inner; b++)
+            c += pixel_rgb(s, horizontal ? b : a, horizontal ? a : b) == rgb;
+        if (c > 0 && !in) { if (runs < max) len[runs] = 0; runs++; }
+        if (c > 0 && runs <= max && c > len[runs - 1]) len[runs - 1] = c;
+        in = c > 0;
+    }
+    return runs;
+}
+
+static void test_topics(void) {
+    /* clusters 0..5; 2 and 4 share a topic; 5 has its topic only in the summary */
+    static const int sizes[6] = {30, 50, 20, 70, 45, 10};
+    enum { N = 30 + 50 + 20 + 70 + 45 + 10 + 25 };
+    int64_t labels[N];
+    size_t i = 0;
+    for (int c = 0; c < 6; c++)
+        for (int t = 0; t < sizes[c]; t++) labels[i++] = c;
+    while (i < N) labels[i++] = -1;
+    tc_cluster_label names[7] = {
+        {.label = 0, .summary = "Linear algebra. Educational score: 9", .topic = "Linear algebra", .score = 9},
+        {.label = 1, .summary = "Cooking. Educational score: 3", .topic = "Cooking", .score = 3},
+        {.label = 2, .summary = "Art, \"modern\". Educational score: 5", .topic = "Art, \"modern\"", .score = 5},
+        {.label = 3, .summary = "Sports. Educational score: 3", .topic = "Sports", .score = 3},
+        {.label = 4, .summary = "Art, \"modern\". Educational score: 6", .topic = "Art, \"modern\"", .score = 6},
+        {.label = 5, .summary = "Poetry. Educational score: 9", .topic = NULL, .score = -1},
+        {.label = 9, .summary = "No members. Educational score: 1", .topic = "No members", .score = 1},
+    };
+    CHECK_OK(tc_plot_topics(labels, N, names, 7, tmpdir));
+    FILE *f = fopen(tmp_path("df_categories_count.csv"), "rb");
+    char csv[512] = {0};
+    if (f) { CHECK(fread(csv, 1, sizeof csv - 1, f) > 0); fclose(f); }
+    CHECK_STR(csv, "category,number_files\nSports,70\n\"Art, \"\"modern\"\"\",65\nCooking,50\n"
+                   "Linear algebra,30\nPoetry,10\n");
+
+    cairo_surface_t *s = cairo_image_surface_create_from_png(tmp_path("topics_dist.png"));
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    int len[8];
+    int runs = bar_runs(s, 0x3b75af, 1, len, 8);
+    CHECK_MSG(runs == 5, "%d bars", runs);
+    static const int want[5] = {70, 65, 50, 30, 10};
+    for (int b = 0; runs == 5 && b < 5; b++)
+        CHECK_NEAR((double)len[b] / len[0], want[b] / 70.0, 0.01);
+    cairo_surface_destroy(s);
+
+    s = cairo_image_surface_create_from_png(tmp_path("educational_score.png"));
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    CHECK(cairo_image_surface_get_width(s) == 1500);
+    /* scores of clusters with members: 9, 3, 5, 3, 6, 9 -> bars at 3, 5, 6, 9 of 2, 1, 1, 2 */
+    runs = bar_runs(s, 0x3b75af, 0, len, 8);
+    CHECK_MSG(runs == 4, "%d histogram bars", runs);
+    if (runs == 4) {
+        CHECK_NEAR((double)len[1] / len[0], 0.5, 0.02);
+        CHECK_NEAR((double)len[2] / len[0], 0.5, 0.02);
+        CHECK_NEAR((double)len[3] / len[0], 1.0, 0.02);
+    }
+    cairo_surface_destroy(s);
+    CHECK(tc_plot_topics(labels, N, names, 7, "/nonexistent/dir") == TC_EIO);
+    /* no clusters at all: empty CSV with its header, plots still written */
+    CHECK_OK(tc_plot_topics(labels + N - 25, 25, names, 7, tmpdir));
+    f = fopen(tmp_path("df_categories_count.csv"), "rb");
+    memset(csv, 0, sizeof csv);
+    if (f) { CHECK(fread(csv, 1, sizeof csv - 1, f) > 0); fclose(f); }
+    CHECK_STR(csv, "category,number_files\n");
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
@@ -414,6 +489,7 @@ int main(int argc, char **argv) {
     test_colouring();
     test_text();
     test_map_html();
+    test_topics();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
