@@ -13,6 +13,7 @@
 #include "viz/viz.h"
 
 #include <cairo.h>
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,84 @@ static void test_colouring(void) {
     }
 }
 
+/* Labels: the biggest cluster keeps its centre, others move aside or drop
+ * out, and no two boxes overlap. */
+static int boxes_overlap(const tc_viz_label_box *a, const tc_viz_label_box *b) {
+    return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+static void test_place_labels(void) {
+    enum { K = 40 };
+    double cx[K], cy[K], w[K], h[K];
+    size_t sizes[K];
+    tc_viz_label_box box[K];
+    for (int j = 0; j < K; j++) {
+        cx[j] = 200; cy[j] = 150; w[j] = 80; h[j] = 20;
+        sizes[j] = (size_t)(10 + (j * 7919) % 97); /* distinct sizes */
+    }
+    sizes[17] = 1000;
+    w[3] = 0; /* no name */
+    CHECK_OK(tc_viz_place_labels(cx, cy, w, h, sizes, 3, 400, 300, 2, box));
+    /* three clusters on one spot: the biggest centred, the other two nudged */
+    size_t big = sizes[0] > sizes[1] ? (sizes[0] > sizes[2] ? 0 : 2) : (sizes[1] > sizes[2] ? 1 : 2);
+    for (int j = 0; j < 3; j++)
+        CHECK(box[j].state == ((size_t)j == big ? TC_VIZ_LABEL_CENTRED : TC_VIZ_LABEL_NUDGED));
+    CHECK_NEAR(box[big].x + box[big].w / 2, 200, 1e-9);
+    CHECK(!boxes_overlap(&box[0], &box[1]) && !boxes_overlap(&box[0], &box[2]) &&
+          !boxes_overlap(&box[1], &box[2]));
+
+    /* forty on one spot in a small image: some drop out, the biggest stays */
+    CHECK_OK(tc_viz_place_labels(cx, cy, w, h, sizes, K, 400, 300, 2, box));
+    int dropped = 0, placed = 0, clash = 0, outside = 0;
+    for (int j = 0; j < K; j++) {
+        dropped += box[j].state == TC_VIZ_LABEL_DROPPED;
+        if (box[j].state != TC_VIZ_LABEL_CENTRED && box[j].state != TC_VIZ_LABEL_NUDGED) continue;
+        placed++;
+        outside += box[j].x < 0 || box[j].y < 0 || box[j].x + box[j].w > 400 || box[j].y + box[j].h > 300;
+        for (int i = 0; i < j; i++)
+            if ((box[i].state == TC_VIZ_LABEL_CENTRED || box[i].state == TC_VIZ_LABEL_NUDGED) &&
+                boxes_overlap(&box[i], &box[j]))
+                clash++;
+    }
+    CHECK(box[3].state == TC_VIZ_LABEL_NONE);
+    CHECK(box[17].state == TC_VIZ_LABEL_CENTRED);
+    CHECK_MSG(dropped > 0 && placed > 5 && dropped + placed == K - 1, "%d dropped, %d placed", dropped, placed);
+    CHECK(clash == 0 && outside == 0);
+    /* every dropped cluster is smaller than the smallest one placed at the first ring */
+    size_t min_ring1 = (size_t)-1;
+    for (int j = 0; j < K; j++)
+        if (box[j].state == TC_VIZ_LABEL_NUDGED && fabs(box[j].y + box[j].h / 2 - 150) <= 23 &&
+            fabs(box[j].x + box[j].w / 2 - 200) <= 43 && sizes[j] < min_ring1)
+            min_ring1 = sizes[j];
+    for (int j = 0; j < K; j++)
+        if (box[j].state == TC_VIZ_LABEL_DROPPED) CHECK(sizes[j] < min_ring1);
+}
+
+/* Same input, same bytes. */
+static void test_deterministic(void) {
+    enum { N = 3000 };
+    float *xy = malloc(N * 2 * sizeof *xy);
+    int64_t *labels = malloc(N * sizeof *labels);
+    make_blobs(500, 5, 0.5, N - 2500, 21, xy, labels);
+    tc_cluster_label names[5];
+    for (int c = 0; c < 5; c++)
+        names[c] = (tc_cluster_label){.label = 10 + 3 * c, .summary = "A fairly long cluster name that wraps", .score = -1};
+    tc_plot_params p = tc_plot_default_params();
+    p.width = 900; p.height = 600;
+    const char *files[2][2] = {{"det1.png", "det2.png"}, {"det1.html", "det2.html"}};
+    for (int r = 0; r < 2; r++) {
+        CHECK_OK(tc_plot_map_png(xy, N, labels, names, 5, &p, tmp_path(files[0][r])));
+        CHECK_OK(tc_write_map_html(xy, N, labels, NULL, names, 5, tmp_path(files[1][r])));
+    }
+    for (int t = 0; t < 2; t++) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", tmp_path(files[t][0]), tmp_path(files[t][1]));
+        CHECK_MSG(system(cmd) == 0, "%s differs between runs", files[t][0]);
+    }
+    free(xy);
+    free(labels);
+}
+
 /* ---------------------------------------------------------------- text */
 
 static void test_text(void) {
@@ -487,9 +566,16 @@ int main(int argc, char **argv) {
     test_map_png();
     test_splat_vs_cairo();
     test_colouring();
+    test_place_labels();
+    test_deterministic();
     test_text();
     test_map_html();
     test_topics();
+    /* drop cairo's and fontconfig's caches so that leak checkers see only ours;
+     * fontconfig is loaded with cairo, FcFini found at run time */
+    cairo_debug_reset_static_data();
+    void (*fc_fini)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "FcFini");
+    if (fc_fini) fc_fini();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);

@@ -178,7 +178,7 @@ static int plot_score_hist(const size_t hist[11], const char *path) {
         set_rgb(cr, BAR_RGB);
         cairo_rectangle(cr, (int)(x + 4), (int)bottom - h, (int)(bw - 8), h);
         cairo_fill(cr);
-        char lab[8];
+        char lab[16];
         snprintf(lab, sizeof lab, "%d", v);
         set_rgb(cr, 0x333333);
         text_at(cr, x + bw / 2, bottom + fs + 10, lab, 0.5);
