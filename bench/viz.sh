@@ -7,7 +7,7 @@
 #     interleaved with ours; the ratio is matplotlib / ours for the PNG,
 #   - first paint of map.html in headless Chromium: the page's own mark when
 #     the canvas has been drawn (ms since navigation start) and the browser's
-#     first-contentful-paint.
+#     first-contentful-paint; then the time of one full redraw after a zoom.
 # Needs `scripts/setup.sh --test` (chromium, playwright-core) and
 # python3-matplotlib for the reference. The machine is shared: timings are
 # noisy, medians of REPS runs are printed with nproc and load.
@@ -74,7 +74,7 @@ const { chromium } = require(process.env.PW);
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1600, height: 900 }, offline: true });
   await ctx.route('**/*', (r) => r.request().url().startsWith('file://') ? r.continue() : r.abort());
-  const paint = [], fcp = [], wall = [], hover = [];
+  const paint = [], fcp = [], wall = [], hover = [], redraw = [];
   for (let r = 0; r < Number(process.env.REPS); r++) {
     const page = await ctx.newPage();
     const t0 = Date.now();
@@ -92,6 +92,7 @@ const { chromium } = require(process.env.PW);
     await page.mouse.wheel(0, -200);
     await page.waitForFunction((d) => tcMap.draws > d, d0, { polling: 'raf' });
     hover.push(Date.now() - h0);
+    redraw.push(await page.evaluate(() => tcMap.lastDrawMs));
     await page.close();
   }
   const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
@@ -100,6 +101,7 @@ const { chromium } = require(process.env.PW);
   console.log(`first-contentful-paint (ms): ${f(fcp)} (median ${med(fcp).toFixed(0)})`);
   console.log(`goto -> ready seen by the driver (ms): ${f(wall)} (median ${med(wall).toFixed(0)})`);
   console.log(`zoom -> next frame drawn (ms, driver round trip): ${f(hover)} (median ${med(hover).toFixed(0)})`);
+  console.log(`one full redraw of all points, in the page (ms): ${f(redraw)} (median ${med(redraw).toFixed(0)})`);
   await ctx.close();
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF
