@@ -221,6 +221,46 @@ static void test_splat_vs_cairo(void) {
     cairo_surface_destroy(b);
 }
 
+/* The PNG writer against cairo's: the same pixels come back, opaque images
+ * as RGB and images with transparency as RGBA, bands of rows included. */
+static void test_png_writer(void) {
+    for (int transparent = 0; transparent <= 1; transparent++) {
+        enum { W = 257, H = 300 }; /* more than two bands of rows, odd width */
+        cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+        cairo_t *cr = cairo_create(s);
+        if (!transparent) { cairo_set_source_rgb(cr, 1, 1, 1); cairo_paint(cr); }
+        tc_rng r = tc_rng_seed(77 + transparent);
+        for (int i = 0; i < 400; i++) {
+            cairo_set_source_rgba(cr, tc_rng_uniform(&r), tc_rng_uniform(&r), tc_rng_uniform(&r),
+                                  transparent ? tc_rng_uniform(&r) : 1);
+            cairo_rectangle(cr, W * tc_rng_uniform(&r), H * tc_rng_uniform(&r), 30 * tc_rng_uniform(&r),
+                            30 * tc_rng_uniform(&r));
+            cairo_fill(cr);
+        }
+        cairo_surface_flush(s);
+        CHECK_OK(tc_viz_write_png(s, tmp_path("ours.png"), 96));
+        CHECK(cairo_surface_write_to_png(s, tmp_path("cairo.png")) == CAIRO_STATUS_SUCCESS);
+        cairo_surface_t *a = cairo_image_surface_create_from_png(tmp_path("ours.png"));
+        cairo_surface_t *b = cairo_image_surface_create_from_png(tmp_path("cairo.png"));
+        CHECK(cairo_surface_status(a) == CAIRO_STATUS_SUCCESS);
+        CHECK(cairo_image_surface_get_width(a) == W && cairo_image_surface_get_height(a) == H);
+        int bad = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                const uint32_t *da = (const uint32_t *)cairo_image_surface_get_data(a);
+                const uint32_t *db = (const uint32_t *)cairo_image_surface_get_data(b);
+                uint32_t u = da[y * cairo_image_surface_get_stride(a) / 4 + x];
+                uint32_t v = db[y * cairo_image_surface_get_stride(b) / 4 + x];
+                if (transparent ? (u >> 24 != v >> 24 || !near_rgb(u, v, 1)) : u != v) bad++;
+            }
+        CHECK_MSG(bad == 0, "%d pixels differ from cairo's PNG (transparent %d)", bad, transparent);
+        cairo_surface_destroy(a);
+        cairo_surface_destroy(b);
+        cairo_destroy(cr);
+        cairo_surface_destroy(s);
+    }
+}
+
 /* Greedy colouring: no cluster shares its colour with a neighbour. */
 static void test_colouring(void) {
     enum { K = 120 };
@@ -565,6 +605,7 @@ int main(int argc, char **argv) {
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     test_map_png();
     test_splat_vs_cairo();
+    test_png_writer();
     test_colouring();
     test_place_labels();
     test_deterministic();
