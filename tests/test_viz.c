@@ -194,7 +194,10 @@ static void test_splat_vs_cairo(void) {
     cairo_set_source_rgb(cb, 1, 1, 1);
     cairo_paint(cb);
     cairo_surface_flush(a);
-    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, H,
+    /* in two bands of rows, as the plotter does */
+    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, 0, 70,
+                       cairo_image_surface_get_stride(a), px, py, N, 2.5, 0x2f6fd0, 0.6);
+    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, 70, H,
                        cairo_image_surface_get_stride(a), px, py, N, 2.5, 0x2f6fd0, 0.6);
     cairo_surface_mark_dirty(a);
     tc_viz_discs_cairo(cb, px, py, N, 2.5, 0x2f6fd0, 0.6);

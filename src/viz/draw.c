@@ -12,7 +12,7 @@
 
 /* ---------------------------------------------------------------- discs */
 
-void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const double *px,
+void tc_viz_splat_discs(uint32_t *data, int width, int row0, int row1, int stride, const double *px,
                         const double *py, size_t n, double r, uint32_t rgb, double alpha) {
     const int sr = rgb >> 16 & 255, sg = rgb >> 8 & 255, sb = rgb & 255;
     const size_t row = (size_t)stride / 4;
@@ -21,11 +21,11 @@ void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const
         if (!isfinite(cx) || !isfinite(cy)) continue;
         int x0 = (int)floor(cx - r - 0.5), x1 = (int)ceil(cx + r + 0.5);
         int y0 = (int)floor(cy - r - 0.5), y1 = (int)ceil(cy + r + 0.5);
-        if (x1 < 0 || y1 < 0 || x0 >= width || y0 >= height) continue;
+        if (x1 < 0 || y1 < row0 || x0 >= width || y0 >= row1) continue;
         if (x0 < 0) x0 = 0;
-        if (y0 < 0) y0 = 0;
+        if (y0 < row0) y0 = row0;
         if (x1 > width) x1 = width;
-        if (y1 > height) y1 = height;
+        if (y1 > row1) y1 = row1;
         for (int y = y0; y < y1; y++) {
             double dy = y + 0.5 - cy;
             uint32_t *line = data + (size_t)y * row;

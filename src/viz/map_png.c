@@ -257,14 +257,21 @@ int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
     }
     uint32_t *data = (uint32_t *)cairo_image_surface_get_data(s);
     int stride = cairo_image_surface_get_stride(s);
-    size_t lo = 0;
-    for (size_t slot = 0; slot <= cl.k; slot++) {
-        size_t hi = start[slot];
-        uint32_t rgb = slot == 0 ? TC_VIZ_NOISE_RGB : tc_viz_palette(colour[slot - 1]);
-        /* noise stays a little lighter so clusters read on top of it */
-        double a = slot == 0 ? alpha * 0.8 : alpha;
-        tc_viz_splat_discs(data, W, H, stride, gx + lo, gy + lo, hi - lo, radius, rgb, a);
-        lo = hi;
+    /* bands of rows in parallel, each drawing every slot in order: the same
+     * pixels as one serial pass */
+    int n_bands = (H + 63) / 64;
+    #pragma omp parallel for schedule(dynamic) num_threads(tc_threads(0))
+    for (int b = 0; b < n_bands; b++) {
+        int y0 = b * 64, y1 = y0 + 64 < H ? y0 + 64 : H;
+        size_t lo = 0;
+        for (size_t slot = 0; slot <= cl.k; slot++) {
+            size_t hi = start[slot];
+            uint32_t rgb = slot == 0 ? TC_VIZ_NOISE_RGB : tc_viz_palette(colour[slot - 1]);
+            /* noise stays a little lighter so clusters read on top of it */
+            double a = slot == 0 ? alpha * 0.8 : alpha;
+            tc_viz_splat_discs(data, W, y0, y1, stride, gx + lo, gy + lo, hi - lo, radius, rgb, a);
+            lo = hi;
+        }
     }
     cairo_surface_mark_dirty(s);
 

@@ -83,9 +83,11 @@ int tc_viz_centre_graph(const float *centres, size_t k, int32_t *nbr);
 /* ---------------------------------------------------------------- drawing */
 
 /* Adds n anti-aliased discs of radius r (pixels) and colour rgb with opacity
- * alpha to a cairo ARGB32 image (premultiplied, stride in bytes), source-over.
- * px, py (n) are pixel centres. Fast path of cairo_arc + fill per point. */
-void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const double *px,
+ * alpha to a cairo ARGB32 image (premultiplied, stride in bytes), source-over,
+ * touching only rows [y0, y1) (so that bands of rows can be drawn in
+ * parallel with the same result). px, py (n) are pixel centres. Fast path of
+ * cairo_arc + fill per point. */
+void tc_viz_splat_discs(uint32_t *data, int width, int y0, int y1, int stride, const double *px,
                         const double *py, size_t n, double r, uint32_t rgb, double alpha);
 
 /* The naive reference of tc_viz_splat_discs: a cairo arc and fill per point
