@@ -54,7 +54,7 @@ function check(cond, what) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
   await page.goto(url);
-  await page.waitForFunction(() => window.tcMap && window.tcMap.ready, null, { timeout: 20000 });
+  await page.waitForFunction(() => window.tcMap && window.tcMap.ready && document.readyState === 'complete', null, { timeout: 20000 });
   await page.screenshot({ path: art + '/viz_map.png' });
 
   const info = await page.evaluate(() => ({ n: tcMap.n, fp: tcMap.firstPaintMs }));

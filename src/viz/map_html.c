@@ -1,6 +1,7 @@
 /* map_html.c - the interactive map (map.html): one self-contained page, the
  * template of map_page.html (compiled in through map_page.h) with the data
- * put in between as three inert <script> elements:
+ * put in as inert <script> elements, the points before the page's code and
+ * the texts after it (so the map is drawn before the texts are read):
  *   tc-meta   JSON: n, bbox, noise colour, clusters (id, name, size, centre, colour)
  *   tc-xy     base64 of (n, 2) little-endian uint16, x and y quantised to the bbox
  *   tc-lab    base64 of (n) uint16 (uint32 when "wide"): 0 = noise, c+1 = cluster c
@@ -124,7 +125,9 @@ int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
     base64(&o.b, (const unsigned char *)q, n * 4);
     tc_sb_puts(&o.b, "</script>\n<script type=\"text/plain\" id=\"tc-lab\">");
     base64(&o.b, lab, n * (wide ? 4 : 2));
-    tc_sb_puts(&o.b, "</script>\n<script type=\"application/json\" id=\"tc-texts\">[");
+    tc_sb_puts(&o.b, "</script>\n");
+    tc_sb_puts(&o.b, tc_map_page_code);
+    tc_sb_puts(&o.b, "<script type=\"application/json\" id=\"tc-texts\">[");
     flush_out(&o, 1);
     for (size_t i = 0; i < n && !o.err; i++) {
         const char *t = texts && texts[i] ? texts[i] : "";

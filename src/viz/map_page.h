@@ -2,9 +2,11 @@
 static const char tc_map_page_head[] =
     "<!DOCTYPE html>\n"
     "<!-- map.html template of textclust: src/viz/gen_page.sh turns this file into\n"
-    "     src/viz/map_page.h; tc_write_map_html puts the data where the TC:DATA\n"
-    "     line is. The page draws every point on one canvas (ImageData, no DOM node\n"
-    "     per point), fetches nothing, and shows texts only through textContent. -->\n"
+    "     src/viz/map_page.h; tc_write_map_html puts the points where the TC:DATA\n"
+    "     line is and the texts where the TC:TEXTS line is, after the code, so the\n"
+    "     map is drawn before the browser has read the (large) texts. The page draws\n"
+    "     every point on one canvas (ImageData, no DOM node per point), fetches\n"
+    "     nothing, and shows texts only through textContent. -->\n"
     "<html lang=\"en\">\n"
     "<head>\n"
     "<meta charset=\"utf-8\">\n"
@@ -43,7 +45,7 @@ static const char tc_map_page_head[] =
     "<div id=\"tc-main\"><canvas id=\"tc-canvas\"></canvas></div>\n"
     "<div id=\"tc-tip\"><div id=\"tc-tip-head\"></div><div id=\"tc-tip-text\"></div></div>\n"
     ;
-static const char tc_map_page_tail[] =
+static const char tc_map_page_code[] =
     "<script>\n"
     "(function () {\n"
     "'use strict';\n"
@@ -66,9 +68,10 @@ static const char tc_map_page_tail[] =
     "var bw = (meta.bbox[2] - bx0) || 1, bh = (meta.bbox[3] - by0) || 1;\n"
     "var X = new Float32Array(n), Y = new Float32Array(n);\n"
     "for (var i = 0; i < n; i++) { X[i] = bx0 + q[2 * i] / 65535 * bw; Y[i] = by0 + q[2 * i + 1] / 65535 * bh; }\n"
+    "/* the texts come after this script: null until the document has been read */\n"
     "var texts = null, lower = null;\n"
     "function getTexts() {\n"
-    "  if (!texts) texts = JSON.parse($('tc-texts').textContent);\n"
+    "  if (!texts && document.readyState !== 'loading') texts = JSON.parse($('tc-texts').textContent);\n"
     "  return texts;\n"
     "}\n"
     "\n"
@@ -128,6 +131,7 @@ static const char tc_map_page_tail[] =
     "  term = $('tc-search').value.trim().toLowerCase();\n"
     "  if (!term) { match = null; matchCount = 0; $('tc-count').textContent = ''; redraw(); return; }\n"
     "  var t = getTexts();\n"
+    "  if (!t) { $('tc-count').textContent = 'reading the texts\\u2026'; return; } /* rerun when loaded */\n"
     "  if (!lower) { lower = new Array(t.length); for (var i = 0; i < t.length; i++) lower[i] = t[i].toLowerCase(); }\n"
     "  match = new Uint8Array(n); matchCount = 0;\n"
     "  for (i = 0; i < n; i++) if (lower[i].indexOf(term) >= 0) { match[i] = 1; matchCount++; }\n"
@@ -207,7 +211,9 @@ static const char tc_map_page_tail[] =
     "    api.paintAt = performance.now();             /* since navigation started */\n"
     "    api.ready = true;\n"
     "    document.body.setAttribute('data-ready', '1');\n"
-    "    setTimeout(getTexts, 0);\n"
+    "    if (document.readyState === 'loading')\n"
+    "      document.addEventListener('DOMContentLoaded', function () { getTexts(); if ($('tc-search').value.trim()) runSearch(); });\n"
+    "    else setTimeout(getTexts, 0);\n"
     "  }\n"
     "}\n"
     "\n"
@@ -271,7 +277,8 @@ static const char tc_map_page_tail[] =
     "  if (i < 0) { tip.style.display = 'none'; api.hovered = -1; return; }\n"
     "  var s = lab[i];\n"
     "  $('tc-tip-head').textContent = s === 0 \? 'noise' : (clusters[s - 1].name || ('cluster ' + clusters[s - 1].id));\n"
-    "  $('tc-tip-text').textContent = getTexts()[i];\n"
+    "  var t = getTexts();\n"
+    "  $('tc-tip-text').textContent = t \? t[i] : 'reading the texts\\u2026';\n"
     "  tip.style.display = 'block';\n"
     "  var w = tip.offsetWidth, h = tip.offsetHeight;\n"
     "  var left = cx + 14, top = cy + 14;\n"
@@ -352,6 +359,8 @@ static const char tc_map_page_tail[] =
     "resize();\n"
     "})();\n"
     "</script>\n"
+    ;
+static const char tc_map_page_tail[] =
     "</body>\n"
     "</html>\n"
     ;
