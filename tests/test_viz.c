@@ -530,6 +530,9 @@ static void test_map_html(void) {
     free(pg);
     free(longt);
     CHECK(tc_write_map_html(xy, 1, lab, tx, NULL, 0, "/nonexistent/dir/map.html") == TC_EIO);
+    /* no points, no texts, no names: still a page */
+    CHECK_OK(tc_write_map_html(NULL, 0, NULL, NULL, NULL, 0, path));
+    CHECK(tc_write_map_html(NULL, 3, NULL, NULL, NULL, 0, path) == TC_EINVAL);
 }
 
 /* ---------------------------------------------------------------- topics */
