@@ -271,7 +271,7 @@ void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
 
 typedef struct tc_plot_params {
     int width, height;   /* PNG size in pixels, 3600 x 2400; 0 = 12 x 8 in at dpi */
-    float dpi;           /* pixels per inch, 300: stored in the PNG (pHYs), sizes the 0 defaults */
+    float dpi;           /* pixels per inch, 300: stored in the PNG (pHYs); sets width/height 0 */
     float point_size;    /* point radius in pixels; 0 = scaled to N (smaller for more points) */
     float alpha;         /* point opacity 0..1; 0 = scaled to N (lower for more points) */
     float font_size;     /* label text in pixels; 0 = scaled to the image */

@@ -13,6 +13,7 @@
 #include "viz/viz.h"
 
 #include <cairo.h>
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +194,10 @@ static void test_splat_vs_cairo(void) {
     cairo_set_source_rgb(cb, 1, 1, 1);
     cairo_paint(cb);
     cairo_surface_flush(a);
-    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, H,
+    /* in two bands of rows, as the plotter does */
+    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, 0, 70,
+                       cairo_image_surface_get_stride(a), px, py, N, 2.5, 0x2f6fd0, 0.6);
+    tc_viz_splat_discs((uint32_t *)cairo_image_surface_get_data(a), W, 70, H,
                        cairo_image_surface_get_stride(a), px, py, N, 2.5, 0x2f6fd0, 0.6);
     cairo_surface_mark_dirty(a);
     tc_viz_discs_cairo(cb, px, py, N, 2.5, 0x2f6fd0, 0.6);
@@ -218,6 +222,46 @@ static void test_splat_vs_cairo(void) {
     cairo_destroy(cb);
     cairo_surface_destroy(a);
     cairo_surface_destroy(b);
+}
+
+/* The PNG writer against cairo's: the same pixels come back, opaque images
+ * as RGB and images with transparency as RGBA, bands of rows included. */
+static void test_png_writer(void) {
+    for (int transparent = 0; transparent <= 1; transparent++) {
+        enum { W = 257, H = 300 }; /* more than two bands of rows, odd width */
+        cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+        cairo_t *cr = cairo_create(s);
+        if (!transparent) { cairo_set_source_rgb(cr, 1, 1, 1); cairo_paint(cr); }
+        tc_rng r = tc_rng_seed(77 + transparent);
+        for (int i = 0; i < 400; i++) {
+            cairo_set_source_rgba(cr, tc_rng_uniform(&r), tc_rng_uniform(&r), tc_rng_uniform(&r),
+                                  transparent ? tc_rng_uniform(&r) : 1);
+            cairo_rectangle(cr, W * tc_rng_uniform(&r), H * tc_rng_uniform(&r), 30 * tc_rng_uniform(&r),
+                            30 * tc_rng_uniform(&r));
+            cairo_fill(cr);
+        }
+        cairo_surface_flush(s);
+        CHECK_OK(tc_viz_write_png(s, tmp_path("ours.png"), 96));
+        CHECK(cairo_surface_write_to_png(s, tmp_path("cairo.png")) == CAIRO_STATUS_SUCCESS);
+        cairo_surface_t *a = cairo_image_surface_create_from_png(tmp_path("ours.png"));
+        cairo_surface_t *b = cairo_image_surface_create_from_png(tmp_path("cairo.png"));
+        CHECK(cairo_surface_status(a) == CAIRO_STATUS_SUCCESS);
+        CHECK(cairo_image_surface_get_width(a) == W && cairo_image_surface_get_height(a) == H);
+        int bad = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                const uint32_t *da = (const uint32_t *)cairo_image_surface_get_data(a);
+                const uint32_t *db = (const uint32_t *)cairo_image_surface_get_data(b);
+                uint32_t u = da[y * cairo_image_surface_get_stride(a) / 4 + x];
+                uint32_t v = db[y * cairo_image_surface_get_stride(b) / 4 + x];
+                if (transparent ? (u >> 24 != v >> 24 || !near_rgb(u, v, 1)) : u != v) bad++;
+            }
+        CHECK_MSG(bad == 0, "%d pixels differ from cairo's PNG (transparent %d)", bad, transparent);
+        cairo_surface_destroy(a);
+        cairo_surface_destroy(b);
+        cairo_destroy(cr);
+        cairo_surface_destroy(s);
+    }
 }
 
 /* Greedy colouring: no cluster shares its colour with a neighbour. */
@@ -255,6 +299,84 @@ static void test_colouring(void) {
     }
 }
 
+/* Labels: the biggest cluster keeps its centre, others move aside or drop
+ * out, and no two boxes overlap. */
+static int boxes_overlap(const tc_viz_label_box *a, const tc_viz_label_box *b) {
+    return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+static void test_place_labels(void) {
+    enum { K = 40 };
+    double cx[K], cy[K], w[K], h[K];
+    size_t sizes[K];
+    tc_viz_label_box box[K];
+    for (int j = 0; j < K; j++) {
+        cx[j] = 200; cy[j] = 150; w[j] = 80; h[j] = 20;
+        sizes[j] = (size_t)(10 + (j * 7919) % 97); /* distinct sizes */
+    }
+    sizes[17] = 1000;
+    w[3] = 0; /* no name */
+    CHECK_OK(tc_viz_place_labels(cx, cy, w, h, sizes, 3, 400, 300, 2, box));
+    /* three clusters on one spot: the biggest centred, the other two nudged */
+    size_t big = sizes[0] > sizes[1] ? (sizes[0] > sizes[2] ? 0 : 2) : (sizes[1] > sizes[2] ? 1 : 2);
+    for (int j = 0; j < 3; j++)
+        CHECK(box[j].state == ((size_t)j == big ? TC_VIZ_LABEL_CENTRED : TC_VIZ_LABEL_NUDGED));
+    CHECK_NEAR(box[big].x + box[big].w / 2, 200, 1e-9);
+    CHECK(!boxes_overlap(&box[0], &box[1]) && !boxes_overlap(&box[0], &box[2]) &&
+          !boxes_overlap(&box[1], &box[2]));
+
+    /* forty on one spot in a small image: some drop out, the biggest stays */
+    CHECK_OK(tc_viz_place_labels(cx, cy, w, h, sizes, K, 400, 300, 2, box));
+    int dropped = 0, placed = 0, clash = 0, outside = 0;
+    for (int j = 0; j < K; j++) {
+        dropped += box[j].state == TC_VIZ_LABEL_DROPPED;
+        if (box[j].state != TC_VIZ_LABEL_CENTRED && box[j].state != TC_VIZ_LABEL_NUDGED) continue;
+        placed++;
+        outside += box[j].x < 0 || box[j].y < 0 || box[j].x + box[j].w > 400 || box[j].y + box[j].h > 300;
+        for (int i = 0; i < j; i++)
+            if ((box[i].state == TC_VIZ_LABEL_CENTRED || box[i].state == TC_VIZ_LABEL_NUDGED) &&
+                boxes_overlap(&box[i], &box[j]))
+                clash++;
+    }
+    CHECK(box[3].state == TC_VIZ_LABEL_NONE);
+    CHECK(box[17].state == TC_VIZ_LABEL_CENTRED);
+    CHECK_MSG(dropped > 0 && placed > 5 && dropped + placed == K - 1, "%d dropped, %d placed", dropped, placed);
+    CHECK(clash == 0 && outside == 0);
+    /* every dropped cluster is smaller than the smallest one placed at the first ring */
+    size_t min_ring1 = (size_t)-1;
+    for (int j = 0; j < K; j++)
+        if (box[j].state == TC_VIZ_LABEL_NUDGED && fabs(box[j].y + box[j].h / 2 - 150) <= 23 &&
+            fabs(box[j].x + box[j].w / 2 - 200) <= 43 && sizes[j] < min_ring1)
+            min_ring1 = sizes[j];
+    for (int j = 0; j < K; j++)
+        if (box[j].state == TC_VIZ_LABEL_DROPPED) CHECK(sizes[j] < min_ring1);
+}
+
+/* Same input, same bytes. */
+static void test_deterministic(void) {
+    enum { N = 3000 };
+    float *xy = malloc(N * 2 * sizeof *xy);
+    int64_t *labels = malloc(N * sizeof *labels);
+    make_blobs(500, 5, 0.5, N - 2500, 21, xy, labels);
+    tc_cluster_label names[5];
+    for (int c = 0; c < 5; c++)
+        names[c] = (tc_cluster_label){.label = 10 + 3 * c, .summary = "A fairly long cluster name that wraps", .score = -1};
+    tc_plot_params p = tc_plot_default_params();
+    p.width = 900; p.height = 600;
+    const char *files[2][2] = {{"det1.png", "det2.png"}, {"det1.html", "det2.html"}};
+    for (int r = 0; r < 2; r++) {
+        CHECK_OK(tc_plot_map_png(xy, N, labels, names, 5, &p, tmp_path(files[0][r])));
+        CHECK_OK(tc_write_map_html(xy, N, labels, NULL, names, 5, tmp_path(files[1][r])));
+    }
+    for (int t = 0; t < 2; t++) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", tmp_path(files[t][0]), tmp_path(files[t][1]));
+        CHECK_MSG(system(cmd) == 0, "%s differs between runs", files[t][0]);
+    }
+    free(xy);
+    free(labels);
+}
+
 /* ---------------------------------------------------------------- text */
 
 static void test_text(void) {
@@ -276,17 +398,239 @@ static void test_text(void) {
     tc_sb_free(&b);
 }
 
+/* ---------------------------------------------------------------- map.html */
+
+#define EVIL_TEXT "</script><img src=x onerror=window.__pwned=1>"
+static const char *const words[] = {"river", "stone", "music", "garden", "number", "light",
+                                    "paper", "window", "market", "forest", "silver", "engine"};
+
+/* Text of point i of the HTML fixture: deterministic words, "Zebra" or
+ * "zebra" in some, markup in others. */
+static char *make_text(size_t i, int c) {
+    char buf[400];
+    int len = snprintf(buf, sizeof buf, "text %zu cluster %d", i, c);
+    for (int w = 0; w < 6; w++)
+        len += snprintf(buf + len, sizeof buf - len, " %s", words[(i * 7 + w * 5 + (size_t)c) % 12]);
+    if (i % 13 == 0) len += snprintf(buf + len, sizeof buf - len, " %s", i % 2 ? "Zebra" : "zebra");
+    if (i % 97 == 0) snprintf(buf + len, sizeof buf - len, "\n<b>bold</b> & <!-- not a comment --> 'q' \"dq\"");
+    return strdup(buf);
+}
+
+/* Writes the map.html fixture and PATH.expect.json with what the browser
+ * test should find. */
+static int write_html_fixture(const char *path, size_t n) {
+    enum { K = 5 };
+    if (n < 100) n = 100;
+    size_t n_noise = n / 10, per = (n - n_noise - 2) / K;
+    n = per * K + n_noise + 2;
+    float *xy = malloc(n * 2 * sizeof *xy);
+    int64_t *labels = malloc(n * sizeof *labels);
+    char **texts = malloc(n * sizeof *texts);
+    make_blobs(per, K, 0.5, n_noise, 9, xy, labels);
+    for (size_t i = 0; i < n - 2; i++) texts[i] = make_text(i, (int)labels[i]);
+    /* two isolated probes: a normal text in a cluster and the hostile text as noise */
+    size_t probe = n - 2, evil = n - 1;
+    xy[2 * probe] = -9.5f; xy[2 * probe + 1] = -9.5f; labels[probe] = 10;
+    texts[probe] = strdup("the probe text, line one\nline two with <i>markup</i> & Zebra");
+    xy[2 * evil] = 9.5f; xy[2 * evil + 1] = 9.5f; labels[evil] = -1;
+    texts[evil] = strdup(EVIL_TEXT);
+    tc_cluster_label names[K];
+    char nb[K][80];
+    for (int c = 0; c < K; c++) {
+        snprintf(nb[c], sizeof nb[c], "Topic %c</script><b>%d</b>", 'A' + c, c);
+        names[c] = (tc_cluster_label){.label = 10 + 3 * c, .summary = nb[c], .score = -1};
+    }
+    int rc = tc_write_map_html(xy, n, labels, (const char *const *)texts, names, K, path);
+    if (rc) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) count += strcasestr(texts[i], "zebra") != NULL;
+    char ep[600];
+    snprintf(ep, sizeof ep, "%s.expect.json", path);
+    FILE *f = fopen(ep, "w");
+    if (!f) { perror(ep); return 1; }
+    tc_sb b = {0};
+    tc_sb_printf(&b, "{\"n\":%zu,\"k\":%d,\"n_noise\":%zu,\"word\":\"zebra\",\"count\":%zu,"
+                 "\"probe\":%zu,\"evil\":%zu,\"probe_text\":", n, K, n_noise + 1, count, probe, evil);
+    tc_viz_json_string(&b, texts[probe]);
+    tc_sb_puts(&b, ",\"evil_text\":");
+    tc_viz_json_string(&b, texts[evil]);
+    tc_sb_puts(&b, ",\"probe_cluster\":");
+    tc_viz_json_string(&b, nb[0]);
+    tc_sb_puts(&b, "}\n");
+    fputs(b.s, f);
+    fclose(f);
+    tc_sb_free(&b);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts); free(xy); free(labels);
+    return 0;
+}
+
+/* The page holds the data as promised: no raw < inside the data, texts cut
+ * to 1024 characters, every text present once. */
+static void test_map_html(void) {
+    const char *path = tmp_path("map.html");
+    CHECK(write_html_fixture(path, 400) == 0);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *page = malloc(len + 1);
+    CHECK(fread(page, 1, len, f) == (size_t)len);
+    page[len] = 0;
+    fclose(f);
+    /* each data element holds no '<' at all, so nothing in it can end it */
+    static const char *const ids[4] = {"tc-meta", "tc-xy", "tc-lab", "tc-texts"};
+    const char *t = NULL;
+    for (int e = 0; e < 4; e++) {
+        char open[64];
+        snprintf(open, sizeof open, "id=\"%s\">", ids[e]);
+        const char *a = strstr(page, open);
+        CHECK_MSG(a != NULL, "no %s element", ids[e]);
+        if (!a) continue;
+        a += strlen(open);
+        const char *end = strstr(a, "</script>");
+        CHECK_MSG(end && !memchr(a, '<', (size_t)(end - a)), "%s: a '<' inside the data", ids[e]);
+        if (e == 3) t = a;
+    }
+    /* the texts come after the page's code, the points before it */
+    CHECK(t && strstr(page, "id=\"tc-lab\"") < strstr(page, "'use strict'") &&
+          strstr(page, "'use strict'") < t);
+    if (t) {
+        CHECK(strstr(t, "text 5 cluster 10") != NULL);
+        CHECK(strstr(page, "\\u003c/script\\u003e\\u003cimg src=x onerror=window.__pwned=1\\u003e") != NULL);
+        CHECK(strstr(page, "\"name\":\"Topic A\\u003c/script\\u003e") != NULL);
+        CHECK(strstr(page, "http://") == NULL && strstr(page, "https://") == NULL);
+    }
+    free(page);
+
+    /* long texts are cut at 1024 characters (multi-byte ones counted once) */
+    char *longt = malloc(3000 * 2 + 1);
+    for (int i = 0; i < 3000; i++) memcpy(longt + 2 * i, "\xc3\xa9", 2);
+    longt[6000] = 0;
+    float xy[2] = {0, 0};
+    int64_t lab[1] = {0};
+    const char *tx[1] = {longt};
+    CHECK_OK(tc_write_map_html(xy, 1, lab, tx, NULL, 0, path));
+    f = fopen(path, "rb");
+    char *pg = malloc(1 << 20);
+    size_t got = f ? fread(pg, 1, (1 << 20) - 1, f) : 0;
+    pg[got] = 0;
+    if (f) fclose(f);
+    const char *s = strstr(pg, "id=\"tc-texts\">[\"");
+    CHECK(s != NULL);
+    if (s) {
+        s += strlen("id=\"tc-texts\">[\"");
+        size_t e = 0;
+        while (strncmp(s + 2 * e, "\xc3\xa9", 2) == 0) e++;
+        CHECK_MSG(e == 1024, "%zu characters kept", e);
+        CHECK(strncmp(s + 2 * e, "\xe2\x80\xa6\"]", 5) == 0);
+    }
+    free(pg);
+    free(longt);
+    CHECK(tc_write_map_html(xy, 1, lab, tx, NULL, 0, "/nonexistent/dir/map.html") == TC_EIO);
+    /* no points, no texts, no names: still a page */
+    CHECK_OK(tc_write_map_html(NULL, 0, NULL, NULL, NULL, 0, path));
+    CHECK(tc_write_map_html(NULL, 3, NULL, NULL, NULL, 0, path) == TC_EINVAL);
+}
+
+/* ---------------------------------------------------------------- topics */
+
+/* Lengths of the runs of rows (horizontal = 1) or columns of an image that
+ * hold pixels of colour rgb: for each run, the largest count of such pixels
+ * in one row (column). Returns the number of runs (<= max). */
+static int bar_runs(cairo_surface_t *s, uint32_t rgb, int horizontal, int *len, int max) {
+    int W = cairo_image_surface_get_width(s), H = cairo_image_surface_get_height(s);
+    int outer = horizontal ? H : W, inner = horizontal ? W : H, runs = 0, in = 0;
+    for (int a = 0; a < outer; a++) {
+        int c = 0;
+        for (int b = 0; b < inner; b++)
+            c += pixel_rgb(s, horizontal ? b : a, horizontal ? a : b) == rgb;
+        if (c > 0 && !in) { if (runs < max) len[runs] = 0; runs++; }
+        if (c > 0 && runs <= max && c > len[runs - 1]) len[runs - 1] = c;
+        in = c > 0;
+    }
+    return runs;
+}
+
+static void test_topics(void) {
+    /* clusters 0..5; 2 and 4 share a topic; 5 has its topic only in the summary */
+    static const int sizes[6] = {30, 50, 20, 70, 45, 10};
+    enum { N = 30 + 50 + 20 + 70 + 45 + 10 + 25 };
+    int64_t labels[N];
+    size_t i = 0;
+    for (int c = 0; c < 6; c++)
+        for (int t = 0; t < sizes[c]; t++) labels[i++] = c;
+    while (i < N) labels[i++] = -1;
+    tc_cluster_label names[7] = {
+        {.label = 0, .summary = "Linear algebra. Educational score: 9", .topic = "Linear algebra", .score = 9},
+        {.label = 1, .summary = "Cooking. Educational score: 3", .topic = "Cooking", .score = 3},
+        {.label = 2, .summary = "Art, \"modern\". Educational score: 5", .topic = "Art, \"modern\"", .score = 5},
+        {.label = 3, .summary = "Sports. Educational score: 3", .topic = "Sports", .score = 3},
+        {.label = 4, .summary = "Art, \"modern\". Educational score: 6", .topic = "Art, \"modern\"", .score = 6},
+        {.label = 5, .summary = "Poetry. Educational score: 9", .topic = NULL, .score = -1},
+        {.label = 9, .summary = "No members. Educational score: 1", .topic = "No members", .score = 1},
+    };
+    CHECK_OK(tc_plot_topics(labels, N, names, 7, tmpdir));
+    FILE *f = fopen(tmp_path("df_categories_count.csv"), "rb");
+    char csv[512] = {0};
+    if (f) { CHECK(fread(csv, 1, sizeof csv - 1, f) > 0); fclose(f); }
+    CHECK_STR(csv, "category,number_files\nSports,70\n\"Art, \"\"modern\"\"\",65\nCooking,50\n"
+                   "Linear algebra,30\nPoetry,10\n");
+
+    cairo_surface_t *s = cairo_image_surface_create_from_png(tmp_path("topics_dist.png"));
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    int len[8];
+    int runs = bar_runs(s, 0x3b75af, 1, len, 8);
+    CHECK_MSG(runs == 5, "%d bars", runs);
+    static const int want[5] = {70, 65, 50, 30, 10};
+    for (int b = 0; runs == 5 && b < 5; b++)
+        CHECK_NEAR((double)len[b] / len[0], want[b] / 70.0, 0.01);
+    cairo_surface_destroy(s);
+
+    s = cairo_image_surface_create_from_png(tmp_path("educational_score.png"));
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    CHECK(cairo_image_surface_get_width(s) == 1500);
+    /* scores of clusters with members: 9, 3, 5, 3, 6, 9 -> bars at 3, 5, 6, 9 of 2, 1, 1, 2 */
+    runs = bar_runs(s, 0x3b75af, 0, len, 8);
+    CHECK_MSG(runs == 4, "%d histogram bars", runs);
+    if (runs == 4) {
+        CHECK_NEAR((double)len[1] / len[0], 0.5, 0.02);
+        CHECK_NEAR((double)len[2] / len[0], 0.5, 0.02);
+        CHECK_NEAR((double)len[3] / len[0], 1.0, 0.02);
+    }
+    cairo_surface_destroy(s);
+    CHECK(tc_plot_topics(labels, N, names, 7, "/nonexistent/dir") == TC_EIO);
+    /* no clusters at all: empty CSV with its header, plots still written */
+    CHECK_OK(tc_plot_topics(labels + N - 25, 25, names, 7, tmpdir));
+    f = fopen(tmp_path("df_categories_count.csv"), "rb");
+    memset(csv, 0, sizeof csv);
+    if (f) { CHECK(fread(csv, 1, sizeof csv - 1, f) > 0); fclose(f); }
+    CHECK_STR(csv, "category,number_files\n");
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
+    if (argc >= 3 && strcmp(argv[1], "--html") == 0)
+        return write_html_fixture(argv[2], argc >= 4 ? (size_t)atol(argv[3]) : 2000);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_viz.XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     test_map_png();
     test_splat_vs_cairo();
+    test_png_writer();
     test_colouring();
+    test_place_labels();
+    test_deterministic();
     test_text();
+    test_map_html();
+    test_topics();
+    /* drop cairo's and fontconfig's caches so that leak checkers see only ours;
+     * fontconfig is loaded with cairo, FcFini found at run time */
+    cairo_debug_reset_static_data();
+    void (*fc_fini)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "FcFini");
+    if (fc_fini) fc_fini();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);

@@ -1,22 +1,18 @@
 /* draw.c - low-level drawing for the PNG plots: anti-aliased discs written
  * straight into a cairo ARGB32 image (premultiplied alpha, source-over as in
  * Porter & Duff 1984) with the plain cairo path beside it as the reference,
- * the label font, and PNG output with a pHYs chunk (PNG spec, 11.3.5.3) so
- * viewers know the resolution. */
+ * and the label font. */
 #include "viz/viz.h"
 #include "util/util.h"
 
 #include <cairo.h>
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /* ---------------------------------------------------------------- discs */
 
-void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const double *px,
+void tc_viz_splat_discs(uint32_t *data, int width, int row0, int row1, int stride, const double *px,
                         const double *py, size_t n, double r, uint32_t rgb, double alpha) {
     const int sr = rgb >> 16 & 255, sg = rgb >> 8 & 255, sb = rgb & 255;
     const size_t row = (size_t)stride / 4;
@@ -25,11 +21,11 @@ void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const
         if (!isfinite(cx) || !isfinite(cy)) continue;
         int x0 = (int)floor(cx - r - 0.5), x1 = (int)ceil(cx + r + 0.5);
         int y0 = (int)floor(cy - r - 0.5), y1 = (int)ceil(cy + r + 0.5);
-        if (x1 < 0 || y1 < 0 || x0 >= width || y0 >= height) continue;
+        if (x1 < 0 || y1 < row0 || x0 >= width || y0 >= row1) continue;
         if (x0 < 0) x0 = 0;
-        if (y0 < 0) y0 = 0;
+        if (y0 < row0) y0 = row0;
         if (x1 > width) x1 = width;
-        if (y1 > height) y1 = height;
+        if (y1 > row1) y1 = row1;
         for (int y = y0; y < y1; y++) {
             double dy = y + 0.5 - cy;
             uint32_t *line = data + (size_t)y * row;
@@ -74,71 +70,4 @@ void tc_viz_set_font(void *cr, double size, int bold) {
     cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size);
-}
-
-/* ---------------------------------------------------------------- PNG */
-
-typedef struct { unsigned char *p; size_t len, cap; int oom; } membuf;
-
-static cairo_status_t mem_write(void *ctx, const unsigned char *data, unsigned int len) {
-    membuf *m = ctx;
-    if (m->len + len > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 1 << 20;
-        while (cap < m->len + len) cap *= 2;
-        unsigned char *p = realloc(m->p, cap);
-        if (!p) { m->oom = 1; return CAIRO_STATUS_NO_MEMORY; }
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, data, len);
-    m->len += len;
-    return CAIRO_STATUS_SUCCESS;
-}
-
-static void put_be32(unsigned char *p, uint32_t v) {
-    p[0] = v >> 24; p[1] = v >> 16 & 255; p[2] = v >> 8 & 255; p[3] = v & 255;
-}
-
-int tc_viz_write_png(void *surface, const char *path, double dpi) {
-    membuf m = {0};
-    cairo_status_t st = cairo_surface_write_to_png_stream(surface, mem_write, &m);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        free(m.p);
-        return tc_error(m.oom ? TC_ENOMEM : TC_EIO, "%s: PNG encoding failed: %s", path,
-                        cairo_status_to_string(st));
-    }
-    /* signature (8) + IHDR chunk (4 length + 4 type + 13 data + 4 CRC) */
-    const size_t at = 33;
-    unsigned char phys[21]; /* 4 length + 4 type + 9 data + 4 CRC */
-    int add_phys = dpi > 0 && m.len > at && memcmp(m.p + 12, "IHDR", 4) == 0;
-    if (add_phys) {
-        uint32_t ppm = (uint32_t)(dpi / 0.0254 + 0.5);
-        put_be32(phys, 9);
-        memcpy(phys + 4, "pHYs", 4);
-        put_be32(phys + 8, ppm);
-        put_be32(phys + 12, ppm);
-        phys[16] = 1; /* unit: metre */
-        put_be32(phys + 17, (uint32_t)crc32(crc32(0, NULL, 0), phys + 4, 13));
-    }
-    char *tmp = malloc(strlen(path) + 8);
-    if (!tmp) { free(m.p); return tc_error(TC_ENOMEM, "%s: out of memory", path); }
-    sprintf(tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f != NULL;
-    if (ok && add_phys)
-        ok = fwrite(m.p, 1, at, f) == at && fwrite(phys, 1, sizeof phys, f) == sizeof phys &&
-             fwrite(m.p + at, 1, m.len - at, f) == m.len - at;
-    else if (ok)
-        ok = fwrite(m.p, 1, m.len, f) == m.len;
-    if (f && fclose(f) != 0) ok = 0;
-    int err = errno;
-    free(m.p);
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) err = errno;
-        remove(tmp);
-        free(tmp);
-        return tc_error(TC_EIO, "%s: cannot write: %s", path, strerror(err));
-    }
-    free(tmp);
-    return 0;
 }

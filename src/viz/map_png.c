@@ -27,18 +27,11 @@ tc_plot_params tc_plot_default_params(void) {
 #define LINE_BYTES 512
 #define LABEL_CHARS 160
 
-typedef struct { double x, y, w, h; } rect;
-
 typedef struct {
     char line[MAX_LINES][LINE_BYTES];
     int n_lines;
     double w, h;       /* box size in pixels, padding included */
 } label_box;
-
-static int overlaps(const rect *a, const rect *b, double gap) {
-    return a->x < b->x + b->w + gap && b->x < a->x + a->w + gap && a->y < b->y + b->h + gap &&
-           b->y < a->y + a->h + gap;
-}
 
 static double text_width(cairo_t *cr, const char *s) {
     cairo_text_extents_t e;
@@ -102,7 +95,55 @@ static int cmp_size_desc(const void *a, const void *b, void *ctx) {
     return (x > y) - (x < y);
 }
 
-static void draw_box(cairo_t *cr, const rect *r, const label_box *lb, double fs) {
+int tc_viz_place_labels(const double *cx, const double *cy, const double *w, const double *h,
+                        const size_t *sizes, size_t k, int width, int height, double gap,
+                        tc_viz_label_box *out) {
+    size_t *order = malloc((k ? k : 1) * sizeof *order); /* (k) clusters, biggest first */
+    size_t *placed = malloc((k ? k : 1) * sizeof *placed); /* (<= k) cluster ids placed */
+    if (!order || !placed) {
+        free(order); free(placed);
+        return tc_error(TC_ENOMEM, "map.png: out of memory placing %zu labels", k);
+    }
+    for (size_t j = 0; j < k; j++) {
+        order[j] = j;
+        out[j] = (tc_viz_label_box){0, 0, 0, 0, TC_VIZ_LABEL_NONE};
+    }
+    qsort_r(order, k, sizeof *order, cmp_size_desc, (void *)sizes);
+    static const double dirs[9][2] = {{0, 0},  {0, -1}, {0, 1},  {-1, 0}, {1, 0},
+                                      {-1, -1}, {1, -1}, {-1, 1}, {1, 1}};
+    size_t n_placed = 0;
+    for (size_t o = 0; o < k; o++) {
+        size_t j = order[o];
+        if (w[j] <= 0 || h[j] <= 0) continue;
+        int found = 0;
+        tc_viz_label_box r = {0};
+        for (int ring = 0; ring <= TC_VIZ_LABEL_RINGS && !found; ring++) {
+            for (int d = ring ? 1 : 0; d < (ring ? 9 : 1) && !found; d++) {
+                double ox = dirs[d][0] * ring * (w[j] * 0.5 + gap);
+                double oy = dirs[d][1] * ring * (h[j] + gap);
+                r = (tc_viz_label_box){cx[j] + ox - w[j] / 2, cy[j] + oy - h[j] / 2, w[j], h[j],
+                                       ring ? TC_VIZ_LABEL_NUDGED : TC_VIZ_LABEL_CENTRED};
+                if (r.x < 1 || r.y < 1 || r.x + r.w > width - 1 || r.y + r.h > height - 1) continue;
+                int free_spot = 1;
+                for (size_t t = 0; t < n_placed && free_spot; t++) {
+                    const tc_viz_label_box *b = &out[placed[t]];
+                    if (r.x < b->x + b->w + gap && b->x < r.x + r.w + gap &&
+                        r.y < b->y + b->h + gap && b->y < r.y + r.h + gap)
+                        free_spot = 0;
+                }
+                found = free_spot;
+            }
+        }
+        if (!found) { out[j].state = TC_VIZ_LABEL_DROPPED; continue; }
+        out[j] = r;
+        placed[n_placed++] = j;
+    }
+    free(order);
+    free(placed);
+    return 0;
+}
+
+static void draw_box(cairo_t *cr, const tc_viz_label_box *r, const label_box *lb, double fs) {
     double pad = 0.35 * fs;
     cairo_rectangle(cr, r->x, r->y, r->w, r->h);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
@@ -118,70 +159,55 @@ static void draw_box(cairo_t *cr, const rect *r, const label_box *lb, double fs)
     }
 }
 
-/* Places and draws the labels of the named clusters. */
+/* Lays out, places and draws the labels of the named clusters. */
 static int draw_labels(cairo_t *cr, const tc_viz_clusters *cl, const tc_viz_frame *fr,
                        const tc_cluster_label *names, size_t n_names, int width, int height,
                        double fs) {
     size_t k = cl->k;
-    size_t *order = malloc((k ? k : 1) * sizeof *order); /* (k) clusters, biggest first */
-    rect *placed = malloc((k ? k : 1) * sizeof *placed); /* (<= k) */
-    label_box *lb = malloc(sizeof *lb);
-    if (!order || !placed || !lb) {
-        free(order); free(placed); free(lb);
-        return tc_error(TC_ENOMEM, "map.png: out of memory placing labels");
-    }
-    for (size_t j = 0; j < k; j++) order[j] = j;
-    qsort_r(order, k, sizeof *order, cmp_size_desc, cl->sizes);
+    label_box *lb = malloc((k ? k : 1) * sizeof *lb);         /* (k) wrapped text */
+    double *geo = malloc((k ? k : 1) * 4 * sizeof *geo);      /* (4, k) centre x, y, box w, h */
+    tc_viz_label_box *box = malloc((k ? k : 1) * sizeof *box); /* (k) */
+    int rc = 0;
+    if (!lb || !geo || !box) { rc = tc_error(TC_ENOMEM, "map.png: out of memory placing labels"); goto done; }
+    double *cx = geo, *cy = geo + k, *w = geo + 2 * k, *h = geo + 3 * k;
     tc_viz_set_font(cr, fs, 0);
-    size_t n_placed = 0, n_dropped = 0;
-    double gap = 0.25 * fs, maxw = fmax(12 * fs, 0.15 * width);
-    static const double dirs[9][2] = {{0, 0},  {0, -1}, {0, 1},  {-1, 0}, {1, 0},
-                                      {-1, -1}, {1, -1}, {-1, 1}, {1, 1}};
-    for (size_t o = 0; o < k; o++) {
-        size_t j = order[o];
+    for (size_t j = 0; j < k; j++) {
+        tc_viz_to_pixel(fr, cl->centres[2 * j], cl->centres[2 * j + 1], &cx[j], &cy[j]);
+        w[j] = h[j] = 0;
+        lb[j].n_lines = 0;
         const tc_cluster_label *nm = tc_viz_find_name(names, n_names, cl->ids[j]);
         if (!nm || !nm->summary || !nm->summary[0]) continue;
         char *text = tc_viz_utf8_clean(nm->summary, LABEL_CHARS);
-        if (!text) { free(order); free(placed); free(lb); return tc_error(TC_ENOMEM, "map.png: out of memory"); }
-        wrap_label(cr, text, maxw, fs, lb);
+        if (!text) { rc = tc_error(TC_ENOMEM, "map.png: out of memory"); goto done; }
+        wrap_label(cr, text, fmax(12 * fs, 0.15 * width), fs, &lb[j]);
         free(text);
-        if (lb->n_lines == 0) continue;
-        double cx, cy;
-        tc_viz_to_pixel(fr, cl->centres[2 * j], cl->centres[2 * j + 1], &cx, &cy);
-        int found = 0;
-        rect r = {0};
-        for (int ring = 0; ring <= 4 && !found; ring++) {
-            for (int d = ring ? 1 : 0; d < (ring ? 9 : 1) && !found; d++) {
-                double ox = dirs[d][0] * ring * (lb->w * 0.5 + gap);
-                double oy = dirs[d][1] * ring * (lb->h + gap);
-                r = (rect){cx + ox - lb->w / 2, cy + oy - lb->h / 2, lb->w, lb->h};
-                if (r.x < 1 || r.y < 1 || r.x + r.w > width - 1 || r.y + r.h > height - 1) continue;
-                int free_spot = 1;
-                for (size_t t = 0; t < n_placed && free_spot; t++)
-                    if (overlaps(&r, &placed[t], gap)) free_spot = 0;
-                found = free_spot;
-            }
-        }
-        if (!found) { n_dropped++; continue; }
-        if (fabs(r.x + r.w / 2 - cx) > 0.5 || fabs(r.y + r.h / 2 - cy) > 0.5) {
-            /* nudged: a leader line from the centre to the nearest point of the box */
-            double bx = fmin(fmax(cx, r.x), r.x + r.w), by = fmin(fmax(cy, r.y), r.y + r.h);
-            cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
-            cairo_set_line_width(cr, fmax(1.0, fs / 12));
-            cairo_move_to(cr, cx, cy);
-            cairo_line_to(cr, bx, by);
-            cairo_stroke(cr);
-            cairo_arc(cr, cx, cy, fmax(1.5, fs / 6), 0, 2 * M_PI);
-            cairo_fill(cr);
-        }
-        draw_box(cr, &r, lb, fs);
-        placed[n_placed++] = r;
+        if (lb[j].n_lines) { w[j] = lb[j].w; h[j] = lb[j].h; }
     }
+    if ((rc = tc_viz_place_labels(cx, cy, w, h, cl->sizes, k, width, height, 0.25 * fs, box))) goto done;
+    size_t n_dropped = 0;
+    for (size_t j = 0; j < k; j++) {
+        n_dropped += box[j].state == TC_VIZ_LABEL_DROPPED;
+        if (box[j].state != TC_VIZ_LABEL_NUDGED) continue;
+        /* a leader line from the centre to the nearest point of the moved box */
+        const tc_viz_label_box *r = &box[j];
+        double bx = fmin(fmax(cx[j], r->x), r->x + r->w), by = fmin(fmax(cy[j], r->y), r->y + r->h);
+        cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
+        cairo_set_line_width(cr, fmax(1.0, fs / 12));
+        cairo_move_to(cr, cx[j], cy[j]);
+        cairo_line_to(cr, bx, by);
+        cairo_stroke(cr);
+        cairo_arc(cr, cx[j], cy[j], fmax(1.5, fs / 6), 0, 2 * M_PI);
+        cairo_fill(cr);
+    }
+    for (size_t j = 0; j < k; j++)
+        if (box[j].state == TC_VIZ_LABEL_CENTRED || box[j].state == TC_VIZ_LABEL_NUDGED)
+            draw_box(cr, &box[j], &lb[j], fs);
     if (n_dropped) tc_info("map.png: %zu cluster labels left out for lack of room", n_dropped);
-    free(order);
-    free(placed);
+done:
     free(lb);
-    return 0;
+    free(geo);
+    free(box);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- map */
@@ -231,14 +257,21 @@ int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
     }
     uint32_t *data = (uint32_t *)cairo_image_surface_get_data(s);
     int stride = cairo_image_surface_get_stride(s);
-    size_t lo = 0;
-    for (size_t slot = 0; slot <= cl.k; slot++) {
-        size_t hi = start[slot];
-        uint32_t rgb = slot == 0 ? TC_VIZ_NOISE_RGB : tc_viz_palette(colour[slot - 1]);
-        /* noise stays a little lighter so clusters read on top of it */
-        double a = slot == 0 ? alpha * 0.8 : alpha;
-        tc_viz_splat_discs(data, W, H, stride, gx + lo, gy + lo, hi - lo, radius, rgb, a);
-        lo = hi;
+    /* bands of rows in parallel, each drawing every slot in order: the same
+     * pixels as one serial pass */
+    int n_bands = (H + 63) / 64;
+    #pragma omp parallel for schedule(dynamic) num_threads(tc_threads(0))
+    for (int b = 0; b < n_bands; b++) {
+        int y0 = b * 64, y1 = y0 + 64 < H ? y0 + 64 : H;
+        size_t lo = 0;
+        for (size_t slot = 0; slot <= cl.k; slot++) {
+            size_t hi = start[slot];
+            uint32_t rgb = slot == 0 ? TC_VIZ_NOISE_RGB : tc_viz_palette(colour[slot - 1]);
+            /* noise stays a little lighter so clusters read on top of it */
+            double a = slot == 0 ? alpha * 0.8 : alpha;
+            tc_viz_splat_discs(data, W, y0, y1, stride, gx + lo, gy + lo, hi - lo, radius, rgb, a);
+            lo = hi;
+        }
     }
     cairo_surface_mark_dirty(s);
 

@@ -83,9 +83,11 @@ int tc_viz_centre_graph(const float *centres, size_t k, int32_t *nbr);
 /* ---------------------------------------------------------------- drawing */
 
 /* Adds n anti-aliased discs of radius r (pixels) and colour rgb with opacity
- * alpha to a cairo ARGB32 image (premultiplied, stride in bytes), source-over.
- * px, py (n) are pixel centres. Fast path of cairo_arc + fill per point. */
-void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const double *px,
+ * alpha to a cairo ARGB32 image (premultiplied, stride in bytes), source-over,
+ * touching only rows [y0, y1) (so that bands of rows can be drawn in
+ * parallel with the same result). px, py (n) are pixel centres. Fast path of
+ * cairo_arc + fill per point. */
+void tc_viz_splat_discs(uint32_t *data, int width, int y0, int y1, int stride, const double *px,
                         const double *py, size_t n, double r, uint32_t rgb, double alpha);
 
 /* The naive reference of tc_viz_splat_discs: a cairo arc and fill per point
@@ -93,9 +95,29 @@ void tc_viz_splat_discs(uint32_t *data, int width, int height, int stride, const
 void tc_viz_discs_cairo(void *cr, const double *px, const double *py, size_t n, double r,
                         uint32_t rgb, double alpha);
 
-/* Writes a cairo image surface as PNG to path, adding a pHYs chunk for dpi
- * (0 = none). The surface is a cairo_surface_t *; void here so that the
- * header needs no cairo include. */
+/* Label placement of map.png, in pixels. Clusters are taken biggest first;
+ * a box goes at its centre, else at the first free spot on rings of 8
+ * positions around it (steps of half its width and its full height, up to
+ * TC_VIZ_LABEL_RINGS rings), else it is dropped. Boxes keep `gap` pixels
+ * apart and stay inside the image. */
+enum { TC_VIZ_LABEL_NONE = 0, TC_VIZ_LABEL_CENTRED = 1, TC_VIZ_LABEL_NUDGED = 2,
+       TC_VIZ_LABEL_DROPPED = 3 };
+#define TC_VIZ_LABEL_RINGS 4
+typedef struct tc_viz_label_box {
+    double x, y, w, h; /* top-left corner and size */
+    int state;         /* TC_VIZ_LABEL_*; NONE when the cluster has no label */
+} tc_viz_label_box;
+
+/* cx, cy (k) centres; w, h (k) box sizes (0 = no label); sizes (k) members;
+ * out (k) the boxes. */
+int tc_viz_place_labels(const double *cx, const double *cy, const double *w, const double *h,
+                        const size_t *sizes, size_t k, int width, int height, double gap,
+                        tc_viz_label_box *out);
+
+/* Writes a cairo ARGB32 or RGB24 image surface as PNG to path (through path.tmp and
+ * a rename), with a pHYs chunk for dpi (0 = none). The surface is a
+ * cairo_surface_t *; void here so that the header needs no cairo include.
+ * Same bytes whatever the thread count. */
 int tc_viz_write_png(void *surface, const char *path, double dpi);
 
 /* Sets the label font (DejaVu Sans, or sans-serif) on a cairo_t *. */

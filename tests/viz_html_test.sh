@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Opens a generated map.html from disk in headless Chromium (Debian's
+# chromium, driven by playwright-core from npm; both installed by
+# `scripts/setup.sh --test`, nothing is installed here) with all network
+# requests blocked, and checks: no request left the page, points were drawn,
+# hovering a known point shows its text, the search count equals the number
+# of texts holding the word, clusters and noise toggle, zoom keeps hover
+# right, and a text holding </script><img onerror=...> stays inert.
+# Screenshots go to $BUILD/test-artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+pw=$PWD/tests/node/node_modules/playwright-core
+[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
+[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+[[ -x $BUILD/tests/test_viz ]] || make -s "$BUILD/tests/test_viz"
+work=$(mktemp -d /tmp/viz_html_test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+artifacts=$PWD/$BUILD/test-artifacts
+mkdir -p "$artifacts"
+"$BUILD/tests/test_viz" --html "$work/map.html" 2000
+
+PW="$pw" PAGE="$work/map.html" PROFILE="$work/profile" ART="$artifacts" \
+timeout 90 node - <<'EOF'
+'use strict';
+const fs = require('fs');
+const { chromium } = require(process.env.PW);
+const page_path = process.env.PAGE, art = process.env.ART;
+const expect = JSON.parse(fs.readFileSync(page_path + '.expect.json', 'utf8'));
+const url = 'file://' + page_path;
+let failed = 0;
+function check(cond, what) {
+  if (cond) console.log('ok   ' + what);
+  else { failed++; console.log('FAIL ' + what); }
+}
+
+(async () => {
+  const ctx = await chromium.launchPersistentContext(process.env.PROFILE, {
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, offline: true,
+  });
+  const requests = [], blocked = [], errors = [];
+  await ctx.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u === url) return route.continue();
+    blocked.push(u);
+    return route.abort();
+  });
+  ctx.on('request', (r) => requests.push(r.url()));
+  const page = ctx.pages()[0] || await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
+  await page.goto(url);
+  await page.waitForFunction(() => window.tcMap && window.tcMap.ready && document.readyState === 'complete', null, { timeout: 20000 });
+  await page.screenshot({ path: art + '/viz_map.png' });
+
+  const info = await page.evaluate(() => ({ n: tcMap.n, fp: tcMap.firstPaintMs }));
+  check(info.n === expect.n, `page holds ${info.n} points (${expect.n})`);
+  console.log(`     first paint ${info.fp.toFixed(0)} ms`);
+  const inked = () => page.evaluate(() => {
+    const c = document.getElementById('tc-canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let k = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) k++;
+    return k;
+  });
+  const ink0 = await inked();
+  check(ink0 > expect.n, `points drawn: ${ink0} non-background pixels`);
+  const rows = await page.$$eval('.tc-row', (r) => r.map((e) => e.querySelector('.tc-size').textContent));
+  check(rows.length === expect.k, `cluster list has ${rows.length} rows`);
+
+  async function hover(i) {
+    const p = await page.evaluate((i) => tcMap.toScreen(i), i);
+    await page.mouse.move(p.x, p.y);
+    await page.waitForTimeout(50);
+    return page.evaluate(() => ({
+      shown: getComputedStyle(document.getElementById('tc-tip')).display !== 'none',
+      head: document.getElementById('tc-tip-head').textContent,
+      text: document.getElementById('tc-tip-text').textContent,
+      hovered: tcMap.hovered }));
+  }
+  let h = await hover(expect.probe);
+  check(h.shown && h.text === expect.probe_text, `hover shows the probe text: ${JSON.stringify(h.text)}`);
+  check(h.head === expect.probe_cluster, `hover names its cluster: ${JSON.stringify(h.head)}`);
+  h = await hover(expect.evil);
+  check(h.shown && h.text === expect.evil_text, `hostile text shown as plain text: ${JSON.stringify(h.text)}`);
+  await page.screenshot({ path: art + '/viz_map_hover.png' });
+
+  // search
+  await page.fill('#tc-search', expect.word);
+  await page.press('#tc-search', 'Enter');
+  await page.waitForFunction(() => tcMap.matchCount > 0, null, { timeout: 5000 }).catch(() => {});
+  const s = await page.evaluate(() => ({ c: tcMap.matchCount, label: document.getElementById('tc-count').textContent }));
+  check(s.c === expect.count, `search "${expect.word}": ${s.c} highlighted (${expect.count} texts contain it)`);
+  check(s.label.startsWith(String(expect.count) + ' '), `count shown: ${JSON.stringify(s.label)}`);
+  await page.waitForTimeout(100);
+  const red = await page.evaluate(() => {
+    const c = document.getElementById('tc-canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let k = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 200 && d[i + 1] === 0 && d[i + 2] === 30) k++;
+    return k;
+  });
+  check(red >= expect.count, `highlighted points drawn: ${red} highlight pixels`);
+  await page.screenshot({ path: art + '/viz_map_search.png' });
+  await page.fill('#tc-search', '');
+  await page.press('#tc-search', 'Enter');
+
+  // noise off: the hostile point (noise) is no longer hoverable and less ink
+  await page.click('#tc-noise');
+  await page.waitForTimeout(100);
+  h = await hover(expect.evil);
+  check(!h.shown, 'noise off: noise point not hoverable');
+  const ink1 = await inked();
+  check(ink1 < ink0, `noise off: fewer pixels (${ink1} < ${ink0})`);
+  await page.click('#tc-noise');
+  // cluster toggle: the probe's cluster off, then on
+  await page.click('.tc-row[data-cluster="10"]');
+  await page.waitForTimeout(50);
+  h = await hover(expect.probe);
+  check(!h.shown, 'cluster off: its point not hoverable');
+  await page.click('.tc-row[data-cluster="10"]');
+
+  // zoom in around the probe: hover still finds it where it now is
+  const before = await page.evaluate(() => tcMap.view.k);
+  const p = await page.evaluate((i) => tcMap.toScreen(i), expect.probe);
+  await page.mouse.move(p.x - 6, p.y + 4); // zoom about a spot just below-left: the probe stays in view
+  await page.mouse.wheel(0, -600);
+  await page.waitForTimeout(100);
+  const after = await page.evaluate(() => tcMap.view.k);
+  check(after > before * 1.5, `wheel zooms in (${before.toFixed(1)} -> ${after.toFixed(1)})`);
+  h = await hover(expect.probe);
+  check(h.shown && h.text === expect.probe_text, 'hover after zoom finds the probe');
+  // pan by dragging
+  const v0 = await page.evaluate(() => ({ ...tcMap.view }));
+  const q = await page.evaluate((i) => tcMap.toScreen(i), expect.probe);
+  await page.mouse.move(q.x + 20, q.y - 20);
+  await page.mouse.down();
+  await page.mouse.move(q.x + 120, q.y + 80, { steps: 4 });
+  await page.mouse.up();
+  const v1 = await page.evaluate(() => ({ ...tcMap.view }));
+  check(Math.abs(v1.ox - v0.ox - 100) < 2 && Math.abs(v1.oy - v0.oy - 100) < 2, 'drag pans the view');
+  await page.screenshot({ path: art + '/viz_map_zoomed.png' });
+
+  // nothing injected, nothing fetched
+  const inj = await page.evaluate(() => ({
+    pwned: typeof window.__pwned, imgs: document.querySelectorAll('img').length,
+    markup: document.querySelectorAll('b, i').length, scripts: document.scripts.length }));
+  check(inj.pwned === 'undefined', 'window.__pwned is undefined');
+  check(inj.imgs === 0 && inj.markup === 0, `no element injected (img ${inj.imgs}, b/i ${inj.markup})`);
+  check(inj.scripts === 5, `the page's own 5 script elements only (${inj.scripts})`);
+  check(blocked.length === 0, `no network request (${JSON.stringify(blocked)})`);
+  check(requests.every((u) => u === url), `only the page itself was requested (${requests.length})`);
+  check(errors.length === 0, `no page errors ${JSON.stringify(errors)}`);
+  await ctx.close();
+  console.log(failed ? `viz_html_test: ${failed} failed` : 'viz_html_test: all passed');
+  process.exit(failed ? 1 : 0);
+})().catch((e) => { console.error(e); process.exit(1); });
+EOF
