@@ -107,6 +107,8 @@ static void build_table(cli_opts *o) {
     def("Plots", T_SECTION, NULL, NULL);
     def("plot_width", T_INT, &o->plot.width, "map.png width in pixels (default 3600)");
     def("plot_height", T_INT, &o->plot.height, "map.png height in pixels (default 2400)");
+    def("plot_dpi", T_FLOAT, &o->plot.dpi, "map.png resolution; a width or height of 0 means 12 x 8 in at this dpi (default 300)");
+    def("plot_font_size", T_FLOAT, &o->plot.font_size, "label text size in pixels (default 0 = by image size)");
     def("plot_point_size", T_FLOAT, &o->plot.point_size, "point radius in pixels (default 0 = by N)");
     def("plot_alpha", T_FLOAT, &o->plot.alpha, "point opacity (default 0 = by N)");
 }
