@@ -1,0 +1,96 @@
+/* layout.c - UMAP's stochastic gradient descent with negative sampling.
+ *
+ * The cross-entropy of McInnes et al. (arXiv:1802.03426, section 3.2) with
+ * the low-dimensional similarity 1 / (1 + a d^2b), optimised as umap-learn
+ * 0.5's optimize_layout_euclidean does: each edge is sampled every
+ * epochs_per_sample = max(w) / w epochs, each sample followed by
+ * negative_sample_rate uniformly drawn negatives, every gradient component
+ * clipped to [-4, 4], the step alpha decaying linearly from learning_rate.
+ *
+ * Parallel and deterministic: within an epoch the vertices are split into
+ * contiguous blocks; a vertex's edges move only that vertex, and the other
+ * endpoints are read from a snapshot of the layout taken at the start of
+ * the epoch. umap-learn also moves the other endpoint of each sampled edge
+ * (move_other); since the graph is symmetric, edge (j, i) is sampled exactly
+ * as often as (i, j), so each vertex here takes its attractive step twice
+ * (factor 2), which keeps umap-learn's ratio of attraction to repulsion.
+ * Negative samples come from a random stream per vertex, derived from the
+ * seed before the parallel loop. No result depends on the thread count or
+ * on thread timing.
+ */
+#include "reduce/reduce.h"
+#include "util/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline float clip4(float v) { return v > 4.0f ? 4.0f : (v < -4.0f ? -4.0f : v); }
+
+int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
+    size_t n = g->n, nnz = g->nnz;
+    int dim = lp->dim, ne = lp->n_epochs, nt = tc_threads(lp->n_threads);
+    if (nnz < 65536) nt = 1; /* one OpenMP region per epoch costs more than this */
+    if (n == 0 || nnz == 0 || ne <= 0) return 0;
+    double *eps = malloc(nnz * sizeof *eps);       /* (nnz) epochs per sample */
+    double *next = malloc(nnz * sizeof *next);     /* (nnz) epoch of next sample */
+    double *next_neg = malloc(nnz * sizeof *next_neg);
+    float *snap = malloc(n * dim * sizeof *snap);  /* (n, dim) start-of-epoch copy */
+    tc_rng *rng = malloc(n * sizeof *rng);         /* (n) negative-sample streams */
+    if (!eps || !next || !next_neg || !snap || !rng) {
+        free(eps); free(next); free(next_neg); free(snap); free(rng);
+        return tc_error(TC_ENOMEM, "umap layout: %zu edges", nnz);
+    }
+    float wmax = 0;
+    for (size_t e = 0; e < nnz; e++) if (g->val[e] > wmax) wmax = g->val[e];
+    double nsr = lp->negative_sample_rate;
+    for (size_t e = 0; e < nnz; e++) {
+        double ns = ne * ((double)g->val[e] / wmax);
+        eps[e] = ns > 0 ? (double)ne / ns : -1.0;
+        next[e] = eps[e];
+        next_neg[e] = eps[e] / nsr;
+    }
+    for (size_t i = 0; i < n; i++) rng[i] = tc_rng_derive(lp->seed, i);
+    const float a = lp->a, b = lp->b, gamma = lp->gamma;
+    size_t step = ne / 100 > 0 ? (size_t)ne / 100 : 1;
+    for (int ep = 0; ep < ne; ep++) {
+        float alpha = (float)(lp->learning_rate * (1.0 - (double)ep / ne));
+        memcpy(snap, emb, n * dim * sizeof *snap);
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (size_t i = 0; i < n; i++) {
+            float *cur = emb + i * dim;
+            tc_rng r = rng[i];
+            for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++) {
+                if (!(next[e] <= ep) || eps[e] <= 0) continue;
+                const float *oth = snap + (size_t)g->col[e] * dim;
+                float d2 = 0;
+                for (int t = 0; t < dim; t++) d2 += (cur[t] - oth[t]) * (cur[t] - oth[t]);
+                if (d2 > 0) {
+                    float pw = powf(d2, b);
+                    float gc = -2.0f * a * b * (pw / d2) / (a * pw + 1.0f);
+                    for (int t = 0; t < dim; t++)
+                        cur[t] += 2.0f * clip4(gc * (cur[t] - oth[t])) * alpha;
+                }
+                next[e] += eps[e];
+                double epn = eps[e] / nsr;
+                int nneg = (int)((ep - next_neg[e]) / epn);
+                for (int s = 0; s < nneg; s++) {
+                    size_t k = (size_t)tc_rng_below(&r, n);
+                    if (k == i) continue;
+                    const float *o2 = snap + k * dim;
+                    float q2 = 0;
+                    for (int t = 0; t < dim; t++) q2 += (cur[t] - o2[t]) * (cur[t] - o2[t]);
+                    if (!(q2 > 0)) continue;
+                    float gc = 2.0f * gamma * b / ((0.001f + q2) * (a * powf(q2, b) + 1.0f));
+                    for (int t = 0; t < dim; t++) cur[t] += clip4(gc * (cur[t] - o2[t])) * alpha;
+                }
+                next_neg[e] += nneg * epn;
+            }
+            rng[i] = r;
+        }
+        if ((size_t)(ep + 1) % step == 0 || ep + 1 == ne)
+            tc_progress(lp->progress, lp->progress_ctx, "umap", (size_t)ep + 1, (size_t)ne);
+    }
+    free(eps); free(next); free(next_neg); free(snap); free(rng);
+    return 0;
+}

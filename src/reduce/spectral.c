@@ -1,0 +1,504 @@
+/* spectral.c - UMAP's spectral initialisation (umap-learn spectral.py).
+ *
+ * For a connected graph W the layout is the eigenvectors 1..dim (after the
+ * trivial one, D^1/2 1) of the normalised Laplacian L = I - D^-1/2 W D^-1/2,
+ * i.e. the largest eigenvectors of M = D^-1/2 W D^-1/2 orthogonal to D^1/2 1.
+ * They come from a thick-restarted Krylov (Lanczos with full
+ * reorthogonalisation) solver written here: the basis V and A V are kept,
+ * the projected matrix V^T A V is diagonalised by Jacobi rotations, the
+ * dim + 3 leading Ritz vectors are kept at each restart (Wu & Simon, "Thick
+ * restart Lanczos", SIAM J. Matrix Anal. Appl. 22, 2000). Components of up
+ * to DENSE_MAX vertices use the dense Jacobi solver directly.
+ *
+ * A graph of several components is laid out like umap-learn's
+ * multi_component_layout: each component gets a centre (with more than
+ * 2*dim components, the spectral embedding of the component centroids'
+ * affinity exp(-d^2), d the cosine distance of their centroids; otherwise
+ * +-unit vectors), and its own spectral layout scaled to half the distance
+ * to the nearest other centre; components too small for a spectrum are
+ * spread uniformly in that box. Then everything is scaled so the largest
+ * |coordinate| is 10 and N(0, 1e-4) noise is added.
+ *
+ * Determinism: sums over vertices are taken over fixed chunks and added in
+ * chunk order, so the result does not depend on the thread count.
+ */
+#include "reduce/reduce.h"
+#include "util/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Below PAR_MIN vertices the vector operations run on one thread: an
+ * OpenMP region costs more than the work, badly so on a loaded machine. */
+enum { PAR_MIN = 16384, DENSE_MAX = 64, KRYLOV_MAX = 48, MAX_RESTARTS = 150, CHUNK = 4096, META_MAX = 4096 };
+#define EIG_TOL 1e-4
+#define EIG_TOL_LOOSE 1e-2
+
+/* ---------------------------------------------------------------- components */
+
+static int32_t uf_find(int32_t *p, int32_t x) {
+    while (p[x] != x) { p[x] = p[p[x]]; x = p[x]; }
+    return x;
+}
+
+int tc_csr_components(const tc_csr *g, int32_t *labels) {
+    size_t n = g->n;
+    int32_t *p = malloc(n * sizeof *p);
+    if (!p) return tc_error(TC_ENOMEM, "components of %zu vertices", n);
+    for (size_t i = 0; i < n; i++) p[i] = (int32_t)i;
+    for (size_t i = 0; i < n; i++)
+        for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++) {
+            int32_t a = uf_find(p, (int32_t)i), b = uf_find(p, g->col[e]);
+            if (a != b) { if (a < b) p[b] = a; else p[a] = b; }
+        }
+    int count = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t r = uf_find(p, (int32_t)i);
+        labels[i] = r == (int32_t)i ? count++ : labels[r];
+    }
+    free(p);
+    return count;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static double rng_normal(tc_rng *r) {
+    double u1 = tc_rng_uniform(r), u2 = tc_rng_uniform(r);
+    if (u1 < 1e-300) u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/* Jacobi eigen-decomposition of the symmetric (n, n) a (destroyed):
+ * values w (n) descending, vectors as columns of v (n, n). */
+static void jacobi_eig(double *a, int n, double *w, double *v) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) v[i * n + j] = i == j;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0, diag = 0;
+        for (int i = 0; i < n; i++) {
+            diag += a[i * n + i] * a[i * n + i];
+            for (int j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
+        }
+        if (off <= 1e-30 * (diag + 1e-300)) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                double apq = a[p * n + q];
+                if (fabs(apq) < 1e-300) continue;
+                double th = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+                double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+                double c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) {
+                    double akp = a[k * n + p], akq = a[k * n + q];
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) {
+                    double apk = a[p * n + k], aqk = a[q * n + k];
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < n; k++) {
+                    double vkp = v[k * n + p], vkq = v[k * n + q];
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+    }
+    /* sort descending (selection sort of columns) */
+    for (int i = 0; i < n; i++) w[i] = a[i * n + i];
+    for (int i = 0; i < n; i++) {
+        int best = i;
+        for (int j = i + 1; j < n; j++)
+            if (w[j] > w[best]) best = j;
+        if (best == i) continue;
+        double t = w[i]; w[i] = w[best]; w[best] = t;
+        for (int k = 0; k < n; k++) {
+            t = v[k * n + i]; v[k * n + i] = v[k * n + best]; v[k * n + best] = t;
+        }
+    }
+}
+
+/* The operator M = D^-1/2 W D^-1/2 of a (sub)graph in CSR with local ids. */
+typedef struct {
+    size_t n;
+    const int64_t *rowptr;
+    const int32_t *col;
+    const float *val;
+    const double *isd; /* (n) 1 / sqrt(degree) */
+    int nt;
+} op_t;
+
+static void op_apply(const op_t *o, const double *x, double *y) {
+#pragma omp parallel for schedule(static) num_threads(o->nt)
+    for (size_t i = 0; i < o->n; i++) {
+        double s = 0;
+        for (int64_t e = o->rowptr[i]; e < o->rowptr[i + 1]; e++)
+            s += o->val[e] * o->isd[o->col[e]] * x[o->col[e]];
+        y[i] = s * o->isd[i];
+    }
+}
+
+/* c[t] = <rows t of v (m, n), x> for t < m, by fixed chunks. */
+static void dots(const double *v, int m, size_t n, const double *x, double *c, double *part,
+                 int nt) {
+    size_t nch = (n + CHUNK - 1) / CHUNK;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t ch = 0; ch < nch; ch++) {
+        size_t a = ch * CHUNK, b = a + CHUNK < n ? a + CHUNK : n;
+        for (int t = 0; t < m; t++) {
+            double s = 0;
+            const double *vt = v + (size_t)t * n;
+            for (size_t i = a; i < b; i++) s += vt[i] * x[i];
+            part[ch * m + t] = s;
+        }
+    }
+    for (int t = 0; t < m; t++) {
+        double s = 0;
+        for (size_t ch = 0; ch < nch; ch++) s += part[ch * m + t];
+        c[t] = s;
+    }
+}
+
+/* x -= sum_t c[t] v_t */
+static void axpy_rows(const double *v, int m, size_t n, const double *c, double *x, int nt) {
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int t = 0; t < m; t++) s += c[t] * v[(size_t)t * n + i];
+        x[i] -= s;
+    }
+}
+
+/* ---------------------------------------------------------------- solver */
+
+/* Largest nev eigenvectors of the operator orthogonal to v0 (unit) into
+ * y (nev, n). Returns 0 when converged (residual < EIG_TOL), 1 when only
+ * loosely (< EIG_TOL_LOOSE), -1 on failure. */
+static int krylov_top(const op_t *o, const double *v0, int nev, tc_rng *rng, double *y) {
+    size_t n = o->n;
+    int nt = o->nt, mmax = KRYLOV_MAX;
+    if ((size_t)mmax > n - 1) mmax = (int)(n - 1);
+    int keep = nev + 3 < mmax - 1 ? nev + 3 : mmax - 1;
+    if (keep < nev) return -1;
+    size_t nch = (n + CHUNK - 1) / CHUNK;
+    double *V = malloc((size_t)mmax * n * sizeof *V), *W = malloc((size_t)mmax * n * sizeof *W);
+    double *w = malloc(n * sizeof *w), *part = malloc(nch * (mmax + 1) * sizeof *part);
+    double *H = malloc((size_t)mmax * mmax * sizeof *H), *Hc = malloc((size_t)mmax * mmax * sizeof *Hc);
+    double *S = malloc((size_t)mmax * mmax * sizeof *S), *th = malloc(mmax * sizeof *th);
+    double *c = malloc((mmax + 1) * sizeof *c);
+    int status = -1;
+    if (!V || !W || !w || !part || !H || !Hc || !S || !th || !c) goto out;
+    for (size_t i = 0; i < n; i++) w[i] = rng_normal(rng);
+    int j = 0, fresh = 1, guard = 0;
+    double best_res = INFINITY;
+    for (int restart = 0; restart <= MAX_RESTARTS; restart++) {
+        while (j < mmax) {
+            if (!fresh) memcpy(w, W + (size_t)(j - 1) * n, n * sizeof *w);
+            fresh = 0;
+            double nrm = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                dots(v0, 1, n, w, c, part, nt);
+                axpy_rows(v0, 1, n, c, w, nt);
+                if (j > 0) {
+                    dots(V, j, n, w, c, part, nt);
+                    axpy_rows(V, j, n, c, w, nt);
+                }
+            }
+            dots(w, 1, n, w, &nrm, part, nt);
+            nrm = sqrt(nrm);
+            if (!(nrm > 1e-10)) { /* invariant subspace: continue from a random vector */
+                for (size_t i = 0; i < n; i++) w[i] = rng_normal(rng);
+                fresh = 1;
+                if (++guard > 4 * mmax) goto out;
+                continue;
+            }
+            double *vj = V + (size_t)j * n, *wj = W + (size_t)j * n;
+            for (size_t i = 0; i < n; i++) vj[i] = w[i] / nrm;
+            op_apply(o, vj, wj);
+            dots(V, j + 1, n, wj, c, part, nt);
+            for (int i = 0; i <= j; i++) H[i * mmax + j] = H[j * mmax + i] = c[i];
+            j++;
+        }
+        /* Rayleigh-Ritz */
+        for (int a = 0; a < j; a++)
+            for (int b = 0; b < j; b++) Hc[a * j + b] = 0.5 * (H[a * mmax + b] + H[b * mmax + a]);
+        jacobi_eig(Hc, j, th, S);
+        /* Ritz vectors Y = S^T V and A Y = S^T W, the first `keep` */
+        double *ny = malloc((size_t)keep * n * sizeof *ny), *nay = malloc((size_t)keep * n * sizeof *nay);
+        if (!ny || !nay) { free(ny); free(nay); goto out; }
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (size_t i = 0; i < n; i++)
+            for (int t = 0; t < keep; t++) {
+                double sy = 0, sa = 0;
+                for (int a = 0; a < j; a++) {
+                    sy += S[a * j + t] * V[(size_t)a * n + i];
+                    sa += S[a * j + t] * W[(size_t)a * n + i];
+                }
+                ny[(size_t)t * n + i] = sy;
+                nay[(size_t)t * n + i] = sa;
+            }
+        double res = 0;
+        for (int t = 0; t < nev; t++) {
+            for (size_t i = 0; i < n; i++) w[i] = nay[(size_t)t * n + i] - th[t] * ny[(size_t)t * n + i];
+            double r2;
+            dots(w, 1, n, w, &r2, part, nt);
+            if (sqrt(r2) > res) res = sqrt(r2);
+        }
+        memcpy(V, ny, (size_t)keep * n * sizeof *V);
+        memcpy(W, nay, (size_t)keep * n * sizeof *W);
+        free(ny);
+        free(nay);
+        for (int a = 0; a < keep; a++)
+            for (int b = 0; b < keep; b++) H[a * mmax + b] = a == b ? th[a] : 0.0;
+        j = keep;
+        if (res < best_res) best_res = res;
+        if (res < EIG_TOL || restart == MAX_RESTARTS) {
+            memcpy(y, V, (size_t)nev * n * sizeof *y);
+            status = res < EIG_TOL ? 0 : res < EIG_TOL_LOOSE ? 1 : -1;
+            break;
+        }
+    }
+out:
+    free(V); free(W); free(w); free(part); free(H); free(Hc); free(S); free(th); free(c);
+    return status;
+}
+
+/* Spectral layout of one connected (sub)graph into e (n, dim): 0 ok. */
+static int spectral_component(const op_t *o, const double *sqrt_deg, int dim, tc_rng *rng,
+                              float *e) {
+    size_t n = o->n;
+    if (n < (size_t)dim + 1) return -1;
+    double nrm = 0;
+    for (size_t i = 0; i < n; i++) nrm += sqrt_deg[i] * sqrt_deg[i];
+    nrm = sqrt(nrm);
+    if (n <= DENSE_MAX) {
+        double *a = malloc(n * n * sizeof *a), *v = malloc(n * n * sizeof *v);
+        double *x = calloc(n, sizeof *x), *w = malloc(n * sizeof *w);
+        if (!a || !v || !x || !w) { free(a); free(v); free(x); free(w); return -1; }
+        for (size_t j = 0; j < n; j++) {
+            x[j] = 1;
+            op_apply(o, x, w);
+            for (size_t i = 0; i < n; i++) a[i * n + j] = w[i];
+            x[j] = 0;
+        }
+        jacobi_eig(a, (int)n, w, v);
+        for (size_t i = 0; i < n; i++)
+            for (int t = 0; t < dim; t++) e[i * dim + t] = (float)v[i * n + t + 1];
+        free(a); free(v); free(x); free(w);
+        return 0;
+    }
+    double *v0 = malloc(n * sizeof *v0), *y = malloc((size_t)dim * n * sizeof *y);
+    if (!v0 || !y) { free(v0); free(y); return -1; }
+    for (size_t i = 0; i < n; i++) v0[i] = sqrt_deg[i] / nrm;
+    int st = krylov_top(o, v0, dim, rng, y);
+    if (st >= 0)
+        for (size_t i = 0; i < n; i++)
+            for (int t = 0; t < dim; t++) e[i * dim + t] = (float)y[(size_t)t * n + i];
+    if (st == 1) tc_info("umap: spectral initialisation converged only loosely");
+    free(v0); free(y);
+    return st >= 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- layout */
+
+static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const float *xn,
+                            int d, int dim, tc_rng *rng, int nt, float *out, int *failed);
+
+int tc_spectral_init(const tc_csr *g, const float *xn, int d, int dim, uint64_t seed,
+                     int n_threads, float *out, int *fell_back) {
+    size_t n = g->n;
+    int nt = tc_threads(n_threads);
+    tc_rng rng = tc_rng_derive(seed, 0x5bec7a1ULL);
+    int32_t *lab = malloc(n * sizeof *lab);
+    if (!lab) return tc_error(TC_ENOMEM, "spectral init");
+    int nc = tc_csr_components(g, lab);
+    if (nc < 0) { free(lab); return nc; }
+    int failed = 0;
+    int rc = component_layout(g, lab, nc, xn, d, dim, &rng, nt, out, &failed);
+    free(lab);
+    if (rc) return rc;
+    if (failed) {
+        tc_warn("umap: spectral initialisation failed (the eigensolver did not converge); "
+                "falling back to random initialisation");
+        for (size_t i = 0; i < n * dim; i++) out[i] = (float)(tc_rng_uniform(&rng) * 20 - 10);
+    } else {
+        double mx = 0;
+        for (size_t i = 0; i < n * dim; i++) if (fabs(out[i]) > mx) mx = fabs(out[i]);
+        float ex = mx > 0 ? (float)(10.0 / mx) : 1.0f;
+        for (size_t i = 0; i < n * dim; i++)
+            out[i] = out[i] * ex + (float)(1e-4 * rng_normal(&rng));
+    }
+    if (fell_back) *fell_back = failed;
+    return 0;
+}
+
+/* Centres (nc, dim) of the components in 2-D (umap-learn component_layout). */
+static int meta_layout(const int32_t *lab, size_t n, int nc, const float *xn, int d, int dim,
+                       tc_rng *rng, int nt, double *meta) {
+    if (nc <= 2 * dim) {
+        int k = (nc + 1) / 2;
+        for (int c = 0; c < nc; c++)
+            for (int t = 0; t < dim; t++)
+                meta[c * dim + t] = (c % k == t) ? (c < k ? 1.0 : -1.0) : 0.0;
+        return 0;
+    }
+    if (nc > META_MAX || !xn) { /* too many for a dense affinity: spread at random */
+        for (int i = 0; i < nc * dim; i++) meta[i] = tc_rng_uniform(rng) * 2 - 1;
+        return 0;
+    }
+    double *cen = calloc((size_t)nc * d, sizeof *cen), *aff = malloc((size_t)nc * nc * sizeof *aff);
+    double *sd = calloc(nc, sizeof *sd);
+    if (!cen || !aff || !sd) { free(cen); free(aff); free(sd); return TC_ENOMEM; }
+    for (size_t i = 0; i < n; i++)
+        for (int t = 0; t < d; t++) cen[(size_t)lab[i] * d + t] += xn[i * d + t];
+    for (int c = 0; c < nc; c++) {
+        double s = 0;
+        for (int t = 0; t < d; t++) s += cen[(size_t)c * d + t] * cen[(size_t)c * d + t];
+        s = s > 0 ? 1 / sqrt(s) : 0;
+        for (int t = 0; t < d; t++) cen[(size_t)c * d + t] *= s;
+    }
+    for (int a = 0; a < nc; a++)
+        for (int b = 0; b < nc; b++) {
+            double s = 0;
+            for (int t = 0; t < d; t++) s += cen[(size_t)a * d + t] * cen[(size_t)b * d + t];
+            double dist = a == b ? 0 : 1 - s;
+            aff[(size_t)a * nc + b] = exp(-dist * dist);
+        }
+    /* dense affinity as CSR, then its spectral embedding divided by sqrt(degree) */
+    int64_t *rp = malloc((nc + 1) * sizeof *rp);
+    int32_t *cl = malloc((size_t)nc * nc * sizeof *cl);
+    float *vl = malloc((size_t)nc * nc * sizeof *vl);
+    double *isd = malloc(nc * sizeof *isd);
+    float *e = malloc((size_t)nc * dim * sizeof *e);
+    int rc = 0;
+    if (!rp || !cl || !vl || !isd || !e) { rc = TC_ENOMEM; goto done; }
+    for (int a = 0; a <= nc; a++) rp[a] = (int64_t)a * nc;
+    for (int a = 0; a < nc; a++) {
+        double deg = 0;
+        for (int b = 0; b < nc; b++) {
+            cl[(size_t)a * nc + b] = b;
+            vl[(size_t)a * nc + b] = (float)aff[(size_t)a * nc + b];
+            deg += aff[(size_t)a * nc + b];
+        }
+        sd[a] = sqrt(deg);
+        isd[a] = 1 / sd[a];
+    }
+    op_t o = {(size_t)nc, rp, cl, vl, isd, nc >= PAR_MIN ? nt : 1};
+    if (spectral_component(&o, sd, dim, rng, e) != 0) {
+        for (int i = 0; i < nc * dim; i++) meta[i] = tc_rng_uniform(rng) * 2 - 1;
+    } else {
+        double mx = 0;
+        for (int c = 0; c < nc; c++)
+            for (int t = 0; t < dim; t++) {
+                meta[c * dim + t] = e[c * dim + t] * isd[c];
+                if (fabs(meta[c * dim + t]) > mx) mx = fabs(meta[c * dim + t]);
+            }
+        for (int i = 0; i < nc * dim; i++) meta[i] /= mx > 0 ? mx : 1;
+    }
+done:
+    free(cen); free(aff); free(sd); free(rp); free(cl); free(vl); free(isd); free(e);
+    return rc;
+}
+
+static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const float *xn,
+                            int d, int dim, tc_rng *rng, int nt, float *out, int *failed) {
+    size_t n = g->n;
+    double *deg = malloc(n * sizeof *deg), *sd = malloc(n * sizeof *sd), *isd = malloc(n * sizeof *isd);
+    double *meta = malloc((size_t)nc * dim * sizeof *meta);
+    int32_t *loc = malloc(n * sizeof *loc), *order = malloc(n * sizeof *order);
+    int64_t *start = calloc(nc + 1, sizeof *start), *rp = malloc((n + 1) * sizeof *rp);
+    int32_t *cl = malloc((g->nnz + 1) * sizeof *cl);
+    double *sdl = malloc(n * sizeof *sdl), *isdl = malloc(n * sizeof *isdl);
+    float *e = malloc(n * dim * sizeof *e);
+    int rc = 0;
+    if (!deg || !sd || !isd || !meta || !loc || !order || !start || !rp || !cl || !sdl || !isdl || !e) {
+        rc = tc_error(TC_ENOMEM, "spectral init");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int64_t t = g->rowptr[i]; t < g->rowptr[i + 1]; t++) s += g->val[t];
+        deg[i] = s;
+        sd[i] = sqrt(s);
+        isd[i] = s > 0 ? 1 / sd[i] : 0;
+    }
+    if (nc == 1) {
+        op_t o = {n, g->rowptr, g->col, g->val, isd, n >= PAR_MIN ? nt : 1};
+        if (spectral_component(&o, sd, dim, rng, out) != 0) *failed = 1;
+        goto done;
+    }
+    if ((rc = meta_layout(lab, n, nc, xn, d, dim, rng, nt, meta)) != 0) {
+        rc = tc_error(rc, "spectral init: component centres");
+        goto done;
+    }
+    /* vertices grouped by component, local ids */
+    for (size_t i = 0; i < n; i++) start[lab[i] + 1]++;
+    for (int c = 0; c < nc; c++) start[c + 1] += start[c];
+    {
+        int64_t *fill = malloc((nc + 1) * sizeof *fill);
+        if (!fill) { rc = tc_error(TC_ENOMEM, "spectral init"); goto done; }
+        memcpy(fill, start, (nc + 1) * sizeof *fill);
+        for (size_t i = 0; i < n; i++) {
+            int64_t at = fill[lab[i]]++;
+            order[at] = (int32_t)i;
+            loc[i] = (int32_t)(at - start[lab[i]]);
+        }
+        free(fill);
+    }
+    for (int c = 0; c < nc; c++) {
+        size_t m = (size_t)(start[c + 1] - start[c]);
+        const int32_t *vs = order + start[c];
+        const double *mc = meta + (size_t)c * dim;
+        double range = INFINITY;
+        for (int o2 = 0; o2 < nc; o2++) {
+            double s = 0;
+            for (int t = 0; t < dim; t++) s += (meta[o2 * dim + t] - mc[t]) * (meta[o2 * dim + t] - mc[t]);
+            if (s > 0 && sqrt(s) < range) range = sqrt(s);
+        }
+        range = isinf(range) ? 1.0 : range / 2;
+        int ok = 0;
+        if (m >= (size_t)(2 * dim) && m > (size_t)dim + 1) {
+            /* local CSR of the component (rows in `order`, columns local) */
+            rp[0] = 0;
+            for (size_t r = 0; r < m; r++) {
+                int32_t i = vs[r];
+                int64_t len = g->rowptr[i + 1] - g->rowptr[i];
+                rp[r + 1] = rp[r] + len;
+                for (int64_t t = 0; t < len; t++) cl[rp[r] + t] = loc[g->col[g->rowptr[i] + t]];
+                sdl[r] = sd[i];
+                isdl[r] = isd[i];
+            }
+            /* values: gather into a float buffer aligned with cl */
+            float *vl = malloc((rp[m] + 1) * sizeof *vl);
+            if (!vl) { rc = tc_error(TC_ENOMEM, "spectral init"); goto done; }
+            for (size_t r = 0; r < m; r++) {
+                int32_t i = vs[r];
+                memcpy(vl + rp[r], g->val + g->rowptr[i], (rp[r + 1] - rp[r]) * sizeof *vl);
+            }
+            op_t o = {m, rp, cl, vl, isdl, m >= PAR_MIN ? nt : 1};
+            ok = spectral_component(&o, sdl, dim, rng, e) == 0;
+            free(vl);
+            if (ok) {
+                double mx = 0;
+                for (size_t i = 0; i < m * dim; i++) if (fabs(e[i]) > mx) mx = fabs(e[i]);
+                double ex = mx > 0 ? range / mx : 0;
+                for (size_t r = 0; r < m; r++)
+                    for (int t = 0; t < dim; t++)
+                        out[(size_t)vs[r] * dim + t] = (float)(e[r * dim + t] * ex + mc[t]);
+            } else {
+                tc_warn("umap: spectral layout of a component of %zu points failed; "
+                        "placing it at random", m);
+            }
+        }
+        if (!ok)
+            for (size_t r = 0; r < m; r++)
+                for (int t = 0; t < dim; t++)
+                    out[(size_t)vs[r] * dim + t] =
+                        (float)((tc_rng_uniform(rng) * 2 - 1) * range + mc[t]);
+    }
+done:
+    free(deg); free(sd); free(isd); free(meta); free(loc); free(order); free(start);
+    free(rp); free(cl); free(sdl); free(isdl); free(e);
+    return rc;
+}
