@@ -190,7 +190,11 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
 /* Exact k nearest neighbours of m queries q (m, d) among n base rows
  * (n, d), by squared Euclidean distance (on unit vectors this ranks as
  * cosine). dist and ids are (m, k), nearest first, ties to the lower id;
- * where k > n the tail is dist = +inf, id = -1. */
+ * where k > n the tail is dist = +inf, id = -1. Each distance is summed in
+ * double and rounded to float (a BLAS product only shortlists candidates),
+ * so ranks and ties do not depend on rounding. n_threads: 0 = all cores;
+ * results are identical for any value. Sets OpenBLAS to one thread for the
+ * duration of the call (restored after). */
 int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
                   int n_threads, float *dist, int64_t *ids);
 

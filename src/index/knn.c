@@ -1,0 +1,311 @@
+/* knn.c - exact k nearest neighbours by squared Euclidean distance, with BLAS.
+ *
+ * The brute-force method of faiss's IndexFlatL2 (Johnson, Douze, Jegou,
+ * "Billion-scale similarity search with GPUs", 2017, section 3): distances
+ * come from one matrix product per tile, ||q||^2 + ||b||^2 - 2 q.b, and a
+ * small per-query buffer keeps the k best. Memory stays bounded: the m x n
+ * distance matrix never exists; each worker thread owns one tile of
+ * query_block x base_block floats (256 x 4096 = 4 MiB by default, about an
+ * L2 cache's worth), reused for every product.
+ *
+ * Threads: OpenMP threads take whole query tiles and each runs its own
+ * single-threaded sgemm (BLAS is switched to one thread for the call and
+ * restored after). On 2 cores this measured faster than letting OpenBLAS
+ * thread each product and selecting in a separate OpenMP region (see
+ * bench/index.md): no hand-over between the two thread pools per tile, and
+ * the tile a thread selects from is still in its own cache. The tiles are
+ * cut the same way for any thread count and each product is computed by one
+ * thread, so results are byte-identical for any n_threads.
+ *
+ * Order: nearest first, ties to the lower id. Base rows are offered to a
+ * query in ascending id order, so a candidate only enters when it is
+ * strictly nearer than the current k-th. Distances below zero (rounding of
+ * the expansion for near-identical vectors) are clamped to 0; NaN or
+ * infinite distances are never neighbours. */
+#include "index/knn.h"
+#include "util/util.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+#define DEFAULT_QUERY_BLOCK 256
+#define DEFAULT_BASE_BLOCK 4096
+/* Up to this k the best-so-far list is a sorted insertion buffer; above, a
+ * max-heap (insertions cost log k instead of k). */
+#define SORTED_MAX_K 64
+
+/* ---------------------------------------------------------------- top-k lists */
+
+/* A query's best-so-far list lives in its own row of the output arrays:
+ * d (k) and id (k), cnt entries filled. */
+
+/* Sorted buffer, ascending by (d, id). The caller has checked that v beats
+ * the current threshold; equal distances keep their earlier (lower) ids. */
+static inline void sorted_push(float *d, int64_t *id, int *cnt, int k, float v, int64_t j) {
+    int pos = *cnt < k ? (*cnt)++ : k - 1;
+    while (pos > 0 && d[pos - 1] > v) {
+        d[pos] = d[pos - 1], id[pos] = id[pos - 1];
+        pos--;
+    }
+    d[pos] = v, id[pos] = j;
+}
+
+/* Max-heap by (d, id): the root is the worst of the k kept. */
+static inline int heap_above(const float *d, const int64_t *id, int a, int b) {
+    return d[a] > d[b] || (d[a] == d[b] && id[a] > id[b]);
+}
+
+static void heap_sift_down(float *d, int64_t *id, int cnt, int i) {
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, top = i;
+        if (l < cnt && heap_above(d, id, l, top)) top = l;
+        if (r < cnt && heap_above(d, id, r, top)) top = r;
+        if (top == i) return;
+        float td = d[i]; d[i] = d[top]; d[top] = td;
+        int64_t ti = id[i]; id[i] = id[top]; id[top] = ti;
+        i = top;
+    }
+}
+
+static void heap_push(float *d, int64_t *id, int *cnt, int k, float v, int64_t j) {
+    if (*cnt < k) {
+        int i = (*cnt)++;
+        d[i] = v, id[i] = j;
+        while (i > 0) {
+            int p = (i - 1) / 2;
+            if (!heap_above(d, id, i, p)) break;
+            float td = d[i]; d[i] = d[p]; d[p] = td;
+            int64_t ti = id[i]; id[i] = id[p]; id[p] = ti;
+            i = p;
+        }
+    } else {
+        d[0] = v, id[0] = j;
+        heap_sift_down(d, id, k, 0);
+    }
+}
+
+/* Heap to ascending order in place (heap sort). */
+static void heap_sort(float *d, int64_t *id, int cnt) {
+    for (int end = cnt - 1; end > 0; end--) {
+        float td = d[0]; d[0] = d[end]; d[end] = td;
+        int64_t ti = id[0]; id[0] = id[end]; id[end] = ti;
+        heap_sift_down(d, id, end, 0);
+    }
+}
+
+static inline float list_threshold(const float *d, int cnt, int k) {
+    if (cnt < k) return INFINITY;
+    return k <= SORTED_MAX_K ? d[k - 1] : d[0];
+}
+
+static inline void list_push(float *d, int64_t *id, int *cnt, int k, float v, int64_t j) {
+    if (k <= SORTED_MAX_K) sorted_push(d, id, cnt, k, v, j);
+    else heap_push(d, id, cnt, k, v, j);
+}
+
+/* Sorts (heap case) and pads a finished list: dist +inf, id -1. */
+static void list_finish(float *d, int64_t *id, int cnt, int k) {
+    if (k > SORTED_MAX_K) heap_sort(d, id, cnt);
+    for (int r = cnt; r < k; r++) d[r] = INFINITY, id[r] = -1;
+}
+
+/* ---------------------------------------------------------------- selection */
+
+/* Squared L2 distance summed in double over 8 lanes (vectorises). Its
+ * rounding to float is the distance we rank by and return: position- and
+ * tile-independent, so duplicated rows tie exactly. */
+static inline float exact_dist(const float *a, const float *b, int d) {
+    double s[8] = {0};
+    int t = 0;
+    for (; t + 8 <= d; t += 8)
+        for (int l = 0; l < 8; l++) {
+            double e = (double)a[t + l] - (double)b[t + l];
+            s[l] += e * e;
+        }
+    double r = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    for (; t < d; t++) {
+        double e = (double)a[t] - (double)b[t];
+        r += e * e;
+    }
+    return (float)r;
+}
+
+/* Offers base rows j0 .. j0 + nb - 1 (rows b) to the query qr. c (nb)
+ * holds -2 q.b from the product, bn (nb) the rows' squared norms, qn the
+ * query's. The product's estimate max(0, (qn + bn) + c) only filters: a
+ * row goes on when its estimate is below the k-th kept distance plus
+ * `margin`, a bound on the estimate's rounding error; then its exact
+ * distance decides. So the kept list is the exact top k by (float distance,
+ * id) whatever the rounding of the product. */
+static void scan_row(const float *c, const float *bn, float qn, const float *qr,
+                     const float *b, int dim, size_t j0, size_t nb, int k, float margin,
+                     float *d, int64_t *id, int *cnt) {
+    float thr = list_threshold(d, *cnt, k) + margin;
+    size_t j = 0;
+#ifdef __AVX512F__
+    const __m512 vq = _mm512_set1_ps(qn), zero = _mm512_setzero_ps();
+    __m512 vt = _mm512_set1_ps(thr);
+    for (; j + 16 <= nb; j += 16) {
+        __m512 v = _mm512_add_ps(_mm512_add_ps(vq, _mm512_loadu_ps(bn + j)),
+                                 _mm512_loadu_ps(c + j));
+        v = _mm512_max_ps(zero, v); /* NaN stays NaN: max returns its second operand */
+        __mmask16 mk = _mm512_cmp_ps_mask(v, vt, _CMP_LT_OQ);
+        if (!mk) continue;
+        float t[16];
+        _mm512_storeu_ps(t, v);
+        while (mk) {
+            int l = __builtin_ctz(mk);
+            mk &= mk - 1;
+            if (!(t[l] < thr)) continue;
+            float e = exact_dist(qr, b + (j + l) * (size_t)dim, dim);
+            if (e < list_threshold(d, *cnt, k)) {
+                list_push(d, id, cnt, k, e, (int64_t)(j0 + j + l));
+                thr = list_threshold(d, *cnt, k) + margin;
+            }
+        }
+        vt = _mm512_set1_ps(thr);
+    }
+#endif
+    for (; j < nb; j++) {
+        float v = (qn + bn[j]) + c[j];
+        v = v < 0 ? 0 : v;
+        if (!(v < thr)) continue;
+        float e = exact_dist(qr, b + j * (size_t)dim, dim);
+        if (e < list_threshold(d, *cnt, k)) {
+            list_push(d, id, cnt, k, e, (int64_t)(j0 + j));
+            thr = list_threshold(d, *cnt, k) + margin;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- search */
+
+/* Squared norms of rows x (n, d) into out (n), summed in double. */
+static void row_norms(const float *x, size_t n, int d, int nt, float *out) {
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t i = 0; i < n; i++) {
+        const float *r = x + i * (size_t)d;
+        double s = 0;
+        for (int t = 0; t < d; t++) s += (double)r[t] * r[t];
+        out[i] = (float)s;
+    }
+}
+
+/* Bound on |estimate - exact| for a query of squared norm qn: the float
+ * dot product of length d errs by at most d u |q| |b| (u = 2^-24, Higham's
+ * gamma_d), doubled by the factor -2, plus a few roundings of the norms and
+ * sums; 2 |q| |b| <= qn + bn_max. A factor 2 on top keeps it safe. */
+static float error_margin(float qn, float bn_max, int d) {
+    return (float)(2.0 * (d + 4) * 0x1.0p-24 * ((double)qn + bn_max));
+}
+
+/* One query tile against every base tile: qt rows from q0, with its own
+ * distance tile c (qb, bb) and fill counts cnt (qb). */
+static void search_query_tile(const float *base, size_t n, int d, const float *bn, float bn_max,
+                              const float *q, const float *qn, size_t q0, size_t qt, int k,
+                              size_t bb, float *c, int *cnt, float *dist, int64_t *ids) {
+    for (size_t i = 0; i < qt; i++) cnt[i] = 0;
+    for (size_t j0 = 0; j0 < n; j0 += bb) {
+        size_t nb = n - j0 < bb ? n - j0 : bb;
+        /* c (qt, nb) = -2 q[q0 ..] . base[j0 ..]^T */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qt, (int)nb, d, -2.0f,
+                    q + q0 * (size_t)d, d, base + j0 * (size_t)d, d, 0.0f, c, (int)nb);
+        for (size_t i = 0; i < qt; i++) {
+            size_t qi = q0 + i;
+            scan_row(c + i * nb, bn + j0, qn[qi], q + qi * (size_t)d, base + j0 * (size_t)d, d,
+                     j0, nb, k, error_margin(qn[qi], bn_max, d), dist + qi * (size_t)k,
+                     ids + qi * (size_t)k, &cnt[i]);
+        }
+    }
+    for (size_t i = 0; i < qt; i++)
+        list_finish(dist + (q0 + i) * (size_t)k, ids + (q0 + i) * (size_t)k, cnt[i], k);
+}
+
+int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                        int n_threads, const tc_knn_tiling *t, float *dist, int64_t *ids) {
+    if (d <= 0 || k <= 0) return tc_error(TC_EINVAL, "knn: d = %d and k = %d must be > 0", d, k);
+    if (m == 0) return 0;
+    if (!q || !dist || !ids || (n > 0 && !base))
+        return tc_error(TC_EINVAL, "knn: NULL array");
+    if (n == 0) {
+        for (size_t i = 0; i < m * (size_t)k; i++) dist[i] = INFINITY, ids[i] = -1;
+        return 0;
+    }
+    size_t qb = t && t->query_block > 0 ? (size_t)t->query_block : DEFAULT_QUERY_BLOCK;
+    size_t bb = t && t->base_block > 0 ? (size_t)t->base_block : DEFAULT_BASE_BLOCK;
+    int blas_mode = t ? t->blas_threads : 0;
+    if (qb > m) qb = m;
+    if (bb > n) bb = n;
+    if (bb > (size_t)INT32_MAX / 2 || (size_t)d > (size_t)INT32_MAX / 2)
+        return tc_error(TC_EINVAL, "knn: dimension %d too large for BLAS", d);
+    int nt = tc_threads(n_threads);
+    size_t n_qtiles = (m + qb - 1) / qb;
+    int workers = blas_mode == 2 ? 1 : ((size_t)nt < n_qtiles ? nt : (int)n_qtiles);
+
+    float *bn = malloc(n * sizeof *bn);                        /* (n) base squared norms */
+    float *qn = malloc(m * sizeof *qn);                        /* (m) query squared norms */
+    float *tiles = malloc((size_t)workers * qb * bb * sizeof *tiles); /* (workers, qb, bb) */
+    int *cnts = malloc((size_t)workers * qb * sizeof *cnts);   /* (workers, qb) */
+    if (!bn || !qn || !tiles || !cnts) {
+        free(bn), free(qn), free(tiles), free(cnts);
+        return tc_error(TC_ENOMEM, "knn: out of memory for %zu x %zu tiles", qb, bb);
+    }
+    row_norms(base, n, d, nt, bn);
+    row_norms(q, m, d, nt, qn);
+    float bn_max = 0;
+    for (size_t j = 0; j < n; j++) bn_max = bn[j] > bn_max ? bn[j] : bn_max;
+
+    int blas_before = openblas_get_num_threads();
+    if (blas_mode == 2) {
+        /* BLAS threads each product; OpenMP selects over the tile's queries. */
+        openblas_set_num_threads(nt);
+        for (size_t q0 = 0; q0 < m; q0 += qb) {
+            size_t qt = m - q0 < qb ? m - q0 : qb;
+            for (size_t i = 0; i < qt; i++) cnts[i] = 0;
+            for (size_t j0 = 0; j0 < n; j0 += bb) {
+                size_t nb = n - j0 < bb ? n - j0 : bb;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qt, (int)nb, d, -2.0f,
+                            q + q0 * (size_t)d, d, base + j0 * (size_t)d, d, 0.0f, tiles,
+                            (int)nb);
+#pragma omp parallel for schedule(static) num_threads(nt)
+                for (size_t i = 0; i < qt; i++) {
+                    size_t qi = q0 + i;
+                    scan_row(tiles + i * nb, bn + j0, qn[qi], q + qi * (size_t)d,
+                             base + j0 * (size_t)d, d, j0, nb, k,
+                             error_margin(qn[qi], bn_max, d), dist + qi * (size_t)k,
+                             ids + qi * (size_t)k, &cnts[i]);
+                }
+            }
+            for (size_t i = 0; i < qt; i++)
+                list_finish(dist + (q0 + i) * (size_t)k, ids + (q0 + i) * (size_t)k, cnts[i], k);
+        }
+    } else {
+        /* Each OpenMP thread runs whole query tiles with a one-thread BLAS. */
+        openblas_set_num_threads(1);
+#pragma omp parallel num_threads(workers)
+        {
+            int w = omp_get_thread_num();
+            float *c = tiles + (size_t)w * qb * bb;
+            int *cnt = cnts + (size_t)w * qb;
+#pragma omp for schedule(dynamic, 1)
+            for (size_t tq = 0; tq < n_qtiles; tq++) {
+                size_t q0 = tq * qb, qt = m - q0 < qb ? m - q0 : qb;
+                search_query_tile(base, n, d, bn, bn_max, q, qn, q0, qt, k, bb, c, cnt, dist, ids);
+            }
+        }
+    }
+    openblas_set_num_threads(blas_before);
+    free(bn), free(qn), free(tiles), free(cnts);
+    return 0;
+}
+
+int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                  int n_threads, float *dist, int64_t *ids) {
+    return tc_knn_search_tiled(base, n, d, q, m, k, n_threads, NULL, dist, ids);
+}

@@ -1,0 +1,35 @@
+/* knn.h - private interface of the exact k-nearest-neighbour search.
+ *
+ * tc_knn_search (textclust.h) is the fast path: OpenBLAS sgemm on tiles of
+ * queries x base rows, squared L2 by ||q||^2 + ||b||^2 - 2 q.b, and a
+ * per-query top-k buffer. The naive reference below computes every distance
+ * directly in double precision and is what the tests compare against. */
+#ifndef TC_INDEX_KNN_H
+#define TC_INDEX_KNN_H
+
+#include "textclust.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How the fast path cuts the work; 0 in a field picks the default. */
+typedef struct tc_knn_tiling {
+    int query_block; /* queries per tile (rows of the distance tile), 0 = 256 */
+    int base_block;  /* base rows per tile (columns of the tile), 0 = 4096 */
+    int blas_threads;/* 1 = OpenMP threads over query tiles, BLAS on one thread each;
+                        0 = the same (default); 2 = BLAS threads every product and
+                        OpenMP only selects (kept to measure the choice) */
+} tc_knn_tiling;
+
+/* tc_knn_search with an explicit tiling (t may be NULL = defaults). Results
+ * depend on the tile sizes (float rounding of the products) but never on
+ * n_threads in the default mode. */
+int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                        int n_threads, const tc_knn_tiling *t, float *dist, int64_t *ids);
+
+/* Reference: the same contract as tc_knn_search, distances summed in double
+ * as sum_j (q_j - b_j)^2, top k by (distance, id). Slow: O(m n d). */
+int tc_knn_search_naive(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                        float *dist, int64_t *ids);
+
+#endif
