@@ -89,6 +89,34 @@ static inline void tc_uf_union(int64_t *par, int64_t a, int64_t b) {
     }
 }
 
+/* ---------------------------------------------------------------- HDBSCAN steps */
+
+/* An edge of the mutual-reachability spanning tree: input indices a < b and
+ * the squared mutual-reachability distance w. */
+typedef struct tc_mst_edge {
+    int64_t a, b;
+    double w;
+} tc_mst_edge;
+
+/* The minimum spanning tree (n - 1 edges into edges, in no particular order)
+ * of the mutual-reachability graph of x (n, d) with core distances to the
+ * min_samples-th nearest point, itself included (clamped to n). Edges are
+ * ordered by (w, a, b), so the tree is unique. kd-tree + Boruvka (mst.c). */
+int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
+                   tc_mst_edge *edges);
+
+/* The same tree by Prim's algorithm on the full matrix: O(n^2) time. */
+int tc_hdbscan_mst_naive(const float *x, size_t n, int d, int min_samples, tc_mst_edge *edges);
+
+/* Labels from the spanning tree (edges are sorted in place): single-linkage
+ * hierarchy, condensed tree, stability, selection (condense.c). */
+int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
+                               int64_t *labels);
+
+/* tc_hdbscan with tc_hdbscan_mst_naive in place of the fast tree. */
+int tc_hdbscan_naive(const float *x, size_t n, int d, const tc_hdbscan_params *p,
+                     int64_t *labels);
+
 /* ---------------------------------------------------------------- references */
 
 /* scikit-learn's DBSCAN written out directly (neighbourhoods by brute force,
