@@ -379,6 +379,7 @@ static int command(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc > 1) return command(argc, argv);
+    tc_cluster_parallel_min = 0; /* small inputs too take the parallel paths */
     test_dbscan_edges();
     test_dbscan_golden();
     test_dbscan_vs_naive();

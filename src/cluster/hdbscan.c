@@ -46,7 +46,9 @@ static int run(const float *x, size_t n, int d, const tc_hdbscan_params *p, int6
     if (!e) return tc_error(TC_ENOMEM, "hdbscan: out of memory for %zu points", n);
     rc = naive ? tc_hdbscan_mst_naive(x, n, d, ms, e)
                : tc_hdbscan_mst(x, n, d, ms, p->n_threads, e);
+    double t0 = tc_now();
     if (!rc) rc = tc_hdbscan_labels_from_mst(e, n, p, labels);
+    tc_log(TC_LOG_DEBUG, "hdbscan: hierarchy and selection: %.3f s", tc_now() - t0);
     free(e);
     return rc;
 }

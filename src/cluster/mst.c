@@ -25,7 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEAF_SIZE 24
+#define LEAF_SIZE 32
+#define CHUNK 64 /* leaf points measured at once */
 
 /* ---------------------------------------------------------------- kd-tree */
 
@@ -38,6 +39,7 @@ typedef struct kd_tree {
     size_t n;
     int d;
     float *pts;      /* (n, d) points in tree order */
+    double *xs, *ys; /* (n) 2-D only: the two coordinates in tree order, for vector loops */
     int64_t *orig;   /* (n) input index of each position */
     kd_node *node;   /* (n_nodes) node 0 is the root */
     double *bmin, *bmax; /* (n_nodes, d) bounding boxes */
@@ -45,7 +47,7 @@ typedef struct kd_tree {
 } kd_tree;
 
 static void kd_free(kd_tree *t) {
-    free(t->pts), free(t->orig), free(t->node), free(t->bmin), free(t->bmax);
+    free(t->pts), free(t->xs), free(t->ys), free(t->orig), free(t->node), free(t->bmin), free(t->bmax);
     memset(t, 0, sizeof *t);
 }
 
@@ -116,6 +118,15 @@ static int kd_build(const float *x, size_t n, int d, kd_tree *t) {
     for (size_t i = 0; i < n; i++) t->orig[i] = (int64_t)i;
     kd_build_rec(t, x, t->orig, 0, (int64_t)n);
     for (size_t p = 0; p < n; p++) memcpy(t->pts + p * d, x + t->orig[p] * d, d * sizeof(float));
+    if (d == 2) {
+        t->xs = malloc(n * sizeof *t->xs);
+        t->ys = malloc(n * sizeof *t->ys);
+        if (!t->xs || !t->ys) {
+            kd_free(t);
+            return tc_error(TC_ENOMEM, "hdbscan: out of memory for the kd-tree of %zu points", n);
+        }
+        for (size_t p = 0; p < n; p++) t->xs[p] = t->pts[2 * p], t->ys[p] = t->pts[2 * p + 1];
+    }
     return 0;
 }
 
@@ -132,6 +143,22 @@ static inline double kd_box_dist2(const kd_tree *t, int64_t u, const float *q) {
     return s;
 }
 
+/* Squared distances from row q to the positions [lo, lo + m), m <= CHUNK,
+ * into out: the same values as tc_dist2_f32, in a loop the compiler
+ * vectorises for 2-D points. */
+static inline void leaf_dist2(const kd_tree *t, const float *q, int64_t lo, int m, double *out) {
+    if (t->xs) {
+        const double qx = q[0], qy = q[1];
+        const double *xs = t->xs + lo, *ys = t->ys + lo;
+        for (int i = 0; i < m; i++) {
+            double dx = qx - xs[i], dy = qy - ys[i];
+            out[i] = dx * dx + dy * dy;
+        }
+        return;
+    }
+    for (int i = 0; i < m; i++) out[i] = tc_dist2_f32(q, t->pts + (lo + i) * t->d, t->d);
+}
+
 /* ---------------------------------------------------------------- core distances */
 
 /* Squared distance to the k-th nearest point (itself included) of the point
@@ -145,22 +172,27 @@ static double kd_kth_dist2(const kd_tree *t, int64_t p, int k, double *heap, int
         if (hn == k && kd_box_dist2(t, u, q) >= heap[0]) continue;
         const kd_node *nd = t->node + u;
         if (nd->left < 0) {
-            for (int64_t s = nd->lo; s < nd->hi; s++) {
-                double d2 = tc_dist2_f32(q, t->pts + s * t->d, t->d);
-                if (hn < k) { /* sift up */
-                    int i = hn++;
-                    while (i > 0 && heap[(i - 1) / 2] < d2) heap[i] = heap[(i - 1) / 2], i = (i - 1) / 2;
-                    heap[i] = d2;
-                } else if (d2 < heap[0]) { /* replace the top, sift down */
-                    int i = 0;
-                    for (;;) {
-                        int c = 2 * i + 1;
-                        if (c >= k) break;
-                        if (c + 1 < k && heap[c + 1] > heap[c]) c++;
-                        if (heap[c] <= d2) break;
-                        heap[i] = heap[c], i = c;
+            double buf[CHUNK];
+            for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
+                int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
+                leaf_dist2(t, q, c0, mm, buf);
+                for (int j = 0; j < mm; j++) {
+                    double d2 = buf[j];
+                    if (hn < k) { /* sift up */
+                        int i = hn++;
+                        while (i > 0 && heap[(i - 1) / 2] < d2) heap[i] = heap[(i - 1) / 2], i = (i - 1) / 2;
+                        heap[i] = d2;
+                    } else if (d2 < heap[0]) { /* replace the top, sift down */
+                        int i = 0;
+                        for (;;) {
+                            int c = 2 * i + 1;
+                            if (c >= k) break;
+                            if (c + 1 < k && heap[c + 1] > heap[c]) c++;
+                            if (heap[c] <= d2) break;
+                            heap[i] = heap[c], i = c;
+                        }
+                        heap[i] = d2;
                     }
-                    heap[i] = d2;
                 }
             }
             continue;
@@ -229,16 +261,21 @@ static cand boruvka_search(const kd_tree *t, int64_t p, const double *core2, con
             else stack[sp++] = nd->left, stack[sp++] = nd->right;
             continue;
         }
-        for (int64_t s = nd->lo; s < nd->hi; s++) {
-            if (comp[s] == my) continue;
-            double w = core2[s] > cp ? core2[s] : cp;
-            if (w > best.w) continue;
-            double d2 = tc_dist2_f32(q, t->pts + s * t->d, t->d);
-            if (d2 > w) w = d2;
-            int64_t os = t->orig[s];
-            int64_t a = op < os ? op : os, b = op < os ? os : op;
-            if (best.a < 0 || edge_less(w, a, b, best.w, best.a, best.b))
-                best = (cand){w, a, b, s};
+        double buf[CHUNK];
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
+            int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
+            leaf_dist2(t, q, c0, mm, buf);
+            for (int j = 0; j < mm; j++) {
+                int64_t s = c0 + j;
+                if (comp[s] == my) continue;
+                double w = core2[s] > cp ? core2[s] : cp;
+                if (buf[j] > w) w = buf[j];
+                if (w > best.w) continue;
+                int64_t os = t->orig[s];
+                int64_t a = op < os ? op : os, b = op < os ? os : op;
+                if (best.a < 0 || edge_less(w, a, b, best.w, best.a, best.b))
+                    best = (cand){w, a, b, s};
+            }
         }
         if (best.a >= 0) atomic_min_double(&comp_best[my], best.w);
     }
@@ -248,12 +285,15 @@ static cand boruvka_search(const kd_tree *t, int64_t p, const double *core2, con
 int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
                    tc_mst_edge *edges) {
     if (n < 2) return 0;
-    const int nt = tc_threads(n_threads);
+    const int nt = tc_cluster_threads(n, n_threads);
     int k = min_samples < 1 ? 1 : min_samples;
     if ((size_t)k > n) k = (int)n;
     kd_tree t;
+    double tb = tc_now();
     int rc = kd_build(x, n, d, &t);
     if (rc) return rc;
+    tc_log(TC_LOG_DEBUG, "hdbscan: kd-tree of %zu points (%lld nodes): %.3f s", n,
+           (long long)t.n_nodes, tc_now() - tb);
     const int64_t nn = t.n_nodes;
     double *core2 = malloc(n * sizeof *core2);        /* (n) squared core distance, tree order */
     double *ncore = malloc(nn * sizeof *ncore);       /* (n_nodes) smallest core2 below */
@@ -266,6 +306,7 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
         rc = tc_error(TC_ENOMEM, "hdbscan: out of memory for %zu points", n);
         goto done;
     }
+    double t0 = tc_now();
     /* depth of the tree is about log2(n / LEAF_SIZE) + 1; stacks hold 2 per level */
     const int stack_cap = 256;
 
@@ -287,7 +328,10 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
         ncore[u] = m;
     }
     for (size_t p = 0; p < n; p++) par[p] = comp[p] = (int64_t)p;
+    double t1 = tc_now();
+    tc_log(TC_LOG_DEBUG, "hdbscan: kd-tree and core distances of %zu points: %.3f s", n, t1 - t0);
     size_t n_edges = 0, n_comp = n;
+    int round = 0;
     while (n_comp > 1) {
         /* component of every subtree, children before parents */
         for (int64_t u = nn - 1; u >= 0; u--) {
@@ -333,6 +377,10 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
             n_comp--;
         }
         for (size_t p = 0; p < n; p++) comp[p] = tc_uf_find(par, (int64_t)p);
+        double t2 = tc_now();
+        tc_log(TC_LOG_DEBUG, "hdbscan: Boruvka round %d: %zu components left, %.3f s", ++round,
+               n_comp, t2 - t1);
+        t1 = t2;
     }
     rc = 0;
 done:
