@@ -213,6 +213,138 @@ static void test_assign_noise(void) {
     CHECK(m[2] == 3 && m[3] == 3);
 }
 
+/* ---------------------------------------------------------------- HDBSCAN */
+
+/* Adjusted Rand index of two labelings (n), -1 counted as a label. */
+static double ari(const int64_t *a, const int64_t *b, size_t n) {
+    int64_t ka = 0, kb = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] + 2 > ka) ka = a[i] + 2;
+        if (b[i] + 2 > kb) kb = b[i] + 2;
+    }
+    double *t = calloc(ka * kb, sizeof *t), *ra = calloc(ka, sizeof *ra), *rb = calloc(kb, sizeof *rb);
+    for (size_t i = 0; i < n; i++) t[(a[i] + 1) * kb + b[i] + 1]++, ra[a[i] + 1]++, rb[b[i] + 1]++;
+    double s = 0, sa = 0, sb = 0;
+    for (int64_t i = 0; i < ka * kb; i++) s += t[i] * (t[i] - 1) / 2;
+    for (int64_t i = 0; i < ka; i++) sa += ra[i] * (ra[i] - 1) / 2;
+    for (int64_t i = 0; i < kb; i++) sb += rb[i] * (rb[i] - 1) / 2;
+    double all = (double)n * (n - 1) / 2, e = sa * sb / all, mx = (sa + sb) / 2;
+    free(t), free(ra), free(rb);
+    return mx == e ? 1.0 : (s - e) / (mx - e);
+}
+
+static int cmp_edge(const void *pa, const void *pb) {
+    const tc_mst_edge *a = pa, *b = pb;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    return (a->b > b->b) - (a->b < b->b);
+}
+
+/* The kd-tree Boruvka tree is the naive Prim tree, edge for edge. */
+static void test_mst_vs_naive(void) {
+    tc_rng r = tc_rng_seed(23);
+    const int dims[] = {2, 2, 1, 3, 5};
+    for (int t = 0; t < 15; t++) {
+        int d = dims[t % 5];
+        size_t n = 2 + tc_rng_below(&r, 900);
+        float *x = malloc(n * d * sizeof *x);
+        make_blobs(&r, x, NULL, n, d, 1 + t % 5, 0.1, 0.2, 3.0);
+        if (t % 3 == 2) /* lattice: equal points and many equal weights */
+            for (size_t i = 0; i < n * d; i++) x[i] = (float)floor(x[i] * 4);
+        int ms = 1 + (int)tc_rng_below(&r, 20);
+        tc_mst_edge *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        CHECK_OK(tc_hdbscan_mst(x, n, d, ms, 1 + t % 2, a));
+        CHECK_OK(tc_hdbscan_mst_naive(x, n, d, ms, b));
+        qsort(a, n - 1, sizeof *a, cmp_edge);
+        qsort(b, n - 1, sizeof *b, cmp_edge);
+        size_t bad = 0;
+        for (size_t i = 0; i + 1 < n; i++)
+            bad += a[i].a != b[i].a || a[i].b != b[i].b || a[i].w != b[i].w;
+        CHECK_MSG(bad == 0, "mst case %d (n=%zu d=%d ms=%d): %zu edges differ", t, n, d, ms, bad);
+        free(x), free(a), free(b);
+    }
+}
+
+static void test_hdbscan_vs_naive(void) {
+    tc_rng r = tc_rng_seed(31);
+    for (int t = 0; t < 16; t++) {
+        int d = t % 4 == 3 ? 3 : 2;
+        size_t n = 100 + tc_rng_below(&r, 1400);
+        float *x = malloc(n * d * sizeof *x);
+        int64_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        make_blobs(&r, x, NULL, n, d, 2 + t % 6, 0.05 + 0.2 * tc_rng_uniform(&r), 0.15, 4.0);
+        if (t % 5 == 4)
+            for (size_t i = 0; i < n * d; i++) x[i] = (float)(floor(x[i] * 10) / 10);
+        tc_hdbscan_params p = tc_hdbscan_default_params();
+        p.min_cluster_size = 5 + (int)tc_rng_below(&r, 40);
+        p.min_samples = t % 3 == 0 ? 0 : 1 + (int)tc_rng_below(&r, 15);
+        p.selection_method = t % 2 ? TC_HDBSCAN_LEAF : TC_HDBSCAN_EOM;
+        p.cluster_selection_epsilon = t % 4 == 1 ? 0.3 : 0;
+        p.n_threads = 1 + t % 2;
+        CHECK_OK(tc_hdbscan(x, n, d, &p, a));
+        CHECK_OK(tc_hdbscan_naive(x, n, d, &p, b));
+        size_t bad = count_diff(a, b, n);
+        CHECK_MSG(bad == 0, "hdbscan case %d (n=%zu mcs=%d ms=%d): %zu labels differ", t, n,
+                  p.min_cluster_size, p.min_samples, bad);
+        /* labels are 0..K-1, numbered by first appearance */
+        int64_t next = 0;
+        int ok = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (a[i] == next) next++;
+            else if (a[i] > next || a[i] < -1) ok = 0;
+        }
+        CHECK_MSG(ok, "hdbscan case %d: labels not numbered by first appearance", t);
+        free(x), free(a), free(b);
+    }
+}
+
+/* Well-separated blobs in uniform background noise: the true partition. */
+static void test_hdbscan_blobs(void) {
+    tc_rng r = tc_rng_seed(47);
+    for (int t = 0; t < 3; t++) {
+        size_t n = 20000;
+        int d = t == 2 ? 3 : 2;
+        float *x = malloc(n * d * sizeof *x);
+        int64_t *truth = malloc(n * sizeof *truth), *l = malloc(n * sizeof *l);
+        make_blobs(&r, x, truth, n, d, 8, 0.15, 0.05, 30.0);
+        tc_hdbscan_params p = tc_hdbscan_default_params();
+        p.selection_method = t == 1 ? TC_HDBSCAN_LEAF : TC_HDBSCAN_EOM;
+        p.min_cluster_size = t == 1 ? 200 : 50;
+        CHECK_OK(tc_hdbscan(x, n, d, &p, l));
+        double s = ari(l, truth, n);
+        CHECK_MSG(s >= 0.95, "blobs case %d: ARI %.4f < 0.95", t, s);
+        int64_t k = 0;
+        for (size_t i = 0; i < n; i++) k = l[i] + 1 > k ? l[i] + 1 : k;
+        CHECK_MSG(k >= 7 && k <= 9, "blobs case %d: %lld clusters for 8 blobs", t, (long long)k);
+        free(x), free(truth), free(l);
+    }
+}
+
+static void test_hdbscan_edges(void) {
+    tc_hdbscan_params p = tc_hdbscan_default_params();
+    CHECK(p.min_cluster_size == 50 && p.min_samples == 0 && p.selection_method == TC_HDBSCAN_EOM);
+    float x[2 * 64];
+    int64_t l[64];
+    for (int i = 0; i < 128; i++) x[i] = (float)(i % 7);
+    CHECK_OK(tc_hdbscan(x, 0, 2, &p, l));
+    l[0] = 5;
+    CHECK_OK(tc_hdbscan(x, 1, 2, &p, l)); /* one point: noise */
+    CHECK(l[0] == -1);
+    CHECK_OK(tc_hdbscan(x, 64, 2, &p, l)); /* fewer points than min_cluster_size */
+    int all_noise = 1;
+    for (int i = 0; i < 64; i++) all_noise &= l[i] == -1;
+    CHECK(all_noise);
+    for (int i = 0; i < 128; i++) x[i] = 1.5f; /* all equal */
+    p.min_cluster_size = 5;
+    CHECK_OK(tc_hdbscan(x, 64, 2, &p, l));
+    CHECK(l[0] == -1 && l[63] == -1); /* one cluster only: never selected */
+    p.min_cluster_size = 1;
+    CHECK(tc_hdbscan(x, 64, 2, &p, l) == TC_EINVAL);
+    p.min_cluster_size = 5, p.selection_method = 7;
+    CHECK(tc_hdbscan(x, 64, 2, &p, l) == TC_EINVAL);
+    p.selection_method = TC_HDBSCAN_EOM, p.cluster_selection_epsilon = -1;
+    CHECK(tc_hdbscan(x, 64, 2, &p, l) == TC_EINVAL);
+}
+
 /* ---------------------------------------------------------------- command */
 
 static int command(int argc, char **argv) {
@@ -231,6 +363,13 @@ static int command(int argc, char **argv) {
         p.eps = atof(argv[3]), p.min_samples = atoi(argv[4]);
         rc = tc_dbscan(x, n, d, &p, l);
         out = argv[5];
+    } else if (!strcmp(argv[1], "--hdbscan") && argc == 8) {
+        tc_hdbscan_params p = tc_hdbscan_default_params();
+        p.min_cluster_size = atoi(argv[3]), p.min_samples = atoi(argv[4]);
+        p.selection_method = strcmp(argv[5], "leaf") ? TC_HDBSCAN_EOM : TC_HDBSCAN_LEAF;
+        p.cluster_selection_epsilon = atof(argv[6]);
+        rc = tc_hdbscan(x, n, d, &p, l);
+        out = argv[7];
     }
     if (rc == 0 && write_labels(out, l, n) != 0) rc = -1;
     if (rc) fprintf(stderr, "test_cluster: %s\n", tc_last_error());
@@ -240,9 +379,14 @@ static int command(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc > 1) return command(argc, argv);
+    tc_cluster_parallel_min = 0; /* small inputs too take the parallel paths */
     test_dbscan_edges();
     test_dbscan_golden();
     test_dbscan_vs_naive();
     test_assign_noise();
+    test_hdbscan_edges();
+    test_mst_vs_naive();
+    test_hdbscan_vs_naive();
+    test_hdbscan_blobs();
     return check_report("test_cluster");
 }

@@ -6,8 +6,20 @@
 #define TC_CLUSTER_H
 
 #include "textclust.h"
+#include "util/util.h"
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---------------------------------------------------------------- threads */
+
+/* Inputs smaller than this run on one thread: the labels are the same, and
+ * on a busy machine the start and barriers of a parallel region cost more
+ * than such a small job. Tests set it to 0 to exercise the parallel paths. */
+extern size_t tc_cluster_parallel_min;
+
+static inline int tc_cluster_threads(size_t n, int n_threads) {
+    return n < tc_cluster_parallel_min ? 1 : tc_threads(n_threads);
+}
 
 /* ---------------------------------------------------------------- distances */
 
@@ -27,35 +39,37 @@ static inline double tc_dist2_f32(const float *a, const float *b, int d) {
 
 /* ---------------------------------------------------------------- grid */
 
-/* Points sorted into square cells of side h >= r on two of their dimensions
- * (the two of largest range; for d == 1 the second coordinate is 0). Any two
- * points whose distance is <= r (also after rounding) lie in cells at most one
- * apart on both axes, so the candidates of a point are its cell's 3 x 3 block.
- * Cells are ordered by (row, column) and points inside a cell by index, so
- * the three cells of one row of a block are one contiguous run of positions. */
+/* Points sorted into square cells of side h on two of their dimensions (the
+ * two of largest range; for d == 1 the second coordinate is 0). Cell (cx, cy)
+ * holds the points with floor((v - x0) / h) == cx, ... Cells are ordered by
+ * (row, column) and points inside a cell by index, so the cells cx0..cx1 of
+ * one row are one contiguous run of cells and of positions. */
 typedef struct tc_grid {
     size_t n;            /* points */
     int d;               /* dimension of the input rows */
-    int ax, ay;          /* the dimensions used for the cells */
+    int ax, ay;          /* the dimensions used for the cells (ay = -1 when d == 1) */
     double h;            /* cell side */
-    double x0, y0;       /* lower corner: cell (cx, cy) = floor((v - x0) / h), ... */
+    double x0, y0;       /* lower corner */
     uint64_t nx, ny;     /* cells per axis */
     int64_t *order;      /* (n) input index of the point at each sorted position */
     double *gx, *gy;     /* (n) the two grid coordinates, sorted order */
-    size_t n_cells;
+    size_t n_cells;      /* non-empty cells */
     uint64_t *cell_key;  /* (n_cells) cy * nx + cx, ascending */
     int64_t *cell_start; /* (n_cells + 1) first position of each cell */
-    int64_t *cell_row;   /* (n_cells, 6) position ranges [lo, hi) of the 3 x 3
-                            block: row below, own row, row above */
 } tc_grid;
 
-/* Builds the grid of the n rows of x (n, d) for radius r >= 0. x is borrowed
- * and must outlive the grid. */
-int tc_grid_build(const float *x, size_t n, int d, double r, int n_threads, tc_grid *g);
+/* Builds the grid of the n >= 1 rows of x (n, d) with cells of side h, or
+ * larger where needed to keep at most 2^24 cells per axis (g->h says which);
+ * h = 0 picks that smallest size. x is borrowed and must outlive the grid. */
+int tc_grid_build(const float *x, size_t n, int d, double h, int n_threads, tc_grid *g);
 void tc_grid_free(tc_grid *g);
 
-/* Positions [*lo, *hi) of the cells cx0..cx1 (clipped to the grid) of row cy;
- * an empty range when the row is outside the grid. */
+/* Cells [*a, *b) of columns cx0..cx1 (clipped to the grid) of row cy; an empty
+ * range when the row is outside the grid. */
+void tc_grid_row_cells(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *a,
+                       int64_t *b);
+
+/* The same as positions [*lo, *hi). */
 void tc_grid_row_range(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *lo,
                        int64_t *hi);
 
@@ -88,6 +102,34 @@ static inline void tc_uf_union(int64_t *par, int64_t a, int64_t b) {
             return;
     }
 }
+
+/* ---------------------------------------------------------------- HDBSCAN steps */
+
+/* An edge of the mutual-reachability spanning tree: input indices a < b and
+ * the squared mutual-reachability distance w. */
+typedef struct tc_mst_edge {
+    int64_t a, b;
+    double w;
+} tc_mst_edge;
+
+/* The minimum spanning tree (n - 1 edges into edges, in no particular order)
+ * of the mutual-reachability graph of x (n, d) with core distances to the
+ * min_samples-th nearest point, itself included (clamped to n). Edges are
+ * ordered by (w, a, b), so the tree is unique. kd-tree + Boruvka (mst.c). */
+int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
+                   tc_mst_edge *edges);
+
+/* The same tree by Prim's algorithm on the full matrix: O(n^2) time. */
+int tc_hdbscan_mst_naive(const float *x, size_t n, int d, int min_samples, tc_mst_edge *edges);
+
+/* Labels from the spanning tree (edges are sorted in place): single-linkage
+ * hierarchy, condensed tree, stability, selection (condense.c). */
+int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
+                               int64_t *labels);
+
+/* tc_hdbscan with tc_hdbscan_mst_naive in place of the fast tree. */
+int tc_hdbscan_naive(const float *x, size_t n, int d, const tc_hdbscan_params *p,
+                     int64_t *labels);
 
 /* ---------------------------------------------------------------- references */
 

@@ -1,8 +1,8 @@
 /* grid.c - a uniform grid over two coordinates of the points, the spatial
  * index of DBSCAN (radius queries) and of noise assignment. Points are sorted
- * into cells of side h >= r with an LSD radix sort on the cell key, so building
- * takes time and memory linear in N; a radius-r query then visits the 3 x 3
- * block of cells around a point, which is three contiguous position ranges. */
+ * into square cells with an LSD radix sort on the cell key, so building takes
+ * time and memory linear in N; the cells of one row of a block around a point
+ * are one contiguous run of positions. */
 #include "cluster/cluster.h"
 #include "util/util.h"
 
@@ -20,7 +20,6 @@ void tc_grid_free(tc_grid *g) {
     free(g->gx);
     free(g->gy);
     free(g->cell_start);
-    free(g->cell_row);
     free(g->cell_key);
     memset(g, 0, sizeof *g);
 }
@@ -110,9 +109,7 @@ int tc_grid_build(const float *x, size_t n, int d, double r, int n_threads, tc_g
         }
         lo[a] = mn, hi[a] = mx;
     }
-    /* h a little above r: a pair at distance r, even rounded, is never two
-     * cells apart */
-    double h = r * (1.0 + 0x1p-10);
+    double h = r;
     for (int a = 0; a < 2; a++) {
         double hmin = (hi[a] - lo[a]) / GRID_MAX_CELLS_AXIS;
         if (h < hmin) h = hmin;
@@ -162,8 +159,7 @@ int tc_grid_build(const float *x, size_t n, int d, double r, int n_threads, tc_g
         if (p == 0 || key[p] != key[p - 1]) m++;
     g->n_cells = m;
     g->cell_start = malloc((m + 1) * sizeof *g->cell_start);
-    g->cell_row = malloc(m * 6 * sizeof *g->cell_row);
-    if (!g->cell_start || !g->cell_row) {
+    if (!g->cell_start) {
         free(key);
         tc_grid_free(g);
         return tc_error(TC_ENOMEM, "grid: out of memory for %zu cells", m);
@@ -175,39 +171,28 @@ int tc_grid_build(const float *x, size_t n, int d, double r, int n_threads, tc_g
             key[m++] = key[p];
         }
     g->cell_start[m] = (int64_t)n;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (size_t c = 0; c < m; c++) {
-        uint64_t cx = key[c] % nx, cy = key[c] / nx;
-        uint64_t x0 = cx > 0 ? cx - 1 : 0, x1 = cx + 1 < nx ? cx + 1 : cx;
-        for (int dy = -1; dy <= 1; dy++) {
-            int64_t *rr = g->cell_row + c * 6 + (dy + 1) * 2;
-            if ((dy < 0 && cy == 0) || (dy > 0 && cy + 1 >= ny)) {
-                rr[0] = rr[1] = 0;
-                continue;
-            }
-            uint64_t row = cy + dy;
-            size_t a = lower_bound(key, m, row * nx + x0);
-            size_t b = lower_bound(key, m, row * nx + x1 + 1);
-            rr[0] = g->cell_start[a];
-            rr[1] = g->cell_start[b];
-        }
-    }
     g->nx = nx, g->ny = ny;
     g->cell_key = realloc(key, (m ? m : 1) * sizeof *key);
     if (!g->cell_key) g->cell_key = key;
     return 0;
 }
 
-void tc_grid_row_range(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *lo,
-                       int64_t *hi) {
-    *lo = *hi = 0;
+void tc_grid_row_cells(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *a,
+                       int64_t *b) {
+    *a = *b = 0;
     if (cy < 0 || (uint64_t)cy >= g->ny) return;
     if (cx0 < 0) cx0 = 0;
-    if ((uint64_t)cx1 >= g->nx) cx1 = (int64_t)g->nx - 1;
+    if (cx1 >= (int64_t)g->nx) cx1 = (int64_t)g->nx - 1;
     if (cx0 > cx1) return;
     uint64_t base = (uint64_t)cy * g->nx;
-    size_t a = lower_bound(g->cell_key, g->n_cells, base + (uint64_t)cx0);
-    size_t b = lower_bound(g->cell_key, g->n_cells, base + (uint64_t)cx1 + 1);
+    *a = (int64_t)lower_bound(g->cell_key, g->n_cells, base + (uint64_t)cx0);
+    *b = (int64_t)lower_bound(g->cell_key, g->n_cells, base + (uint64_t)cx1 + 1);
+}
+
+void tc_grid_row_range(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *lo,
+                       int64_t *hi) {
+    int64_t a, b;
+    tc_grid_row_cells(g, cy, cx0, cx1, &a, &b);
     *lo = g->cell_start[a];
     *hi = g->cell_start[b];
 }

@@ -63,13 +63,14 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
     double h = sqrt(span[0] * span[1] * 4.0 / (double)m);
     if (!(h > 0)) h = (span[0] > span[1] ? span[0] : span[1]) * 4.0 / (double)m;
     tc_grid g;
-    int rc = tc_grid_build(xs, m, d, h, 0, &g);
+    const int nt = tc_cluster_threads(n, 0);
+    int rc = tc_grid_build(xs, m, d, h, nt, &g);
     if (rc) {
         free(xs), free(id), free(qs);
         return rc;
     }
     const size_t nq = n - m;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(tc_threads(0))
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
     for (size_t t = 0; t < nq; t++) {
         const float *xq = x + qs[t] * d;
         double vx = xq[g.ax], vy = g.ay >= 0 ? xq[g.ay] : 0.0;

@@ -1,0 +1,390 @@
+/* mst.c - the minimum spanning tree of the mutual-reachability graph that
+ * HDBSCAN* builds its hierarchy from (Campello, Moulavi, Sander, PAKDD 2013;
+ * McInnes & Healy, "Accelerated hierarchical density based clustering",
+ * ICDMW 2017, for the tree-based Boruvka).
+ *
+ * core(i)  = distance from i to its min_samples-th nearest point, i itself
+ *            counted (scikit-learn's and hdbscan's convention);
+ * mr(i, j) = max(core(i), core(j), |x_i - x_j|).
+ *
+ * A kd-tree answers the k-nearest-neighbour queries of the core distances,
+ * then Boruvka rounds find, for every component, its lightest outgoing edge:
+ * each point searches the tree for its nearest point of another component,
+ * skipping subtrees that lie in its own component, that are too far, or whose
+ * smallest core distance is too large, and skipping itself when its own core
+ * distance already exceeds the best edge its component has found.
+ *
+ * Ties: edges are ordered by (weight, smaller index, larger index), a strict
+ * total order, so the tree is unique and equals the one of the naive Prim in
+ * hdbscan.c whatever the thread count. Weights are squared distances in
+ * double, computed from the float coordinates in dimension order. */
+#include "cluster/cluster.h"
+#include "util/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEAF_SIZE 32
+#define CHUNK 64 /* leaf points measured at once */
+
+/* ---------------------------------------------------------------- kd-tree */
+
+typedef struct kd_node {
+    int64_t lo, hi;      /* positions [lo, hi) */
+    int64_t left, right; /* children, -1 for a leaf */
+} kd_node;
+
+typedef struct kd_tree {
+    size_t n;
+    int d;
+    float *pts;      /* (n, d) points in tree order */
+    double *xs, *ys; /* (n) 2-D only: the two coordinates in tree order, for vector loops */
+    int64_t *orig;   /* (n) input index of each position */
+    kd_node *node;   /* (n_nodes) node 0 is the root */
+    double *bmin, *bmax; /* (n_nodes, d) bounding boxes */
+    int64_t n_nodes;
+} kd_tree;
+
+static void kd_free(kd_tree *t) {
+    free(t->pts), free(t->xs), free(t->ys), free(t->orig), free(t->node), free(t->bmin), free(t->bmax);
+    memset(t, 0, sizeof *t);
+}
+
+/* Reorders idx[lo, hi) so that position mid holds the element that would be
+ * there if sorted by (coordinate k, index). */
+static void kd_select(const float *x, int d, int k, int64_t *idx, int64_t lo, int64_t hi,
+                      int64_t mid) {
+    while (hi - lo > 1) {
+        int64_t a = idx[lo], b = idx[lo + (hi - lo) / 2], c = idx[hi - 1];
+        float va = x[a * d + k], vb = x[b * d + k], vc = x[c * d + k];
+        /* median of three as pivot */
+        int64_t piv = (va < vb) ? ((vb < vc) ? b : (va < vc ? c : a)) : ((va < vc) ? a : (vb < vc ? c : b));
+        float pv = x[piv * d + k];
+        int64_t i = lo, j = hi - 1;
+        while (i <= j) {
+            while (x[idx[i] * d + k] < pv || (x[idx[i] * d + k] == pv && idx[i] < piv)) i++;
+            while (x[idx[j] * d + k] > pv || (x[idx[j] * d + k] == pv && idx[j] > piv)) j--;
+            if (i <= j) {
+                int64_t t = idx[i];
+                idx[i] = idx[j], idx[j] = t;
+                i++, j--;
+            }
+        }
+        if (mid <= j) hi = j + 1;
+        else if (mid >= i) lo = i;
+        else return;
+    }
+}
+
+static int64_t kd_build_rec(kd_tree *t, const float *x, int64_t *idx, int64_t lo, int64_t hi) {
+    int64_t me = t->n_nodes++;
+    int d = t->d;
+    double *mn = t->bmin + me * d, *mx = t->bmax + me * d;
+    for (int k = 0; k < d; k++) mn[k] = INFINITY, mx[k] = -INFINITY;
+    for (int64_t p = lo; p < hi; p++)
+        for (int k = 0; k < d; k++) {
+            double v = x[idx[p] * d + k];
+            if (v < mn[k]) mn[k] = v;
+            if (v > mx[k]) mx[k] = v;
+        }
+    t->node[me] = (kd_node){lo, hi, -1, -1};
+    if (hi - lo <= LEAF_SIZE) return me;
+    int kbest = 0;
+    for (int k = 1; k < d; k++)
+        if (mx[k] - mn[k] > mx[kbest] - mn[kbest]) kbest = k;
+    if (!(mx[kbest] > mn[kbest])) return me; /* all points equal */
+    int64_t mid = lo + (hi - lo) / 2;
+    kd_select(x, d, kbest, idx, lo, hi, mid);
+    int64_t l = kd_build_rec(t, x, idx, lo, mid);
+    int64_t r = kd_build_rec(t, x, idx, mid, hi);
+    t->node[me].left = l, t->node[me].right = r;
+    return me;
+}
+
+static int kd_build(const float *x, size_t n, int d, kd_tree *t) {
+    memset(t, 0, sizeof *t);
+    t->n = n, t->d = d;
+    size_t cap = 2 * (n / (LEAF_SIZE / 2) + 1) + 1;
+    t->pts = malloc(n * d * sizeof *t->pts);
+    t->orig = malloc(n * sizeof *t->orig);
+    t->node = malloc(cap * sizeof *t->node);
+    t->bmin = malloc(cap * d * sizeof *t->bmin);
+    t->bmax = malloc(cap * d * sizeof *t->bmax);
+    if (!t->pts || !t->orig || !t->node || !t->bmin || !t->bmax) {
+        kd_free(t);
+        return tc_error(TC_ENOMEM, "hdbscan: out of memory for the kd-tree of %zu points", n);
+    }
+    for (size_t i = 0; i < n; i++) t->orig[i] = (int64_t)i;
+    kd_build_rec(t, x, t->orig, 0, (int64_t)n);
+    for (size_t p = 0; p < n; p++) memcpy(t->pts + p * d, x + t->orig[p] * d, d * sizeof(float));
+    if (d == 2) {
+        t->xs = malloc(n * sizeof *t->xs);
+        t->ys = malloc(n * sizeof *t->ys);
+        if (!t->xs || !t->ys) {
+            kd_free(t);
+            return tc_error(TC_ENOMEM, "hdbscan: out of memory for the kd-tree of %zu points", n);
+        }
+        for (size_t p = 0; p < n; p++) t->xs[p] = t->pts[2 * p], t->ys[p] = t->pts[2 * p + 1];
+    }
+    return 0;
+}
+
+/* Squared distance from q to the box of node u (0 inside). */
+static inline double kd_box_dist2(const kd_tree *t, int64_t u, const float *q) {
+    const double *mn = t->bmin + u * t->d, *mx = t->bmax + u * t->d;
+    double s = 0;
+    for (int k = 0; k < t->d; k++) {
+        double v = q[k], e = 0;
+        if (v < mn[k]) e = mn[k] - v;
+        else if (v > mx[k]) e = v - mx[k];
+        s += e * e;
+    }
+    return s;
+}
+
+/* Squared distances from row q to the positions [lo, lo + m), m <= CHUNK,
+ * into out: the same values as tc_dist2_f32, in a loop the compiler
+ * vectorises for 2-D points. */
+static inline void leaf_dist2(const kd_tree *t, const float *q, int64_t lo, int m, double *out) {
+    if (t->xs) {
+        const double qx = q[0], qy = q[1];
+        const double *xs = t->xs + lo, *ys = t->ys + lo;
+        for (int i = 0; i < m; i++) {
+            double dx = qx - xs[i], dy = qy - ys[i];
+            out[i] = dx * dx + dy * dy;
+        }
+        return;
+    }
+    for (int i = 0; i < m; i++) out[i] = tc_dist2_f32(q, t->pts + (lo + i) * t->d, t->d);
+}
+
+/* ---------------------------------------------------------------- core distances */
+
+/* Squared distance to the k-th nearest point (itself included) of the point
+ * at tree position p: a max-heap of the k best, nearest subtree first. */
+static double kd_kth_dist2(const kd_tree *t, int64_t p, int k, double *heap, int64_t *stack) {
+    const float *q = t->pts + p * t->d;
+    int hn = 0, sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (hn == k && kd_box_dist2(t, u, q) >= heap[0]) continue;
+        const kd_node *nd = t->node + u;
+        if (nd->left < 0) {
+            double buf[CHUNK];
+            for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
+                int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
+                leaf_dist2(t, q, c0, mm, buf);
+                for (int j = 0; j < mm; j++) {
+                    double d2 = buf[j];
+                    if (hn < k) { /* sift up */
+                        int i = hn++;
+                        while (i > 0 && heap[(i - 1) / 2] < d2) heap[i] = heap[(i - 1) / 2], i = (i - 1) / 2;
+                        heap[i] = d2;
+                    } else if (d2 < heap[0]) { /* replace the top, sift down */
+                        int i = 0;
+                        for (;;) {
+                            int c = 2 * i + 1;
+                            if (c >= k) break;
+                            if (c + 1 < k && heap[c + 1] > heap[c]) c++;
+                            if (heap[c] <= d2) break;
+                            heap[i] = heap[c], i = c;
+                        }
+                        heap[i] = d2;
+                    }
+                }
+            }
+            continue;
+        }
+        double dl = kd_box_dist2(t, nd->left, q), dr = kd_box_dist2(t, nd->right, q);
+        if (dl <= dr) stack[sp++] = nd->right, stack[sp++] = nd->left;
+        else stack[sp++] = nd->left, stack[sp++] = nd->right;
+    }
+    return heap[0];
+}
+
+/* ---------------------------------------------------------------- Boruvka */
+
+/* (w, a, b) before (w2, a2, b2) in the total order of edges; a < b. */
+static inline int edge_less(double w, int64_t a, int64_t b, double w2, int64_t a2, int64_t b2) {
+    if (w != w2) return w < w2;
+    if (a != a2) return a < a2;
+    return b < b2;
+}
+
+static inline void atomic_min_double(double *at, double v) {
+    /* non-negative doubles order like their bit patterns */
+    uint64_t nv, old = __atomic_load_n((uint64_t *)at, __ATOMIC_RELAXED);
+    memcpy(&nv, &v, sizeof nv);
+    while (nv < old &&
+           !__atomic_compare_exchange_n((uint64_t *)at, &old, nv, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+    }
+}
+
+static inline double atomic_load_double(const double *at) {
+    uint64_t v = __atomic_load_n((const uint64_t *)at, __ATOMIC_RELAXED);
+    double r;
+    memcpy(&r, &v, sizeof r);
+    return r;
+}
+
+typedef struct cand {
+    double w;
+    int64_t a, b; /* input indices, a < b; a = -1 when none */
+    int64_t to;   /* tree position of the other end */
+} cand;
+
+/* The lightest edge from tree position p to another component. */
+static cand boruvka_search(const kd_tree *t, int64_t p, const double *core2, const double *ncore,
+                           const int64_t *comp, const int64_t *ncomp, double *comp_best,
+                           int64_t *stack) {
+    const float *q = t->pts + p * t->d;
+    const double cp = core2[p];
+    const int64_t my = comp[p], op = t->orig[p];
+    cand best = {INFINITY, -1, -1, -1};
+    int sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (ncomp[u] == my) continue;
+        double lb = kd_box_dist2(t, u, q);
+        if (lb < cp) lb = cp;
+        if (lb < ncore[u]) lb = ncore[u];
+        double cb = atomic_load_double(&comp_best[my]);
+        if (lb > best.w || lb > cb) continue;
+        const kd_node *nd = t->node + u;
+        if (nd->left >= 0) {
+            double dl = kd_box_dist2(t, nd->left, q), dr = kd_box_dist2(t, nd->right, q);
+            if (dl <= dr) stack[sp++] = nd->right, stack[sp++] = nd->left;
+            else stack[sp++] = nd->left, stack[sp++] = nd->right;
+            continue;
+        }
+        double buf[CHUNK];
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
+            int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
+            leaf_dist2(t, q, c0, mm, buf);
+            for (int j = 0; j < mm; j++) {
+                int64_t s = c0 + j;
+                if (comp[s] == my) continue;
+                double w = core2[s] > cp ? core2[s] : cp;
+                if (buf[j] > w) w = buf[j];
+                if (w > best.w) continue;
+                int64_t os = t->orig[s];
+                int64_t a = op < os ? op : os, b = op < os ? os : op;
+                if (best.a < 0 || edge_less(w, a, b, best.w, best.a, best.b))
+                    best = (cand){w, a, b, s};
+            }
+        }
+        if (best.a >= 0) atomic_min_double(&comp_best[my], best.w);
+    }
+    return best;
+}
+
+int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
+                   tc_mst_edge *edges) {
+    if (n < 2) return 0;
+    const int nt = tc_cluster_threads(n, n_threads);
+    int k = min_samples < 1 ? 1 : min_samples;
+    if ((size_t)k > n) k = (int)n;
+    kd_tree t;
+    double tb = tc_now();
+    int rc = kd_build(x, n, d, &t);
+    if (rc) return rc;
+    tc_log(TC_LOG_DEBUG, "hdbscan: kd-tree of %zu points (%lld nodes): %.3f s", n,
+           (long long)t.n_nodes, tc_now() - tb);
+    const int64_t nn = t.n_nodes;
+    double *core2 = malloc(n * sizeof *core2);        /* (n) squared core distance, tree order */
+    double *ncore = malloc(nn * sizeof *ncore);       /* (n_nodes) smallest core2 below */
+    int64_t *comp = malloc(n * sizeof *comp);         /* (n) component of each position */
+    int64_t *ncomp = malloc(nn * sizeof *ncomp);      /* (n_nodes) component, -1 if mixed */
+    int64_t *par = malloc(n * sizeof *par);           /* (n) union-find over positions */
+    double *comp_best = malloc(n * sizeof *comp_best);/* (n) by component root */
+    cand *cands = malloc(n * sizeof *cands);          /* (n) per point, then per component */
+    if (!core2 || !ncore || !comp || !ncomp || !par || !comp_best || !cands) {
+        rc = tc_error(TC_ENOMEM, "hdbscan: out of memory for %zu points", n);
+        goto done;
+    }
+    double t0 = tc_now();
+    /* depth of the tree is about log2(n / LEAF_SIZE) + 1; stacks hold 2 per level */
+    const int stack_cap = 256;
+
+#pragma omp parallel num_threads(nt)
+    {
+        double *heap = malloc(k * sizeof *heap);
+        int64_t *stack = malloc(stack_cap * sizeof *stack);
+#pragma omp for schedule(dynamic, 256)
+        for (size_t p = 0; p < n; p++) core2[p] = k <= 1 ? 0.0 : kd_kth_dist2(&t, p, k, heap, stack);
+        free(heap), free(stack);
+    }
+    for (int64_t u = nn - 1; u >= 0; u--) {
+        const kd_node *nd = t.node + u;
+        double m = INFINITY;
+        if (nd->left < 0)
+            for (int64_t s = nd->lo; s < nd->hi; s++) m = core2[s] < m ? core2[s] : m;
+        else
+            m = fmin(ncore[nd->left], ncore[nd->right]);
+        ncore[u] = m;
+    }
+    for (size_t p = 0; p < n; p++) par[p] = comp[p] = (int64_t)p;
+    double t1 = tc_now();
+    tc_log(TC_LOG_DEBUG, "hdbscan: kd-tree and core distances of %zu points: %.3f s", n, t1 - t0);
+    size_t n_edges = 0, n_comp = n;
+    int round = 0;
+    while (n_comp > 1) {
+        /* component of every subtree, children before parents */
+        for (int64_t u = nn - 1; u >= 0; u--) {
+            const kd_node *nd = t.node + u;
+            if (nd->left < 0) {
+                int64_t c = comp[nd->lo];
+                for (int64_t s = nd->lo + 1; s < nd->hi && c >= 0; s++)
+                    if (comp[s] != c) c = -1;
+                ncomp[u] = c;
+            } else {
+                ncomp[u] = ncomp[nd->left] == ncomp[nd->right] ? ncomp[nd->left] : -1;
+            }
+        }
+        for (size_t p = 0; p < n; p++) comp_best[p] = INFINITY;
+#pragma omp parallel num_threads(nt)
+        {
+            int64_t *stack = malloc(stack_cap * sizeof *stack);
+#pragma omp for schedule(dynamic, 256)
+            for (size_t p = 0; p < n; p++) {
+                if (core2[p] > atomic_load_double(&comp_best[comp[p]])) {
+                    cands[p].a = -1;
+                    continue;
+                }
+                cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
+            }
+            free(stack);
+        }
+        /* lightest edge per component (kept in the slot of its root) */
+        for (size_t p = 0; p < n; p++) {
+            int64_t c = comp[p];
+            if ((size_t)c == p) continue;
+            if (cands[p].a < 0) continue;
+            if (cands[c].a < 0 || edge_less(cands[p].w, cands[p].a, cands[p].b, cands[c].w,
+                                            cands[c].a, cands[c].b))
+                cands[c] = cands[p];
+        }
+        for (size_t c = 0; c < n; c++) {
+            if (comp[c] != (int64_t)c || cands[c].a < 0) continue;
+            int64_t ra = tc_uf_find(par, (int64_t)c), rb = tc_uf_find(par, cands[c].to);
+            if (ra == rb) continue; /* the same edge chosen by the other side */
+            tc_uf_union(par, ra, rb);
+            edges[n_edges++] = (tc_mst_edge){cands[c].a, cands[c].b, cands[c].w};
+            n_comp--;
+        }
+        for (size_t p = 0; p < n; p++) comp[p] = tc_uf_find(par, (int64_t)p);
+        double t2 = tc_now();
+        tc_log(TC_LOG_DEBUG, "hdbscan: Boruvka round %d: %zu components left, %.3f s", ++round,
+               n_comp, t2 - t1);
+        t1 = t2;
+    }
+    rc = 0;
+done:
+    free(core2), free(ncore), free(comp), free(ncomp), free(par), free(comp_best), free(cands);
+    kd_free(&t);
+    return rc;
+}
