@@ -4,13 +4,21 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 tc_encoder_params tc_encoder_default_params(void) {
     tc_encoder_params p = {0};
     return p;
 }
 
-const char *tc_default_encoder(void) { return "hashing"; }
+/* A folder (or any path with a slash) names a USE-lite model folder; the
+ * opener says what is missing from it. */
+static int is_model_dir(const char *path) {
+    struct stat st;
+    return strchr(path, '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+const char *tc_default_encoder(void) { return "use-lite"; }
 
 int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out) {
     *out = NULL;
@@ -22,8 +30,13 @@ int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **
     int rc;
     if (strcmp(model, "hashing") == 0 || strcmp(model, "hashing-512") == 0)
         rc = tc_hashing_open(e);
+    else if (strcmp(model, "use-lite") == 0)
+        rc = tc_use_lite_open(NULL, e);
+    else if (is_model_dir(model))
+        rc = tc_use_lite_open(model, e);
     else
-        rc = tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: hashing)", model);
+        rc = tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, or a folder "
+                      "with model.json and vocab.json)", model);
     if (rc) { free(e); return rc; }
     *out = e;
     return 0;

