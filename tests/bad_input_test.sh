@@ -19,7 +19,7 @@ expect_fail() {
     fi
     echo "ok: $what ($(head -n 1 "$T/err"))"
 }
-RUN=(run --input_content text --dbscan_eps 0.5 --dbscan_min_samples 10 --threads 2 --quiet --no_plots)
+RUN=(run --input_content text --embed_model hashing --dbscan_eps 0.5 --dbscan_min_samples 10 --threads 2 --quiet --no_plots)
 zcat data/sample.jsonl.gz | sed -n '1,400p' > "$T/good.jsonl"
 
 # inputs
@@ -44,7 +44,7 @@ expect_fail "bad topic mode" 'topic_mode' $TC run --topic_mode three
 # invalid UTF-8 is repaired and counted, not fatal
 printf '{"text": "caf\xe9 au lait"}\n{"text": "ok \xff\xfe"}\n' > "$T/utf8.jsonl"
 head -n 100 "$T/good.jsonl" >> "$T/utf8.jsonl"
-$TC run --input "$T/utf8.jsonl" --input_content text --dbscan_eps 0.5 --dbscan_min_samples 5 --threads 2 \
+$TC run --input "$T/utf8.jsonl" --input_content text --embed_model hashing --dbscan_eps 0.5 --dbscan_min_samples 5 --threads 2 \
     --no_plots --save_load_path "$T/u" > /dev/null 2> "$T/err" || { echo "FAIL: invalid UTF-8 was fatal"; cat "$T/err"; fails=$((fails + 1)); }
 grep -q '2 texts.*UTF-8' "$T/err" || grep -q 'UTF-8.*2' "$T/err" || { echo "FAIL: no UTF-8 repair count"; cat "$T/err"; fails=$((fails + 1)); }
 $PY -c "

@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 1,200 Debian package descriptions from the built-in sample
 zcat data/sample.jsonl.gz | sed -n '1,1200p' > "$T/in.jsonl"
-ARGS=(--input "$T/in.jsonl" --input_content text --dbscan_eps 0.5 --dbscan_min_samples 10 --threads 2 --quiet)
+ARGS=(--input "$T/in.jsonl" --input_content text --embed_model hashing --dbscan_eps 0.5 --dbscan_min_samples 10 --threads 2 --quiet)
 
 $TC run "${ARGS[@]}" --save_load_path "$T/a" > "$T/run.out"
 for f in embeddings.npy projections.npy cluster_labels.npy texts.json cluster_summaries.json faiss.index textclust.json; do
@@ -26,7 +26,7 @@ $TC run "${ARGS[@]}" --seed 7 --save_load_path "$T/c" > /dev/null
 cmp -s "$T/a/projections.npy" "$T/c/projections.npy" && fail "seed 7 gave the same projection as seed 42"
 
 # Dashed spellings are the same flags.
-$TC run --input "$T/in.jsonl" --input-content text --dbscan-eps 0.5 --dbscan-min-samples=10 --threads 2 --quiet \
+$TC run --input "$T/in.jsonl" --input-content text --embed-model hashing --dbscan-eps 0.5 --dbscan-min-samples=10 --threads 2 --quiet \
     --save-load-path "$T/d" > /dev/null
 cmp -s "$T/a/cluster_labels.npy" "$T/d/cluster_labels.npy" || fail "dashed flags changed the result"
 
@@ -75,7 +75,7 @@ $TC infer --save_load_path "$T/a" --input "$T/in.jsonl" --input_content text --q
     || fail "infer --start 10 did not start at the 11th text"
 
 # Stage commands reproduce run on the same texts: embed -> project -> cluster.
-$TC embed --input "$T/in.jsonl" --input_content text --output "$T/E.npy" --quiet
+$TC embed --input "$T/in.jsonl" --input_content text --embed_model hashing --output "$T/E.npy" --quiet
 $TC project --input "$T/E.npy" --output "$T/P.npy" --threads 2 --quiet
 $TC cluster --input "$T/P.npy" --output "$T/L.npy" --dbscan_eps 0.5 --dbscan_min_samples 10 --quiet
 $PY - "$T" <<'PY'
@@ -90,4 +90,19 @@ $TC run "${ARGS[@]}" --embeddings "$T/E.npy" --save_load_path "$T/e" > /dev/null
 cmp -s "$T/a/embeddings.npy" "$T/e/embeddings.npy" || fail "run --embeddings changed the embeddings"
 cmp -s "$T/a/cluster_labels.npy" "$T/e/cluster_labels.npy" || fail "run --embeddings changed the labels"
 grep -qE '"model":[[:space:]]*"precomputed"' "$T/e/textclust.json" || fail "textclust.json does not say precomputed"
+# The default encoder (use-lite) end to end on a few texts.
+sed -n '1,200p' "$T/in.jsonl" > "$T/small.jsonl"
+$TC run --input "$T/small.jsonl" --input_content text --dbscan_eps 0.5 --dbscan_min_samples 5 --threads 2 --quiet \
+    --save_load_path "$T/u" > /dev/null
+grep -qE '"model":[[:space:]]*"use-lite"' "$T/u/textclust.json" || fail "the default encoder is not use-lite"
+$TC infer --save_load_path "$T/u" --input "$T/small.jsonl" --input_content text --quiet --end 20 --start 0 > "$T/u.jsonl"
+$PY - "$T" <<'PY'
+import json, sys
+import numpy as np
+t = sys.argv[1]
+E = np.load(t + "/u/embeddings.npy")
+assert E.shape == (200, 512) and np.allclose(np.linalg.norm(E, axis=1), 1, atol=1e-4)
+rows = [json.loads(l) for l in open(t + "/u.jsonl")]
+assert len(rows) == 20 and max(r["distance"] for r in rows) < 1e-3, rows[:2]
+PY
 echo "e2e ok"

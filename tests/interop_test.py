@@ -41,7 +41,7 @@ def main():
         for r in train:
             f.write(json.dumps(r) + "\n")
     folder = os.path.join(tmp, "save")
-    tc("run", "--input", path, "--input_content", "text", "--save_load_path", folder,
+    tc("run", "--input", path, "--input_content", "text", "--save_load_path", folder, "--embed_model", "hashing",
        "--dbscan_eps", "0.5", "--dbscan_min_samples", "10", "--no_plots")
 
     # 1. our files, read by the Python stack

@@ -143,6 +143,20 @@ static cJSON *meta_json(const tc_classifier *c) {
     return o;
 }
 
+/* mkdir -p of the folders above path. */
+static int make_parents(const char *path) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            return tc_error(TC_EIO, "%s: cannot create folder: %s", dir, strerror(errno));
+        *p = '/';
+    }
+    return 0;
+}
+
 static int save_into(const tc_classifier *c, const char *dir) {
     char path[4400];
     int rc;
@@ -174,13 +188,14 @@ int tc_classifier_save(const tc_classifier *c, const char *folder) {
     snprintf(target, sizeof target, "%s", folder);
     for (size_t l = strlen(target); l > 1 && target[l - 1] == '/'; l--) target[l - 1] = 0;
     struct stat st;
-    int exists = stat(target, &st) == 0;
+    int rc, exists = stat(target, &st) == 0;
     if (exists && !S_ISDIR(st.st_mode))
         return tc_error(TC_EIO, "%s: exists and is not a folder; nothing was saved", target);
+    if ((rc = make_parents(target))) return rc;
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", target);
     if (!mkdtemp(tmp)) return tc_error(TC_EIO, "%s: cannot create a folder beside it: %s", target, strerror(errno));
     chmod(tmp, 0755);
-    int rc = save_into(c, tmp);
+    rc = save_into(c, tmp);
     if (rc) {
         remove_tree(tmp);
         return tc_error_prefix(rc, "saving %s (any earlier save is untouched)", target);
