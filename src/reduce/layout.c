@@ -27,6 +27,28 @@
 
 static inline float clip4(float v) { return v > 4.0f ? 4.0f : (v < -4.0f ? -4.0f : v); }
 
+/* x^b for x > 0 as 2^(b log2 x), relative error about 1e-6: the layout's
+ * inner loop is otherwise dominated by powf. */
+static inline float fast_pow(float x, float b) {
+    union { float f; uint32_t u; } v = {x};
+    int e = (int)((v.u >> 23) & 255) - 127;
+    v.u = (v.u & 0x7fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
+    float m = v.f;
+    if (m > 1.41421356f) { m *= 0.5f; e++; } /* m in [0.707, 1.414] */
+    float t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+    float l = (float)e + t * (2.8853900817779268f + t2 * (0.9617966939259756f +
+              t2 * (0.5770780163555854f + t2 * 0.4121985831111324f)));
+    float y = b * l;
+    if (y < -126.0f) return 0.0f;
+    if (y > 126.0f) y = 126.0f;
+    float fl = floorf(y), f = y - fl;
+    float p = 1.0f + f * (0.6931471805599453f + f * (0.2402265069591007f + f * (0.05550410866482158f +
+              f * (0.009618129107628477f + f * (0.0013333558146428443f + f * (0.00015403530393381608f +
+              f * 1.525273380405984e-05f))))));
+    union { float f; uint32_t u; } s = {.u = (uint32_t)((int)fl + 127) << 23};
+    return p * s.f;
+}
+
 int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     size_t n = g->n, nnz = g->nnz;
     int dim = lp->dim, ne = lp->n_epochs, nt = tc_threads(lp->n_threads);
@@ -66,7 +88,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
                 float d2 = 0;
                 for (int t = 0; t < dim; t++) d2 += (cur[t] - oth[t]) * (cur[t] - oth[t]);
                 if (d2 > 0) {
-                    float pw = powf(d2, b);
+                    float pw = fast_pow(d2, b);
                     float gc = -2.0f * a * b * (pw / d2) / (a * pw + 1.0f);
                     for (int t = 0; t < dim; t++)
                         cur[t] += 2.0f * clip4(gc * (cur[t] - oth[t])) * alpha;
@@ -81,7 +103,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
                     float q2 = 0;
                     for (int t = 0; t < dim; t++) q2 += (cur[t] - o2[t]) * (cur[t] - o2[t]);
                     if (!(q2 > 0)) continue;
-                    float gc = 2.0f * gamma * b / ((0.001f + q2) * (a * powf(q2, b) + 1.0f));
+                    float gc = 2.0f * gamma * b / ((0.001f + q2) * (a * fast_pow(q2, b) + 1.0f));
                     for (int t = 0; t < dim; t++) cur[t] += clip4(gc * (cur[t] - o2[t])) * alpha;
                 }
                 next_neg[e] += nneg * epn;

@@ -29,9 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Below PAR_MIN vertices the vector operations run on one thread: an
- * OpenMP region costs more than the work, badly so on a loaded machine. */
-enum { PAR_MIN = 16384, DENSE_MAX = 64, KRYLOV_MAX = 48, MAX_RESTARTS = 150, CHUNK = 4096, META_MAX = 4096 };
+/* Below PAR_MIN vertices the vector operations run on one thread: they are
+ * memory-bound, and the thousands of OpenMP barriers of a solve cost more
+ * than they save, badly so on a loaded machine. */
+enum { PAR_MIN = 1 << 20, DENSE_MAX = 64, KRYLOV_MAX = 48, MAX_RESTARTS = 150, CHUNK = 4096, META_MAX = 4096 };
 #define EIG_TOL 1e-4
 #define EIG_TOL_LOOSE 1e-2
 

@@ -129,6 +129,7 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
     tc_rows_normalise(x, n, d, xn);
     int approx = p->knn_method == TC_KNN_APPROX ||
                  (p->knn_method == TC_KNN_AUTO && n > KNN_EXACT_MAX);
+    double t0 = tc_now();
     tc_progress(p->progress, p->progress_ctx, "knn", 0, n);
     if (approx)
         rc = tc_knn_nndescent(xn, n, d, k, p->seed, nt, p->progress, p->progress_ctx, idx, dist);
@@ -136,6 +137,7 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
         rc = tc_knn_exact(xn, n, d, k, nt, idx, dist);
     if (rc) goto done;
     tc_progress(p->progress, p->progress_ctx, "knn", n, n);
+    double t1 = tc_now();
     if ((rc = tc_fuzzy_set(idx, dist, n, k, p->local_connectivity, p->set_op_mix_ratio, nt, &g)))
         goto done;
     free(idx);
@@ -143,6 +145,7 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
     idx = NULL;
     dist = NULL;
     filter_edges(&g, n_epochs, default_epochs);
+    double t2 = tc_now();
 
     int fell_back = 0;
     if (p->init == TC_UMAP_INIT_SPECTRAL && g.nnz > 0) {
@@ -153,6 +156,7 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
     }
     free(xn);
     xn = NULL;
+    double t3 = tc_now();
     /* each coordinate to [0, 10] */
     for (int t = 0; t < dim; t++) {
         float lo = INFINITY, hi = -INFINITY;
@@ -167,6 +171,9 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
                            p->repulsion_strength, p->learning_rate,
                            p->seed ^ 0x6c61796f7574ULL, p->progress, p->progress_ctx};
     rc = tc_umap_layout(&g, &lp, out);
+    tc_log(TC_LOG_DEBUG, "umap: n=%zu knn(%s) %.2fs, fuzzy set %.2fs (%zu edges), init%s %.2fs, "
+           "layout %.2fs (%d epochs)", n, approx ? "approx" : "exact", t1 - t0, t2 - t1, g.nnz,
+           fell_back ? " (random fallback)" : "", t3 - t2, tc_now() - t3, n_epochs);
 done:
     free(xn);
     free(idx);
