@@ -4,7 +4,7 @@
  *       writes DIR/base.npy (N, D) and DIR/query.npy (M, D), float32 unit
  *       vectors from tc_rng (Gaussian, normalised), for both sides to read.
  *   bench_index run BASE.npy QUERY.npy [--k K] [--threads T] [--repeat R]
- *                   [--qb QB] [--bb BB] [--mode 0|2] [--ids OUT.npy]
+ *                   [--qb QB] [--bb BB] [--mode 0|2] [--slices S] [--ids OUT.npy]
  *       searches, prints one line per repeat and a median line:
  *       "ours k=K threads=T queries/s=... GFLOP/s=..." (GFLOP = 2 m n d).
  *       --ids writes the (M, K) int64 neighbour ids for a cross-check.
@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
     if (argc < 4 || strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "usage: bench_index gen DIR [--n N --m M --d D --seed S]\n"
                         "       bench_index run BASE.npy QUERY.npy [--k K --threads T "
-                        "--repeat R --qb QB --bb BB --mode 0|2 --ids OUT.npy]\n");
+                        "--repeat R --qb QB --bb BB --mode 0|2 --slices S --ids OUT.npy]\n");
         return 2;
     }
     size_t n, d, m, dq;
@@ -138,7 +138,8 @@ int main(int argc, char **argv) {
     int repeat = atoi(arg_val(argc, argv, "--repeat", "3"));
     tc_knn_tiling t = {atoi(arg_val(argc, argv, "--qb", "0")),
                        atoi(arg_val(argc, argv, "--bb", "0")),
-                       atoi(arg_val(argc, argv, "--mode", "0"))};
+                       atoi(arg_val(argc, argv, "--mode", "0")),
+                       atoi(arg_val(argc, argv, "--slices", "0"))};
     const char *ids_path = arg_val(argc, argv, "--ids", NULL);
     float *dist = malloc(m * k * sizeof *dist);
     int64_t *ids = malloc(m * k * sizeof *ids);

@@ -105,8 +105,9 @@ static void check_case(uint64_t seed, size_t n, size_t m, int d, int k, double l
 
     /* other tilings (many query and base tiles, ragged edges) and the
      * BLAS-threaded mode kept for measuring: the same bytes */
-    tc_knn_tiling tilings[] = {{7, 50, 0}, {1, 16, 0}, {33, 100, 2}, {0, 0, 2}};
-    for (int tt = 0; tt < 4; tt++) {
+    tc_knn_tiling tilings[] = {{7, 50, 0, 0}, {1, 16, 0, 0}, {33, 100, 2, 0}, {0, 0, 2, 0},
+                               {7, 50, 0, 3}, {0, 0, 0, 64}, {0, 0, 0, 2}};
+    for (int tt = 0; tt < 7; tt++) {
         CHECK_OK(tc_knn_search_tiled(base, n, d, q, m, k, 1 + tt % 2, &tilings[tt], d2, i2));
         CHECK_MSG(memcmp(d1, d2, mk * sizeof *d1) == 0 && memcmp(i1, i2, mk * sizeof *i1) == 0,
                   "%s: tiling %d differs from the default", what, tt);
@@ -135,9 +136,10 @@ static void check_ties(void) {
     }
     float *fd = malloc(m * k * sizeof *fd), *nd = malloc(m * k * sizeof *nd);
     int64_t *fi = malloc(m * k * sizeof *fi), *ni = malloc(m * k * sizeof *ni);
-    tc_knn_tiling tilings[] = {{0, 0, 0}, {7, 50, 0}, {5, 16, 0}, {33, 100, 2}};
+    tc_knn_tiling tilings[] = {{0, 0, 0, 0}, {7, 50, 0, 0}, {5, 16, 0, 0}, {33, 100, 2, 0},
+                               {0, 40, 0, 7}};
     CHECK_OK(tc_knn_search_naive(base, n, d, q, m, k, nd, ni));
-    for (int tt = 0; tt < 4; tt++) {
+    for (int tt = 0; tt < 5; tt++) {
         CHECK_OK(tc_knn_search_tiled(base, n, d, q, m, k, 2, &tilings[tt], fd, fi));
         compare("ties", base, n, d, q, m, k, fd, fi, nd, ni, 2e-6);
         for (size_t i = 0; i < m; i++) {
@@ -226,7 +228,8 @@ int main(void) {
     check_case(4, 1000, 300, 33, 10, 1.0);
     check_case(5, 517, 9, 8, 517, 1.0);  /* k = n, heap path */
     check_case(6, 700, 5, 13, 1000, 1.0);/* k > n, heap path */
-    check_case(7, 3000, 70, 64, 100, 1.0);
+    check_case(7, 3000, 70, 64, 100, 1.0); /* few queries: base split between threads */
+    check_case(12, 2500, 2, 30, 5, 1.0);
     check_case(8, 2000, 50, 21, 64, 0);  /* largest sorted-buffer k, raw scale */
     check_case(9, 1500, 40, 19, 65, 3.0);/* smallest heap k, long rows */
     check_case(10, 5000, 600, 24, 10, 1.0); /* crosses the default 256 x 4096 tiles */

@@ -20,6 +20,9 @@ typedef struct tc_knn_tiling {
     int blas_threads;/* 1 = OpenMP threads over query tiles, BLAS on one thread each;
                         0 = the same (default); 2 = BLAS threads every product and
                         OpenMP only selects (kept to measure the choice) */
+    int base_slices; /* base split into this many slices searched apart and merged
+                        (1..64); 0 = one per thread when there are fewer than 64
+                        queries per thread, else 1 */
 } tc_knn_tiling;
 
 /* tc_knn_search with an explicit tiling (t may be NULL = defaults). The
