@@ -4,7 +4,7 @@
  *       writes DIR/base.npy (N, D) and DIR/query.npy (M, D), float32 unit
  *       vectors from tc_rng (Gaussian, normalised), for both sides to read.
  *   bench_index run BASE.npy QUERY.npy [--k K] [--threads T] [--repeat R]
- *                   [--qb QB] [--bb BB] [--mode 0|2] [--ids OUT.npy]
+ *                   [--qb QB] [--bb BB] [--mode 0|2] [--slices S] [--ids OUT.npy]
  *       searches, prints one line per repeat and a median line:
  *       "ours k=K threads=T queries/s=... GFLOP/s=..." (GFLOP = 2 m n d).
  *       --ids writes the (M, K) int64 neighbour ids for a cross-check.
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* ---------------------------------------------------------------- .npy */
 
@@ -84,6 +85,13 @@ static void gen_unit(tc_rng *r, float *x, size_t n, int d) {
     }
 }
 
+/* User + system CPU seconds of the process so far. */
+static double cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -118,7 +126,7 @@ int main(int argc, char **argv) {
     if (argc < 4 || strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "usage: bench_index gen DIR [--n N --m M --d D --seed S]\n"
                         "       bench_index run BASE.npy QUERY.npy [--k K --threads T "
-                        "--repeat R --qb QB --bb BB --mode 0|2 --ids OUT.npy]\n");
+                        "--repeat R --qb QB --bb BB --mode 0|2 --slices S --ids OUT.npy]\n");
         return 2;
     }
     size_t n, d, m, dq;
@@ -130,29 +138,33 @@ int main(int argc, char **argv) {
     int repeat = atoi(arg_val(argc, argv, "--repeat", "3"));
     tc_knn_tiling t = {atoi(arg_val(argc, argv, "--qb", "0")),
                        atoi(arg_val(argc, argv, "--bb", "0")),
-                       atoi(arg_val(argc, argv, "--mode", "0"))};
+                       atoi(arg_val(argc, argv, "--mode", "0")),
+                       atoi(arg_val(argc, argv, "--slices", "0"))};
     const char *ids_path = arg_val(argc, argv, "--ids", NULL);
     float *dist = malloc(m * k * sizeof *dist);
     int64_t *ids = malloc(m * k * sizeof *ids);
     double *secs = malloc((repeat > 0 ? repeat : 1) * sizeof *secs);
-    if (!dist || !ids || !secs || k <= 0 || repeat <= 0)
+    double *cpus = malloc((repeat > 0 ? repeat : 1) * sizeof *cpus);
+    if (!dist || !ids || !secs || !cpus || k <= 0 || repeat <= 0)
         return fprintf(stderr, "bench_index: bad arguments\n"), 1;
     double gflop = 2.0 * m * n * d * 1e-9;
     fprintf(stderr, "openblas core %s, n=%zu m=%zu d=%zu k=%d threads=%d\n",
             openblas_get_corename(), n, m, d, k, threads);
     for (int r = 0; r < repeat; r++) {
-        double t0 = tc_now();
+        double t0 = tc_now(), c0 = cpu_seconds();
         if (tc_knn_search_tiled(base, n, (int)d, q, m, k, threads, &t, dist, ids) != 0)
             return fprintf(stderr, "bench_index: %s\n", tc_last_error()), 1;
         secs[r] = tc_now() - t0;
-        fprintf(stderr, "  run %d: %.3f s\n", r, secs[r]);
+        cpus[r] = cpu_seconds() - c0;
+        fprintf(stderr, "  run %d: %.3f s, cpu %.3f s\n", r, secs[r], cpus[r]);
     }
     qsort(secs, repeat, sizeof *secs, cmp_double);
+    qsort(cpus, repeat, sizeof *cpus, cmp_double);
     double med = secs[repeat / 2];
-    printf("ours k=%d threads=%d seconds=%.3f queries/s=%.0f GFLOP/s=%.1f\n", k, threads, med,
-           m / med, gflop / med);
+    printf("ours k=%d threads=%d seconds=%.3f queries/s=%.0f GFLOP/s=%.1f cpu_s=%.3f\n", k,
+           threads, med, m / med, gflop / med, cpus[repeat / 2]);
     if (ids_path && npy_write(ids_path, ids, "<i8", 8, m, (size_t)k))
         return perror(ids_path), 1;
-    free(base), free(q), free(dist), free(ids), free(secs);
+    free(base), free(q), free(dist), free(ids), free(secs), free(cpus);
     return 0;
 }
