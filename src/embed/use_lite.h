@@ -33,6 +33,7 @@ typedef struct ul_model {
     tc_sp *sp;
     const float *emb;         /* (UL_VOCAB, UL_D0) */
     const float *inv_timescale;         /* (UL_TIMING) */
+    float *timing;            /* (max_len, UL_D0) [sin, cos](pos inv_timescale), owned */
     ul_layer layer[2];
     const float *tanh_w, *tanh_b;       /* (UL_D, UL_D), (UL_D) */
     float ln_eps, l2_eps;
