@@ -32,6 +32,9 @@
  *   FFN        relu(h W1 + b1) W2 + b2                 (512 -> 1536 -> 512)
  *   LN         layer norm over the last axis, eps 1e-6, pre-norm (scale, bias).
  *   pooling    mean of x over the text's tokens (divided by max(n, 1)).
+ *              (Here the last FFN's second product, being linear, is applied
+ *              after pooling: mean(relu(.)) W2 instead of mean(relu(.) W2),
+ *              17% fewer FLOPs, equal up to rounding.)
  *   final      tanh(pooled Wt + bt)                    (512 -> 512)
  *   normalise  v / sqrt(max(|v|^2, 1e-12)): unit length, 512 float32.
  *
@@ -238,11 +241,16 @@ const ul_model *tc_use_lite_model(const tc_encoder *e) {
     return e && e->vt == &ul_vt ? &((const ul_impl *)e->impl)->m : NULL;
 }
 
-double tc_use_lite_gemm_flops(double n_tokens, double n_texts) {
+double tc_use_lite_gemm_flops(double n_tokens, double n_texts, int executed) {
     double per_token = (double)UL_D0 * UL_D + UL_D0 * 3.0 * UL_D0 + UL_D0 * (double)UL_D   /* layer 0 */
                        + 2.0 * UL_D * UL_FF                                                  /* FFN 0 */
                        + (double)UL_D * 3 * UL_D + (double)UL_D * UL_D + 2.0 * UL_D * UL_FF;  /* layer 1 */
-    return 2.0 * (per_token * n_tokens + (double)UL_D * UL_D * n_texts);
+    double per_text = (double)UL_D * UL_D;                                                   /* tanh layer */
+    if (executed) {           /* layer 1's second FFN product runs on pooled rows */
+        per_token -= (double)UL_FF * UL_D;
+        per_text += (double)UL_FF * UL_D;
+    }
+    return 2.0 * (per_token * n_tokens + per_text * n_texts);
 }
 
 /* ---------------------------------------------------------------- forward */
@@ -257,6 +265,7 @@ typedef struct ul_work {
     float *ctx;     /* (rows, UL_D) attention output before Wo */
     float *ff;      /* (rows, UL_FF) */
     float *pooled;  /* (texts, UL_D) */
+    float *pooled_ff;   /* (texts, UL_FF) */
     float *fin;     /* (texts, UL_D) */
     float *s;       /* (max_len, max_len) attention scores of one head */
 } ul_work;
@@ -330,9 +339,11 @@ static void attention(const ul_layer *L, int n_texts, const int *off, const int 
     }
 }
 
-/* One transformer layer on the packed rows; x0 is layer 0's input (rows, 256). */
+/* One transformer layer on the packed rows; x0 is layer 0's input (rows, 256).
+ * With last set it stops after the FFN's relu (w->ff): the second FFN
+ * product is linear, so forward_batch applies it to the pooled rows. */
 static void layer_forward(const ul_model *m, const ul_layer *L, int rows, int n_texts, const int *off,
-                          const int *len, ul_work *w) {
+                          const int *len, ul_work *w, int last) {
     const int din = L->din;
     const float *in = L->res_w ? w->x0 : w->x;           /* (rows, din) */
     layer_norm(rows, din, in, L->ln_att_g, L->ln_att_b, m->ln_eps, w->h);
@@ -349,8 +360,24 @@ static void layer_forward(const ul_model *m, const ul_layer *L, int rows, int n_
     set_rows(rows, UL_FF, L->ffn1_b, w->ff);
     gemm(rows, UL_D, UL_FF, w->h, L->ffn1_w, 1.0f, w->ff);
     relu_rows(rows, UL_FF, w->ff);
+    if (last) return;
     add_rows(rows, UL_D, L->ffn2_b, w->x);
     gemm(rows, UL_FF, UL_D, w->ff, L->ffn2_w, 1.0f, w->x);
+}
+
+/* out (n_texts, d) = mean over each text's rows of in (rows, d); 0 for an
+ * empty text. */
+static void mean_rows(int n_texts, const int *off, const int *len, int d, const float *in, float *out) {
+    for (int t = 0; t < n_texts; t++) {
+        float *pv = out + (size_t)t * d;
+        for (int k = 0; k < d; k++) pv[k] = 0;
+        for (int i = 0; i < len[t]; i++) {
+            const float *x = in + (size_t)(off[t] + i) * d;
+            for (int k = 0; k < d; k++) pv[k] += x[k];
+        }
+        float inv = 1.0f / (float)(len[t] > 1 ? len[t] : 1);
+        for (int k = 0; k < d; k++) pv[k] *= inv;
+    }
 }
 
 /* Embeds one batch: n_texts texts whose clipped ids are ids[t] (len[t]);
@@ -366,19 +393,19 @@ static void forward_batch(const ul_model *m, int n_texts, const int32_t *const *
             for (int k = 0; k < UL_D0; k++) x[k] = e[k] + (e[k] + sig[k]);   /* the graph's order of additions */
         }
     if (rows > 0) {
-        layer_forward(m, &m->layer[0], rows, n_texts, off, len, w);
-        layer_forward(m, &m->layer[1], rows, n_texts, off, len, w);
+        layer_forward(m, &m->layer[0], rows, n_texts, off, len, w, 0);
+        layer_forward(m, &m->layer[1], rows, n_texts, off, len, w, 1);
     }
-    for (int t = 0; t < n_texts; t++) {
-        float *pv = w->pooled + (size_t)t * UL_D;
-        for (int k = 0; k < UL_D; k++) pv[k] = 0;
-        for (int i = 0; i < len[t]; i++) {
-            const float *x = w->x + (size_t)(off[t] + i) * UL_D;
-            for (int k = 0; k < UL_D; k++) pv[k] += x[k];
-        }
-        float inv = 1.0f / (float)(len[t] > 1 ? len[t] : 1);
-        for (int k = 0; k < UL_D; k++) pv[k] *= inv;
-    }
+    /* pooled = mean(x + relu(.) W2 + b2) = mean(x) + mean(relu(.)) W2 + b2
+     * for a text with tokens; 0 for an empty one. Saves a (rows, 1536, 512)
+     * product. */
+    const ul_layer *L1 = &m->layer[1];
+    mean_rows(n_texts, off, len, UL_D, w->x, w->pooled);
+    mean_rows(n_texts, off, len, UL_FF, w->ff, w->pooled_ff);
+    for (int t = 0; t < n_texts; t++)
+        if (len[t] > 0)
+            for (int k = 0; k < UL_D; k++) w->pooled[(size_t)t * UL_D + k] += L1->ffn2_b[k];
+    gemm(n_texts, UL_FF, UL_D, w->pooled_ff, L1->ffn2_w, 1.0f, w->pooled);
     set_rows(n_texts, UL_D, m->tanh_b, w->fin);
     gemm(n_texts, UL_D, UL_D, w->pooled, m->tanh_w, 1.0f, w->fin);
     for (int t = 0; t < n_texts; t++) {
@@ -417,6 +444,7 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
     w.ff = malloc((size_t)rows_cap * UL_FF * sizeof(float));
     w.pooled = malloc((size_t)texts_cap * UL_D * sizeof(float));
     w.fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
+    w.pooled_ff = malloc((size_t)texts_cap * UL_FF * sizeof(float));
     w.s = malloc((size_t)max_len * max_len * sizeof(float));
     int32_t *ids = malloc(chunk * (size_t)max_len * sizeof *ids);     /* (chunk, max_len) */
     len_idx *order = malloc(chunk * sizeof *order);                    /* (chunk) */
@@ -424,7 +452,7 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
     int *blen = malloc((size_t)texts_cap * sizeof *blen), *boff = malloc((size_t)texts_cap * sizeof *boff);
     float **bout = malloc((size_t)texts_cap * sizeof *bout);
     int rc = 0;
-    if (!w.x0 || !w.x || !w.h || !w.qkv || !w.ctx || !w.ff || !w.pooled || !w.fin || !w.s || !ids || !order || !bids ||
+    if (!w.x0 || !w.x || !w.h || !w.qkv || !w.ctx || !w.ff || !w.pooled || !w.fin || !w.pooled_ff || !w.s || !ids || !order || !bids ||
         !blen || !boff || !bout)
         rc = tc_error(TC_ENOMEM, "use-lite: out of memory for a batch");
     openblas_set_num_threads(threads);
@@ -466,7 +494,7 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
             tc_progress(e->p.progress, e->p.progress_ctx, "embed", c0 + (size_t)b0, n);
         }
     }
-    free(w.x0); free(w.x); free(w.h); free(w.qkv); free(w.ctx); free(w.ff); free(w.pooled); free(w.fin); free(w.s);
+    free(w.x0); free(w.x); free(w.h); free(w.qkv); free(w.ctx); free(w.ff); free(w.pooled); free(w.fin); free(w.pooled_ff); free(w.s);
     free(ids); free(order); free(bids); free(blen); free(boff); free(bout);
     return rc;
 }
