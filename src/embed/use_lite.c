@@ -300,10 +300,14 @@ static void add_rows(int rows, int n, const float *bias, float *c) {
     }
 }
 
-static void relu_rows(int rows, int n, float *c) {
+/* c = max(c + bias, 0), row by row */
+static void bias_relu_rows(int rows, int n, const float *bias, float *c) {
     for (int r = 0; r < rows; r++) {
         float *row = c + (size_t)r * n;
-        for (int i = 0; i < n; i++) row[i] = row[i] > 0 ? row[i] : 0;
+        for (int i = 0; i < n; i++) {
+            float v = row[i] + bias[i];
+            row[i] = v > 0 ? v : 0;
+        }
     }
 }
 
@@ -357,9 +361,8 @@ static void layer_forward(const ul_model *m, const ul_layer *L, int rows, int n_
     add_rows(rows, UL_D, L->out_b, w->x);
     gemm(rows, din, UL_D, w->ctx, L->out_w, 1.0f, w->x);
     layer_norm(rows, UL_D, w->x, L->ln_ffn_g, L->ln_ffn_b, m->ln_eps, w->h);
-    set_rows(rows, UL_FF, L->ffn1_b, w->ff);
-    gemm(rows, UL_D, UL_FF, w->h, L->ffn1_w, 1.0f, w->ff);
-    relu_rows(rows, UL_FF, w->ff);
+    gemm(rows, UL_D, UL_FF, w->h, L->ffn1_w, 0.0f, w->ff);
+    bias_relu_rows(rows, UL_FF, L->ffn1_b, w->ff);
     if (last) return;
     add_rows(rows, UL_D, L->ffn2_b, w->x);
     gemm(rows, UL_FF, UL_D, w->ff, L->ffn2_w, 1.0f, w->x);
