@@ -33,6 +33,7 @@ typedef struct ul_model {
     tc_sp *sp;
     const float *emb;         /* (UL_VOCAB, UL_D0) */
     const float *inv_timescale;         /* (UL_TIMING) */
+    float *timing;            /* (max_len, UL_D0) [sin, cos](pos inv_timescale), owned */
     ul_layer layer[2];
     const float *tanh_w, *tanh_b;       /* (UL_D, UL_D), (UL_D) */
     float ln_eps, l2_eps;
@@ -52,7 +53,8 @@ const ul_model *tc_use_lite_model(const tc_encoder *e);
 void tc_use_lite_forward_naive(const ul_model *m, const int32_t *ids, int n_ids, float *out);
 
 /* Matrix FLOPs of one forward pass over n_tokens tokens of n_texts texts
- * (the products done with BLAS; attention excluded). */
-double tc_use_lite_gemm_flops(double n_tokens, double n_texts);
+ * (the weight products; attention excluded): as the model defines them
+ * (executed = 0), or as use_lite.c runs them (executed = 1). */
+double tc_use_lite_gemm_flops(double n_tokens, double n_texts, int executed);
 
 #endif

@@ -1,0 +1,123 @@
+/* bench_embed.c - throughput of the USE-lite encoder (texts/s, tokens/s),
+ * the GFLOP/s its matrix products reach against OpenBLAS sgemm alone at the
+ * same shapes, and peak memory. Reads texts from a gzipped JSONL corpus
+ * ({"text": ...} per line, as in ../shared/corpora).
+ *   bench_embed CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm]
+ * Prints "key value" lines; bench/embed.sh runs it beside the JavaScript
+ * reference. Set OPENBLAS_CORETYPE=SkylakeX before running (see DESIGN.md). */
+#include "embed/use_lite.h"
+#include "textclust.h"
+#include "util/util.h"
+
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <zlib.h>
+
+static char **read_corpus(const char *path, size_t want, size_t *n) {
+    gzFile f = gzopen(path, "rb");
+    if (!f) { fprintf(stderr, "cannot open %s\n", path); exit(2); }
+    char **texts = malloc(sizeof *texts * want);
+    size_t cap = 1 << 20;
+    char *line = malloc(cap);
+    *n = 0;
+    while (*n < want && gzgets(f, line, (int)cap)) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *t = j ? cJSON_GetObjectItem(j, "text") : NULL;
+        if (cJSON_IsString(t)) texts[(*n)++] = strdup(t->valuestring);
+        cJSON_Delete(j);
+    }
+    free(line);
+    gzclose(f);
+    return texts;
+}
+
+/* GFLOP/s of sgemm alone over the encoder's shapes, rows tokens per call. */
+static double sgemm_gflops(int rows) {
+    const int shapes[][2] = {{256, 768}, {256, 512}, {256, 512}, {512, 1536}, {1536, 512},
+                             {512, 1536}, {512, 512}, {512, 1536}};   /* as use_lite.c runs them */
+    float *a = malloc(sizeof(float) * rows * 1536), *w = malloc(sizeof(float) * 1536 * 1536),
+          *c = malloc(sizeof(float) * rows * 1536);
+    for (int i = 0; i < rows * 1536; i++) a[i] = (float)((i * 7 % 13) - 6) * 0.01f;
+    for (int i = 0; i < 1536 * 1536; i++) w[i] = (float)((i * 5 % 11) - 5) * 0.01f;
+    double best = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        double flops = 0, t0 = tc_now();
+        for (int s = 0; s < 8; s++) {
+            int k = shapes[s][0], m = shapes[s][1];
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, m, k, 1.0f, a, k, w, m, 1.0f, c, m);
+            flops += 2.0 * rows * k * m;
+        }
+        double g = flops / (tc_now() - t0) / 1e9;
+        if (g > best) best = g;
+    }
+    free(a); free(w); free(c);
+    return best;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) { fprintf(stderr, "usage: %s CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm]\n", argv[0]); return 2; }
+    size_t want = strtoull(argv[2], NULL, 10), n;
+    int threads = atoi(argv[3]), do_gemm = 1;
+    const char *texts_out = NULL;
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--texts-out") == 0 && i + 1 < argc) texts_out = argv[++i];
+        else if (strcmp(argv[i], "--no-gemm") == 0) do_gemm = 0;
+    }
+    char **texts = read_corpus(argv[1], want, &n);
+    if (texts_out) {            /* the same texts for the JavaScript side, one JSON string per line */
+        FILE *f = fopen(texts_out, "w");
+        for (size_t i = 0; f && i < n; i++) {
+            cJSON *s = cJSON_CreateString(texts[i]);
+            char *js = cJSON_PrintUnformatted(s);
+            fprintf(f, "%s\n", js);
+            free(js);
+            cJSON_Delete(s);
+        }
+        if (f) fclose(f);
+    }
+    tc_encoder_params p = tc_encoder_default_params();
+    p.n_threads = threads;
+    tc_encoder *e;
+    if (tc_encoder_open("use-lite", &p, &e) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+    const ul_model *m = tc_use_lite_model(e);
+    /* token count (clipped as the encoder clips) */
+    tc_sp_scratch s = {0};
+    double tokens = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = tc_sp_encode(m->sp, texts[i], &s);
+        tokens += k > m->max_len ? m->max_len : k;
+    }
+    tc_sp_scratch_free(&s);
+    float *out = malloc(sizeof(float) * n * 512);
+    double best = 1e30;
+    int reps = n >= 5000 ? 1 : 3;
+    for (int r = 0; r < reps; r++) {
+        double t0 = tc_now();
+        if (tc_encoder_embed(e, (const char *const *)texts, n, out) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+        double t = tc_now() - t0;
+        if (t < best) best = t;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("corename %s\n", openblas_get_corename());
+    printf("texts %zu\ntokens %.0f\nthreads %d\nseconds %.3f\n", n, tokens, threads, best);
+    printf("texts_per_s %.1f\ntokens_per_s %.0f\n", n / best, tokens / best);
+    double flops = tc_use_lite_gemm_flops(tokens, (double)n, 1);
+    printf("encoder_gflops %.1f\n", flops / best / 1e9);
+    printf("model_gflops_equiv %.1f\n", tc_use_lite_gemm_flops(tokens, (double)n, 0) / best / 1e9);
+    if (do_gemm) {
+        openblas_set_num_threads(threads);
+        double g = sgemm_gflops(2048);
+        printf("sgemm_gflops %.1f\nratio_of_sgemm %.2f\n", g, flops / best / 1e9 / g);
+    }
+    printf("peak_rss_mib %.1f\n", ru.ru_maxrss / 1024.0);
+    tc_encoder_free(e);
+    free(out);
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts);
+    return 0;
+}
