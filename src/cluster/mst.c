@@ -204,6 +204,60 @@ static double kd_kth_dist2(const kd_tree *t, int64_t p, int k, double *heap, int
     return heap[0];
 }
 
+/* The k-th smallest of v[0, m), 1 <= k <= m (v is reordered). */
+static double kth_smallest(double *v, int m, int k) {
+    int lo = 0, hi = m - 1, want = k - 1;
+    while (lo < hi) {
+        double piv = v[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < piv) i++;
+            while (v[j] > piv) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j], v[j] = t;
+                i++, j--;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else return v[want];
+    }
+    return v[want];
+}
+
+#define KNN_BUF 4096
+
+/* The same as kd_kth_dist2 when the answer is known to be <= r2: gathers
+ * the squared distances <= r2 (the k nearest are among them) and selects the
+ * k-th. Returns -1 when fewer than k or more than the buffer hold. */
+static double kd_kth_dist2_within(const kd_tree *t, int64_t p, int k, double r2, double *buf,
+                                  int64_t *stack) {
+    const float *q = t->pts + p * t->d;
+    int m = 0, sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (kd_box_dist2(t, u, q) > r2) continue;
+        const kd_node *nd = t->node + u;
+        if (nd->left >= 0) {
+            stack[sp++] = nd->right, stack[sp++] = nd->left;
+            continue;
+        }
+        double d2[CHUNK];
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
+            int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
+            if (m + mm > KNN_BUF) return -1;
+            leaf_dist2(t, q, c0, mm, d2);
+            for (int j = 0; j < mm; j++) {
+                buf[m] = d2[j];
+                m += d2[j] <= r2;
+            }
+        }
+    }
+    return m < k ? -1 : kth_smallest(buf, m, k);
+}
+
 /* ---------------------------------------------------------------- Boruvka */
 
 /* (w, a, b) before (w2, a2, b2) in the total order of edges; a < b. */
@@ -244,6 +298,16 @@ static cand boruvka_search(const kd_tree *t, int64_t p, const double *core2, con
     const double cp = core2[p];
     const int64_t my = comp[p], op = t->orig[p];
     cand best = {INFINITY, -1, -1, -1};
+    /* a neighbour in tree order of another component gives a first bound */
+    for (int64_t s = p - 1; s <= p + 1; s += 2) {
+        if (s < 0 || s >= (int64_t)t->n || comp[s] == my) continue;
+        double w = tc_dist2_f32(q, t->pts + s * t->d, t->d);
+        if (w < cp) w = cp;
+        if (w < core2[s]) w = core2[s];
+        int64_t os = t->orig[s];
+        int64_t a = op < os ? op : os, b = op < os ? os : op;
+        if (best.a < 0 || edge_less(w, a, b, best.w, best.a, best.b)) best = (cand){w, a, b, s};
+    }
     int sp = 0;
     stack[sp++] = 0;
     while (sp) {
@@ -310,13 +374,27 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
     /* depth of the tree is about log2(n / LEAF_SIZE) + 1; stacks hold 2 per level */
     const int stack_cap = 256;
 
+    /* Consecutive positions are near each other, so core(p) <= |p - (p-1)| +
+     * core(p - 1) bounds the search of p: a radius query and a selection
+     * instead of a k-heap (a hair wider against rounding). */
 #pragma omp parallel num_threads(nt)
     {
         double *heap = malloc(k * sizeof *heap);
+        double *buf = malloc(KNN_BUF * sizeof *buf);
         int64_t *stack = malloc(stack_cap * sizeof *stack);
 #pragma omp for schedule(dynamic, 256)
-        for (size_t p = 0; p < n; p++) core2[p] = k <= 1 ? 0.0 : kd_kth_dist2(&t, p, k, heap, stack);
-        free(heap), free(stack);
+        for (size_t p = 0; p < n; p++) {
+            double c = -1;
+            if (k <= 1) c = 0;
+            else if (p % 256 != 0) { /* p - 1 was done by this thread */
+                double r = sqrt(tc_dist2_f32(t.pts + p * d, t.pts + (p - 1) * d, d)) +
+                           sqrt(core2[p - 1]);
+                r *= 1.0 + 0x1p-30;
+                c = kd_kth_dist2_within(&t, p, k, r * r, buf, stack);
+            }
+            core2[p] = c >= 0 ? c : kd_kth_dist2(&t, p, k, heap, stack);
+        }
+        free(heap), free(buf), free(stack);
     }
     for (int64_t u = nn - 1; u >= 0; u--) {
         const kd_node *nd = t.node + u;
