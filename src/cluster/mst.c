@@ -231,8 +231,8 @@ static double kth_smallest(double *v, int m, int k) {
 /* The same as kd_kth_dist2 when the answer is known to be <= r2: gathers
  * the squared distances <= r2 (the k nearest are among them) and selects the
  * k-th. Returns -1 when fewer than k or more than the buffer hold. */
-static double kd_kth_dist2_within(const kd_tree *t, int64_t p, int k, double r2, double *buf,
-                                  int64_t *stack) {
+static double kd_kth_dist2_within(const kd_tree *t, int64_t p, int k, double r2, double hint,
+                                  double *buf, int64_t *stack) {
     const float *q = t->pts + p * t->d;
     int m = 0, sp = 0;
     stack[sp++] = 0;
@@ -255,7 +255,18 @@ static double kd_kth_dist2_within(const kd_tree *t, int64_t p, int k, double r2,
             }
         }
     }
-    return m < k ? -1 : kth_smallest(buf, m, k);
+    if (m < k) return -1;
+    /* the answer is likely near the hint (the predecessor's): count what is
+     * below a band around it and select inside the band only */
+    double lo = hint * 0.8, hi = hint * 1.25, mid[KNN_BUF];
+    int below = 0, nm = 0;
+    for (int i = 0; i < m; i++) {
+        below += buf[i] < lo;
+        mid[nm] = buf[i];
+        nm += buf[i] >= lo && buf[i] <= hi;
+    }
+    if (below < k && below + nm >= k) return kth_smallest(mid, nm, k - below);
+    return kth_smallest(buf, m, k);
 }
 
 /* ---------------------------------------------------------------- Boruvka */
@@ -386,11 +397,15 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
         for (size_t p = 0; p < n; p++) {
             double c = -1;
             if (k <= 1) c = 0;
-            else if (p % 256 != 0) { /* p - 1 was done by this thread */
-                double r = sqrt(tc_dist2_f32(t.pts + p * d, t.pts + (p - 1) * d, d)) +
-                           sqrt(core2[p - 1]);
+            else if (p % 256 != 0) { /* p - 1, p - 2, ... were done by this thread */
+                double r = INFINITY, hint = core2[p - 1];
+                for (size_t j = 1; j <= 8 && j <= p % 256; j++) {
+                    double rj = sqrt(tc_dist2_f32(t.pts + p * d, t.pts + (p - j) * d, d)) +
+                                sqrt(core2[p - j]);
+                    if (rj < r) r = rj, hint = core2[p - j];
+                }
                 r *= 1.0 + 0x1p-30;
-                c = kd_kth_dist2_within(&t, p, k, r * r, buf, stack);
+                c = kd_kth_dist2_within(&t, p, k, r * r, hint, buf, stack);
             }
             core2[p] = c >= 0 ? c : kd_kth_dist2(&t, p, k, heap, stack);
         }
