@@ -223,6 +223,41 @@ static cand boruvka_search(const tc_kdtree *t, int64_t p, const double *core2, c
     return best;
 }
 
+/* First round, when every point is its own component: an edge of weight
+ * core(p), the least p can have, goes to any q with |p - q| <= core(p) and
+ * core(q) <= core(p); of those the order of edges prefers the smallest
+ * index. A radius query finds them; a = -1 when there is none (then the
+ * general search runs). */
+static cand first_round_search(const tc_kdtree *t, int64_t p, const double *core2,
+                               const double *ncore, int64_t *stack) {
+    const float *q = t->pts + p * t->d;
+    const double cp = core2[p];
+    const int64_t op = t->orig[p];
+    int64_t best = INT64_MAX, at = -1;
+    double d2[TC_KD_CHUNK];
+    int sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (ncore[u] > cp || tc_kd_box_dist2(t, u, q) > cp) continue;
+        const tc_kdnode *nd = t->node + u;
+        if (nd->left >= 0) {
+            stack[sp++] = nd->right, stack[sp++] = nd->left;
+            continue;
+        }
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += TC_KD_CHUNK) {
+            int mm = nd->hi - c0 < TC_KD_CHUNK ? (int)(nd->hi - c0) : TC_KD_CHUNK;
+            tc_kd_leaf_dist2(t, q, c0, mm, d2);
+            for (int j = 0; j < mm; j++) {
+                int64_t s = c0 + j, os = t->orig[s];
+                if (d2[j] <= cp && core2[s] <= cp && s != p && os < best) best = os, at = s;
+            }
+        }
+    }
+    if (at < 0) return (cand){INFINITY, -1, -1, -1};
+    return (cand){cp, op < best ? op : best, op < best ? best : op, at};
+}
+
 int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
                    tc_mst_edge *edges) {
     if (n < 2) return 0;
@@ -314,7 +349,10 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
                     cands[p].a = -1;
                     continue;
                 }
-                cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
+                cands[p].a = -1;
+                if (round == 0) cands[p] = first_round_search(&t, p, core2, ncore, stack);
+                if (cands[p].a < 0)
+                    cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
             }
             free(stack);
         }
