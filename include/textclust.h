@@ -163,12 +163,22 @@ typedef struct tc_dbscan_params {
 tc_dbscan_params tc_dbscan_default_params(void);
 
 /* Labels n points x (n, d) as scikit-learn's DBSCAN does: clusters 0.. in
- * order of discovery, -1 for noise. labels has room for n. */
+ * order of discovery, -1 for noise. labels has room for n. The labels are
+ * identical to sklearn.cluster.DBSCAN(eps, min_samples).fit(x).labels_ on the
+ * same float32 input for d <= 15 (its KD-tree test: squared distance in
+ * double <= eps * eps); above 15 dimensions scikit-learn switches to distances
+ * from matrix products, which may round pairs within float rounding of eps
+ * the other way. eps = 0
+ * makes exact duplicates neighbours. Time and memory are linear in n for
+ * d <= 2 (a grid); higher d uses a grid on two coordinates (memory linear,
+ * time up to quadratic). The result does not depend on n_threads. */
 int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
 
 typedef struct tc_hdbscan_params {
-    int min_cluster_size;             /* smallest cluster kept, 50 */
-    int min_samples;                  /* core distance neighbour count; 0 = min_cluster_size */
+    int min_cluster_size;             /* smallest cluster kept, >= 2, 50 */
+    int min_samples;                  /* core distance = distance to the min_samples-th nearest
+                                         point, itself counted (scikit-learn's convention;
+                                         fast_hdbscan's k is this minus 1); 0 = min_cluster_size */
     int selection_method;             /* TC_HDBSCAN_EOM or _LEAF */
     double cluster_selection_epsilon; /* merge clusters closer than this, 0 */
     int n_threads;                    /* 0 = all cores */
@@ -176,7 +186,13 @@ typedef struct tc_hdbscan_params {
 
 tc_hdbscan_params tc_hdbscan_default_params(void);
 
-/* HDBSCAN labels of n points x (n, d): clusters 0.., -1 for noise. */
+/* HDBSCAN* labels of n points x (n, d): clusters 0.., -1 for noise, as
+ * scikit-learn's HDBSCAN with allow_single_cluster = false: mutual-
+ * reachability spanning tree, condensed tree, excess-of-mass or leaf
+ * selection, cluster_selection_epsilon. Clusters are numbered in order of
+ * their first point (scanning 0..n-1), like DBSCAN's. Ties between equal
+ * distances are broken by point index, so the labels are the same for any
+ * n_threads. Fast in low dimensions (a kd-tree); memory linear in n. */
 int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
 
 /* Gives every noise point (label -1) of x (n, d) the label of its nearest

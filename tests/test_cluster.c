@@ -153,6 +153,26 @@ static void test_dbscan_vs_naive(void) {
     }
 }
 
+/* Far-apart points force the grid to cap its cells per axis, so cells are
+ * larger than eps / sqrt(2): the path without the clique shortcut. */
+static void test_dbscan_capped_grid(void) {
+    tc_rng r = tc_rng_seed(3);
+    size_t n = 1500;
+    float *x = malloc(n * 2 * sizeof *x);
+    int64_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    make_blobs(&r, x, NULL, n, 2, 4, 0.004, 0.1, 0.05);
+    x[0] = 1e5f, x[1] = -1e5f, x[2] = -1e5f, x[3] = 1e5f;
+    tc_dbscan_params p = tc_dbscan_default_params();
+    p.eps = 0.002, p.min_samples = 4, p.n_threads = 2;
+    CHECK_OK(tc_dbscan(x, n, 2, &p, a));
+    CHECK_OK(tc_dbscan_naive(x, n, 2, &p, b));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += a[i] >= 0;
+    CHECK_MSG(count_diff(a, b, n) == 0 && k > n / 2, "capped grid: %zu labels differ, %zu clustered",
+              count_diff(a, b, n), k);
+    free(x), free(a), free(b);
+}
+
 static void test_dbscan_edges(void) {
     tc_dbscan_params p = tc_dbscan_default_params();
     CHECK(p.eps == 0.08 && p.min_samples == 50);
@@ -383,6 +403,7 @@ int main(int argc, char **argv) {
     test_dbscan_edges();
     test_dbscan_golden();
     test_dbscan_vs_naive();
+    test_dbscan_capped_grid();
     test_assign_noise();
     test_hdbscan_edges();
     test_mst_vs_naive();

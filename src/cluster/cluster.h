@@ -7,6 +7,7 @@
 
 #include "textclust.h"
 #include "util/util.h"
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,9 +70,61 @@ void tc_grid_free(tc_grid *g);
 void tc_grid_row_cells(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *a,
                        int64_t *b);
 
-/* The same as positions [*lo, *hi). */
-void tc_grid_row_range(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *lo,
-                       int64_t *hi);
+/* ---------------------------------------------------------------- kd-tree */
+
+#define TC_KD_LEAF 32  /* most points in a leaf (more only when all are equal) */
+#define TC_KD_CHUNK 64 /* leaf points measured at once */
+
+/* A kd-tree (median splits on the widest side of the box) over n points,
+ * reordered into tree order; built once, read-only afterwards (kdtree.c). */
+typedef struct tc_kdnode {
+    int64_t lo, hi;      /* positions [lo, hi) */
+    int64_t left, right; /* children, -1 for a leaf */
+} tc_kdnode;
+
+typedef struct tc_kdtree {
+    size_t n;
+    int d;
+    float *pts;      /* (n, d) points in tree order */
+    double *xs, *ys; /* (n) 2-D only: the two coordinates in tree order, for vector loops */
+    int64_t *orig;   /* (n) input index of each position */
+    tc_kdnode *node;   /* (n_nodes) node 0 is the root */
+    double *bmin, *bmax; /* (n_nodes, d) bounding boxes */
+    int64_t n_nodes;
+} tc_kdtree;
+
+/* Builds the tree of x (n, d), n >= 1; x is copied. */
+int tc_kd_build(const float *x, size_t n, int d, tc_kdtree *t);
+void tc_kd_free(tc_kdtree *t);
+
+/* Squared distance from q to the box of node u (0 inside). */
+static inline double tc_kd_box_dist2(const tc_kdtree *t, int64_t u, const float *q) {
+    const double *mn = t->bmin + u * t->d, *mx = t->bmax + u * t->d;
+    double s = 0;
+    for (int k = 0; k < t->d; k++) {
+        double v = q[k], e = 0;
+        if (v < mn[k]) e = mn[k] - v;
+        else if (v > mx[k]) e = v - mx[k];
+        s += e * e;
+    }
+    return s;
+}
+
+/* Squared distances from row q to the positions [lo, lo + m), m <= TC_KD_CHUNK,
+ * into out: the same values as tc_dist2_f32, in a loop the compiler
+ * vectorises for 2-D points. */
+static inline void tc_kd_leaf_dist2(const tc_kdtree *t, const float *q, int64_t lo, int m, double *out) {
+    if (t->xs) {
+        const double qx = q[0], qy = q[1];
+        const double *xs = t->xs + lo, *ys = t->ys + lo;
+        for (int i = 0; i < m; i++) {
+            double dx = qx - xs[i], dy = qy - ys[i];
+            out[i] = dx * dx + dy * dy;
+        }
+        return;
+    }
+    for (int i = 0; i < m; i++) out[i] = tc_dist2_f32(q, t->pts + (lo + i) * t->d, t->d);
+}
 
 /* ---------------------------------------------------------------- union-find */
 

@@ -1,5 +1,5 @@
 /* grid.c - a uniform grid over two coordinates of the points, the spatial
- * index of DBSCAN (radius queries) and of noise assignment. Points are sorted
+ * index of DBSCAN's radius queries. Points are sorted
  * into square cells with an LSD radix sort on the cell key, so building takes
  * time and memory linear in N; the cells of one row of a block around a point
  * are one contiguous run of positions. */
@@ -187,12 +187,4 @@ void tc_grid_row_cells(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, i
     uint64_t base = (uint64_t)cy * g->nx;
     *a = (int64_t)lower_bound(g->cell_key, g->n_cells, base + (uint64_t)cx0);
     *b = (int64_t)lower_bound(g->cell_key, g->n_cells, base + (uint64_t)cx1 + 1);
-}
-
-void tc_grid_row_range(const tc_grid *g, int64_t cy, int64_t cx0, int64_t cx1, int64_t *lo,
-                       int64_t *hi) {
-    int64_t a, b;
-    tc_grid_row_cells(g, cy, cx0, cx1, &a, &b);
-    *lo = g->cell_start[a];
-    *hi = g->cell_start[b];
 }

@@ -25,157 +25,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEAF_SIZE 32
-#define CHUNK 64 /* leaf points measured at once */
-
-/* ---------------------------------------------------------------- kd-tree */
-
-typedef struct kd_node {
-    int64_t lo, hi;      /* positions [lo, hi) */
-    int64_t left, right; /* children, -1 for a leaf */
-} kd_node;
-
-typedef struct kd_tree {
-    size_t n;
-    int d;
-    float *pts;      /* (n, d) points in tree order */
-    double *xs, *ys; /* (n) 2-D only: the two coordinates in tree order, for vector loops */
-    int64_t *orig;   /* (n) input index of each position */
-    kd_node *node;   /* (n_nodes) node 0 is the root */
-    double *bmin, *bmax; /* (n_nodes, d) bounding boxes */
-    int64_t n_nodes;
-} kd_tree;
-
-static void kd_free(kd_tree *t) {
-    free(t->pts), free(t->xs), free(t->ys), free(t->orig), free(t->node), free(t->bmin), free(t->bmax);
-    memset(t, 0, sizeof *t);
-}
-
-/* Reorders idx[lo, hi) so that position mid holds the element that would be
- * there if sorted by (coordinate k, index). */
-static void kd_select(const float *x, int d, int k, int64_t *idx, int64_t lo, int64_t hi,
-                      int64_t mid) {
-    while (hi - lo > 1) {
-        int64_t a = idx[lo], b = idx[lo + (hi - lo) / 2], c = idx[hi - 1];
-        float va = x[a * d + k], vb = x[b * d + k], vc = x[c * d + k];
-        /* median of three as pivot */
-        int64_t piv = (va < vb) ? ((vb < vc) ? b : (va < vc ? c : a)) : ((va < vc) ? a : (vb < vc ? c : b));
-        float pv = x[piv * d + k];
-        int64_t i = lo, j = hi - 1;
-        while (i <= j) {
-            while (x[idx[i] * d + k] < pv || (x[idx[i] * d + k] == pv && idx[i] < piv)) i++;
-            while (x[idx[j] * d + k] > pv || (x[idx[j] * d + k] == pv && idx[j] > piv)) j--;
-            if (i <= j) {
-                int64_t t = idx[i];
-                idx[i] = idx[j], idx[j] = t;
-                i++, j--;
-            }
-        }
-        if (mid <= j) hi = j + 1;
-        else if (mid >= i) lo = i;
-        else return;
-    }
-}
-
-static int64_t kd_build_rec(kd_tree *t, const float *x, int64_t *idx, int64_t lo, int64_t hi) {
-    int64_t me = t->n_nodes++;
-    int d = t->d;
-    double *mn = t->bmin + me * d, *mx = t->bmax + me * d;
-    for (int k = 0; k < d; k++) mn[k] = INFINITY, mx[k] = -INFINITY;
-    for (int64_t p = lo; p < hi; p++)
-        for (int k = 0; k < d; k++) {
-            double v = x[idx[p] * d + k];
-            if (v < mn[k]) mn[k] = v;
-            if (v > mx[k]) mx[k] = v;
-        }
-    t->node[me] = (kd_node){lo, hi, -1, -1};
-    if (hi - lo <= LEAF_SIZE) return me;
-    int kbest = 0;
-    for (int k = 1; k < d; k++)
-        if (mx[k] - mn[k] > mx[kbest] - mn[kbest]) kbest = k;
-    if (!(mx[kbest] > mn[kbest])) return me; /* all points equal */
-    int64_t mid = lo + (hi - lo) / 2;
-    kd_select(x, d, kbest, idx, lo, hi, mid);
-    int64_t l = kd_build_rec(t, x, idx, lo, mid);
-    int64_t r = kd_build_rec(t, x, idx, mid, hi);
-    t->node[me].left = l, t->node[me].right = r;
-    return me;
-}
-
-static int kd_build(const float *x, size_t n, int d, kd_tree *t) {
-    memset(t, 0, sizeof *t);
-    t->n = n, t->d = d;
-    size_t cap = 2 * (n / (LEAF_SIZE / 2) + 1) + 1;
-    t->pts = malloc(n * d * sizeof *t->pts);
-    t->orig = malloc(n * sizeof *t->orig);
-    t->node = malloc(cap * sizeof *t->node);
-    t->bmin = malloc(cap * d * sizeof *t->bmin);
-    t->bmax = malloc(cap * d * sizeof *t->bmax);
-    if (!t->pts || !t->orig || !t->node || !t->bmin || !t->bmax) {
-        kd_free(t);
-        return tc_error(TC_ENOMEM, "hdbscan: out of memory for the kd-tree of %zu points", n);
-    }
-    for (size_t i = 0; i < n; i++) t->orig[i] = (int64_t)i;
-    kd_build_rec(t, x, t->orig, 0, (int64_t)n);
-    for (size_t p = 0; p < n; p++) memcpy(t->pts + p * d, x + t->orig[p] * d, d * sizeof(float));
-    if (d == 2) {
-        t->xs = malloc(n * sizeof *t->xs);
-        t->ys = malloc(n * sizeof *t->ys);
-        if (!t->xs || !t->ys) {
-            kd_free(t);
-            return tc_error(TC_ENOMEM, "hdbscan: out of memory for the kd-tree of %zu points", n);
-        }
-        for (size_t p = 0; p < n; p++) t->xs[p] = t->pts[2 * p], t->ys[p] = t->pts[2 * p + 1];
-    }
-    return 0;
-}
-
-/* Squared distance from q to the box of node u (0 inside). */
-static inline double kd_box_dist2(const kd_tree *t, int64_t u, const float *q) {
-    const double *mn = t->bmin + u * t->d, *mx = t->bmax + u * t->d;
-    double s = 0;
-    for (int k = 0; k < t->d; k++) {
-        double v = q[k], e = 0;
-        if (v < mn[k]) e = mn[k] - v;
-        else if (v > mx[k]) e = v - mx[k];
-        s += e * e;
-    }
-    return s;
-}
-
-/* Squared distances from row q to the positions [lo, lo + m), m <= CHUNK,
- * into out: the same values as tc_dist2_f32, in a loop the compiler
- * vectorises for 2-D points. */
-static inline void leaf_dist2(const kd_tree *t, const float *q, int64_t lo, int m, double *out) {
-    if (t->xs) {
-        const double qx = q[0], qy = q[1];
-        const double *xs = t->xs + lo, *ys = t->ys + lo;
-        for (int i = 0; i < m; i++) {
-            double dx = qx - xs[i], dy = qy - ys[i];
-            out[i] = dx * dx + dy * dy;
-        }
-        return;
-    }
-    for (int i = 0; i < m; i++) out[i] = tc_dist2_f32(q, t->pts + (lo + i) * t->d, t->d);
-}
-
 /* ---------------------------------------------------------------- core distances */
 
 /* Squared distance to the k-th nearest point (itself included) of the point
  * at tree position p: a max-heap of the k best, nearest subtree first. */
-static double kd_kth_dist2(const kd_tree *t, int64_t p, int k, double *heap, int64_t *stack) {
+static double kd_kth_dist2(const tc_kdtree *t, int64_t p, int k, double *heap, int64_t *stack) {
     const float *q = t->pts + p * t->d;
     int hn = 0, sp = 0;
     stack[sp++] = 0;
     while (sp) {
         int64_t u = stack[--sp];
-        if (hn == k && kd_box_dist2(t, u, q) >= heap[0]) continue;
-        const kd_node *nd = t->node + u;
+        if (hn == k && tc_kd_box_dist2(t, u, q) >= heap[0]) continue;
+        const tc_kdnode *nd = t->node + u;
         if (nd->left < 0) {
-            double buf[CHUNK];
-            for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
-                int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
-                leaf_dist2(t, q, c0, mm, buf);
+            double buf[TC_KD_CHUNK];
+            for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += TC_KD_CHUNK) {
+                int mm = nd->hi - c0 < TC_KD_CHUNK ? (int)(nd->hi - c0) : TC_KD_CHUNK;
+                tc_kd_leaf_dist2(t, q, c0, mm, buf);
                 for (int j = 0; j < mm; j++) {
                     double d2 = buf[j];
                     if (hn < k) { /* sift up */
@@ -197,11 +63,76 @@ static double kd_kth_dist2(const kd_tree *t, int64_t p, int k, double *heap, int
             }
             continue;
         }
-        double dl = kd_box_dist2(t, nd->left, q), dr = kd_box_dist2(t, nd->right, q);
+        double dl = tc_kd_box_dist2(t, nd->left, q), dr = tc_kd_box_dist2(t, nd->right, q);
         if (dl <= dr) stack[sp++] = nd->right, stack[sp++] = nd->left;
         else stack[sp++] = nd->left, stack[sp++] = nd->right;
     }
     return heap[0];
+}
+
+/* The k-th smallest of v[0, m), 1 <= k <= m (v is reordered). */
+static double kth_smallest(double *v, int m, int k) {
+    int lo = 0, hi = m - 1, want = k - 1;
+    while (lo < hi) {
+        double piv = v[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < piv) i++;
+            while (v[j] > piv) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j], v[j] = t;
+                i++, j--;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else return v[want];
+    }
+    return v[want];
+}
+
+#define KNN_BUF 4096
+
+/* The same as kd_kth_dist2 when the answer is known to be <= r2: gathers
+ * the squared distances <= r2 (the k nearest are among them) and selects the
+ * k-th. Returns -1 when fewer than k or more than the buffer hold. */
+static double kd_kth_dist2_within(const tc_kdtree *t, int64_t p, int k, double r2, double hint,
+                                  double *buf, int64_t *stack) {
+    const float *q = t->pts + p * t->d;
+    int m = 0, sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (tc_kd_box_dist2(t, u, q) > r2) continue;
+        const tc_kdnode *nd = t->node + u;
+        if (nd->left >= 0) {
+            stack[sp++] = nd->right, stack[sp++] = nd->left;
+            continue;
+        }
+        double d2[TC_KD_CHUNK];
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += TC_KD_CHUNK) {
+            int mm = nd->hi - c0 < TC_KD_CHUNK ? (int)(nd->hi - c0) : TC_KD_CHUNK;
+            if (m + mm > KNN_BUF) return -1;
+            tc_kd_leaf_dist2(t, q, c0, mm, d2);
+            for (int j = 0; j < mm; j++) {
+                buf[m] = d2[j];
+                m += d2[j] <= r2;
+            }
+        }
+    }
+    if (m < k) return -1;
+    /* the answer is likely near the hint (the predecessor's): count what is
+     * below a band around it and select inside the band only */
+    double lo = hint * 0.8, hi = hint * 1.25, mid[KNN_BUF];
+    int below = 0, nm = 0;
+    for (int i = 0; i < m; i++) {
+        below += buf[i] < lo;
+        mid[nm] = buf[i];
+        nm += buf[i] >= lo && buf[i] <= hi;
+    }
+    if (below < k && below + nm >= k) return kth_smallest(mid, nm, k - below);
+    return kth_smallest(buf, m, k);
 }
 
 /* ---------------------------------------------------------------- Boruvka */
@@ -237,34 +168,44 @@ typedef struct cand {
 } cand;
 
 /* The lightest edge from tree position p to another component. */
-static cand boruvka_search(const kd_tree *t, int64_t p, const double *core2, const double *ncore,
+static cand boruvka_search(const tc_kdtree *t, int64_t p, const double *core2, const double *ncore,
                            const int64_t *comp, const int64_t *ncomp, double *comp_best,
                            int64_t *stack) {
     const float *q = t->pts + p * t->d;
     const double cp = core2[p];
     const int64_t my = comp[p], op = t->orig[p];
     cand best = {INFINITY, -1, -1, -1};
+    /* a neighbour in tree order of another component gives a first bound */
+    for (int64_t s = p - 1; s <= p + 1; s += 2) {
+        if (s < 0 || s >= (int64_t)t->n || comp[s] == my) continue;
+        double w = tc_dist2_f32(q, t->pts + s * t->d, t->d);
+        if (w < cp) w = cp;
+        if (w < core2[s]) w = core2[s];
+        int64_t os = t->orig[s];
+        int64_t a = op < os ? op : os, b = op < os ? os : op;
+        if (best.a < 0 || edge_less(w, a, b, best.w, best.a, best.b)) best = (cand){w, a, b, s};
+    }
     int sp = 0;
     stack[sp++] = 0;
     while (sp) {
         int64_t u = stack[--sp];
         if (ncomp[u] == my) continue;
-        double lb = kd_box_dist2(t, u, q);
+        double lb = tc_kd_box_dist2(t, u, q);
         if (lb < cp) lb = cp;
         if (lb < ncore[u]) lb = ncore[u];
         double cb = atomic_load_double(&comp_best[my]);
         if (lb > best.w || lb > cb) continue;
-        const kd_node *nd = t->node + u;
+        const tc_kdnode *nd = t->node + u;
         if (nd->left >= 0) {
-            double dl = kd_box_dist2(t, nd->left, q), dr = kd_box_dist2(t, nd->right, q);
+            double dl = tc_kd_box_dist2(t, nd->left, q), dr = tc_kd_box_dist2(t, nd->right, q);
             if (dl <= dr) stack[sp++] = nd->right, stack[sp++] = nd->left;
             else stack[sp++] = nd->left, stack[sp++] = nd->right;
             continue;
         }
-        double buf[CHUNK];
-        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += CHUNK) {
-            int mm = nd->hi - c0 < CHUNK ? (int)(nd->hi - c0) : CHUNK;
-            leaf_dist2(t, q, c0, mm, buf);
+        double buf[TC_KD_CHUNK];
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += TC_KD_CHUNK) {
+            int mm = nd->hi - c0 < TC_KD_CHUNK ? (int)(nd->hi - c0) : TC_KD_CHUNK;
+            tc_kd_leaf_dist2(t, q, c0, mm, buf);
             for (int j = 0; j < mm; j++) {
                 int64_t s = c0 + j;
                 if (comp[s] == my) continue;
@@ -282,15 +223,50 @@ static cand boruvka_search(const kd_tree *t, int64_t p, const double *core2, con
     return best;
 }
 
+/* First round, when every point is its own component: an edge of weight
+ * core(p), the least p can have, goes to any q with |p - q| <= core(p) and
+ * core(q) <= core(p); of those the order of edges prefers the smallest
+ * index. A radius query finds them; a = -1 when there is none (then the
+ * general search runs). */
+static cand first_round_search(const tc_kdtree *t, int64_t p, const double *core2,
+                               const double *ncore, int64_t *stack) {
+    const float *q = t->pts + p * t->d;
+    const double cp = core2[p];
+    const int64_t op = t->orig[p];
+    int64_t best = INT64_MAX, at = -1;
+    double d2[TC_KD_CHUNK];
+    int sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (ncore[u] > cp || tc_kd_box_dist2(t, u, q) > cp) continue;
+        const tc_kdnode *nd = t->node + u;
+        if (nd->left >= 0) {
+            stack[sp++] = nd->right, stack[sp++] = nd->left;
+            continue;
+        }
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += TC_KD_CHUNK) {
+            int mm = nd->hi - c0 < TC_KD_CHUNK ? (int)(nd->hi - c0) : TC_KD_CHUNK;
+            tc_kd_leaf_dist2(t, q, c0, mm, d2);
+            for (int j = 0; j < mm; j++) {
+                int64_t s = c0 + j, os = t->orig[s];
+                if (d2[j] <= cp && core2[s] <= cp && s != p && os < best) best = os, at = s;
+            }
+        }
+    }
+    if (at < 0) return (cand){INFINITY, -1, -1, -1};
+    return (cand){cp, op < best ? op : best, op < best ? best : op, at};
+}
+
 int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
                    tc_mst_edge *edges) {
     if (n < 2) return 0;
     const int nt = tc_cluster_threads(n, n_threads);
     int k = min_samples < 1 ? 1 : min_samples;
     if ((size_t)k > n) k = (int)n;
-    kd_tree t;
+    tc_kdtree t;
     double tb = tc_now();
-    int rc = kd_build(x, n, d, &t);
+    int rc = tc_kd_build(x, n, d, &t);
     if (rc) return rc;
     tc_log(TC_LOG_DEBUG, "hdbscan: kd-tree of %zu points (%lld nodes): %.3f s", n,
            (long long)t.n_nodes, tc_now() - tb);
@@ -307,19 +283,37 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
         goto done;
     }
     double t0 = tc_now();
-    /* depth of the tree is about log2(n / LEAF_SIZE) + 1; stacks hold 2 per level */
+    /* depth of the tree is about log2(n / TC_KD_LEAF) + 1; stacks hold 2 per level */
     const int stack_cap = 256;
 
+    /* Consecutive positions are near each other, so core(p) <= |p - (p-1)| +
+     * core(p - 1) bounds the search of p: a radius query and a selection
+     * instead of a k-heap (a hair wider against rounding). */
 #pragma omp parallel num_threads(nt)
     {
         double *heap = malloc(k * sizeof *heap);
+        double *buf = malloc(KNN_BUF * sizeof *buf);
         int64_t *stack = malloc(stack_cap * sizeof *stack);
 #pragma omp for schedule(dynamic, 256)
-        for (size_t p = 0; p < n; p++) core2[p] = k <= 1 ? 0.0 : kd_kth_dist2(&t, p, k, heap, stack);
-        free(heap), free(stack);
+        for (size_t p = 0; p < n; p++) {
+            double c = -1;
+            if (k <= 1) c = 0;
+            else if (p % 256 != 0) { /* p - 1, p - 2, ... were done by this thread */
+                double r = INFINITY, hint = core2[p - 1];
+                for (size_t j = 1; j <= 8 && j <= p % 256; j++) {
+                    double rj = sqrt(tc_dist2_f32(t.pts + p * d, t.pts + (p - j) * d, d)) +
+                                sqrt(core2[p - j]);
+                    if (rj < r) r = rj, hint = core2[p - j];
+                }
+                r *= 1.0 + 0x1p-30;
+                c = kd_kth_dist2_within(&t, p, k, r * r, hint, buf, stack);
+            }
+            core2[p] = c >= 0 ? c : kd_kth_dist2(&t, p, k, heap, stack);
+        }
+        free(heap), free(buf), free(stack);
     }
     for (int64_t u = nn - 1; u >= 0; u--) {
-        const kd_node *nd = t.node + u;
+        const tc_kdnode *nd = t.node + u;
         double m = INFINITY;
         if (nd->left < 0)
             for (int64_t s = nd->lo; s < nd->hi; s++) m = core2[s] < m ? core2[s] : m;
@@ -335,7 +329,7 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
     while (n_comp > 1) {
         /* component of every subtree, children before parents */
         for (int64_t u = nn - 1; u >= 0; u--) {
-            const kd_node *nd = t.node + u;
+            const tc_kdnode *nd = t.node + u;
             if (nd->left < 0) {
                 int64_t c = comp[nd->lo];
                 for (int64_t s = nd->lo + 1; s < nd->hi && c >= 0; s++)
@@ -355,7 +349,10 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
                     cands[p].a = -1;
                     continue;
                 }
-                cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
+                cands[p].a = -1;
+                if (round == 0) cands[p] = first_round_search(&t, p, core2, ncore, stack);
+                if (cands[p].a < 0)
+                    cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
             }
             free(stack);
         }
@@ -385,6 +382,6 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
     rc = 0;
 done:
     free(core2), free(ncore), free(comp), free(ncomp), free(par), free(comp_best), free(cands);
-    kd_free(&t);
+    tc_kd_free(&t);
     return rc;
 }

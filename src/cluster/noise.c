@@ -1,10 +1,9 @@
 /* noise.c - gives each noise point (label -1) the label of its nearest
  * clustered point (Euclidean; ties to the lower index), for --assign_noise.
  *
- * The clustered points go into a grid on two dimensions with a few points per
- * cell; a query visits rings of cells around its own cell, nearest first, and
- * stops once the best distance found is below the distance to the next ring
- * (a lower bound, since it only looks at two of the d coordinates).
+ * The clustered points go into a kd-tree (kdtree.c); each noise point is one
+ * nearest-neighbour query, in parallel (the labels are written only for noise
+ * points and read only from clustered ones, so the order does not matter).
  * tc_assign_noise_naive is the brute-force reference of the tests. */
 #include "cluster/cluster.h"
 #include "util/util.h"
@@ -13,15 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Nearest of the positions [lo, hi) of g to row xq: updates *best (squared
- * distance) and *arg (input index of the subset, ties to the lower). */
-static inline void scan_range(const tc_grid *g, const float *xs, int d, const float *xq,
-                              int64_t lo, int64_t hi, double *best, int64_t *arg) {
-    for (int64_t s = lo; s < hi; s++) {
-        int64_t j = g->order[s];
-        double d2 = tc_dist2_f32(xq, xs + j * d, d);
-        if (d2 < *best || (d2 == *best && j < *arg)) *best = d2, *arg = j;
+/* Input index (of the subset in t) nearest to q, ties to the lower index:
+ * depth first, nearer child first, subtrees farther than the best skipped
+ * (only when strictly farther, so equal distances are all seen). */
+static int64_t nearest(const tc_kdtree *t, const float *q, int64_t *stack) {
+    double best = INFINITY, d2[TC_KD_CHUNK];
+    int64_t arg = INT64_MAX;
+    int sp = 0;
+    stack[sp++] = 0;
+    while (sp) {
+        int64_t u = stack[--sp];
+        if (tc_kd_box_dist2(t, u, q) > best) continue;
+        const tc_kdnode *nd = t->node + u;
+        if (nd->left >= 0) {
+            double dl = tc_kd_box_dist2(t, nd->left, q), dr = tc_kd_box_dist2(t, nd->right, q);
+            if (dl <= dr) stack[sp++] = nd->right, stack[sp++] = nd->left;
+            else stack[sp++] = nd->left, stack[sp++] = nd->right;
+            continue;
+        }
+        for (int64_t c0 = nd->lo; c0 < nd->hi; c0 += TC_KD_CHUNK) {
+            int mm = nd->hi - c0 < TC_KD_CHUNK ? (int)(nd->hi - c0) : TC_KD_CHUNK;
+            tc_kd_leaf_dist2(t, q, c0, mm, d2);
+            for (int j = 0; j < mm; j++) {
+                int64_t o = t->orig[c0 + j];
+                if (d2[j] < best || (d2[j] == best && o < arg)) best = d2[j], arg = o;
+            }
+        }
     }
+    return arg;
 }
 
 int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
@@ -31,8 +49,8 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += labels[i] != -1;
     if (m == 0 || m == n) return 0;
-    float *xs = malloc(m * d * sizeof *xs); /* (m, d) clustered points */
-    int64_t *id = malloc(m * sizeof *id);    /* (m) their input indices */
+    float *xs = malloc(m * d * sizeof *xs);     /* (m, d) clustered points */
+    int64_t *id = malloc(m * sizeof *id);        /* (m) their input indices */
     int64_t *qs = malloc((n - m) * sizeof *qs); /* (n - m) noise points */
     if (!xs || !id || !qs) {
         free(xs), free(id), free(qs);
@@ -47,67 +65,26 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
             qs[b++] = (int64_t)i;
         }
     }
-    /* a cell side that puts about 4 clustered points in a cell */
-    double span[2] = {0, 0}; /* the two largest coordinate ranges */
-    for (int k = 0; k < d; k++) {
-        float mn = xs[k], mx = xs[k];
-        for (size_t j = 0; j < m; j++) {
-            float v = xs[j * d + k];
-            if (v < mn) mn = v;
-            if (v > mx) mx = v;
-        }
-        double sp = (double)mx - mn;
-        if (sp > span[0]) span[1] = span[0], span[0] = sp;
-        else if (sp > span[1]) span[1] = sp;
-    }
-    double h = sqrt(span[0] * span[1] * 4.0 / (double)m);
-    if (!(h > 0)) h = (span[0] > span[1] ? span[0] : span[1]) * 4.0 / (double)m;
-    tc_grid g;
-    const int nt = tc_cluster_threads(n, 0);
-    int rc = tc_grid_build(xs, m, d, h, nt, &g);
+    tc_kdtree t;
+    int rc = tc_kd_build(xs, m, d, &t);
+    free(xs);
     if (rc) {
-        free(xs), free(id), free(qs);
+        free(id), free(qs);
         return rc;
     }
     const size_t nq = n - m;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
-    for (size_t t = 0; t < nq; t++) {
-        const float *xq = x + qs[t] * d;
-        double vx = xq[g.ax], vy = g.ay >= 0 ? xq[g.ay] : 0.0;
-        int64_t cx = (int64_t)floor((vx - g.x0) / g.h);
-        int64_t cy = (int64_t)floor((vy - g.y0) / g.h);
-        /* clamp far-away queries to just outside the grid */
-        if (cx < -1) cx = -1;
-        if (cy < -1) cy = -1;
-        if (cx > (int64_t)g.nx) cx = (int64_t)g.nx;
-        if (cy > (int64_t)g.ny) cy = (int64_t)g.ny;
-        double best = INFINITY;
-        int64_t arg = INT64_MAX;
-        for (int64_t k = 0;; k++) {
-            for (int64_t j = -k; j <= k; j++) {
-                int64_t lo, hi;
-                if (j == -k || j == k) {
-                    tc_grid_row_range(&g, cy + j, cx - k, cx + k, &lo, &hi);
-                    scan_range(&g, xs, d, xq, lo, hi, &best, &arg);
-                } else {
-                    tc_grid_row_range(&g, cy + j, cx - k, cx - k, &lo, &hi);
-                    scan_range(&g, xs, d, xq, lo, hi, &best, &arg);
-                    tc_grid_row_range(&g, cy + j, cx + k, cx + k, &lo, &hi);
-                    scan_range(&g, xs, d, xq, lo, hi, &best, &arg);
-                }
-            }
-            /* points in rings beyond k are at least k * h away (with a
-             * margin for the rounding of the cell coordinates) */
-            double bound = ((double)k - 0x1p-8) * g.h;
-            if (bound > 0 && best < bound * bound) break;
-            if (cx - k <= 0 && cy - k <= 0 && cx + k >= (int64_t)g.nx - 1 &&
-                cy + k >= (int64_t)g.ny - 1)
-                break;
+    const int nt = tc_cluster_threads(n, 0);
+#pragma omp parallel num_threads(nt)
+    {
+        int64_t stack[256]; /* 2 per level of a tree of depth < 64 */
+#pragma omp for schedule(dynamic, 256)
+        for (size_t k = 0; k < nq; k++) {
+            int64_t j = nearest(&t, x + qs[k] * d, stack);
+            labels[qs[k]] = labels[id[j]];
         }
-        labels[qs[t]] = labels[id[arg]];
     }
-    tc_grid_free(&g);
-    free(xs), free(id), free(qs);
+    tc_kd_free(&t);
+    free(id), free(qs);
     return 0;
 }
 
