@@ -168,17 +168,18 @@ tc_dbscan_params tc_dbscan_default_params(void);
  * same float32 input for d <= 15 (its KD-tree test: squared distance in
  * double <= eps * eps); above 15 dimensions scikit-learn switches to distances
  * from matrix products, which may round pairs within float rounding of eps
- * the other way. eps = 0
- * makes exact duplicates neighbours. Time and memory are linear in n for
- * d <= 2 (a grid); higher d uses a grid on two coordinates (memory linear,
- * time up to quadratic). The result does not depend on n_threads. */
+ * the other way. eps = 0 makes exact duplicates neighbours. Time and memory
+ * are linear in n for d <= 2 (a grid); higher d uses a grid on two
+ * coordinates (memory linear, time up to quadratic). The result does not
+ * depend on n_threads. */
 int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
 
 typedef struct tc_hdbscan_params {
     int min_cluster_size;             /* smallest cluster kept, >= 2, 50 */
     int min_samples;                  /* core distance = distance to the min_samples-th nearest
                                          point, itself counted (scikit-learn's convention;
-                                         fast_hdbscan's k is this minus 1); 0 = min_cluster_size */
+                                         fast_hdbscan's k is this minus 1; clamped to n);
+                                         0 = min_cluster_size */
     int selection_method;             /* TC_HDBSCAN_EOM or _LEAF */
     double cluster_selection_epsilon; /* merge clusters closer than this, 0 */
     int n_threads;                    /* 0 = all cores */

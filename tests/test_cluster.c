@@ -339,6 +339,38 @@ static void test_hdbscan_blobs(void) {
     }
 }
 
+/* cluster_selection_epsilon: two blobs 1 apart and a third 10 away. EOM
+ * keeps the three; epsilon 2 merges the near pair (born closer than 2);
+ * epsilon 20 still never selects the root, so two clusters remain. */
+static void test_hdbscan_epsilon(void) {
+    tc_rng r = tc_rng_seed(77);
+    size_t n = 1500;
+    float *x = malloc(n * 2 * sizeof *x);
+    int64_t *l = malloc(n * sizeof *l);
+    const float cx[3] = {0, 1, 10};
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < 2; j++) {
+            double u1 = tc_rng_uniform(&r) + 1e-300, u2 = tc_rng_uniform(&r);
+            double g = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+            x[i * 2 + j] = (float)((j == 0 ? cx[i % 3] : 0) + 0.05 * g);
+        }
+    tc_hdbscan_params p = tc_hdbscan_default_params();
+    const double eps[3] = {0, 2, 20};
+    const int64_t want[3] = {3, 2, 2};
+    for (int t = 0; t < 3; t++) {
+        p.cluster_selection_epsilon = eps[t];
+        CHECK_OK(tc_hdbscan(x, n, 2, &p, l));
+        int64_t k = 0;
+        for (size_t i = 0; i < n; i++) k = l[i] + 1 > k ? l[i] + 1 : k;
+        int same01 = l[0] == l[1], same02 = l[0] == l[2];
+        CHECK_MSG(k == want[t] && same01 == (t > 0) && !same02,
+                  "epsilon %g: %lld clusters (want %lld), blobs 0/1 %s, 0/2 %s", eps[t],
+                  (long long)k, (long long)want[t], same01 ? "merged" : "apart",
+                  same02 ? "merged" : "apart");
+    }
+    free(x), free(l);
+}
+
 static void test_hdbscan_edges(void) {
     tc_hdbscan_params p = tc_hdbscan_default_params();
     CHECK(p.min_cluster_size == 50 && p.min_samples == 0 && p.selection_method == TC_HDBSCAN_EOM);
@@ -409,5 +441,6 @@ int main(int argc, char **argv) {
     test_mst_vs_naive();
     test_hdbscan_vs_naive();
     test_hdbscan_blobs();
+    test_hdbscan_epsilon();
     return check_report("test_cluster");
 }

@@ -1,7 +1,8 @@
-/* cluster.h - private pieces shared by the clustering files: a uniform grid
- * that sorts points into cells, a lock-free union-find, the naive reference
- * implementations the tests compare the fast paths against, and the internal
- * steps of HDBSCAN (minimum spanning tree, condensed tree, selection). */
+/* cluster.h - private pieces shared by the clustering files: the distance of
+ * scikit-learn, a uniform grid that sorts points into cells (DBSCAN), a
+ * kd-tree (HDBSCAN, noise assignment), a lock-free union-find, the internal
+ * steps of HDBSCAN (spanning tree, condensed tree and selection) and the
+ * naive reference implementations the tests compare the fast paths against. */
 #ifndef TC_CLUSTER_H
 #define TC_CLUSTER_H
 
@@ -88,7 +89,7 @@ typedef struct tc_kdtree {
     float *pts;      /* (n, d) points in tree order */
     double *xs, *ys; /* (n) 2-D only: the two coordinates in tree order, for vector loops */
     int64_t *orig;   /* (n) input index of each position */
-    tc_kdnode *node;   /* (n_nodes) node 0 is the root */
+    tc_kdnode *node; /* (n_nodes) node 0 is the root */
     double *bmin, *bmax; /* (n_nodes, d) bounding boxes */
     int64_t n_nodes;
 } tc_kdtree;
@@ -113,7 +114,8 @@ static inline double tc_kd_box_dist2(const tc_kdtree *t, int64_t u, const float 
 /* Squared distances from row q to the positions [lo, lo + m), m <= TC_KD_CHUNK,
  * into out: the same values as tc_dist2_f32, in a loop the compiler
  * vectorises for 2-D points. */
-static inline void tc_kd_leaf_dist2(const tc_kdtree *t, const float *q, int64_t lo, int m, double *out) {
+static inline void tc_kd_leaf_dist2(const tc_kdtree *t, const float *q, int64_t lo, int m,
+                                    double *out) {
     if (t->xs) {
         const double qx = q[0], qy = q[1];
         const double *xs = t->xs + lo, *ys = t->ys + lo;

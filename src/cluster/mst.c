@@ -7,8 +7,13 @@
  *            counted (scikit-learn's and hdbscan's convention);
  * mr(i, j) = max(core(i), core(j), |x_i - x_j|).
  *
- * A kd-tree answers the k-nearest-neighbour queries of the core distances,
- * then Boruvka rounds find, for every component, its lightest outgoing edge:
+ * A kd-tree (kdtree.c) answers the k-nearest-neighbour queries of the core
+ * distances; consecutive points of the tree are close, so a point's search
+ * is bounded by a predecessor's core distance plus their distance, and the
+ * k-th distance is selected from what falls inside. Then Boruvka rounds find,
+ * for every component, its lightest outgoing edge. In the first round every
+ * point is alone and its cheapest possible edge weighs its own core distance,
+ * found by a radius query when it exists; otherwise, and in later rounds,
  * each point searches the tree for its nearest point of another component,
  * skipping subtrees that lie in its own component, that are too far, or whose
  * smallest core distance is too large, and skipping itself when its own core
