@@ -74,6 +74,8 @@ int cmd_run(cli_opts *o) {
         o->p.label.cache_dir = o->llm_cache;
     }
 
+    tc_label_stats llm_stats = {0};
+    o->p.label.stats = &llm_stats;
     tc_textset ts = {0};
     float *all_emb = NULL, *emb = NULL;
     size_t *rows = NULL, m = 0, e_rows = 0, e_cols = 0;
@@ -111,6 +113,10 @@ int cmd_run(cli_opts *o) {
     if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) { cli_fail(tc_last_error()); goto done; }
     double plot_s = tc_now() - t;
     print_shape(c, o);
+    if (!o->quiet && o->p.label.api != TC_LLM_NONE)
+        fprintf(stderr, "textclust: LLM: %zu requests (%zu retries), %zu answers from the cache, "
+                        "%zu clusters fell back to keywords\n", llm_stats.n_requests, llm_stats.n_retries,
+                llm_stats.n_cache_hits, llm_stats.n_failed);
     if (!o->quiet) {
         tc_fit_stats s = tc_classifier_stats(c);
         fprintf(stderr, "textclust: embed %.2fs  umap %.2fs  cluster %.2fs  label %.2fs  save %.2fs  plots %.2fs -> %s\n",

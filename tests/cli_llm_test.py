@@ -1,0 +1,90 @@
+"""`textclust run` names clusters through an OpenAI-compatible endpoint: a
+stand-in server started here (no network is needed) answers in the
+single_topic format. Checks the summaries, the topic plots, the answer
+cache (a second run sends nothing) and that the key is never written."""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+
+TC = os.environ.get("TC_BIN", "build/textclust")
+KEY = "sk-test-5ecret-do-not-write"
+requests = []
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        requests.append((self.path, self.headers.get("Authorization"), body))
+        prompt = body["messages"][0]["content"]
+        topic = "Fonts and typography" if "font" in prompt.lower() else "Software packaging"
+        answer = "Topic: %s, Educational value rating: %d" % (topic, 7 if topic[0] == "F" else 4)
+        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *a):
+        pass
+
+
+def run(args):
+    r = subprocess.run([TC, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("textclust failed:\n" + r.stderr)
+    return r
+
+
+def main():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/v1" % srv.server_address[1]
+    tmp = tempfile.mkdtemp(prefix="tc-llm.")
+    import gzip
+    with gzip.open("data/sample.jsonl.gz", "rt") as f, open(tmp + "/in.jsonl", "w") as g:
+        for _, line in zip(range(600), f):
+            g.write(line)
+    args = ["run", "--input", tmp + "/in.jsonl", "--input_content", "text", "--embed_model", "hashing",
+            "--dbscan_eps", "0.5", "--dbscan_min_samples", "10", "--threads", "2",
+            "--topic_mode", "single_topic", "--llm_url", url, "--llm_model", "stand-in",
+            "--llm_api_key", KEY, "--save_load_path", tmp + "/save"]
+    r = run(args)
+    k = len(requests)
+    summaries = json.load(open(tmp + "/save/cluster_summaries.json"))
+    assert k == len(summaries) - 1 and k >= 2, (k, summaries)
+    assert all(p == "/v1/chat/completions" and a == "Bearer " + KEY for p, a, _ in requests)
+    assert all(b["model"] == "stand-in" and b["temperature"] == 0 for _, _, b in requests)
+    for key, s in summaries.items():
+        if key != "-1":
+            assert s in ("Fonts and typography. Educational score: 7",
+                         "Software packaging. Educational score: 4"), s
+    meta = json.load(open(tmp + "/save/textclust.json"))
+    assert meta["summary"]["topic_mode"] == "single_topic"
+    assert all(c.get("score") in (4, 7) for c in meta["clusters"] if c["label"] >= 0), meta["clusters"]
+    for f in ("topics_dist.png", "educational_score.png", "df_categories_count.csv", "map.png", "map.html"):
+        assert os.path.getsize(tmp + "/save/" + f) > 0, f
+    rows = open(tmp + "/save/df_categories_count.csv").read().splitlines()
+    assert rows[0] == "category,number_files" and len(rows) >= 2, rows
+    assert sum(int(x.rsplit(",", 1)[1]) for x in rows[1:]) <= 600
+
+    # a second run answers everything from the cache
+    r = run(args)
+    assert len(requests) == k, "the re-run sent %d requests" % (len(requests) - k)
+    assert "%d answers from the cache" % k in r.stderr, r.stderr
+
+    # the key is in no file and no output
+    for root, _, files in os.walk(tmp):
+        for f in files:
+            assert KEY.encode() not in open(os.path.join(root, f), "rb").read(), f
+    assert KEY not in r.stdout + r.stderr
+    srv.shutdown()
+    print("cli llm ok")
+
+
+if __name__ == "__main__":
+    main()
