@@ -50,6 +50,7 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,6 +431,82 @@ static int by_len(const void *a, const void *b) {
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* One worker's memory: the forward-pass scratch and its batch's views. */
+typedef struct ul_worker {
+    ul_work w;
+    const int32_t **bids;   /* (texts_cap) */
+    int *blen, *boff;       /* (texts_cap) */
+    float **bout;           /* (texts_cap) */
+} ul_worker;
+
+/* What the workers share for one chunk of texts. */
+typedef struct ul_job {
+    const ul_model *m;
+    const int32_t *ids;     /* (chunk, max_len) */
+    const len_idx *order;   /* (cn) texts sorted by length */
+    const int *batch_start; /* (n_batches + 1) into order */
+    int n_batches;
+    float *out;             /* rows of this chunk's first text */
+    int next;               /* next batch to take (atomic) */
+    ul_worker *workers;
+} ul_job;
+
+typedef struct { ul_job *job; int id; } ul_arg;
+
+static void *worker_main(void *arg) {
+    ul_job *j = ((ul_arg *)arg)->job;
+    ul_worker *k = &j->workers[((ul_arg *)arg)->id];
+    const int max_len = j->m->max_len;
+    for (;;) {
+        int b = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+        if (b >= j->n_batches) break;
+        int rows = 0, bn = j->batch_start[b + 1] - j->batch_start[b];
+        for (int i = 0; i < bn; i++) {
+            const len_idx *o = &j->order[j->batch_start[b] + i];
+            k->bids[i] = j->ids + (size_t)o->idx * max_len;
+            k->blen[i] = o->len;
+            k->bout[i] = j->out + (size_t)o->idx * UL_D;
+            rows += o->len;
+        }
+        forward_batch(j->m, bn, k->bids, k->blen, rows, k->boff, &k->w, k->bout);
+    }
+    return NULL;
+}
+
+static int worker_init(ul_worker *k, int rows_cap, int texts_cap, int max_len) {
+    ul_work *w = &k->w;
+    w->x0 = malloc((size_t)rows_cap * UL_D0 * sizeof(float));
+    w->x = malloc((size_t)rows_cap * UL_D * sizeof(float));
+    w->h = malloc((size_t)rows_cap * UL_D * sizeof(float));
+    w->qkv = malloc((size_t)rows_cap * 3 * UL_D * sizeof(float));
+    w->ctx = malloc((size_t)rows_cap * UL_D * sizeof(float));
+    w->ff = malloc((size_t)rows_cap * UL_FF * sizeof(float));
+    w->pooled = malloc((size_t)texts_cap * UL_D * sizeof(float));
+    w->fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
+    w->pooled_ff = malloc((size_t)texts_cap * UL_FF * sizeof(float));
+    w->s = malloc((size_t)max_len * max_len * sizeof(float));
+    k->bids = malloc((size_t)texts_cap * sizeof *k->bids);
+    k->blen = malloc((size_t)texts_cap * sizeof *k->blen);
+    k->boff = malloc((size_t)texts_cap * sizeof *k->boff);
+    k->bout = malloc((size_t)texts_cap * sizeof *k->bout);
+    return w->x0 && w->x && w->h && w->qkv && w->ctx && w->ff && w->pooled && w->fin && w->pooled_ff && w->s &&
+           k->bids && k->blen && k->boff && k->bout;
+}
+
+static void worker_free(ul_worker *k) {
+    ul_work *w = &k->w;
+    free(w->x0); free(w->x); free(w->h); free(w->qkv); free(w->ctx); free(w->ff);
+    free(w->pooled); free(w->fin); free(w->pooled_ff); free(w->s);
+    free(k->bids); free(k->blen); free(k->boff); free(k->bout);
+}
+
+/* Texts are tokenized (OpenMP), sorted by length and cut into batches of
+ * about BATCH_ROWS tokens; then each of n_threads workers (pthreads) takes
+ * batches in turn and runs them with single-threaded BLAS. Whole batches
+ * per thread keep both cores busy through the non-BLAS parts (layer norm,
+ * softmax) and need no synchronisation inside a product; a batch's result
+ * does not depend on the thread count. OpenBLAS's own thread count is set
+ * to 1 meanwhile and restored afterwards. */
 static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
     ul_impl *u = e->impl;
     const ul_model *m = &u->m;
@@ -438,27 +515,19 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
     const int rows_cap = BATCH_ROWS > max_len ? BATCH_ROWS : max_len;
     const size_t chunk = n < CHUNK_TEXTS ? n : CHUNK_TEXTS;
     const int texts_cap = batch_texts < rows_cap ? rows_cap : batch_texts;   /* empty texts take no rows */
-    ul_work w = {0};
-    w.x0 = malloc((size_t)rows_cap * UL_D0 * sizeof(float));
-    w.x = malloc((size_t)rows_cap * UL_D * sizeof(float));
-    w.h = malloc((size_t)rows_cap * UL_D * sizeof(float));
-    w.qkv = malloc((size_t)rows_cap * 3 * UL_D * sizeof(float));
-    w.ctx = malloc((size_t)rows_cap * UL_D * sizeof(float));
-    w.ff = malloc((size_t)rows_cap * UL_FF * sizeof(float));
-    w.pooled = malloc((size_t)texts_cap * UL_D * sizeof(float));
-    w.fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
-    w.pooled_ff = malloc((size_t)texts_cap * UL_FF * sizeof(float));
-    w.s = malloc((size_t)max_len * max_len * sizeof(float));
+    ul_worker *workers = calloc((size_t)threads, sizeof *workers);
     int32_t *ids = malloc(chunk * (size_t)max_len * sizeof *ids);     /* (chunk, max_len) */
     len_idx *order = malloc(chunk * sizeof *order);                    /* (chunk) */
-    const int32_t **bids = malloc((size_t)texts_cap * sizeof *bids);   /* (texts_cap) */
-    int *blen = malloc((size_t)texts_cap * sizeof *blen), *boff = malloc((size_t)texts_cap * sizeof *boff);
-    float **bout = malloc((size_t)texts_cap * sizeof *bout);
+    int *batch_start = malloc((chunk + 1) * sizeof *batch_start);      /* (chunk + 1) */
+    pthread_t *tid = malloc((size_t)threads * sizeof *tid);
+    ul_arg *args = malloc((size_t)threads * sizeof *args);
     int rc = 0;
-    if (!w.x0 || !w.x || !w.h || !w.qkv || !w.ctx || !w.ff || !w.pooled || !w.fin || !w.pooled_ff || !w.s || !ids || !order || !bids ||
-        !blen || !boff || !bout)
-        rc = tc_error(TC_ENOMEM, "use-lite: out of memory for a batch");
-    openblas_set_num_threads(threads);
+    if (!workers || !ids || !order || !batch_start || !tid || !args) rc = TC_ENOMEM;
+    for (int t = 0; !rc && t < threads; t++)
+        if (!worker_init(&workers[t], rows_cap, texts_cap, max_len)) rc = TC_ENOMEM;
+    if (rc) rc = tc_error(TC_ENOMEM, "use-lite: out of memory for %d workers' batches", threads);
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     for (size_t c0 = 0; !rc && c0 < n; c0 += chunk) {
         const int cn = (int)(n - c0 < chunk ? n - c0 : chunk);
         int tok_rc = 0;
@@ -479,25 +548,35 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
                 order[i].idx = i;
             }
         }
-        if (tok_rc) { rc = tc_error_prefix(tok_rc, "use-lite"); break; }
+        if (tok_rc) {   /* the worker's message stays on its thread */
+            rc = tc_error(tok_rc, "use-lite: tokenizing texts %zu..%zu failed (%s)", c0, c0 + (size_t)cn - 1,
+                          tc_strerror(tok_rc));
+            break;
+        }
         qsort(order, (size_t)cn, sizeof *order, by_len);
-        for (int b0 = 0; b0 < cn;) {
+        ul_job job = {m, ids, order, batch_start, 0, out + c0 * UL_D, 0, workers};
+        for (int b0 = 0; b0 < cn;) {          /* cut batches: rows and texts capped */
             int bn = 0, rows = 0;
             while (b0 + bn < cn && bn < texts_cap && rows + order[b0 + bn].len <= rows_cap &&
-                   (bn < batch_texts || order[b0 + bn].len == 0)) {
-                const len_idx *o = &order[b0 + bn];
-                bids[bn] = ids + (size_t)o->idx * max_len;
-                blen[bn] = o->len;
-                bout[bn] = out + (c0 + (size_t)o->idx) * UL_D;
-                rows += o->len;
-                bn++;
-            }
-            forward_batch(m, bn, bids, blen, rows, boff, &w, bout);
+                   (bn < batch_texts || order[b0 + bn].len == 0))
+                rows += order[b0 + bn++].len;
+            batch_start[job.n_batches++] = b0;
             b0 += bn;
-            tc_progress(e->p.progress, e->p.progress_ctx, "embed", c0 + (size_t)b0, n);
         }
+        batch_start[job.n_batches] = cn;
+        int started = 0;
+        for (int t = 1; t < threads && t < job.n_batches; t++) {
+            args[t] = (ul_arg){&job, t};
+            if (pthread_create(&tid[t], NULL, worker_main, &args[t]) != 0) break;
+            started = t;
+        }
+        args[0] = (ul_arg){&job, 0};
+        worker_main(&args[0]);
+        for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+        tc_progress(e->p.progress, e->p.progress_ctx, "embed", c0 + (size_t)cn, n);
     }
-    free(w.x0); free(w.x); free(w.h); free(w.qkv); free(w.ctx); free(w.ff); free(w.pooled); free(w.fin); free(w.pooled_ff); free(w.s);
-    free(ids); free(order); free(bids); free(blen); free(boff); free(bout);
+    openblas_set_num_threads(blas_threads);
+    for (int t = 0; workers && t < threads; t++) worker_free(&workers[t]);
+    free(workers); free(ids); free(order); free(batch_start); free(tid); free(args);
     return rc;
 }
