@@ -2,12 +2,13 @@
  * the approximate kNN graph's recall against the exact one.
  *
  *   bench_umap X.npy|X.f32 [--dim D (raw f32)] [--n N] [--threads T] [--seed S]
- *              [--knn auto|exact|approx] [--out P.npy] [--recall Q] [--knn-only]
+ *              [--knn auto|exact|approx] [--out P.npy] [--recall Q] [--knn-only] [--no-fit] [--init-random]
  *
  * X.npy: NumPy v1 float32 C-order (N, d). --n keeps the first N rows.
  * --recall Q: recall@k of the approximate graph on Q sampled rows against
  * brute force. --knn-only: time the exact and the approximate kNN graphs
- * (no layout), to choose the switch point. Prints "key value" lines.
+ * (no layout), to choose the switch point. --no-fit: stop after the kNN
+ * measurements. Prints "key value" lines.
  */
 #include "reduce/reduce.h"
 #include "textclust.h"
@@ -97,7 +98,7 @@ int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: see bench_umap.c\n"); return 2; }
     const char *path = argv[1], *out = NULL, *knn = "auto";
     size_t nmax = 0;
-    int dim_raw = 512, threads = 0, recall_q = 0, knn_only = 0;
+    int dim_raw = 512, threads = 0, recall_q = 0, knn_only = 0, no_fit = 0, init_random = 0;
     uint64_t seed = 42;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--dim") && i + 1 < argc) dim_raw = atoi(argv[++i]);
@@ -108,6 +109,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--recall") && i + 1 < argc) recall_q = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--knn-only")) knn_only = 1;
+        else if (!strcmp(argv[i], "--no-fit")) no_fit = 1;
+        else if (!strcmp(argv[i], "--init-random")) init_random = 1;
         else { fprintf(stderr, "unknown argument %s\n", argv[i]); return 2; }
     }
     size_t n;
@@ -119,6 +122,7 @@ int main(int argc, char **argv) {
     p.n_threads = threads;
     p.seed = seed;
     p.knn_method = !strcmp(knn, "exact") ? TC_KNN_EXACT : !strcmp(knn, "approx") ? TC_KNN_APPROX : TC_KNN_AUTO;
+    if (init_random) p.init = TC_UMAP_INIT_RANDOM;
     int k = p.n_neighbors;
     if (knn_only || recall_q > 0) {
         float *xn = malloc(n * d * sizeof *xn), *dist = malloc(n * k * sizeof *dist);
@@ -166,7 +170,7 @@ int main(int argc, char **argv) {
             free(qs); free(ex); free(ap);
         }
         free(xn); free(dist); free(ia);
-        if (knn_only) return 0;
+        if (knn_only || no_fit) return 0;
     }
     float *y = malloc(n * 2 * sizeof *y);
     double t0 = tc_now();

@@ -359,6 +359,18 @@ static void test_small_and_odd(void) {
     memset(x + 17 * 8, 0, 8 * sizeof *x);
     CHECK_OK(tc_umap_fit(x, 40, 8, &p, y));
     CHECK(all_finite(y, 80));
+    /* three output dimensions, random initialisation */
+    {
+        float y3[40 * 3];
+        tc_umap_params q = p;
+        q.n_components = 3;
+        q.init = TC_UMAP_INIT_RANDOM;
+        CHECK_OK(tc_umap_fit(x, 40, 8, &q, y3));
+        CHECK(all_finite(y3, 120));
+        q.init = TC_UMAP_INIT_SPECTRAL;
+        CHECK_OK(tc_umap_fit(x, 40, 8, &q, y3));
+        CHECK(all_finite(y3, 120));
+    }
     /* bad input */
     x[5] = NAN;
     CHECK(tc_umap_fit(x, 40, 8, &p, y) == TC_EINVAL);
