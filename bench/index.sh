@@ -41,7 +41,7 @@ print("faiss", faiss.__version__, "BLAS in process:", ", ".join(libs))
 print("OpenBLAS core in the faiss process:", ob.openblas_get_corename().decode())
 PY
 for k in $KS; do
-    ours=() theirs=()
+    ours=() theirs=() ocpu=() tcpu=()
     for r in $(seq "$ROUNDS"); do
         o=$("$BUILD/bench/bench_index" run "$DATA/base.npy" "$DATA/query.npy" --k "$k" \
             --threads "$THREADS" --repeat 3 --ids "$DATA/ids-$k.npy" 2>/dev/null)
@@ -51,12 +51,16 @@ for k in $KS; do
         echo "  round $r: $f" | head -1
         same=$(echo "$f" | sed -n 2p)
         ours+=("$(echo "$o" | field seconds)") theirs+=("$(echo "$f" | head -1 | field seconds)")
+        ocpu+=("$(echo "$o" | field cpu_s)") tcpu+=("$(echo "$f" | head -1 | field cpu_s)")
     done
     so=$(printf '%s\n' "${ours[@]}" | median) sf=$(printf '%s\n' "${theirs[@]}" | median)
-    awk -v k="$k" -v so="$so" -v sf="$sf" -v m="$M" -v n="$N" -v d="$D" -v t="$THREADS" 'BEGIN {
+    co=$(printf '%s\n' "${ocpu[@]}" | median) cf=$(printf '%s\n' "${tcpu[@]}" | median)
+    awk -v k="$k" -v so="$so" -v sf="$sf" -v co="$co" -v cf="$cf" -v m="$M" -v n="$N" -v d="$D" \
+        -v t="$THREADS" 'BEGIN {
         g = 2 * m * n * d * 1e-9
         printf "k=%s threads=%s  ours %.0f queries/s (%.0f GFLOP/s)  faiss %.0f queries/s (%.0f GFLOP/s)  ratio %.2fx\n",
-               k, t, m / so, g / so, m / sf, g / sf, sf / so }'
+               k, t, m / so, g / so, m / sf, g / sf, sf / so
+        printf "  CPU seconds: ours %.2f, faiss %.2f, ratio %.2fx\n", co, cf, cf / co }'
     echo "  $same"
 done
 echo "load after: $(uptime | sed 's/.*load average: //')"
