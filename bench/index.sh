@@ -10,7 +10,9 @@
 # links libblas.so.3, which Debian points at the same OpenBLAS 0.3.21
 # (openblas-pthread) that libtextclust uses. Rounds alternate ours / faiss;
 # each run times 3 searches and reports the median; the script prints the
-# median over rounds and the ratio. Timings on a shared machine are noisy.
+# medians over rounds and their ratio, the median of the per-round ratios
+# (each pairs two neighbouring runs, so slow drifts in load cancel better) and
+# CPU seconds. Timings on a shared machine are noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -41,7 +43,7 @@ print("faiss", faiss.__version__, "BLAS in process:", ", ".join(libs))
 print("OpenBLAS core in the faiss process:", ob.openblas_get_corename().decode())
 PY
 for k in $KS; do
-    ours=() theirs=()
+    ours=() theirs=() ocpu=() tcpu=() pair=()
     for r in $(seq "$ROUNDS"); do
         o=$("$BUILD/bench/bench_index" run "$DATA/base.npy" "$DATA/query.npy" --k "$k" \
             --threads "$THREADS" --repeat 3 --ids "$DATA/ids-$k.npy" 2>/dev/null)
@@ -51,12 +53,19 @@ for k in $KS; do
         echo "  round $r: $f" | head -1
         same=$(echo "$f" | sed -n 2p)
         ours+=("$(echo "$o" | field seconds)") theirs+=("$(echo "$f" | head -1 | field seconds)")
+        ocpu+=("$(echo "$o" | field cpu_s)") tcpu+=("$(echo "$f" | head -1 | field cpu_s)")
+        pair+=("$(awk -v a="${theirs[-1]}" -v b="${ours[-1]}" 'BEGIN {print a / b}')")
     done
     so=$(printf '%s\n' "${ours[@]}" | median) sf=$(printf '%s\n' "${theirs[@]}" | median)
-    awk -v k="$k" -v so="$so" -v sf="$sf" -v m="$M" -v n="$N" -v d="$D" -v t="$THREADS" 'BEGIN {
+    co=$(printf '%s\n' "${ocpu[@]}" | median) cf=$(printf '%s\n' "${tcpu[@]}" | median)
+    pr=$(printf '%s\n' "${pair[@]}" | median)
+    awk -v k="$k" -v so="$so" -v sf="$sf" -v co="$co" -v cf="$cf" -v m="$M" -v n="$N" -v d="$D" \
+        -v t="$THREADS" -v pr="$pr" 'BEGIN {
         g = 2 * m * n * d * 1e-9
         printf "k=%s threads=%s  ours %.0f queries/s (%.0f GFLOP/s)  faiss %.0f queries/s (%.0f GFLOP/s)  ratio %.2fx\n",
-               k, t, m / so, g / so, m / sf, g / sf, sf / so }'
+               k, t, m / so, g / so, m / sf, g / sf, sf / so
+        printf "  median of per-round wall ratios %.2fx\n", pr
+        printf "  CPU seconds: ours %.2f, faiss %.2f, ratio %.2fx\n", co, cf, cf / co }'
     echo "  $same"
 done
 echo "load after: $(uptime | sed 's/.*load average: //')"

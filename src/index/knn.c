@@ -1,25 +1,37 @@
 /* knn.c - exact k nearest neighbours by squared Euclidean distance, with BLAS.
  *
  * The brute-force method of faiss's IndexFlatL2 (Johnson, Douze, Jegou,
- * "Billion-scale similarity search with GPUs", 2017, section 3): distances
- * come from one matrix product per tile, ||q||^2 + ||b||^2 - 2 q.b, and a
- * small per-query buffer keeps the k best. Memory stays bounded: the m x n
- * distance matrix never exists; each worker thread owns one tile of
- * query_block x base_block floats (256 x 4096 = 4 MiB by default, about an
- * L2 cache's worth), reused for every product.
+ * "Billion-scale similarity search with GPUs", 2017, section 3): one matrix
+ * product per tile gives ||q||^2 + ||b||^2 - 2 q.b for a block of queries
+ * against a block of base rows, and a small per-query list keeps the k best.
  *
- * Threads: OpenMP threads take whole query tiles and each runs its own
- * single-threaded sgemm (BLAS is switched to one thread for the call and
- * restored after). On 2 cores this measured faster than letting OpenBLAS
- * thread each product and selecting in a separate OpenMP region (see
- * bench/index.md): no hand-over between the two thread pools per tile, and
- * the tile a thread selects from is still in its own cache. The tiles are
- * cut the same way for any thread count and each product is computed by one
- * thread, so results are byte-identical for any n_threads.
+ * Exactness: the product's float estimate only shortlists. A row whose
+ * estimate is within a rounding-error bound of the current k-th distance
+ * gets its distance summed in double (rounded to float), and that exact
+ * value ranks it. So the result is the top k by (float distance, id) of the
+ * true distances, whatever the product's rounding, tiling or thread count:
+ * duplicated rows tie exactly and come out lower id first, and the output
+ * equals the naive reference (knn_naive.c) id for id. The re-checks cost
+ * about k ln(n / k) d-long sums per query, noise next to the product.
+ *
+ * Memory: the m x n distance matrix never exists. Each worker thread owns
+ * one tile of query_block x base_block floats (1024 x 1024 = 4 MiB by
+ * default; at most 4 MiB per thread unless the caller's tiling says
+ * otherwise), reused for every product, plus (n + m) norms and, when few
+ * queries split the base between threads, (threads - 1) x m x k list
+ * entries.
+ *
+ * Threads: OpenMP threads take whole (query tile, base slice) items and each
+ * runs its own single-threaded sgemm (BLAS is switched to one thread for
+ * the call and restored after); BLAS is never called with several threads
+ * from inside the parallel region. On 2 cores this measured faster than
+ * letting OpenBLAS thread each product and selecting in a separate OpenMP
+ * region (bench/index.md): no hand-over between two thread pools per tile,
+ * and each thread selects from a tile still in its own cache.
  *
  * Order: nearest first, ties to the lower id. Base rows are offered to a
  * query in ascending id order, so a candidate only enters when it is
- * strictly nearer than the current k-th. Distances below zero (rounding of
+ * strictly nearer than the current k-th. Negative estimates (rounding of
  * the expansion for near-identical vectors) are clamped to 0; NaN or
  * infinite distances are never neighbours. */
 #include "index/knn.h"
