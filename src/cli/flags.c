@@ -76,6 +76,8 @@ static void build_table(cli_opts *o) {
     def("umap_a", T_FLOAT, &p->umap.a, "curve parameter a (default 0 = fit from min_dist, spread)");
     def("umap_b", T_FLOAT, &p->umap.b, "curve parameter b (default 0 = fit)");
     def("umap_init", T_STR, &o->umap_init, "spectral | random (default spectral)");
+    def("umap_knn", T_STR, &o->umap_knn, "auto | exact | approx neighbour graph (default auto: exact up to 8,192 points)");
+    def("umap_n_components", T_INT, &p->umap.n_components, "output dimension of the project command (run always maps to 2-D)");
 
     def("Clustering", T_SECTION, NULL, NULL);
     def("cluster", T_STR, &o->cluster, "dbscan | hdbscan (default dbscan)");
@@ -236,6 +238,11 @@ int cli_resolve(cli_opts *o) {
     if (!o->umap_init || strcmp(o->umap_init, "spectral") == 0) p->umap.init = TC_UMAP_INIT_SPECTRAL;
     else if (strcmp(o->umap_init, "random") == 0) p->umap.init = TC_UMAP_INIT_RANDOM;
     else return bad("--umap_init: '%s' is not spectral or random%s", o->umap_init, "");
+    if (!o->umap_knn || strcmp(o->umap_knn, "auto") == 0) p->umap.knn_method = TC_KNN_AUTO;
+    else if (strcmp(o->umap_knn, "exact") == 0) p->umap.knn_method = TC_KNN_EXACT;
+    else if (strcmp(o->umap_knn, "approx") == 0) p->umap.knn_method = TC_KNN_APPROX;
+    else return bad("--umap_knn: '%s' is not auto, exact or approx%s", o->umap_knn, "");
+    if (p->umap.n_components < 1) return bad("--umap_n_components must be at least 1%s%s", "", "");
     if (o->seed < 0) return bad("--seed must be >= 0%s%s", "", "");
     if (o->top_k < 1) return bad("--top_k must be at least 1%s%s", "", "");
     if (o->batch_size < 1) return bad("--batch_size must be at least 1%s%s", "", "");

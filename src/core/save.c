@@ -88,6 +88,8 @@ static cJSON *meta_json(const tc_classifier *c) {
     cJSON_AddItemToObject(u, "local_connectivity", num_f(p->umap.local_connectivity));
     cJSON_AddItemToObject(u, "set_op_mix_ratio", num_f(p->umap.set_op_mix_ratio));
     cJSON_AddStringToObject(u, "init", p->umap.init == TC_UMAP_INIT_RANDOM ? "random" : "spectral");
+    cJSON_AddStringToObject(u, "knn", p->umap.knn_method == TC_KNN_EXACT    ? "exact"
+                                      : p->umap.knn_method == TC_KNN_APPROX ? "approx" : "auto");
 
     cJSON *k = cJSON_AddObjectToObject(o, "cluster");
     int hdb = p->cluster_method == TC_CLUSTER_HDBSCAN;
