@@ -612,12 +612,36 @@ static void test_topics(void) {
 
 /* ---------------------------------------------------------------- main */
 
+/* A few far outliers must not shrink the map into a corner. */
+static void test_frame_outliers(void) {
+    enum { N = 2000 };
+    float *xy = malloc(N * 2 * sizeof *xy);
+    for (int i = 0; i < N; i++) xy[2 * i] = (float)(i % 50) / 50, xy[2 * i + 1] = (float)(i / 50) / 40;
+    xy[0] = 1000, xy[1] = -1000;  /* one far outlier */
+    tc_viz_frame all = tc_viz_frame_fit(xy, N, 600, 400, 0);
+    tc_viz_frame map = tc_viz_map_frame(xy, N, 600, 400);
+    CHECK_MSG(map.scale > 100 * all.scale, "scale %g vs %g", map.scale, all.scale);
+    /* the bulk still fits inside the image */
+    double px, py;
+    tc_viz_to_pixel(&map, 0.98, 0.98, &px, &py);
+    CHECK(px > 0 && px < 600 && py > 0 && py < 400);
+    tc_viz_to_pixel(&map, 0.02, 0.02, &px, &py);
+    CHECK(px > 0 && px < 600 && py > 0 && py < 400);
+    /* without outliers the frame is the bounding box */
+    xy[0] = 0.5f, xy[1] = 0.5f;
+    map = tc_viz_map_frame(xy, N, 600, 400);
+    all = tc_viz_frame_fit(xy, N, 600, 400, 0.03 * 400);
+    CHECK_NEAR(map.scale, all.scale, 1e-9);
+    free(xy);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--html") == 0)
         return write_html_fixture(argv[2], argc >= 4 ? (size_t)atol(argv[3]) : 2000);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_viz.XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     test_map_png();
+    test_frame_outliers();
     test_splat_vs_cairo();
     test_png_writer();
     test_colouring();

@@ -91,16 +91,18 @@ const tc_cluster_label *tc_viz_find_name(const tc_cluster_label *names, size_t n
 
 /* ---------------------------------------------------------------- frame */
 
-tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, double margin) {
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+static void bounding_box(const float *xy, size_t n, double box[4] /* xmin xmax ymin ymax */) {
+    box[0] = box[2] = INFINITY, box[1] = box[3] = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         double x = xy[2 * i], y = xy[2 * i + 1];
         if (!isfinite(x) || !isfinite(y)) continue;
-        if (x < xmin) xmin = x;
-        if (x > xmax) xmax = x;
-        if (y < ymin) ymin = y;
-        if (y > ymax) ymax = y;
+        box[0] = fmin(box[0], x), box[1] = fmax(box[1], x);
+        box[2] = fmin(box[2], y), box[3] = fmax(box[3], y);
     }
+}
+
+static tc_viz_frame frame_of_box(const double box[4], int width, int height, double margin) {
+    double xmin = box[0], xmax = box[1], ymin = box[2], ymax = box[3];
     tc_viz_frame f = {0, 0, width / 2.0, height / 2.0, 1.0};
     if (!(xmin <= xmax)) return f;
     double w = xmax - xmin, h = ymax - ymin;
@@ -113,6 +115,35 @@ tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, 
     f.x0 = (xmin + xmax) / 2;
     f.y0 = (ymin + ymax) / 2;
     return f;
+}
+
+tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, double margin) {
+    double box[4];
+    bounding_box(xy, n, box);
+    return frame_of_box(box, width, height, margin);
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height) {
+    double margin = 0.03 * (width < height ? width : height), box[4];
+    bounding_box(xy, n, box);
+    float *v = malloc((n ? n : 1) * sizeof *v);
+    for (int axis = 0; v && axis < 2; axis++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1])) v[m++] = xy[2 * i + axis];
+        if (m < 200) break;  /* too few points for outliers to matter */
+        qsort(v, m, sizeof *v, cmp_float);
+        double lo = v[m / 200], hi = v[m - 1 - m / 200], pad = 0.25 * (hi - lo);
+        box[2 * axis] = fmax(box[2 * axis], lo - pad);
+        box[2 * axis + 1] = fmin(box[2 * axis + 1], hi + pad);
+    }
+    free(v);  /* without memory the bounding box serves */
+    return frame_of_box(box, width, height, margin);
 }
 
 void tc_viz_point_style(const tc_plot_params *p, size_t n, int width, int height,

@@ -48,11 +48,12 @@ typedef struct tc_viz_frame {
  * leaving `margin` pixels on every side. n == 0 gives scale 1 at 0,0. */
 tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, double margin);
 
-/* The frame of map.png: the data box fitted into width x height with a
- * margin of 3% of the shorter side. */
-static inline tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height) {
-    return tc_viz_frame_fit(xy, n, width, height, 0.03 * (width < height ? width : height));
-}
+/* The frame of map.png, with a margin of 3% of the shorter side: the box
+ * of the central 99% of the points on each axis, widened by a quarter of
+ * its size on every side but never past the bounding box, so that a few far
+ * outliers (UMAP leaves some) do not shrink the map into a corner; points
+ * outside it are not drawn (map.html shows every point). */
+tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height);
 
 static inline void tc_viz_to_pixel(const tc_viz_frame *f, double x, double y, double *px,
                                    double *py) {
