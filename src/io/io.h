@@ -5,6 +5,7 @@
 #define TC_IO_H
 
 #include "textclust.h"
+#include "util/util.h"
 
 /* ---------------------------------------------------------------- texts */
 
@@ -101,11 +102,5 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int tc_read_file(const char *path, char **data, size_t *len);
 
-/* UTF-8 (RFC 3629; a NUL byte counts as invalid since texts are C strings):
- * the number of bytes of s[0..len) that are not part of a valid sequence,
- * and a malloc'd NUL-terminated copy with each of them replaced by U+FFFD
- * (NULL when out of memory). */
-size_t tc_utf8_invalid(const char *s, size_t len);
-char *tc_utf8_repair(const char *s, size_t len);
 
 #endif

@@ -31,10 +31,6 @@ void tc_label_groups_free(tc_label_groups *g);
  * not depend on the other clusters. out has room for k; returns the count. */
 size_t tc_label_sample(const tc_label_groups *g, size_t c, int k, uint64_t seed, size_t *out);
 
-/* Length of the longest prefix of s (len bytes) of at most max bytes that
- * does not split a UTF-8 sequence. */
-size_t tc_utf8_cut(const char *s, size_t len, size_t max);
-
 /* ---------------------------------------------------------------- keywords.c */
 
 /* Keyword labels by class-based TF-IDF: fills kw[c] (top terms, up to

@@ -116,14 +116,3 @@ size_t tc_label_sample(const tc_label_groups *g, size_t c, int k, uint64_t seed,
     free(from);
     return (size_t)k;
 }
-
-/* ---------------------------------------------------------------- UTF-8 */
-
-size_t tc_utf8_cut(const char *s, size_t len, size_t max) {
-    if (len <= max) return len;
-    size_t cut = max;
-    /* back off over continuation bytes (10xxxxxx) to the start of the
-     * sequence that would be split */
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
-    return cut;
-}

@@ -67,6 +67,23 @@ double tc_now(void);
 /* strdup that accepts NULL (returns NULL). */
 char *tc_strdup(const char *s);
 
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Length (1..4) of the valid UTF-8 sequence at s, which has `left` bytes,
+ * or 0 when none starts there (RFC 3629; a NUL byte counts as invalid,
+ * since texts are C strings). */
+size_t tc_utf8_seq(const unsigned char *s, size_t left);
+
+/* The number of bytes of s[0..len) that are not part of a valid sequence,
+ * and a malloc'd NUL-terminated copy with each of them replaced by U+FFFD
+ * (NULL when out of memory). */
+size_t tc_utf8_invalid(const char *s, size_t len);
+char *tc_utf8_repair(const char *s, size_t len);
+
+/* Length of the longest prefix of s (len bytes) of at most max bytes that
+ * does not split a UTF-8 sequence. */
+size_t tc_utf8_cut(const char *s, size_t len, size_t max);
+
 /* ---------------------------------------------------------------- strings */
 
 /* A growable NUL-terminated byte string. Zero-initialise, append, take

@@ -7,36 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static int utf8_len(const unsigned char *s) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    if (c < 0xc2) return 0;
-    if (c < 0xe0) return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c < 0xf0) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80) return 0;
-        if (c == 0xe0 && s[1] < 0xa0) return 0;  /* overlong */
-        if (c == 0xed && s[1] >= 0xa0) return 0; /* surrogate */
-        return 3;
-    }
-    if (c < 0xf5) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80) return 0;
-        if (c == 0xf0 && s[1] < 0x90) return 0;
-        if (c == 0xf4 && s[1] >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
-}
-
 char *tc_viz_utf8_clean(const char *s, size_t max_chars) {
     if (!s) s = "";
     size_t n = strlen(s);
     char *out = malloc(3 * n + 1); /* an invalid byte becomes 3 bytes */
     if (!out) return NULL;
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
     size_t o = 0, chars = 0;
     while (*p && (max_chars == 0 || chars < max_chars)) {
-        int l = utf8_len(p);
+        size_t l = tc_utf8_seq(p, (size_t)(end - p));
         if (l == 0) {
             memcpy(out + o, "\xef\xbf\xbd", 3);
             o += 3;
@@ -44,8 +23,8 @@ char *tc_viz_utf8_clean(const char *s, size_t max_chars) {
         } else {
             if (l == 1 && *p < 0x20 && *p != '\n' && *p != '\t') { p++; continue; }
             if (l == 1 && *p == 0x7f) { p++; continue; }
-            memcpy(out + o, p, (size_t)l);
-            o += (size_t)l;
+            memcpy(out + o, p, l);
+            o += l;
             p += l;
         }
         chars++;
