@@ -85,13 +85,16 @@ static void layout_blocks(const tc_csr *g, const tc_layout_params *lp, float *em
             float *dl = delta ? delta + (size_t)t * n * dim : NULL;
             tc_rng r = rng[t];
             for (size_t i = lo; i < hi; i++) {
-                float *cur = emb + i * dim;
+                /* vertex i's position lives in registers while its row is
+                 * walked: no edge of the row writes it through emb */
+                float cur[64];
+                for (int c = 0; c < dim; c++) cur[c] = emb[i * dim + c];
                 for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++) {
                     double ee = eps[e];
                     if (!(next[e] <= ep) || ee <= 0) continue;
                     size_t j = (size_t)g->col[e];
                     int in = j >= lo && j < hi;
-                    const float *oth = (in ? emb : snap) + j * dim;
+                    const float *oth = j == i ? cur : (in ? emb : snap) + j * dim;
                     float *mv = in ? emb + j * dim : dl + j * dim;
                     float d2 = 0;
                     for (int c = 0; c < dim; c++) d2 += (cur[c] - oth[c]) * (cur[c] - oth[c]);
@@ -109,15 +112,17 @@ static void layout_blocks(const tc_csr *g, const tc_layout_params *lp, float *em
                     int nneg = (int)((ep - next_neg[e]) / epn);
                     for (int s = 0; s < nneg; s++) {
                         size_t k = (size_t)tc_rng_below(&r, n);
+                        if (k == i) continue; /* distance 0 to itself: no effect */
                         const float *o2 = (k >= lo && k < hi ? emb : snap) + k * dim;
                         float q2 = 0;
                         for (int c = 0; c < dim; c++) q2 += (cur[c] - o2[c]) * (cur[c] - o2[c]);
-                        if (!(q2 > 0)) continue; /* k == i, or a duplicate: no effect */
+                        if (!(q2 > 0)) continue; /* a duplicate: no effect */
                         float gcn = 2.0f * gamma * b / ((0.001f + q2) * (a * fast_pow(q2, b) + 1.0f));
                         for (int c = 0; c < dim; c++) cur[c] += clip4(gcn * (cur[c] - o2[c])) * alpha;
                     }
                     next_neg[e] += nneg * epn;
                 }
+                for (int c = 0; c < dim; c++) emb[i * dim + c] = cur[c];
             }
             rng[t] = r;
         }
