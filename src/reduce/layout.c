@@ -20,6 +20,8 @@
  * start of the epoch, and the tail's move is kept in the thread's delta
  * buffer, added to the layout after the epoch in thread order. Negative
  * samples come from one random stream per block derived from the seed.
+ * Extra memory with nt > 1: (nt + 1) x n x dim floats (delta buffers and
+ * snapshot).
  * With one thread this is exactly umap-learn's sequential loop. The result
  * depends only on (seed, thread count): repeated runs with the same thread
  * count give identical layouts, different thread counts give different ones
@@ -75,10 +77,7 @@ static void layout_blocks(const tc_csr *g, const tc_layout_params *lp, float *em
     size_t step = ne / 100 > 0 ? (size_t)ne / 100 : 1;
     for (int ep = 0; ep < ne; ep++) {
         float alpha = (float)(lp->learning_rate * (1.0 - (double)ep / ne));
-        if (nt > 1) {
-            memcpy(snap, emb, n * dim * sizeof *snap);
-            memset(delta, 0, (size_t)nt * n * dim * sizeof *delta);
-        }
+        if (nt > 1) memcpy(snap, emb, n * dim * sizeof *snap);
 #pragma omp parallel for schedule(static, 1) num_threads(nt)
         for (int t = 0; t < nt; t++) {
             size_t lo = n * t / nt, hi = n * (t + 1) / nt;
@@ -130,7 +129,10 @@ static void layout_blocks(const tc_csr *g, const tc_layout_params *lp, float *em
 #pragma omp parallel for schedule(static) num_threads(nt)
             for (size_t x = 0; x < n * dim; x++) {
                 float v = emb[x];
-                for (int t = 0; t < nt; t++) v += delta[(size_t)t * n * dim + x];
+                for (int t = 0; t < nt; t++) {
+                    v += delta[(size_t)t * n * dim + x];
+                    delta[(size_t)t * n * dim + x] = 0; /* ready for the next epoch */
+                }
                 emb[x] = v;
             }
         }
@@ -152,7 +154,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     float *snap = NULL, *delta = NULL;
     if (nt > 1) {
         snap = malloc(n * dim * sizeof *snap);               /* (n, dim) start of epoch */
-        delta = malloc((size_t)nt * n * dim * sizeof *delta); /* (nt, n, dim) deferred moves */
+        delta = calloc((size_t)nt * n * dim, sizeof *delta); /* (nt, n, dim) deferred moves */
     }
     if (!eps || !next || !next_neg || !rng || (nt > 1 && (!snap || !delta))) {
         free(eps); free(next); free(next_neg); free(rng); free(snap); free(delta);
