@@ -146,7 +146,10 @@ typedef struct tc_umap_params {
 tc_umap_params tc_umap_default_params(void);
 
 /* Projects n rows of x (n, d), compared by cosine distance, to out
- * (n, p->n_components). x is borrowed and not modified. */
+ * (n, p->n_components). x is borrowed and not modified. The result is a
+ * function of (inputs, parameters, seed, thread count): from 65,536 graph
+ * edges (about 3,000 points) up, the layout runs one block per thread, so
+ * different thread counts give different, equally trustworthy, projections. */
 int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float *out);
 
 /* ---------------------------------------------------------------- clustering */

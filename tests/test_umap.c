@@ -334,6 +334,49 @@ static void test_determinism(void) {
     free(x); free(y1); free(y2); free(y3); free(y4);
 }
 
+/* Above 65,536 edges the layout runs one block per thread, so the result is
+ * a function of (seed, thread count): repeated runs agree per thread count,
+ * 1 and 2 threads differ, and both keep the blobs apart and neighbourhoods
+ * trustworthy. */
+static void test_threads(void) {
+    enum { NB = 8, M = 500, D = 64 };
+    size_t n = (size_t)NB * M;
+    int *lab = malloc(n * sizeof *lab);
+    float *x = blobs(NB, M, D, 0.35 / 8.0, 11, lab);
+    float *y[4];
+    for (int r = 0; r < 4; r++) y[r] = malloc(n * 2 * sizeof *y[r]);
+    tc_umap_params p = tc_umap_default_params();
+    p.n_epochs = 200;
+    p.seed = 3;
+    p.knn_method = TC_KNN_EXACT;
+    for (int r = 0; r < 4; r++) {
+        p.n_threads = r < 2 ? 1 : 2;
+        CHECK_OK(tc_umap_fit(x, n, D, &p, y[r]));
+        CHECK(all_finite(y[r], n * 2));
+    }
+    CHECK_MSG(memcmp(y[0], y[1], n * 2 * sizeof *y[0]) == 0, "1 thread: runs differ");
+    CHECK_MSG(memcmp(y[2], y[3], n * 2 * sizeof *y[0]) == 0, "2 threads: runs differ");
+    CHECK_MSG(memcmp(y[0], y[2], n * 2 * sizeof *y[0]) != 0, "1 and 2 threads agree: one block?");
+    for (int r = 0; r < 4; r += 2) {
+        char what[64];
+        snprintf(what, sizeof what, "blobs %d threads", r ? 2 : 1);
+        check_separated(y[r], lab, n, NB, what);
+        /* on every 4th point, as the benchmark samples (this check is cubic) */
+        size_t ns = n / 4;
+        float *xs = malloc(ns * D * sizeof *xs), *ys = malloc(ns * 2 * sizeof *ys);
+        for (size_t i = 0; i < ns; i++) {
+            memcpy(xs + i * D, x + 4 * i * D, D * sizeof *xs);
+            memcpy(ys + i * 2, y[r] + 4 * i * 2, 2 * sizeof *ys);
+        }
+        double t = trustworthiness(xs, D, ys, 2, ns, 15);
+        free(xs); free(ys);
+        CHECK_MSG(t > 0.90, "%s: trustworthiness %g", what, t);
+        printf("%s: trustworthiness@15 %.4f\n", what, t);
+    }
+    for (int r = 0; r < 4; r++) free(y[r]);
+    free(lab); free(x);
+}
+
 static void test_small_and_odd(void) {
     tc_umap_params p = tc_umap_default_params();
     p.n_threads = 2;
@@ -456,6 +499,7 @@ int main(void) {
     RUN(test_blobs(512, 4, 150, 0.5 / 22.6, TC_KNN_EXACT));
     RUN(test_blobs(64, 5, 200, 0.35 / 8.0, TC_KNN_APPROX));
     RUN(test_determinism());
+    RUN(test_threads());
     RUN(test_small_and_odd());
     RUN(test_duplicates());
     RUN(test_disconnected());

@@ -112,6 +112,8 @@ typedef struct {
     void *progress_ctx;
 } tc_layout_params;
 
+/* Optimises emb (n, dim) in place; deterministic for a given (seed,
+ * n_threads), dependent on n_threads from 65,536 edges up (layout.c). */
 int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb);
 
 #endif
