@@ -152,6 +152,8 @@ char *tc_llm_endpoint(const tc_label_params *p);
 
 /* The bearer token for p (malloc'd; NULL when none). Never log it. */
 char *tc_llm_token(const tc_label_params *p);
+/* Overwrites a token with zeros, then frees it (NULL is a no-op). */
+void tc_llm_token_free(char *token);
 
 /* Copies src into dst (size cap) with every occurrence of secret (when it
  * has 4 bytes or more) replaced by "[hidden]". */

@@ -189,10 +189,6 @@ done:
     free(job_of);
     free(idx);
     free(url);
-    if (token) {
-        volatile char *t = token;
-        while (*t) *t++ = 0;
-        free(token);
-    }
+    tc_llm_token_free(token);
     return rc;
 }

@@ -59,6 +59,12 @@ static char *read_token_file(const char *path) {
     return *t ? strdup(t) : NULL;
 }
 
+void tc_llm_token_free(char *token) {
+    if (!token) return;
+    for (volatile char *t = token; *t; t++) *t = 0;  /* volatile: the stores stay */
+    free(token);
+}
+
 char *tc_llm_token(const tc_label_params *p) {
     if (p->llm_api_key && p->llm_api_key[0]) return strdup(p->llm_api_key);
     const char *e;
@@ -460,10 +466,6 @@ done:
     if (m) curl_multi_cleanup(m);
     free(xs);
     free(url);
-    if (token) {
-        volatile char *t = token;
-        while (*t) *t++ = 0;
-        free(token);
-    }
+    tc_llm_token_free(token);
     return rc;
 }
