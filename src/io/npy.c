@@ -234,6 +234,22 @@ static int npy_open(const char *path, FILE **f, npy_info *info) {
     return rc;
 }
 
+/* Checks the data size against the shape, then reads all elements
+ * (converted by npy_read_data) into a malloc'd *out of out_size-byte items. */
+static int npy_read_all(const char *path, FILE *f, const npy_info *info, size_t itemsize,
+                        int convert, size_t out_size, void **out, size_t *count) {
+    *out = NULL;
+    int rc = npy_check_size(path, info, itemsize, count);
+    if (rc) return rc;
+    void *buf = malloc(*count ? *count * out_size : 1);
+    if (!buf) return tc_error(TC_ENOMEM, "%s: out of memory (%zu values)", path, *count);
+    if (fseek(f, info->data_off, SEEK_SET) != 0) rc = tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    else rc = npy_read_data(path, f, buf, *count, itemsize, convert);
+    if (rc) free(buf);
+    else *out = buf;
+    return rc;
+}
+
 int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols) {
     FILE *f;
     npy_info info;
@@ -250,18 +266,12 @@ int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols) {
                         "'<f8' float64)", path, info.descr);
     }
     size_t count;
-    if ((rc = npy_check_size(path, &info, itemsize, &count)) == 0) {
-        float *buf = malloc(count ? count * sizeof(float) : 1);
-        if (!buf) rc = tc_error(TC_ENOMEM, "%s: out of memory (%zu floats)", path, count);
-        else if (fseek(f, info.data_off, SEEK_SET) != 0)
-            rc = tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-        else rc = npy_read_data(path, f, buf, count, itemsize, convert);
-        if (rc) free(buf);
-        else {
-            *x = buf;
-            *rows = info.shape[0];
-            *cols = info.ndim == 2 ? info.shape[1] : 1;
-        }
+    void *buf;
+    rc = npy_read_all(path, f, &info, itemsize, convert, sizeof(float), &buf, &count);
+    if (!rc) {
+        *x = buf;
+        *rows = info.shape[0];
+        *cols = info.ndim == 2 ? info.shape[1] : 1;
     }
     fclose(f);
     return rc;
@@ -283,15 +293,9 @@ int tc_npy_load_i64(const char *path, int64_t **x, size_t *n) {
         rc = tc_error(TC_EFORMAT, "%s: shape (%zu, %zu), expected a 1-D array", path,
                       info.shape[0], info.shape[1]);
     size_t count;
-    if (!rc && (rc = npy_check_size(path, &info, itemsize, &count)) == 0) {
-        int64_t *buf = malloc(count ? count * sizeof(int64_t) : 1);
-        if (!buf) rc = tc_error(TC_ENOMEM, "%s: out of memory", path);
-        else if (fseek(f, info.data_off, SEEK_SET) != 0)
-            rc = tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-        else rc = npy_read_data(path, f, buf, count, itemsize, convert);
-        if (rc) free(buf);
-        else *x = buf, *n = count;
-    }
+    void *buf;
+    if (!rc && !(rc = npy_read_all(path, f, &info, itemsize, convert, sizeof(int64_t), &buf, &count)))
+        *x = buf, *n = count;
     fclose(f);
     return rc;
 }
