@@ -31,7 +31,9 @@ void tc_classifier_clear(tc_classifier *c) {
     tc_cluster_labels_free(c->names, c->n_names);
     free(c->centre_label);
     free(c->centre);
+    free(c->centre_size);
     c->texts = NULL, c->emb = c->proj = c->centre = NULL, c->labels = c->centre_label = NULL;
+    c->centre_size = NULL;
     c->names = NULL, c->n_names = c->n_centres = c->n = 0;
     c->dim = 0;
     memset(&c->stats, 0, sizeof c->stats);
@@ -74,7 +76,8 @@ static int cmp_i64(const void *a, const void *b) {
 int tc_classifier_compute_centres(tc_classifier *c) {
     free(c->centre_label);
     free(c->centre);
-    c->centre_label = NULL, c->centre = NULL, c->n_centres = 0;
+    free(c->centre_size);
+    c->centre_label = NULL, c->centre = NULL, c->centre_size = NULL, c->n_centres = 0;
     if (!c->n) return 0;
     int64_t *ids = malloc(c->n * sizeof *ids);
     if (!ids) return tc_error(TC_ENOMEM, "out of memory");
@@ -85,7 +88,11 @@ int tc_classifier_compute_centres(tc_classifier *c) {
         if (i == 0 || ids[i] != ids[k - 1]) ids[k++] = ids[i];
     double *sum = calloc(3 * k, sizeof *sum); /* (k, [x, y, count]) */
     float *centre = malloc(2 * k * sizeof *centre);
-    if (!sum || !centre) { free(ids), free(sum), free(centre); return tc_error(TC_ENOMEM, "out of memory"); }
+    size_t *size = malloc(k * sizeof *size);
+    if (!sum || !centre || !size) {
+        free(ids), free(sum), free(centre), free(size);
+        return tc_error(TC_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < c->n; i++) {
         int64_t *hit = bsearch(&c->labels[i], ids, k, sizeof *ids, cmp_i64);
         double *s = sum + 3 * (size_t)(hit - ids);
@@ -94,9 +101,10 @@ int tc_classifier_compute_centres(tc_classifier *c) {
     for (size_t j = 0; j < k; j++) {
         centre[2 * j] = (float)(sum[3 * j] / sum[3 * j + 2]);
         centre[2 * j + 1] = (float)(sum[3 * j + 1] / sum[3 * j + 2]);
+        size[j] = (size_t)sum[3 * j + 2];
     }
     free(sum);
-    c->centre_label = ids, c->centre = centre, c->n_centres = k;
+    c->centre_label = ids, c->centre = centre, c->centre_size = size, c->n_centres = k;
     return 0;
 }
 

@@ -19,6 +19,7 @@ struct tc_classifier {
     size_t n_names;
     int64_t *centre_label;     /* (n_centres) ascending, -1 first when present */
     float *centre;             /* (n_centres, 2) */
+    size_t *centre_size;       /* (n_centres) members of each label */
     size_t n_centres;
     tc_fit_stats stats;
 };
@@ -33,7 +34,7 @@ void tc_params_propagate(tc_params *p);
 /* Drops the fitted data (texts, arrays, names, centres). */
 void tc_classifier_clear(tc_classifier *c);
 
-/* Recomputes centres from proj and labels. */
+/* Recomputes centres and sizes from proj and labels. */
 int tc_classifier_compute_centres(tc_classifier *c);
 
 /* Opens c->p.embed_model (or the saved model id) unless open already. */

@@ -126,9 +126,7 @@ static cJSON *meta_json(const tc_classifier *c) {
         int64_t label = c->centre_label[j];
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "label", (double)label);
-        size_t size = 0;
-        for (size_t i = 0; i < c->n; i++) size += c->labels[i] == label;
-        cJSON_AddNumberToObject(e, "size", (double)size);
+        cJSON_AddNumberToObject(e, "size", (double)c->centre_size[j]);
         cJSON *xy = cJSON_AddArrayToObject(e, "centre");
         cJSON_AddItemToArray(xy, num_f(c->centre[2 * j]));
         cJSON_AddItemToArray(xy, num_f(c->centre[2 * j + 1]));
