@@ -31,6 +31,10 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# -std=c11 turns off fused multiply-add; the layout's polynomials are one
+# dependent chain, and fusing them makes the layout about 1.1x faster.
+$(BUILD)/obj/src/reduce/layout.o: CFLAGS += -ffp-contract=fast
+
 $(BUILD)/libtextclust.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

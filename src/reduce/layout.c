@@ -39,6 +39,9 @@
 #include "util/util.h"
 
 #include <math.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,30 +151,37 @@ static long schedule_block(block_t *bk, const tc_csr *g, sched_t *sc, int ep) {
     }
     int32_t *head = bk->head, *tail = bk->tail;
     uint8_t *nneg = bk->nneg;
-    for (int l = 0; l < LANES; l++) {
-        size_t s = 0;
-        for (size_t q = start[l]; q < start[l + 1]; q++, s++) {
-            head[s * LANES + l] = row[due[q]];
-            tail[s * LANES + l] = col[due[q]];
-            nneg[s * LANES + l] = dneg[q];
+    for (size_t s = 0; s < steps; s++) /* step-major: the writes are sequential */
+        for (int l = 0; l < LANES; l++) {
+            size_t q = start[l] + s, x = s * LANES + l;
+            int in = q < start[l + 1];
+            int32_t e = in ? due[q] : 0;
+            head[x] = in ? row[e] : -1;
+            tail[x] = col[e];
+            nneg[x] = in ? dneg[q] : 0;
         }
-        for (; s < steps; s++) head[s * LANES + l] = -1;
-    }
     return (long)steps;
 }
 
-/* pos[off[l] + c] for every lane (a gather on targets that have one). */
-static inline vf vgather(const float *pos, const int32_t *off, int c) {
-    float t[LANES];
-#pragma omp simd
-    for (int l = 0; l < LANES; l++) t[l] = pos[off[l] + c];
-    return vload(t);
+/* pos[off[l] + c] for every lane: one gather instruction with AVX-512 (the
+ * compiler turns the loop into 16 scalar loads and inserts). */
+static inline vf vgather(const float *pos, vi off, int c) {
+#if defined(__AVX512F__)
+    _Static_assert(LANES == 16, "one 512-bit gather per vector");
+    return (vf)_mm512_i32gather_ps((__m512i)off, pos + c, 4);
+#else
+    vf v;
+    for (int l = 0; l < LANES; l++) v[l] = pos[off[l] + c];
+    return v;
+#endif
 }
 
 /* The block's samples of one epoch. pos (2n, dim): rows 0..n-1 are the
  * live layout, rows n..2n-1 the start-of-epoch snapshot (nt > 1 only). */
-static void epoch_block(block_t *bk, long steps, const tc_layout_params *lp, float *pos,
-                        size_t n, float alpha, const int dim) {
+/* always inlined, so that the dim == 2 call gets its loops unrolled */
+static inline __attribute__((always_inline)) void
+epoch_block(block_t *bk, long steps, const tc_layout_params *lp, float *pos, size_t n, float alpha,
+            const int dim) {
     const float a = lp->a, b = lp->b, gamma = lp->gamma;
     const int32_t lo = (int32_t)bk->lo, hi = (int32_t)bk->hi, n32 = (int32_t)n;
     const double kscale = (double)n * 0x1p-32; /* 32 random bits to 0..n-1 */
@@ -181,7 +191,7 @@ static void epoch_block(block_t *bk, long steps, const tc_layout_params *lp, flo
         const int32_t *hd = bk->head + s * LANES, *tl = bk->tail + s * LANES;
         const uint8_t *nk = bk->nneg + s * LANES;
         vf h0[DIM_MAX], cur[DIM_MAX], oth[DIM_MAX]; /* head at the start, now; tail */
-        int32_t ho[LANES], to[LANES], ko[LANES];   /* offsets into pos */
+        vi ho, to;                                   /* offsets into pos */
         vi vh, vn;                                   /* head (-1: none), negative count */
         int maxneg = 0;
         for (int l = 0; l < LANES; l++) {
@@ -211,8 +221,7 @@ static void epoch_block(block_t *bk, long steps, const tc_layout_params *lp, flo
             rs ^= rs >> 17;
             rs ^= rs << 5;
             vi k = __builtin_convertvector(__builtin_convertvector(rs, vd) * kscale, vi);
-            vi ko_v = (k + (~((k >= lo) & (k < hi)) & n32)) * dim;
-            memcpy(ko, &ko_v, sizeof ko);
+            vi ko = (k + (~((k >= lo) & (k < hi)) & n32)) * dim;
             vf q2 = vsplat(0.0f), o[DIM_MAX];
             for (int c = 0; c < dim; c++) {
                 o[c] = vgather(pos, ko, c);
