@@ -43,7 +43,10 @@
 enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 8, EXTRA = 4, CHUNK_PTS = 2048 };
 #define DELTA 0.001
 
-typedef struct { int32_t p, q; float d; } prop_t; /* proposal: p and q are d apart */
+/* proposal: p and q are d apart; a side stored as ~id (negative) is not
+ * offered (d was already no better than that heap's top when it was made,
+ * and tops only fall) */
+typedef struct { int32_t p, q; float d; } prop_t;
 
 typedef struct {
     size_t n;
@@ -187,9 +190,10 @@ static size_t apply_props(heaps_t *h, const prop_t *buf, const size_t *cnt, size
         for (size_t s = 0; s < nslots; s++) {
             const prop_t *b = buf + s * slot_cap;
             for (size_t t = 0; t < cnt[s]; t++) {
-                size_t p = (size_t)b[t].p, q = (size_t)b[t].q;
-                if (p >= lo && p < hi) updates += heap_push(h, p, b[t].d, (int32_t)q);
-                if (q >= lo && q < hi) updates += heap_push(h, q, b[t].d, (int32_t)p);
+                int32_t sp = b[t].p, sq = b[t].q;
+                size_t p = (size_t)(sp < 0 ? ~sp : sp), q = (size_t)(sq < 0 ? ~sq : sq);
+                if (sp >= 0 && p >= lo && p < hi) updates += heap_push(h, p, b[t].d, (int32_t)q);
+                if (sq >= 0 && q >= lo && q < hi) updates += heap_push(h, q, b[t].d, (int32_t)p);
             }
         }
     }
@@ -266,25 +270,33 @@ static double cpu_now(void) {
 
 /* Offers other (priority pr) to candidate list o; keeps the MAX_CAND
  * smallest priorities, no duplicates. */
-static void cand_offer(int32_t *cand, uint32_t *prio, int *ncand, size_t o, int32_t other,
-                       uint32_t pr) {
+static void cand_offer(int32_t *cand, uint32_t *prio, int *ncand, uint8_t *worst, size_t o,
+                       int32_t other, uint32_t pr) {
     int32_t *cl = cand + o * MAX_CAND;
     uint32_t *pl = prio + o * MAX_CAND;
     int c = ncand[o];
+    /* a full list rejects a priority no better than its worst at once (a
+     * duplicate would be rejected anyway) */
+    if (c == MAX_CAND && pr >= pl[worst[o]]) return;
     for (int u = 0; u < c; u++)
         if (cl[u] == other) return;
-    if (c < MAX_CAND) { cl[c] = other; pl[c] = pr; ncand[o] = c + 1; return; }
-    int worst = 0;
-    for (int u = 1; u < c; u++)
-        if (pl[u] > pl[worst]) worst = u;
-    if (pr < pl[worst]) { cl[worst] = other; pl[worst] = pr; }
+    int at = c < MAX_CAND ? c : worst[o];
+    cl[at] = other;
+    pl[at] = pr;
+    if (c < MAX_CAND) ncand[o] = ++c;
+    if (c == MAX_CAND) { /* the place of the largest priority */
+        int w = 0;
+        for (int u = 1; u < c; u++)
+            if (pl[u] > pl[w]) w = u;
+        worst[o] = (uint8_t)w;
+    }
 }
 
 /* Candidate lists (n, 2, MAX_CAND) new / old, forward and reverse. Threads
  * own ranges of list owners and all walk the edges in the same order, so
  * the lists are those of a serial walk whatever the thread count. */
 static void build_candidates(const heaps_t *h, uint64_t salt, int nt, int32_t *cand,
-                             uint32_t *prio, int *ncand) {
+                             uint32_t *prio, int *ncand, uint8_t *worst) {
     size_t n = h->n;
     int m = h->m;
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -299,8 +311,8 @@ static void build_candidates(const heaps_t *h, uint64_t salt, int nt, int32_t *c
                 if (!own_i && !own_q) continue;
                 int w = h->fresh[i * m + j] ? 0 : 1;
                 uint32_t pr = hash3(salt, i, (uint64_t)q);
-                if (own_i) cand_offer(cand, prio, ncand, i * 2 + w, q, pr);
-                if (own_q) cand_offer(cand, prio, ncand, (size_t)q * 2 + w, (int32_t)i, pr);
+                if (own_i) cand_offer(cand, prio, ncand, worst, i * 2 + w, q, pr);
+                if (own_q) cand_offer(cand, prio, ncand, worst, (size_t)q * 2 + w, (int32_t)i, pr);
             }
     }
     /* the forward new candidates that were sampled become old */
@@ -344,9 +356,10 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     int32_t *cand = malloc(n * 2 * MAX_CAND * sizeof *cand); /* (n, 2, MAX_CAND) new, old */
     uint32_t *prio = malloc(n * 2 * MAX_CAND * sizeof *prio);
     int *ncand = malloc(n * 2 * sizeof *ncand);
+    uint8_t *worst = malloc(n * 2);                          /* (n, 2) place of the worst priority */
     int rc = 0;
     if (!h.d || !h.id || !h.fresh || !sk || !rp || !xn || !perm || !ids || !key ||
-        !starts || !buf || !cnt || !scratch || !cand || !prio || !ncand) {
+        !starts || !buf || !cnt || !scratch || !cand || !prio || !ncand || !worst) {
         rc = tc_error(TC_ENOMEM, "nndescent: %zu points", n);
         goto done;
     }
@@ -388,8 +401,8 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                     for (int j = i + 1; j < len; j++) {
                         int32_t p = ids[a + i], q = ids[a + j];
                         float dd = dot_dist(g[(size_t)i * len + j]);
-                        if (dd <= h.d[(size_t)p * m] || dd <= h.d[(size_t)q * m])
-                            out[c++] = (prop_t){p, q, dd};
+                        int op = dd <= h.d[(size_t)p * m], oq = dd <= h.d[(size_t)q * m];
+                        if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
                     }
                 cnt[s] = c;
             }
@@ -402,7 +415,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     /* ---- NN-descent */
     for (int it = 0; it < MAX_ITERS; it++) {
         double t_it = tc_now();
-        build_candidates(&h, seed + it, nt, cand, prio, ncand);
+        build_candidates(&h, seed + it, nt, cand, prio, ncand, worst);
         double t_join = tc_now();
         size_t updates = 0, ndist = 0;
         double t_apply = 0;
@@ -432,7 +445,8 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                         int32_t q = all[b];
                         if (q == p) continue;
                         float dd = dot_dist(g[a * na + b]);
-                        if (dd <= tp || dd <= h.d[(size_t)q * m]) out[c++] = (prop_t){p, q, dd};
+                        int op = dd <= tp, oq = dd <= h.d[(size_t)q * m];
+                        if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
                     }
                 }
                 cnt[s] = c;
@@ -474,6 +488,6 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
 done:
     free(h.d); free(h.id); free(h.fresh); free(sk); free(rp); free(xn); free(perm);
     free(ids); free(key); free(starts); free(buf); free(cnt); free(scratch); free(cand);
-    free(prio); free(ncand);
+    free(prio); free(ncand); free(worst);
     return rc;
 }
