@@ -8,19 +8,17 @@
  *    random mix of two sketch columns), down to leaves of at most LEAF
  *    points and never below k; the points of a leaf are all compared.
  *    The rows are first reordered in the first tree's leaf order so that
- *    neighbours lie close in memory.
+ *    neighbours lie close in memory. Trees are built a batch at a time,
+ *    one per thread.
  * 2. NN-descent rounds: each point's neighbours flagged new (at most
  *    MAX_CAND, chosen by a hashed priority) and old, plus the reverse
  *    lists; every pair inside a point's candidate lists is compared
  *    ("local join"). Stops when fewer than DELTA * n * k lists change.
  *
- * Candidates are scored on a bfloat16 copy of the rows (half the memory
- * traffic of float; with AVX512_BF16 two products per lane and
- * instruction), four rows against four at a time so that each loaded
- * vector feeds four products. The heaps are ordered by these approximate
- * distances; at the end every heap entry is re-scored in float (the same
- * arithmetic as before) and the lists re-sorted, so the output distances
- * are exact and only the membership of the lists is approximate.
+ * A leaf, or a point's candidate lists, is scored as a small block of dot
+ * products four rows by four (tc_knn_dots), so that each loaded vector
+ * feeds four products. (Scoring on a bfloat16 copy of the rows was tried:
+ * no faster here, and its errors of ~2e-4 in distance cost 0.008 recall.)
  *
  * Determinism without locks: distances are computed in parallel over
  * chunks of leaves / points into a buffer laid out by chunk position, then
@@ -36,12 +34,18 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* EXTRA: the heaps keep k - 1 + EXTRA neighbours while they are built (the
  * tail feeds the local joins), raising recall at k = 15 on 512-d text
- * embeddings from 0.935 to 0.957 (bench/umap.md). */
-enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 8, EXTRA = 4, CHUNK_PTS = 2048 };
-#define DELTA 0.001
+ * embeddings from 0.935 to 0.957 (bench/umap.md).
+ * DELTA: stop when fewer than DELTA * n * k heap entries changed in a round
+ * (at 0.001 the last 2-3 rounds changed under 0.4 % of the entries and cost
+ * 10 % of the time for +0.001 recall). Trees: 6 + n / 10,000, from 8 to 20:
+ * more trees start NN-descent closer to the answer, so it needs fewer and
+ * cheaper rounds (bench/umap.md). */
+enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 10, EXTRA = 4, CHUNK_PTS = 2048 };
+#define DELTA 0.004
 
 /* proposal: p and q are d apart; a side stored as ~id (negative) is not
  * offered (d was already no better than that heap's top when it was made,
@@ -130,6 +134,13 @@ void tc_knn_dots(const float *const *a, int na, const float *const *b, int nb, i
 }
 
 /* ---------------------------------------------------------------- helpers */
+
+/* process CPU seconds, for the debug log */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
 
 static inline float dot_dist(float s) {
     float r = 1.0f - s;
@@ -259,12 +270,6 @@ static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, int32_t 
     return nleaf;
 }
 
-#include <time.h>
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 /* ---------------------------------------------------------------- candidates */
 
@@ -333,9 +338,10 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                      tc_progress_fn progress, void *progress_ctx, int32_t *idx, float *dist) {
     if (k < 1 || (size_t)k > n) return tc_error(TC_EINVAL, "knn: k=%d with n=%zu", k, n);
     if (k == 1 || n <= (size_t)2 * LEAF) return tc_knn_exact(xn_in, n, d, k, n_threads, idx, dist);
-    int nt = tc_threads(n_threads), m = k - 1 + EXTRA;
-    int n_trees = n < 20000 ? 4 : 6;
-    size_t lmax = 2 * (size_t)(LEAF > k ? LEAF : k); /* largest possible leaf */
+    int nt = tc_threads(n_threads), m = k - 1 + EXTRA, tb = nt < 8 ? nt : 8; /* trees per batch */
+    int n_trees = 6 + (int)(n / 10000);
+    n_trees = n_trees < 8 ? 8 : n_trees > 20 ? 20 : n_trees;
+    size_t lmax = (size_t)(LEAF > 2 * k ? LEAF : 2 * k); /* largest possible leaf */
     size_t slot_cap_leaf = lmax * (lmax - 1) / 2;
     size_t slot_cap_join = (size_t)MAX_CAND * (MAX_CAND - 1) / 2 + (size_t)MAX_CAND * MAX_CAND;
     size_t nslots = CHUNK_PTS;
@@ -346,9 +352,9 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     float *rp = malloc((size_t)d * SKETCH * sizeof *rp);    /* (SKETCH, d) */
     float *xn = malloc(n * (size_t)d * sizeof *xn);         /* (n, d) reordered rows */
     int32_t *perm = malloc(n * sizeof *perm);              /* new id -> original */
-    int32_t *ids = malloc(n * sizeof *ids);
-    float *key = malloc(n * sizeof *key);
-    size_t *starts = malloc((n + 1) * sizeof *starts);
+    int32_t *ids = malloc((size_t)tb * n * sizeof *ids);       /* (tb, n) a batch of trees */
+    float *key = malloc((size_t)tb * n * sizeof *key);         /* (tb, n) */
+    size_t *starts = malloc((size_t)tb * (n + 1) * sizeof *starts); /* (tb, n + 1) */
     size_t bufcap = nslots * (slot_cap_join > slot_cap_leaf ? slot_cap_join : slot_cap_leaf);
     prop_t *buf = malloc(bufcap * sizeof *buf);
     size_t *cnt = malloc(nslots * sizeof *cnt);
@@ -382,24 +388,36 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, SKETCH, d, 1.0f, xn, d, rp, d,
                 0.0f, sk, SKETCH);
     double t_forest = tc_now();
-    /* ---- forest: all pairs inside each leaf */
+    /* ---- forest: all pairs inside each leaf; tb trees built at a time */
+    size_t nleaves[8];
     for (int t = 0; t < n_trees; t++) {
-        tc_rng tr = tc_rng_derive(seed, 2000 + t);
-        size_t nleaf = build_tree(sk, n, k, &tr, ids, key, starts);
+        int bt = t % tb;
+        if (bt == 0) {
+            int nb = n_trees - t < tb ? n_trees - t : tb;
+#pragma omp parallel for schedule(static) num_threads(nt)
+            for (int b = 0; b < nb; b++) {
+                tc_rng tr = tc_rng_derive(seed, 2000 + t + b);
+                nleaves[b] = build_tree(sk, n, k, &tr, ids + (size_t)b * n, key + (size_t)b * n,
+                                        starts + (size_t)b * (n + 1));
+            }
+        }
+        size_t nleaf = nleaves[bt];
+        const int32_t *tids = ids + (size_t)bt * n;
+        const size_t *tst = starts + (size_t)bt * (n + 1);
         for (size_t l0 = 0; l0 < nleaf; l0 += nslots) {
             size_t nl = nleaf - l0 < nslots ? nleaf - l0 : nslots;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
             for (size_t s = 0; s < nl; s++) {
-                size_t a = starts[l0 + s], b = starts[l0 + s + 1], c = 0;
+                size_t a = tst[l0 + s], b = tst[l0 + s + 1], c = 0;
                 int len = (int)(b - a);
                 const float *rows[lmax];
                 float *g = scratch + (size_t)omp_get_thread_num() * lmax * lmax; /* (len, len) */
-                for (int i = 0; i < len; i++) rows[i] = xn + (size_t)ids[a + i] * d;
+                for (int i = 0; i < len; i++) rows[i] = xn + (size_t)tids[a + i] * d;
                 tc_knn_dots(rows, len, rows, len, d, 1, g);
                 prop_t *out = buf + s * slot_cap_leaf;
                 for (int i = 0; i < len; i++)
                     for (int j = i + 1; j < len; j++) {
-                        int32_t p = ids[a + i], q = ids[a + j];
+                        int32_t p = tids[a + i], q = tids[a + j];
                         float dd = dot_dist(g[(size_t)i * len + j]);
                         int op = dd <= h.d[(size_t)p * m], oq = dd <= h.d[(size_t)q * m];
                         if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
