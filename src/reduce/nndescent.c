@@ -20,11 +20,15 @@
  * feeds four products. (Scoring on a bfloat16 copy of the rows was tried:
  * no faster here, and its errors of ~2e-4 in distance cost 0.008 recall.)
  *
- * Determinism without locks: distances are computed in parallel over
- * chunks of leaves / points into a buffer laid out by chunk position, then
- * applied to the neighbour heaps in buffer order by threads that each own a
- * fixed range of target points. The result depends on the seed only, not
- * on the thread count.
+ * Determinism without locks: distances are computed in parallel over the
+ * leaves / points of a group (CHUNK_PTS of them), each thread appending the
+ * proposals that can enter a heap to its own growing arena and noting where
+ * each leaf's / point's run lies; then threads that each own a fixed range
+ * of target points apply all runs in leaf / point order. The result depends
+ * on the seed only, not on the thread count. Memory: the rows reordered (n,
+ * d) floats, heaps (n, k + 3) x 9 bytes, candidate lists (n, 40) x 8 bytes,
+ * tb trees (n) x 16 bytes, and the arenas, which hold one group's proposals
+ * (about 25 MB at 63,440 x 512, whatever n, in the busiest round).
  */
 #include "reduce/reduce.h"
 #include "util/util.h"
@@ -44,7 +48,7 @@
  * 10 % of the time for +0.001 recall). Trees: 6 + n / 10,000, from 8 to 20:
  * more trees start NN-descent closer to the answer, so it needs fewer and
  * cheaper rounds (bench/umap.md). */
-enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 10, EXTRA = 4, CHUNK_PTS = 2048 };
+enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 10, EXTRA = 4, CHUNK_PTS = 16384 };
 #define DELTA 0.004
 
 /* proposal: p and q are d apart; a side stored as ~id (negative) is not
@@ -190,16 +194,33 @@ static inline uint32_t hash3(uint64_t seed, uint64_t a, uint64_t b) {
     return (uint32_t)(tc_rng_next(&r) >> 32);
 }
 
-/* Applies proposals buf[0..np) in order; threads own target ranges. */
-static size_t apply_props(heaps_t *h, const prop_t *buf, const size_t *cnt, size_t nslots,
-                          size_t slot_cap, int nt) {
+/* A thread's proposals of one group of points (or leaves), slot after
+ * slot; slot s of the group lies in arena sth[s] from soff[s], cnt[s] long. */
+typedef struct { prop_t *p; size_t len, cap; } arena_t;
+
+/* Room for `more` proposals after a->len: 0, or -1 when out of memory. */
+static int arena_reserve(arena_t *a, size_t more) {
+    if (a->len + more <= a->cap) return 0;
+    size_t cap = a->cap ? a->cap : 4096;
+    while (cap < a->len + more) cap *= 2;
+    prop_t *p = realloc(a->p, cap * sizeof *p);
+    if (!p) return -1;
+    a->p = p;
+    a->cap = cap;
+    return 0;
+}
+
+/* Applies the proposals of slots 0..nslots in slot order; threads own
+ * target ranges. */
+static size_t apply_props(heaps_t *h, const arena_t *ar, const uint8_t *sth, const size_t *soff,
+                          const size_t *cnt, size_t nslots, int nt) {
     size_t updates = 0;
     int nr = nt; /* ranges of target ids */
 #pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : updates)
     for (int r = 0; r < nr; r++) {
         size_t lo = h->n * r / nr, hi = h->n * (r + 1) / nr;
         for (size_t s = 0; s < nslots; s++) {
-            const prop_t *b = buf + s * slot_cap;
+            const prop_t *b = ar[sth[s]].p + soff[s];
             for (size_t t = 0; t < cnt[s]; t++) {
                 int32_t sp = b[t].p, sq = b[t].q;
                 size_t p = (size_t)(sp < 0 ? ~sp : sp), q = (size_t)(sq < 0 ? ~sq : sq);
@@ -355,17 +376,17 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     int32_t *ids = malloc((size_t)tb * n * sizeof *ids);       /* (tb, n) a batch of trees */
     float *key = malloc((size_t)tb * n * sizeof *key);         /* (tb, n) */
     size_t *starts = malloc((size_t)tb * (n + 1) * sizeof *starts); /* (tb, n + 1) */
-    size_t bufcap = nslots * (slot_cap_join > slot_cap_leaf ? slot_cap_join : slot_cap_leaf);
-    prop_t *buf = malloc(bufcap * sizeof *buf);
-    size_t *cnt = malloc(nslots * sizeof *cnt);
+    arena_t *ar = calloc((size_t)nt, sizeof *ar);             /* (nt) */
+    size_t *cnt = malloc(nslots * sizeof *cnt), *soff = malloc(nslots * sizeof *soff);
+    uint8_t *sth = malloc(nslots);                              /* (nslots) thread of a slot */
     float *scratch = malloc((size_t)nt * lmax * lmax * sizeof *scratch); /* (nt, lmax, lmax) */
     int32_t *cand = malloc(n * 2 * MAX_CAND * sizeof *cand); /* (n, 2, MAX_CAND) new, old */
     uint32_t *prio = malloc(n * 2 * MAX_CAND * sizeof *prio);
     int *ncand = malloc(n * 2 * sizeof *ncand);
     uint8_t *worst = malloc(n * 2);                          /* (n, 2) place of the worst priority */
-    int rc = 0;
+    int rc = 0, oom = 0;
     if (!h.d || !h.id || !h.fresh || !sk || !rp || !xn || !perm || !ids || !key ||
-        !starts || !buf || !cnt || !scratch || !cand || !prio || !ncand || !worst) {
+        !starts || !ar || !cnt || !soff || !sth || nt > 255 || !scratch || !cand || !prio || !ncand || !worst) {
         rc = tc_error(TC_ENOMEM, "nndescent: %zu points", n);
         goto done;
     }
@@ -406,15 +427,22 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
         const size_t *tst = starts + (size_t)bt * (n + 1);
         for (size_t l0 = 0; l0 < nleaf; l0 += nslots) {
             size_t nl = nleaf - l0 < nslots ? nleaf - l0 : nslots;
+            for (int th = 0; th < nt; th++) ar[th].len = 0;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
             for (size_t s = 0; s < nl; s++) {
                 size_t a = tst[l0 + s], b = tst[l0 + s + 1], c = 0;
-                int len = (int)(b - a);
+                int len = (int)(b - a), th = omp_get_thread_num();
+                cnt[s] = 0;
+                if (arena_reserve(&ar[th], slot_cap_leaf)) {
+#pragma omp atomic write
+                    oom = 1;
+                    continue;
+                }
                 const float *rows[lmax];
-                float *g = scratch + (size_t)omp_get_thread_num() * lmax * lmax; /* (len, len) */
+                float *g = scratch + (size_t)th * lmax * lmax; /* (len, len) */
                 for (int i = 0; i < len; i++) rows[i] = xn + (size_t)tids[a + i] * d;
                 tc_knn_dots(rows, len, rows, len, d, 1, g);
-                prop_t *out = buf + s * slot_cap_leaf;
+                prop_t *out = ar[th].p + ar[th].len;
                 for (int i = 0; i < len; i++)
                     for (int j = i + 1; j < len; j++) {
                         int32_t p = tids[a + i], q = tids[a + j];
@@ -423,9 +451,14 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                         if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
                     }
                 cnt[s] = c;
+                soff[s] = ar[th].len;
+                sth[s] = (uint8_t)th;
+                ar[th].len += c;
             }
-            apply_props(&h, buf, cnt, nl, slot_cap_leaf, nt);
+            if (oom) break;
+            apply_props(&h, ar, sth, soff, cnt, nl, nt);
         }
+        if (oom) break;
         tc_progress(progress, progress_ctx, "knn", (size_t)(t + 1) * n / (n_trees + MAX_ITERS), n);
     }
     tc_log(TC_LOG_DEBUG, "nndescent: setup %.3fs, forest of %d trees %.3fs cpu %.3f", t_forest - t_start,
@@ -439,14 +472,20 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
         double t_apply = 0;
         for (size_t v0 = 0; v0 < n; v0 += nslots) {
             size_t nv = n - v0 < nslots ? n - v0 : nslots;
+            for (int th = 0; th < nt; th++) ar[th].len = 0;
 #pragma omp parallel for schedule(dynamic, 32) num_threads(nt) reduction(+ : ndist)
             for (size_t s = 0; s < nv; s++) {
                 size_t v = v0 + s, c = 0;
                 const int32_t *nw = cand + (v * 2) * MAX_CAND, *od = cand + (v * 2 + 1) * MAX_CAND;
-                int nn = ncand[v * 2], no = ncand[v * 2 + 1], na = nn + no;
-                prop_t *out = buf + s * slot_cap_join;
+                int nn = ncand[v * 2], no = ncand[v * 2 + 1], na = nn + no, th = omp_get_thread_num();
                 cnt[s] = 0;
                 if (nn == 0) continue;
+                if (arena_reserve(&ar[th], slot_cap_join)) {
+#pragma omp atomic write
+                    oom = 1;
+                    continue;
+                }
+                prop_t *out = ar[th].p + ar[th].len;
                 int32_t all[2 * MAX_CAND];
                 const float *rows[2 * MAX_CAND];
                 float g[MAX_CAND * 2 * MAX_CAND]; /* (nn, na) */
@@ -468,15 +507,23 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                     }
                 }
                 cnt[s] = c;
+                soff[s] = ar[th].len;
+                sth[s] = (uint8_t)th;
+                ar[th].len += c;
             }
+            if (oom) break;
             double ta = tc_now();
-            updates += apply_props(&h, buf, cnt, nv, slot_cap_join, nt);
+            updates += apply_props(&h, ar, sth, soff, cnt, nv, nt);
             t_apply += tc_now() - ta;
         }
         tc_log(TC_LOG_DEBUG, "nndescent: round %d: candidates %.3fs, join %.3fs (apply %.3f), %zu distances, %zu updates cpu %.3f",
                it, t_join - t_it, tc_now() - t_join, t_apply, ndist, updates, cpu_now() - c_start);
         tc_progress(progress, progress_ctx, "knn", (size_t)(n_trees + it + 1) * n / (n_trees + MAX_ITERS), n);
-        if ((double)updates < DELTA * (double)n * k) break;
+        if (oom || (double)updates < DELTA * (double)n * k) break;
+    }
+    if (oom) {
+        rc = tc_error(TC_ENOMEM, "nndescent: proposal buffers for %zu points", n);
+        goto done;
     }
     double t_out = tc_now();
     /* ---- output in the original order: self first, then ascending */
@@ -502,10 +549,15 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
             dist[o * k + 1 + j] = hd[j];
         }
     }
-    tc_log(TC_LOG_DEBUG, "nndescent: output %.3fs cpu %.3f", tc_now() - t_out, cpu_now() - c_start);
+    size_t arena_bytes = 0;
+    for (int t = 0; t < nt; t++) arena_bytes += ar[t].cap * sizeof(prop_t);
+    tc_log(TC_LOG_DEBUG, "nndescent: output %.3fs cpu %.3f, proposal arenas %.1f MB", tc_now() - t_out,
+           cpu_now() - c_start, arena_bytes / 1e6);
 done:
     free(h.d); free(h.id); free(h.fresh); free(sk); free(rp); free(xn); free(perm);
-    free(ids); free(key); free(starts); free(buf); free(cnt); free(scratch); free(cand);
+    free(ids); free(key); free(starts); free(cnt); free(soff); free(sth);
+    for (int t = 0; ar && t < nt; t++) free(ar[t].p);
+    free(ar); free(scratch); free(cand);
     free(prio); free(ncand); free(worst);
     return rc;
 }
