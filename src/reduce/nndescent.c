@@ -488,21 +488,22 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                 prop_t *out = ar[th].p + ar[th].len;
                 int32_t all[2 * MAX_CAND];
                 const float *rows[2 * MAX_CAND];
-                float g[MAX_CAND * 2 * MAX_CAND]; /* (nn, na) */
+                float g[MAX_CAND * 2 * MAX_CAND], top[2 * MAX_CAND]; /* (nn, na), (na) */
                 for (int a = 0; a < na; a++) {
                     all[a] = a < nn ? nw[a] : od[a - nn];
                     rows[a] = xn + (size_t)all[a] * d;
+                    top[a] = h.d[(size_t)all[a] * m];
                 }
                 tc_knn_dots(rows, nn, rows, na, d, 1, g);
                 ndist += (size_t)nn * (nn - 1) / 2 + (size_t)nn * no;
                 for (int a = 0; a < nn; a++) {
                     int32_t p = all[a];
-                    float tp = h.d[(size_t)p * m];
+                    float tp = top[a];
                     for (int b = a + 1; b < na; b++) {
                         int32_t q = all[b];
                         if (q == p) continue;
                         float dd = dot_dist(g[a * na + b]);
-                        int op = dd <= tp, oq = dd <= h.d[(size_t)q * m];
+                        int op = dd <= tp, oq = dd <= top[b];
                         if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
                     }
                 }
