@@ -212,7 +212,7 @@ static int arena_reserve(arena_t *a, size_t more) {
 
 /* Applies the proposals of slots 0..nslots in slot order; threads own
  * target ranges. */
-static size_t apply_props(heaps_t *h, const arena_t *ar, const uint8_t *sth, const size_t *soff,
+static size_t apply_props(heaps_t *h, const arena_t *ar, const int *sth, const size_t *soff,
                           const size_t *cnt, size_t nslots, int nt) {
     size_t updates = 0;
     int nr = nt; /* ranges of target ids */
@@ -378,7 +378,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     size_t *starts = malloc((size_t)tb * (n + 1) * sizeof *starts); /* (tb, n + 1) */
     arena_t *ar = calloc((size_t)nt, sizeof *ar);             /* (nt) */
     size_t *cnt = malloc(nslots * sizeof *cnt), *soff = malloc(nslots * sizeof *soff);
-    uint8_t *sth = malloc(nslots);                              /* (nslots) thread of a slot */
+    int *sth = malloc(nslots * sizeof *sth);                  /* (nslots) thread of a slot */
     float *scratch = malloc((size_t)nt * lmax * lmax * sizeof *scratch); /* (nt, lmax, lmax) */
     int32_t *cand = malloc(n * 2 * MAX_CAND * sizeof *cand); /* (n, 2, MAX_CAND) new, old */
     uint32_t *prio = malloc(n * 2 * MAX_CAND * sizeof *prio);
@@ -386,7 +386,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     uint8_t *worst = malloc(n * 2);                          /* (n, 2) place of the worst priority */
     int rc = 0, oom = 0;
     if (!h.d || !h.id || !h.fresh || !sk || !rp || !xn || !perm || !ids || !key ||
-        !starts || !ar || !cnt || !soff || !sth || nt > 255 || !scratch || !cand || !prio || !ncand || !worst) {
+        !starts || !ar || !cnt || !soff || !sth || !scratch || !cand || !prio || !ncand || !worst) {
         rc = tc_error(TC_ENOMEM, "nndescent: %zu points", n);
         goto done;
     }
@@ -452,7 +452,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                     }
                 cnt[s] = c;
                 soff[s] = ar[th].len;
-                sth[s] = (uint8_t)th;
+                sth[s] = th;
                 ar[th].len += c;
             }
             if (oom) break;
@@ -509,7 +509,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                 }
                 cnt[s] = c;
                 soff[s] = ar[th].len;
-                sth[s] = (uint8_t)th;
+                sth[s] = th;
                 ar[th].len += c;
             }
             if (oom) break;
