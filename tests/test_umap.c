@@ -158,6 +158,76 @@ static void test_knn_exact_vs_naive(void) {
     free(x); free(xn); free(i1); free(i2); free(d1); free(d2); free(i3); free(d3);
 }
 
+/* The scoring kernel of the approximate graph against double products, on
+ * both paths (d = 64: the 4 x 4 AVX-512 tiles where compiled; d = 24: the
+ * portable loop), with row counts that are not multiples of 4; a product
+ * does not depend on where the rows sit. */
+static void test_knn_dots(void) {
+    int ds[2] = {64, 24};
+    for (int c = 0; c < 2; c++) {
+        int d = ds[c], na = 7, nb = 10;
+        tc_rng r = tc_rng_seed(9 + c);
+        float *x = malloc((size_t)nb * d * sizeof *x);
+        for (int i = 0; i < nb * d; i++) x[i] = (float)(tc_rng_uniform(&r) * 2 - 1);
+        const float *ra[10], *rb[10];
+        for (int i = 0; i < nb; i++) { rb[i] = x + (size_t)i * d; ra[i] = x + (size_t)(nb - 1 - i) * d; }
+        float out[7 * 10], up[10 * 10], sw[10 * 7];
+        tc_knn_dots(ra, na, rb, nb, d, 0, out);
+        tc_knn_dots(rb, nb, rb, nb, d, 1, up);
+        tc_knn_dots(rb, nb, ra, na, d, 0, sw);
+        double maxerr = 0;
+        int same = 1;
+        for (int i = 0; i < na; i++)
+            for (int j = 0; j < nb; j++) {
+                double s = 0;
+                for (int t = 0; t < d; t++) s += (double)ra[i][t] * rb[j][t];
+                maxerr = fmax(maxerr, fabs(out[i * nb + j] - s));
+                same &= out[i * nb + j] == sw[j * na + i];
+                int bi = nb - 1 - i; /* ra[i] is rb[bi] */
+                if (j >= bi) same &= out[i * nb + j] == up[bi * nb + j];
+            }
+        CHECK_MSG(maxerr < 1e-5 * d, "d=%d: max error %g", d, maxerr);
+        CHECK_MSG(same, "d=%d: a product depends on the rows' places", d);
+        free(x);
+    }
+}
+
+/* The approximate graph on 3,000 points in 64-d (several NN-descent rounds
+ * on the fast kernel): recall against exact, the output contract, and the
+ * same result for 1 and 2 threads. */
+static void test_nndescent(void) {
+    enum { NB = 12, M = 250, D = 64, K = 15 };
+    size_t n = (size_t)NB * M;
+    int *lab = malloc(n * sizeof *lab);
+    float *x = blobs(NB, M, D, 0.6 / 8.0, 21, lab), *xn = malloc(n * D * sizeof *xn);
+    tc_rows_normalise(x, n, D, xn);
+    int32_t *ie = malloc(n * K * sizeof *ie), *i1 = malloc(n * K * sizeof *i1), *i2 = malloc(n * K * sizeof *i2);
+    float *de = malloc(n * K * sizeof *de), *d1 = malloc(n * K * sizeof *d1), *d2 = malloc(n * K * sizeof *d2);
+    CHECK_OK(tc_knn_exact(xn, n, D, K, 2, ie, de));
+    CHECK_OK(tc_knn_nndescent(xn, n, D, K, 7, 2, NULL, NULL, i2, d2));
+    CHECK_OK(tc_knn_nndescent(xn, n, D, K, 7, 1, NULL, NULL, i1, d1));
+    double rec = tc_knn_recall(i2, ie, n, K);
+    CHECK_MSG(rec > 0.95, "recall %g", rec);
+    CHECK(memcmp(i1, i2, n * K * sizeof *i1) == 0 && memcmp(d1, d2, n * K * sizeof *d1) == 0);
+    int ok = 1;
+    double maxerr = 0;
+    for (size_t i = 0; i < n; i++) {
+        ok &= i2[i * K] == (int32_t)i && d2[i * K] == 0;
+        for (int j = 1; j < K; j++) {
+            int32_t q = i2[i * K + j];
+            ok &= q >= 0 && (size_t)q < n && q != (int32_t)i;
+            if (j > 1) ok &= d2[i * K + j] > d2[i * K + j - 1] ||
+                             (d2[i * K + j] == d2[i * K + j - 1] && q > i2[i * K + j - 1]);
+            double s = 0;
+            for (int t = 0; t < D; t++) s += (double)xn[i * D + t] * xn[(size_t)q * D + t];
+            maxerr = fmax(maxerr, fabs(d2[i * K + j] - fmax(1 - s, 0)));
+        }
+    }
+    CHECK_MSG(ok, "self first, ascending (distance, id)");
+    CHECK_MSG(maxerr < 2e-5, "distance error %g", maxerr);
+    free(lab); free(x); free(xn); free(ie); free(i1); free(i2); free(de); free(d1); free(d2);
+}
+
 static void test_fuzzy_vs_naive(void) {
     int lab[300];
     float *x = blobs(3, 100, 16, 0.4, 3, lab);
@@ -493,6 +563,8 @@ static void test_disconnected(void) {
 int main(void) {
     RUN(test_find_ab());
     RUN(test_knn_exact_vs_naive());
+    RUN(test_knn_dots());
+    RUN(test_nndescent());
     RUN(test_fuzzy_vs_naive());
     RUN(test_spectral_grid());
     RUN(test_blobs(64, 5, 200, 0.35 / 8.0, TC_KNN_EXACT));

@@ -8,33 +8,53 @@
  *    random mix of two sketch columns), down to leaves of at most LEAF
  *    points and never below k; the points of a leaf are all compared.
  *    The rows are first reordered in the first tree's leaf order so that
- *    neighbours lie close in memory.
+ *    neighbours lie close in memory. Trees are built a batch at a time,
+ *    one per thread.
  * 2. NN-descent rounds: each point's neighbours flagged new (at most
  *    MAX_CAND, chosen by a hashed priority) and old, plus the reverse
  *    lists; every pair inside a point's candidate lists is compared
  *    ("local join"). Stops when fewer than DELTA * n * k lists change.
  *
- * Determinism without locks: distances are computed in parallel over
- * chunks of leaves / points into a buffer laid out by chunk position, then
- * applied to the neighbour heaps in buffer order by threads that each own a
- * fixed range of target points. The result depends on the seed only, not
- * on the thread count.
+ * A leaf, or a point's candidate lists, is scored as a small block of dot
+ * products four rows by four (tc_knn_dots), so that each loaded vector
+ * feeds four products. (Scoring on a bfloat16 copy of the rows was tried:
+ * no faster here, and its errors of ~2e-4 in distance cost 0.008 recall.)
+ *
+ * Determinism without locks: distances are computed in parallel over the
+ * leaves / points of a group (CHUNK_PTS of them), each thread appending the
+ * proposals that can enter a heap to its own growing arena and noting where
+ * each leaf's / point's run lies; then threads that each own a fixed range
+ * of target points apply all runs in leaf / point order. The result depends
+ * on the seed only, not on the thread count. Memory: the rows reordered (n,
+ * d) floats, heaps (n, k + 3) x 9 bytes, candidate lists (n, 40) x 8 bytes,
+ * tb trees (n) x 16 bytes, and the arenas, which hold one group's proposals
+ * (about 25 MB at 63,440 x 512, whatever n, in the busiest round).
  */
 #include "reduce/reduce.h"
 #include "util/util.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* EXTRA: the heaps keep k - 1 + EXTRA neighbours while they are built (the
  * tail feeds the local joins), raising recall at k = 15 on 512-d text
- * embeddings from 0.935 to 0.957 (bench/umap.md). */
-enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 8, EXTRA = 4, CHUNK_PTS = 2048 };
-#define DELTA 0.001
+ * embeddings from 0.935 to 0.957 (bench/umap.md).
+ * DELTA: stop when fewer than DELTA * n * k heap entries changed in a round
+ * (at 0.001 the last 2-3 rounds changed under 0.4 % of the entries and cost
+ * 10 % of the time for +0.001 recall). Trees: 6 + n / 10,000, from 8 to 20:
+ * more trees start NN-descent closer to the answer, so it needs fewer and
+ * cheaper rounds (bench/umap.md). */
+enum { SKETCH = 48, LEAF = 32, MAX_CAND = 20, MAX_ITERS = 10, EXTRA = 4, CHUNK_PTS = 16384 };
+#define DELTA 0.004
 
-typedef struct { int32_t p, q; float d; } prop_t; /* proposal: p and q are d apart */
+/* proposal: p and q are d apart; a side stored as ~id (negative) is not
+ * offered (d was already no better than that heap's top when it was made,
+ * and tops only fall) */
+typedef struct { int32_t p, q; float d; } prop_t;
 
 typedef struct {
     size_t n;
@@ -45,7 +65,91 @@ typedef struct {
     const int32_t *perm; /* (n) original id of each row: ties go to the lower one */
 } heaps_t;
 
+/* ---------------------------------------------------------------- dots */
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+/* o[r * 4 + c] = <a[r], b[c]> over d floats (d a multiple of 16) */
+static void tile4x4(const float *const *a, const float *const *b, int d, float *o) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00,
+           c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00,
+           c31 = c00, c32 = c00, c33 = c00;
+    for (int t = 0; t < d; t += 16) {
+        __m512 a0 = _mm512_loadu_ps(a[0] + t), a1 = _mm512_loadu_ps(a[1] + t),
+               a2 = _mm512_loadu_ps(a[2] + t), a3 = _mm512_loadu_ps(a[3] + t);
+        __m512 b0 = _mm512_loadu_ps(b[0] + t), b1 = _mm512_loadu_ps(b[1] + t),
+               b2 = _mm512_loadu_ps(b[2] + t), b3 = _mm512_loadu_ps(b[3] + t);
+        c00 = _mm512_fmadd_ps(a0, b0, c00); c01 = _mm512_fmadd_ps(a0, b1, c01);
+        c02 = _mm512_fmadd_ps(a0, b2, c02); c03 = _mm512_fmadd_ps(a0, b3, c03);
+        c10 = _mm512_fmadd_ps(a1, b0, c10); c11 = _mm512_fmadd_ps(a1, b1, c11);
+        c12 = _mm512_fmadd_ps(a1, b2, c12); c13 = _mm512_fmadd_ps(a1, b3, c13);
+        c20 = _mm512_fmadd_ps(a2, b0, c20); c21 = _mm512_fmadd_ps(a2, b1, c21);
+        c22 = _mm512_fmadd_ps(a2, b2, c22); c23 = _mm512_fmadd_ps(a2, b3, c23);
+        c30 = _mm512_fmadd_ps(a3, b0, c30); c31 = _mm512_fmadd_ps(a3, b1, c31);
+        c32 = _mm512_fmadd_ps(a3, b2, c32); c33 = _mm512_fmadd_ps(a3, b3, c33);
+    }
+    o[0] = _mm512_reduce_add_ps(c00); o[1] = _mm512_reduce_add_ps(c01);
+    o[2] = _mm512_reduce_add_ps(c02); o[3] = _mm512_reduce_add_ps(c03);
+    o[4] = _mm512_reduce_add_ps(c10); o[5] = _mm512_reduce_add_ps(c11);
+    o[6] = _mm512_reduce_add_ps(c12); o[7] = _mm512_reduce_add_ps(c13);
+    o[8] = _mm512_reduce_add_ps(c20); o[9] = _mm512_reduce_add_ps(c21);
+    o[10] = _mm512_reduce_add_ps(c22); o[11] = _mm512_reduce_add_ps(c23);
+    o[12] = _mm512_reduce_add_ps(c30); o[13] = _mm512_reduce_add_ps(c31);
+    o[14] = _mm512_reduce_add_ps(c32); o[15] = _mm512_reduce_add_ps(c33);
+}
+#define TILE_FAST 1
+#else
+#define TILE_FAST 0
+#endif
+
+/* one product in 16 float lanes, summed lane by lane: the portable path */
+static float dot16(const float *a, const float *b, int d) {
+    float lane[16] = {0};
+    int t = 0;
+    for (; t + 16 <= d; t += 16)
+        for (int l = 0; l < 16; l++) lane[l] += a[t + l] * b[t + l];
+    for (; t < d; t++) lane[t & 15] += a[t] * b[t];
+    float s = 0;
+    for (int l = 0; l < 16; l++) s += lane[l];
+    return s;
+}
+
+void tc_knn_dots(const float *const *a, int na, const float *const *b, int nb, int d, int upper,
+                 float *out) {
+    int fast = TILE_FAST && d % 16 == 0;
+    for (int i0 = 0; i0 < na; i0 += 4) {
+        const float *pa[4], *pb[4];
+        float o[16];
+        for (int r = 0; r < 4; r++) pa[r] = a[i0 + r < na ? i0 + r : na - 1];
+        for (int j0 = upper ? i0 : 0; j0 < nb; j0 += 4) {
+            for (int c = 0; c < 4; c++) pb[c] = b[j0 + c < nb ? j0 + c : nb - 1];
+#if TILE_FAST
+            if (fast) tile4x4(pa, pb, d, o);
+            else
+#endif
+                for (int r = 0; r < 4; r++)
+                    for (int c = 0; c < 4; c++) o[r * 4 + c] = dot16(pa[r], pb[c], d);
+            for (int r = 0; r < 4 && i0 + r < na; r++)
+                for (int c = 0; c < 4 && j0 + c < nb; c++)
+                    out[(size_t)(i0 + r) * nb + j0 + c] = o[r * 4 + c];
+        }
+    }
+    (void)fast;
+}
+
 /* ---------------------------------------------------------------- helpers */
+
+/* process CPU seconds, for the debug log */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static inline float dot_dist(float s) {
+    float r = 1.0f - s;
+    return r < TC_DIST_ZERO ? 0.0f : r;
+}
 
 static inline float cos_dist(const float *a, const float *b, int d) {
     float s = 0;
@@ -55,12 +159,8 @@ static inline float cos_dist(const float *a, const float *b, int d) {
     return r < TC_DIST_ZERO ? 0.0f : r;
 }
 
-static inline int worse(float d1, int32_t i1, float d2, int32_t i2) {
-    /* empty slots (id -1, d +inf) are worst of all */
-    return d1 > d2 || (d1 == d2 && (uint32_t)i1 > (uint32_t)i2);
-}
-
-/* the same with ids mapped to the original order (only consulted on ties) */
+/* (d1, i1) ranks after (d2, i2), ids mapped to the original order (only
+ * consulted on ties); empty slots (id -1, d +inf) are worst of all */
 static inline int worse_p(const int32_t *perm, float d1, int32_t i1, float d2, int32_t i2) {
     if (d1 != d2) return d1 > d2;
     return (uint32_t)(i1 < 0 ? -1 : perm[i1]) > (uint32_t)(i2 < 0 ? -1 : perm[i2]);
@@ -94,20 +194,38 @@ static inline uint32_t hash3(uint64_t seed, uint64_t a, uint64_t b) {
     return (uint32_t)(tc_rng_next(&r) >> 32);
 }
 
-/* Applies proposals buf[0..np) in order; threads own target ranges. */
-static size_t apply_props(heaps_t *h, const prop_t *buf, const size_t *cnt, size_t nslots,
-                          size_t slot_cap, int nt) {
+/* A thread's proposals of one group of points (or leaves), slot after
+ * slot; slot s of the group lies in arena sth[s] from soff[s], cnt[s] long. */
+typedef struct { prop_t *p; size_t len, cap; } arena_t;
+
+/* Room for `more` proposals after a->len: 0, or -1 when out of memory. */
+static int arena_reserve(arena_t *a, size_t more) {
+    if (a->len + more <= a->cap) return 0;
+    size_t cap = a->cap ? a->cap : 4096;
+    while (cap < a->len + more) cap *= 2;
+    prop_t *p = realloc(a->p, cap * sizeof *p);
+    if (!p) return -1;
+    a->p = p;
+    a->cap = cap;
+    return 0;
+}
+
+/* Applies the proposals of slots 0..nslots in slot order; threads own
+ * target ranges. */
+static size_t apply_props(heaps_t *h, const arena_t *ar, const int *sth, const size_t *soff,
+                          const size_t *cnt, size_t nslots, int nt) {
     size_t updates = 0;
     int nr = nt; /* ranges of target ids */
 #pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : updates)
     for (int r = 0; r < nr; r++) {
         size_t lo = h->n * r / nr, hi = h->n * (r + 1) / nr;
         for (size_t s = 0; s < nslots; s++) {
-            const prop_t *b = buf + s * slot_cap;
+            const prop_t *b = ar[sth[s]].p + soff[s];
             for (size_t t = 0; t < cnt[s]; t++) {
-                size_t p = (size_t)b[t].p, q = (size_t)b[t].q;
-                if (p >= lo && p < hi) updates += heap_push(h, p, b[t].d, (int32_t)q);
-                if (q >= lo && q < hi) updates += heap_push(h, q, b[t].d, (int32_t)p);
+                int32_t sp = b[t].p, sq = b[t].q;
+                size_t p = (size_t)(sp < 0 ? ~sp : sp), q = (size_t)(sq < 0 ? ~sq : sq);
+                if (sp >= 0 && p >= lo && p < hi) updates += heap_push(h, p, b[t].d, (int32_t)q);
+                if (sq >= 0 && q >= lo && q < hi) updates += heap_push(h, q, b[t].d, (int32_t)p);
             }
         }
     }
@@ -173,36 +291,102 @@ static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, int32_t 
     return nleaf;
 }
 
+
+/* ---------------------------------------------------------------- candidates */
+
+/* Offers other (priority pr) to candidate list o; keeps the MAX_CAND
+ * smallest priorities, no duplicates. */
+static void cand_offer(int32_t *cand, uint32_t *prio, int *ncand, uint8_t *worst, size_t o,
+                       int32_t other, uint32_t pr) {
+    int32_t *cl = cand + o * MAX_CAND;
+    uint32_t *pl = prio + o * MAX_CAND;
+    int c = ncand[o];
+    /* a full list rejects a priority no better than its worst at once (a
+     * duplicate would be rejected anyway) */
+    if (c == MAX_CAND && pr >= pl[worst[o]]) return;
+    for (int u = 0; u < c; u++)
+        if (cl[u] == other) return;
+    int at = c < MAX_CAND ? c : worst[o];
+    cl[at] = other;
+    pl[at] = pr;
+    if (c < MAX_CAND) ncand[o] = ++c;
+    if (c == MAX_CAND) { /* the place of the largest priority */
+        int w = 0;
+        for (int u = 1; u < c; u++)
+            if (pl[u] > pl[w]) w = u;
+        worst[o] = (uint8_t)w;
+    }
+}
+
+/* Candidate lists (n, 2, MAX_CAND) new / old, forward and reverse. Threads
+ * own ranges of list owners and all walk the edges in the same order, so
+ * the lists are those of a serial walk whatever the thread count. */
+static void build_candidates(const heaps_t *h, uint64_t salt, int nt, int32_t *cand,
+                             uint32_t *prio, int *ncand, uint8_t *worst) {
+    size_t n = h->n;
+    int m = h->m;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int r = 0; r < nt; r++) {
+        size_t lo = n * r / nt, hi = n * (r + 1) / nt;
+        for (size_t i = lo; i < hi; i++) ncand[2 * i] = ncand[2 * i + 1] = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int j = 0; j < m; j++) {
+                int32_t q = h->id[i * m + j];
+                if (q < 0) continue;
+                int own_i = i >= lo && i < hi, own_q = (size_t)q >= lo && (size_t)q < hi;
+                if (!own_i && !own_q) continue;
+                int w = h->fresh[i * m + j] ? 0 : 1;
+                uint32_t pr = hash3(salt, i, (uint64_t)q);
+                if (own_i) cand_offer(cand, prio, ncand, worst, i * 2 + w, q, pr);
+                if (own_q) cand_offer(cand, prio, ncand, worst, (size_t)q * 2 + w, (int32_t)i, pr);
+            }
+    }
+    /* the forward new candidates that were sampled become old */
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t i = 0; i < n; i++) {
+        const int32_t *cl = cand + (i * 2) * MAX_CAND;
+        for (int j = 0; j < m; j++) {
+            if (!h->fresh[i * m + j]) continue;
+            for (int u = 0; u < ncand[i * 2]; u++)
+                if (cl[u] == h->id[i * m + j]) { h->fresh[i * m + j] = 0; break; }
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- main */
 
 int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, int n_threads,
                      tc_progress_fn progress, void *progress_ctx, int32_t *idx, float *dist) {
     if (k < 1 || (size_t)k > n) return tc_error(TC_EINVAL, "knn: k=%d with n=%zu", k, n);
     if (k == 1 || n <= (size_t)2 * LEAF) return tc_knn_exact(xn_in, n, d, k, n_threads, idx, dist);
-    int nt = tc_threads(n_threads), m = k - 1 + EXTRA;
-    int n_trees = n < 20000 ? 4 : 6;
-    size_t lmax = 2 * (size_t)(LEAF > k ? LEAF : k); /* largest possible leaf */
+    int nt = tc_threads(n_threads), m = k - 1 + EXTRA, tb = nt < 8 ? nt : 8; /* trees per batch */
+    int n_trees = 6 + (int)(n / 10000);
+    n_trees = n_trees < 8 ? 8 : n_trees > 20 ? 20 : n_trees;
+    size_t lmax = (size_t)(LEAF > 2 * k ? LEAF : 2 * k); /* largest possible leaf */
     size_t slot_cap_leaf = lmax * (lmax - 1) / 2;
     size_t slot_cap_join = (size_t)MAX_CAND * (MAX_CAND - 1) / 2 + (size_t)MAX_CAND * MAX_CAND;
     size_t nslots = CHUNK_PTS;
+    double t_start = tc_now(), c_start = cpu_now();
     heaps_t h = {n, m, malloc(n * m * sizeof(float)), malloc(n * m * sizeof(int32_t)),
                  malloc(n * m), NULL};
     float *sk = malloc(n * SKETCH * sizeof *sk);           /* (n, SKETCH) */
     float *rp = malloc((size_t)d * SKETCH * sizeof *rp);    /* (SKETCH, d) */
     float *xn = malloc(n * (size_t)d * sizeof *xn);         /* (n, d) reordered rows */
     int32_t *perm = malloc(n * sizeof *perm);              /* new id -> original */
-    int32_t *ids = malloc(n * sizeof *ids);
-    float *key = malloc(n * sizeof *key);
-    size_t *starts = malloc((n + 1) * sizeof *starts);
-    size_t bufcap = nslots * (slot_cap_join > slot_cap_leaf ? slot_cap_join : slot_cap_leaf);
-    prop_t *buf = malloc(bufcap * sizeof *buf);
-    size_t *cnt = malloc(nslots * sizeof *cnt);
+    int32_t *ids = malloc((size_t)tb * n * sizeof *ids);       /* (tb, n) a batch of trees */
+    float *key = malloc((size_t)tb * n * sizeof *key);         /* (tb, n) */
+    size_t *starts = malloc((size_t)tb * (n + 1) * sizeof *starts); /* (tb, n + 1) */
+    arena_t *ar = calloc((size_t)nt, sizeof *ar);             /* (nt) */
+    size_t *cnt = malloc(nslots * sizeof *cnt), *soff = malloc(nslots * sizeof *soff);
+    int *sth = malloc(nslots * sizeof *sth);                  /* (nslots) thread of a slot */
+    float *scratch = malloc((size_t)nt * lmax * lmax * sizeof *scratch); /* (nt, lmax, lmax) */
     int32_t *cand = malloc(n * 2 * MAX_CAND * sizeof *cand); /* (n, 2, MAX_CAND) new, old */
     uint32_t *prio = malloc(n * 2 * MAX_CAND * sizeof *prio);
     int *ncand = malloc(n * 2 * sizeof *ncand);
-    int rc = 0;
-    if (!h.d || !h.id || !h.fresh || !sk || !rp || !xn || !perm || !ids || !key || !starts ||
-        !buf || !cnt || !cand || !prio || !ncand) {
+    uint8_t *worst = malloc(n * 2);                          /* (n, 2) place of the worst priority */
+    int rc = 0, oom = 0;
+    if (!h.d || !h.id || !h.fresh || !sk || !rp || !xn || !perm || !ids || !key ||
+        !starts || !ar || !cnt || !soff || !sth || !scratch || !cand || !prio || !ncand || !worst) {
         rc = tc_error(TC_ENOMEM, "nndescent: %zu points", n);
         goto done;
     }
@@ -218,93 +402,131 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     tc_rng trng = tc_rng_derive(seed, 1000);
     build_tree(sk, n, k, &trng, perm, key, starts);
     h.perm = perm;
-    for (size_t i = 0; i < n; i++) memcpy(xn + i * d, xn_in + (size_t)perm[i] * d, d * sizeof *xn);
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t i = 0; i < n; i++) {
+        memcpy(xn + i * d, xn_in + (size_t)perm[i] * d, d * sizeof *xn);
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, SKETCH, d, 1.0f, xn, d, rp, d,
                 0.0f, sk, SKETCH);
-    /* ---- forest: all pairs inside each leaf */
+    double t_forest = tc_now();
+    /* ---- forest: all pairs inside each leaf; tb trees built at a time */
+    size_t nleaves[8];
     for (int t = 0; t < n_trees; t++) {
-        tc_rng tr = tc_rng_derive(seed, 2000 + t);
-        size_t nleaf = build_tree(sk, n, k, &tr, ids, key, starts);
+        int bt = t % tb;
+        if (bt == 0) {
+            int nb = n_trees - t < tb ? n_trees - t : tb;
+#pragma omp parallel for schedule(static) num_threads(nt)
+            for (int b = 0; b < nb; b++) {
+                tc_rng tr = tc_rng_derive(seed, 2000 + t + b);
+                nleaves[b] = build_tree(sk, n, k, &tr, ids + (size_t)b * n, key + (size_t)b * n,
+                                        starts + (size_t)b * (n + 1));
+            }
+        }
+        size_t nleaf = nleaves[bt];
+        const int32_t *tids = ids + (size_t)bt * n;
+        const size_t *tst = starts + (size_t)bt * (n + 1);
         for (size_t l0 = 0; l0 < nleaf; l0 += nslots) {
             size_t nl = nleaf - l0 < nslots ? nleaf - l0 : nslots;
+            for (int th = 0; th < nt; th++) ar[th].len = 0;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
             for (size_t s = 0; s < nl; s++) {
-                size_t a = starts[l0 + s], b = starts[l0 + s + 1], c = 0;
-                prop_t *out = buf + s * slot_cap_leaf;
-                for (size_t i = a; i < b; i++)
-                    for (size_t j = i + 1; j < b; j++) {
-                        int32_t p = ids[i], q = ids[j];
-                        float dd = cos_dist(xn + (size_t)p * d, xn + (size_t)q * d, d);
-                        if (dd <= h.d[(size_t)p * m] || dd <= h.d[(size_t)q * m])
-                            out[c++] = (prop_t){p, q, dd};
+                size_t a = tst[l0 + s], b = tst[l0 + s + 1], c = 0;
+                int len = (int)(b - a), th = omp_get_thread_num();
+                cnt[s] = 0;
+                if (arena_reserve(&ar[th], slot_cap_leaf)) {
+#pragma omp atomic write
+                    oom = 1;
+                    continue;
+                }
+                const float *rows[lmax];
+                float *g = scratch + (size_t)th * lmax * lmax; /* (len, len) */
+                for (int i = 0; i < len; i++) rows[i] = xn + (size_t)tids[a + i] * d;
+                tc_knn_dots(rows, len, rows, len, d, 1, g);
+                prop_t *out = ar[th].p + ar[th].len;
+                for (int i = 0; i < len; i++)
+                    for (int j = i + 1; j < len; j++) {
+                        int32_t p = tids[a + i], q = tids[a + j];
+                        float dd = dot_dist(g[(size_t)i * len + j]);
+                        int op = dd <= h.d[(size_t)p * m], oq = dd <= h.d[(size_t)q * m];
+                        if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
                     }
                 cnt[s] = c;
+                soff[s] = ar[th].len;
+                sth[s] = th;
+                ar[th].len += c;
             }
-            apply_props(&h, buf, cnt, nl, slot_cap_leaf, nt);
+            if (oom) break;
+            apply_props(&h, ar, sth, soff, cnt, nl, nt);
         }
+        if (oom) break;
         tc_progress(progress, progress_ctx, "knn", (size_t)(t + 1) * n / (n_trees + MAX_ITERS), n);
     }
+    tc_log(TC_LOG_DEBUG, "nndescent: setup %.3fs, forest of %d trees %.3fs cpu %.3f", t_forest - t_start,
+           n_trees, tc_now() - t_forest, cpu_now() - c_start);
     /* ---- NN-descent */
     for (int it = 0; it < MAX_ITERS; it++) {
-        /* candidate lists: forward and reverse, MAX_CAND smallest priorities */
-        for (size_t i = 0; i < n * 2; i++) ncand[i] = 0;
-        for (size_t i = 0; i < n; i++)
-            for (int j = 0; j < m; j++) {
-                int32_t q = h.id[i * m + j];
-                if (q < 0) continue;
-                int w = h.fresh[i * m + j] ? 0 : 1;
-                uint32_t pr = hash3(seed + it, i, (uint64_t)q);
-                size_t ends[2] = {i, (size_t)q};
-                int32_t other[2] = {q, (int32_t)i};
-                for (int e = 0; e < 2; e++) {
-                    size_t o = ends[e] * 2 + w;
-                    int32_t *cl = cand + o * MAX_CAND;
-                    uint32_t *pl = prio + o * MAX_CAND;
-                    int c = ncand[o], dup = 0;
-                    for (int u = 0; u < c; u++) if (cl[u] == other[e]) { dup = 1; break; }
-                    if (dup) continue;
-                    if (c < MAX_CAND) { cl[c] = other[e]; pl[c] = pr; ncand[o] = c + 1; continue; }
-                    int worst = 0;
-                    for (int u = 1; u < c; u++) if (pl[u] > pl[worst]) worst = u;
-                    if (pr < pl[worst]) { cl[worst] = other[e]; pl[worst] = pr; }
-                }
-            }
-        /* the forward new candidates that were sampled become old */
-        for (size_t i = 0; i < n; i++) {
-            const int32_t *cl = cand + (i * 2) * MAX_CAND;
-            for (int j = 0; j < m; j++) {
-                if (!h.fresh[i * m + j]) continue;
-                for (int u = 0; u < ncand[i * 2]; u++)
-                    if (cl[u] == h.id[i * m + j]) { h.fresh[i * m + j] = 0; break; }
-            }
-        }
-        size_t updates = 0;
+        double t_it = tc_now();
+        build_candidates(&h, seed + it, nt, cand, prio, ncand, worst);
+        double t_join = tc_now();
+        size_t updates = 0, ndist = 0;
+        double t_apply = 0;
         for (size_t v0 = 0; v0 < n; v0 += nslots) {
             size_t nv = n - v0 < nslots ? n - v0 : nslots;
-#pragma omp parallel for schedule(dynamic, 32) num_threads(nt)
+            for (int th = 0; th < nt; th++) ar[th].len = 0;
+#pragma omp parallel for schedule(dynamic, 32) num_threads(nt) reduction(+ : ndist)
             for (size_t s = 0; s < nv; s++) {
                 size_t v = v0 + s, c = 0;
                 const int32_t *nw = cand + (v * 2) * MAX_CAND, *od = cand + (v * 2 + 1) * MAX_CAND;
-                int nn = ncand[v * 2], no = ncand[v * 2 + 1];
-                prop_t *out = buf + s * slot_cap_join;
+                int nn = ncand[v * 2], no = ncand[v * 2 + 1], na = nn + no, th = omp_get_thread_num();
+                cnt[s] = 0;
+                if (nn == 0) continue;
+                if (arena_reserve(&ar[th], slot_cap_join)) {
+#pragma omp atomic write
+                    oom = 1;
+                    continue;
+                }
+                prop_t *out = ar[th].p + ar[th].len;
+                int32_t all[2 * MAX_CAND];
+                const float *rows[2 * MAX_CAND];
+                float g[MAX_CAND * 2 * MAX_CAND], top[2 * MAX_CAND]; /* (nn, na), (na) */
+                for (int a = 0; a < na; a++) {
+                    all[a] = a < nn ? nw[a] : od[a - nn];
+                    rows[a] = xn + (size_t)all[a] * d;
+                    top[a] = h.d[(size_t)all[a] * m];
+                }
+                tc_knn_dots(rows, nn, rows, na, d, 1, g);
+                ndist += (size_t)nn * (nn - 1) / 2 + (size_t)nn * no;
                 for (int a = 0; a < nn; a++) {
-                    int32_t p = nw[a];
-                    const float *xp = xn + (size_t)p * d;
-                    float tp = h.d[(size_t)p * m];
-                    for (int b = a + 1; b < nn + no; b++) {
-                        int32_t q = b < nn ? nw[b] : od[b - nn];
+                    int32_t p = all[a];
+                    float tp = top[a];
+                    for (int b = a + 1; b < na; b++) {
+                        int32_t q = all[b];
                         if (q == p) continue;
-                        float dd = cos_dist(xp, xn + (size_t)q * d, d);
-                        if (dd <= tp || dd <= h.d[(size_t)q * m]) out[c++] = (prop_t){p, q, dd};
+                        float dd = dot_dist(g[a * na + b]);
+                        int op = dd <= tp, oq = dd <= top[b];
+                        if (op || oq) out[c++] = (prop_t){op ? p : ~p, oq ? q : ~q, dd};
                     }
                 }
                 cnt[s] = c;
+                soff[s] = ar[th].len;
+                sth[s] = th;
+                ar[th].len += c;
             }
-            updates += apply_props(&h, buf, cnt, nv, slot_cap_join, nt);
+            if (oom) break;
+            double ta = tc_now();
+            updates += apply_props(&h, ar, sth, soff, cnt, nv, nt);
+            t_apply += tc_now() - ta;
         }
+        tc_log(TC_LOG_DEBUG, "nndescent: round %d: candidates %.3fs, join %.3fs (apply %.3f), %zu distances, %zu updates cpu %.3f",
+               it, t_join - t_it, tc_now() - t_join, t_apply, ndist, updates, cpu_now() - c_start);
         tc_progress(progress, progress_ctx, "knn", (size_t)(n_trees + it + 1) * n / (n_trees + MAX_ITERS), n);
-        if ((double)updates < DELTA * (double)n * k) break;
+        if (oom || (double)updates < DELTA * (double)n * k) break;
     }
+    if (oom) {
+        rc = tc_error(TC_ENOMEM, "nndescent: proposal buffers for %zu points", n);
+        goto done;
+    }
+    double t_out = tc_now();
     /* ---- output in the original order: self first, then ascending */
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t i = 0; i < n; i++) {
@@ -315,7 +537,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
             float dv = hd[a];
             int32_t iv = hi[a];
             int b = a;
-            while (b > 0 && worse(hd[b - 1], perm[hi[b - 1]], dv, perm[iv])) {
+            while (b > 0 && worse_p(perm, hd[b - 1], hi[b - 1], dv, iv)) {
                 hd[b] = hd[b - 1]; hi[b] = hi[b - 1]; b--;
             }
             hd[b] = dv; hi[b] = iv;
@@ -328,8 +550,15 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
             dist[o * k + 1 + j] = hd[j];
         }
     }
+    size_t arena_bytes = 0;
+    for (int t = 0; t < nt; t++) arena_bytes += ar[t].cap * sizeof(prop_t);
+    tc_log(TC_LOG_DEBUG, "nndescent: output %.3fs cpu %.3f, proposal arenas %.1f MB", tc_now() - t_out,
+           cpu_now() - c_start, arena_bytes / 1e6);
 done:
-    free(h.d); free(h.id); free(h.fresh); free(sk); free(rp); free(xn); free(perm); free(ids);
-    free(key); free(starts); free(buf); free(cnt); free(cand); free(prio); free(ncand);
+    free(h.d); free(h.id); free(h.fresh); free(sk); free(rp); free(xn); free(perm);
+    free(ids); free(key); free(starts); free(cnt); free(soff); free(sth);
+    for (int t = 0; ar && t < nt; t++) free(ar[t].p);
+    free(ar); free(scratch); free(cand);
+    free(prio); free(ncand); free(worst);
     return rc;
 }

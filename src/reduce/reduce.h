@@ -48,6 +48,15 @@ int tc_knn_naive(const float *xn, size_t n, int d, int k, int32_t *idx, float *d
 int tc_knn_nndescent(const float *xn, size_t n, int d, int k, uint64_t seed, int n_threads,
                      tc_progress_fn progress, void *progress_ctx, int32_t *idx, float *dist);
 
+/* out (na, nb) = the dot products of the rows a[i] and b[j] (d floats
+ * each), computed four rows by four so that each load feeds four products
+ * (AVX-512 when compiled for it and d % 16 == 0, else a portable loop).
+ * Each product is a function of the two rows only (not of their places in
+ * a or b, nor of their order). With upper set (a and b the same list) only
+ * the entries j >= i are written. The scoring kernel of tc_knn_nndescent. */
+void tc_knn_dots(const float *const *a, int na, const float *const *b, int nb, int d, int upper,
+                 float *out);
+
 /* Fraction of the approximate lists' entries (self excluded) that are in the
  * exact lists. Both (n, k). */
 double tc_knn_recall(const int32_t *approx, const int32_t *exact, size_t n, int k);
