@@ -76,7 +76,7 @@ static void build_table(cli_opts *o) {
     def("umap_a", T_FLOAT, &p->umap.a, "curve parameter a (default 0 = fit from min_dist, spread)");
     def("umap_b", T_FLOAT, &p->umap.b, "curve parameter b (default 0 = fit)");
     def("umap_init", T_STR, &o->umap_init, "spectral | random (default spectral)");
-    def("umap_knn", T_STR, &o->umap_knn, "auto | exact | approx neighbour graph (default auto: exact up to 8,192 points)");
+    def("umap_knn", T_STR, &o->umap_knn, "auto | exact | approx neighbour graph (default auto: exact up to 4,096 points)");
     def("umap_n_components", T_INT, &p->umap.n_components, "output dimension of the project command (run always maps to 2-D)");
 
     def("Clustering", T_SECTION, NULL, NULL);

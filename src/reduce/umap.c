@@ -20,7 +20,7 @@
 
 /* Above this many points TC_KNN_AUTO uses the approximate graph (measured
  * on 512-d text embeddings with 2 threads: bench/umap.md). */
-#define KNN_EXACT_MAX 8192
+#define KNN_EXACT_MAX 4096
 
 tc_umap_params tc_umap_default_params(void) {
     tc_umap_params p;
