@@ -325,6 +325,102 @@ static void test_spectral_grid(void) {
     tc_csr_free(&g);
 }
 
+/* kNN fuzzy graph of nb blobs of m points in d dims (noise sigma). */
+static void blob_graph(int nb, int m, int d, double sigma, uint64_t seed, tc_csr *g) {
+    size_t n = (size_t)nb * m;
+    int *lab = malloc(n * sizeof *lab), k = 15;
+    float *x = blobs(nb, m, d, sigma, seed, lab), *xn = malloc(n * d * sizeof *xn);
+    int32_t *idx = malloc(n * k * sizeof *idx);
+    float *dist = malloc(n * k * sizeof *dist);
+    tc_rows_normalise(x, n, d, xn);
+    CHECK_OK(tc_knn_exact(xn, n, d, k, 2, idx, dist));
+    CHECK_OK(tc_fuzzy_set(idx, dist, n, k, 1.0f, 1.0f, 2, g));
+    free(lab); free(x); free(xn); free(idx); free(dist);
+}
+
+/* max over t of ||M v_t - val_t v_t|| and of |<v_t, D^1/2 1>| / ||D^1/2 1|| */
+static void eig_quality(const tc_csr *g, int nev, const double *vec, const double *val,
+                        double *res, double *orth) {
+    size_t n = g->n;
+    double *sd = malloc(n * sizeof *sd), tot = 0;
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++) s += g->val[e];
+        sd[i] = sqrt(s);
+        tot += s;
+    }
+    *res = *orth = 0;
+    for (int t = 0; t < nev; t++) {
+        const double *v = vec + (size_t)t * n;
+        double r2 = 0, o = 0;
+        for (size_t i = 0; i < n; i++) {
+            double s = 0;
+            for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++)
+                s += g->val[e] / (sd[i] * sd[g->col[e]]) * v[g->col[e]];
+            r2 += (s - val[t] * v[i]) * (s - val[t] * v[i]);
+            o += v[i] * sd[i];
+        }
+        *res = fmax(*res, sqrt(r2));
+        *orth = fmax(*orth, fabs(o) / sqrt(tot));
+    }
+    free(sd);
+}
+
+static void test_spectral_solvers(void) {
+    /* 200 vertices: the fused and the plain Krylov solvers against dense Jacobi */
+    tc_csr g;
+    blob_graph(2, 100, 16, 0.6, 5, &g);
+    int32_t *lab = malloc(g.n * sizeof *lab);
+    CHECK(tc_csr_components(&g, lab) == 1);
+    size_t n = g.n;
+    int nev = 2;
+    double vd[2], vf[2], vr[2], res, orth;
+    double *ed = malloc(nev * n * sizeof *ed), *ef = malloc(nev * n * sizeof *ef);
+    double *er = malloc(nev * n * sizeof *er);
+    CHECK_OK(tc_spectral_eigs(&g, nev, 1, 1, TC_EIG_DENSE, 0, ed, vd));
+    CHECK(tc_spectral_eigs(&g, nev, 1, 2, TC_EIG_FAST, 1e-7, ef, vf) == 0);
+    CHECK(tc_spectral_eigs(&g, nev, 1, 2, TC_EIG_REF, 1e-7, er, vr) == 0);
+    eig_quality(&g, nev, ed, vd, &res, &orth);
+    CHECK_MSG(res < 1e-8 && orth < 1e-8, "dense: residual %g, orthogonality %g", res, orth);
+    eig_quality(&g, nev, ef, vf, &res, &orth);
+    /* the fused solver rounds the entries of M to float (relative 6e-8) */
+    CHECK_MSG(res < 1e-6 && orth < 1e-8, "fused: residual %g, orthogonality %g", res, orth);
+    for (int t = 0; t < nev; t++) {
+        CHECK_MSG(fabs(vf[t] - vd[t]) < 1e-7 && fabs(vr[t] - vd[t]) < 1e-9,
+                  "eigenvalue %d: dense %.9f fused %.9f plain %.9f", t, vd[t], vf[t], vr[t]);
+        double cf = 0, cr = 0;
+        for (size_t i = 0; i < n; i++) {
+            cf += ef[t * n + i] * ed[t * n + i];
+            cr += er[t * n + i] * ed[t * n + i];
+        }
+        /* the gaps here are wide, so the vectors are determined up to sign */
+        CHECK_MSG(fabs(cf) > 1 - 1e-6 && fabs(cr) > 1 - 1e-9, "vector %d: |cos| fused %g plain %g "
+                  "(gap %g)", t, fabs(cf), fabs(cr), vd[t] - (t + 1 < nev ? vd[t + 1] : 0));
+    }
+    free(ed); free(ef); free(er); free(lab);
+    tc_csr_free(&g);
+
+    /* 4,000 vertices (several chunks): the same bits with 1 and 2 threads,
+     * residuals within the default tolerance (1e-2) and, with a tight one,
+     * the eigenvalues of the plain solver */
+    blob_graph(4, 1000, 16, 0.7, 9, &g);
+    n = g.n;
+    double *e1 = malloc(nev * n * sizeof *e1), *e2 = malloc(nev * n * sizeof *e2), v1[2], v2[2];
+    CHECK(tc_spectral_eigs(&g, nev, 3, 1, TC_EIG_FAST, 0, e1, v1) == 0);
+    CHECK(tc_spectral_eigs(&g, nev, 3, 2, TC_EIG_FAST, 0, e2, v2) == 0);
+    CHECK(memcmp(e1, e2, nev * n * sizeof *e1) == 0 && v1[0] == v2[0] && v1[1] == v2[1]);
+    eig_quality(&g, nev, e1, v1, &res, &orth);
+    CHECK_MSG(res < 1e-2 && orth < 1e-8, "4000: residual %g, orthogonality %g", res, orth);
+    CHECK(tc_spectral_eigs(&g, nev, 3, 2, TC_EIG_FAST, 1e-6, e1, v1) == 0);
+    CHECK(tc_spectral_eigs(&g, nev, 3, 2, TC_EIG_REF, 1e-6, e2, v2) == 0);
+    eig_quality(&g, nev, e1, v1, &res, &orth);
+    CHECK_MSG(res < 2e-6 && fabs(v1[0] - v2[0]) < 1e-7 && fabs(v1[1] - v2[1]) < 1e-7,
+              "4000 tight: residual %g, eigenvalues %.10f %.10f / %.10f %.10f", res, v1[0], v1[1],
+              v2[0], v2[1]);
+    free(e1); free(e2);
+    tc_csr_free(&g);
+}
+
 /* ---------------------------------------------------------------- whole fits */
 
 static void check_separated(const float *y, const int *lab, size_t n, int nb, const char *what) {
@@ -567,6 +663,7 @@ int main(void) {
     RUN(test_nndescent());
     RUN(test_fuzzy_vs_naive());
     RUN(test_spectral_grid());
+    RUN(test_spectral_solvers());
     RUN(test_blobs(64, 5, 200, 0.35 / 8.0, TC_KNN_EXACT));
     RUN(test_blobs(512, 4, 150, 0.5 / 22.6, TC_KNN_EXACT));
     RUN(test_blobs(64, 5, 200, 0.35 / 8.0, TC_KNN_APPROX));

@@ -112,6 +112,18 @@ int tc_csr_components(const tc_csr *g, int32_t *labels);
 int tc_spectral_init(const tc_csr *g, const float *xn, int d, int dim, uint64_t seed,
                      int n_threads, float *out, int *fell_back);
 
+/* Eigenpairs of M = D^-1/2 W D^-1/2 of the connected graph g: the nev
+ * largest orthogonal to D^1/2 1, vectors into vec (nev, n), values into val
+ * (nev; may be NULL), by the fused Krylov solver tc_spectral_init uses
+ * (TC_EIG_FAST), the plain one it is checked against (TC_EIG_REF) or dense
+ * Jacobi rotations (TC_EIG_DENSE, n <= 2000). n_threads is used as given;
+ * tol is the Krylov solvers' residual bound (<= 0: the one tc_spectral_init
+ * uses, 1e-2). Returns 0, 1 when the Krylov solver converged only loosely,
+ * or < 0. */
+enum { TC_EIG_FAST = 0, TC_EIG_REF = 1, TC_EIG_DENSE = 2 };
+int tc_spectral_eigs(const tc_csr *g, int nev, uint64_t seed, int n_threads, int method,
+                     double tol, double *vec, double *val);
+
 /* Negative-sampling SGD of UMAP on the graph g, in place on emb (n, dim). */
 typedef struct {
     int dim, n_epochs, negative_sample_rate, n_threads;
