@@ -50,7 +50,7 @@ def main():
         for _, line in zip(range(600), f):
             g.write(line)
     args = ["run", "--input", tmp + "/in.jsonl", "--input_content", "text", "--embed_model", "hashing",
-            "--dbscan_eps", "0.5", "--dbscan_min_samples", "10", "--threads", "2",
+            "--dbscan_eps", "0.3", "--dbscan_min_samples", "10", "--threads", "2",
             "--topic_mode", "single_topic", "--llm_url", url, "--llm_model", "stand-in",
             "--llm_api_key", KEY, "--save_load_path", tmp + "/save"]
     r = run(args)
