@@ -3,8 +3,9 @@
  * defaults of umap-learn 0.5 as the reference tool calls it
  * (UMAP(n_components=2, metric="cosine")).
  *
- * Steps: normalise a copy of the rows; kNN graph (exact below
- * KNN_EXACT_MAX points, else the RP-forest + NN-descent graph); fuzzy
+ * Steps: the rows as unit vectors (in place when they are unit or zero, as
+ * the encoders' are; else a normalised copy, n x d floats); kNN graph (exact
+ * below KNN_EXACT_MAX points, else the RP-forest + NN-descent graph); fuzzy
  * simplicial set; drop edges below max(w) / n_epochs; spectral (or random)
  * initialisation; each coordinate scaled to [0, 10]; SGD layout.
  *
@@ -71,6 +72,17 @@ static int check_params(const tc_umap_params *p) {
     return 0;
 }
 
+/* Whether every row of x (n, d) has length 1 within float rounding
+ * (|1 - |x|^2| < 1e-5) or is zero, as tc_rows_normalise would leave it. */
+static int rows_are_unit(const float *x, size_t n, int d) {
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int j = 0; j < d; j++) s += (double)x[i * d + j] * x[i * d + j];
+        if (!(fabs(s - 1.0) < 1e-5 || s == 0)) return 0;
+    }
+    return 1;
+}
+
 /* Drops the edges with weight < wmax / n_epochs (umap-learn's rule, with its
  * default epoch count when n_epochs <= 10). */
 static void filter_edges(tc_csr *g, int n_epochs, int default_epochs) {
@@ -118,23 +130,26 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
     int default_epochs = n <= 10000 ? 500 : 200;
     int n_epochs = p->n_epochs > 0 ? p->n_epochs : default_epochs;
 
-    float *xn = malloc(n * (size_t)d * sizeof *xn);   /* (n, d) unit rows */
+    /* the encoders give unit rows: those are used in place, others copied and scaled */
+    int unit = rows_are_unit(x, n, d);
+    float *xn = unit ? NULL : malloc(n * (size_t)d * sizeof *xn); /* (n, d) */
+    const float *xu = unit ? x : xn;                              /* (n, d) unit rows */
     int32_t *idx = malloc(n * (size_t)k * sizeof *idx); /* (n, k) */
     float *dist = malloc(n * (size_t)k * sizeof *dist); /* (n, k) */
     tc_csr g = {0};
-    if (!xn || !idx || !dist) {
+    if (!xu || !idx || !dist) {
         rc = tc_error(TC_ENOMEM, "umap: %zu x %d", n, d);
         goto done;
     }
-    tc_rows_normalise(x, n, d, xn);
+    if (xn) tc_rows_normalise(x, n, d, xn);
     int approx = p->knn_method == TC_KNN_APPROX ||
                  (p->knn_method == TC_KNN_AUTO && n > KNN_EXACT_MAX);
     double t0 = tc_now();
     tc_progress(p->progress, p->progress_ctx, "knn", 0, n);
     if (approx)
-        rc = tc_knn_nndescent(xn, n, d, k, p->seed, nt, p->progress, p->progress_ctx, idx, dist);
+        rc = tc_knn_nndescent(xu, n, d, k, p->seed, nt, p->progress, p->progress_ctx, idx, dist);
     else
-        rc = tc_knn_exact(xn, n, d, k, nt, idx, dist);
+        rc = tc_knn_exact(xu, n, d, k, nt, idx, dist);
     if (rc) goto done;
     tc_progress(p->progress, p->progress_ctx, "knn", n, n);
     double t1 = tc_now();
@@ -149,7 +164,7 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
 
     int fell_back = 0;
     if (p->init == TC_UMAP_INIT_SPECTRAL && g.nnz > 0) {
-        if ((rc = tc_spectral_init(&g, xn, d, dim, p->seed, nt, out, &fell_back))) goto done;
+        if ((rc = tc_spectral_init(&g, xu, d, dim, p->seed, nt, out, &fell_back))) goto done;
     } else {
         tc_rng r = tc_rng_derive(p->seed, 0x1a17ULL);
         for (size_t i = 0; i < n * dim; i++) out[i] = (float)(tc_rng_uniform(&r) * 20 - 10);
