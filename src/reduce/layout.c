@@ -117,7 +117,18 @@ static long schedule_block(block_t *bk, const tc_csr *g, sched_t *sc, int ep) {
     int32_t *due = bk->due;
     uint8_t *dneg = bk->dneg;
     size_t m = 0;
-    for (int64_t e = g->rowptr[bk->lo]; e < g->rowptr[bk->hi]; e++) {
+    int64_t e = g->rowptr[bk->lo], end = g->rowptr[bk->hi];
+#if defined(__AVX512F__)
+    /* 16 edges at a time: compress the due ones' ids, store all 16 lanes (due has 16 spare) */
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (; e + 16 <= end; e += 16) {
+        __mmask16 k = _mm512_cmp_ps_mask(_mm512_loadu_ps(next + e), _mm512_set1_ps(fe), _CMP_LE_OQ);
+        __m512i ids = _mm512_add_epi32(_mm512_set1_epi32((int32_t)e), iota);
+        _mm512_storeu_si512(due + m, _mm512_maskz_compress_epi32(k, ids));
+        m += (size_t)__builtin_popcount(k);
+    }
+#endif
+    for (; e < end; e++) {
         due[m] = (int32_t)e; /* branch-free: whether an edge is due is hard to predict */
         m += next[e] <= fe;
     }
@@ -272,7 +283,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
             for (int64_t e = g->rowptr[i], end = g->rowptr[++i]; e < end; e++) wacc += g->val[e];
         bk[t].hi = (size_t)i;
         size_t be = (size_t)(g->rowptr[bk[t].hi] - g->rowptr[bk[t].lo]);
-        bk[t].due = malloc((be + 1) * sizeof *bk[t].due);
+        bk[t].due = malloc((be + 16) * sizeof *bk[t].due); /* + 16: whole-vector stores */
         bk[t].dneg = malloc(be + 1);
         if (!bk[t].due || !bk[t].dneg) goto nomem;
         bk[t].delta = delta ? delta + (size_t)t * n * dim : NULL;
