@@ -568,6 +568,13 @@ static void test_small_and_odd(void) {
     memset(x + 17 * 8, 0, 8 * sizeof *x);
     CHECK_OK(tc_umap_fit(x, 40, 8, &p, y));
     CHECK(all_finite(y, 80));
+    /* no negative samples: attraction alone */
+    {
+        tc_umap_params q = p;
+        q.negative_sample_rate = 0;
+        CHECK_OK(tc_umap_fit(x, 40, 8, &q, y));
+        CHECK(all_finite(y, 80));
+    }
     /* three output dimensions, random initialisation */
     {
         float y3[40 * 3];

@@ -28,7 +28,7 @@
  * buffer, added after the epoch in thread order. Negatives come from one
  * xorshift32 stream per (block, lane), seeded from the seed. The result
  * depends only on (seed, thread count).
- * Memory: at most 39 bytes per edge (the schedule, 20; the due list, 5; the
+ * Memory: at most 35 bytes per edge (the schedule, 16; the due list, 5; the
  * lane-ordered samples, up to 13.5) and with nt > 1, (nt + 1) x n x dim
  * floats (delta buffers and snapshot).
  * Moving the tail is what matters for quality: a vertex moving only itself
@@ -57,7 +57,6 @@ typedef uint32_t vu __attribute__((vector_size(LANES * sizeof(uint32_t))));
 typedef double vd __attribute__((vector_size(LANES * sizeof(double))));
 
 static inline vf vsplat(float x) { return (vf){0} + x; }
-static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 static inline vf vsel(vi m, vf x, vf y) { return (vf)(((vi)x & m) | ((vi)y & ~m)); }
 static inline vf vclip4(vf v) {
     v = vsel(v > vsplat(4.0f), vsplat(4.0f), v);
@@ -104,15 +103,15 @@ typedef struct {
 typedef struct {
     float *every;     /* (nnz) epochs between samples (INFINITY: never) */
     float *next;      /* (nnz) epoch of the next sample */
-    float *every_neg; /* (nnz) every / negative_sample_rate */
     float *next_neg;  /* (nnz) epoch of the next negative sample */
+    float rate;       /* negative samples per sample */
     int32_t *row;     /* (nnz) head of each edge */
 } sched_t;
 
 /* Collects the block's due samples, advances their schedule, and lays them
  * out in lane order. Returns the number of steps, or -1 without memory. */
 static long schedule_block(block_t *bk, const tc_csr *g, sched_t *sc, int ep) {
-    const float fe = (float)ep, *every = sc->every, *every_neg = sc->every_neg;
+    const float fe = (float)ep, *every = sc->every, rate = sc->rate;
     float *next = sc->next, *next_neg = sc->next_neg;
     int32_t *due = bk->due;
     uint8_t *dneg = bk->dneg;
@@ -135,8 +134,9 @@ static long schedule_block(block_t *bk, const tc_csr *g, sched_t *sc, int ep) {
     for (size_t q = 0; q < m; q++) {
         int32_t e = due[q];
         next[e] += every[e];
-        int nn = (int)((fe - next_neg[e]) / every_neg[e]);
-        next_neg[e] += (float)nn * every_neg[e];
+        float every_neg = every[e] / rate;
+        int nn = rate > 0 ? (int)((fe - next_neg[e]) / every_neg) : 0;
+        next_neg[e] += (float)nn * every_neg;
         dneg[q] = (uint8_t)(nn < 0 ? 0 : nn > 255 ? 255 : nn);
     }
     const int32_t *row = sc->row, *col = g->col;
@@ -265,13 +265,13 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
         return tc_error(TC_EINVAL, "umap layout: %zu x %d coordinates, %zu edges (at most 2^30, "
                         "2^31)", n, dim, nnz);
     sched_t sc = {malloc(nnz * sizeof(float)), malloc(nnz * sizeof(float)),
-                  malloc(nnz * sizeof(float)), malloc(nnz * sizeof(float)),
+                  malloc(nnz * sizeof(float)), (float)lp->negative_sample_rate,
                   malloc(nnz * sizeof(int32_t))};
     float *pos = malloc((nt > 1 ? 2 : 1) * n * dim * sizeof *pos); /* (2n or n, dim) */
     float *delta = nt > 1 ? calloc((size_t)nt * n * dim, sizeof *delta) : NULL; /* (nt, n, dim) */
     block_t *bk = calloc(nt, sizeof *bk);
     int rc = 0;
-    if (!sc.every || !sc.next || !sc.every_neg || !sc.next_neg || !sc.row || !pos ||
+    if (!sc.every || !sc.next || !sc.next_neg || !sc.row || !pos ||
         (nt > 1 && !delta) || !bk)
         goto nomem;
     /* blocks of about equal total weight: the weight sets how often edges are sampled */
@@ -299,7 +299,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
             double ns = ne * ((double)g->val[e] / wmax); /* samples over the whole run */
             sc.every[e] = ns > 0 ? (float)(ne / ns) : INFINITY;
             sc.next[e] = sc.every[e];
-            sc.every_neg[e] = sc.next_neg[e] = sc.every[e] / (float)lp->negative_sample_rate;
+            sc.next_neg[e] = sc.every[e] / sc.rate;
             sc.row[e] = (int32_t)i;
             wsum += g->val[e] / wmax;
         }
@@ -346,7 +346,7 @@ done:
     for (int t = 0; bk && t < nt; t++) {
         free(bk[t].head); free(bk[t].tail); free(bk[t].nneg); free(bk[t].due); free(bk[t].dneg);
     }
-    free(bk); free(sc.every); free(sc.next); free(sc.every_neg); free(sc.next_neg); free(sc.row);
+    free(bk); free(sc.every); free(sc.next); free(sc.next_neg); free(sc.row);
     free(pos); free(delta);
     return rc;
 }
