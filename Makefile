@@ -63,9 +63,11 @@ $(BUILD)/tests/header_cxx: tests/header.cc include/textclust.h
 test: all tests
 	BUILD=$(BUILD) tests/run.sh
 
+# Any sanitizer report fails the test that caused it (UBSan would only print).
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 asan:
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined" \
-	        LDFLAGS="-fsanitize=address,undefined" test
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer $(SAN)" \
+	        LDFLAGS="$(SAN)" test
 
 bench: all $(BENCHES)
 
