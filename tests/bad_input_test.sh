@@ -51,6 +51,83 @@ $PY -c "
 import json,sys; t=json.load(open(sys.argv[1])); assert any('caf\ufffd au lait' == x for x in t), 'no U+FFFD'" "$T/u/texts.json" \
     || { echo "FAIL: U+FFFD not in texts.json"; fails=$((fails + 1)); }
 
+# expect_ok DESCRIPTION CMD...: exit 0 (stderr kept in $T/err)
+expect_ok() {
+    local what=$1; shift
+    "$@" > "$T/out" 2> "$T/err"
+    local rc=$?
+    if [[ $rc -eq 0 ]]; then echo "ok: $what"; return 0; fi
+    echo "FAIL: $what: exit $rc:"; sed 's/^/    /' "$T/err"; fails=$((fails + 1)); return 1
+}
+# check DESCRIPTION PYTHON-EXPR ARGS...: the expression (over sys.argv) holds
+check() {
+    local what=$1 expr=$2; shift 2
+    if $PY -c "import json,sys,numpy as np; assert $expr" "$@" 2> "$T/pyerr"; then echo "ok: $what"
+    else echo "FAIL: $what"; sed 's/^/    /' "$T/pyerr"; fails=$((fails + 1)); fi
+}
+EMBED=(embed --embed_model hashing --input_content text --quiet)
+
+# NUL in JSONL (escape) and CSV (raw byte): dropped, the rest kept, one warning
+{ printf '{"text": "a\\u0000b keeps the rest"}\n'; head -n 100 "$T/good.jsonl"; } > "$T/nul.jsonl"
+expect_ok "NUL escape in JSONL" $TC "${RUN[@]}" --input "$T/nul.jsonl" --save_load_path "$T/nul"
+grep -q 'nul.jsonl:1: 1 NUL character dropped' "$T/err" || { echo "FAIL: no NUL warning"; cat "$T/err"; fails=$((fails + 1)); }
+check "NUL dropped, text kept" "'ab keeps the rest' in json.load(open(sys.argv[1]))" "$T/nul/texts.json"
+printf 'text\n"x\0y"\n' > "$T/nul.csv"
+expect_ok "raw NUL in CSV" $TC "${EMBED[@]}" --input "$T/nul.csv" --output "$T/nul.npy"
+grep -q 'nul.csv:2: 1 NUL character dropped' "$T/err" || { echo "FAIL: no CSV NUL warning"; cat "$T/err"; fails=$((fails + 1)); }
+
+# a lone surrogate escape is U+FFFD with a warning, not an abort
+{ printf '{"text": "lone \\ud800 here"}\n'; head -n 100 "$T/good.jsonl"; } > "$T/sur.jsonl"
+expect_ok "lone \\ud800 in JSONL" $TC "${RUN[@]}" --input "$T/sur.jsonl" --save_load_path "$T/sur"
+grep -q 'sur.jsonl:1: 1 unpaired UTF-16 surrogate' "$T/err" || { echo "FAIL: no surrogate warning"; cat "$T/err"; fails=$((fails + 1)); }
+check "surrogate became U+FFFD" "'lone \ufffd here' in json.load(open(sys.argv[1]))" "$T/sur/texts.json"
+
+# blank lines of a .txt are skipped; a .txt of blank lines has no texts
+printf '\n\n   \n\t\n' > "$T/blank.txt"
+expect_fail "text file of blank lines" 'no texts' $TC "${EMBED[@]}" --input "$T/blank.txt" --output "$T/b.npy"
+{ for i in $(seq 1 60); do echo "line number $i about topic $((i % 3))"; echo; echo "   "; done; } > "$T/gaps.txt"
+expect_ok "text file with blank lines" $TC "${RUN[@]}" --input "$T/gaps.txt" --save_load_path "$T/gaps"
+check "no empty texts from blank lines" "len(json.load(open(sys.argv[1]))) == 60 and all(t.strip() for t in json.load(open(sys.argv[1])))" "$T/gaps/texts.json"
+# empty JSONL/CSV text fields are kept, as the reference keeps them, and embed (default encoder)
+{ echo '{"text": ""}'; echo '{"text": "not empty"}'; echo '{"text": ""}'; } > "$T/empty_text.jsonl"
+expect_ok "empty text fields embed" $TC embed --input "$T/empty_text.jsonl" --input_content text --quiet --output "$T/et.npy"
+check "empty texts kept (3 rows)" "np.load(sys.argv[1]).shape[0] == 3 and np.isfinite(np.load(sys.argv[1])).all()" "$T/et.npy"
+
+# pipes: /dev/stdin reads as a stream, plain or gzip, format given or sniffed
+expect_ok "JSONL on stdin" $TC "${EMBED[@]}" --input /dev/stdin --input_format jsonl --output "$T/stdin.npy" < <(cat "$T/good.jsonl")
+check "400 rows from stdin" "np.load(sys.argv[1]).shape[0] == 400" "$T/stdin.npy"
+expect_ok "gzip JSONL on stdin, format sniffed" $TC "${EMBED[@]}" --input /dev/stdin --output "$T/stdin2.npy" < <(gzip -c "$T/good.jsonl")
+check "same rows sniffed through gzip" "(np.load(sys.argv[1]) == np.load(sys.argv[2])).all()" "$T/stdin.npy" "$T/stdin2.npy"
+
+# binary files are recognised, not embedded as lines
+printf 'PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00\x12\x00\x00' > "$T/data.parquet"
+expect_fail "Parquet as input" 'data.parquet: this is a Parquet file, not text; reading Parquet is not supported yet' \
+    $TC "${EMBED[@]}" --input "$T/data.parquet" --output "$T/x.npy"
+expect_fail ".npy as input" 'this is a NumPy .npy file, not text' $TC "${EMBED[@]}" --input "$T/nul.npy" --input_format text --output "$T/x.npy"
+$PY -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1],'w').writestr('a.txt','hello')" "$T/a.zip"
+expect_fail "zip as input" 'a.zip: this is a zip archive, not text' $TC "${EMBED[@]}" --input "$T/a.zip" --output "$T/x.npy"
+expect_fail "/dev/zero stops at once" 'dev/zero: this is binary data' timeout 10 $TC "${EMBED[@]}" --input /dev/zero --input_format text --output "$T/x.npy"
+
+# limits: long texts are cut with a warning; a 1 GiB line in a 1 MB .gz is refused early, in bounded memory
+{ printf '{"text": "%s"}\n' "$(head -c 5000 /dev/zero | tr '\0' 'y')"; head -n 100 "$T/good.jsonl"; } > "$T/long.jsonl"
+expect_ok "long text cut" $TC "${RUN[@]}" --max_text_bytes 1000 --input "$T/long.jsonl" --save_load_path "$T/long"
+grep -qE 'long.jsonl:1: [0-9]+ texts? longer than 1000 bytes cut' "$T/err" || { echo "FAIL: no cut warning"; cat "$T/err"; fails=$((fails + 1)); }
+check "text cut to 1000 bytes" "'y' * 1000 in json.load(open(sys.argv[1])) and max(len(t.encode()) for t in json.load(open(sys.argv[1]))) <= 1000" "$T/long/texts.json"
+expect_fail "--max_text_bytes 0" 'max_text_bytes' $TC "${EMBED[@]}" --max_text_bytes 0 --input "$T/good.jsonl" --output "$T/x.npy"
+head -c 1073741824 /dev/zero | tr '\0' 'z' | gzip -1 > "$T/bomb.txt.gz"
+expect_fail "1 GiB line in a .gz" 'bomb.txt.gz:1: line longer than 16777216 bytes' \
+    /usr/bin/time -f 'maxrss_kb %M' -o "$T/rss" $TC "${EMBED[@]}" --input "$T/bomb.txt.gz" --output "$T/x.npy"
+rss=$(awk '/maxrss_kb/ {print $2}' "$T/rss")
+if [[ -n $rss && $rss -lt 204800 ]]; then echo "ok: gzip bomb peak RSS ${rss} KiB"
+else echo "FAIL: gzip bomb peak RSS ${rss:-?} KiB (limit 200 MiB)"; fails=$((fails + 1)); fi
+
+# save folders read under any locale, byte for byte as json.dump writes them
+for f in texts.json cluster_summaries.json; do
+    check "$f as json.dump writes it" "open(sys.argv[1],'rb').read() == json.dumps(json.load(open(sys.argv[1], encoding='utf-8'))).encode('ascii')" "$T/sur/$f"
+    LC_ALL=C PYTHONUTF8=0 $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/sur/$f" 2> "$T/pyerr" \
+        && echo "ok: $f loads under LC_ALL=C" || { echo "FAIL: $f under LC_ALL=C"; cat "$T/pyerr"; fails=$((fails + 1)); }
+done
+
 # a good save to break in copies
 $TC "${RUN[@]}" --input "$T/good.jsonl" --save_load_path "$T/good" > /dev/null || { echo "FAIL: good run"; exit 1; }
 LOAD=(load --no_plots --quiet)

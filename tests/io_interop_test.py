@@ -134,16 +134,36 @@ def main():
 
     # ---- JSON string lists: Python writes, we load and save, Python compares
     strings = ["plain", "", 'quote " backslash \\ slash /', "</script>", "ctl \x01\x1f\x7f \b\f\n\r\t",
-               "caf\u00e9 \U0001F600 \u65e5\u672c \u2028", "x" * 100000]
+               "caf\u00e9 na\u00efve \u00c5ngstr\u00f6m", "\u65e5\u672c\u8a9e \ud55c\uad6d\uc5b4 \u4e2d\u6587",
+               "emoji \U0001F600 \U0001F1EB\U0001F1F7 \U00010348", "\u2028 \u2029 \ufeff \uffff", "x" * 100000]
     for ensure_ascii in (True, False):
         with open(p("in.json"), "w", encoding="utf-8") as f:
             json.dump(strings, f, ensure_ascii=ensure_ascii, indent=1 if ensure_ascii else None)
         ours("json", p("in.json"), p("out.json"))
         with open(p("out.json"), encoding="utf-8") as f:
             back = json.load(f)
-        check(back == strings, "json.load reads our copy of a list (ensure_ascii=%s)" % ensure_ascii)
-    compact = json.dumps(strings, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    check(read(p("out.json")) == compact, "our JSON is byte-identical to json.dumps(ensure_ascii=False, compact)")
+        check(back == strings, "json.load reads our copy of a list (input ensure_ascii=%s)" % ensure_ascii)
+        check(read(p("out.json")) == json.dumps(strings).encode("ascii"),
+              "our list is byte-identical to json.dump's default (input ensure_ascii=%s)" % ensure_ascii)
+    # the reference's readers open with the locale's encoding: ASCII reads anywhere
+    r = subprocess.run([sys.executable, "-c", "import json,sys; print(len(json.load(open(sys.argv[1]))))",
+                        p("out.json")], capture_output=True, text=True,
+                       env=dict(os.environ, LC_ALL="C", PYTHONUTF8="0", PYTHONIOENCODING="ascii"))
+    check(r.returncode == 0 and r.stdout.strip() == str(len(strings)),
+          "LC_ALL=C PYTHONUTF8=0 json.load reads our list " + r.stderr.strip()[-80:])
+    # an object, as cluster_summaries.json
+    summaries = {"-1": "None", "0": "Caf\u00e9, \u65e5\u672c, \U0001F600", "1": 'a "b" \\ c\x7f', "12": ""}
+    with open(p("map_in.json"), "w") as f:
+        json.dump([x for kv in summaries.items() for x in kv], f)
+    ours("json-map", p("map_in.json"), p("map.json"))
+    check(read(p("map.json")) == json.dumps(summaries).encode("ascii"),
+          "our object is byte-identical to json.dump's default")
+    # Python writes a lone surrogate as \ud800: we read it as U+FFFD, not an error
+    with open(p("lone.json"), "w") as f:
+        json.dump(["a\ud800b", "\udfff", "\x00z"], f)
+    r = ours("json", p("lone.json"), p("lone_out.json"))
+    check(r.returncode == 0 and json.load(open(p("lone_out.json"))) == ["a\ufffdb", "\ufffd", "z"],
+          "a lone surrogate in a JSON list reads as U+FFFD, \\u0000 is dropped")
 
     # ---- text readers against Python's csv and json modules
     data = "tests/data/io/"

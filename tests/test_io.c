@@ -77,13 +77,10 @@ static void test_jsonl(void) {
     CHECK(t.n == 5 && t.ids == NULL);
     if (t.n == 5) CHECK_STR(t.texts[2], "2.5");
     tc_textset_free(&t);
-    /* the same file as plain text: every line, blank ones too */
+    /* the same file as plain text: every line but the blank ones ("" and "   ") */
     CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_TEXT, NULL, NULL, &t));
-    CHECK(t.n == 7);
-    if (t.n == 7) {
-        CHECK_STR(t.texts[1], "");
-        CHECK_STR(t.texts[3], "   ");
-    }
+    CHECK(t.n == 5);
+    for (size_t i = 0; i < t.n; i++) CHECK(t.texts[i][0] == '{');
     tc_textset_free(&t);
 }
 
@@ -102,10 +99,10 @@ static void test_csv_tsv_text(void) {
     check_texts(D "good.tsv", TC_FMT_AUTO, "text", tsv, tsv_ids, 4);
     check_texts(D "good.tsv.gz", TC_FMT_AUTO, "text", tsv, tsv_ids, 4);
 
-    const char *txt[] = {"first line", "second line", "", "fourth after an empty one",
+    const char *txt[] = {"first line", "second line", "fourth after an empty one",
                          "last without newline"};
-    check_texts(D "good.txt", TC_FMT_AUTO, "ignored", txt, NULL, 5);
-    check_texts(D "good.txt.gz", TC_FMT_AUTO, NULL, txt, NULL, 5);
+    check_texts(D "good.txt", TC_FMT_AUTO, "ignored", txt, NULL, 4);
+    check_texts(D "good.txt.gz", TC_FMT_AUTO, NULL, txt, NULL, 4);
 }
 
 static void test_folder_and_batches(void) {
@@ -272,12 +269,18 @@ static void test_lines_against_naive(void) {
     gzwrite(g, data, (unsigned)len);
     gzclose(g);
     const char *paths[] = {plain, gz};
+    long max_text = tc_io_max_text_bytes;
+    tc_io_max_text_bytes = 4l << 20; /* no line is cut */
     for (int p = 0; p < 2; p++) {
         tc_textset t;
         CHECK_OK(tc_read_texts(paths[p], TC_FMT_AUTO, NULL, NULL, &t));
         size_t k = 0, start = 0, bad = 0;
         for (size_t i = 0; i < len; i++) {
             if (data[i] != '\n') continue;
+            if (i == start) { /* empty lines are skipped */
+                start = i + 1;
+                continue;
+            }
             if (k >= t.n || strlen(t.texts[k]) != i - start ||
                 memcmp(t.texts[k], data + start, i - start) != 0)
                 bad++;
@@ -286,6 +289,7 @@ static void test_lines_against_naive(void) {
         CHECK_MSG(k == t.n && bad == 0, "%s: %zu lines vs %zu, %zu differ", paths[p], t.n, k, bad);
         tc_textset_free(&t);
     }
+    tc_io_max_text_bytes = max_text;
     free(data);
 }
 
@@ -455,9 +459,10 @@ static void test_json(void) {
     CHECK_OK(tc_json_save_strings(tmp("s.json"), s, 6));
     char *data;
     CHECK_OK(tc_read_file(tmp("s.json"), &data, NULL));
-    CHECK_STR(data, "[\"plain\",\"\",\"quote \\\" backslash \\\\ slash / </script>\","
-                    "\"ctl \\u0001\\u001f\x7f \\b\\f\\n\\r\\t end\",\"caf\xc3\xa9 \xf0\x9f\x98\x80 "
-                    "\xe6\x97\xa5\",\"bad \xef\xbf\xbd byte\"]");
+    /* as Python's json.dump writes it: ASCII, DEL escaped, a surrogate pair, ", " */
+    CHECK_STR(data, "[\"plain\", \"\", \"quote \\\" backslash \\\\ slash / </script>\", "
+                    "\"ctl \\u0001\\u001f\\u007f \\b\\f\\n\\r\\t end\", \"caf\\u00e9 \\ud83d\\ude00 "
+                    "\\u65e5\", \"bad \\ufffd byte\"]");
     free(data);
     char **got;
     size_t n;
@@ -482,6 +487,60 @@ static void test_json(void) {
     CHECK_STR(tc_last_error(), want);
     write_bytes(tmp("obj.json"), "{}", 2);
     CHECK(tc_json_load_strings(tmp("obj.json"), &got, &n) == TC_EFORMAT);
+}
+
+/* Hostile .npy and faiss headers fail with a message before any allocation
+ * (an allocation of their size would fail with TC_ENOMEM instead). */
+static void test_hostile_headers(void) {
+    static const struct { const char *shape, *msg; } npy[] = {
+        {"(18446744073709551615, 0)", "shape dimension 18446744073709551615 is absurd (more than 2^40)"},
+        {"(9223372036854775808, 2)", "shape dimension 9223372036854775808 is absurd (more than 2^40)"},
+        {"(-1, 3)", "malformed shape in .npy header"},
+        {"(3, -1)", "malformed shape in .npy header"},
+        {"(1099511627776, 4)", "truncated: shape needs 17592186044416 data bytes, file has 8"},
+        {"(100000000, 100000000)", "truncated: shape needs 40000000000000000 data bytes, file has 8"},
+        {"(1099511627777,)", "shape dimension 1099511627777 is absurd (more than 2^40)"},
+    };
+    char dict[160], want[512];
+    float *y = NULL;
+    size_t rows, cols;
+    for (size_t i = 0; i < sizeof npy / sizeof *npy; i++) {
+        snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", npy[i].shape);
+        write_npy_raw(tmp("h.npy"), 1, dict, "12345678", 8);
+        int rc = tc_npy_load_f32(tmp("h.npy"), &y, &rows, &cols);
+        CHECK_MSG(rc == TC_EFORMAT, "%s: %d %s", npy[i].shape, rc, tc_last_error());
+        snprintf(want, sizeof want, "%s: %s", tmp("h.npy"), npy[i].msg);
+        CHECK_STR(tc_last_error(), want);
+        CHECK(y == NULL);
+    }
+    CHECK(tc_npy_load_f32("/dev/zero", &y, &rows, &cols) == TC_EFORMAT);
+    CHECK_STR(tc_last_error(), "/dev/zero: not a regular file; .npy arrays are read from files");
+
+    /* faiss: d, ntotal and the float count against each other and the file */
+    static const struct { int32_t d; int64_t ntotal; uint64_t count; const char *msg; } fx[] = {
+        {8, (int64_t)1 << 62, (uint64_t)1 << 62, "inconsistent faiss header (d 8, ntotal "
+         "4611686018427387904, 4611686018427387904 floats)"},
+        {1 << 30, 1, 1 << 30, "inconsistent faiss header (d 1073741824, ntotal 1, 1073741824 floats)"},
+        {8, (int64_t)1 << 40, (uint64_t)1 << 43, "truncated: 1099511627776 vectors of dimension 8 "
+         "need 35184372088832 data bytes, file has 4"},
+        {8, -1, 0, "inconsistent faiss header (d 8, ntotal -1, 0 floats)"},
+    };
+    for (size_t i = 0; i < sizeof fx / sizeof *fx; i++) {
+        unsigned char h[49] = "IxF2";
+        int64_t dummy = 1 << 20;
+        int32_t metric = 1;
+        memcpy(h + 4, &fx[i].d, 4), memcpy(h + 8, &fx[i].ntotal, 8);
+        memcpy(h + 16, &dummy, 8), memcpy(h + 24, &dummy, 8);
+        h[32] = 1, memcpy(h + 33, &metric, 4), memcpy(h + 37, &fx[i].count, 8);
+        memcpy(h + 45, "abcd", 4);
+        write_bytes(tmp("h.index"), h, sizeof h);
+        float *x = NULL;
+        size_t n;
+        int d;
+        CHECK(tc_faiss_load_flat(tmp("h.index"), &x, &n, &d) == TC_EFORMAT && x == NULL);
+        snprintf(want, sizeof want, "%s: %s", tmp("h.index"), fx[i].msg);
+        CHECK_STR(tc_last_error(), want);
+    }
 }
 
 static void test_faiss_and_files(void) {
@@ -539,6 +598,209 @@ static int fail(void) {
     return 1;
 }
 
+/* ---------------------------------------------------------------- limits and repairs */
+
+static char logged[4096];
+
+static void capture(void *ctx, int level, const char *msg) {
+    (void)ctx, (void)level;
+    size_t l = strlen(logged);
+    snprintf(logged + l, sizeof logged - l, "%s\n", msg);
+}
+
+/* Reads path with the given max_text_bytes (0 = default), expecting the
+ * texts and, when want_log is not NULL, exactly that log. */
+static void check_repaired(const char *path, int fmt, size_t max_text, const char *const *texts,
+                           size_t n, const char *want_log) {
+    tc_reader_opts o = tc_reader_default_opts();
+    o.max_text_bytes = max_text;
+    tc_reader *r;
+    tc_textset t = {0};
+    logged[0] = 0;
+    tc_set_logger(capture, NULL);
+    int rc = tc_reader_open_opts(path, fmt, "text", NULL, &o, &r);
+    CHECK_MSG(rc == 0, "%s: %s", path, tc_last_error());
+    if (rc == 0) {
+        long got;
+        while ((got = tc_reader_next(r, 2, &t)) > 0) {}
+        CHECK_MSG(got == 0, "%s: %s", path, tc_last_error());
+        tc_reader_close(r);
+    }
+    tc_set_logger(NULL, NULL);
+    CHECK_MSG(t.n == n, "%s: %zu texts, expected %zu", path, t.n, n);
+    for (size_t i = 0; i < n && i < t.n; i++) CHECK_STR(t.texts[i], texts[i]);
+    if (want_log) CHECK_STR(logged, want_log);
+    tc_textset_free(&t);
+}
+
+static void test_nul_and_surrogates(void) {
+    char want[1024];
+    /* \u0000 escapes and raw NUL bytes are dropped, the rest kept */
+    const char *nul_jsonl = "{\"text\": \"ok\"}\n{\"text\": \"a\\u0000b\\u0000\\u0000c\"}\n"
+                            "{\"text\": \"not \\\\u0000 an escape\"}\n";
+    write_str(tmp("nul.jsonl"), nul_jsonl);
+    const char *nj[] = {"ok", "abc", "not \\u0000 an escape"};
+    snprintf(want, sizeof want, "%s:2: 3 NUL characters dropped (the rest of each text kept; the "
+             "first on this line)\n", tmp("nul.jsonl"));
+    check_repaired(tmp("nul.jsonl"), TC_FMT_AUTO, 0, nj, 3, want);
+    write_bytes(tmp("nul.csv"), "id,text\n1,fine\n2,\"a\0b\"\n3,c\0d\n", 28);
+    const char *nc[] = {"fine", "ab", "cd"};
+    snprintf(want, sizeof want, "%s:3: 2 NUL characters dropped (the rest of each text kept; the "
+             "first on this line)\n", tmp("nul.csv"));
+    check_repaired(tmp("nul.csv"), TC_FMT_AUTO, 0, nc, 3, want);
+    write_bytes(tmp("nul.txt"), "x\0y\n", 4);
+    const char *nt[] = {"xy"};
+    check_repaired(tmp("nul.txt"), TC_FMT_AUTO, 0, nt, 1, NULL);
+
+    /* unpaired surrogate escapes become U+FFFD; a proper pair stays */
+    write_str(tmp("sur.jsonl"), "{\"text\": \"pair \\ud83d\\ude00\"}\n{\"text\": \"x\\ud800y\"}\n"
+              "{\"text\": \"\\udc00\\ud800\\u0041\"}\n{\"text\": \"end \\uD800\"}\n");
+    const char *su[] = {"pair \xf0\x9f\x98\x80", "x\xef\xbf\xbdy", "\xef\xbf\xbd\xef\xbf\xbd" "A",
+                        "end \xef\xbf\xbd"};
+    snprintf(want, sizeof want, "%s:2: 4 unpaired UTF-16 surrogate escapes replaced by U+FFFD "
+             "(the first on this line)\n", tmp("sur.jsonl"));
+    check_repaired(tmp("sur.jsonl"), TC_FMT_AUTO, 0, su, 4, want);
+
+    size_t n_nul = 0, n_surr = 0;
+    char fx[] = "[\"\\u0000\", \"\\\\ud800\", \"\\ud800\"]";
+    size_t fl = tc_json_fix_escapes(fx, strlen(fx), &n_nul, &n_surr);
+    CHECK(fl == strlen(fx) && n_nul == 1 && n_surr == 1);
+    CHECK_STR(fx, "[\"\", \"\\\\ud800\", \"\\ufffd\"]");
+}
+
+static void test_limits(void) {
+    char want[1024];
+    /* texts over the limit are cut on a UTF-8 boundary, one warning per file */
+    write_str(tmp("long.txt"), "short\n\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n"
+              "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\n0123456789\n");
+    const char *cut[] = {"short", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+                         "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5", "0123456789"};
+    snprintf(want, sizeof want, "%s:2: 2 texts longer than 10 bytes cut to that length (the first "
+             "on this line)\n", tmp("long.txt"));
+    check_repaired(tmp("long.txt"), TC_FMT_AUTO, 10, cut, 4, want);
+    write_str(tmp("long.jsonl"), "{\"text\": \"abcdefghijklmnop\"}\n");
+    const char *cj[] = {"abcdefghij"};
+    check_repaired(tmp("long.jsonl"), TC_FMT_AUTO, 10, cj, 1, NULL);
+    write_str(tmp("long.csv"), "text\n\"abc\ndefghijklmnop\"\n");
+    const char *cc[] = {"abc\ndefghi"};
+    check_repaired(tmp("long.csv"), TC_FMT_AUTO, 10, cc, 1, NULL);
+
+    /* a line or record over 16 x the limit is refused with its line */
+    tc_reader_opts o = tc_reader_default_opts();
+    o.max_text_bytes = 10;
+    char big[400];
+    memset(big, 'x', sizeof big);
+    FILE *f = fopen(tmp("huge.txt"), "wb");
+    fputs("fine\n", f), fwrite(big, 1, 161, f), fputs("\nnever read\n", f), fclose(f);
+    tc_reader *r;
+    tc_textset t = {0};
+    CHECK_OK(tc_reader_open_opts(tmp("huge.txt"), TC_FMT_AUTO, NULL, NULL, &o, &r));
+    CHECK(tc_reader_next(r, 10, &t) == TC_EFORMAT && t.n == 1);
+    snprintf(want, sizeof want, "%s:2: line longer than 160 bytes, the longest record read; split "
+             "it, or raise the limit (16 x max_text_bytes)", tmp("huge.txt"));
+    CHECK_STR(tc_last_error(), want);
+    tc_reader_close(r), tc_textset_free(&t);
+    f = fopen(tmp("huge.csv"), "wb");
+    fputs("id,text\n1,ok\n2,\"", f);
+    for (int i = 0; i < 40; i++) fwrite(big, 1, 9, f), fputc('\n', f);
+    fputs("\"\n", f), fclose(f);
+    CHECK_OK(tc_reader_open_opts(tmp("huge.csv"), TC_FMT_AUTO, "text", NULL, &o, &r));
+    CHECK(tc_reader_next(r, 10, &t) == TC_EFORMAT && t.n == 1);
+    snprintf(want, sizeof want, "%s:3: record longer than 160 bytes, the longest read (a quoted "
+             "field never closed?); the limit is 16 x max_text_bytes", tmp("huge.csv"));
+    CHECK_STR(tc_last_error(), want);
+    tc_reader_close(r), tc_textset_free(&t);
+
+    /* the process default is checked */
+    long keep = tc_io_max_text_bytes;
+    tc_io_max_text_bytes = 0;
+    CHECK(tc_reader_open(D "good.txt", TC_FMT_AUTO, NULL, NULL, &r) == TC_EINVAL);
+    tc_io_max_text_bytes = keep;
+
+    /* blank lines of a text file are skipped and counted; only blanks: no texts */
+    write_str(tmp("blank.txt"), "\n  \n\t\r\nreal\n\n");
+    const char *bl[] = {"real"};
+    snprintf(want, sizeof want, "%s: 4 blank lines skipped\n", tmp("blank.txt"));
+    logged[0] = 0;
+    tc_set_logger(capture, NULL);
+    check_texts(tmp("blank.txt"), TC_FMT_AUTO, NULL, bl, NULL, 1);
+    tc_set_logger(NULL, NULL);
+    CHECK_STR(logged, want);
+    write_str(tmp("blanks.txt"), "\n\n   \n");
+    snprintf(want, sizeof want, "%s: no texts", tmp("blanks.txt"));
+    check_fails(tmp("blanks.txt"), TC_FMT_AUTO, NULL, TC_EFORMAT, want);
+}
+
+static void test_binary_and_sniffing(void) {
+    char want[1024];
+    static const struct { const char *name, *bytes; size_t n; const char *msg; } bin[] = {
+        {"data.parquet", "PAR1\x15\x04\x15\x10", 8, "this is a Parquet file, not text; reading "
+         "Parquet is not supported yet: convert it to JSONL or CSV (for example with DuckDB or pandas)"},
+        {"e.npy", "\x93NUMPY\x01\x00v\x00{'descr'", 17, "this is a NumPy .npy file, not text; pass "
+         "precomputed embeddings with --embeddings and texts as JSONL, CSV, TSV or text"},
+        {"a.zip", "PK\x03\x04\x14\x00\x00\x00", 8, "this is a zip archive, not text; unpack it and "
+         "pass the files or their folder"},
+        {"a.xz", "\xfd" "7zXZ\x00\x00\x04", 8, "this is an xz-compressed file, not text; "
+         "decompress it first (only gzip is read directly)"},
+        {"a.zst", "\x28\xb5\x2f\xfd\x04\x58", 6, "this is a zstd-compressed file, not text; "
+         "decompress it first (only gzip is read directly)"},
+        {"a.bz2", "BZh91AY&SY\x01\x02", 12, "this is a bzip2-compressed file, not text; "
+         "decompress it first (only gzip is read directly)"},
+        {"a.lz4", "\x04\x22\x4d\x18\x64\x40", 6, "this is an lz4-compressed file, not text; "
+         "decompress it first (only gzip is read directly)"},
+        {"a.7z", "7z\xbc\xaf\x27\x1c\x00\x04", 8, "this is a 7z archive, not text; unpack it and "
+         "pass the files or their folder"},
+        {"f.index", "IxF2\x08\x00\x00\x00\x05\x00", 10, "this is a faiss index, not text; pass a "
+         "save folder to load, or texts as JSONL, CSV, TSV or text"},
+        {"u16.txt", "\xff\xfeh\x00i\x00", 6, "this is UTF-16 text, not text; convert it to UTF-8 "
+         "(iconv -f UTF-16 -t UTF-8)"},
+    };
+    for (size_t i = 0; i < sizeof bin / sizeof *bin; i++) {
+        write_bytes(tmp(bin[i].name), bin[i].bytes, bin[i].n);
+        snprintf(want, sizeof want, "%s: %s", tmp(bin[i].name), bin[i].msg);
+        check_fails(tmp(bin[i].name), TC_FMT_TEXT, NULL, TC_EFORMAT, want);
+    }
+    /* NUL bytes at the start, also inside gzip; /dev/zero stops at once */
+    char zeros[4096] = {0};
+    memcpy(zeros, "text\n", 5);
+    write_bytes(tmp("zeros.csv"), zeros, sizeof zeros);
+    snprintf(want, sizeof want, "%s: this is binary data (NUL bytes at the start), not text; pass "
+             "JSONL, CSV, TSV or text (UTF-8)", tmp("zeros.csv"));
+    check_fails(tmp("zeros.csv"), TC_FMT_AUTO, NULL, TC_EFORMAT, want);
+    gzFile g = gzopen(tmp("npy.txt.gz"), "wb");
+    gzwrite(g, "\x93NUMPY\x01\x00", 8), gzclose(g);
+    snprintf(want, sizeof want, "%s: this is a NumPy .npy file (inside gzip), not text; pass "
+             "precomputed embeddings with --embeddings and texts as JSONL, CSV, TSV or text",
+             tmp("npy.txt.gz"));
+    check_fails(tmp("npy.txt.gz"), TC_FMT_AUTO, NULL, TC_EFORMAT, want);
+    check_fails("/dev/zero", TC_FMT_TEXT, NULL, TC_EFORMAT, "/dev/zero: this is binary data (NUL "
+                "bytes at the start), not text; pass JSONL, CSV, TSV or text (UTF-8)");
+
+    /* a name without a known extension: JSONL when the first line is an object */
+    write_str(tmp("noext"), "\n{\"text\": \"one\"}\n{\"text\": \"two\"}\n");
+    const char *two[] = {"one", "two"};
+    check_texts(tmp("noext"), TC_FMT_AUTO, "text", two, NULL, 2);
+    write_str(tmp("noext2"), "{not json\nsecond\n");
+    const char *raw[] = {"{not json", "second"};
+    check_texts(tmp("noext2"), TC_FMT_AUTO, "text", raw, NULL, 2);
+
+    /* from memory: the same parsers */
+    const char csv[] = "id,text\n1,\"a, b\"\n2,c\n";
+    tc_reader *r;
+    tc_textset t = {0};
+    CHECK_OK(tc_reader_open_mem("mem.csv", csv, sizeof csv - 1, TC_FMT_AUTO, "text", "id", NULL, &r));
+    CHECK(tc_reader_next(r, 10, &t) == 2);
+    if (t.n == 2) {
+        CHECK_STR(t.texts[0], "a, b");
+        CHECK_STR(t.ids[1], "2");
+    }
+    tc_reader_close(r), tc_textset_free(&t);
+    CHECK(tc_reader_open_mem("mem.jsonl", "{\"text\": 1", 10, TC_FMT_AUTO, NULL, NULL, NULL, &r) == 0);
+    CHECK(tc_reader_next(r, 10, &t) == TC_EFORMAT);
+    CHECK_STR(tc_last_error(), "mem.jsonl:1: malformed JSON at column 10");
+    tc_reader_close(r), tc_textset_free(&t);
+}
+
 static int run_mode(int argc, char **argv) {
     const char *mode = argv[1];
     float *x = NULL;
@@ -576,6 +838,15 @@ static int run_mode(int argc, char **argv) {
         if (tc_json_load_strings(argv[2], &s, &n)) return fail();
         rc = tc_json_save_strings(argv[3], (const char *const *)s, n);
         tc_strings_free(s, n);
+    } else if (!strcmp(mode, "json-map") && argc == 4) { /* a list k0, v0, k1, v1, ... */
+        char **s;
+        size_t n;
+        if (tc_json_load_strings(argv[2], &s, &n)) return fail();
+        const char **k = malloc((n / 2 + 1) * sizeof *k), **v = malloc((n / 2 + 1) * sizeof *v);
+        for (size_t i = 0; i + 1 < n; i += 2) k[i / 2] = s[i], v[i / 2] = s[i + 1];
+        rc = tc_json_save_map(argv[3], k, v, n / 2);
+        free(k), free(v);
+        tc_strings_free(s, n);
     } else if (!strcmp(mode, "texts") && argc == 5) {
         tc_textset t;
         if (tc_read_texts(argv[2], TC_FMT_AUTO, argv[3], NULL, &t)) return fail();
@@ -602,6 +873,10 @@ int main(int argc, char **argv) {
     test_npy();
     test_json();
     test_faiss_and_files();
+    test_hostile_headers();
+    test_nul_and_surrogates();
+    test_limits();
+    test_binary_and_sniffing();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);

@@ -2,6 +2,7 @@
  * (--save_load_path) and dashed spelling (--save-load-path) alike, as
  * "--flag value" or "--flag=value". One table drives parsing and --help. */
 #include "cli/cli.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ static void build_table(cli_opts *o) {
     def("input_content", T_STR, &o->input_content, "text field / column (default content)");
     def("id_field", T_STR, &o->id_field, "id field copied to infer output when present (default id)");
     def("input_format", T_STR, &o->input_format, "auto | jsonl | csv | tsv | text (default auto: by extension)");
+    def("max_text_bytes", T_LONG, &tc_io_max_text_bytes, "longest text kept, in bytes: longer ones are cut with a warning, records over 16x are refused (default 1048576)");
     def("n_samples", T_LONG, &o->n_samples, "texts to use when --start is not given (default 100000)");
     def("start", T_LONG, &o->start, "first text of a range (run: > 0 selects; infer: >= 0 selects; default -1)");
     def("end", T_LONG, &o->end, "end of that range, exclusive (default 100000)");

@@ -55,15 +55,21 @@ static cJSON *num_f(float x) {
 
 /* ---------------------------------------------------------------- save */
 
-static cJSON *summaries_json(const tc_classifier *c) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "-1", "None");
-    for (size_t j = 0; j < c->n_names; j++) {
-        char key[32];
-        snprintf(key, sizeof key, "%lld", (long long)c->names[j].label);
-        cJSON_AddStringToObject(o, key, c->names[j].summary ? c->names[j].summary : "");
+/* cluster_summaries.json as the reference's json.dump writes it. */
+static int save_summaries(const tc_classifier *c, const char *path) {
+    size_t n = c->n_names + 1;
+    char (*key)[24] = malloc(n * sizeof *key);
+    const char **keys = malloc(n * sizeof *keys), **vals = malloc(n * sizeof *vals);
+    int rc = key && keys && vals ? 0 : tc_error(TC_ENOMEM, "%s: out of memory", path);
+    for (size_t j = 0; !rc && j < n; j++) {
+        if (j == 0) snprintf(key[j], sizeof key[j], "-1");
+        else snprintf(key[j], sizeof key[j], "%lld", (long long)c->names[j - 1].label);
+        keys[j] = key[j];
+        vals[j] = j == 0 ? "None" : c->names[j - 1].summary ? c->names[j - 1].summary : "";
     }
-    return o;
+    if (!rc) rc = tc_json_save_map(path, keys, vals, n);
+    free(key), free(keys), free(vals);
+    return rc;
 }
 
 static cJSON *meta_json(const tc_classifier *c) {
@@ -169,10 +175,8 @@ static int save_into(const tc_classifier *c, const char *dir) {
 #undef IN
     cJSON *j;
     if (c->names) {
-        j = summaries_json(c);
-        rc = save_json(dir, "cluster_summaries.json", j, 0);
-        cJSON_Delete(j);
-        if (rc) return rc;
+        snprintf(path, sizeof path, "%s/cluster_summaries.json", dir);
+        if ((rc = save_summaries(c, path))) return rc;
     }
     j = meta_json(c);
     rc = save_json(dir, "textclust.json", j, 1);

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A dimension above this is a broken or hostile header, not an embedding. */
+#define FAISS_MAX_DIM (1 << 20)
+
 int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d) {
     if (d <= 0) return tc_error(TC_EINVAL, "%s: dimension %d", path, d);
     unsigned char h[45], *p = h;
@@ -42,7 +45,11 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d) {
     FILE *f = fopen(path, "rb");
     if (!f) return tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", path, strerror(errno));
     struct stat st;
-    size_t fsize = fstat(fileno(f), &st) == 0 ? (size_t)st.st_size : 0;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) { /* the size check needs a real size */
+        fclose(f);
+        return tc_error(TC_EFORMAT, "%s: not a regular file; a faiss index is read from a file", path);
+    }
+    size_t fsize = (size_t)st.st_size;
     unsigned char h[64];
     int rc = 0;
     int32_t d32, metric;
@@ -68,16 +75,16 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d) {
         goto done;
     }
     off += 8;
-    if (d32 <= 0 || ntotal < 0 || (uint64_t)ntotal > UINT64_MAX / (uint64_t)d32 ||
+    if (d32 <= 0 || d32 > FAISS_MAX_DIM || ntotal < 0 || (uint64_t)ntotal > UINT64_MAX / (uint64_t)d32 ||
         count != (uint64_t)ntotal * (uint64_t)d32) {
         rc = tc_error(TC_EFORMAT, "%s: inconsistent faiss header (d %d, ntotal %lld, %llu floats)",
                       path, (int)d32, (long long)ntotal, (unsigned long long)count);
         goto done;
     }
-    if (count > (fsize - off) / 4) {
+    if (fsize < off || count > (fsize - off) / 4) {
         rc = tc_error(TC_EFORMAT, "%s: truncated: %lld vectors of dimension %d need %llu data "
                       "bytes, file has %zu", path, (long long)ntotal, (int)d32,
-                      (unsigned long long)count * 4, fsize - off);
+                      (unsigned long long)count * 4, fsize > off ? fsize - off : 0);
         goto done;
     }
     float *buf = malloc(count ? count * 4 : 1);

@@ -39,14 +39,52 @@ typedef struct tc_reader tc_reader;
  *          header, or too few to hold the text column, is an error.
  *   TSV:   the CSV parser with a tab; a field is quoted only when it starts
  *          with a quote.
- *   text:  one text per line, every line kept (empty ones too), a trailing
- *          \r removed.
+ *   text:  one text per line, a trailing \r removed; lines that are empty
+ *          or only whitespace are skipped (counted in one info line).
+ *   An empty text field in JSONL or CSV/TSV is kept as an empty text, as
+ *   the reference keeps it.
+ * Content is recognised before reading: gzip by its magic bytes (whatever
+ * the name), and a binary format (Parquet, .npy, zip, xz, zstd, bzip2, lz4,
+ * 7z, faiss, ELF, PDF, UTF-16, or many NUL bytes in the first 4 KiB after
+ * gzip decoding) is an error naming the format. Nothing seeks, so a pipe,
+ * FIFO or /dev/stdin reads like a file; a name without a known extension
+ * is read as JSONL when its first line is a JSON object, else as text.
+ * Repaired, with one warning per file naming the first file:line: NUL
+ * characters (raw, or \u0000 in JSON) are dropped and the rest kept; an
+ * unpaired \uD800-\uDFFF escape becomes U+FFFD; a text longer than
+ * max_text_bytes is cut on a UTF-8 boundary. A line or record longer than
+ * max_record_bytes is an error naming its line, and is never held whole.
  * Ids: the id_field value of JSONL (numbers as text) or the id_field
  * column of CSV/TSV. A UTF-8 byte order mark at the start of a file is
  * dropped. The first file is opened here, so a missing path, a .gz that is
  * not gzip or a missing CSV column fails now; max must be > 0 in next. */
 int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
                    tc_reader **out);
+
+/* Size limits of a reader. */
+typedef struct tc_reader_opts {
+    size_t max_text_bytes;   /* longer texts are cut; 0 = tc_io_max_text_bytes */
+    size_t max_record_bytes; /* longer lines/records are an error; 0 = 16 x max_text_bytes */
+} tc_reader_opts;
+
+/* The process-wide default of max_text_bytes (1 MiB), used by
+ * tc_reader_open and tc_read_texts; the CLI sets it from --max_text_bytes.
+ * Opening fails (TC_EINVAL) when it is not 1..TC_MAX_TEXT_BYTES_LIMIT. */
+extern long tc_io_max_text_bytes;
+#define TC_MAX_TEXT_BYTES_LIMIT (1l << 28)
+
+tc_reader_opts tc_reader_default_opts(void); /* zeros: the defaults above */
+
+/* tc_reader_open with explicit limits (opts NULL = defaults). */
+int tc_reader_open_opts(const char *path, int format, const char *field, const char *id_field,
+                        const tc_reader_opts *opts, tc_reader **out);
+
+/* A reader over len bytes at data (borrowed until close; one file named
+ * name in messages, whose extension picks the format under TC_FMT_AUTO).
+ * For fuzzing and for callers that hold the bytes already. */
+int tc_reader_open_mem(const char *name, const void *data, size_t len, int format,
+                       const char *field, const char *id_field, const tc_reader_opts *opts,
+                       tc_reader **out);
 
 /* Appends up to max texts to batch (zero-initialised or holding earlier
  * texts). Returns the number appended (0 at the end) or a negative error
@@ -85,9 +123,23 @@ int tc_npy_writer_close(tc_npy_writer *w);  /* fixes the header; frees w */
 
 /* ---------------------------------------------------------------- JSON */
 
-/* A JSON array of strings, UTF-8, written as compact JSON. */
+/* A JSON array of strings, written byte for byte as Python's
+ * json.dump(list, f) writes it by default: ASCII only (\uXXXX escapes,
+ * surrogate pairs above U+FFFF, DEL escaped too), separators ", ". Invalid
+ * UTF-8 is written as U+FFFD. */
 int tc_json_save_strings(const char *path, const char *const *s, size_t n);
+/* A JSON object of n string keys and values, as json.dump(dict, f)
+ * writes it (separators ", " and ": "), in the given order. */
+int tc_json_save_map(const char *path, const char *const *keys, const char *const *values,
+                     size_t n);
+/* Reads a JSON array of strings: raw UTF-8 or \u escapes alike; \u0000 is
+ * dropped and an unpaired surrogate escape read as U+FFFD. */
 int tc_json_load_strings(const char *path, char ***s, size_t *n);
+/* Rewrites the JSON text s[0..len) in place so that cJSON keeps every
+ * string whole: \u0000 escapes are removed, unpaired \uD800-\uDFFF escapes
+ * become \ufffd. Returns the new length (s NUL-terminated there when it
+ * shrank) and adds the counts to *n_nul and *n_surrogates. */
+size_t tc_json_fix_escapes(char *s, size_t len, size_t *n_nul, size_t *n_surrogates);
 void tc_strings_free(char **s, size_t n);
 
 /* ---------------------------------------------------------------- faiss */

@@ -1,7 +1,12 @@
-/* json.c - JSON arrays of strings (texts.json, RFC 8259). Written compact,
- * UTF-8 passed through (invalid bytes repaired to U+FFFD so that strict
- * readers such as Python's json accept the file), `"` and `\` escaped,
- * control characters as \b \f \n \r \t or \u00XX. Read with cJSON. */
+/* json.c - JSON files of strings (texts.json, cluster_summaries.json,
+ * RFC 8259), written byte for byte as Python's json.dump writes them by
+ * default (ensure_ascii=True, separators ", " and ": "): ASCII only, so the
+ * reference reads them under any locale (cp1252, or Python's UTF-8 mode
+ * off). Every byte outside printable ASCII is an escape: \" \\ \b \f \n \r
+ * \t, else \u00XX for control characters and DEL, \uXXXX for the rest, a
+ * surrogate pair above U+FFFF, hex in lower case as Python writes it.
+ * Invalid UTF-8 is repaired to U+FFFD first. Read with cJSON, raw UTF-8
+ * (our older files) and escapes alike. */
 #include "io/io.h"
 #include "util/util.h"
 
@@ -13,9 +18,8 @@
 
 /* ---------------------------------------------------------------- writing */
 
-/* Bytes that can be copied as they are: printable ASCII except " and \,
- * and all bytes >= 0x80 (checked as UTF-8 separately). */
-static inline int json_plain(unsigned c) { return c >= 0x20 && c != '"' && c != '\\'; }
+/* Bytes copied as they are: printable ASCII except " and \. */
+static inline int json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
 /* An output buffer in front of a FILE: texts are escaped span by span, and
  * stdio calls per span would cost more than the copying. */
@@ -45,7 +49,13 @@ static void out_put(json_out *o, const void *p, size_t n) {
     o->len += n;
 }
 
-/* Appends the escaped string str. */
+static void out_u(json_out *o, unsigned cp) {
+    static const char hex[] = "0123456789abcdef";
+    char esc[6] = {'\\', 'u', hex[cp >> 12 & 15], hex[cp >> 8 & 15], hex[cp >> 4 & 15], hex[cp & 15]};
+    out_put(o, esc, 6);
+}
+
+/* Appends str (valid UTF-8) quoted and escaped. */
 static void json_put_string(json_out *o, const char *str) {
     const unsigned char *s = (const unsigned char *)str;
     out_put(o, "\"", 1);
@@ -55,55 +65,143 @@ static void json_put_string(json_out *o, const char *str) {
         if (s > start) out_put(o, start, (size_t)(s - start));
         unsigned c = *s;
         if (c == 0) break;
-        char esc[8];
-        switch (c) {
-        case '"': out_put(o, "\\\"", 2); break;
-        case '\\': out_put(o, "\\\\", 2); break;
-        case '\b': out_put(o, "\\b", 2); break;
-        case '\f': out_put(o, "\\f", 2); break;
-        case '\n': out_put(o, "\\n", 2); break;
-        case '\r': out_put(o, "\\r", 2); break;
-        case '\t': out_put(o, "\\t", 2); break;
-        default: snprintf(esc, sizeof esc, "\\u%04x", c), out_put(o, esc, 6);
-        }
         s++;
+        switch (c) {
+        case '"': out_put(o, "\\\"", 2); continue;
+        case '\\': out_put(o, "\\\\", 2); continue;
+        case '\b': out_put(o, "\\b", 2); continue;
+        case '\f': out_put(o, "\\f", 2); continue;
+        case '\n': out_put(o, "\\n", 2); continue;
+        case '\r': out_put(o, "\\r", 2); continue;
+        case '\t': out_put(o, "\\t", 2); continue;
+        }
+        if (c < 0x80) { out_u(o, c); continue; } /* other controls and DEL */
+        int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+        unsigned cp = c & (0x3f >> more);
+        for (int k = 0; k < more && (*s & 0xc0) == 0x80; k++) cp = cp << 6 | (*s++ & 0x3f);
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            out_u(o, 0xd800 | cp >> 10);
+            out_u(o, 0xdc00 | (cp & 0x3ff));
+        } else {
+            out_u(o, cp);
+        }
     }
     out_put(o, "\"", 1);
 }
 
-int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
-    json_out o = {0};
-    if (!(o.buf = malloc(JSON_BUF))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
-    if (!(o.f = fopen(path, "wb"))) {
-        free(o.buf);
+/* Appends s escaped, repairing invalid UTF-8 first; 0 or TC_ENOMEM. */
+static int json_put_text(json_out *o, const char *s) {
+    if (!s) s = "";
+    size_t len = strlen(s);
+    if (!tc_utf8_invalid(s, len)) {
+        json_put_string(o, s);
+        return 0;
+    }
+    char *fixed = tc_utf8_repair(s, len);
+    if (!fixed) return TC_ENOMEM;
+    json_put_string(o, fixed);
+    free(fixed);
+    return 0;
+}
+
+static int out_open(json_out *o, const char *path) {
+    memset(o, 0, sizeof *o);
+    if (!(o->buf = malloc(JSON_BUF))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
+    if (!(o->f = fopen(path, "wb"))) {
+        free(o->buf);
         return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
     }
-    int rc = 0;
+    return 0;
+}
+
+/* Flushes and closes; rc is an error met while writing (TC_ENOMEM or 0). */
+static int out_close(json_out *o, const char *path, int rc) {
+    out_flush(o);
+    int err = errno;
+    if (fclose(o->f) != 0 && !o->failed) o->failed = 1, err = errno;
+    free(o->buf);
+    if (rc) return tc_error(rc, "%s: out of memory", path);
+    if (o->failed) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
+    return 0;
+}
+
+int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
+    json_out o;
+    int rc = out_open(&o, path);
+    if (rc) return rc;
     out_put(&o, "[", 1);
-    for (size_t i = 0; i < n && !o.failed; i++) {
-        if (i) out_put(&o, ",", 1);
-        const char *t = s[i] ? s[i] : "";
-        size_t len = strlen(t);
-        if (tc_utf8_invalid(t, len)) {
-            char *fixed = tc_utf8_repair(t, len);
-            if (!fixed) {
-                rc = tc_error(TC_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            json_put_string(&o, fixed);
-            free(fixed);
-        } else {
-            json_put_string(&o, t);
-        }
+    for (size_t i = 0; i < n && !o.failed && !rc; i++) {
+        if (i) out_put(&o, ", ", 2);
+        rc = json_put_text(&o, s[i]);
     }
     out_put(&o, "]", 1);
-    out_flush(&o);
-    int err = errno;
-    if (fclose(o.f) != 0 && !o.failed) o.failed = 1, err = errno;
-    free(o.buf);
+    return out_close(&o, path, rc);
+}
+
+int tc_json_save_map(const char *path, const char *const *keys, const char *const *values,
+                     size_t n) {
+    json_out o;
+    int rc = out_open(&o, path);
     if (rc) return rc;
-    if (o.failed) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
-    return 0;
+    out_put(&o, "{", 1);
+    for (size_t i = 0; i < n && !o.failed && !rc; i++) {
+        if (i) out_put(&o, ", ", 2);
+        if (!(rc = json_put_text(&o, keys[i]))) {
+            out_put(&o, ": ", 2);
+            rc = json_put_text(&o, values[i]);
+        }
+    }
+    out_put(&o, "}", 1);
+    return out_close(&o, path, rc);
+}
+
+/* ---------------------------------------------------------------- escapes */
+
+static int hex4(const char *s, size_t left, unsigned *v) {
+    if (left < 4) return 0;
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+        if (d == 16) return 0;
+        *v = *v << 4 | d;
+    }
+    return 1;
+}
+
+size_t tc_json_fix_escapes(char *s, size_t len, size_t *n_nul, size_t *n_surrogates) {
+    size_t i = 0, o = 0;
+    int in_string = 0;
+    while (i < len) {
+        char c = s[i];
+        size_t keep = 1; /* bytes copied as they are */
+        unsigned v, w;
+        if (c == '"') in_string = !in_string;
+        else if (c == '\\' && in_string && i + 1 < len) {
+            keep = 2;
+            if (s[i + 1] == 'u' && hex4(s + i + 2, len - i - 2, &v)) {
+                keep = 6;
+                if (v == 0) { /* dropped, as the reference drops NUL */
+                    ++*n_nul, i += 6;
+                    continue;
+                }
+                if (v >= 0xd800 && v <= 0xdbff && i + 12 <= len && s[i + 6] == '\\' &&
+                    s[i + 7] == 'u' && hex4(s + i + 8, 4, &w) && w >= 0xdc00 && w <= 0xdfff) {
+                    keep = 12; /* a proper pair */
+                } else if (v >= 0xd800 && v <= 0xdfff) {
+                    ++*n_surrogates, i += 6;
+                    memcpy(s + o, "\\ufffd", 6), o += 6;
+                    continue;
+                }
+            }
+        }
+        for (size_t k = 0; k < keep; k++) s[o++] = s[i++];
+    }
+    if (o < len) s[o] = 0;
+    return o;
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -114,6 +212,8 @@ int tc_json_load_strings(const char *path, char ***s, size_t *n) {
     size_t len;
     int rc = tc_read_file(path, &data, &len);
     if (rc) return rc;
+    size_t n_nul = 0, n_surr = 0;
+    len = tc_json_fix_escapes(data, len, &n_nul, &n_surr);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
     if (!root) {

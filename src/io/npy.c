@@ -19,6 +19,11 @@
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_ALIGN 64
 #define NPY_GROWTH_DIGITS 21 /* numpy reserves room for a 21-digit first axis */
+/* Any one dimension above this is a hostile or broken header: no file we
+ * could read holds 2^40 rows, and below it rows * cols * 8 cannot overflow
+ * once the product is checked. Also bounds (N, 0) arrays, whose size says
+ * nothing about N. */
+#define NPY_MAX_DIM ((unsigned long long)1 << 40)
 
 /* ---------------------------------------------------------------- header */
 
@@ -98,6 +103,8 @@ static int npy_read_header(const char *path, FILE *f, npy_info *info) {
     unsigned char pre[12];
     struct stat st;
     if (fstat(fileno(f), &st) != 0) return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) /* the size check below needs a real size */
+        return tc_error(TC_EFORMAT, "%s: not a regular file; .npy arrays are read from files", path);
     info->file_size = (size_t)st.st_size;
     if (fread(pre, 1, 10, f) != 10 || memcmp(pre, NPY_MAGIC, 6) != 0)
         return tc_error(TC_EFORMAT, "%s: not a .npy file (no \\x93NUMPY magic)", path);
@@ -159,6 +166,10 @@ static int npy_read_header(const char *path, FILE *f, npy_info *info) {
             rc = tc_error(TC_EUNSUPPORTED, "%s: arrays with more than 2 dimensions are not supported", path);
             goto done;
         }
+        if (v > NPY_MAX_DIM) {
+            rc = tc_error(TC_EFORMAT, "%s: shape dimension %llu is absurd (more than 2^40)", path, v);
+            goto done;
+        }
         info->shape[info->ndim++] = (size_t)v;
         sh = end;
         while (*sh == 'L') sh++; /* Python 2 long suffix */
@@ -179,6 +190,8 @@ static int npy_check_size(const char *path, const npy_info *info, size_t itemsiz
     if (c && n > SIZE_MAX / c / itemsize)
         return tc_error(TC_EFORMAT, "%s: shape too large", path);
     *count = n * c;
+    if (info->file_size < (size_t)info->data_off)
+        return tc_error(TC_EFORMAT, "%s: truncated header", path);
     size_t need = *count * itemsize, have = info->file_size - (size_t)info->data_off;
     if (have < need)
         return tc_error(TC_EFORMAT, "%s: truncated: shape needs %zu data bytes, file has %zu",

@@ -2,9 +2,17 @@
  * cJSON), CSV (RFC 4180: a header row, fields quoted with "..." may hold
  * delimiters, newlines and doubled quotes ""), TSV (the same parser with a
  * tab; a field is quoted only when it starts with a quote), and plain text
- * (one text per line, every line kept, a trailing \r removed). Files may be
+ * (one text per non-blank line, a trailing \r removed). Files may be
  * gzip-compressed (see source.c); a folder is read file by file in name
- * order. Memory is bounded by the batch and the longest line/record. */
+ * order. Memory is bounded by the batch and the record limit: a text longer
+ * than max_text_bytes is cut, a line or record longer than
+ * max_record_bytes is an error, and neither is ever buffered whole.
+ *
+ * What is repaired rather than refused, each counted and warned about once
+ * per file with the first file:line: invalid UTF-8 (U+FFFD), NUL characters
+ * (raw bytes or \u0000 escapes: dropped, the rest of the text kept, as the
+ * JavaScript USE-lite does), unpaired UTF-16 surrogate escapes (U+FFFD),
+ * over-long texts (cut on a UTF-8 boundary). */
 #include "io/io.h"
 #include "io/source.h"
 #include "util/util.h"
@@ -31,6 +39,11 @@ struct tc_reader {
     tc_sb rec;                 /* fields of the current record, each NUL-terminated */
     size_t *fstart, fcap;      /* (fcap) offsets of fields in rec */
     size_t repaired;
+    size_t max_text, max_record; /* bytes */
+    const void *mem;           /* a memory reader's bytes (mem_len), borrowed */
+    size_t mem_len;
+    /* repairs in the open file: counts and the first line of each */
+    size_t n_nul, nul_line, n_cut, cut_line, n_surr, surr_line, n_blank;
     int err;                   /* sticky error code */
     char errmsg[1024];
 };
@@ -85,6 +98,52 @@ static char *copy_text(tc_reader *r, const char *s, size_t len, int count) {
     char *o = malloc(len + 1);
     if (o) memcpy(o, s, len), o[len] = 0;
     return o;
+}
+
+/* Cuts an over-long text on a UTF-8 boundary (text is valid UTF-8) and
+ * counts it; returns text, possibly shrunk, or NULL (freed) on failure. */
+static char *limit_text(tc_reader *r, char *text) {
+    if (!text) return NULL;
+    size_t len = strlen(text);
+    if (len <= r->max_text) return text;
+    if (r->n_cut++ == 0) r->cut_line = r->src.line;
+    len = tc_utf8_cut(text, len, r->max_text);
+    text[len] = 0;
+    char *t = realloc(text, len + 1);
+    return t ? t : text;
+}
+
+/* The next line of the open file with NUL bytes dropped (and counted). */
+static int next_line(tc_reader *r, char **line, size_t *len) {
+    int rc = tc_source_line(&r->src, line, len);
+    if (rc <= 0) return rc;
+    char *p = *line, *z = memchr(p, 0, *len);
+    if (!z) return rc;
+    if (r->n_nul == 0) r->nul_line = r->src.line;
+    size_t o = (size_t)(z - p);
+    for (size_t i = o; i < *len; i++) {
+        if (p[i]) p[o++] = p[i];
+        else r->n_nul++;
+    }
+    p[o] = 0, *len = o;
+    return rc;
+}
+
+/* One warning per kind of repair in the file just read, then resets. */
+static void report_file(tc_reader *r) {
+    const char *path = r->src.path ? r->src.path : "";
+    if (r->n_nul)
+        tc_warn("%s:%zu: %zu NUL character%s dropped (the rest of each text kept; the first on "
+                "this line)", path, r->nul_line, r->n_nul, r->n_nul == 1 ? "" : "s");
+    if (r->n_surr)
+        tc_warn("%s:%zu: %zu unpaired UTF-16 surrogate escape%s replaced by U+FFFD (the first on "
+                "this line)", path, r->surr_line, r->n_surr, r->n_surr == 1 ? "" : "s");
+    if (r->n_cut)
+        tc_warn("%s:%zu: %zu text%s longer than %zu bytes cut to that length (the first on this "
+                "line)", path, r->cut_line, r->n_cut, r->n_cut == 1 ? "" : "s", r->max_text);
+    if (r->n_blank)
+        tc_info("%s: %zu blank line%s skipped", path, r->n_blank, r->n_blank == 1 ? "" : "s");
+    r->n_nul = r->n_cut = r->n_surr = r->n_blank = 0;
 }
 
 /* ---------------------------------------------------------------- formats */
@@ -149,11 +208,16 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
     size_t len;
     int rc;
     for (;;) {
-        if ((rc = tc_source_line(s, &line, &len)) <= 0) return rc;
+        if ((rc = next_line(r, &line, &len)) <= 0) return rc;
         size_t i = 0;
         while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
         if (i < len) break; /* blank lines are skipped */
     }
+    size_t n_nul = 0, n_surr = 0;
+    len = tc_json_fix_escapes(line, len, &n_nul, &n_surr);
+    if (n_nul && r->n_nul == 0) r->nul_line = s->line;
+    if (n_surr && r->n_surr == 0) r->surr_line = s->line;
+    r->n_nul += n_nul, r->n_surr += n_surr;
     const char *end = NULL;
     cJSON *obj = cJSON_ParseWithLengthOpts(line, len, &end, 0);
     if (!obj) {
@@ -202,6 +266,7 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
     } else {
         text = raw;
     }
+    text = limit_text(r, text);
     if (r->id_field && text) {
         cJSON *iv = cJSON_GetObjectItemCaseSensitive(obj, r->id_field);
         if (iv && (id = json_scalar(iv, &taken))) {
@@ -242,7 +307,7 @@ static long csv_record(tc_reader *r, size_t *first_line) {
     size_t len, full, nf = 0; /* len: without a trailing \r; full: with it */
     int rc;
     for (;;) {
-        if ((rc = tc_source_line(s, &line, &full)) <= 0) return rc;
+        if ((rc = next_line(r, &line, &full)) <= 0) return rc;
         len = full > 0 && line[full - 1] == '\r' ? full - 1 : full;
         if (len > 0) break;
     }
@@ -257,9 +322,14 @@ static long csv_record(tc_reader *r, size_t *first_line) {
             for (;;) {
                 char *q = memchr(line + pos, '"', len - pos);
                 if (!q) { /* the field goes on past this line */
+                    if (r->rec.len + full - pos > r->max_record)
+                        return tc_error(TC_EFORMAT, "%s:%zu: record longer than %zu bytes, the "
+                                        "longest read (a quoted field never closed?); the limit "
+                                        "is 16 x max_text_bytes", s->path, *first_line,
+                                        r->max_record);
                     tc_sb_append(&r->rec, line + pos, full - pos); /* a \r\n stays inside quotes */
                     tc_sb_append(&r->rec, "\n", 1);
-                    if ((rc = tc_source_line(s, &line, &full)) < 0) return rc;
+                    if ((rc = next_line(r, &line, &full)) < 0) return rc;
                     if (rc == 0)
                         return tc_error(TC_EFORMAT, "%s:%zu: unterminated quoted field (no closing "
                                         "quote before the end of the file)", s->path, quote_line);
@@ -320,7 +390,7 @@ static int csv_next(tc_reader *r, tc_textset *batch) {
         return tc_error(TC_EFORMAT, "%s:%zu: %ld fields, the header has %zu", r->src.path, line, nf,
                         r->n_cols);
     const char *t = r->rec.s + r->fstart[r->col_text];
-    char *text = copy_text(r, t, strlen(t), 1), *id = NULL;
+    char *text = limit_text(r, copy_text(r, t, strlen(t), 1)), *id = NULL;
     if (text && r->col_id < (size_t)nf) {
         const char *i = r->rec.s + r->fstart[r->col_id];
         if (!(id = copy_text(r, i, strlen(i), 0))) free(text), text = NULL;
@@ -332,13 +402,23 @@ static int csv_next(tc_reader *r, tc_textset *batch) {
 
 /* ---------------------------------------------------------------- plain text */
 
+static int blank(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\v\f", s[i])) return 0;
+    return 1;
+}
+
 static int text_next(tc_reader *r, tc_textset *batch) {
     char *line;
     size_t len;
-    int rc = tc_source_line(&r->src, &line, &len);
-    if (rc <= 0) return rc;
+    int rc;
+    for (;;) { /* blank lines hold no text to embed: skipped and counted */
+        if ((rc = next_line(r, &line, &len)) <= 0) return rc;
+        if (!blank(line, len)) break;
+        r->n_blank++;
+    }
     if (len > 0 && line[len - 1] == '\r') len--;
-    char *text = copy_text(r, line, len, 1);
+    char *text = limit_text(r, copy_text(r, line, len, 1));
     if (!text) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", r->src.path, r->src.line);
     rc = textset_push(batch, text, NULL);
     return rc < 0 ? rc : 1;
@@ -384,13 +464,29 @@ static int list_folder(tc_reader *r, const char *dir) {
     return 0;
 }
 
+/* The format of a file whose name does not say it: JSONL when its first
+ * non-blank line is a JSON object, else text. Looks only at what the source
+ * has buffered (its first 4 KiB at least). */
+static int sniff_format(const tc_source *s) {
+    const char *p = s->buf + s->beg, *e = s->buf + s->end;
+    if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+    while (p < e && strchr(" \t\r\n", *p) && *p) p++;
+    if (p == e || *p != '{') return TC_FMT_TEXT;
+    const char *nl = memchr(p, '\n', (size_t)(e - p));
+    cJSON *v = cJSON_ParseWithLength(p, (size_t)((nl ? nl : e) - p));
+    int fmt = cJSON_IsObject(v) ? TC_FMT_JSONL : TC_FMT_TEXT;
+    cJSON_Delete(v);
+    return fmt;
+}
+
 static int open_next_file(tc_reader *r) {
     const char *path = r->files[r->next_file++];
-    int rc = tc_source_open(&r->src, path);
+    int rc = r->mem ? tc_source_open_mem(&r->src, path, r->mem, r->mem_len, r->max_record)
+                    : tc_source_open(&r->src, path, r->max_record);
     if (rc) return rc;
     r->open = 1;
     r->fmt = r->format ? r->format : format_of_name(path);
-    if (!r->fmt) r->fmt = TC_FMT_TEXT;
+    if (!r->fmt) r->fmt = sniff_format(&r->src);
     if (r->fmt == TC_FMT_CSV || r->fmt == TC_FMT_TSV) {
         r->delim = r->fmt == TC_FMT_CSV ? ',' : '\t';
         rc = csv_header(r);
@@ -400,28 +496,79 @@ static int open_next_file(tc_reader *r) {
     return 0;
 }
 
-int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
-                   tc_reader **out) {
+long tc_io_max_text_bytes = 1l << 20;
+
+tc_reader_opts tc_reader_default_opts(void) {
+    tc_reader_opts o = {0, 0};
+    return o;
+}
+
+/* Allocates r and checks the arguments; the files are set by the caller. */
+static int reader_new(const char *name, int format, const char *field, const char *id_field,
+                      const tc_reader_opts *opts, tc_reader **out) {
     *out = NULL;
     if (format < TC_FMT_AUTO || format > TC_FMT_TEXT)
-        return tc_error(TC_EINVAL, "%s: unknown format %d", path, format);
+        return tc_error(TC_EINVAL, "%s: unknown format %d", name, format);
+    long mt = opts && opts->max_text_bytes ? (long)opts->max_text_bytes : tc_io_max_text_bytes;
+    if (mt <= 0 || mt > TC_MAX_TEXT_BYTES_LIMIT)
+        return tc_error(TC_EINVAL, "max_text_bytes %ld: expected 1 to %ld", mt,
+                        (long)TC_MAX_TEXT_BYTES_LIMIT);
     if (!field || !*field) field = "text";
     tc_reader *r = calloc(1, sizeof *r);
     if (!r) return tc_error(TC_ENOMEM, "out of memory");
     r->src.fd = -1;
     r->format = format;
+    r->max_text = (size_t)mt;
+    r->max_record = opts && opts->max_record_bytes ? opts->max_record_bytes : 16 * r->max_text;
+    if (r->max_record < r->max_text) r->max_record = r->max_text;
     r->field = tc_strdup(field);
     r->id_field = id_field && *id_field ? tc_strdup(id_field) : NULL;
-    int rc = 0;
+    if (!r->field || (id_field && *id_field && !r->id_field)) {
+        tc_reader_close(r);
+        return tc_error(TC_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return 0;
+}
+
+int tc_reader_open_opts(const char *path, int format, const char *field, const char *id_field,
+                        const tc_reader_opts *opts, tc_reader **out) {
+    tc_reader *r;
+    int rc = reader_new(path, format, field, id_field, opts, &r);
+    if (rc) return rc;
     struct stat st;
-    if (!r->field || (id_field && *id_field && !r->id_field)) rc = tc_error(TC_ENOMEM, "out of memory");
-    else if (stat(path, &st) != 0)
+    if (stat(path, &st) != 0)
         rc = tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", path, strerror(errno));
     else if (S_ISDIR(st.st_mode)) rc = list_folder(r, path);
     else if (!(r->files = malloc(sizeof *r->files)) || !(r->files[0] = tc_strdup(path)))
         rc = tc_error(TC_ENOMEM, "out of memory");
     else r->n_files = 1;
     if (rc == 0) rc = open_next_file(r); /* so that open reports a bad first file */
+    if (rc) {
+        tc_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
+                   tc_reader **out) {
+    return tc_reader_open_opts(path, format, field, id_field, NULL, out);
+}
+
+int tc_reader_open_mem(const char *name, const void *data, size_t len, int format,
+                       const char *field, const char *id_field, const tc_reader_opts *opts,
+                       tc_reader **out) {
+    if (!name || !*name) name = "(memory)";
+    tc_reader *r;
+    int rc = reader_new(name, format, field, id_field, opts, &r);
+    if (rc) return rc;
+    r->mem = data ? data : "", r->mem_len = data ? len : 0;
+    if (!(r->files = malloc(sizeof *r->files)) || !(r->files[0] = tc_strdup(name)))
+        rc = tc_error(TC_ENOMEM, "out of memory");
+    else r->n_files = 1;
+    if (rc == 0) rc = open_next_file(r);
     if (rc) {
         tc_reader_close(r);
         return rc;
@@ -454,7 +601,10 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
             return rc;
         }
         if (rc == 1) got++;
-        else if (rc == 0 && r->open && opened_now == 0) tc_source_close(&r->src), r->open = 0;
+        else if (rc == 0 && r->open && opened_now == 0) {
+            report_file(r);
+            tc_source_close(&r->src), r->open = 0;
+        }
     }
     return (long)got;
 }
@@ -463,6 +613,7 @@ size_t tc_reader_repaired(const tc_reader *r) { return r->repaired; }
 
 void tc_reader_close(tc_reader *r) {
     if (!r) return;
+    if (r->open && !r->err) report_file(r); /* a file left part-read */
     tc_source_close(&r->src);
     for (size_t i = 0; i < r->n_files; i++) free(r->files[i]);
     free(r->files);
