@@ -43,6 +43,33 @@ if no_raw_controls "$T/out"; then echo "ok: load prints no raw control bytes"; e
 grep -qF '0: clip\x1b]52;c;aGk=\x07 end' "$T/out" || fail "OSC 52 not shown as escapes: $(cat "$T/out")"
 grep -qF '1: red\x1b[31mX\u009b2J' "$T/out" || fail "CSI not shown as escapes: $(cat "$T/out")"
 grep -qF '2: rtl\u202egnp del\x7f bad\xff' "$T/out" || fail "bidi, DEL or bad UTF-8 not escaped: $(cat "$T/out")"
+# run prints names as an LLM gave them: a stand-in endpoint answers with escape sequences
+cat > "$T/llm.py" <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        answer = "clip\x1b]52;c;aGk=\x07, red\x1b[31mX\u009b2J, rtl\u202egnp"
+        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+$PY "$T/llm.py" "$T/port" &
+llm_pid=$!
+for _ in $(seq 50); do [[ -s $T/port ]] && break; sleep 0.1; done
+$TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/llm" --llm_url "http://127.0.0.1:$(cat "$T/port")/v1" \
+    --llm_model stand-in --llm_retries 0 > "$T/out" 2> "$T/err" || fail "run with the stand-in LLM: $(cat "$T/err")"
+kill "$llm_pid"; wait "$llm_pid" 2> /dev/null
+if [[ -s $T/out ]] && no_raw_controls "$T/out" && no_raw_controls "$T/err"; then echo "ok: run prints the LLM's names escaped"
+else fail "run printed raw control bytes or nothing: $(od -c "$T/out" | head -n 5)"; fi
 # error messages quote what they read: a key with an escape sequence
 cp -r "$T/good" "$T/evil2"
 printf '{"-1": "None", "\\u001b[2Jboom": "x"}' > "$T/evil2/cluster_summaries.json"
