@@ -132,6 +132,12 @@ expect_fail "--start beyond --end" 2 "^textclust: --end 50 must be larger than -
     $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --start 100 --end 50
 expect_fail "--umap_min_dist above --umap_spread" 2 "^textclust: --umap_min_dist 2 is larger than --umap_spread 1" \
     $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --umap_min_dist 2
+expect_fail "--llm_url ftp://" 2 "^textclust: --llm_url 'ftp://h/v1' must start with http:// or https://" \
+    $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --llm_url ftp://h/v1
+expect_fail "--llm_token_file missing" 2 "^textclust: --llm_token_file .*no-token: No such file" \
+    $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --summary_model org/m --llm_token_file "$T/no-token"
+expect_fail "--embed_model folder missing" 2 "^textclust: --embed_model .*no-model: No such file" \
+    $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --embed_model "$T/no-model"
 [[ -e $T/x ]] && fail "a refused run wrote $T/x"
 
 # ---------------------------------------------------------------- inputs, before any work
@@ -141,15 +147,16 @@ expect_fail "run --embeddings missing" 1 'missing.npy' \
     $TC "${RUN[@]}" --input "$T/broken.jsonl" --embeddings "$T/missing.npy" --save_load_path "$T/x"
 as_other() { if [[ $(id -u) -eq 0 ]]; then setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; else "$@"; fi; }
 echo '{"text": "a"}' > "$T/locked.jsonl"; chmod 000 "$T/locked.jsonl"
+mkdir "$T/empty-model"  # passes the flag check, fails when the encoder opens
 # the input is checked before the folder, the prompt files or the encoder
 expect_fail "infer: unreadable input" 1 '--input .*locked.jsonl: Permission denied' \
     as_other $TC infer --save_load_path "$T/nowhere" --input "$T/locked.jsonl" --input_content text
 expect_fail "run: unreadable input" 1 '--input .*locked.jsonl: Permission denied' \
     as_other $TC "${RUN[@]}" --input "$T/locked.jsonl" --summary_template "$T/none.txt" --save_load_path "$T/x"
 expect_fail "embed: unreadable input" 1 '--input .*locked.jsonl: Permission denied' \
-    as_other $TC embed --input "$T/locked.jsonl" --output "$T/x.npy" --embed_model "$T/no-model"
+    as_other $TC embed --input "$T/locked.jsonl" --output "$T/x.npy" --embed_model "$T/empty-model"
 expect_fail "embed: missing input" 1 '--input .*nope.jsonl: No such file' \
-    $TC embed --input "$T/nope.jsonl" --output "$T/x.npy" --embed_model "$T/no-model"
+    $TC embed --input "$T/nope.jsonl" --output "$T/x.npy" --embed_model "$T/empty-model"
 
 # ---------------------------------------------------------------- save folders
 size=$(stat -c %s "$T/good/faiss.index")

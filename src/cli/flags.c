@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { T_STR, T_INT, T_LONG, T_LL, T_DOUBLE, T_FLOAT, T_BOOL, T_SECTION };
 
@@ -337,6 +339,14 @@ int cli_resolve(cli_opts *o) {
         return bad("--llm_api: '%s' is not hf or openai", o->llm_api);
     if (o->llm_api && !o->llm_url && !o->summary_model)
         return bad("--llm_api %s needs --llm_url or --summary_model", o->llm_api);
+    /* what the labeller would find wrong only after embedding and mapping */
+    if (o->llm_url && strncmp(o->llm_url, "http://", 7) && strncmp(o->llm_url, "https://", 8))
+        return bad("--llm_url '%s' must start with http:// or https://", o->llm_url);
+    if (p->label.llm_token_file && access(p->label.llm_token_file, R_OK) != 0)
+        return bad("--llm_token_file %s: %s", p->label.llm_token_file, strerror(errno));
+    struct stat st;
+    if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0)
+        return bad("--embed_model %s: %s", p->embed_model, strerror(errno));
     if (o->llm_url || o->summary_model) {
         p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;
         if (o->llm_api) p->label.api = strcmp(o->llm_api, "hf") == 0 ? TC_LLM_HF : TC_LLM_OPENAI;
