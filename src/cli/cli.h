@@ -46,7 +46,17 @@ void cli_progress_init(int enabled);
 void cli_progress(void *ctx, const char *stage, size_t done, size_t total);
 void cli_logger(void *ctx, int level, const char *msg);
 
-/* Prints "textclust: error: <msg>" and returns 1. */
+/* Prints "textclust: error: <msg>" (escaped, see term.c) and returns 1. */
 int cli_fail(const char *what);
+int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* term.c: untrusted text (cluster names, texts, anything read from a file)
+ * made safe for a terminal: controls, DEL, C1 controls, bidi overrides and
+ * invalid UTF-8 shown as \xNN or \uNNNN escapes. cli_term_escape returns a
+ * malloc'd copy (NULL when out of memory); cli_term_printf escapes the whole
+ * formatted text except a final newline of the format. */
+char *cli_term_escape(const char *s);
+void cli_term_fputs(const char *s, FILE *f);
+void cli_term_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -18,8 +18,12 @@ static int not_available(const char *what) {
 static void print_clusters(const tc_classifier *c, size_t max) {
     size_t n_names;
     const tc_cluster_label *names = tc_classifier_cluster_labels(c, &n_names);
-    for (size_t j = 0; j < n_names && j < max; j++)
-        printf("%lld: %s\n", (long long)names[j].label, names[j].summary ? names[j].summary : "");
+    /* names come from an LLM or a save folder someone sent: never raw */
+    for (size_t j = 0; j < n_names && j < max; j++) {
+        printf("%lld: ", (long long)names[j].label);
+        cli_term_fputs(names[j].summary ? names[j].summary : "", stdout);
+        putchar('\n');
+    }
     if (n_names > max) printf("... and %zu more clusters\n", n_names - max);
 }
 
@@ -82,14 +86,22 @@ int cmd_run(cli_opts *o) {
     const char **texts = NULL;
     tc_classifier *c = NULL;
     rc = 1;
-    if (tc_read_texts(path, format, o->input_content, o->id_field, &ts)) { cli_fail(tc_last_error()); goto done; }
+    /* The vectors first: checked in the user's row order, before the shuffle
+     * makes a row number meaningless, and before the texts are read. */
     if (o->embeddings) {
+        if (cli_check_readable("--embeddings", o->embeddings)) goto done;
         if (tc_npy_load_f32(o->embeddings, &all_emb, &e_rows, &e_cols)) { cli_fail(tc_last_error()); goto done; }
-        if (e_rows != ts.n) {
-            fprintf(stderr, "textclust: error: %s has %zu rows but %s has %zu texts\n", o->embeddings,
-                    e_rows, path, ts.n);
+        if (e_cols == 0) {
+            cli_failf("%s: shape (%zu, 0): the embeddings have no dimensions; expected (N, d) with "
+                      "d >= 1, one row per input text", o->embeddings, e_rows);
             goto done;
         }
+        if (cli_check_finite(o->embeddings, all_emb, e_rows, e_cols)) goto done;
+    }
+    if (tc_read_texts(path, format, o->input_content, o->id_field, &ts)) { cli_fail(tc_last_error()); goto done; }
+    if (all_emb && e_rows != ts.n) {
+        cli_failf("%s has %zu rows but %s has %zu texts", o->embeddings, e_rows, path, ts.n);
+        goto done;
     }
     if (select_rows(o, ts.n, &rows, &m)) goto done;
     if (!(texts = malloc(m * sizeof *texts)) ||
@@ -213,6 +225,11 @@ int cmd_infer(cli_opts *o) {
     rc = 1;
     o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
     if (load_folder(o, &c)) goto done;
+    if (!tc_classifier_model(c)[0] && !o->p.embed_model) {  /* say so before reading any text */
+        cli_failf("%s does not record the encoder of its embeddings (no textclust.json, or no model "
+                  "in it): pass the encoder that made them with --embed_model", o->save_load_path);
+        goto done;
+    }
     if (tc_reader_open(path, format, o->input_content, o->id_field, &r)) { cli_fail(tc_last_error()); goto done; }
     int dim = tc_classifier_dim(c);
     labels = malloc(bs * sizeof *labels);

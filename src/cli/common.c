@@ -5,11 +5,29 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+int cli_check_readable(const char *flag, const char *path) {
+    /* O_NONBLOCK: a FIFO (/dev/stdin as a pipe) must not wait for a writer here */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return cli_failf("%s %s: %s", flag, path, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows * cols; i++)
+        if (!isfinite(x[i]))
+            return cli_failf("%s: row %zu, column %zu (counting from 0) is %s; embeddings must be "
+                             "finite numbers", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
+    return 0;
+}
 
 int cli_input(const cli_opts *o, char *path, size_t size, int *format) {
     const char *in = o->input ? o->input : o->input_dataset;
@@ -18,33 +36,32 @@ int cli_input(const cli_opts *o, char *path, size_t size, int *format) {
                         "optionally .gz) or a folder of such files\n");
         return 2;
     }
+    const char *flag = o->input ? "--input" : "--input_dataset";
     struct stat st;
     if (stat(in, &st) != 0) {
         if (!o->input && errno == ENOENT)
-            fprintf(stderr, "textclust: error: --input_dataset %s: no such local file or folder; "
-                            "reading datasets from the Hugging Face hub is not available yet: "
-                            "download the files and pass them with --input\n", in);
+            cli_term_printf(stderr, "textclust: error: --input_dataset %s: no such local file or folder; "
+                                    "reading datasets from the Hugging Face hub is not available yet: "
+                                    "download the files and pass them with --input\n", in);
         else
-            fprintf(stderr, "textclust: error: %s: %s\n", in, strerror(errno));
+            cli_failf("%s %s: %s", flag, in, strerror(errno));
         return 1;
     }
     snprintf(path, size, "%s", in);
     if (o->data_subset) {
         if (!S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "textclust: error: --data_subset %s needs a folder as input, and %s is a file\n",
-                    o->data_subset, in);
+            cli_term_printf(stderr, "textclust: error: --data_subset %s needs a folder as input, and %s is a file\n",
+                            o->data_subset, in);
             return 2;
         }
         snprintf(path, size, "%s/%s", in, o->data_subset);
-        if (stat(path, &st) != 0) {
-            fprintf(stderr, "textclust: error: --data_subset: %s: %s\n", path, strerror(errno));
-            return 1;
-        }
+        if (stat(path, &st) != 0) return cli_failf("--data_subset: %s: %s", path, strerror(errno));
     }
+    if (cli_check_readable(o->data_subset ? "--data_subset" : flag, path)) return 1;
     static const char *names[] = {"auto", "jsonl", "csv", "tsv", "text"};
     for (int f = 0; f < 5; f++)
         if (strcmp(o->input_format, names[f]) == 0) { *format = f; return 0; }
-    fprintf(stderr, "textclust: error: --input_format %s: not auto, jsonl, csv, tsv or text\n", o->input_format);
+    cli_term_printf(stderr, "textclust: error: --input_format %s: not auto, jsonl, csv, tsv or text\n", o->input_format);
     return 2;
 }
 

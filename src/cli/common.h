@@ -8,6 +8,14 @@
  * its format; 0, or an exit status after printing the error. */
 int cli_input(const cli_opts *o, char *path, size_t size, int *format);
 
+/* 0 when path can be opened for reading, else 1 after printing
+ * "<flag> <path>: <reason>": run before any work, so a typo costs nothing. */
+int cli_check_readable(const char *flag, const char *path);
+
+/* 0 when every value of the (rows, cols) array read from path is finite,
+ * else 1 after naming the first bad row and column of that file. */
+int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols);
+
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
 

@@ -5,9 +5,15 @@
 #include "io/io.h"
 
 #include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { T_STR, T_INT, T_LONG, T_LL, T_DOUBLE, T_FLOAT, T_BOOL, T_SECTION };
 
@@ -159,11 +165,63 @@ static void set_defaults(cli_opts *o) {
     o->plot = tc_plot_default_params();
 }
 
-static int bad(const char *fmt, const char *a, const char *b) {
-    fprintf(stderr, "textclust: ");
-    fprintf(stderr, fmt, a, b);
-    fprintf(stderr, "\n(textclust --help lists every flag)\n");
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fputs("textclust: ", stderr);
+    cli_term_fputs(msg, stderr);  /* values may be pasted from anywhere */
+    fputs("\n(textclust --help lists every flag)\n", stderr);
     return 2;
+}
+
+/* The values each numeric flag accepts, checked while parsing so that a bad
+ * value stops the command before it reads, embeds or maps anything. A flag
+ * not listed takes any value of its type (integers that fit, finite reals).
+ * lo_open: lo itself is refused. */
+static const struct range {
+    const char *name;
+    double lo, hi;
+    int lo_open;
+} ranges[] = {
+    {"n_samples", 1, INFINITY, 0},          {"start", -1, INFINITY, 0},
+    {"end", 0, INFINITY, 0},                {"dbscan_eps", 0, INFINITY, 0},
+    {"dbscan_min_samples", 1, INFINITY, 0}, {"seed", 0, INFINITY, 0},
+    {"threads", 0, INFINITY, 0},            {"top_k", 1, INFINITY, 0},
+    {"batch_size", 1, INFINITY, 0},         {"embed_batch_size", 0, INFINITY, 0},
+    {"embed_max_length", 0, INFINITY, 0},   {"umap_n_neighbors", 2, INFINITY, 0},
+    {"umap_min_dist", 0, INFINITY, 0},      {"umap_spread", 0, INFINITY, 1},
+    {"umap_n_epochs", 0, INFINITY, 0},      {"umap_learning_rate", 0, INFINITY, 1},
+    {"umap_negative_sample_rate", 0, INFINITY, 0},
+    {"umap_repulsion_strength", 0, INFINITY, 0},
+    {"umap_local_connectivity", 0, INFINITY, 0},
+    {"umap_set_op_mix_ratio", 0, 1, 0},     {"umap_a", 0, INFINITY, 0},
+    {"umap_b", 0, INFINITY, 0},             {"umap_n_components", 1, 64, 0},
+    {"min_cluster_size", 2, INFINITY, 0},   {"min_samples", 0, INFINITY, 0},
+    {"cluster_selection_epsilon", 0, INFINITY, 0},
+    {"summary_n_examples", 1, INFINITY, 0}, {"summary_chunk_size", 1, INFINITY, 0},
+    {"llm_max_new_tokens", 1, INFINITY, 0}, {"llm_temperature", 0, INFINITY, 0},
+    {"llm_concurrency", 1, INFINITY, 0},    {"llm_timeout", 0, INFINITY, 1},
+    {"llm_retries", 0, INFINITY, 0},        {"llm_retry_delay", 0, INFINITY, 0},
+    {"plot_width", 0, 32000, 0},            {"plot_height", 0, 32000, 0},
+    {"plot_dpi", 0, INFINITY, 0},           {"plot_font_size", 0, INFINITY, 0},
+    {"plot_point_size", 0, INFINITY, 0},    {"plot_alpha", 0, 1, 0},
+};
+
+static int check_range(const flag *fl, const char *v, double x) {
+    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
+        const struct range *r = &ranges[i];
+        if (strcmp(r->name, fl->name) != 0) continue;
+        if (x > r->lo && x <= r->hi) return 0;
+        if (x == r->lo && !r->lo_open) return 0;
+        if (isinf(r->hi))
+            return bad("--%s: '%s' is out of range: it must be %s %g", fl->name, v, r->lo_open ? ">" : ">=", r->lo);
+        return bad("--%s: '%s' is out of range: it must be from %g to %g", fl->name, v, r->lo, r->hi);
+    }
+    return 0;
 }
 
 static int set_value(const flag *fl, const char *v) {
@@ -173,7 +231,18 @@ static int set_value(const flag *fl, const char *v) {
     case T_STR: *(const char **)fl->ptr = v; return 0;
     case T_INT: case T_LONG: case T_LL: {
         long long x = strtoll(v, &end, 10);
-        if (errno || end == v || *end) break;
+        if (end == v || *end) {
+            strtod(v, &end);  /* "1e99", "2.5": a number, but not a whole one */
+            if (end != v && !*end) return bad("--%s: '%s' is not a whole number", fl->name, v);
+            break;
+        }
+        long long lo = fl->type == T_INT ? INT_MIN : fl->type == T_LONG ? LONG_MIN : LLONG_MIN;
+        long long hi = fl->type == T_INT ? INT_MAX : fl->type == T_LONG ? LONG_MAX : LLONG_MAX;
+        if ((errno == ERANGE && x < 0) || x < lo)
+            return bad("--%s: '%s' is too small (the least is %lld)", fl->name, v, lo);
+        if (errno == ERANGE || x > hi)
+            return bad("--%s: '%s' is too large (the most is %lld)", fl->name, v, hi);
+        if (check_range(fl, v, (double)x)) return 2;
         if (fl->type == T_INT) *(int *)fl->ptr = (int)x;
         else if (fl->type == T_LONG) *(long *)fl->ptr = (long)x;
         else *(long long *)fl->ptr = x;
@@ -181,7 +250,12 @@ static int set_value(const flag *fl, const char *v) {
     }
     case T_DOUBLE: case T_FLOAT: {
         double x = strtod(v, &end);
-        if (errno || end == v || *end) break;
+        if (end == v || *end) break;
+        if (!isfinite(x)) return bad("--%s: '%s' is not a finite number", fl->name, v);
+        if ((errno == ERANGE && x != 0) || (fl->type == T_FLOAT && fabs(x) > FLT_MAX))
+            return bad("--%s: '%s' is too large (the most is %g)", fl->name, v,
+                       fl->type == T_FLOAT ? (double)FLT_MAX : DBL_MAX);
+        if (check_range(fl, v, x)) return 2;
         if (fl->type == T_DOUBLE) *(double *)fl->ptr = x;
         else *(float *)fl->ptr = (float)x;
         return 0;
@@ -198,20 +272,20 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { *help = 1; return 0; }
         if (strncmp(a, "--", 2) != 0) {
-            if (o->mode) return bad("unexpected argument '%s'%s", a, "");
+            if (o->mode) return bad("unexpected argument '%s'", a);
             o->mode = a;
             continue;
         }
         char name[128];
         const char *eq = strchr(a + 2, '=');
         size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (len >= sizeof name) return bad("unknown flag '%s'%s", a, "");
+        if (len >= sizeof name) return bad("unknown flag '%s'", a);
         for (size_t k = 0; k < len; k++) name[k] = a[2 + k] == '-' ? '_' : a[2 + k];
         name[len] = 0;
         const flag *fl = NULL;
         for (int k = 0; k < n_flags; k++)
             if (flags[k].type != T_SECTION && strcmp(flags[k].name, name) == 0) fl = &flags[k];
-        if (!fl) return bad("unknown flag '--%s'%s", name, "");
+        if (!fl) return bad("unknown flag '--%s'", name);
         if (fl->type == T_BOOL) {
             if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1") && strcmp(eq + 1, "false") && strcmp(eq + 1, "0"))
                 return bad("--%s takes no value (got '%s')", name, eq + 1);
@@ -219,7 +293,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
             continue;
         }
         const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-        if (!v) return bad("--%s needs a value%s", name, "");
+        if (!v) return bad("--%s needs a value", name);
         if (set_value(fl, v)) return 2;
     }
     if (!o->mode) o->mode = "run";
@@ -230,38 +304,51 @@ int cli_resolve(cli_opts *o) {
     tc_params *p = &o->p;
     if (strcmp(o->topic_mode, "multiple_topics") == 0) p->label.topic_mode = TC_TOPIC_MULTIPLE;
     else if (strcmp(o->topic_mode, "single_topic") == 0) p->label.topic_mode = TC_TOPIC_SINGLE;
-    else return bad("--topic_mode: '%s' is not multiple_topics or single_topic%s", o->topic_mode, "");
+    else return bad("--topic_mode: '%s' is not multiple_topics or single_topic", o->topic_mode);
     if (!o->cluster || strcmp(o->cluster, "dbscan") == 0) p->cluster_method = TC_CLUSTER_DBSCAN;
     else if (strcmp(o->cluster, "hdbscan") == 0) p->cluster_method = TC_CLUSTER_HDBSCAN;
-    else return bad("--cluster: '%s' is not dbscan or hdbscan%s", o->cluster, "");
+    else return bad("--cluster: '%s' is not dbscan or hdbscan", o->cluster);
     if (!o->hdbscan_method || strcmp(o->hdbscan_method, "eom") == 0) p->hdbscan.selection_method = TC_HDBSCAN_EOM;
     else if (strcmp(o->hdbscan_method, "leaf") == 0) p->hdbscan.selection_method = TC_HDBSCAN_LEAF;
-    else return bad("--cluster_selection_method: '%s' is not eom or leaf%s", o->hdbscan_method, "");
+    else return bad("--cluster_selection_method: '%s' is not eom or leaf", o->hdbscan_method);
     if (!o->umap_init || strcmp(o->umap_init, "spectral") == 0) p->umap.init = TC_UMAP_INIT_SPECTRAL;
     else if (strcmp(o->umap_init, "random") == 0) p->umap.init = TC_UMAP_INIT_RANDOM;
-    else return bad("--umap_init: '%s' is not spectral or random%s", o->umap_init, "");
+    else return bad("--umap_init: '%s' is not spectral or random", o->umap_init);
     if (!o->umap_knn || strcmp(o->umap_knn, "auto") == 0) p->umap.knn_method = TC_KNN_AUTO;
     else if (strcmp(o->umap_knn, "exact") == 0) p->umap.knn_method = TC_KNN_EXACT;
     else if (strcmp(o->umap_knn, "approx") == 0) p->umap.knn_method = TC_KNN_APPROX;
-    else return bad("--umap_knn: '%s' is not auto, exact or approx%s", o->umap_knn, "");
-    if (p->umap.n_components < 1) return bad("--umap_n_components must be at least 1%s%s", "", "");
-    if (o->seed < 0) return bad("--seed must be >= 0%s%s", "", "");
-    if (o->top_k < 1) return bad("--top_k must be at least 1%s%s", "", "");
-    if (o->batch_size < 1) return bad("--batch_size must be at least 1%s%s", "", "");
-    if (o->threads < 0) return bad("--threads must be >= 0%s%s", "", "");
-    if (p->dbscan.eps < 0) return bad("--dbscan_eps must be >= 0%s%s", "", "");
-    if (p->dbscan.min_samples < 1) return bad("--dbscan_min_samples must be at least 1%s%s", "", "");
+    else return bad("--umap_knn: '%s' is not auto, exact or approx", o->umap_knn);
+    /* single values were range-checked while parsing; these involve two */
+    if (p->umap.min_dist > p->umap.spread)
+        return bad("--umap_min_dist %g is larger than --umap_spread %g", (double)p->umap.min_dist,
+                   (double)p->umap.spread);
+    if (o->start > 0 && o->end <= o->start)
+        return bad("--end %ld must be larger than --start %ld", o->end, o->start);
+    double dpi = o->plot.dpi > 0 ? o->plot.dpi : 300;
+    double w = o->plot.width > 0 ? o->plot.width : round(12 * dpi);
+    double h = o->plot.height > 0 ? o->plot.height : round(8 * dpi);
+    if (w < 16 || h < 16 || w > 32000 || h > 32000)
+        return bad("the map would be %.0f x %.0f pixels (--plot_width, --plot_height, --plot_dpi): "
+                   "each side must be from 16 to 32000", w, h);
     if (o->device && strcmp(o->device, "cpu") != 0)
-        fprintf(stderr, "textclust: warning: --device %s: textclust runs on the CPU\n", o->device);
+        cli_term_printf(stderr, "textclust: warning: --device %s: textclust runs on the CPU\n", o->device);
     p->seed = (uint64_t)o->seed;
     p->n_threads = o->threads;
     /* Labeller: an LLM when an endpoint is named, else keywords offline. */
     if ((o->llm_model || o->llm_api_key) && !o->llm_url && !o->summary_model)
-        return bad("--llm_model and --llm_api_key need an endpoint: --llm_url or --summary_model%s%s", "", "");
+        return bad("--llm_model and --llm_api_key need an endpoint: --llm_url or --summary_model");
     if (o->llm_api && strcmp(o->llm_api, "hf") && strcmp(o->llm_api, "openai"))
-        return bad("--llm_api: '%s' is not hf or openai%s", o->llm_api, "");
+        return bad("--llm_api: '%s' is not hf or openai", o->llm_api);
     if (o->llm_api && !o->llm_url && !o->summary_model)
-        return bad("--llm_api %s needs --llm_url or --summary_model%s", o->llm_api, "");
+        return bad("--llm_api %s needs --llm_url or --summary_model", o->llm_api);
+    /* what the labeller would find wrong only after embedding and mapping */
+    if (o->llm_url && strncmp(o->llm_url, "http://", 7) && strncmp(o->llm_url, "https://", 8))
+        return bad("--llm_url '%s' must start with http:// or https://", o->llm_url);
+    if (p->label.llm_token_file && access(p->label.llm_token_file, R_OK) != 0)
+        return bad("--llm_token_file %s: %s", p->label.llm_token_file, strerror(errno));
+    struct stat st;
+    if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0)
+        return bad("--embed_model %s: %s", p->embed_model, strerror(errno));
     if (o->llm_url || o->summary_model) {
         p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;
         if (o->llm_api) p->label.api = strcmp(o->llm_api, "hf") == 0 ? TC_LLM_HF : TC_LLM_OPENAI;

@@ -56,6 +56,6 @@ int main(int argc, char **argv) {
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(o.mode, cmds[i].name) == 0) return cmds[i].fn(&o);
-    fprintf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster)\n", o.mode);
+    cli_term_printf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster)\n", o.mode);
     return 2;
 }

@@ -2,7 +2,9 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,12 +46,33 @@ void cli_logger(void *ctx, int level, const char *msg) {
     (void)ctx;
     if (level < TC_LOG_WARN && (quiet || level < TC_LOG_INFO)) return;
     if (enabled && cur_stage[0]) fputs("\r\033[K", stderr); /* keep the bar's line clean */
-    fprintf(stderr, "textclust: %s%s\n",
-            level == TC_LOG_WARN ? "warning: " : level >= TC_LOG_ERROR ? "error: " : "", msg);
+    fprintf(stderr, "textclust: %s",
+            level == TC_LOG_WARN ? "warning: " : level >= TC_LOG_ERROR ? "error: " : "");
+    cli_term_fputs(msg, stderr);  /* warnings quote texts and file names */
+    fputc('\n', stderr);
 }
 
 int cli_fail(const char *what) {
     if (enabled && cur_stage[0]) fputc('\n', stderr);
-    fprintf(stderr, "textclust: error: %s\n", what);
+    fputs("textclust: error: ", stderr);
+    cli_term_fputs(what, stderr);  /* library errors quote what they read */
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_failf(const char *fmt, ...) {
+    char small[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n < sizeof small) return cli_fail(n < 0 ? fmt : small);
+    char *big = malloc((size_t)n + 1);
+    if (!big) return cli_fail(small);  /* cut, but still said */
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    cli_fail(big);
+    free(big);
     return 1;
 }

@@ -56,7 +56,7 @@ int cmd_embed(cli_opts *o) {
     if (done == 0) { rc = cli_fail("no texts in the input"); remove(tmp); goto done; }
     if ((rc = cli_commit(tmp, o->output))) goto done;
     if (!o->quiet)
-        fprintf(stderr, "textclust: embedded %zu texts with %s in %.2fs -> %s (%zu x %zu float32)\n", done,
+        cli_term_printf(stderr, "textclust: embedded %zu texts with %s in %.2fs -> %s (%zu x %zu float32)\n", done,
                 tc_encoder_name(e), tc_now() - t0, o->output, done, dim);
 done:
     if (w) { tc_npy_writer_close(w); remove(tmp); }
@@ -81,6 +81,12 @@ int cmd_project(cli_opts *o) {
     size_t n, d;
     double t0 = tc_now();
     if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
+    if (d == 0 || n == 0) {
+        free(x);
+        return cli_failf("%s: shape (%zu, %zu): nothing to project; expected (N, d) embeddings with "
+                         "N >= 1 and d >= 1", o->input, n, d);
+    }
+    if (cli_check_finite(o->input, x, n, d)) { free(x); return 1; }
     tc_umap_params up = o->p.umap;
     up.seed = o->p.seed, up.n_threads = o->threads, up.progress = o->p.progress;
     if (!(p = malloc(n * (size_t)up.n_components * sizeof *p))) rc = cli_fail("out of memory");
@@ -102,6 +108,11 @@ int cmd_cluster(cli_opts *o) {
     size_t n, d;
     double t0 = tc_now();
     if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
+    if (d == 0) {
+        free(x);
+        return cli_failf("%s: shape (%zu, 0): the points have no coordinates; expected (N, d) with "
+                         "d >= 1", o->input, n);
+    }
     tc_params *p = &o->p;
     p->dbscan.n_threads = p->hdbscan.n_threads = o->threads;
     if (!(labels = malloc((n ? n : 1) * sizeof *labels))) { free(x); return cli_fail("out of memory"); }

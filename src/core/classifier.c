@@ -49,7 +49,17 @@ void tc_classifier_free(tc_classifier *c) {
 
 int tc_classifier_open_encoder(tc_classifier *c) {
     if (c->enc) return 0;
-    /* A loaded folder names its encoder; an explicit embed_model wins. */
+    /* A loaded folder names its encoder; an explicit embed_model wins. A
+     * folder that names none (no textclust.json: the Python reference's, or
+     * one whose file was lost) may hold any encoder's vectors, and another
+     * encoder of the same width would give wrong labels without a word. */
+    if (c->dim > 0 && !c->model[0]) {
+        if (!c->p.embed_model)
+            return tc_error(TC_EINVAL, "the save folder does not record the encoder of its embeddings "
+                                       "(no model in textclust.json); name it with --embed_model");
+        tc_warn("the save folder does not record the encoder of its embeddings; using %s as "
+                "--embed_model says", c->p.embed_model);
+    }
     const char *model = c->p.embed_model ? c->p.embed_model : c->model[0] ? c->model : NULL;
     if (model && strcmp(model, "precomputed") == 0)
         return tc_error(TC_EINVAL, "the embeddings were precomputed outside textclust; "

@@ -23,23 +23,65 @@ static cJSON *load_json(const char *path, int *rc) {
     return j;
 }
 
-/* Checks the header of faiss.index against (n, d) without reading the vectors. */
+/* Checks faiss.index against (n, d) from embeddings.npy, and its size
+ * against what its own header implies (the layout is in io/faiss.c), so a
+ * cut or padded file is caught without reading the vectors. */
 static int check_faiss(const char *path, size_t n, int d) {
     FILE *f = fopen(path, "rb");
     if (!f) return errno == ENOENT ? 0 : tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-    unsigned char h[16];
+    struct stat st;
+    unsigned char h[49];
     size_t got = fread(h, 1, sizeof h, f);
+    int stat_rc = fstat(fileno(f), &st);
     fclose(f);
-    if (got < sizeof h || h[0] != 'I' || h[1] != 'x' || h[2] != 'F')
+    if (stat_rc != 0) return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    if (got < 45 || h[0] != 'I' || h[1] != 'x' || h[2] != 'F')
         return tc_error(TC_EFORMAT, "%s: not a faiss IndexFlat file", path);
-    int32_t fd;
+    int32_t fd, metric;
     int64_t fn;
+    uint64_t count;
     memcpy(&fd, h + 4, 4);
     memcpy(&fn, h + 8, 8);
+    memcpy(&metric, h + 33, 4);
+    size_t off = metric > 1 ? 41 : 37;  /* a float metric_arg follows other metrics */
+    if (got < off + 8) return tc_error(TC_EFORMAT, "%s: truncated faiss index header", path);
+    memcpy(&count, h + off, 8);
+    off += 8;
     if (fd != d || fn != (int64_t)n)
         return tc_error(TC_EMISMATCH, "%s holds %lld vectors of dimension %d but embeddings.npy "
                         "has %zu of dimension %d", path, (long long)fn, fd, n, d);
+    /* n * d fits: embeddings.npy of that shape was just read into memory */
+    uint64_t want = (uint64_t)n * (uint64_t)d;
+    if (count != want)
+        return tc_error(TC_EFORMAT, "%s: header says %lld x %d but counts %llu floats", path,
+                        (long long)fn, fd, (unsigned long long)count);
+    uint64_t size = (uint64_t)st.st_size, need = off + 4 * want;
+    if (size != need)
+        return tc_error(TC_EFORMAT, "%s: %s: %lld vectors of dimension %d take %llu bytes, the "
+                        "file has %llu", path, size < need ? "truncated" : "trailing bytes",
+                        (long long)fn, fd, (unsigned long long)need, (unsigned long long)size);
     return 0;
+}
+
+/* 1 when the .npy file at path holds a 1-D array. tc_npy_load_f32 reads
+ * (n,) as (n, 1); the shape tuple of the header tells them apart. */
+static int npy_is_1d(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char h[1024];
+    size_t got = fread(h, 1, sizeof h - 1, f);
+    fclose(f);
+    h[got] = 0;
+    if (got < 10) return 0;
+    const char *shape = memmem(h, got, "'shape'", 7);  /* the length bytes may be 0 */
+    const char *open = shape ? strchr(shape, '(') : NULL;
+    const char *close = open ? strchr(open, ')') : NULL;
+    if (!close) return 0;
+    const char *comma = memchr(open, ',', (size_t)(close - open));
+    if (!comma) return 0;
+    for (const char *q = comma + 1; q < close; q++)
+        if (*q != ' ') return 0;
+    return 1;
 }
 
 /* "<topic>. Educational score: <score>" -> topic and score (single_topic). */
@@ -125,6 +167,11 @@ static int load_arrays(tc_classifier *c, const char *dir) {
 #define IN(name) (snprintf(path, sizeof path, "%s/%s", dir, name), path)
     if ((rc = tc_npy_load_f32(IN("embeddings.npy"), &c->emb, &rows, &cols))) return rc;
     if (rows == 0) return tc_error(TC_EFORMAT, "%s: no embeddings", path);
+    if (cols == 1 && npy_is_1d(path))
+        return tc_error(TC_EFORMAT, "%s: a 1-D array of %zu values; expected shape (N, d): one "
+                        "d-dim embedding per text", path, rows);
+    if (cols == 0 || cols > INT32_MAX)
+        return tc_error(TC_EFORMAT, "%s: shape (%zu, %zu); expected (N, d) with d >= 1", path, rows, cols);
     c->n = rows, c->dim = (int)cols;
     if ((rc = tc_npy_load_f32(IN("projections.npy"), &c->proj, &rows, &cols))) return rc;
     if (rows != c->n || cols != 2)

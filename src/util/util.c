@@ -1,6 +1,7 @@
 /* util.c - errors, logging, thread counts, timing and the string builder. */
 #include "util/util.h"
 
+#include <limits.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +80,21 @@ void tc_log(int level, const char *fmt, ...) {
 
 /* ---------------------------------------------------------------- misc */
 
-int tc_threads(int n) { return n > 0 ? n : omp_get_num_procs(); }
+/* More threads than cores only adds switching, and libgomp dies creating
+ * billions of them; beyond TC_THREADS_PER_CORE per core a request is cut,
+ * with one warning per process. */
+int tc_threads(int n) {
+    int cores = omp_get_num_procs();
+    if (cores < 1) cores = 1;
+    if (n <= 0) return cores;
+    int cap = cores > INT_MAX / TC_THREADS_PER_CORE ? INT_MAX : cores * TC_THREADS_PER_CORE;
+    if (n <= cap) return n;
+    static int warned;
+    if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+        tc_warn("%d threads asked for, using %d (%d per core on %d cores)", n, cap,
+                TC_THREADS_PER_CORE, cores);
+    return cap;
+}
 
 double tc_now(void) {
     struct timespec ts;

@@ -58,7 +58,10 @@ static inline uint64_t tc_rng_below(tc_rng *r, uint64_t n) {
 
 /* ---------------------------------------------------------------- misc */
 
-/* Resolves a thread-count parameter: n > 0 as is, 0 = all cores. */
+/* Resolves a thread-count parameter: 0 (or negative) = all cores, n > 0 as
+ * is up to TC_THREADS_PER_CORE x the cores, more is cut to that with a
+ * warning. */
+#define TC_THREADS_PER_CORE 4
 int tc_threads(int n);
 
 /* Wall-clock seconds from an arbitrary origin (monotonic). */
