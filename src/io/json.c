@@ -73,12 +73,14 @@ static void json_put_string(json_out *o, const char *str) {
 
 int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
     json_out o = {0};
+    tc_atomic a;
     if (!(o.buf = malloc(JSON_BUF))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
-    if (!(o.f = fopen(path, "wb"))) {
+    int rc = tc_atomic_open(&a, path);
+    if (rc) {
         free(o.buf);
-        return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+        return rc;
     }
-    int rc = 0;
+    o.f = a.f;
     out_put(&o, "[", 1);
     for (size_t i = 0; i < n && !o.failed; i++) {
         if (i) out_put(&o, ",", 1);
@@ -99,11 +101,13 @@ int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
     out_put(&o, "]", 1);
     out_flush(&o);
     int err = errno;
-    if (fclose(o.f) != 0 && !o.failed) o.failed = 1, err = errno;
     free(o.buf);
-    if (rc) return rc;
-    if (o.failed) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
-    return 0;
+    if (!rc && o.failed) rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
+    if (rc) {
+        tc_atomic_abort(&a);
+        return rc;
+    }
+    return tc_atomic_commit(&a);
 }
 
 /* ---------------------------------------------------------------- reading */
