@@ -361,9 +361,60 @@ int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, in
 int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
                                 int64_t *labels, float *dist);
 
-/* Writes the save folder atomically: a temporary folder beside it, then a
- * rename; an earlier save at that path survives any failure. */
+/* Saves into folder: tc_save_folder_open(folder, TC_SAVE_WRITE), then
+ * tc_classifier_save_to, tc_save_folder_commit, tc_save_folder_close. */
 int tc_classifier_save(const tc_classifier *c, const char *folder);
+
+/* ---------------------------------------------------------------- save folders */
+
+/* A save folder held open: locked, checked, and (for a writer) a staging
+ * area inside it where a save's files wait until commit puts them in place.
+ * A save replaces only the files textclust owns (embeddings.npy,
+ * projections.npy, cluster_labels.npy, texts.json, cluster_summaries.json,
+ * faiss.index, textclust.json, map.png, map.html, topics_dist.png,
+ * educational_score.png, df_categories_count.csv); nothing else in the
+ * folder is touched. A kill at any point leaves the old save or the new
+ * one, as the next open finds it. Symlinks are followed. Not thread-safe;
+ * one handle per folder per process. */
+typedef struct tc_save_folder tc_save_folder;
+
+enum {
+    TC_SAVE_READ = 0,       /* shared lock: load, show, infer */
+    TC_SAVE_WRITE = 1,      /* exclusive lock: a save */
+    TC_SAVE_OVERWRITE = 2   /* with WRITE: accept a non-empty folder that holds no save */
+};
+
+/* Opens folder. TC_SAVE_WRITE creates it and its parents when missing and
+ * fails, before any work is spent, when the path is a file, the folder
+ * cannot be written, another process holds it (no waiting), or it is not
+ * empty and holds no save (textclust.json with our format, or the
+ * reference's embeddings.npy + texts.json) unless TC_SAVE_OVERWRITE. Both
+ * modes first finish or drop a save a killed process left half done. The
+ * lock lasts until tc_save_folder_close; *out is NULL on error. */
+int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out);
+
+/* Drops whatever was staged and not committed, releases the lock, and when
+ * nothing was committed removes the lock file and folders open created.
+ * NULL is a no-op. */
+void tc_save_folder_close(tc_save_folder *f);
+
+/* The folder, symlinks resolved; lives as long as f. */
+const char *tc_save_folder_path(const tc_save_folder *f);
+
+/* 1 when path is one of the files a save owns in f (same inode), else 0:
+ * an input there would be replaced by the save. */
+int tc_save_folder_owns(const tc_save_folder *f, const char *path);
+
+/* Stages the classifier's files (f opened with TC_SAVE_WRITE). */
+int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
+
+/* Stages map.png, map.html (and the single_topic plots), so that they
+ * belong to the same save. p may be NULL (defaults). */
+int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
+
+/* Puts the staged files in place and removes the owned files this save did
+ * not produce (in a folder that held a save). Recoverable at every step. */
+int tc_save_folder_commit(tc_save_folder *f);
 
 /* Loads a save folder written by textclust or by the Python reference.
  * p may be NULL (defaults; the saved textclust.json wins where present). */
@@ -400,7 +451,8 @@ typedef struct tc_fit_stats {
 tc_fit_stats tc_classifier_stats(const tc_classifier *c);
 
 /* Writes map.png and map.html (and, in single_topic mode, the topic plots)
- * into folder, each file replaced atomically. p may be NULL (defaults). */
+ * into folder, each file replaced atomically. p may be NULL (defaults).
+ * For a save's own plots use tc_classifier_plot_to. */
 int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@ typedef struct cli_opts {
     int build_hf_ds;
     const char *output, *embeddings, *output_embeddings;
     int top_k, batch_size, quiet, no_plots;
+    int overwrite;                    /* run: accept a foreign non-empty save folder */
     const char *cluster, *hdbscan_method, *umap_init, *umap_knn;
     const char *summary_template, *summary_instruction, *summary_model;
     const char *llm_url, *llm_model, *llm_api_key, *llm_cache, *llm_api;

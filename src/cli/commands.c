@@ -70,6 +70,17 @@ int cmd_run(cli_opts *o) {
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc || (rc = cli_load_prompts(o))) return rc;
+    /* The save folder is checked and locked before any work, and stays
+     * locked until its files and plots are in place. */
+    tc_save_folder *sf = NULL;
+    if (tc_save_folder_open(o->save_load_path, TC_SAVE_WRITE | (o->overwrite ? TC_SAVE_OVERWRITE : 0), &sf))
+        return cli_fail(tc_last_error());
+    if (tc_save_folder_owns(sf, path)) {
+        fprintf(stderr, "textclust: error: %s: the input is a file of the save folder %s, which the save "
+                        "replaces; copy it elsewhere or save to another folder\n", path, o->save_load_path);
+        tc_save_folder_close(sf);
+        return 1;
+    }
     if (!o->llm_cache && o->p.label.api != TC_LLM_NONE) {
         static char cache[4200];
         snprintf(cache, sizeof cache, "%s.llm-cache", o->save_load_path);
@@ -119,11 +130,14 @@ int cmd_run(cli_opts *o) {
     }
     print_clusters(c, 10);
     double t = tc_now();
-    if (tc_classifier_save(c, o->save_load_path)) { cli_fail(tc_last_error()); goto done; }
+    if (tc_classifier_save_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
     double save_s = tc_now() - t;
     t = tc_now();
-    if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) { cli_fail(tc_last_error()); goto done; }
+    if (!o->no_plots && tc_classifier_plot_to(c, sf, &o->plot)) { cli_fail(tc_last_error()); goto done; }
     double plot_s = tc_now() - t;
+    t = tc_now();
+    if (tc_save_folder_commit(sf)) { cli_fail(tc_last_error()); goto done; }
+    save_s += tc_now() - t;
     print_shape(c, o);
     if (!o->quiet && o->p.label.api != TC_LLM_NONE)
         fprintf(stderr, "textclust: LLM: %zu requests (%zu retries), %zu answers from the cache, "
@@ -136,6 +150,7 @@ int cmd_run(cli_opts *o) {
     }
     rc = 0;
 done:
+    tc_save_folder_close(sf);
     tc_classifier_free(c);
     free(texts);
     free(rows);
@@ -147,7 +162,11 @@ done:
 
 /* ---------------------------------------------------------------- load, show */
 
-static int load_folder(cli_opts *o, tc_classifier **c) {
+/* Opens the save folder shared (finishing a save a killed run left) and
+ * loads it; *sf stays open, so no run replaces the folder meanwhile. */
+static int load_folder(cli_opts *o, tc_save_folder **sf, tc_classifier **c) {
+    *c = NULL;
+    if (tc_save_folder_open(o->save_load_path, TC_SAVE_READ, sf)) return cli_fail(tc_last_error());
     if (tc_classifier_load(o->save_load_path, &o->p, c)) return cli_fail(tc_last_error());
     return 0;
 }
@@ -155,18 +174,21 @@ static int load_folder(cli_opts *o, tc_classifier **c) {
 int cmd_load(cli_opts *o) {
     if (o->build_hf_ds) return not_available("--build_hf_ds (building and pushing Hugging Face datasets)");
     tc_classifier *c;
-    if (load_folder(o, &c)) return 1;
+    tc_save_folder *sf = NULL;
+    if (load_folder(o, &sf, &c)) { tc_save_folder_close(sf); return 1; }
     print_clusters(c, 10);
     print_shape(c, o);
     int rc = 0;
     if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
     tc_classifier_free(c);
+    tc_save_folder_close(sf);
     return rc;
 }
 
 int cmd_show(cli_opts *o) {
     tc_classifier *c;
-    if (load_folder(o, &c)) return 1;
+    tc_save_folder *sf = NULL;
+    if (load_folder(o, &sf, &c)) { tc_save_folder_close(sf); return 1; }
     const char *dir = o->output ? o->output : o->save_load_path;
     int rc = 0;
     if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -178,6 +200,7 @@ int cmd_show(cli_opts *o) {
         fprintf(stderr, "textclust: wrote %s/map.png and %s/map.html\n", dir, dir);
     }
     tc_classifier_free(c);
+    tc_save_folder_close(sf);
     return rc;
 }
 
@@ -213,10 +236,11 @@ int cmd_infer(cli_opts *o) {
     size_t want = want_l > 0 ? (size_t)want_l : 0;
 
     tc_classifier *c = NULL;
+    tc_save_folder *sf = NULL;
     tc_reader *r = NULL;
     tc_npy_writer *w = NULL;
     FILE *out = stdout;
-    char out_tmp[4200] = "", emb_tmp[4200] = "";
+    tc_atomic out_a = {0};
     int64_t *labels = NULL;
     float *dist = NULL, *emb = NULL;
     tc_textset batch = {0};
@@ -224,7 +248,7 @@ int cmd_infer(cli_opts *o) {
     double t0 = tc_now();
     rc = 1;
     o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
-    if (load_folder(o, &c)) goto done;
+    if (load_folder(o, &sf, &c)) goto done;
     if (!tc_classifier_model(c)[0] && !o->p.embed_model) {  /* say so before reading any text */
         cli_failf("%s does not record the encoder of its embeddings (no textclust.json, or no model "
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);
@@ -237,16 +261,12 @@ int cmd_infer(cli_opts *o) {
     emb = malloc(bs * (size_t)dim * sizeof *emb);
     if (!labels || !dist || !emb) { cli_fail("out of memory"); goto done; }
     if (o->output) {
-        cli_tmp_name(out_tmp, sizeof out_tmp, o->output);
-        if (!(out = fopen(out_tmp, "w"))) {
-            fprintf(stderr, "textclust: error: %s: %s\n", o->output, strerror(errno));
-            out = stdout;
-            goto done;
-        }
+        if (tc_atomic_open(&out_a, o->output)) { cli_fail(tc_last_error()); goto done; }
+        out = out_a.f;
     }
-    if (o->output_embeddings) {
-        cli_tmp_name(emb_tmp, sizeof emb_tmp, o->output_embeddings);
-        if (tc_npy_writer_open(emb_tmp, (size_t)dim, &w)) { cli_fail(tc_last_error()); goto done; }
+    if (o->output_embeddings && tc_npy_writer_open(o->output_embeddings, (size_t)dim, &w)) {
+        cli_fail(tc_last_error());
+        goto done;
     }
     while (skip > 0) {  /* texts before --start */
         long got = tc_reader_next(r, skip < bs ? skip : bs, &batch);
@@ -280,11 +300,8 @@ int cmd_infer(cli_opts *o) {
     if (tc_reader_repaired(r)) tc_warn("%zu texts had invalid UTF-8, repaired with U+FFFD", tc_reader_repaired(r));
     cli_progress(NULL, "infer", want, want);
     if (out != stdout) {
-        int bad = fclose(out) != 0;
         out = stdout;
-        if (bad) { fprintf(stderr, "textclust: error: %s: %s\n", o->output, strerror(errno)); goto done; }
-        if (cli_commit(out_tmp, o->output)) goto done;
-        out_tmp[0] = 0;
+        if (tc_atomic_commit(&out_a)) { cli_fail(tc_last_error()); goto done; }
     } else if (fflush(stdout) != 0) {
         goto done;
     }
@@ -292,8 +309,6 @@ int cmd_infer(cli_opts *o) {
         int bad = tc_npy_writer_close(w);
         w = NULL;
         if (bad) { cli_fail(tc_last_error()); goto done; }
-        if (cli_commit(emb_tmp, o->output_embeddings)) goto done;
-        emb_tmp[0] = 0;
     }
     if (!o->quiet) {
         double s = tc_now() - t0;
@@ -302,13 +317,12 @@ int cmd_infer(cli_opts *o) {
     }
     rc = 0;
 done:
-    if (out != stdout) fclose(out);
-    if (w) tc_npy_writer_close(w);
-    if (out_tmp[0]) remove(out_tmp);
-    if (emb_tmp[0]) remove(emb_tmp);
+    if (out_a.f) tc_atomic_abort(&out_a);
+    tc_npy_writer_abort(w);
     tc_textset_free(&batch);
     tc_reader_close(r);
     tc_classifier_free(c);
+    tc_save_folder_close(sf);
     free(labels);
     free(dist);
     free(emb);

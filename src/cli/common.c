@@ -80,12 +80,21 @@ int cli_load_prompts(cli_opts *o) {
 }
 
 void cli_tmp_name(char *tmp, size_t size, const char *path) {
-    snprintf(tmp, size, "%s.tmp-%ld", path, (long)getpid());
+    char *t = tc_atomic_tmp_path(path);
+    snprintf(tmp, size, "%s", t ? t : "");  /* "" fails in the writer, which says why */
+    free(t);
 }
 
 int cli_commit(const char *tmp, const char *path) {
-    if (rename(tmp, path) == 0) return 0;
-    fprintf(stderr, "textclust: error: %s: %s\n", path, strerror(errno));
-    remove(tmp);
-    return 1;
+    char *dir = strdup(tmp), *slash = dir ? strrchr(dir, '/') : NULL;
+    if (strcmp(tmp, path) != 0 && rename(tmp, path) != 0) {
+        fprintf(stderr, "textclust: error: %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        free(dir);
+        return 1;
+    }
+    if (slash) *slash = 0;
+    int rc = slash && tc_fsync_dir(*dir ? dir : "/") ? cli_fail(tc_last_error()) : 0;
+    free(dir);
+    return rc;
 }

@@ -19,8 +19,9 @@ int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols)
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
 
-/* Results are written to tmp (cli_tmp_name) and renamed over path when
- * complete (cli_commit), so a failure never leaves half a file. */
+/* Results are written to tmp (cli_tmp_name: a unique temporary beside path,
+ * named as tc_atomic_open names them so that a killed run's leftover is
+ * cleaned by the next) and renamed over path when complete (cli_commit). */
 void cli_tmp_name(char *tmp, size_t size, const char *path);
 int cli_commit(const char *tmp, const char *path);
 

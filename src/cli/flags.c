@@ -65,6 +65,7 @@ static void build_table(cli_opts *o) {
     def("top_k", T_INT, &o->top_k, "infer: neighbours that vote for a text's label (default 1)");
     def("batch_size", T_INT, &o->batch_size, "infer/embed: texts per batch (default 4096)");
     def("no_plots", T_BOOL, &o->no_plots, "run/load: do not write map.png and map.html");
+    def("overwrite", T_BOOL, &o->overwrite, "run: write into a non-empty folder that holds no save (only the save's files are written)");
 
     def("Embedding", T_SECTION, NULL, NULL);
     def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, or a model folder");

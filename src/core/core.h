@@ -37,6 +37,10 @@ void tc_classifier_clear(tc_classifier *c);
 /* Recomputes centres and sizes from proj and labels. */
 int tc_classifier_compute_centres(tc_classifier *c);
 
+/* folder.c: the staging folder of a save folder opened for writing (made
+ * on first call); *stage lives until commit or close. */
+int tc_save_folder_stage(tc_save_folder *f, const char **stage);
+
 /* Opens c->p.embed_model (or the saved model id) unless open already. */
 int tc_classifier_open_encoder(tc_classifier *c);
 

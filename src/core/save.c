@@ -3,16 +3,13 @@
  *   (n) i8, texts.json, cluster_summaries.json {"-1": "None", "0": ...},
  *   faiss.index (IndexFlatL2 of the embeddings)
  * plus textclust.json (our parameters, model id, cluster names and scores).
- * A save is written into a temporary folder beside the target and swapped
- * in with one rename, so an earlier save survives any failure. */
+ * The files go into the folder's staging area; folder.c puts them in place. */
 #include "core/core.h"
 #include "io/io.h"
 #include "util/util.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +18,7 @@
 
 /* ---------------------------------------------------------------- files */
 
-static int write_file(const char *path, const char *data) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-    size_t len = strlen(data);
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    return bad ? tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno)) : 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static int write_file(const char *path, const char *data) { return tc_atomic_write(path, data, strlen(data)); }
 
 static int save_json(const char *dir, const char *name, cJSON *json, int pretty) {
     char path[4400];
@@ -149,20 +132,6 @@ static cJSON *meta_json(const tc_classifier *c) {
     return o;
 }
 
-/* mkdir -p of the folders above path. */
-static int make_parents(const char *path) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return tc_error(TC_EIO, "%s: cannot create folder: %s", dir, strerror(errno));
-        *p = '/';
-    }
-    return 0;
-}
-
 static int save_into(const tc_classifier *c, const char *dir) {
     char path[4400];
     int rc;
@@ -184,45 +153,22 @@ static int save_into(const tc_classifier *c, const char *dir) {
     return rc;
 }
 
+int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f) {
+    if (!c || !f) return tc_error(TC_EINVAL, "tc_classifier_save_to: no classifier or folder");
+    if (!c->n) return tc_error(TC_EINVAL, "nothing to save: the classifier is not fitted");
+    const char *stage;
+    int rc = tc_save_folder_stage(f, &stage);
+    if (!rc) rc = save_into(c, stage);
+    return rc ? tc_error_prefix(rc, "saving %s (the earlier save is untouched)", tc_save_folder_path(f)) : 0;
+}
+
 int tc_classifier_save(const tc_classifier *c, const char *folder) {
     if (!c || !folder || !*folder) return tc_error(TC_EINVAL, "tc_classifier_save: no folder");
     if (!c->n) return tc_error(TC_EINVAL, "nothing to save: the classifier is not fitted");
-    char target[4096], tmp[4200];
-    if (strlen(folder) >= 4000) return tc_error(TC_EINVAL, "save folder path too long");
-    snprintf(target, sizeof target, "%s", folder);
-    for (size_t l = strlen(target); l > 1 && target[l - 1] == '/'; l--) target[l - 1] = 0;
-    struct stat st;
-    int rc, exists = stat(target, &st) == 0;
-    if (exists && !S_ISDIR(st.st_mode))
-        return tc_error(TC_EIO, "%s: exists and is not a folder; nothing was saved", target);
-    if ((rc = make_parents(target))) return rc;
-    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", target);
-    if (!mkdtemp(tmp)) return tc_error(TC_EIO, "%s: cannot create a folder beside it: %s", target, strerror(errno));
-    chmod(tmp, 0755);
-    rc = save_into(c, tmp);
-    if (rc) {
-        remove_tree(tmp);
-        return tc_error_prefix(rc, "saving %s (any earlier save is untouched)", target);
-    }
-    /* Swap the new folder in with one atomic exchange, then drop the old one. */
-    if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
-        remove_tree(tmp);
-        return 0;
-    }
-    if (exists) {  /* file systems without RENAME_EXCHANGE: move the old one aside first */
-        char old[4300];
-        snprintf(old, sizeof old, "%s.old-%ld", target, (long)getpid());
-        if (rename(target, old) != 0 || rename(tmp, target) != 0) {
-            rc = tc_error(TC_EIO, "%s: cannot replace the earlier save: %s (new save left in %s)",
-                          target, strerror(errno), tmp);
-            return rc;
-        }
-        remove_tree(old);
-        return 0;
-    }
-    if (rename(tmp, target) != 0) {
-        rc = tc_error(TC_EIO, "%s: %s", target, strerror(errno));
-        remove_tree(tmp);
-    }
+    tc_save_folder *f;
+    int rc = tc_save_folder_open(folder, TC_SAVE_WRITE, &f);
+    if (!rc) rc = tc_classifier_save_to(c, f);
+    if (!rc) rc = tc_save_folder_commit(f);
+    tc_save_folder_close(f);
     return rc;
 }

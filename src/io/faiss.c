@@ -31,13 +31,15 @@ int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d) {
     *p++ = 1; /* is_trained */
     memcpy(p, &metric, 4), p += 4;
     memcpy(p, &count, 8), p += 8;
-    FILE *f = fopen(path, "wb");
-    if (!f) return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-    int ok = fwrite(h, 1, sizeof h, f) == sizeof h && (count == 0 || fwrite(x, 4, count, f) == count);
-    int err = errno;
-    if (fclose(f) != 0 && ok) ok = 0, err = errno;
-    if (!ok) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
-    return 0;
+    tc_atomic a;
+    int rc = tc_atomic_open(&a, path);
+    if (rc) return rc;
+    if (fwrite(h, 1, sizeof h, a.f) != sizeof h || (count && fwrite(x, 4, count, a.f) != count)) {
+        rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno));
+        tc_atomic_abort(&a);
+        return rc;
+    }
+    return tc_atomic_commit(&a);
 }
 
 int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d) {

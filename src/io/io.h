@@ -119,7 +119,8 @@ int tc_npy_load_i64(const char *path, int64_t **x, size_t *n);
 typedef struct tc_npy_writer tc_npy_writer;
 int tc_npy_writer_open(const char *path, size_t cols, tc_npy_writer **out);
 int tc_npy_writer_append(tc_npy_writer *w, const float *x, size_t rows);
-int tc_npy_writer_close(tc_npy_writer *w);  /* fixes the header; frees w */
+int tc_npy_writer_close(tc_npy_writer *w);  /* fixes the header, renames into place; frees w */
+void tc_npy_writer_abort(tc_npy_writer *w); /* drops what was written; frees w */
 
 /* ---------------------------------------------------------------- JSON */
 

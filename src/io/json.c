@@ -105,30 +105,38 @@ static int json_put_text(json_out *o, const char *s) {
     return 0;
 }
 
-static int out_open(json_out *o, const char *path) {
+/* Opens path through the atomic writer (a temporary, renamed at close). */
+static int out_open(json_out *o, tc_atomic *a, const char *path) {
     memset(o, 0, sizeof *o);
     if (!(o->buf = malloc(JSON_BUF))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
-    if (!(o->f = fopen(path, "wb"))) {
+    int rc = tc_atomic_open(a, path);
+    if (rc) {
         free(o->buf);
-        return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+        return rc;
     }
+    o->f = a->f;
     return 0;
 }
 
-/* Flushes and closes; rc is an error met while writing (TC_ENOMEM or 0). */
-static int out_close(json_out *o, const char *path, int rc) {
+/* Flushes and commits, or drops the temporary when rc (an error met while
+ * writing: TC_ENOMEM or 0) or a write failed. */
+static int out_close(json_out *o, tc_atomic *a, const char *path, int rc) {
     out_flush(o);
     int err = errno;
-    if (fclose(o->f) != 0 && !o->failed) o->failed = 1, err = errno;
     free(o->buf);
-    if (rc) return tc_error(rc, "%s: out of memory", path);
-    if (o->failed) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
-    return 0;
+    if (rc) rc = tc_error(rc, "%s: out of memory", path);
+    else if (o->failed) rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
+    if (rc) {
+        tc_atomic_abort(a);
+        return rc;
+    }
+    return tc_atomic_commit(a);
 }
 
 int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
     json_out o;
-    int rc = out_open(&o, path);
+    tc_atomic a;
+    int rc = out_open(&o, &a, path);
     if (rc) return rc;
     out_put(&o, "[", 1);
     for (size_t i = 0; i < n && !o.failed && !rc; i++) {
@@ -136,13 +144,14 @@ int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
         rc = json_put_text(&o, s[i]);
     }
     out_put(&o, "]", 1);
-    return out_close(&o, path, rc);
+    return out_close(&o, &a, path, rc);
 }
 
 int tc_json_save_map(const char *path, const char *const *keys, const char *const *values,
                      size_t n) {
     json_out o;
-    int rc = out_open(&o, path);
+    tc_atomic a;
+    int rc = out_open(&o, &a, path);
     if (rc) return rc;
     out_put(&o, "{", 1);
     for (size_t i = 0; i < n && !o.failed && !rc; i++) {
@@ -153,7 +162,7 @@ int tc_json_save_map(const char *path, const char *const *keys, const char *cons
         }
     }
     out_put(&o, "}", 1);
-    return out_close(&o, path, rc);
+    return out_close(&o, &a, path, rc);
 }
 
 /* ---------------------------------------------------------------- escapes */

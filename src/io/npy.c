@@ -54,14 +54,16 @@ static int npy_write(const char *path, const char *descr, int ndim, size_t rows,
                      const void *data, size_t itemsize) {
     char head[512];
     size_t hl = npy_header(head, descr, ndim, rows, cols);
-    FILE *f = fopen(path, "wb");
-    if (!f) return tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    tc_atomic a;
+    int rc = tc_atomic_open(&a, path);
+    if (rc) return rc;
     size_t nbytes = rows * (ndim == 2 ? cols : 1) * itemsize;
-    int ok = fwrite(head, 1, hl, f) == hl && (nbytes == 0 || fwrite(data, 1, nbytes, f) == nbytes);
-    int err = errno;
-    if (fclose(f) != 0 && ok) ok = 0, err = errno;
-    if (!ok) return tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
-    return 0;
+    if (fwrite(head, 1, hl, a.f) != hl || (nbytes && fwrite(data, 1, nbytes, a.f) != nbytes)) {
+        rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno));
+        tc_atomic_abort(&a);
+        return rc;
+    }
+    return tc_atomic_commit(&a);
 }
 
 int tc_npy_save_f32(const char *path, const float *x, size_t rows, size_t cols) {
@@ -316,7 +318,8 @@ int tc_npy_load_i64(const char *path, int64_t **x, size_t *n) {
 /* ---------------------------------------------------------------- streaming writer */
 
 struct tc_npy_writer {
-    FILE *f;
+    tc_atomic a;
+    FILE *f;     /* a.f */
     char *path;
     size_t cols, rows;
     int failed;
@@ -331,12 +334,12 @@ int tc_npy_writer_open(const char *path, size_t cols, tc_npy_writer **out) {
         return tc_error(TC_ENOMEM, "%s: out of memory", path);
     }
     w->cols = cols;
-    w->f = fopen(path, "wb");
-    if (!w->f) {
-        int rc = tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    int rc = tc_atomic_open(&w->a, path);
+    if (rc) {
         free(w->path), free(w);
         return rc;
     }
+    w->f = w->a.f;
     /* The header for 0 rows has the same length as for any row count
      * (numpy's growth room), so close can overwrite it in place. */
     char head[512];
@@ -363,9 +366,20 @@ int tc_npy_writer_close(tc_npy_writer *w) {
     size_t hl = npy_header(head, "<f4", 2, w->rows, w->cols);
     if (!w->failed && (fseek(w->f, 0, SEEK_SET) != 0 || fwrite(head, 1, hl, w->f) != hl))
         w->failed = errno ? errno : EIO;
-    if (fclose(w->f) != 0 && !w->failed) w->failed = errno ? errno : EIO;
-    if (w->failed) rc = tc_error(TC_EIO, "%s: write failed: %s", w->path, strerror(w->failed));
+    if (w->failed) {
+        rc = tc_error(TC_EIO, "%s: write failed: %s", w->path, strerror(w->failed));
+        tc_atomic_abort(&w->a);
+    } else {
+        rc = tc_atomic_commit(&w->a);
+    }
     free(w->path);
     free(w);
     return rc;
+}
+
+void tc_npy_writer_abort(tc_npy_writer *w) {
+    if (!w) return;
+    tc_atomic_abort(&w->a);
+    free(w->path);
+    free(w);
 }

@@ -3,8 +3,8 @@
  * answer, {"answer": "..."}, named by a 128-bit FNV-1a hash of everything
  * that determines the answer: endpoint URL, model, generation parameters
  * and prompt. The API key is never part of the key or the file. Writes go
- * to a temporary file in the same folder, then rename(2), so a reader sees
- * a whole answer or none. */
+ * through tc_atomic_write (temporary, fsync, rename), so a reader sees a
+ * whole answer or none. */
 #include "label/label.h"
 
 #include <cjson/cJSON.h>
@@ -102,29 +102,13 @@ int tc_cache_put(const char *dir, const char key[33], const char *answer) {
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     char *path = path_of(dir, key);
-    tc_sb tmp = {0};
-    tc_sb_printf(&tmp, "%s/.%s.%ld.tmp", dir, key, (long)getpid());
-    int rc = 0;
-    if (!text || !path || tmp.oom) {
-        rc = tc_error(TC_ENOMEM, "label cache: out of memory");
-        goto done;
-    }
-    FILE *f = fopen(tmp.s, "wb");
-    if (!f) {
-        rc = tc_error(TC_EIO, "label cache: cannot write %s: %s", tmp.s, strerror(errno));
-        goto done;
-    }
-    size_t n = strlen(text);
-    int bad = fwrite(text, 1, n, f) != n || fputc('\n', f) == EOF;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp.s, path)) {
-        rc = tc_error(TC_EIO, "label cache: cannot write %s: %s", path, strerror(errno));
-        unlink(tmp.s);
-    }
-done:
+    tc_sb line = {0};
+    if (text) tc_sb_printf(&line, "%s\n", text);
+    int rc = !text || !path || line.oom ? tc_error(TC_ENOMEM, "label cache: out of memory")
+                                        : tc_atomic_write(path, line.s, line.len);
+    if (rc && rc != TC_ENOMEM) tc_error_prefix(rc, "label cache");
     free(text);
     free(path);
-    tc_sb_free(&tmp);
+    tc_sb_free(&line);
     return rc;
 }

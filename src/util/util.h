@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -86,6 +87,40 @@ char *tc_utf8_repair(const char *s, size_t len);
 /* Length of the longest prefix of s (len bytes) of at most max bytes that
  * does not split a UTF-8 sequence. */
 size_t tc_utf8_cut(const char *s, size_t len, size_t max);
+
+/* ---------------------------------------------------------------- atomic files */
+
+/* Every file textclust writes goes through this (atomic.c): a unique
+ * temporary ".<base>.tmp-<pid>-<random>" in the target's folder (symlinks
+ * in the folder's path resolved; mode 0666 less the umask), written through
+ * f, then commit: fflush, fsync, fclose, rename over the target, fsync of
+ * the folder. Abort (or a failed commit) removes the temporary. Both free
+ * what open allocated; a is reusable afterwards. */
+typedef struct {
+    FILE *f;      /* write the content here */
+    char *tmp;    /* the temporary's path */
+    char *path;   /* the target, folder resolved */
+    char *dir;    /* the target's folder, resolved */
+} tc_atomic;
+
+int tc_atomic_open(tc_atomic *a, const char *path);
+int tc_atomic_commit(tc_atomic *a);
+void tc_atomic_abort(tc_atomic *a);
+
+/* open + one fwrite + commit. */
+int tc_atomic_write(const char *path, const void *data, size_t len);
+
+/* Removes the temporaries of path left by processes that no longer exist
+ * (kill(pid, 0) fails with ESRCH); returns how many. tc_atomic_open calls
+ * it, so the next writer of a target cleans up after a killed one. */
+int tc_atomic_clean(const char *path);
+
+/* A fresh temporary name for path (same scheme; not created), malloc'd, for
+ * writers that hand the name to another writer; NULL on error. */
+char *tc_atomic_tmp_path(const char *path);
+
+/* fsync of a folder, so a rename or unlink in it survives a crash. */
+int tc_fsync_dir(const char *dir);
 
 /* ---------------------------------------------------------------- strings */
 

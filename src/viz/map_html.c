@@ -77,10 +77,9 @@ int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
     int *colour = malloc((cl.k ? cl.k : 1) * sizeof *colour);          /* (k) */
     uint16_t *q = malloc((n ? n : 1) * 2 * sizeof *q);                  /* (n, 2) */
     unsigned char *lab = malloc((n ? n : 1) * (wide ? 4 : 2));          /* (n) */
-    char *tmp = malloc(strlen(path) + 8);
     out_t o = {0};
-    if (tmp) tmp[0] = 0;
-    if (!colour || !q || !lab || !tmp) { rc = tc_error(TC_ENOMEM, "%s: out of memory", path); goto done; }
+    tc_atomic a = {0};
+    if (!colour || !q || !lab) { rc = tc_error(TC_ENOMEM, "%s: out of memory", path); goto done; }
     if ((rc = tc_viz_colour_clusters(cl.centres, cl.k, colour))) goto done;
 
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -103,9 +102,8 @@ int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
         else { lab[2 * i] = s & 255; lab[2 * i + 1] = s >> 8 & 255; }
     }
 
-    sprintf(tmp, "%s.tmp", path);
-    o.f = fopen(tmp, "wb");
-    if (!o.f) { rc = tc_error(TC_EIO, "%s: cannot write: %s", tmp, strerror(errno)); goto done; }
+    if ((rc = tc_atomic_open(&a, path))) goto done;
+    o.f = a.f;
     tc_sb_puts(&o.b, tc_map_page_head);
     tc_sb_printf(&o.b,
                  "<script type=\"application/json\" id=\"tc-meta\">{\"n\":%zu,\"n_noise\":%zu,"
@@ -150,20 +148,14 @@ int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
     flush_out(&o, 1);
     if (o.err) {
         rc = o.err == TC_ENOMEM ? tc_error(TC_ENOMEM, "%s: out of memory", path)
-                                : tc_error(TC_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+                                : tc_error(TC_EIO, "%s: cannot write: %s", path, strerror(errno));
         goto done;
     }
-    FILE *f = o.f;
     o.f = NULL;
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        rc = tc_error(TC_EIO, "%s: cannot write: %s", path, strerror(errno));
-        goto done;
-    }
+    rc = tc_atomic_commit(&a);
 done:
-    if (o.f) fclose(o.f);
-    if (rc && tmp && tmp[0]) remove(tmp);
+    if (a.f) tc_atomic_abort(&a);
     tc_sb_free(&o.b);
-    free(tmp);
     free(colour);
     free(q);
     free(lab);

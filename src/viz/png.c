@@ -118,8 +118,7 @@ int tc_viz_write_png(void *surface, const char *path, double dpi) {
     }
     int n_bands = (H + BAND_ROWS - 1) / BAND_ROWS;
     band_t *bands = calloc(n_bands ? n_bands : 1, sizeof *bands); /* (n_bands) */
-    char *tmp = malloc(strlen(path) + 8);
-    if (!bands || !tmp) { free(bands); free(tmp); return tc_error(TC_ENOMEM, "%s: out of memory", path); }
+    if (!bands) return tc_error(TC_ENOMEM, "%s: out of memory", path);
     #pragma omp parallel for schedule(dynamic) num_threads(tc_threads(0))
     for (int b = 0; b < n_bands; b++) {
         int y0 = b * BAND_ROWS, y1 = y0 + BAND_ROWS < H ? y0 + BAND_ROWS : H;
@@ -128,13 +127,10 @@ int tc_viz_write_png(void *surface, const char *path, double dpi) {
     int rc = 0;
     for (int b = 0; b < n_bands; b++)
         if (bands[b].err) rc = tc_error(bands[b].err, "%s: PNG compression failed", path);
-    FILE *f = NULL;
+    tc_atomic a;
+    if (!rc) rc = tc_atomic_open(&a, path);
     if (!rc) {
-        sprintf(tmp, "%s.tmp", path);
-        f = fopen(tmp, "wb");
-        if (!f) rc = tc_error(TC_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-    }
-    if (!rc) {
+        FILE *f = a.f;
         static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
         unsigned char ihdr[13], phys[9], zhead[2] = {0x78, 0x5e}, ztail[4];
         put_be32(ihdr, (uint32_t)W);
@@ -162,16 +158,14 @@ int tc_viz_write_png(void *surface, const char *path, double dpi) {
         }
         put_be32(ztail, (uint32_t)adler);
         ok = ok && write_chunk(f, "IDAT", ztail, 4) && write_chunk(f, "IEND", NULL, 0);
-        int err = errno;
-        if (fclose(f) != 0 && ok) { ok = 0; err = errno; }
-        if (ok && rename(tmp, path) != 0) { ok = 0; err = errno; }
-        if (!ok) {
-            remove(tmp);
-            rc = tc_error(TC_EIO, "%s: cannot write: %s", path, strerror(err));
+        if (ok) {
+            rc = tc_atomic_commit(&a);
+        } else {
+            rc = tc_error(TC_EIO, "%s: cannot write: %s", path, strerror(errno));
+            tc_atomic_abort(&a);
         }
     }
     for (int b = 0; b < n_bands; b++) free(bands[b].out);
     free(bands);
-    free(tmp);
     return rc;
 }

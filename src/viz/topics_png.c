@@ -207,21 +207,9 @@ static int write_csv(const topic_t *t, size_t m, const char *path) {
         tc_sb_printf(&b, ",%zu\n", t[i].count);
     }
     if (b.oom) { tc_sb_free(&b); return tc_error(TC_ENOMEM, "%s: out of memory", path); }
-    char *tmp = malloc(strlen(path) + 8);
-    if (!tmp) { tc_sb_free(&b); return tc_error(TC_ENOMEM, "%s: out of memory", path); }
-    sprintf(tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(b.s, 1, b.len, f) == b.len;
-    if (f && fclose(f) != 0) ok = 0;
+    int rc = tc_atomic_write(path, b.s, b.len);
     tc_sb_free(&b);
-    if (!ok || rename(tmp, path) != 0) {
-        int err = errno;
-        remove(tmp);
-        free(tmp);
-        return tc_error(TC_EIO, "%s: cannot write: %s", path, strerror(err));
-    }
-    free(tmp);
-    return 0;
+    return rc;
 }
 
 int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,

@@ -115,8 +115,8 @@ int tc_viz_place_labels(const double *cx, const double *cy, const double *w, con
                         const size_t *sizes, size_t k, int width, int height, double gap,
                         tc_viz_label_box *out);
 
-/* Writes a cairo ARGB32 or RGB24 image surface as PNG to path (through path.tmp and
- * a rename), with a pHYs chunk for dpi (0 = none). The surface is a
+/* Writes a cairo ARGB32 or RGB24 image surface as PNG to path (atomically, through
+ * tc_atomic_open), with a pHYs chunk for dpi (0 = none). The surface is a
  * cairo_surface_t *; void here so that the header needs no cairo include.
  * Same bytes whatever the thread count. */
 int tc_viz_write_png(void *surface, const char *path, double dpi);
