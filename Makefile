@@ -21,7 +21,7 @@ TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
-TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 HEADERS   := include/textclust.h $(wildcard src/*/*.h)
 
@@ -53,7 +53,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libtextclust.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
 
-tests: $(TESTS) $(BUILD)/tests/header_cxx
+tests: $(TEST_BIN) $(BUILD)/tests/header_cxx
 
 # The public header must compile as C++ too.
 $(BUILD)/tests/header_cxx: tests/header.cc include/textclust.h

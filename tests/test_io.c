@@ -38,7 +38,7 @@ static void write_str(const char *path, const char *s) { write_bytes(path, s, st
 /* Reading path must fail with code and exactly the message msg. */
 static void check_fails(const char *path, int fmt, const char *field, int code, const char *msg) {
     tc_textset t;
-    int rc = tc_read_texts(path, fmt, field, "id", &t);
+    int rc = tc_read_texts(path, fmt, field, "id", NULL, &t);
     CHECK_MSG(rc == code, "%s: returned %d, expected %d (%s)", path, rc, code, tc_last_error());
     CHECK_STR(tc_last_error(), msg);
     CHECK(t.n == 0 && t.texts == NULL);
@@ -48,7 +48,7 @@ static void check_fails(const char *path, int fmt, const char *field, int code, 
 static void check_texts(const char *path, int fmt, const char *field, const char *const *texts,
                         const char *const *ids, size_t n) {
     tc_textset t;
-    int rc = tc_read_texts(path, fmt, field, "id", &t);
+    int rc = tc_read_texts(path, fmt, field, "id", NULL, &t);
     CHECK_MSG(rc == 0, "%s: %s", path, tc_last_error());
     if (rc) return;
     CHECK_MSG(t.n == n, "%s: %zu texts, expected %zu", path, t.n, n);
@@ -73,12 +73,12 @@ static void test_jsonl(void) {
     check_texts(D "good.jsonl", TC_FMT_JSONL, "text", jsonl_texts, jsonl_ids, 5);
     /* another field as the text, no id field asked for */
     tc_textset t;
-    CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_AUTO, "id", NULL, &t));
+    CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_AUTO, "id", NULL, NULL, &t));
     CHECK(t.n == 5 && t.ids == NULL);
     if (t.n == 5) CHECK_STR(t.texts[2], "2.5");
     tc_textset_free(&t);
     /* the same file as plain text: every line but the blank ones ("" and "   ") */
-    CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_TEXT, NULL, NULL, &t));
+    CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_TEXT, NULL, NULL, NULL, &t));
     CHECK(t.n == 5);
     for (size_t i = 0; i < t.n; i++) CHECK(t.texts[i][0] == '{');
     tc_textset_free(&t);
@@ -185,7 +185,7 @@ static void test_bad_inputs(void) {
 
     /* tc_read_texts warns once, with the count */
     tc_set_logger(capture_log, NULL);
-    CHECK_OK(tc_read_texts(D "bad/invalid_utf8.txt", TC_FMT_AUTO, NULL, NULL, &t));
+    CHECK_OK(tc_read_texts(D "bad/invalid_utf8.txt", TC_FMT_AUTO, NULL, NULL, NULL, &t));
     tc_set_logger(NULL, NULL);
     CHECK(t.n == 5 && n_warnings == 1);
     CHECK_STR(last_warning, D "bad/invalid_utf8.txt: 3 texts had invalid UTF-8; each bad byte was "
@@ -269,11 +269,10 @@ static void test_lines_against_naive(void) {
     gzwrite(g, data, (unsigned)len);
     gzclose(g);
     const char *paths[] = {plain, gz};
-    long max_text = tc_io_max_text_bytes;
-    tc_io_max_text_bytes = 4l << 20; /* no line is cut */
+    tc_reader_opts big = {.max_text_bytes = 4u << 20}; /* no line is cut */
     for (int p = 0; p < 2; p++) {
         tc_textset t;
-        CHECK_OK(tc_read_texts(paths[p], TC_FMT_AUTO, NULL, NULL, &t));
+        CHECK_OK(tc_read_texts(paths[p], TC_FMT_AUTO, NULL, NULL, &big, &t));
         size_t k = 0, start = 0, bad = 0;
         for (size_t i = 0; i < len; i++) {
             if (data[i] != '\n') continue;
@@ -289,7 +288,6 @@ static void test_lines_against_naive(void) {
         CHECK_MSG(k == t.n && bad == 0, "%s: %zu lines vs %zu, %zu differ", paths[p], t.n, k, bad);
         tc_textset_free(&t);
     }
-    tc_io_max_text_bytes = max_text;
     free(data);
 }
 
@@ -711,11 +709,9 @@ static void test_limits(void) {
     CHECK_STR(tc_last_error(), want);
     tc_reader_close(r), tc_textset_free(&t);
 
-    /* the process default is checked */
-    long keep = tc_io_max_text_bytes;
-    tc_io_max_text_bytes = 0;
-    CHECK(tc_reader_open(D "good.txt", TC_FMT_AUTO, NULL, NULL, &r) == TC_EINVAL);
-    tc_io_max_text_bytes = keep;
+    /* a limit above the largest accepted is refused */
+    tc_reader_opts over = {.max_text_bytes = (size_t)TC_MAX_TEXT_BYTES_LIMIT + 1};
+    CHECK(tc_reader_open_opts(D "good.txt", TC_FMT_AUTO, NULL, NULL, &over, &r) == TC_EINVAL);
 
     /* blank lines of a text file are skipped and counted; only blanks: no texts */
     write_str(tmp("blank.txt"), "\n  \n\t\r\nreal\n\n");
@@ -849,7 +845,7 @@ static int run_mode(int argc, char **argv) {
         tc_strings_free(s, n);
     } else if (!strcmp(mode, "texts") && argc == 5) {
         tc_textset t;
-        if (tc_read_texts(argv[2], TC_FMT_AUTO, argv[3], NULL, &t)) return fail();
+        if (tc_read_texts(argv[2], TC_FMT_AUTO, argv[3], NULL, NULL, &t)) return fail();
         rc = tc_json_save_strings(argv[4], (const char *const *)t.texts, t.n);
         tc_textset_free(&t);
     } else {

@@ -3,6 +3,7 @@
 #define TC_CLI_H
 
 #include "textclust.h"
+#include "io/io.h"
 #include <stdio.h>
 
 typedef struct cli_opts {
@@ -14,6 +15,8 @@ typedef struct cli_opts {
     int build_hf_ds;
     const char *output, *embeddings, *output_embeddings;
     int top_k, batch_size, quiet, no_plots;
+    long max_text_bytes;              /* the readers' longest text (--max_text_bytes) */
+    tc_reader_opts reader;            /* built from it by cli_reader_opts */
     int overwrite;                    /* run: accept a foreign non-empty save folder */
     const char *cluster, *hdbscan_method, *umap_init, *umap_knn;
     const char *summary_template, *summary_instruction, *summary_model;

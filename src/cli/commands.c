@@ -109,7 +109,7 @@ int cmd_run(cli_opts *o) {
         }
         if (cli_check_finite(o->embeddings, all_emb, e_rows, e_cols)) goto done;
     }
-    if (tc_read_texts(path, format, o->input_content, o->id_field, &ts)) { cli_fail(tc_last_error()); goto done; }
+    if (tc_read_texts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &ts)) { cli_fail(tc_last_error()); goto done; }
     if (all_emb && e_rows != ts.n) {
         cli_failf("%s has %zu rows but %s has %zu texts", o->embeddings, e_rows, path, ts.n);
         goto done;
@@ -254,7 +254,7 @@ int cmd_infer(cli_opts *o) {
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);
         goto done;
     }
-    if (tc_reader_open(path, format, o->input_content, o->id_field, &r)) { cli_fail(tc_last_error()); goto done; }
+    if (tc_reader_open_opts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &r)) { cli_fail(tc_last_error()); goto done; }
     int dim = tc_classifier_dim(c);
     labels = malloc(bs * sizeof *labels);
     dist = malloc(bs * sizeof *dist);

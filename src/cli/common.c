@@ -65,6 +65,11 @@ int cli_input(const cli_opts *o, char *path, size_t size, int *format) {
     return 2;
 }
 
+const tc_reader_opts *cli_reader_opts(cli_opts *o) {
+    o->reader.max_text_bytes = o->max_text_bytes > 0 ? (size_t)o->max_text_bytes : 0;
+    return &o->reader;
+}
+
 int cli_load_prompts(cli_opts *o) {
     char *text;
     size_t len;

@@ -16,6 +16,9 @@ int cli_check_readable(const char *flag, const char *path);
  * else 1 after naming the first bad row and column of that file. */
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols);
 
+/* The readers' limits from the flags (a pointer into o). */
+const tc_reader_opts *cli_reader_opts(cli_opts *o);
+
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
 

@@ -43,7 +43,7 @@ static void build_table(cli_opts *o) {
     def("input_content", T_STR, &o->input_content, "text field / column (default content)");
     def("id_field", T_STR, &o->id_field, "id field copied to infer output when present (default id)");
     def("input_format", T_STR, &o->input_format, "auto | jsonl | csv | tsv | text (default auto: by extension)");
-    def("max_text_bytes", T_LONG, &tc_io_max_text_bytes, "longest text kept, in bytes: longer ones are cut with a warning, records over 16x are refused (default 1048576)");
+    def("max_text_bytes", T_LONG, &o->max_text_bytes, "longest text kept, in bytes: longer ones are cut with a warning, records over 16x are refused (default 1048576)");
     def("n_samples", T_LONG, &o->n_samples, "texts to use when --start is not given (default 100000)");
     def("start", T_LONG, &o->start, "first text of a range (run: > 0 selects; infer: >= 0 selects; default -1)");
     def("end", T_LONG, &o->end, "end of that range, exclusive (default 100000)");
@@ -162,6 +162,7 @@ static void set_defaults(cli_opts *o) {
     o->input_content = "content", o->id_field = "id", o->input_format = "auto";
     o->topic_mode = "multiple_topics";
     o->seed = 42, o->top_k = 1, o->batch_size = 4096;
+    o->max_text_bytes = TC_MAX_TEXT_BYTES_DEFAULT;
     o->p = tc_default_params();
     o->plot = tc_plot_default_params();
 }
@@ -210,6 +211,7 @@ static const struct range {
     {"plot_width", 0, 32000, 0},            {"plot_height", 0, 32000, 0},
     {"plot_dpi", 0, INFINITY, 0},           {"plot_font_size", 0, INFINITY, 0},
     {"plot_point_size", 0, INFINITY, 0},    {"plot_alpha", 0, 1, 0},
+    {"max_text_bytes", 1, TC_MAX_TEXT_BYTES_LIMIT, 0},
 };
 
 static int check_range(const flag *fl, const char *v, double x) {

@@ -30,7 +30,7 @@ int cmd_embed(cli_opts *o) {
     rc = 1;
     o->p.encoder.n_threads = o->threads;
     if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e) ||
-        tc_reader_open(path, format, o->input_content, o->id_field, &r)) {
+        tc_reader_open_opts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &r)) {
         cli_fail(tc_last_error());
         goto done;
     }

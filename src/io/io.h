@@ -63,14 +63,13 @@ int tc_reader_open(const char *path, int format, const char *field, const char *
 
 /* Size limits of a reader. */
 typedef struct tc_reader_opts {
-    size_t max_text_bytes;   /* longer texts are cut; 0 = tc_io_max_text_bytes */
+    size_t max_text_bytes;   /* longer texts are cut; 0 = TC_MAX_TEXT_BYTES_DEFAULT */
     size_t max_record_bytes; /* longer lines/records are an error; 0 = 16 x max_text_bytes */
 } tc_reader_opts;
 
-/* The process-wide default of max_text_bytes (1 MiB), used by
- * tc_reader_open and tc_read_texts; the CLI sets it from --max_text_bytes.
- * Opening fails (TC_EINVAL) when it is not 1..TC_MAX_TEXT_BYTES_LIMIT. */
-extern long tc_io_max_text_bytes;
+/* max_text_bytes when none is given (1 MiB), and the largest accepted:
+ * opening fails (TC_EINVAL) above it. */
+#define TC_MAX_TEXT_BYTES_DEFAULT (1l << 20)
 #define TC_MAX_TEXT_BYTES_LIMIT (1l << 28)
 
 tc_reader_opts tc_reader_default_opts(void); /* zeros: the defaults above */
@@ -100,7 +99,7 @@ void tc_reader_close(tc_reader *r);
  * Warns once about repaired UTF-8. No texts at all is an error
  * ("PATH: no texts"). On error out is left empty. */
 int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
-                  tc_textset *out);
+                  const tc_reader_opts *opts, tc_textset *out);
 
 /* ---------------------------------------------------------------- .npy */
 

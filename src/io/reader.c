@@ -496,8 +496,6 @@ static int open_next_file(tc_reader *r) {
     return 0;
 }
 
-long tc_io_max_text_bytes = 1l << 20;
-
 tc_reader_opts tc_reader_default_opts(void) {
     tc_reader_opts o = {0, 0};
     return o;
@@ -509,7 +507,7 @@ static int reader_new(const char *name, int format, const char *field, const cha
     *out = NULL;
     if (format < TC_FMT_AUTO || format > TC_FMT_TEXT)
         return tc_error(TC_EINVAL, "%s: unknown format %d", name, format);
-    long mt = opts && opts->max_text_bytes ? (long)opts->max_text_bytes : tc_io_max_text_bytes;
+    long mt = opts && opts->max_text_bytes ? (long)opts->max_text_bytes : TC_MAX_TEXT_BYTES_DEFAULT;
     if (mt <= 0 || mt > TC_MAX_TEXT_BYTES_LIMIT)
         return tc_error(TC_EINVAL, "max_text_bytes %ld: expected 1 to %ld", mt,
                         (long)TC_MAX_TEXT_BYTES_LIMIT);
@@ -625,10 +623,10 @@ void tc_reader_close(tc_reader *r) {
 }
 
 int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
-                  tc_textset *out) {
+                  const tc_reader_opts *opts, tc_textset *out) {
     memset(out, 0, sizeof *out);
     tc_reader *r;
-    int rc = tc_reader_open(path, format, field, id_field, &r);
+    int rc = tc_reader_open_opts(path, format, field, id_field, opts, &r);
     if (rc) return rc;
     long got;
     while ((got = tc_reader_next(r, (size_t)1 << 20, out)) > 0) {}
