@@ -416,7 +416,9 @@ int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_pl
  * not produce (in a folder that held a save). Recoverable at every step. */
 int tc_save_folder_commit(tc_save_folder *f);
 
-/* Loads a save folder written by textclust or by the Python reference.
+/* Loads a save folder written by textclust or by the Python reference,
+ * under a shared lock (as tc_save_folder_open with TC_SAVE_READ, so a save
+ * a killed process left half done is finished or dropped first).
  * p may be NULL (defaults; the saved textclust.json wins where present). */
 int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
 

@@ -203,10 +203,18 @@ int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **o
     if (!folder || stat(folder, &st) != 0)
         return tc_error(TC_ENOTFOUND, "%s: %s", folder ? folder : "(null)", strerror(errno));
     if (!S_ISDIR(st.st_mode)) return tc_error(TC_EINVAL, "%s: not a save folder", folder);
-    tc_classifier *c;
-    int rc = tc_classifier_new(p, &c);
+    /* Shared lock for the read, which also finishes a save a killed run left
+     * half done; a caller holding its own handle already did both. */
+    tc_save_folder *sf;
+    int rc = tc_save_folder_open(folder, TC_SAVE_READ, &sf);
     if (rc) return rc;
+    tc_classifier *c;
+    if ((rc = tc_classifier_new(p, &c))) {
+        tc_save_folder_close(sf);
+        return rc;
+    }
     rc = load_arrays(c, folder);
+    tc_save_folder_close(sf);
     if (!rc) {
         for (size_t i = 0; i < c->n; i++) c->stats.n_noise += c->labels[i] < 0;
         rc = tc_classifier_compute_centres(c);
