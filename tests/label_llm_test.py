@@ -37,6 +37,7 @@ SECRET = "sk-FAKE-7f3a9c-DO-NOT-LEAK"
 HF_SECRET = "hf_FAKEtoken5b21e0NOLEAK"
 # as long as hosted APIs' keys, with '-' and '_' for the escapes to work on
 LONG_SECRET = "sk-proj-" + "".join("Zq8-Lm_3Xv"[(i * 7) % 10] for i in range(156))
+LONG_HF_SECRET = "hf_" + "".join("Kp4_Rt-9Wy"[(i * 3) % 10] for i in range(161))
 URL_PASS = "urlPASSw0rd-77aa"
 URL_QSECRET = "QSECRET-91bd3e0f"
 
@@ -508,6 +509,17 @@ def main():
             got = leaks(p.stdout + p.stderr, sec)
             check(got is None, "a piece of a secret (%r) is printed in run 5" % got)
         print("run 5: %.1f s" % secs)
+        # the same for a Hugging Face token
+        S.expect_auth = "Bearer " + LONG_HF_SECRET
+        reset()
+        res7, tail7, p, secs = run(["--api", "hf", "--url", base, "--retries", "0", ltsv],
+                                   {"HF_TOKEN": LONG_HF_SECRET})
+        outputs += [p.stdout, p.stderr]
+        check(p.returncode == 0 and S.auth_ok and set(S.paths) == {"/generate"},
+              "run 5 (hf): %s %s" % (tail7, set(S.paths)))
+        check(p.stderr.count("HTTP 401") >= 4, "the four 401s are reported (hf)")
+        got = leaks(p.stdout + p.stderr, LONG_HF_SECRET)
+        check(got is None, "a piece of the HF token (%r) is printed in run 5" % got)
 
         # ---- run 6: Retry-After longer than the timeout; a cluster's total time is bounded
         rtsv = os.path.join(tmp, "ra.tsv")
@@ -556,7 +568,7 @@ def main():
         # ---- secrets: nowhere in outputs or files
         for o in outputs:
             check(SECRET not in o and HF_SECRET not in o, "a secret appears in stdout/stderr")
-            for sec in (SECRET, HF_SECRET, LONG_SECRET, URL_PASS, URL_QSECRET):
+            for sec in (SECRET, HF_SECRET, LONG_SECRET, LONG_HF_SECRET, URL_PASS, URL_QSECRET):
                 got = leaks(o, sec)
                 check(got is None, "a piece of a secret (%r) appears in stdout/stderr" % got)
         n_files = 0
@@ -567,7 +579,7 @@ def main():
                     continue  # the token file the test wrote itself
                 n_files += 1
                 data = open(path, "rb").read()
-                for sec in (SECRET, HF_SECRET, LONG_SECRET, URL_PASS, URL_QSECRET):
+                for sec in (SECRET, HF_SECRET, LONG_SECRET, LONG_HF_SECRET, URL_PASS, URL_QSECRET):
                     got = leaks(data.decode("utf-8", "replace"), sec) or leaks(fn, sec)
                     check(got is None, "a piece of a secret (%r) appears in %s" % (got, path))
         check(n_files >= len(cases), "cache files were written (%d files)" % n_files)
