@@ -1,7 +1,13 @@
 """`textclust run` names clusters through an OpenAI-compatible endpoint: a
 stand-in server started here (no network is needed) answers in the
 single_topic format. Checks the summaries, the topic plots, the answer
-cache (a second run sends nothing) and that the key is never written."""
+cache (a second run sends nothing) and that the key is never written. The
+key comes from $OPENAI_API_KEY (--llm_api_key is refused: argv is public);
+the URL carries a password and an api-key query value, which reach the
+server (the API path before the query) but appear in no file and no output
+(textclust.json keeps http://user:***@host/v1?api-key=***). A server whose
+replies are not the API's JSON leaves every cluster its keywords, and the
+summary line counts them as fallen back."""
 import http.server
 import json
 import os
@@ -12,7 +18,10 @@ import threading
 
 TC = os.environ.get("TC_BIN", "build/textclust")
 KEY = "sk-test-5ecret-do-not-write"
+URL_PASS = "pa55-word-not-saved"
+URL_KEY = "QUERY-k3y-not-saved"
 requests = []
+garbage = [False]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -23,6 +32,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         topic = "Fonts and typography" if "font" in prompt.lower() else "Software packaging"
         answer = "Topic: %s, Educational value rating: %d" % (topic, 7 if topic[0] == "F" else 4)
         out = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
+        if garbage[0]:
+            out = b'{"choices": "nope"}'
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -33,17 +44,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def run(args):
-    r = subprocess.run([TC, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit("textclust failed:\n" + r.stderr)
+def run(args, code=0):
+    env = dict(os.environ, OPENAI_API_KEY=KEY)
+    r = subprocess.run([TC, *args], capture_output=True, text=True, env=env)
+    if r.returncode != code:
+        sys.exit("textclust exited %d, want %d:\n%s" % (r.returncode, code, r.stderr))
     return r
 
 
 def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    url = "http://127.0.0.1:%d/v1" % srv.server_address[1]
+    port = srv.server_address[1]
+    url = "http://user:%s@127.0.0.1:%d/v1?api-key=%s" % (URL_PASS, port, URL_KEY)
     tmp = tempfile.mkdtemp(prefix="tc-llm.")
     import gzip
     with gzip.open("data/sample.jsonl.gz", "rt") as f, open(tmp + "/in.jsonl", "w") as g:
@@ -52,12 +65,18 @@ def main():
     args = ["run", "--input", tmp + "/in.jsonl", "--input_content", "text", "--embed_model", "hashing",
             "--dbscan_eps", "0.3", "--dbscan_min_samples", "10", "--threads", "2",
             "--topic_mode", "single_topic", "--llm_url", url, "--llm_model", "stand-in",
-            "--llm_api_key", KEY, "--save_load_path", tmp + "/save"]
+            "--save_load_path", tmp + "/save"]
+    outputs = []
+    r = run(args[:-2] + ["--llm_api_key", KEY] + args[-2:], code=2)
+    assert "OPENAI_API_KEY" in r.stderr and not requests, r.stderr
+    outputs += [r.stdout, r.stderr]
     r = run(args)
+    outputs += [r.stdout, r.stderr]
     k = len(requests)
     summaries = json.load(open(tmp + "/save/cluster_summaries.json"))
     assert k == len(summaries) - 1 and k >= 2, (k, summaries)
-    assert all(p == "/v1/chat/completions" and a == "Bearer " + KEY for p, a, _ in requests)
+    assert all(p == "/v1/chat/completions?api-key=" + URL_KEY and a == "Bearer " + KEY
+               for p, a, _ in requests), set(p for p, _, _ in requests)
     assert all(b["model"] == "stand-in" and b["temperature"] == 0 for _, _, b in requests)
     for key, s in summaries.items():
         if key != "-1":
@@ -65,6 +84,8 @@ def main():
                          "Software packaging. Educational score: 4"), s
     meta = json.load(open(tmp + "/save/textclust.json"))
     assert meta["summary"]["topic_mode"] == "single_topic"
+    want = "http://user:***@127.0.0.1:%d/v1?api-key=***" % port
+    assert meta["summary"]["llm_url"] == want, meta["summary"]["llm_url"]
     assert all(c.get("score") in (4, 7) for c in meta["clusters"] if c["label"] >= 0), meta["clusters"]
     for f in ("topics_dist.png", "educational_score.png", "df_categories_count.csv", "map.png", "map.html"):
         assert os.path.getsize(tmp + "/save/" + f) > 0, f
@@ -74,14 +95,29 @@ def main():
 
     # a second run answers everything from the cache
     r = run(args)
+    outputs += [r.stdout, r.stderr]
     assert len(requests) == k, "the re-run sent %d requests" % (len(requests) - k)
     assert "%d answers from the cache" % k in r.stderr, r.stderr
 
-    # the key is in no file and no output
+    # replies that are not the API's JSON: keywords everywhere, counted as fallen back
+    garbage[0] = True
+    gargs = [a if a != "stand-in" else "stand-in-2" for a in args]
+    gargs[-1] = tmp + "/save-garbage"
+    r = run(gargs)
+    outputs += [r.stdout, r.stderr]
+    gsum = json.load(open(tmp + "/save-garbage/cluster_summaries.json"))
+    assert not any("nope" in s or "choices" in s for s in gsum.values()), gsum
+    assert "%d clusters fell back to keywords" % (len(gsum) - 1) in r.stderr, r.stderr
+
+    # the key and the URL's secrets are in no file and no output
     for root, _, files in os.walk(tmp):
         for f in files:
-            assert KEY.encode() not in open(os.path.join(root, f), "rb").read(), f
-    assert KEY not in r.stdout + r.stderr
+            data = open(os.path.join(root, f), "rb").read()
+            for secret in (KEY, URL_PASS, URL_KEY):
+                assert secret.encode() not in data and secret not in f, (secret, f)
+    for o in outputs:
+        for secret in (KEY, URL_PASS, URL_KEY):
+            assert secret not in o, (secret, o)
     srv.shutdown()
     print("cli llm ok")
 

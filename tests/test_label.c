@@ -459,10 +459,199 @@ static void test_cache(void) {
     CHECK(system(cmd) == 0);  /* no temporary file left behind */
 
     char out[64];
-    tc_redact(out, sizeof out, "Bearer sk-SECRET-1 and sk-SECRET-1!", "sk-SECRET-1");
+    const char *one[] = {"sk-SECRET-1", NULL};
+    tc_redact(out, sizeof out, "Bearer sk-SECRET-1 and sk-SECRET-1!", one);
     CHECK_STR(out, "Bearer [hidden] and [hidden]!");
     tc_redact(out, 8, "abcdefghijkl", NULL);
     CHECK_STR(out, "abcdefg");
+}
+
+/* ---------------------------------------------------------------- secrets */
+
+/* 1 when no 6 consecutive bytes of secret appear in s */
+static int no_piece(const char *s, const char *secret) {
+    size_t n = strlen(secret);
+    for (size_t i = 0; i + 6 <= n; i++)
+        if (memmem(s, strlen(s), secret + i, 6)) return 0;
+    return 1;
+}
+
+static void test_secrets(void) {
+    /* a long key, as hosted APIs issue them */
+    char key[200];
+    strcpy(key, "sk-proj-");
+    for (size_t i = 8; i < 164; i++) key[i] = "Ab3-x9_QmZ"[i * 7 % 10];
+    key[164] = 0;
+    const char *ks[] = {key, NULL};
+    char msg[4096], out[256];
+
+    /* the mask comes before the cut: an echoed key is hidden whole even
+     * when the message is cut in its middle */
+    snprintf(msg, sizeof msg, "{\"error\": {\"message\": \"Incorrect API key provided: %s. "
+             "You can find your API key at https://example.com.\"}}", key);
+    tc_redact(out, 160, msg, ks);
+    CHECK_MSG(no_piece(out, key), "cut message: %s", out);
+    CHECK(strstr(out, "[hidden]") != NULL);
+    char *m = tc_secret_mask(msg, strlen(msg), ks);
+    CHECK(m && strstr(m, "provided: [hidden]. You can") && no_piece(m, key));
+    free(m);
+
+    /* JSON escapes: \u002d for every '-', \/ and \u0041 mixed in */
+    tc_sb b = {0};
+    tc_sb_puts(&b, "{\"error\": \"bad key ");
+    for (const char *q = key; *q; q++) {
+        if (*q == '-') tc_sb_puts(&b, "\\u002d");
+        else if (*q == 'A') tc_sb_puts(&b, "\\u0041");
+        else tc_sb_append(&b, q, 1);
+    }
+    tc_sb_puts(&b, "\"}");
+    m = tc_secret_mask(b.s, b.len, ks);
+    CHECK_MSG(m && !strstr(m, "u002d") && strstr(m, "bad key [hidden]\"}"), "%s", m);
+    free(m);
+    tc_sb_free(&b);
+
+    /* percent-encoded, upper and lower case hex, and JSON of that */
+    tc_sb_puts(&b, "GET /?k=");
+    for (const char *q = key; *q; q++) {
+        if (*q == '-' || *q == '_') tc_sb_printf(&b, (q - key) % 2 ? "%%%02X" : "%%%02x", *q);
+        else tc_sb_append(&b, q, 1);
+    }
+    tc_sb_puts(&b, " end");
+    m = tc_secret_mask(b.s, b.len, ks);
+    CHECK_MSG(m && !strcmp(m, "GET /?k=[hidden] end"), "%s", m);
+    free(m);
+    tc_sb_free(&b);
+    tc_sb_puts(&b, "x ");
+    for (const char *q = key; *q; q++) {
+        if (*q == '-') tc_sb_puts(&b, "\\u00252D");  /* JSON-escaped '%' then 2D */
+        else tc_sb_append(&b, q, 1);
+    }
+    m = tc_secret_mask(b.s, b.len, ks);
+    CHECK_MSG(m && !strcmp(m, "x [hidden]"), "%s", m);
+    free(m);
+    tc_sb_free(&b);
+
+    /* a key the server cut: what is left is hidden, at the cut edge too */
+    snprintf(msg, sizeof msg, "token %.40s... rejected", key);
+    m = tc_secret_mask(msg, strlen(msg), ks);
+    CHECK_MSG(m && !strcmp(m, "token [hidden]... rejected"), "%s", m);
+    free(m);
+    snprintf(msg, sizeof msg, "key=%.6s", key + 3);  /* "proj-" + 1: a 6-byte start at the end */
+    snprintf(msg, sizeof msg, "key=%.6s", key);
+    m = tc_secret_mask(msg, strlen(msg), ks);
+    CHECK_MSG(m && !strcmp(m, "key=[hidden]"), "%s", m);
+    free(m);
+    /* short secrets are never masked, ordinary text is left alone */
+    const char *shorty[] = {"abc", NULL};
+    m = tc_secret_mask("abcabc", 6, shorty);
+    CHECK_STR(m, "abcabc");
+    free(m);
+    m = tc_secret_mask("Astronomy, Space, Physics", 25, ks);
+    CHECK_STR(m, "Astronomy, Space, Physics");
+    free(m);
+
+    /* URLs */
+    char *u = tc_url_redact("http://user:PASS@host:8/v1?api-key=SECRET&v=2#frag");
+    CHECK_STR(u, "http://user:***@host:8/v1?api-key=***&v=***#***");
+    free(u);
+    u = tc_url_redact("https://h/v1");
+    CHECK_STR(u, "https://h/v1");
+    free(u);
+    u = tc_url_redact("http://user@h/?flag&x=");
+    CHECK_STR(u, "http://user@h/?flag&x=***");
+    free(u);
+    u = tc_url_redact("not a url with s3cr3t");
+    CHECK_STR(u, "***");
+    free(u);
+    char **sec = tc_url_secrets("http://me:pa%24%24word@h/v1?api-key=SECRET-123456&v=1", "tok-4567");
+    int has[4] = {0};
+    for (char **q = sec; q && *q; q++) {
+        has[0] |= !strcmp(*q, "tok-4567");
+        has[1] |= !strcmp(*q, "pa$$word");
+        has[2] |= !strcmp(*q, "SECRET-123456");
+        has[3] |= !strcmp(*q, "1");
+    }
+    CHECK(sec && has[0] && has[1] && has[2] && !has[3]);
+    tc_secrets_free(sec);
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void test_replies(void) {
+    char *a = (char *)1;
+    const char ok[] = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"A, B\"}}]}";
+    CHECK(tc_llm_answer_openai(ok, sizeof ok - 1, &a) == 0 && a && !strcmp(a, "A, B"));
+    free(a);
+    const char ws[] = "{\"choices\":[{\"text\":\"T\"}]}  \n";
+    CHECK(tc_llm_answer_openai(ws, sizeof ws - 1, &a) == 0 &&
+          a && !strcmp(a, "T"));
+    free(a);
+    /* not the API's shape: never an answer */
+    const char *bad[] = {"{\"choices\":\"nope\"}", "{\"choices\":[]}", "{\"choices\":[1]}",
+                         "{\"choices\":[{\"message\":{\"content\":null}}]}",
+                         "{\"choices\":[{\"message\":\"x\"}]}", "[{\"generated_text\":\"x\"}]",
+                         "xxxxxxxx", "", "{\"choices\":[{\"text\":\"T\"}]} trailing",
+                         "{\"error\":\"overloaded\"}", "null", "\"A, B\""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        a = (char *)1;
+        int rc = tc_llm_answer_openai(bad[i], strlen(bad[i]), &a);
+        CHECK_MSG(rc == TC_EFORMAT && a == NULL, "openai %s -> %d", bad[i], rc);
+    }
+    /* the length is what counts: no terminator read, a NUL inside is refused */
+    char cut[] = "{\"choices\":[{\"text\":\"T\"}]}XYZ";
+    CHECK(tc_llm_answer_openai(cut, sizeof cut - 4, &a) == 0 && a && !strcmp(a, "T"));
+    free(a);
+    CHECK(tc_llm_answer_openai(cut, 10, &a) == TC_EFORMAT && !a);
+    const char nul[] = "{\"choices\":[{\"text\":\"T\"}]}\0{}";
+    CHECK(tc_llm_answer_openai(nul, sizeof nul - 1, &a) == TC_EFORMAT && !a);
+
+    const char hf[] = "[{\"generated_text\":\"PROMPT Topic: X\"}]";
+    CHECK(tc_llm_answer_hf(hf, sizeof hf - 1, "PROMPT", &a) == 0 && a && !strcmp(a, " Topic: X"));
+    free(a);
+    CHECK(tc_llm_answer_hf(hf, sizeof hf - 1, NULL, &a) == 0 && a && !strcmp(a, "PROMPT Topic: X"));
+    free(a);
+    CHECK(tc_llm_answer_hf("{\"generated_text\":\"Y\"}", 22, "", &a) == 0 && a && !strcmp(a, "Y"));
+    free(a);
+    const char *hbad[] = {"[]", "[1]", "{\"generated_text\":5}", "{\"error\":\"loading\"}",
+                          "{\"choices\":[{\"text\":\"T\"}]}", "[{\"generated_text\": \"Astro"};
+    for (size_t i = 0; i < sizeof hbad / sizeof *hbad; i++) {
+        a = (char *)1;
+        int rc = tc_llm_answer_hf(hbad[i], strlen(hbad[i]), "p", &a);
+        CHECK_MSG(rc == TC_EFORMAT && a == NULL, "hf %s -> %d", hbad[i], rc);
+    }
+
+    /* the answer parsers on bytes */
+    char *t;
+    int sc;
+    CHECK(tc_parse_answer_multiple("A, B\0, C", 9, &t) == 0 && t && !strcmp(t, "A, B, C"));
+    free(t);
+    CHECK(tc_parse_answer_multiple("A, BXX", 4, &t) == 0 && t && !strcmp(t, "A, B"));
+    free(t);
+    CHECK(tc_parse_answer_multiple(" \n", 2, &t) == TC_EFORMAT && !t);
+    CHECK(tc_parse_answer_single("Topic: X, Educational value rating: 7", 37, &t, &sc) == 0 &&
+          t && !strcmp(t, "X") && sc == 7);
+    free(t);
+    CHECK(tc_parse_answer_single("nothing", 7, &t, &sc) == TC_EFORMAT && !t && sc == -1);
+
+    /* names: one printable line */
+    char *c = tc_label_clean("\x1b]52;c;aGk=\x07" "Astro\tnomy,\r\n  Space\xc2\x9b" "31m \xe2\x80\xae\x7f");
+    CHECK_STR(c, "]52;c;aGk=Astro nomy, Space31m");
+    free(c);
+    c = tc_label_clean("\x01\x02 \n\t");
+    CHECK_STR(c, "");
+    free(c);
+    c = tc_label_clean("ok\xff");
+    CHECK_STR(c, "ok\xef\xbf\xbd");
+    free(c);
+    char big[700];
+    for (int i = 0; i < 699; i += 3) memcpy(big + i, "\xe2\x82\xac", 3);
+    big[699] = 0;
+    c = tc_label_clean(big);
+    CHECK(c && strlen(c) == 198);  /* 66 euro signs: 200 bytes would split the 67th */
+    free(c);
+    c = tc_label_clean_answer("Here:\r\nA,\x1b[2J B\n");
+    CHECK_STR(c, "Here:\nA,[2J B\n");
+    free(c);
 }
 
 static void test_endpoint(void) {
@@ -497,6 +686,24 @@ static void test_endpoint(void) {
     free(u);
     p.llm_url = "ftp://h";
     CHECK(tc_llm_endpoint(&p) == NULL);
+    /* the API path goes before the query string; secrets stay out of errors */
+    p.llm_url = "http://user:PASS@host:9/v1/?api-key=SECRET#x";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "http://user:PASS@host:9/v1/chat/completions?api-key=SECRET");
+    free(u);
+    p.llm_url = "https://h/openai/deployments/d/chat/completions?api-version=2024";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "https://h/openai/deployments/d/chat/completions?api-version=2024");
+    free(u);
+    p.api = TC_LLM_HF;
+    p.llm_url = "http://h:80?token=SECRET";
+    u = tc_llm_endpoint(&p);
+    CHECK_STR(u, "http://h:80/generate?token=SECRET");
+    free(u);
+    p.api = TC_LLM_OPENAI;
+    p.llm_url = "gopher://u:PASS@h/?k=SECRET";
+    CHECK(tc_llm_endpoint(&p) == NULL && !strstr(tc_last_error(), "PASS") &&
+          !strstr(tc_last_error(), "SECRET"));
 
     /* where the token comes from */
     p.api = TC_LLM_OPENAI;
@@ -657,6 +864,8 @@ int main(int argc, char **argv) {
     test_parse();
     test_prompt();
     test_cache();
+    test_secrets();
+    test_replies();
     test_endpoint();
     test_single_offline();
     return check_report("test_label");

@@ -104,7 +104,7 @@ static void build_table(cli_opts *o) {
     def("summary_model", T_STR, &o->summary_model, "Hugging Face model id: names clusters with its text-generation API");
     def("llm_url", T_STR, &o->llm_url, "OpenAI-compatible endpoint (vLLM, llama.cpp, Ollama, ...), or a TGI server with --summary_model");
     def("llm_model", T_STR, &o->llm_model, "model name sent to --llm_url");
-    def("llm_api_key", T_STR, &o->llm_api_key, "bearer key (default $OPENAI_API_KEY, or $HF_TOKEN for Hugging Face)");
+    def("llm_api_key", T_STR, &o->llm_api_key, "refused: set $OPENAI_API_KEY, or $HF_TOKEN for Hugging Face");
     def("llm_max_new_tokens", T_INT, &p->label.max_new_tokens, "answer length cap (default 64)");
     def("llm_temperature", T_FLOAT, &p->label.temperature, "sampling temperature (default 0 = greedy)");
     def("llm_concurrency", T_INT, &p->label.concurrency, "requests in flight (default 4)");
@@ -338,6 +338,9 @@ int cli_resolve(cli_opts *o) {
     p->seed = (uint64_t)o->seed;
     p->n_threads = o->threads;
     /* Labeller: an LLM when an endpoint is named, else keywords offline. */
+    if (o->llm_api_key)  /* argv is readable by every user (ps) and lands in shell history */
+        return bad("--llm_api_key: a key on the command line is visible to other users; set "
+                   "$OPENAI_API_KEY (or $HF_TOKEN, or the Hugging Face token file)%s%s", "", "");
     if ((o->llm_model || o->llm_api_key) && !o->llm_url && !o->summary_model)
         return bad("--llm_model and --llm_api_key need an endpoint: --llm_url or --summary_model");
     if (o->llm_api && strcmp(o->llm_api, "hf") && strcmp(o->llm_api, "openai"))

@@ -6,6 +6,7 @@
  * The files go into the folder's staging area; folder.c puts them in place. */
 #include "core/core.h"
 #include "io/io.h"
+#include "label/label.h"
 #include "util/util.h"
 
 #include <cjson/cJSON.h>
@@ -104,7 +105,9 @@ static cJSON *meta_json(const tc_classifier *c) {
     const char *api = p->label.api == TC_LLM_HF ? "hf" : p->label.api == TC_LLM_OPENAI ? "openai" : "keywords";
     cJSON_AddStringToObject(s, "labeller", api);
     if (p->label.api != TC_LLM_NONE) {  /* never the key */
-        if (p->label.llm_url) cJSON_AddStringToObject(s, "llm_url", p->label.llm_url);
+        char *url = tc_url_redact(p->label.llm_url);  /* no password, no query values */
+        if (url) cJSON_AddStringToObject(s, "llm_url", url);
+        free(url);
         if (p->label.llm_model) cJSON_AddStringToObject(s, "llm_model", p->label.llm_model);
         cJSON_AddNumberToObject(s, "max_new_tokens", p->label.max_new_tokens);
         cJSON_AddItemToObject(s, "temperature", num_f(p->label.temperature));

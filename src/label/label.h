@@ -93,6 +93,23 @@ char *tc_parse_multiple(const char *answer);
  * Returns 0 when a topic was found, TC_EFORMAT otherwise (topic NULL). */
 int tc_parse_single(const char *answer, char **topic, int *score);
 
+/* The same two for answer bytes that need no terminator (len bytes; a NUL
+ * byte reads as a space), for fuzzing: 0 and *out / *topic malloc'd, or
+ * TC_EFORMAT (nothing usable) with them NULL, or TC_ENOMEM. */
+int tc_parse_answer_multiple(const char *answer, size_t len, char **out);
+int tc_parse_answer_single(const char *answer, size_t len, char **topic, int *score);
+
+/* A name as it is kept: one line of printable UTF-8 - control characters
+ * (C0, DEL, C1), line and paragraph separators and bidirectional controls
+ * dropped, tabs and newlines as spaces, runs of spaces as one, invalid
+ * bytes as U+FFFD, trimmed and cut to TC_SUMMARY_MAX bytes on a UTF-8
+ * boundary. malloc'd ("" when nothing is left); NULL when out of memory. */
+char *tc_label_clean(const char *s);
+
+/* An answer before parsing: the same, but newlines kept (the parsers read
+ * lines) and no length cap. malloc'd; NULL when out of memory. */
+char *tc_label_clean_answer(const char *s);
+
 /* The first line of an answer, trimmed and cut to TC_SUMMARY_MAX bytes:
  * what is kept of an answer that does not parse. malloc'd. */
 char *tc_parse_raw(const char *answer);
@@ -131,8 +148,8 @@ typedef struct {
     void *check_ctx;
     char *answer;         /* out: malloc'd generated text, NULL on failure */
     int malformed;        /* out: 0 well-formed; 1 the answer failed check twice and is
-                             kept; 2 the reply was not the API's JSON twice (answer =
-                             the start of the raw body) */
+                             kept (a reply that is not the API's JSON is a failure:
+                             status set, answer NULL) */
     int status;           /* out: 0, or the TC_E* code of the final failure */
     char error[256];      /* out: the final failure, secrets removed */
     int attempts;         /* out: HTTP requests made for it */
@@ -155,8 +172,55 @@ char *tc_llm_token(const tc_label_params *p);
 /* Overwrites a token with zeros, then frees it (NULL is a no-op). */
 void tc_llm_token_free(char *token);
 
-/* Copies src into dst (size cap) with every occurrence of secret (when it
- * has 4 bytes or more) replaced by "[hidden]". */
-void tc_redact(char *dst, size_t cap, const char *src, const char *secret);
+/* One HTTP reply body -> the generated text, with no network: the pure
+ * parsers a fuzzer drives. body has len bytes (NUL bytes allowed, no
+ * terminator needed). Returns 0 and *answer (malloc'd, NUL-terminated; a
+ * NUL inside the text ends it) when the body has the API's shape, else
+ * TC_EFORMAT with *answer NULL and nothing printed (TC_ENOMEM likewise).
+ *   openai  {"choices": [{"message": {"content": "<text>"}}, ...]} (or
+ *           choices[0].text, the completions API);
+ *   hf      [{"generated_text": "<text>"}, ...] or {"generated_text": ...};
+ *           prompt (may be NULL) is cut from the front when the server
+ *           sent it back (some ignore return_full_text=false). */
+int tc_llm_answer_openai(const char *body, size_t len, char **answer);
+int tc_llm_answer_hf(const char *body, size_t len, const char *prompt, char **answer);
+
+/* Longest reply body read; the transfer of a longer one is aborted. */
+#define TC_LLM_BODY_MAX (1u << 20)
+
+/* ---------------------------------------------------------------- secret.c */
+
+/* src (len bytes) with every form of every secret hidden as "[hidden]":
+ * raw, JSON-escaped, percent-encoded (and these nested), any 8 bytes of it,
+ * 4 to 7 of its bytes at the text's edges. secrets: NULL-terminated list
+ * (NULL = none; secrets under 4 bytes are ignored). malloc'd; NULL when
+ * out of memory. */
+char *tc_secret_mask(const char *src, size_t len, const char *const *secrets);
+
+/* tc_secret_mask of src, then cut to fit dst (cap bytes, UTF-8 boundary):
+ * the mask comes first, so a cut never leaves part of a secret. */
+void tc_redact(char *dst, size_t cap, const char *src, const char *const *secrets);
+
+/* The parts of scheme://user:password@host:port/path?query#fragment; each
+ * a pointer into the URL and a length (NULL when absent). */
+typedef struct {
+    const char *scheme, *user, *password, *host, *path, *query, *fragment;
+    size_t scheme_len, user_len, password_len, host_len, path_len, query_len, fragment_len;
+} tc_url;
+
+/* Splits url; TC_EINVAL when it has no "://". */
+int tc_url_split(const char *url, tc_url *u);
+
+/* url as it may be shown or saved: the password and every query value
+ * (and any fragment) as "***": http://user:***@host/v1?api-key=***.
+ * malloc'd (NULL for NULL or out of memory). */
+char *tc_url_redact(const char *url);
+
+/* The secrets of a request: token (may be NULL), and from url its password,
+ * query values and fragment of 8 bytes or more, each raw and
+ * percent-decoded. NULL-terminated, malloc'd, free with tc_secrets_free
+ * (which zeroes them); NULL when out of memory. */
+char **tc_url_secrets(const char *url, const char *token);
+void tc_secrets_free(char **list);
 
 #endif

@@ -2,8 +2,11 @@
  * member texts, the answer from the cache or the endpoint, and the answer
  * parsed into the summary (and topic and score in single_topic mode).
  * What does not work out for one cluster - a request that fails for good,
- * an empty answer - leaves that cluster its keyword label, with a warning;
- * an answer that does not parse is kept as given, with a warning. */
+ * a reply that is not the API's JSON, an answer with no printable text -
+ * leaves that cluster its keyword label, with a warning, and counts in
+ * stats.n_failed; an answer that does not parse is kept as given (its first
+ * line), with a warning. Names are one line of printable text, whatever the
+ * server sent, and no secret of the request survives into them. */
 #include "label/label.h"
 
 #include <stdlib.h>
@@ -28,62 +31,80 @@ int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
     return 0;
 }
 
-/* the answer with any copy of the token replaced (malloc'd) */
-static char *scrub(const char *a, const char *token) {
-    size_t n = 2 * strlen(a) + 1;  /* "[hidden]" is at most twice a token of 4+ bytes */
-    char *s = malloc(n);
-    if (s) tc_redact(s, n, a, token);
-    return s;
+/* The name an answer gives in one mode: *summary (multiple_topics) or
+ * *topic and *score (single_topic), malloc'd and cleaned to one printable
+ * line (tc_label_clean). Returns 0 parsed, 1 not in the asked format (the
+ * first line is kept as given), 2 nothing usable (empty, or nothing left
+ * once control characters are dropped), <0 out of memory. */
+static int name_of(int topic_mode, const char *answer, char **summary, char **topic,
+                   int *score) {
+    *summary = *topic = NULL;
+    *score = -1;
+    char *a = tc_label_clean_answer(answer);
+    if (!a) return tc_error(TC_ENOMEM, "label: out of memory");
+    char *got = NULL;
+    int rc = 0;
+    if (topic_mode == TC_TOPIC_MULTIPLE) {
+        got = tc_parse_multiple(a);
+    } else if (tc_parse_single(a, &got, score) != 0) {
+        got = NULL;
+        *score = -1;
+    }
+    if (!got) {
+        rc = 1;
+        got = tc_parse_raw(a);
+    }
+    free(a);
+    char *name = got ? tc_label_clean(got) : NULL;
+    if (got && !name) { free(got); return tc_error(TC_ENOMEM, "label: out of memory"); }
+    free(got);
+    if (!name || !name[0]) {
+        free(name);
+        *score = -1;
+        return 2;
+    }
+    *(topic_mode == TC_TOPIC_MULTIPLE ? summary : topic) = name;
+    return rc;
 }
 
 static int check_multiple(void *ctx, const char *answer) {
     (void)ctx;
-    char *s = tc_parse_multiple(answer);
+    char *s, *t;
+    int score, rc = name_of(TC_TOPIC_MULTIPLE, answer, &s, &t, &score);
     free(s);
-    return s ? 0 : TC_EFORMAT;
+    return rc == 0 ? 0 : TC_EFORMAT;
 }
 
 static int check_single(void *ctx, const char *answer) {
     (void)ctx;
-    char *t;
-    int score;
-    int rc = tc_parse_single(answer, &t, &score);
+    char *s, *t;
+    int score, rc = name_of(TC_TOPIC_SINGLE, answer, &s, &t, &score);
     free(t);
     return rc == 0 && score >= 1 ? 0 : TC_EFORMAT;
 }
 
 /* Puts answer a of cluster l into it. Returns 1 when it was kept raw, 2
  * when the cluster keeps its keywords, 0 when parsed, <0 on error. */
-static int apply(const tc_label_params *p, tc_cluster_label *l, const char *a, int raw_body) {
-    char *raw = NULL;
+static int apply(const tc_label_params *p, tc_cluster_label *l, const char *a) {
+    char *summary, *topic;
+    int score, r = name_of(p->topic_mode, a, &summary, &topic, &score);
+    if (r < 0 || r == 2) return r;
     if (p->topic_mode == TC_TOPIC_MULTIPLE) {
-        char *s = raw_body ? NULL : tc_parse_multiple(a);
-        if (s) {
-            free(l->summary);
-            l->summary = s;
-            return 0;
-        }
-        if (!(raw = tc_parse_raw(a))) return 2;
-        tc_warn("cluster %lld: the answer is not a list of topics; kept as given: \"%s\"",
-                (long long)l->label, raw);
+        if (r == 1)
+            tc_warn("cluster %lld: the answer is not a list of topics; kept as given: \"%s\"",
+                    (long long)l->label, summary);
         free(l->summary);
-        l->summary = raw;
-        return 1;
+        l->summary = summary;
+        return r;
     }
-    char *topic;
-    int score;
-    if (!raw_body && tc_parse_single(a, &topic, &score) == 0) {
-        if (score < 1)
-            tc_warn("cluster %lld: the answer has no educational score (1-10): \"%s\"",
-                    (long long)l->label, topic);
-        int rc = tc_label_set_single(l, topic, score);
-        return rc ? rc : 0;
-    }
-    if (!(raw = tc_parse_raw(a))) return 2;
-    tc_warn("cluster %lld: the answer has no \"Topic:\"; kept as given: \"%s\"",
-            (long long)l->label, raw);
-    int rc = tc_label_set_single(l, raw, -1);
-    return rc ? rc : 1;
+    if (r == 1)
+        tc_warn("cluster %lld: the answer has no \"Topic:\"; kept as given: \"%s\"",
+                (long long)l->label, topic);
+    else if (score < 1)
+        tc_warn("cluster %lld: the answer has no educational score (1-10): \"%s\"",
+                (long long)l->label, topic);
+    int rc = tc_label_set_single(l, topic, score);
+    return rc ? rc : r;
 }
 
 /* ---------------------------------------------------------------- labelling */
@@ -99,6 +120,10 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
     char *url = tc_llm_endpoint(p);
     if (!url) return TC_EINVAL;
     char *token = tc_llm_token(p);
+    char **secrets = tc_url_secrets(url, token);
+    /* the cache key names the endpoint without its secrets: a new key in the
+     * query string is the same endpoint */
+    char *url_key = tc_url_redact(url);
     char **prompt = calloc(K ? K : 1, sizeof *prompt);
     char (*key)[33] = calloc(K ? K : 1, sizeof *key);
     char **answer = calloc(K ? K : 1, sizeof *answer);
@@ -106,7 +131,8 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
     size_t *job_of = calloc(K ? K : 1, sizeof *job_of);         /* (K) cluster -> job + 1 */
     size_t *idx = malloc((size_t)p->n_examples * sizeof *idx); /* (n_examples) */
     int rc = 0;
-    if (!prompt || !key || !answer || !jobs || !job_of || !idx) goto oom;
+    if (!secrets || !url_key || !prompt || !key || !answer || !jobs || !job_of || !idx)
+        goto oom;
 
     size_t n_jobs = 0, n_hits = 0;
     for (size_t c = 0; c < K; c++) {
@@ -116,7 +142,7 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         prompt[c] = tc_prompt_format(tpl, ex, ins);
         free(ex);
         if (!prompt[c]) goto oom;
-        tc_cache_key(url, p->llm_model, p->max_new_tokens, p->temperature, prompt[c], key[c]);
+        tc_cache_key(url_key, p->llm_model, p->max_new_tokens, p->temperature, prompt[c], key[c]);
         if (p->cache_dir && (answer[c] = tc_cache_get(p->cache_dir, key[c]))) {
             n_hits++;
             continue;
@@ -133,7 +159,6 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
     int cache_warned = 0;
     for (size_t c = 0; c < K && rc >= 0; c++) {
         tc_llm_job *j = job_of[c] ? &jobs[job_of[c] - 1] : NULL;
-        int raw_body = 0;
         if (j) {
             if (j->status != 0 || !j->answer) {
                 tc_warn("cluster %lld: LLM request failed: %s; using its keywords",
@@ -141,24 +166,22 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
                 n_failed++;
                 goto keywords;
             }
-            answer[c] = scrub(j->answer, token);
+            answer[c] = tc_secret_mask(j->answer, strlen(j->answer),
+                                       (const char *const *)secrets);
             if (!answer[c]) goto oom;
-            raw_body = j->malformed == 2;
-            if (raw_body)
-                tc_warn("cluster %lld: the endpoint's reply is not the API's JSON, twice",
-                        (long long)out[c].label);
-            else if (p->cache_dir && answer[c][strspn(answer[c], " \t\r\n")] &&
-                     tc_cache_put(p->cache_dir, key[c], answer[c]) && !cache_warned) {
-                /* blank answers are not kept: they are worth asking again */
-                tc_warn("%s", tc_last_error());
-                cache_warned = 1;
-            }
         }
-        int r = apply(p, &out[c], answer[c], raw_body);
+        int r = apply(p, &out[c], answer[c]);
         if (r < 0) { rc = r; break; }
+        /* answers that give no name are not kept: they are worth asking again */
+        if (j && r != 2 && p->cache_dir && tc_cache_put(p->cache_dir, key[c], answer[c]) &&
+            !cache_warned) {
+            tc_warn("%s", tc_last_error());
+            cache_warned = 1;
+        }
         if (r == 1) n_malformed++;
         if (r != 2) continue;
-        tc_warn("cluster %lld: empty answer; using its keywords", (long long)out[c].label);
+        tc_warn("cluster %lld: the answer is empty or has no printable text; using its keywords",
+                (long long)out[c].label);
         n_failed++;
     keywords:
         if (p->topic_mode == TC_TOPIC_SINGLE && !out[c].topic) {
@@ -189,6 +212,8 @@ done:
     free(job_of);
     free(idx);
     free(url);
+    free(url_key);
+    tc_secrets_free(secrets);
     tc_llm_token_free(token);
     return rc;
 }

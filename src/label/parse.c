@@ -182,3 +182,89 @@ char *tc_parse_raw(const char *answer) {
     trim(&b, &e);
     return dup_cut(b, e);
 }
+
+/* ---------------------------------------------------------------- byte entry points */
+
+/* answer[0..len) as a C string, NUL bytes as spaces (malloc'd) */
+static char *terminated(const char *answer, size_t len) {
+    char *s = malloc(len + 1);
+    if (!s) return NULL;
+    for (size_t i = 0; i < len; i++) s[i] = answer[i] ? answer[i] : ' ';
+    s[len] = 0;
+    return s;
+}
+
+int tc_parse_answer_multiple(const char *answer, size_t len, char **out) {
+    *out = NULL;
+    char *s = terminated(answer, len);
+    if (!s) return tc_error(TC_ENOMEM, "label: out of memory");
+    *out = tc_parse_multiple(s);
+    free(s);
+    return *out ? 0 : TC_EFORMAT;
+}
+
+int tc_parse_answer_single(const char *answer, size_t len, char **topic, int *score) {
+    *topic = NULL;
+    *score = -1;
+    char *s = terminated(answer, len);
+    if (!s) return tc_error(TC_ENOMEM, "label: out of memory");
+    int rc = tc_parse_single(s, topic, score);
+    free(s);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- cleaning */
+
+/* code points a name never keeps: controls and what reorders or breaks a line */
+static int invisible(uint32_t c) {
+    return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0x061C || c == 0x200E ||
+           c == 0x200F || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+static uint32_t decode(const unsigned char *s, size_t k) {
+    if (k == 1) return s[0];
+    uint32_t c = s[0] & (0x7F >> k);
+    for (size_t i = 1; i < k; i++) c = c << 6 | (s[i] & 0x3F);
+    return c;
+}
+
+static char *clean(const char *src, int keep_newlines, size_t cap) {
+    char *r = tc_utf8_repair(src ? src : "", src ? strlen(src) : 0);
+    if (!r) return NULL;
+    size_t n = strlen(r);
+    tc_sb b = {0};
+    tc_sb_puts(&b, "");
+    int space = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = tc_utf8_seq((const unsigned char *)r + i, n - i);
+        if (!k) k = 1;  /* cannot happen after repair; never loop forever */
+        uint32_t c = decode((const unsigned char *)r + i, k);
+        if (c == '\r' && keep_newlines && r[i + 1] == '\n') {
+            /* CR LF is one line break: the LF makes it */
+        } else if (c == '\n' || c == '\r') {
+            if (keep_newlines) {
+                tc_sb_puts(&b, "\n");
+                space = 0;
+            } else {
+                space = 1;
+            }
+        } else if (c == ' ' || c == '\t') {
+            space = 1;
+        } else if (!invisible(c)) {
+            if (space && b.len && b.s[b.len - 1] != '\n') tc_sb_puts(&b, " ");
+            space = 0;
+            tc_sb_append(&b, r + i, k);
+        }
+        i += k;
+    }
+    free(r);
+    if (b.oom) { tc_sb_free(&b); return NULL; }
+    size_t m = cap ? tc_utf8_cut(b.s, b.len, cap) : b.len;
+    while (m && b.s[m - 1] == ' ') m--;
+    b.s[m] = 0;
+    return b.s;
+}
+
+char *tc_label_clean(const char *s) { return clean(s, 0, TC_SUMMARY_MAX); }
+
+char *tc_label_clean_answer(const char *s) { return clean(s, 1, 0); }
