@@ -44,9 +44,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def run(args, code=0):
+def run(args, code=0, cwd=None):
     env = dict(os.environ, OPENAI_API_KEY=KEY)
-    r = subprocess.run([TC, *args], capture_output=True, text=True, env=env)
+    r = subprocess.run([os.path.abspath(TC), *args], capture_output=True, text=True, env=env, cwd=cwd)
     if r.returncode != code:
         sys.exit("textclust exited %d, want %d:\n%s" % (r.returncode, code, r.stderr))
     return r
@@ -98,6 +98,14 @@ def main():
     outputs += [r.stdout, r.stderr]
     assert len(requests) == k, "the re-run sent %d requests" % (len(requests) - k)
     assert "%d answers from the cache" % k in r.stderr, r.stderr
+    # the cache sits beside the folder however the folder is named: "save/" and "."
+    r = run(args[:-1] + [tmp + "/save/"])
+    r2 = run(args[:-1] + ["."], cwd=tmp + "/save")
+    outputs += [r.stdout, r.stderr, r2.stdout, r2.stderr]
+    assert len(requests) == k, "re-runs as save/ and . sent %d requests" % (len(requests) - k)
+    assert "%d answers from the cache" % k in r2.stderr, r2.stderr
+    assert not [f for f in os.listdir(tmp + "/save") if "cache" in f], os.listdir(tmp + "/save")
+    assert sorted(f for f in os.listdir(tmp) if "cache" in f) == ["save.llm-cache"], os.listdir(tmp)
 
     # replies that are not the API's JSON: keywords everywhere, counted as fallen back
     garbage[0] = True

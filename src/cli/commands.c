@@ -82,8 +82,17 @@ int cmd_run(cli_opts *o) {
         return 1;
     }
     if (!o->llm_cache && o->p.label.api != TC_LLM_NONE) {
+        /* beside the folder: "out/x/" and "." name it by its real name, so
+         * the cache is out/x.llm-cache, not out/x/.llm-cache or ..llm-cache */
         static char cache[4200];
-        snprintf(cache, sizeof cache, "%s.llm-cache", o->save_load_path);
+        const char *dir = o->save_load_path;
+        size_t len = strlen(dir);
+        while (len > 1 && dir[len - 1] == '/') len--;
+        const char *base = dir + len;
+        while (base > dir && base[-1] != '/') base--;
+        if ((dir + len - base == 1 && base[0] == '.') || (dir + len - base == 2 && !strncmp(base, "..", 2)))
+            dir = tc_save_folder_path(sf), len = strlen(dir);
+        snprintf(cache, sizeof cache, "%.*s.llm-cache", (int)len, dir);
         o->p.label.cache_dir = cache;
     } else if (o->llm_cache) {
         o->p.label.cache_dir = o->llm_cache;
