@@ -3,7 +3,9 @@
  * (HF generate or OpenAI chat), checked, or the raw body cut to a summary,
  * then put into a cluster's label; plus the excerpt and the key removal
  * that error messages get. The first byte picks the API (bit 0) and the
- * topic mode (bit 1); the rest is the body.
+ * topic mode (bit 1); the rest is the body. The same bytes also go, not
+ * NUL-terminated as curl passes them, to the header callback (Retry-After)
+ * and the body callback.
  *
  * The two files are included, not linked, to reach their static
  * functions; the steps after a 200 follow finish() in llm_http.c. */
@@ -17,6 +19,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tc_label_params p = tc_label_default_params();
     p.api = data[0] & 1 ? TC_LLM_OPENAI : TC_LLM_HF;
     p.topic_mode = data[0] & 2 ? TC_TOPIC_SINGLE : TC_TOPIC_MULTIPLE;
+    char *raw = malloc(size - 1 ? size - 1 : 1);
+    if (!raw) abort();
+    memcpy(raw, data + 1, size - 1);
+    xfer x = {.retry_after = -1};
+    on_header(raw, 1, size - 1, &x);
+    if (!(x.retry_after == -1 || x.retry_after >= 0)) abort();  /* never NaN or negative */
+    for (size_t off = 0; off < size - 1; off += 7) on_body(raw + off, 1, size - 1 - off < 7 ? size - 1 - off : 7, &x);
+    if (x.body.len != size - 1 || (size > 1 && memcmp(x.body.s, raw, size - 1))) abort();
+    tc_sb_free(&x.body);
+    free(raw);
+
     char *body = fuzz_cstr(data + 1, size - 1);
     const char *prompt = "[INST] Name the topic of: {examples} [/INST]";
 

@@ -74,6 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tc_tfjs_load(dir, &w) == 0) {
         for (int i = 0; i < w.n; i++) {
             const tc_tfjs_tensor *t = &w.t[i];
+            /* the bytes the shape describes, without wrapping, lie in the data */
+            size_t bytes = 4;
+            for (int d = 0; d < t->ndim; d++)
+                if (t->shape[d] < 0 || __builtin_mul_overflow(bytes, (size_t)t->shape[d], &bytes)) abort();
+            if (bytes != t->nbytes || t->offset > w.size || t->nbytes > w.size - t->offset) abort();
             const unsigned char *p = tc_tfjs_get(&w, t->name, t->dtype, t->ndim, t->shape);
             if (p && t->nbytes && p[t->nbytes - 1] == 0xa5 && p[0] == 0x5a) fuzz_init();
             tc_tfjs_check_finite(&w, t->name);
