@@ -49,19 +49,20 @@ run_one() {
 
 summary() {
     local t=$1 log=$B/logs/$t.log
-    local execs rate final cov ft corp found
+    local execs rate final cov ft corp found took
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     final=$(grep -E '^#[0-9]+' "$log" | tail -1)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$final")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$final")
+    took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     corp=$(find "$B/corpus/$t" -type f | wc -l)
     found=$(find "$B/crashes/$t" -type f 2>/dev/null | wc -l)
-    printf '%-12s %12s %8s %7s %7s %7s %7s %3s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
-        "${ft:-?}" "$corp" "$found" "$(cat "$B/logs/$t.rc" 2>/dev/null)"
+    printf '%-12s %12s %8s %7s %7s %7s %7s %6s %3s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
+        "${ft:-?}" "$corp" "$found" "${took:-?}" "$(cat "$B/logs/$t.rc" 2>/dev/null)"
 }
 
-header() { printf '%-12s %12s %8s %7s %7s %7s %7s %3s\n' target execs exec/s cov ft corpus found rc; }
+header() { printf '%-12s %12s %8s %7s %7s %7s %7s %6s %3s\n' target execs exec/s cov ft corpus found secs rc; }
 if [[ $secs == report ]]; then
     header
     for t in "${targets[@]}"; do summary "$t"; done
