@@ -1,0 +1,31 @@
+/* reader.h - the body shared by the text-reader targets: the input is one
+ * file (plain, or gzip when it starts with 1f 8b) read by tc_reader in
+ * small batches, as the pipeline streams it. */
+#ifndef TC_FUZZ_READER_H
+#define TC_FUZZ_READER_H
+
+#include "fuzz.h"
+#include "io/io.h"
+
+static void fuzz_read(const uint8_t *data, size_t size, int format, const char *id_field) {
+    fuzz_init();
+    const char *path = fuzz_memfile(0, data, size);
+    tc_reader *r;
+    if (tc_reader_open(path, format, "text", id_field, &r) != 0) return;
+    for (;;) {
+        tc_textset batch = {0};
+        long got = tc_reader_next(r, 3, &batch);
+        /* touch every string so a dangling or unterminated one shows */
+        size_t sum = 0;
+        for (size_t i = 0; i < batch.n; i++) {
+            sum += strlen(batch.texts[i]);
+            if (batch.ids && batch.ids[i]) sum += strlen(batch.ids[i]);
+        }
+        if (sum == (size_t)-1) abort();
+        tc_textset_free(&batch);
+        if (got <= 0) break;
+    }
+    tc_reader_close(r);
+}
+
+#endif
