@@ -4,6 +4,8 @@
 #   make test       build, then run tests/run.sh (C tests and script tests)
 #   make asan       the same tests under AddressSanitizer/UBSan in build-asan/
 #   make bench      benchmark programs (run them with bench/run.sh)
+#   make fuzz       libFuzzer targets (clang, ASan, UBSan) in build-fuzz/fuzz/;
+#                   run them with tests/fuzz/run.sh [seconds-per-target]
 
 BUILD   ?= build
 ARCH    ?= -march=native
@@ -23,6 +25,10 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HDR  := $(wildcard tests/fuzz/*.h)
+REPLAYS   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+FUZZERS   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
 HEADERS   := include/textclust.h $(wildcard src/*/*.h)
 
 all: $(BUILD)/textclust $(BUILD)/libtextclust.a $(BUILD)/libtextclust.so
@@ -53,7 +59,17 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libtextclust.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
 
-tests: $(TEST_BIN) $(BUILD)/tests/header_cxx
+# Each fuzz target also builds with the normal compiler and flags as a plain
+# program that replays tests/fuzz/seeds/ and tests/fuzz/regress/ (make test).
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) $(BUILD)/libtextclust.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c $(BUILD)/libtextclust.a $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(BUILD)/libtextclust.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
+
+tests: $(TEST_BIN) $(BUILD)/tests/header_cxx $(REPLAYS)
 
 # The public header must compile as C++ too.
 $(BUILD)/tests/header_cxx: tests/header.cc include/textclust.h
@@ -71,7 +87,16 @@ asan:
 
 bench: all $(BENCHES)
 
-clean:
-	rm -rf build build-asan
+# The library rebuilt with clang, coverage instrumentation and the
+# sanitizers in its own folder; UBSan findings abort so libFuzzer sees them.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang ARCH= LDFLAGS="$(FUZZ_SAN)" \
+	        OPT="-O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzzers
 
-.PHONY: all tests test asan bench clean
+fuzzers: $(FUZZERS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all tests test asan bench fuzz fuzzers clean

@@ -160,6 +160,8 @@ static void test_utf8_cut(void) {
     CHECK(tc_utf8_cut(s, n, 8) == 8);
     CHECK(tc_utf8_cut(s, n, 12) == 9);  /* inside 😀 */
     CHECK(tc_utf8_cut(s, n, 0) == 0);
+    /* a run of stray continuation bytes is not backed off to the start */
+    CHECK(tc_utf8_cut("o\x80\x80\x80\x80\x80\x80", 7, 5) == 2);
 }
 
 /* ---------------------------------------------------------------- keywords */

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,18 +142,22 @@ static int load_meta(tc_classifier *c, const char *path) {
     v = cJSON_GetObjectItemCaseSensitive(s, "topic_mode");
     if (cJSON_IsString(v)) c->p.label.topic_mode = strcmp(v->valuestring, "single_topic") == 0;
     v = cJSON_GetObjectItemCaseSensitive(j, "seed");
-    if (cJSON_IsNumber(v)) c->p.seed = (uint64_t)v->valuedouble;
+    /* out-of-range doubles would make the casts below undefined */
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 0x1p64)
+        c->p.seed = (uint64_t)v->valuedouble;
     cJSON *clusters = cJSON_GetObjectItemCaseSensitive(j, "clusters"), *e;
     cJSON_ArrayForEach(e, clusters) {
         cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label");
-        for (size_t t = 0; cJSON_IsNumber(lab) && t < c->n_names; t++) {
+        int lab_ok = cJSON_IsNumber(lab) && fabs(lab->valuedouble) < 0x1p63;
+        for (size_t t = 0; lab_ok && t < c->n_names; t++) {
             tc_cluster_label *l = &c->names[t];
             if (l->label != (int64_t)lab->valuedouble) continue;
             cJSON *kw = cJSON_GetObjectItemCaseSensitive(e, "keywords");
             cJSON *score = cJSON_GetObjectItemCaseSensitive(e, "score");
             cJSON *topic = cJSON_GetObjectItemCaseSensitive(e, "topic");
             if (cJSON_IsString(kw) && !l->keywords) l->keywords = strdup(kw->valuestring);
-            if (cJSON_IsNumber(score)) l->score = (int)score->valuedouble;
+            if (cJSON_IsNumber(score))
+                l->score = score->valuedouble >= 1 && score->valuedouble <= 10 ? (int)score->valuedouble : -1;
             if (cJSON_IsString(topic)) { free(l->topic); l->topic = strdup(topic->valuestring); }
         }
     }

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +76,15 @@ static int parse_manifest(const char *json_path, const cJSON *man, tc_tfjs_weigh
                 if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9)
                     return tc_error(TC_EFORMAT, "%s: weight %s: bad shape", json_path, t->name);
                 t->shape[d] = v->valueint;
+                /* a wrapped product would let a huge shape pass the shard size check */
+                if (t->shape[d] && count > SIZE_MAX / 4 / (size_t)t->shape[d])
+                    return tc_error(TC_EFORMAT, "%s: weight %s: shape too large", json_path, t->name);
                 count *= (size_t)t->shape[d];
             }
             t->offset = off;
             t->nbytes = count * 4;
+            if (t->nbytes > SIZE_MAX - off)
+                return tc_error(TC_EFORMAT, "%s: weight %s: the weights are too large", json_path, t->name);
             off += t->nbytes;
         }
         /* read this group's shards */

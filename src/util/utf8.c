@@ -74,7 +74,9 @@ size_t tc_utf8_cut(const char *s, size_t len, size_t max) {
     if (len <= max) return len;
     size_t cut = max;
     /* back off over continuation bytes (10xxxxxx) to the start of the
-     * sequence that would be split */
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
+     * sequence that would be split; a sequence has at most three, so a
+     * longer run is invalid bytes, and backing off over all of it could
+     * cut the text to nothing */
+    while (cut > 0 && max - cut < 3 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
     return cut;
 }
