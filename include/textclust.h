@@ -25,7 +25,8 @@
  * writes to stdout; warnings go to the logger (tc_set_logger).
  *
  * Threads: a tc_classifier or tc_encoder is used by one thread at a time;
- * each call may use up to n_threads worker threads internally. The stage
+ * each call may use up to n_threads worker threads internally (any count
+ * above 4 per core is capped there, with one warning). The stage
  * functions (tc_umap_fit, tc_dbscan, ...) share no state and may be called
  * from several threads at once.
  *
@@ -353,7 +354,8 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
 /* Classifies m texts: labels (m) get the majority label of the top_k
  * nearest training texts (ties to the nearer), dist (m) the squared L2
  * distance to the nearest, embeddings (m, dim) the vectors when not NULL.
- * dist may be NULL. */
+ * dist may be NULL. A loaded folder that does not record its encoder (no
+ * textclust.json) needs params.embed_model set, else TC_EINVAL. */
 int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings);
 
