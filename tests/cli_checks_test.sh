@@ -197,5 +197,23 @@ expect_fail "project on an (N, 0) array" 1 'empty.npy: shape \(50, 0\)' $TC proj
 grep -q '0x' "$T/err" && fail "project printed pointers: $(cat "$T/err")"
 expect_fail "cluster on an (N, 0) array" 1 'empty.npy: shape \(50, 0\)' $TC cluster --input "$T/empty.npy" --output "$T/x.npy" --quiet
 
+# ---------------------------------------------------------------- outputs that are not plain files
+# A FIFO (what /dev/stdout or a shell's >(...) are) is written in place and
+# stays a FIFO; a symlinked output keeps its link and replaces what it points to.
+mkfifo "$T/pipe"
+cat "$T/pipe" > "$T/piped.jsonl" &
+reader=$!
+$TC infer --save_load_path "$T/good" --input "$T/in.jsonl" --input_content text --start 0 --end 5 \
+    --output "$T/pipe" --quiet 2> "$T/err" || fail "infer --output FIFO: $(cat "$T/err")"
+wait $reader
+[[ -p $T/pipe && $(wc -l < "$T/piped.jsonl") -eq 5 ]] && echo "ok: infer writes a FIFO in place" \
+    || fail "infer --output FIFO: $(ls -l "$T/pipe"), $(wc -l < "$T/piped.jsonl") lines"
+echo stale > "$T/real.npy"
+ln -s real.npy "$T/link.npy"
+$TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output "$T/link.npy" --quiet \
+    2> "$T/err" || fail "embed --output symlink: $(cat "$T/err")"
+[[ -L $T/link.npy ]] && "$PY" -c "import numpy as np, sys; assert np.load(sys.argv[1]).shape == (300, 512)" "$T/real.npy" \
+    && echo "ok: embed through a symlinked output keeps the link" || fail "embed --output symlink: $(ls -l "$T")"
+
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

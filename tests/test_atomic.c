@@ -1,10 +1,12 @@
 /* test_atomic.c - the atomic file writer (src/util/atomic.c): commit,
  * abort, unique temporaries under two writers, a killed writer's leftover
- * cleaned by the next, a symlinked folder, the file mode. */
+ * cleaned by the next, a symlinked folder, a symlinked file, a FIFO written
+ * in place, the file mode. */
 #include "util/util.h"
 #include "check.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,40 @@ int main(void) {
     CHECK_STR(slurp(real), "via\n");
     struct stat st;
     CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+
+    /* a symlinked file: the file it points to is replaced, the link stays */
+    char flink[256];
+    snprintf(flink, sizeof flink, "%s/flink.txt", root);
+    CHECK(symlink(real, flink) == 0);
+    CHECK_OK(tc_atomic_write(flink, "through\n", 8));
+    CHECK(lstat(flink, &st) == 0 && S_ISLNK(st.st_mode));
+    CHECK_STR(slurp(real), "through\n");
+    char *target = tc_atomic_target(flink);
+    CHECK(target && stat(target, &st) == 0 && S_ISREG(st.st_mode) && strstr(target, "/d/via.txt"));
+    free(target);
+
+    /* a FIFO (as /dev/stdout or a shell's >(...) are not regular files) is
+     * written in place, never renamed over: it stays a FIFO, and the reader
+     * gets the bytes; the same through a symlink to it */
+    char fifo[256], fifo_link[256];
+    snprintf(fifo, sizeof fifo, "%s/fifo", root);
+    snprintf(fifo_link, sizeof fifo_link, "%s/fifo-link", root);
+    CHECK(mkfifo(fifo, 0644) == 0 && symlink(fifo, fifo_link) == 0);
+    for (int k = 0; k < 2; k++) {
+        const char *to = k ? fifo_link : fifo;
+        int rfd = open(fifo, O_RDONLY | O_NONBLOCK);  /* a reader, so the writer's open returns */
+        CHECK(rfd >= 0);
+        CHECK_OK(tc_atomic_write(to, "piped\n", 6));
+        char got[16] = {0};
+        CHECK(read(rfd, got, sizeof got - 1) == 6 && strcmp(got, "piped\n") == 0);
+        close(rfd);
+        CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+        CHECK(lstat(fifo_link, &st) == 0 && S_ISLNK(st.st_mode));
+        char *t = tc_atomic_tmp_path(to);  /* in place: the temporary is the FIFO itself */
+        CHECK(t && strcmp(t, fifo) == 0);
+        free(t);
+    }
+    CHECK(n_entries(root) == 5);  /* d, link, flink.txt, fifo, fifo-link: no temporaries */
 
     /* mode 0666 less the umask, like fopen */
     mode_t old = umask(027);

@@ -81,6 +81,26 @@ int tc_fsync_dir(const char *dir) {
     return bad ? tc_error(TC_EIO, "%s: fsync: %s", dir, strerror(err)) : 0;
 }
 
+/* The file a write of path lands in, malloc'd: path itself, or where it
+ * points when it is a symlink (so the link stays a link). *direct is set
+ * when that file exists and is not a regular file (a device such as
+ * /dev/stdout or /dev/null, a FIFO, a pipe from the shell): it is written
+ * in place, since renaming over it would replace the device. */
+static char *resolve_target(const char *path, int *direct) {
+    struct stat st;
+    char *t = NULL;
+    *direct = 0;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) t = realpath(path, NULL);
+    if (!t) t = tc_strdup(path);
+    if (t && stat(t, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) *direct = 1;
+    return t;
+}
+
+char *tc_atomic_target(const char *path) {
+    int direct;
+    return resolve_target(path, &direct);
+}
+
 /* ---------------------------------------------------------------- stale temporaries */
 
 /* 1 when name is "<prefix><pid>-<hex>" and process pid no longer exists. */
@@ -128,25 +148,46 @@ static void tmp_name(tc_sb *t, const char *dir, const char *prefix, int attempt)
                  (unsigned long long)r);
 }
 
-char *tc_atomic_tmp_path(const char *path) {
-    char *dir, *base;
-    if (split_path_(path, 0, &dir, &base)) return NULL;
-    tc_atomic_clean(path);
+char *tc_atomic_tmp_path(const char *target) {
+    int direct;
+    char *path = resolve_target(target, &direct), *dir, *base;
+    if (!path || direct) return path;  /* written in place */
+    int bad = split_path_(path, 0, &dir, &base);
+    if (!bad) tc_atomic_clean(path);
+    free(path);
+    if (bad) return NULL;
     char prefix[BASE_KEEP + 16];
     tmp_prefix(prefix, sizeof prefix, base);
     tc_sb t = {0};
     tmp_name(&t, dir, prefix, 0);
     free(dir);
     free(base);
-    if (t.oom) { tc_sb_free(&t); tc_error(TC_ENOMEM, "%s: out of memory", path); return NULL; }
+    if (t.oom) { tc_sb_free(&t); tc_error(TC_ENOMEM, "%s: out of memory", target); return NULL; }
     return t.s;
 }
 
-int tc_atomic_open(tc_atomic *a, const char *path) {
+int tc_atomic_open(tc_atomic *a, const char *target) {
     memset(a, 0, sizeof *a);
+    int direct;
+    char *path = resolve_target(target, &direct);
+    if (!path) return tc_error(TC_ENOMEM, "%s: out of memory", target);
+    if (direct) {
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+            int rc = tc_error(TC_EIO, "%s: %s", target, strerror(errno));
+            if (fd >= 0) close(fd);
+            free(path);
+            return rc;
+        }
+        a->path = path;
+        return 0;
+    }
     char *dir, *base;
     int rc = split_path(path, &dir, &base);
-    if (rc) return rc;
+    if (rc) {
+        free(path);
+        return rc;
+    }
     tc_atomic_clean(path);
     tc_sb t = {0}, p = {0};
     tc_sb_printf(&p, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
@@ -171,6 +212,7 @@ int tc_atomic_open(tc_atomic *a, const char *path) {
     }
     free(dir);
     free(base);
+    free(path);
     return rc;
 }
 
@@ -182,15 +224,16 @@ static void release(tc_atomic *a) {
 int tc_atomic_commit(tc_atomic *a) {
     if (!a->f) return tc_error(TC_EINVAL, "atomic write: not open");
     int bad = ferror(a->f) != 0, err = bad ? EIO : 0;
-    if (!bad && (fflush(a->f) != 0 || fsync(fileno(a->f)) != 0)) bad = 1, err = errno;
+    if (!bad && fflush(a->f) != 0) bad = 1, err = errno;
+    if (!bad && a->tmp && fsync(fileno(a->f)) != 0) bad = 1, err = errno;
     if (fclose(a->f) != 0 && !bad) bad = 1, err = errno;
     a->f = NULL;
-    if (!bad && rename(a->tmp, a->path) != 0) bad = 1, err = errno;
+    if (!bad && a->tmp && rename(a->tmp, a->path) != 0) bad = 1, err = errno;
     int rc = 0;
     if (bad) {
-        unlink(a->tmp);
+        if (a->tmp) unlink(a->tmp);
         rc = tc_error(TC_EIO, "%s: write failed: %s", a->path, strerror(err));
-    } else {
+    } else if (a->tmp) {
         rc = tc_fsync_dir(a->dir);
     }
     release(a);

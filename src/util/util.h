@@ -95,7 +95,11 @@ size_t tc_utf8_cut(const char *s, size_t len, size_t max);
  * in the folder's path resolved; mode 0666 less the umask), written through
  * f, then commit: fflush, fsync, fclose, rename over the target, fsync of
  * the folder. Abort (or a failed commit) removes the temporary. Both free
- * what open allocated; a is reusable afterwards. */
+ * what open allocated; a is reusable afterwards. A target that is a
+ * symlink is followed (the file it points to is replaced, the link stays);
+ * one that exists and is not a regular file (/dev/stdout, /dev/null, a
+ * FIFO) is written in place, tmp NULL: renaming over it would replace the
+ * device itself. */
 typedef struct {
     FILE *f;      /* write the content here */
     char *tmp;    /* the temporary's path */
@@ -116,8 +120,14 @@ int tc_atomic_write(const char *path, const void *data, size_t len);
 int tc_atomic_clean(const char *path);
 
 /* A fresh temporary name for path (same scheme; not created), malloc'd, for
- * writers that hand the name to another writer; NULL on error. */
+ * writers that hand the name to another writer, who then renames it over
+ * tc_atomic_target(path); the target itself when it is written in place
+ * (not a regular file). NULL on error. */
 char *tc_atomic_tmp_path(const char *path);
+
+/* The file a write of path replaces: path, or where it points when it is a
+ * symlink. malloc'd; NULL when out of memory. */
+char *tc_atomic_target(const char *path);
 
 /* fsync of a folder, so a rename or unlink in it survives a crash. */
 int tc_fsync_dir(const char *dir);
