@@ -109,6 +109,8 @@ static int parse_manifest(const char *json_path, const cJSON *man, tc_tfjs_weigh
             w->shard_start[s] = group_start + have;
             have += (size_t)st.st_size;
         }
+        if (have != need && w->n_shards == first_shard)
+            return tc_error(TC_EFORMAT, "%s: a weight group of %zu bytes names no shard file", json_path, need);
         if (have != need)
             return tc_error(TC_EFORMAT, "weight shard %s: the shards hold %zu bytes, %s describes %zu "
                             "(truncated or corrupt file)", w->shard_path[w->n_shards - 1], have, json_path, need);
