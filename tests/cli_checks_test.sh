@@ -215,5 +215,20 @@ $TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --out
 [[ -L $T/link.npy ]] && "$PY" -c "import numpy as np, sys; assert np.load(sys.argv[1]).shape == (300, 512)" "$T/real.npy" \
     && echo "ok: embed through a symlinked output keeps the link" || fail "embed --output symlink: $(ls -l "$T")"
 
+# ---------------------------------------------------------------- failed and killed writes
+# A file-size limit (ulimit -f, a full quota) makes a write fail: a clear
+# error, exit 1, the old output kept and no temporary left (SIGXFSZ killed us).
+for cmd in infer embed; do
+    echo old > "$T/small.out"
+    if [[ $cmd == infer ]]; then args=(infer --save_load_path "$T/good"); else args=(embed --embed_model hashing); fi
+    (ulimit -f 4; exec $TC "${args[@]}" --input "$T/in.jsonl" --input_content text --output "$T/small.out" --quiet) 2> "$T/err"
+    rc=$?
+    left=$(find "$T" -maxdepth 1 -name '.*.tmp-*')
+    if [[ $rc -eq 1 && $(cat "$T/small.out") == old && -z $left ]] && grep -q 'small.out: write failed: File too large' "$T/err"; then
+        echo "ok: $cmd past ulimit -f fails cleanly"
+    else
+        fail "$cmd past ulimit -f: exit $rc, $(head -c 200 "$T/err"), left: $left"; rm -f $left
+    fi
+done
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]
