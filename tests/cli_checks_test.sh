@@ -230,5 +230,19 @@ for cmd in infer embed; do
         fail "$cmd past ulimit -f: exit $rc, $(head -c 200 "$T/err"), left: $left"; rm -f $left
     fi
 done
+# embed killed while it writes: the next embed of that output removes the leftover.
+mkfifo "$T/slow.jsonl"
+{ head -n 100 "$T/in.jsonl"; sleep 30; } > "$T/slow.jsonl" &
+feeder=$!
+$TC embed --embed_model hashing --input "$T/slow.jsonl" --input_format jsonl --input_content text \
+    --output "$T/killed.npy" --batch_size 2 --quiet 2> /dev/null &
+victim=$!
+for _ in $(seq 100); do [[ -n $(find "$T" -maxdepth 1 -name '.*killed.npy.tmp-*') ]] && break; sleep 0.1; done
+[[ -n $(find "$T" -maxdepth 1 -name '.*killed.npy.tmp-*') ]] || fail "embed from a stalled FIFO wrote no temporary"
+kill -9 $victim; wait $victim 2> /dev/null; kill $feeder; wait $feeder 2> /dev/null
+$TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output "$T/killed.npy" --quiet \
+    2> "$T/err" || fail "embed after a killed embed: $(cat "$T/err")"
+left=$(find "$T" -maxdepth 1 -name '.*killed.npy*tmp-*')
+[[ -z $left ]] && echo "ok: a killed embed's temporary is cleaned by the next" || fail "a killed embed left $left"
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

@@ -83,30 +83,3 @@ int cli_load_prompts(cli_opts *o) {
     }
     return 0;
 }
-
-void cli_tmp_name(char *tmp, size_t size, const char *path) {
-    char *t = tc_atomic_tmp_path(path);
-    snprintf(tmp, size, "%s", t ? t : "");  /* "" fails in the writer, which says why */
-    free(t);
-}
-
-int cli_commit(const char *tmp, const char *path) {
-    char *target = tc_atomic_target(path);
-    if (!target) return cli_fail("out of memory");
-    if (strcmp(tmp, target) == 0) {  /* a device or FIFO, written in place */
-        free(target);
-        return 0;
-    }
-    char *dir = strdup(tmp), *slash = dir ? strrchr(dir, '/') : NULL;
-    if (rename(tmp, target) != 0) {
-        fprintf(stderr, "textclust: error: %s: %s\n", path, strerror(errno));
-        remove(tmp);
-        free(dir), free(target);
-        return 1;
-    }
-    free(target);
-    if (slash) *slash = 0;
-    int rc = slash && tc_fsync_dir(*dir ? dir : "/") ? cli_fail(tc_last_error()) : 0;
-    free(dir);
-    return rc;
-}

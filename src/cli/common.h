@@ -22,10 +22,4 @@ const tc_reader_opts *cli_reader_opts(cli_opts *o);
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
 
-/* Results are written to tmp (cli_tmp_name: a unique temporary beside path,
- * named as tc_atomic_open names them so that a killed run's leftover is
- * cleaned by the next) and renamed over path when complete (cli_commit). */
-void cli_tmp_name(char *tmp, size_t size, const char *path);
-int cli_commit(const char *tmp, const char *path);
-
 #endif
