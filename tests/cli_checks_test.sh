@@ -244,5 +244,11 @@ $TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --out
     2> "$T/err" || fail "embed after a killed embed: $(cat "$T/err")"
 left=$(find "$T" -maxdepth 1 -name '.*killed.npy*tmp-*')
 [[ -z $left ]] && echo "ok: a killed embed's temporary is cleaned by the next" || fail "a killed embed left $left"
+# A .npy's header is written last, so embed cannot stream into a pipe: it
+# says so before reading, instead of sending a broken file and failing after.
+out=$($TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output /dev/stdout 2> "$T/err" | wc -c)
+[[ $out -eq 0 ]] && grep -q 'cannot stream a .npy into a pipe' "$T/err" && echo "ok: embed into a pipe is refused" \
+    || fail "embed into a pipe: $out bytes sent, $(cat "$T/err")"
+
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]
