@@ -249,6 +249,24 @@ left=$(find "$T" -maxdepth 1 -name '.*killed.npy*tmp-*')
 out=$($TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output /dev/stdout 2> "$T/err" | wc -c)
 [[ $out -eq 0 ]] && grep -q 'cannot stream a .npy into a pipe' "$T/err" && echo "ok: embed into a pipe is refused" \
     || fail "embed into a pipe: $out bytes sent, $(cat "$T/err")"
+# An output that is the input itself, or a file of the save folder infer
+# reads, is refused before any work: the results would replace it.
+cp "$T/in.jsonl" "$T/self.jsonl"
+before=$(sha1sum < "$T/self.jsonl")
+expect_fail "infer --output is the input" 1 'self.jsonl: is the input file itself' \
+    $TC infer --save_load_path "$T/good" --input "$T/self.jsonl" --input_content text --output "$T/self.jsonl" --quiet
+expect_fail "embed --output is the input" 1 'self.jsonl: is the input file itself' \
+    $TC embed --embed_model hashing --input "$T/self.jsonl" --input_content text --output "$T/self.jsonl" --quiet
+ln -sf self.jsonl "$T/self-link.jsonl"
+expect_fail "infer --output_embeddings is the input, through a link" 1 'is the input file itself' \
+    $TC infer --save_load_path "$T/good" --input "$T/self.jsonl" --input_content text --output_embeddings "$T/self-link.jsonl" --quiet
+[[ $(sha1sum < "$T/self.jsonl") == "$before" ]] || fail "an output equal to the input changed it"
+good_before=$(cd "$T/good" && sha1sum texts.json embeddings.npy)
+expect_fail "infer --output is a file of the save folder" 1 'texts.json: is a file of the save folder' \
+    $TC infer --save_load_path "$T/good" --input "$T/in.jsonl" --input_content text --output "$T/good/texts.json" --quiet
+expect_fail "infer --output_embeddings is a file of the save folder" 1 'embeddings.npy: is a file of the save folder' \
+    $TC infer --save_load_path "$T/good" --input "$T/in.jsonl" --input_content text --output_embeddings "$T/good/embeddings.npy" --quiet
+[[ $(cd "$T/good" && sha1sum texts.json embeddings.npy) == "$good_before" ]] || fail "infer wrote over its save folder"
 
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

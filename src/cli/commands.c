@@ -258,6 +258,16 @@ int cmd_infer(cli_opts *o) {
     rc = 1;
     o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
     if (load_folder(o, &sf, &c)) goto done;
+    if (cli_check_output("--output", o->output, path) ||
+        cli_check_output("--output_embeddings", o->output_embeddings, path))
+        goto done;
+    const char *const outs[] = {o->output, o->output_embeddings};
+    for (int i = 0; i < 2; i++)
+        if (tc_save_folder_owns(sf, outs[i])) {
+            cli_failf("%s %s: is a file of the save folder %s, which infer reads; write the results "
+                      "elsewhere", i ? "--output_embeddings" : "--output", outs[i], o->save_load_path);
+            goto done;
+        }
     if (!tc_classifier_model(c)[0] && !o->p.embed_model) {  /* say so before reading any text */
         cli_failf("%s does not record the encoder of its embeddings (no textclust.json, or no model "
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);

@@ -21,6 +21,14 @@ int cli_check_readable(const char *flag, const char *path) {
     return 0;
 }
 
+int cli_check_output(const char *flag, const char *out, const char *in) {
+    struct stat a, b;
+    if (!out || !in || stat(out, &a) != 0 || stat(in, &b) != 0 || !S_ISREG(a.st_mode)) return 0;
+    if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) return 0;
+    return cli_failf("%s %s: is the input file itself, which the results would replace; write them "
+                     "elsewhere", flag, out);
+}
+
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(x[i]))

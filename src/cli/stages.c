@@ -20,6 +20,7 @@ int cmd_embed(cli_opts *o) {
     char path[4096];
     int format;
     if (rc || (rc = cli_input(o, path, sizeof path, &format))) return rc;
+    if (cli_check_output("--output", o->output, path)) return 1;
     tc_encoder *e = NULL;
     tc_reader *r = NULL;
     tc_npy_writer *w = NULL;
