@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int not_available(const char *what) {
     fprintf(stderr, "textclust: error: %s is not available yet\n", what);
@@ -188,7 +189,15 @@ int cmd_load(cli_opts *o) {
     print_clusters(c, 10);
     print_shape(c, o);
     int rc = 0;
-    if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
+    /* A folder we may only read (someone's save on a read-only share) loads
+     * fine; its plots stay as they are, rather than failing the check. */
+    int plots = !o->no_plots;
+    if (plots && access(tc_save_folder_path(sf), W_OK) != 0) {
+        tc_warn("%s: cannot write in this folder (%s); its plots are not redrawn (show --output DIR "
+                "draws them elsewhere)", o->save_load_path, strerror(errno));
+        plots = 0;
+    }
+    if (plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
     tc_classifier_free(c);
     tc_save_folder_close(sf);
     return rc;
