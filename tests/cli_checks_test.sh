@@ -215,5 +215,58 @@ $TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --out
 [[ -L $T/link.npy ]] && "$PY" -c "import numpy as np, sys; assert np.load(sys.argv[1]).shape == (300, 512)" "$T/real.npy" \
     && echo "ok: embed through a symlinked output keeps the link" || fail "embed --output symlink: $(ls -l "$T")"
 
+# ---------------------------------------------------------------- failed and killed writes
+# A file-size limit (ulimit -f, a full quota) makes a write fail: a clear
+# error, exit 1, the old output kept and no temporary left (SIGXFSZ killed us).
+for cmd in infer embed; do
+    echo old > "$T/small.out"
+    if [[ $cmd == infer ]]; then args=(infer --save_load_path "$T/good"); else args=(embed --embed_model hashing); fi
+    (ulimit -f 4; exec $TC "${args[@]}" --input "$T/in.jsonl" --input_content text --output "$T/small.out" --quiet) 2> "$T/err"
+    rc=$?
+    left=$(find "$T" -maxdepth 1 -name '.*.tmp-*')
+    if [[ $rc -eq 1 && $(cat "$T/small.out") == old && -z $left ]] && grep -q 'small.out: write failed: File too large' "$T/err"; then
+        echo "ok: $cmd past ulimit -f fails cleanly"
+    else
+        fail "$cmd past ulimit -f: exit $rc, $(head -c 200 "$T/err"), left: $left"; rm -f $left
+    fi
+done
+# embed killed while it writes: the next embed of that output removes the leftover.
+mkfifo "$T/slow.jsonl"
+{ head -n 100 "$T/in.jsonl"; sleep 30; } > "$T/slow.jsonl" &
+feeder=$!
+$TC embed --embed_model hashing --input "$T/slow.jsonl" --input_format jsonl --input_content text \
+    --output "$T/killed.npy" --batch_size 2 --quiet 2> /dev/null &
+victim=$!
+for _ in $(seq 100); do [[ -n $(find "$T" -maxdepth 1 -name '.*killed.npy.tmp-*') ]] && break; sleep 0.1; done
+[[ -n $(find "$T" -maxdepth 1 -name '.*killed.npy.tmp-*') ]] || fail "embed from a stalled FIFO wrote no temporary"
+kill -9 $victim; wait $victim 2> /dev/null; kill $feeder; wait $feeder 2> /dev/null
+$TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output "$T/killed.npy" --quiet \
+    2> "$T/err" || fail "embed after a killed embed: $(cat "$T/err")"
+left=$(find "$T" -maxdepth 1 -name '.*killed.npy*tmp-*')
+[[ -z $left ]] && echo "ok: a killed embed's temporary is cleaned by the next" || fail "a killed embed left $left"
+# A .npy's header is written last, so embed cannot stream into a pipe: it
+# says so before reading, instead of sending a broken file and failing after.
+out=$($TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output /dev/stdout 2> "$T/err" | wc -c)
+[[ $out -eq 0 ]] && grep -q 'cannot stream a .npy into a pipe' "$T/err" && echo "ok: embed into a pipe is refused" \
+    || fail "embed into a pipe: $out bytes sent, $(cat "$T/err")"
+# An output that is the input itself, or a file of the save folder infer
+# reads, is refused before any work: the results would replace it.
+cp "$T/in.jsonl" "$T/self.jsonl"
+before=$(sha1sum < "$T/self.jsonl")
+expect_fail "infer --output is the input" 1 'self.jsonl: is the input file itself' \
+    $TC infer --save_load_path "$T/good" --input "$T/self.jsonl" --input_content text --output "$T/self.jsonl" --quiet
+expect_fail "embed --output is the input" 1 'self.jsonl: is the input file itself' \
+    $TC embed --embed_model hashing --input "$T/self.jsonl" --input_content text --output "$T/self.jsonl" --quiet
+ln -sf self.jsonl "$T/self-link.jsonl"
+expect_fail "infer --output_embeddings is the input, through a link" 1 'is the input file itself' \
+    $TC infer --save_load_path "$T/good" --input "$T/self.jsonl" --input_content text --output_embeddings "$T/self-link.jsonl" --quiet
+[[ $(sha1sum < "$T/self.jsonl") == "$before" ]] || fail "an output equal to the input changed it"
+good_before=$(cd "$T/good" && sha1sum texts.json embeddings.npy)
+expect_fail "infer --output is a file of the save folder" 1 'texts.json: is a file of the save folder' \
+    $TC infer --save_load_path "$T/good" --input "$T/in.jsonl" --input_content text --output "$T/good/texts.json" --quiet
+expect_fail "infer --output_embeddings is a file of the save folder" 1 'embeddings.npy: is a file of the save folder' \
+    $TC infer --save_load_path "$T/good" --input "$T/in.jsonl" --input_content text --output_embeddings "$T/good/embeddings.npy" --quiet
+[[ $(cd "$T/good" && sha1sum texts.json embeddings.npy) == "$good_before" ]] || fail "infer wrote over its save folder"
+
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

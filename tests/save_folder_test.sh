@@ -158,6 +158,25 @@ timeout 20 "${AS[@]}" $TC run "${FARGS[@]}" --save_load_path "$T/ro/new/deeper" 
 rc=$?
 set -e
 [[ $rc -ne 0 && $rc -ne 124 ]] || fail "uncreatable save folder: exit $rc"
+# A folder under an owned name (the user's "map.png/") is refused before any
+# work: renaming over it would fail half-way through every commit.
+mkdir -p "$T/dirname/map.png"
+echo mine > "$T/dirname/map.png/keep.txt"
+set +e
+timeout 20 $TC run "${FARGS[@]}" --save_load_path "$T/dirname" --overwrite 2> "$T/err"
+rc=$?
+set -e
+[[ $rc -ne 0 && $rc -ne 124 ]] || fail "owned name is a folder: exit $rc (124: the input was read first)"
+grep -q 'map.png: is a folder' "$T/err" || fail "owned name is a folder: $(cat "$T/err")"
+[[ $(ls -A "$T/dirname") == map.png && $(cat "$T/dirname/map.png/keep.txt") == mine ]] || fail "owned name is a folder: left $(ls -A "$T/dirname")"
+# A save we may only read loads (exit 0, the plots left as they are).
+cp -r "$T/ref42" "$T/ro-save"
+rm -f "$T/ro-save/.textclust.lock"
+chmod -R a+rX,a-w "$T/ro-save"
+before=$(digest "$T/ro-save")
+"${AS[@]}" $TC load --save_load_path "$T/ro-save" > /dev/null 2> "$T/err" || fail "load of a read-only save: $(cat "$T/err")"
+[[ $(digest "$T/ro-save") == "$before" ]] || fail "load changed the read-only save"
+chmod -R u+w "$T/ro-save"
 # A failed run into a new folder takes back the folder and lock it made.
 if $TC run "${ARGS[@]}" --n_samples 0 --save_load_path "$T/gone/deep" > /dev/null 2>&1; then fail "an empty selection ran"; fi
 [[ ! -e $T/gone ]] || fail "a failed run left $(find "$T/gone")"

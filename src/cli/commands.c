@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int not_available(const char *what) {
     fprintf(stderr, "textclust: error: %s is not available yet\n", what);
@@ -188,7 +189,15 @@ int cmd_load(cli_opts *o) {
     print_clusters(c, 10);
     print_shape(c, o);
     int rc = 0;
-    if (!o->no_plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
+    /* A folder we may only read (someone's save on a read-only share) loads
+     * fine; its plots stay as they are, rather than failing the check. */
+    int plots = !o->no_plots;
+    if (plots && access(tc_save_folder_path(sf), W_OK) != 0) {
+        tc_warn("%s: cannot write in this folder (%s); its plots are not redrawn (show --output DIR "
+                "draws them elsewhere)", o->save_load_path, strerror(errno));
+        plots = 0;
+    }
+    if (plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
     tc_classifier_free(c);
     tc_save_folder_close(sf);
     return rc;
@@ -258,6 +267,16 @@ int cmd_infer(cli_opts *o) {
     rc = 1;
     o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
     if (load_folder(o, &sf, &c)) goto done;
+    if (cli_check_output("--output", o->output, path) ||
+        cli_check_output("--output_embeddings", o->output_embeddings, path))
+        goto done;
+    const char *const outs[] = {o->output, o->output_embeddings};
+    for (int i = 0; i < 2; i++)
+        if (tc_save_folder_owns(sf, outs[i])) {
+            cli_failf("%s %s: is a file of the save folder %s, which infer reads; write the results "
+                      "elsewhere", i ? "--output_embeddings" : "--output", outs[i], o->save_load_path);
+            goto done;
+        }
     if (!tc_classifier_model(c)[0] && !o->p.embed_model) {  /* say so before reading any text */
         cli_failf("%s does not record the encoder of its embeddings (no textclust.json, or no model "
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);

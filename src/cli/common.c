@@ -21,6 +21,14 @@ int cli_check_readable(const char *flag, const char *path) {
     return 0;
 }
 
+int cli_check_output(const char *flag, const char *out, const char *in) {
+    struct stat a, b;
+    if (!out || !in || stat(out, &a) != 0 || stat(in, &b) != 0 || !S_ISREG(a.st_mode)) return 0;
+    if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) return 0;
+    return cli_failf("%s %s: is the input file itself, which the results would replace; write them "
+                     "elsewhere", flag, out);
+}
+
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(x[i]))
@@ -82,31 +90,4 @@ int cli_load_prompts(cli_opts *o) {
         o->p.label.instruction = text;
     }
     return 0;
-}
-
-void cli_tmp_name(char *tmp, size_t size, const char *path) {
-    char *t = tc_atomic_tmp_path(path);
-    snprintf(tmp, size, "%s", t ? t : "");  /* "" fails in the writer, which says why */
-    free(t);
-}
-
-int cli_commit(const char *tmp, const char *path) {
-    char *target = tc_atomic_target(path);
-    if (!target) return cli_fail("out of memory");
-    if (strcmp(tmp, target) == 0) {  /* a device or FIFO, written in place */
-        free(target);
-        return 0;
-    }
-    char *dir = strdup(tmp), *slash = dir ? strrchr(dir, '/') : NULL;
-    if (rename(tmp, target) != 0) {
-        fprintf(stderr, "textclust: error: %s: %s\n", path, strerror(errno));
-        remove(tmp);
-        free(dir), free(target);
-        return 1;
-    }
-    free(target);
-    if (slash) *slash = 0;
-    int rc = slash && tc_fsync_dir(*dir ? dir : "/") ? cli_fail(tc_last_error()) : 0;
-    free(dir);
-    return rc;
 }

@@ -12,6 +12,10 @@ int cli_input(const cli_opts *o, char *path, size_t size, int *format);
  * "<flag> <path>: <reason>": run before any work, so a typo costs nothing. */
 int cli_check_readable(const char *flag, const char *path);
 
+/* 0 unless out (the file of flag) is the regular file in, which a streaming
+ * command reads while it writes; then 1 after saying so. */
+int cli_check_output(const char *flag, const char *out, const char *in);
+
 /* 0 when every value of the (rows, cols) array read from path is finite,
  * else 1 after naming the first bad row and column of that file. */
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols);
@@ -21,11 +25,5 @@ const tc_reader_opts *cli_reader_opts(cli_opts *o);
 
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
-
-/* Results are written to tmp (cli_tmp_name: a unique temporary beside path,
- * named as tc_atomic_open names them so that a killed run's leftover is
- * cleaned by the next) and renamed over path when complete (cli_commit). */
-void cli_tmp_name(char *tmp, size_t size, const char *path);
-int cli_commit(const char *tmp, const char *path);
 
 #endif

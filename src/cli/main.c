@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@ static void fix_openblas_kernel(char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* Past a file-size limit (ulimit -f) the default SIGXFSZ kills us
+     * mid-write, with no message and a temporary left behind; ignored, the
+     * write fails with EFBIG and the writer cleans up and says why. */
+    signal(SIGXFSZ, SIG_IGN);
     fix_openblas_kernel(argv);
     if (argc < 2) {
         cli_usage(stderr);

@@ -17,9 +17,10 @@ static int need_io(const cli_opts *o, const char *cmd, const char *in, const cha
 /* Texts in, embeddings out, in input order, streamed in batches. */
 int cmd_embed(cli_opts *o) {
     int rc = need_io(o, "embed", "TEXTS", "E.npy");
-    char path[4096], tmp[4200];
+    char path[4096];
     int format;
     if (rc || (rc = cli_input(o, path, sizeof path, &format))) return rc;
+    if (cli_check_output("--output", o->output, path)) return 1;
     tc_encoder *e = NULL;
     tc_reader *r = NULL;
     tc_npy_writer *w = NULL;
@@ -36,8 +37,7 @@ int cmd_embed(cli_opts *o) {
     }
     size_t dim = (size_t)tc_encoder_dim(e), bs = (size_t)o->batch_size;
     if (!(vec = malloc(bs * dim * sizeof *vec))) { cli_fail("out of memory"); goto done; }
-    cli_tmp_name(tmp, sizeof tmp, o->output);
-    if (tc_npy_writer_open(tmp, dim, &w)) { cli_fail(tc_last_error()); goto done; }
+    if (tc_npy_writer_open(o->output, dim, &w)) { cli_fail(tc_last_error()); goto done; }
     for (;;) {
         long got = tc_reader_next(r, bs, &batch);
         if (got < 0) { cli_fail(tc_last_error()); goto done; }
@@ -50,16 +50,15 @@ int cmd_embed(cli_opts *o) {
         done += batch.n;
         tc_textset_free(&batch);
     }
+    if (done == 0) { rc = cli_fail("no texts in the input"); goto done; }  /* the old output stays */
     rc = tc_npy_writer_close(w);
     w = NULL;
     if (rc) { cli_fail(tc_last_error()); goto done; }
-    if (done == 0) { rc = cli_fail("no texts in the input"); remove(tmp); goto done; }
-    if ((rc = cli_commit(tmp, o->output))) goto done;
     if (!o->quiet)
         cli_term_printf(stderr, "textclust: embedded %zu texts with %s in %.2fs -> %s (%zu x %zu float32)\n", done,
                 tc_encoder_name(e), tc_now() - t0, o->output, done, dim);
 done:
-    if (w) { tc_npy_writer_close(w); remove(tmp); }
+    tc_npy_writer_abort(w);
     tc_textset_free(&batch);
     tc_reader_close(r);
     tc_encoder_free(e);
@@ -67,11 +66,10 @@ done:
     return rc;
 }
 
+/* The npy writers are atomic themselves: written beside path, renamed over
+ * it, and a killed run's temporary is cleaned by the next write of path. */
 static int save_atomic_f32(const char *path, const float *x, size_t rows, size_t cols) {
-    char tmp[4200];
-    cli_tmp_name(tmp, sizeof tmp, path);
-    if (tc_npy_save_f32(tmp, x, rows, cols)) { remove(tmp); return cli_fail(tc_last_error()); }
-    return cli_commit(tmp, path);
+    return tc_npy_save_f32(path, x, rows, cols) ? cli_fail(tc_last_error()) : 0;
 }
 
 int cmd_project(cli_opts *o) {
@@ -122,10 +120,7 @@ int cmd_cluster(cli_opts *o) {
     if (rc) {
         rc = cli_fail(tc_last_error());
     } else {
-        char tmp[4200];
-        cli_tmp_name(tmp, sizeof tmp, o->output);
-        if (tc_npy_save_i64(tmp, labels, n)) { remove(tmp); rc = cli_fail(tc_last_error()); }
-        else rc = cli_commit(tmp, o->output);
+        rc = tc_npy_save_i64(o->output, labels, n) ? cli_fail(tc_last_error()) : 0;
     }
     if (!rc && !o->quiet) {
         size_t noise = 0;

@@ -204,6 +204,21 @@ static int has_foreign_entries(const char *dir) {
     return found;
 }
 
+/* A save renames its files over the owned names and removes stale ones; a
+ * folder under one of those names (a user's "map.png/") would make that
+ * fail half-way through every commit, so it is refused before any work. */
+static int check_owned_names(const tc_save_folder *f) {
+    char path[4400];
+    struct stat st;
+    for (size_t i = 0; i < N_OWNED; i++) {
+        snprintf(path, sizeof path, "%s/%s", f->dir, OWNED[i]);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return tc_error(TC_EIO, "%s/%s: is a folder, where the save writes a file; move it away "
+                            "or use another --save_load_path", f->shown, OWNED[i]);
+    }
+    return 0;
+}
+
 /* mkdir -p, remembering what was made so a failed run can take it back. */
 static int make_dirs(tc_save_folder *f, const char *path) {
     char dir[4096];
@@ -300,7 +315,7 @@ int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out) {
             rc = tc_error(TC_EIO, "%s: another textclust process is writing this save folder", folder);
         }
     } else if (!rc && f->writer) {
-        rc = recover(f->dir);
+        if (!(rc = check_owned_names(f))) rc = recover(f->dir);
     }
     if (!rc && f->writer) {
         f->prune = is_save_folder(f->dir);

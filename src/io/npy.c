@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define NPY_MAGIC "\x93NUMPY"
@@ -335,6 +336,9 @@ int tc_npy_writer_open(const char *path, size_t cols, tc_npy_writer **out) {
     }
     w->cols = cols;
     int rc = tc_atomic_open(&w->a, path);
+    if (!rc && !w->a.tmp && lseek(fileno(w->a.f), 0, SEEK_CUR) < 0)  /* a pipe, written in place */
+        rc = tc_error(TC_EINVAL, "%s: cannot stream a .npy into a pipe (the row count goes in its "
+                      "header, written last); give a file", path), tc_atomic_abort(&w->a);
     if (rc) {
         free(w->path), free(w);
         return rc;
