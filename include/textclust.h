@@ -415,7 +415,8 @@ int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
 int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
 
 /* Puts the staged files in place and removes the owned files this save did
- * not produce (in a folder that held a save). Recoverable at every step. */
+ * not produce where the previous save wrote them (its list of files,
+ * DIR/.textclust-files). Recoverable at every step. */
 int tc_save_folder_commit(tc_save_folder *f);
 
 /* Loads a save folder written by textclust or by the Python reference,

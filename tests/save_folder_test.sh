@@ -60,12 +60,17 @@ $TC load --save_load_path "$T/link" --no_plots --quiet > /dev/null || fail "load
 # 4. A foreign non-empty folder: refused before any work, accepted with --overwrite.
 mkdir -p "$T/f/docs"
 echo x > "$T/f/report.txt"
+# the user's own files under names a single_topic save would write: no later save removes them
+echo mine > "$T/f/topics_dist.png"
+echo mine > "$T/f/df_categories_count.csv"
 if $TC run "${ARGS[@]}" --save_load_path "$T/f" 2> "$T/err"; then fail "a foreign folder was accepted"; fi
 grep -q -- '--overwrite' "$T/err" || fail "refusal does not name --overwrite: $(cat "$T/err")"
-[[ $(ls -A "$T/f") == $'docs\nreport.txt' ]] || fail "the refused folder changed: $(ls -A "$T/f")"
+[[ $(ls -A "$T/f") == $'df_categories_count.csv\ndocs\nreport.txt\ntopics_dist.png' ]] || fail "the refused folder changed: $(ls -A "$T/f")"
 $TC run "${ARGS[@]}" --save_load_path "$T/f" --overwrite > /dev/null
 [[ -e $T/f/report.txt && -d $T/f/docs && -e $T/f/textclust.json ]] || fail "--overwrite lost files"
 $TC run "${ARGS[@]}" --save_load_path "$T/f" > /dev/null || fail "a re-run into the now-save folder"
+[[ $(cat "$T/f/topics_dist.png" "$T/f/df_categories_count.csv") == $'mine\nmine' ]] \
+    || fail "a re-run removed the user's topics_dist.png / df_categories_count.csv: $(ls -A "$T/f")"
 # A folder the reference wrote (embeddings.npy + texts.json) counts as a save folder.
 mkdir "$T/pyref"
 cp "$T/ref42/embeddings.npy" "$T/ref42/texts.json" "$T/pyref/"

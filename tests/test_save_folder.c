@@ -66,11 +66,23 @@ int main(void) {
     snprintf(path, sizeof path, "%s/sub", dir);
     CHECK(mkdir(path, 0755) == 0);
     put(path, "deep.txt", "mine too");
-    put(dir, "map.png", "an old plot");  /* owned, not produced by this save: removed */
+    put(dir, "topics_dist.png", "the user's own");  /* an owned name no save of ours wrote: kept */
     CHECK_OK(tc_classifier_save(c, dir));
     CHECK(exists(dir, "precious.txt") && exists(dir, "sub/deep.txt"));
     CHECK(exists(dir, "textclust.json") && exists(dir, "embeddings.npy"));
-    CHECK(!exists(dir, "map.png"));
+    CHECK(exists(dir, "topics_dist.png"));
+
+    /* a save's own plots that the next save does not write are removed */
+    tc_save_folder *sf = NULL;
+    CHECK_OK(tc_save_folder_open(dir, TC_SAVE_WRITE, &sf));
+    CHECK_OK(tc_classifier_save_to(c, sf));
+    CHECK_OK(tc_classifier_plot_to(c, sf, NULL));
+    CHECK_OK(tc_save_folder_commit(sf));
+    tc_save_folder_close(sf);
+    CHECK(exists(dir, "map.png") && exists(dir, "map.html"));
+    CHECK_OK(tc_classifier_save(c, dir));
+    CHECK(!exists(dir, "map.png") && !exists(dir, "map.html"));
+    CHECK(exists(dir, "topics_dist.png") && exists(dir, "precious.txt"));
     CHECK(n_prefixed(dir, ".textclust-save-") == 0);
 
     /* one writer: a second open for writing fails at once, a reader too */

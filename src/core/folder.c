@@ -7,7 +7,9 @@
  *   1. every staged file is fsynced (tc_atomic_commit does it);
  *   2. a commit marker, .commit, lists the staged names (and whether owned
  *      files the save does not produce are to be removed);
- *   3. each staged file is renamed into DIR, stale owned files removed;
+ *   3. each staged file is renamed into DIR; owned files the save does not
+ *      produce are removed if the previous save's list (.textclust-files)
+ *      has them, and the new list is written;
  *   4. the marker, then the staging folder, go.
  * Whoever opens the folder next finds a staging folder only after a crash:
  * with the marker it redoes steps 3-4 (each step can be redone), without it
@@ -38,6 +40,10 @@
 #define MARKER ".commit"
 #define MARKER_HEAD "textclust save commit 1\n"
 #define FORMAT_MARK "textclust save folder"
+/* The owned files the last save wrote, one name a line: only these may be
+ * pruned by the next save, so a user's own "topics_dist.png" put into a
+ * folder before an --overwrite save is never taken for a stale one. */
+#define MANIFEST ".textclust-files"
 
 /* The README's save-folder table: the reference's six files, ours, and the plots. */
 static const char *const OWNED[] = {
@@ -96,7 +102,22 @@ static void remove_stage(const char *stage) {
 
 /* ---------------------------------------------------------------- roll forward */
 
-/* Steps 3-4 for a staging folder whose marker is written. Redoable. */
+/* Marks in wrote[] the owned names listed in text (one a line, after skip
+ * bytes); the lines are cut in place. */
+static void read_names(char *text, size_t skip, int *wrote) {
+    for (char *line = text + skip, *next; *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        else next = line + strlen(line);
+        int i = owned_index(line);
+        if (i >= 0) wrote[i] = 1;
+    }
+}
+
+/* Steps 3-4 for a staging folder whose marker is written: the staged files
+ * moved in, the earlier save's files that this one did not write removed
+ * (only those its manifest lists), the new manifest written. Redoable at
+ * every step: a rerun after the new manifest prunes nothing more. */
 static int roll_forward(const char *dir, const char *stage) {
     char path[4400], to[4400];
     snprintf(path, sizeof path, "%s/" MARKER, stage);
@@ -108,28 +129,33 @@ static int roll_forward(const char *dir, const char *stage) {
         free(text);
         return tc_error(TC_EFORMAT, "%s: not a textclust commit marker", path);
     }
-    int listed[N_OWNED] = {0}, prune = 0;
-    for (char *line = text + strlen(MARKER_HEAD), *next; *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = 0;
-        else next = line + strlen(line);
-        if (strcmp(line, "prune") == 0) prune = 1;
-        int i = owned_index(line);
-        if (i >= 0) listed[i] = 1;
-    }
+    int listed[N_OWNED] = {0}, earlier[N_OWNED] = {0};
+    int prune = strstr(text + strlen(MARKER_HEAD), "prune\n") != NULL;
+    read_names(text, strlen(MARKER_HEAD), listed);
     free(text);
+    snprintf(path, sizeof path, "%s/" MANIFEST, dir);
+    if (prune && tc_read_file(path, &text, &len) == 0) {  /* none: a folder of an older version */
+        read_names(text, 0, earlier);
+        free(text);
+    }
     for (size_t i = 0; i < N_OWNED; i++) {
         snprintf(to, sizeof to, "%s/%s", dir, OWNED[i]);
         if (listed[i]) {
             snprintf(path, sizeof path, "%s/%s", stage, OWNED[i]);
             if (rename(path, to) != 0 && errno != ENOENT)  /* ENOENT: moved before a crash */
                 return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
-        } else if (prune && unlink(to) != 0 && errno != ENOENT) {
+        } else if (earlier[i] && unlink(to) != 0 && errno != ENOENT) {
             return tc_error(TC_EIO, "%s: cannot remove the earlier save's file: %s", to, strerror(errno));
         }
         crash_point();
     }
-    if ((rc = tc_fsync_dir(dir))) return rc;
+    tc_sb m = {0};
+    for (size_t i = 0; i < N_OWNED; i++)
+        if (listed[i]) tc_sb_printf(&m, "%s\n", OWNED[i]);
+    snprintf(path, sizeof path, "%s/" MANIFEST, dir);
+    rc = m.oom ? tc_error(TC_ENOMEM, "out of memory") : tc_atomic_write(path, m.s ? m.s : "", m.len);
+    tc_sb_free(&m);
+    if (rc) return rc;  /* tc_atomic_write synced the folder */
     snprintf(path, sizeof path, "%s/" MARKER, stage);
     unlink(path);
     remove_stage(stage);
@@ -196,7 +222,7 @@ static int has_foreign_entries(const char *dir) {
     int found = 0;
     for (struct dirent *e; !found && (e = readdir(d));) {
         const char *n = e->d_name;
-        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, LOCK_NAME)) continue;
+        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, LOCK_NAME) || !strcmp(n, MANIFEST)) continue;
         if (!strncmp(n, STAGE_PREFIX, strlen(STAGE_PREFIX))) continue;
         found = 1;
     }
