@@ -142,6 +142,13 @@ expect_fail "mismatched texts.json" 'texts.json has 10 texts' $TC "${LOAD[@]}" -
 cp -r "$T/good" "$T/mism3"; rm "$T/mism3/cluster_labels.npy"
 expect_fail "missing labels file" 'cluster_labels.npy' $TC "${LOAD[@]}" --save_load_path "$T/mism3"
 expect_fail "load a missing folder" 'nowhere' $TC "${LOAD[@]}" --save_load_path "$T/nowhere"
+# a FIFO would block the open for ever and /dev/zero would fill memory
+for f in texts.json cluster_summaries.json textclust.json embeddings.npy faiss.index; do
+    rm -rf "$T/dev"; cp -r "$T/good" "$T/dev"; rm "$T/dev/$f"; mkfifo "$T/dev/$f"
+    expect_fail "$f is a FIFO" "$f: not a regular file" timeout 20 $TC "${LOAD[@]}" --save_load_path "$T/dev"
+    rm "$T/dev/$f"; ln -s /dev/zero "$T/dev/$f"
+    expect_fail "$f is /dev/zero" "$f: not a regular file" timeout 20 $TC "${LOAD[@]}" --save_load_path "$T/dev"
+done
 
 # save into a path where a file stands: refused, file untouched
 echo "precious" > "$T/file"

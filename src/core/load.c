@@ -15,7 +15,7 @@
 static cJSON *load_json(const char *path, int *rc) {
     char *text;
     size_t len;
-    *rc = tc_read_file(path, &text, &len);
+    *rc = tc_read_regular_file(path, &text, &len);
     if (*rc) return NULL;
     cJSON *j = cJSON_ParseWithLength(text, len);
     if (!j) *rc = tc_error(TC_EFORMAT, "%s: not valid JSON (near byte %ld)", path,
@@ -28,8 +28,9 @@ static cJSON *load_json(const char *path, int *rc) {
  * against what its own header implies (the layout is in io/faiss.c), so a
  * cut or padded file is caught without reading the vectors. */
 static int check_faiss(const char *path, size_t n, int d) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return errno == ENOENT ? 0 : tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    FILE *f;
+    int orc = tc_fopen_regular(path, "a faiss index is read from a file", &f);
+    if (orc) return orc == TC_ENOTFOUND ? 0 : orc;
     struct stat st;
     unsigned char h[49];
     size_t got = fread(h, 1, sizeof h, f);

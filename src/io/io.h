@@ -154,5 +154,12 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int tc_read_file(const char *path, char **data, size_t *len);
 
+/* The same for files of a save folder, which may come from anyone: a FIFO,
+ * device or directory is refused (TC_EFORMAT) instead of blocking or
+ * reading without end. tc_fopen_regular opens such a file for fread; hint
+ * (may be NULL) ends the message. */
+int tc_read_regular_file(const char *path, char **data, size_t *len);
+int tc_fopen_regular(const char *path, const char *hint, FILE **f);
+
 
 #endif

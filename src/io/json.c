@@ -219,7 +219,7 @@ int tc_json_load_strings(const char *path, char ***s, size_t *n) {
     *s = NULL, *n = 0;
     char *data;
     size_t len;
-    int rc = tc_read_file(path, &data, &len);
+    int rc = tc_read_regular_file(path, &data, &len);
     if (rc) return rc;
     size_t n_nul = 0, n_surr = 0;
     len = tc_json_fix_escapes(data, len, &n_nul, &n_surr);
