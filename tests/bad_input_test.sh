@@ -142,6 +142,12 @@ expect_fail "mismatched texts.json" 'texts.json has 10 texts' $TC "${LOAD[@]}" -
 cp -r "$T/good" "$T/mism3"; rm "$T/mism3/cluster_labels.npy"
 expect_fail "missing labels file" 'cluster_labels.npy' $TC "${LOAD[@]}" --save_load_path "$T/mism3"
 expect_fail "load a missing folder" 'nowhere' $TC "${LOAD[@]}" --save_load_path "$T/nowhere"
+# ten million "" in texts.json are refused by their count, not after a 1.2 GB parse
+cp -r "$T/good" "$T/many"
+$PY -c "import sys; open(sys.argv[1], 'w').write('[' + ', '.join(['\"\"'] * 10000000) + ']')" "$T/many/texts.json"
+expect_fail "texts.json of 10 million items in 500 MB" 'texts.json has 10000000 texts but embeddings.npy has 400' \
+    bash -c 'ulimit -v 500000; exec "$@"' - $TC "${LOAD[@]}" --save_load_path "$T/many"
+rm -rf "$T/many"
 # a FIFO would block the open for ever and /dev/zero would fill memory
 for f in texts.json cluster_summaries.json textclust.json embeddings.npy faiss.index; do
     rm -rf "$T/dev"; cp -r "$T/good" "$T/dev"; rm "$T/dev/$f"; mkfifo "$T/dev/$f"

@@ -485,6 +485,22 @@ static void test_json(void) {
     CHECK_STR(tc_last_error(), want);
     write_bytes(tmp("obj.json"), "{}", 2);
     CHECK(tc_json_load_strings(tmp("obj.json"), &got, &n) == TC_EFORMAT);
+
+    /* the count before the parse: commas, brackets and escaped quotes
+     * inside strings, and nested values, are not items */
+    const char *tricky = " [\"a,b\", \"c\\\"],[d\", [1, 2], {\"k\": [3, 4]}]";
+    write_bytes(tmp("cnt.json"), tricky, strlen(tricky));
+    CHECK(tc_json_load_strings_max(tmp("cnt.json"), 4, &got, &n) == TC_EFORMAT); /* exact: parsed */
+    CHECK(tc_json_load_strings_max(tmp("cnt.json"), 3, &got, &n) == TC_EMISMATCH);
+    CHECK(n == 4);
+    CHECK_OK(tc_json_load_strings_max(tmp("s.json"), 6, &got, &n));
+    CHECK(n == 6);
+    tc_strings_free(got, n);
+    CHECK(tc_json_load_strings_max(tmp("s.json"), 5, &got, &n) == TC_EMISMATCH);
+    CHECK_OK(tc_json_load_strings_max(tmp("e.json"), 0, &got, &n));
+    tc_strings_free(got, n);
+    write_bytes(tmp("obj2.json"), "{\"a\": 1, \"b\": 2}", 16);
+    CHECK(tc_json_load_strings_max(tmp("obj2.json"), 1, &got, &n) == TC_EFORMAT);
 }
 
 /* Hostile .npy and faiss headers fail with a message before any allocation

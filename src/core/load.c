@@ -188,8 +188,10 @@ static int load_arrays(tc_classifier *c, const char *dir) {
         return tc_error(TC_EMISMATCH, "%s has %zu labels but embeddings.npy has %zu rows", path, n, c->n);
     size_t n_texts = c->n;  /* tc_classifier_clear frees as many as c->n */
     c->n = 0;
-    rc = tc_json_load_strings(IN("texts.json"), &c->texts, &n);
+    rc = tc_json_load_strings_max(IN("texts.json"), n_texts, &c->texts, &n);
     c->n = n_texts;
+    if (rc == TC_EMISMATCH)
+        return tc_error(TC_EMISMATCH, "%s has %zu texts but embeddings.npy has %zu rows", path, n, c->n);
     if (rc) { c->texts = NULL; return rc; }
     if (n != c->n) {
         tc_strings_free(c->texts, n);

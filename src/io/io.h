@@ -135,6 +135,9 @@ int tc_json_save_map(const char *path, const char *const *keys, const char *cons
 /* Reads a JSON array of strings: raw UTF-8 or \u escapes alike; \u0000 is
  * dropped and an unpaired surrogate escape read as U+FFFD. */
 int tc_json_load_strings(const char *path, char ***s, size_t *n);
+/* The same, refused (TC_EMISMATCH, *n = the count) before parsing when the
+ * array holds more than max_n items. */
+int tc_json_load_strings_max(const char *path, size_t max_n, char ***s, size_t *n);
 /* Rewrites the JSON text s[0..len) in place so that cJSON keeps every
  * string whole: \u0000 escapes are removed, unpaired \uD800-\uDFFF escapes
  * become \ufffd. Returns the new length (s NUL-terminated there when it
