@@ -77,6 +77,15 @@ static void test_jsonl(void) {
     CHECK(t.n == 5 && t.ids == NULL);
     if (t.n == 5) CHECK_STR(t.texts[2], "2.5");
     tc_textset_free(&t);
+    /* integers past 2^53 as written, not as their nearest double */
+    write_str(tmp("big.jsonl"),
+              "{\"text\": \"a\", \"id\": 1234567890123456789}\n"
+              "{\"id\": -9007199254740993, \"text\": 9007199254740993}\n"
+              "{\"text\": \"c\", \"n\": [1.5e3, \"x 12345678901234567890\"], \"id\": 12345678901234567890}\n"
+              "{\"text\": \"d\", \"id\": 1e300}\n");
+    const char *big_texts[] = {"a", "9007199254740993", "c", "d"};
+    const char *big_ids[] = {"1234567890123456789", "-9007199254740993", "12345678901234567890", "1e+300"};
+    check_texts(tmp("big.jsonl"), TC_FMT_JSONL, "text", big_texts, big_ids, 4);
     /* the same file as plain text: every line but the blank ones ("" and "   ") */
     CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_TEXT, NULL, NULL, NULL, &t));
     CHECK(t.n == 5);
