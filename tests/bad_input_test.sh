@@ -142,6 +142,31 @@ expect_fail "mismatched texts.json" 'texts.json has 10 texts' $TC "${LOAD[@]}" -
 cp -r "$T/good" "$T/mism3"; rm "$T/mism3/cluster_labels.npy"
 expect_fail "missing labels file" 'cluster_labels.npy' $TC "${LOAD[@]}" --save_load_path "$T/mism3"
 expect_fail "load a missing folder" 'nowhere' $TC "${LOAD[@]}" --save_load_path "$T/nowhere"
+# a NaN in a folder's arrays, or in the points given to cluster
+nan_at() { $PY -c "import struct,sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); h=10+struct.unpack('<H',b[8:10])[0]; b[h+4*int(sys.argv[2]):h+4*int(sys.argv[2])+4]=struct.pack('<f',float(sys.argv[3])); open(p,'wb').write(b)" "$@"; }
+for f in embeddings.npy projections.npy; do
+    cp -r "$T/good" "$T/nan"; nan_at "$T/nan/$f" 3 nan
+    expect_fail "NaN in $f" "$f: row [0-9]+, column [0-9]+ .* is NaN" $TC "${LOAD[@]}" --save_load_path "$T/nan"
+    rm -rf "$T/nan"
+done
+cp "$T/good/projections.npy" "$T/pts.npy"; nan_at "$T/pts.npy" 5 inf
+for m in dbscan hdbscan; do
+    expect_fail "infinite point to cluster --cluster $m" 'pts.npy: row 2, column 1 .* is infinite' \
+        $TC cluster --input "$T/pts.npy" --output "$T/l.npy" --cluster $m --quiet
+done
+# ten million "" in texts.json are refused by their count, not after a 1.2 GB parse
+cp -r "$T/good" "$T/many"
+$PY -c "import sys; open(sys.argv[1], 'w').write('[' + ', '.join(['\"\"'] * 10000000) + ']')" "$T/many/texts.json"
+expect_fail "texts.json of 10 million items in 500 MB" 'texts.json has 10000000 texts but embeddings.npy has 400' \
+    bash -c 'ulimit -v 500000; exec "$@"' - $TC "${LOAD[@]}" --save_load_path "$T/many"
+rm -rf "$T/many"
+# a FIFO would block the open for ever and /dev/zero would fill memory
+for f in texts.json cluster_summaries.json textclust.json embeddings.npy faiss.index; do
+    rm -rf "$T/dev"; cp -r "$T/good" "$T/dev"; rm "$T/dev/$f"; mkfifo "$T/dev/$f"
+    expect_fail "$f is a FIFO" "$f: not a regular file" timeout 20 $TC "${LOAD[@]}" --save_load_path "$T/dev"
+    rm "$T/dev/$f"; ln -s /dev/zero "$T/dev/$f"
+    expect_fail "$f is /dev/zero" "$f: not a regular file" timeout 20 $TC "${LOAD[@]}" --save_load_path "$T/dev"
+done
 
 # save into a path where a file stands: refused, file untouched
 echo "precious" > "$T/file"

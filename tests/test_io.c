@@ -77,6 +77,15 @@ static void test_jsonl(void) {
     CHECK(t.n == 5 && t.ids == NULL);
     if (t.n == 5) CHECK_STR(t.texts[2], "2.5");
     tc_textset_free(&t);
+    /* integers past 2^53 as written, not as their nearest double */
+    write_str(tmp("big.jsonl"),
+              "{\"text\": \"a\", \"id\": 1234567890123456789}\n"
+              "{\"id\": -9007199254740993, \"text\": 9007199254740993}\n"
+              "{\"text\": \"c\", \"n\": [1.5e3, \"x 12345678901234567890\"], \"id\": 12345678901234567890}\n"
+              "{\"text\": \"d\", \"id\": 1e300}\n");
+    const char *big_texts[] = {"a", "9007199254740993", "c", "d"};
+    const char *big_ids[] = {"1234567890123456789", "-9007199254740993", "12345678901234567890", "1e+300"};
+    check_texts(tmp("big.jsonl"), TC_FMT_JSONL, "text", big_texts, big_ids, 4);
     /* the same file as plain text: every line but the blank ones ("" and "   ") */
     CHECK_OK(tc_read_texts(D "good.jsonl", TC_FMT_TEXT, NULL, NULL, NULL, &t));
     CHECK(t.n == 5);
@@ -485,6 +494,22 @@ static void test_json(void) {
     CHECK_STR(tc_last_error(), want);
     write_bytes(tmp("obj.json"), "{}", 2);
     CHECK(tc_json_load_strings(tmp("obj.json"), &got, &n) == TC_EFORMAT);
+
+    /* the count before the parse: commas, brackets and escaped quotes
+     * inside strings, and nested values, are not items */
+    const char *tricky = " [\"a,b\", \"c\\\"],[d\", [1, 2], {\"k\": [3, 4]}]";
+    write_bytes(tmp("cnt.json"), tricky, strlen(tricky));
+    CHECK(tc_json_load_strings_max(tmp("cnt.json"), 4, &got, &n) == TC_EFORMAT); /* exact: parsed */
+    CHECK(tc_json_load_strings_max(tmp("cnt.json"), 3, &got, &n) == TC_EMISMATCH);
+    CHECK(n == 4);
+    CHECK_OK(tc_json_load_strings_max(tmp("s.json"), 6, &got, &n));
+    CHECK(n == 6);
+    tc_strings_free(got, n);
+    CHECK(tc_json_load_strings_max(tmp("s.json"), 5, &got, &n) == TC_EMISMATCH);
+    CHECK_OK(tc_json_load_strings_max(tmp("e.json"), 0, &got, &n));
+    tc_strings_free(got, n);
+    write_bytes(tmp("obj2.json"), "{\"a\": 1, \"b\": 2}", 16);
+    CHECK(tc_json_load_strings_max(tmp("obj2.json"), 1, &got, &n) == TC_EFORMAT);
 }
 
 /* Hostile .npy and faiss headers fail with a message before any allocation

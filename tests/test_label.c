@@ -614,6 +614,17 @@ static void test_replies(void) {
     free(a);
     CHECK(tc_llm_answer_hf("{\"generated_text\":\"Y\"}", 22, "", &a) == 0 && a && !strcmp(a, "Y"));
     free(a);
+    /* an echo of the prompt's second half only: its "Topic: <topic>" is no answer */
+    const char prompt[] = "[INST] Examples... Reply in this form:\nTopic: <topic>, Educational value rating: <1-10> [/INST]";
+    const char half[] = "{\"generated_text\":\"this form:\\nTopic: <topic>, Educational value rating: <1-10> [/INST] Topic: Fonts, Educational value rating: 7\"}";
+    CHECK(tc_llm_answer_hf(half, sizeof half - 1, prompt, &a) == 0 && a);
+    CHECK_STR(a, " Topic: Fonts, Educational value rating: 7");
+    free(a);
+    /* an answer that merely quotes the prompt's end later on is kept whole */
+    const char later[] = "{\"generated_text\":\"Topic: X <1-10> [/INST] ok\"}";
+    CHECK(tc_llm_answer_hf(later, sizeof later - 1, "[INST] Examples: <1-10> [/INST]", &a) == 0 && a);
+    CHECK_STR(a, "Topic: X <1-10> [/INST] ok");
+    free(a);
     const char *hbad[] = {"[]", "[1]", "{\"generated_text\":5}", "{\"error\":\"loading\"}",
                           "{\"choices\":[{\"text\":\"T\"}]}", "[{\"generated_text\": \"Astro"};
     for (size_t i = 0; i < sizeof hbad / sizeof *hbad; i++) {

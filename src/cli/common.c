@@ -32,8 +32,8 @@ int cli_check_output(const char *flag, const char *out, const char *in) {
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
     for (size_t i = 0; i < rows * cols; i++)
         if (!isfinite(x[i]))
-            return cli_failf("%s: row %zu, column %zu (counting from 0) is %s; embeddings must be "
-                             "finite numbers", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
+            return cli_failf("%s: row %zu, column %zu (counting from 0) is %s; every value must "
+                             "be a finite number", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
     return 0;
 }
 

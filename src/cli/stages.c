@@ -111,6 +111,7 @@ int cmd_cluster(cli_opts *o) {
         return cli_failf("%s: shape (%zu, 0): the points have no coordinates; expected (N, d) with "
                          "d >= 1", o->input, n);
     }
+    if (cli_check_finite(o->input, x, n, d)) { free(x); return 1; }
     tc_params *p = &o->p;
     p->dbscan.n_threads = p->hdbscan.n_threads = o->threads;
     if (!(labels = malloc((n ? n : 1) * sizeof *labels))) { free(x); return cli_fail("out of memory"); }

@@ -15,7 +15,7 @@
 static cJSON *load_json(const char *path, int *rc) {
     char *text;
     size_t len;
-    *rc = tc_read_file(path, &text, &len);
+    *rc = tc_read_regular_file(path, &text, &len);
     if (*rc) return NULL;
     cJSON *j = cJSON_ParseWithLength(text, len);
     if (!j) *rc = tc_error(TC_EFORMAT, "%s: not valid JSON (near byte %ld)", path,
@@ -28,8 +28,9 @@ static cJSON *load_json(const char *path, int *rc) {
  * against what its own header implies (the layout is in io/faiss.c), so a
  * cut or padded file is caught without reading the vectors. */
 static int check_faiss(const char *path, size_t n, int d) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return errno == ENOENT ? 0 : tc_error(TC_EIO, "%s: %s", path, strerror(errno));
+    FILE *f;
+    int orc = tc_fopen_regular(path, "a faiss index is read from a file", &f);
+    if (orc) return orc == TC_ENOTFOUND ? 0 : orc;
     struct stat st;
     unsigned char h[49];
     size_t got = fread(h, 1, sizeof h, f);
@@ -165,6 +166,16 @@ static int load_meta(tc_classifier *c, const char *path) {
     return 0;
 }
 
+/* A NaN row is never anyone's nearest neighbour and a NaN point sinks the
+ * map's bounds, so a folder's arrays must hold finite numbers. */
+static int check_finite(const char *path, const float *x, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows * cols; i++)
+        if (!isfinite(x[i]))
+            return tc_error(TC_EFORMAT, "%s: row %zu, column %zu (counting from 0) is %s; every value "
+                            "must be a finite number", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
+    return 0;
+}
+
 static int load_arrays(tc_classifier *c, const char *dir) {
     char path[4400];
     size_t rows, cols, n;
@@ -178,17 +189,21 @@ static int load_arrays(tc_classifier *c, const char *dir) {
     if (cols == 0 || cols > INT32_MAX)
         return tc_error(TC_EFORMAT, "%s: shape (%zu, %zu); expected (N, d) with d >= 1", path, rows, cols);
     c->n = rows, c->dim = (int)cols;
+    if ((rc = check_finite(path, c->emb, rows, cols))) return rc;
     if ((rc = tc_npy_load_f32(IN("projections.npy"), &c->proj, &rows, &cols))) return rc;
     if (rows != c->n || cols != 2)
         return tc_error(TC_EMISMATCH, "%s is %zu x %zu but embeddings.npy has %zu rows (expected %zu x 2)",
                         path, rows, cols, c->n, c->n);
+    if ((rc = check_finite(path, c->proj, rows, cols))) return rc;
     if ((rc = tc_npy_load_i64(IN("cluster_labels.npy"), &c->labels, &n))) return rc;
     if (n != c->n)
         return tc_error(TC_EMISMATCH, "%s has %zu labels but embeddings.npy has %zu rows", path, n, c->n);
     size_t n_texts = c->n;  /* tc_classifier_clear frees as many as c->n */
     c->n = 0;
-    rc = tc_json_load_strings(IN("texts.json"), &c->texts, &n);
+    rc = tc_json_load_strings_max(IN("texts.json"), n_texts, &c->texts, &n);
     c->n = n_texts;
+    if (rc == TC_EMISMATCH)
+        return tc_error(TC_EMISMATCH, "%s has %zu texts but embeddings.npy has %zu rows", path, n, c->n);
     if (rc) { c->texts = NULL; return rc; }
     if (n != c->n) {
         tc_strings_free(c->texts, n);

@@ -44,8 +44,9 @@ int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d) {
 
 int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d) {
     *x = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", path, strerror(errno));
+    FILE *f;
+    int orc = tc_fopen_regular(path, "a faiss index is read from a file", &f);
+    if (orc) return orc;
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) { /* the size check needs a real size */
         fclose(f);

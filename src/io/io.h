@@ -135,6 +135,9 @@ int tc_json_save_map(const char *path, const char *const *keys, const char *cons
 /* Reads a JSON array of strings: raw UTF-8 or \u escapes alike; \u0000 is
  * dropped and an unpaired surrogate escape read as U+FFFD. */
 int tc_json_load_strings(const char *path, char ***s, size_t *n);
+/* The same, refused (TC_EMISMATCH, *n = the count) before parsing when the
+ * array holds more than max_n items. */
+int tc_json_load_strings_max(const char *path, size_t max_n, char ***s, size_t *n);
 /* Rewrites the JSON text s[0..len) in place so that cJSON keeps every
  * string whole: \u0000 escapes are removed, unpaired \uD800-\uDFFF escapes
  * become \ufffd. Returns the new length (s NUL-terminated there when it
@@ -153,6 +156,13 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int tc_read_file(const char *path, char **data, size_t *len);
+
+/* The same for files of a save folder, which may come from anyone: a FIFO,
+ * device or directory is refused (TC_EFORMAT) instead of blocking or
+ * reading without end. tc_fopen_regular opens such a file for fread; hint
+ * (may be NULL) ends the message. */
+int tc_read_regular_file(const char *path, char **data, size_t *len);
+int tc_fopen_regular(const char *path, const char *hint, FILE **f);
 
 
 #endif

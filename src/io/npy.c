@@ -240,9 +240,9 @@ static int npy_read_data(const char *path, FILE *f, void *out, size_t count, siz
 }
 
 static int npy_open(const char *path, FILE **f, npy_info *info) {
-    *f = fopen(path, "rb");
-    if (!*f) return tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", path, strerror(errno));
-    int rc = npy_read_header(path, *f, info);
+    int rc = tc_fopen_regular(path, ".npy arrays are read from files", f);
+    if (rc) return rc;
+    rc = npy_read_header(path, *f, info);
     if (rc == 0 && info->descr[0] == '>')
         rc = tc_error(TC_EUNSUPPORTED, "%s: big-endian dtype '%s' not supported; convert with "
                       "arr.astype(arr.dtype.newbyteorder('<'))", path, info->descr);

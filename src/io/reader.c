@@ -18,6 +18,7 @@
 #include "util/util.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -168,9 +169,41 @@ static int format_of_name(const char *name) {
 
 /* ---------------------------------------------------------------- JSONL */
 
+/* cJSON keeps numbers as doubles, which hold integers exactly only up to
+ * 2^53: a 19-digit id such as 1234567890123456789 came back as ...768.
+ * Such an integer is copied from the line instead: the one integer literal
+ * outside strings that reads as x (none found, or two different ones, and
+ * the double is used). */
+static int raw_integer(const char *line, size_t len, double x, char *out, size_t cap) {
+    int in_str = 0, found = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = line[i];
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') in_str = 0;
+            continue;
+        }
+        if (ch == '"') { in_str = 1; continue; }
+        if (ch != '-' && !isdigit((unsigned char)ch)) continue;
+        size_t b = i, e = i + (ch == '-');
+        while (e < len && isdigit((unsigned char)line[e])) e++;
+        size_t t = e;
+        while (t < len && (isdigit((unsigned char)line[t]) || strchr(".eE+-", line[t]))) t++;
+        i = t - 1;
+        if (t != e || e - b >= cap || e - b < 2) continue; /* not a plain integer */
+        char tok[40];
+        memcpy(tok, line + b, e - b), tok[e - b] = 0;
+        if (strtod(tok, NULL) != x) continue;
+        if (found && strcmp(out, tok)) return 0;
+        memcpy(out, tok, e - b + 1), found = 1;
+    }
+    return found;
+}
+
 /* A JSON scalar as a malloc'd string: strings as they are, numbers as
- * integers when integral, booleans as true/false; NULL for other types. */
-static char *json_scalar(cJSON *v, int *taken) {
+ * integers when integral (big ones as written in line), booleans as
+ * true/false; NULL for other types. */
+static char *json_scalar(cJSON *v, const char *line, size_t len, int *taken) {
     char num[40];
     *taken = 0;
     if (cJSON_IsString(v)) {
@@ -181,7 +214,9 @@ static char *json_scalar(cJSON *v, int *taken) {
     }
     if (cJSON_IsNumber(v)) {
         double x = v->valuedouble;
-        if (x == floor(x) && fabs(x) < 9.2e18) snprintf(num, sizeof num, "%lld", (long long)x);
+        if (x == floor(x) && fabs(x) >= 9007199254740992.0 && raw_integer(line, len, x, num, sizeof num))
+            ;
+        else if (x == floor(x) && fabs(x) < 9.2e18) snprintf(num, sizeof num, "%lld", (long long)x);
         else {
             snprintf(num, sizeof num, "%.15g", x);
             if (strtod(num, NULL) != x) snprintf(num, sizeof num, "%.17g", x);
@@ -251,7 +286,7 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
         return rc;
     }
     int taken;
-    char *raw = json_scalar(v, &taken), *text = NULL, *id = NULL;
+    char *raw = json_scalar(v, line, len, &taken), *text = NULL, *id = NULL;
     if (!raw) {
         rc = tc_error(TC_EFORMAT, "%s:%zu: field \"%s\" is %s, expected a string", s->path,
                       s->line, r->field, json_type_name(v));
@@ -269,7 +304,7 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
     text = limit_text(r, text);
     if (r->id_field && text) {
         cJSON *iv = cJSON_GetObjectItemCaseSensitive(obj, r->id_field);
-        if (iv && (id = json_scalar(iv, &taken))) {
+        if (iv && (id = json_scalar(iv, line, len, &taken))) {
             size_t il = strlen(id);
             if (tc_utf8_invalid(id, il)) {
                 char *fixed = tc_utf8_repair(id, il);

@@ -218,6 +218,22 @@ int tc_llm_answer_openai(const char *body, size_t len, char **answer) {
     return take_string(j, t, 0, answer);
 }
 
+/* Bytes of t that echo the prompt: some servers ignore return_full_text=false
+ * and send the whole prompt back, some only its end, whose "Topic: <topic>"
+ * would otherwise be read as the answer. An echo ends with the prompt's last
+ * bytes and starts at some point of the prompt. */
+static size_t echo_len(const char *t, const char *prompt) {
+    size_t pl = prompt ? strlen(prompt) : 0;
+    if (!t || !pl) return 0;
+    if (!strncmp(t, prompt, pl)) return pl;
+    size_t k = pl < 32 ? pl : 32;
+    if (k < 16) return 0; /* too short to tell an echo from an answer */
+    const char *q = strstr(t, prompt + pl - k);
+    if (!q) return 0;
+    size_t end = (size_t)(q - t) + k;
+    return end <= pl && !memcmp(t, prompt + pl - end, end) ? end : 0;
+}
+
 int tc_llm_answer_hf(const char *body, size_t len, const char *prompt, char **answer) {
     *answer = NULL;
     cJSON *j = parse_json(body, len);
@@ -225,10 +241,7 @@ int tc_llm_answer_hf(const char *body, size_t len, const char *prompt, char **an
     const char *t = cJSON_IsObject(o)
                         ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "generated_text"))
                         : NULL;
-    /* some servers ignore return_full_text=false */
-    size_t pl = prompt ? strlen(prompt) : 0, skip = 0;
-    if (t && pl && !strncmp(t, prompt, pl)) skip = pl;
-    return take_string(j, t, skip, answer);
+    return take_string(j, t, echo_len(t, prompt), answer);
 }
 
 /* ---------------------------------------------------------------- transfers */

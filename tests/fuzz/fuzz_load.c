@@ -25,6 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (size_t i = 0; i < n; i++)
                 if (!s[i]) abort();
             tc_strings_free(s, n);
+            /* the pre-parse count is exact on what parses: n passes, n - 1 not */
+            size_t m;
+            if (tc_json_load_strings_max(path, n, &s, &m) != 0 || m != n) abort();
+            tc_strings_free(s, m);
+            if (n && (tc_json_load_strings_max(path, n - 1, &s, &m) != TC_EMISMATCH || m != n)) abort();
         }
         return 0;
     }
