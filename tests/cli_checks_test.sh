@@ -268,5 +268,14 @@ expect_fail "infer --output_embeddings is a file of the save folder" 1 'embeddin
     $TC infer --save_load_path "$T/good" --input "$T/in.jsonl" --input_content text --output_embeddings "$T/good/embeddings.npy" --quiet
 [[ $(cd "$T/good" && sha1sum texts.json embeddings.npy) == "$good_before" ]] || fail "infer wrote over its save folder"
 
+# "-" is the standard stream for --input and infer's --output; no file named "-" appears
+tc_abs=$(realpath "$TC")
+(cd "$T" && head -n 4 in.jsonl | "$tc_abs" infer --save_load_path good --input - --input_content text \
+    --output - --quiet) > "$T/dash.out" 2> "$T/err" || fail "infer - -: $(cat "$T/err")"
+[[ $(wc -l < "$T/dash.out") -eq 4 && ! -e $T/- ]] && echo "ok: infer --input - --output - uses the standard streams" \
+    || fail "infer - -: $(wc -l < "$T/dash.out") lines, $(ls "$T")"
+expect_fail "embed --output -" 2 'only infer writes to standard output' \
+    $TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output - --quiet
+
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

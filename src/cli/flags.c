@@ -37,7 +37,7 @@ static void build_table(cli_opts *o) {
     def("Pipeline (the reference script's flags)", T_SECTION, NULL, NULL);
     def("mode", T_STR, &o->mode, "run | load | infer | show | embed | project | cluster (or give it as the first word)");
     def("save_load_path", T_STR, &o->save_load_path, "save folder (default ./cc_100k)");
-    def("input", T_STR, &o->input, "local input: JSONL, CSV, TSV or text (one per line), optionally .gz, or a folder of them");
+    def("input", T_STR, &o->input, "local input: JSONL, CSV, TSV or text (one per line), optionally .gz, or a folder of them; - = standard input");
     def("input_dataset", T_STR, &o->input_dataset, "same as --input (Hugging Face dataset ids are not available yet)");
     def("data_subset", T_STR, &o->data_subset, "subfolder of an --input folder to read");
     def("input_content", T_STR, &o->input_content, "text field / column (default content)");
@@ -59,7 +59,7 @@ static void build_table(cli_opts *o) {
     def("quiet", T_BOOL, &o->quiet, "no progress bars or summary lines");
 
     def("Inputs and outputs", T_SECTION, NULL, NULL);
-    def("output", T_STR, &o->output, "infer: JSONL results (default stdout); stage commands: the .npy to write; show: folder");
+    def("output", T_STR, &o->output, "infer: JSONL results (default and - : stdout); stage commands: the .npy to write; show: folder");
     def("embeddings", T_STR, &o->embeddings, "run: precomputed embeddings .npy, one row per input text, used as given");
     def("output_embeddings", T_STR, &o->output_embeddings, "infer: also write the new texts' embeddings to this .npy");
     def("top_k", T_INT, &o->top_k, "infer: neighbours that vote for a text's label (default 1)");
@@ -305,6 +305,14 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
 
 int cli_resolve(cli_opts *o) {
     tc_params *p = &o->p;
+    /* "-" is the standard stream, as for other Unix tools: a file named "-"
+     * is still reachable as ./- */
+    if (o->input && strcmp(o->input, "-") == 0) o->input = "/dev/stdin";
+    if (o->output && strcmp(o->output, "-") == 0) {
+        if (strcmp(o->mode, "infer") != 0)
+            return bad("--output -: only infer writes to standard output (a .npy or a plot folder needs a path)");
+        o->output = NULL;
+    }
     if (strcmp(o->topic_mode, "multiple_topics") == 0) p->label.topic_mode = TC_TOPIC_MULTIPLE;
     else if (strcmp(o->topic_mode, "single_topic") == 0) p->label.topic_mode = TC_TOPIC_SINGLE;
     else return bad("--topic_mode: '%s' is not multiple_topics or single_topic", o->topic_mode);
