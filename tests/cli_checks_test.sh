@@ -277,5 +277,14 @@ tc_abs=$(realpath "$TC")
 expect_fail "embed --output -" 2 'only infer writes to standard output' \
     $TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output - --quiet
 
+# show --output into another save folder would give it this save's plots
+cp -r "$T/good" "$T/other-save"
+rm -f "$T/other-save/map.png"
+expect_fail "show --output into another save" 1 'holds another save' \
+    $TC show --save_load_path "$T/good" --output "$T/other-save" --quiet
+[[ ! -e $T/other-save/map.png ]] || fail "show wrote plots into another save folder"
+$TC show --save_load_path "$T/good" --output "$T/good" --quiet 2> "$T/err" && [[ -s $T/good/map.png ]] \
+    && echo "ok: show --output into its own folder redraws it" || fail "show into its own folder: $(cat "$T/err")"
+
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

@@ -203,13 +203,31 @@ int cmd_load(cli_opts *o) {
     return rc;
 }
 
+/* 1 when dir is a save folder (ours or the reference's) other than the
+ * one at real (symlinks resolved). */
+static int holds_other_save(const char *dir, const char *real) {
+    char *r = realpath(dir, NULL), path[4200];
+    int other = r && strcmp(r, real) != 0;
+    free(r);
+    if (!other) return 0;
+    struct stat st;
+    snprintf(path, sizeof path, "%s/textclust.json", dir);
+    if (stat(path, &st) == 0) return 1;
+    snprintf(path, sizeof path, "%s/embeddings.npy", dir);
+    return stat(path, &st) == 0;
+}
+
 int cmd_show(cli_opts *o) {
     tc_classifier *c;
     tc_save_folder *sf = NULL;
     if (load_folder(o, &sf, &c)) { tc_save_folder_close(sf); return 1; }
     const char *dir = o->output ? o->output : o->save_load_path;
     int rc = 0;
-    if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if (o->output && holds_other_save(dir, tc_save_folder_path(sf))) {
+        cli_failf("--output %s holds another save, whose plots this would replace with %s's; "
+                  "draw into an empty folder", dir, o->save_load_path);
+        rc = 1;
+    } else if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "textclust: error: %s: %s\n", dir, strerror(errno));
         rc = 1;
     } else if (tc_classifier_plot(c, dir, &o->plot)) {
