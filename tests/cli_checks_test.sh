@@ -128,6 +128,11 @@ batch_size 0
 EOF
 expect_fail "--n_samples 1e99" 2 "^textclust: --n_samples: '1e99' is not a whole number" \
     $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --n_samples 1e99
+expect_fail "--dbscan_eps 0x10 (hexadecimal, which Python's float() refuses)" 2 "^textclust: --dbscan_eps: '0x10' is not a number" \
+    $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --dbscan_eps 0x10
+# spaces around a number are accepted, as the reference's int() accepts them
+$TC embed --embed_model hashing --input "$T/in.jsonl" --input_content text --output "$T/sp.npy" --quiet \
+    --batch_size " 64 " 2> "$T/err" && echo "ok: --batch_size ' 64 ' is 64" || fail "--batch_size ' 64 ': $(cat "$T/err")"
 expect_fail "--start beyond --end" 2 "^textclust: --end 50 must be larger than --start 100" \
     $TC "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/x" --start 100 --end 50
 expect_fail "--umap_min_dist above --umap_spread" 2 "^textclust: --umap_min_dist 2 is larger than --umap_spread 1" \

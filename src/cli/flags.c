@@ -227,8 +227,19 @@ static int check_range(const flag *fl, const char *v, double x) {
     return 0;
 }
 
-static int set_value(const flag *fl, const char *v) {
-    char *end;
+static int set_value(const flag *fl, const char *arg) {
+    char *end, num[64];
+    const char *v = arg;
+    if (fl->type != T_STR) {
+        /* as Python's int() and float() read the reference's flags: spaces
+         * around the number are fine, hexadecimal is not a number */
+        while (*v == ' ' || *v == '\t') v++;
+        size_t n = strlen(v);
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+        if (n >= sizeof num || strpbrk(v, "xX")) return bad("--%s: '%s' is not a number", fl->name, arg);
+        memcpy(num, v, n), num[n] = 0;
+        v = num;
+    }
     errno = 0;
     switch (fl->type) {
     case T_STR: *(const char **)fl->ptr = v; return 0;
