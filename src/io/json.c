@@ -223,7 +223,9 @@ static size_t json_count_items(const char *s, size_t len) {
     size_t commas = 0, depth = 0;
     int in_str = 0, any = 0;
     size_t i = 0;
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    /* "blank" as cJSON skips it: every byte up to the space, NUL included */
+#define BLANK(c) ((unsigned char)(c) <= ' ')
+    while (i < len && BLANK(s[i])) i++;
     if (i == len || s[i] != '[') return 0; /* not an array: the parse says so */
     for (; i < len; i++) {
         char ch = s[i];
@@ -236,9 +238,10 @@ static size_t json_count_items(const char *s, size_t len) {
         else if (ch == '[' || ch == '{') depth++;
         else if (ch == ']' || ch == '}') { if (depth-- <= 1) break; }
         else if (ch == ',' && depth == 1) commas++;
-        if (depth == 1 && ch != '[' && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') any = 1;
+        if (depth == 1 && ch != '[' && !BLANK(ch)) any = 1;
         if (depth > 1) any = 1;
     }
+#undef BLANK
     return any ? commas + 1 : 0;
 }
 
