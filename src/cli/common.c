@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +29,7 @@ int cli_check_output(const char *flag, const char *out, const char *in) {
 }
 
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
-    for (size_t i = 0; i < rows * cols; i++)
-        if (!isfinite(x[i]))
-            return cli_failf("%s: row %zu, column %zu (counting from 0) is %s; every value must "
-                             "be a finite number", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
-    return 0;
+    return tc_check_finite(path, x, rows, cols) ? cli_fail(tc_last_error()) : 0;
 }
 
 int cli_input(const cli_opts *o, char *path, size_t size, int *format) {

@@ -166,16 +166,6 @@ static int load_meta(tc_classifier *c, const char *path) {
     return 0;
 }
 
-/* A NaN row is never anyone's nearest neighbour and a NaN point sinks the
- * map's bounds, so a folder's arrays must hold finite numbers. */
-static int check_finite(const char *path, const float *x, size_t rows, size_t cols) {
-    for (size_t i = 0; i < rows * cols; i++)
-        if (!isfinite(x[i]))
-            return tc_error(TC_EFORMAT, "%s: row %zu, column %zu (counting from 0) is %s; every value "
-                            "must be a finite number", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
-    return 0;
-}
-
 static int load_arrays(tc_classifier *c, const char *dir) {
     char path[4400];
     size_t rows, cols, n;
@@ -189,12 +179,14 @@ static int load_arrays(tc_classifier *c, const char *dir) {
     if (cols == 0 || cols > INT32_MAX)
         return tc_error(TC_EFORMAT, "%s: shape (%zu, %zu); expected (N, d) with d >= 1", path, rows, cols);
     c->n = rows, c->dim = (int)cols;
-    if ((rc = check_finite(path, c->emb, rows, cols))) return rc;
+    /* a NaN row is never anyone's nearest neighbour and a NaN point sinks
+     * the map's bounds, so a folder's arrays must hold finite numbers */
+    if ((rc = tc_check_finite(path, c->emb, rows, cols))) return rc;
     if ((rc = tc_npy_load_f32(IN("projections.npy"), &c->proj, &rows, &cols))) return rc;
     if (rows != c->n || cols != 2)
         return tc_error(TC_EMISMATCH, "%s is %zu x %zu but embeddings.npy has %zu rows (expected %zu x 2)",
                         path, rows, cols, c->n, c->n);
-    if ((rc = check_finite(path, c->proj, rows, cols))) return rc;
+    if ((rc = tc_check_finite(path, c->proj, rows, cols))) return rc;
     if ((rc = tc_npy_load_i64(IN("cluster_labels.npy"), &c->labels, &n))) return rc;
     if (n != c->n)
         return tc_error(TC_EMISMATCH, "%s has %zu labels but embeddings.npy has %zu rows", path, n, c->n);

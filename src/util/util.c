@@ -2,6 +2,7 @@
 #include "util/util.h"
 
 #include <limits.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,14 @@ double tc_now(void) {
 }
 
 char *tc_strdup(const char *s) { return s ? strdup(s) : NULL; }
+
+int tc_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows * cols; i++)
+        if (!isfinite(x[i]))
+            return tc_error(TC_EFORMAT, "%s: row %zu, column %zu (counting from 0) is %s; every value "
+                            "must be a finite number", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
+    return 0;
+}
 
 /* ---------------------------------------------------------------- strings */
 

@@ -68,6 +68,10 @@ int tc_threads(int n);
 /* Wall-clock seconds from an arbitrary origin (monotonic). */
 double tc_now(void);
 
+/* 0 when every value of the (rows, cols) array x read from path is finite,
+ * else TC_EFORMAT naming the first bad row and column of that file. */
+int tc_check_finite(const char *path, const float *x, size_t rows, size_t cols);
+
 /* strdup that accepts NULL (returns NULL). */
 char *tc_strdup(const char *s);
 
