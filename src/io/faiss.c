@@ -48,9 +48,10 @@ int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d) {
     int orc = tc_fopen_regular(path, "a faiss index is read from a file", &f);
     if (orc) return orc;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) { /* the size check needs a real size */
+    if (fstat(fileno(f), &st) != 0) {  /* a regular file (tc_fopen_regular): its size is real */
+        int err = errno;
         fclose(f);
-        return tc_error(TC_EFORMAT, "%s: not a regular file; a faiss index is read from a file", path);
+        return tc_error(TC_EIO, "%s: %s", path, strerror(err));
     }
     size_t fsize = (size_t)st.st_size;
     unsigned char h[64];
