@@ -2,6 +2,7 @@
  * (--save_load_path) and dashed spelling (--save-load-path) alike, as
  * "--flag value" or "--flag=value". One table drives parsing and --help. */
 #include "cli/cli.h"
+#include "embed/hub.h"
 #include "io/io.h"
 
 #include <errno.h>
@@ -68,7 +69,7 @@ static void build_table(cli_opts *o) {
     def("overwrite", T_BOOL, &o->overwrite, "run: write into a non-empty folder that holds no save (only the save's files are written)");
 
     def("Embedding", T_SECTION, NULL, NULL);
-    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, or a model folder");
+    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
     def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
     def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
 
@@ -372,7 +373,8 @@ int cli_resolve(cli_opts *o) {
     if (p->label.llm_token_file && access(p->label.llm_token_file, R_OK) != 0)
         return bad("--llm_token_file %s: %s", p->label.llm_token_file, strerror(errno));
     struct stat st;
-    if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0)
+    if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0 &&
+        !tc_hub_is_id(p->embed_model))   /* a hub id (ORG/NAME) need not exist here yet */
         return bad("--embed_model %s: %s", p->embed_model, strerror(errno));
     if (o->llm_url || o->summary_model) {
         p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;

@@ -141,8 +141,19 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
     /* 1. embed (precomputed vectors are used as given, like the reference) */
     double t = tc_now();
     if (embeddings) {
+        /* Vectors said to come from a named encoder are checked against it
+         * and saved under its name, so that infer embeds new texts alike. */
         c->dim = d;
-        snprintf(c->model, sizeof c->model, "precomputed");
+        if (c->p.embed_model) {
+            if (!c->enc && (rc = tc_encoder_open(c->p.embed_model, &c->p.encoder, &c->enc))) goto fail;
+            if (tc_encoder_dim(c->enc) != d) {
+                rc = tc_error(TC_EMISMATCH, "the precomputed embeddings have %d dims but %s gives %d-dim "
+                              "vectors; name the encoder that made them (--embed_model), or none", d,
+                              tc_encoder_name(c->enc), tc_encoder_dim(c->enc));
+                goto fail;
+            }
+        }
+        snprintf(c->model, sizeof c->model, "%s", c->enc ? tc_encoder_name(c->enc) : "precomputed");
         if (!(c->emb = malloc(n * (size_t)d * sizeof *c->emb))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
         memcpy(c->emb, embeddings, n * (size_t)d * sizeof *c->emb);
     } else {

@@ -1,7 +1,11 @@
 /* encoder.c - picks a sentence encoder by name or folder and forwards to it. */
 #include "embed/encoder.h"
+#include "embed/hub.h"
 #include "util/util.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,14 +15,42 @@ tc_encoder_params tc_encoder_default_params(void) {
     return p;
 }
 
-/* A folder (or any path with a slash) names a USE-lite model folder; the
- * opener says what is missing from it. */
-static int is_model_dir(const char *path) {
+const char *tc_default_encoder(void) { return "use-lite"; }
+
+static int file_in(const char *dir, const char *name) {
+    char path[4096];
     struct stat st;
-    return strchr(path, '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-const char *tc_default_encoder(void) { return "use-lite"; }
+/* A local folder: sentence-transformers (config.json) or USE-lite
+ * (model.json). A BERT folder is saved under its absolute path, so that infer
+ * finds it from any working directory. */
+static int open_dir(const char *dir, tc_encoder *e) {
+    if (file_in(dir, "model.json") && !file_in(dir, "config.json")) return tc_use_lite_open(dir, e);
+    if (!file_in(dir, "config.json"))
+        return tc_error(TC_ENOTFOUND, "%s: neither a sentence-transformers model folder (config.json, "
+                        "modules.json, model.safetensors) nor a USE-lite one (model.json, vocab.json)", dir);
+    char abs[4096];
+    if (!realpath(dir, abs)) return tc_error(TC_EIO, "%s: %s", dir, strerror(errno));
+    return tc_st_open(dir, abs, e);
+}
+
+/* A hub id: ORG/NAME[@REV] in the Hugging Face cache, downloaded when
+ * missing. A bare NAME is sentence-transformers/NAME, as
+ * SentenceTransformer("all-MiniLM-L6-v2") has it, but only from the cache:
+ * a mistyped encoder name should not start a download. */
+static int open_hub(const char *model, tc_encoder *e) {
+    char id[512], dir[4096];
+    const int bare = !memchr(model, '/', strcspn(model, "@"));
+    snprintf(id, sizeof id, "%s%s", bare ? "sentence-transformers/" : "", model);
+    int rc = tc_hub_resolve(id, !bare, 0, dir, sizeof dir);
+    if (rc == TC_ENOTFOUND && bare)
+        return tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, a model folder, "
+                        "or a Hugging Face id such as sentence-transformers/%s)", model, model);
+    return rc ? rc : tc_st_open(dir, id, e);
+}
 
 int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out) {
     *out = NULL;
@@ -27,16 +59,19 @@ int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **
     if (!e) return tc_error(TC_ENOMEM, "out of memory opening encoder");
     e->p = p ? *p : tc_encoder_default_params();
     e->p.n_threads = tc_threads(e->p.n_threads);
+    struct stat st;
     int rc;
     if (strcmp(model, "hashing") == 0 || strcmp(model, "hashing-512") == 0)
         rc = tc_hashing_open(e);
     else if (strcmp(model, "use-lite") == 0)
         rc = tc_use_lite_open(NULL, e);
-    else if (is_model_dir(model))
-        rc = tc_use_lite_open(model, e);
+    else if (stat(model, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = open_dir(model, e);
+    else if (tc_hub_is_id(model) && !(model[0] == '.' || model[0] == '/'))
+        rc = open_hub(model, e);
     else
-        rc = tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, or a folder "
-                      "with model.json and vocab.json)", model);
+        rc = tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, a model folder, "
+                      "or a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2)", model);
     if (rc) { free(e); return rc; }
     *out = e;
     return 0;
