@@ -34,7 +34,7 @@ static int open_dir(const char *dir, tc_encoder *e) {
                         "modules.json, model.safetensors) nor a USE-lite one (model.json, vocab.json)", dir);
     char abs[4096];
     if (!realpath(dir, abs)) return tc_error(TC_EIO, "%s: %s", dir, strerror(errno));
-    return tc_st_open(dir, abs, e);
+    return tc_sbert_open(dir, abs, e);
 }
 
 /* A hub id: ORG/NAME[@REV] in the Hugging Face cache, downloaded when
@@ -49,7 +49,7 @@ static int open_hub(const char *model, tc_encoder *e) {
     if (rc == TC_ENOTFOUND && bare)
         return tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, a model folder, "
                         "or a Hugging Face id such as sentence-transformers/%s)", model, model);
-    return rc ? rc : tc_st_open(dir, id, e);
+    return rc ? rc : tc_sbert_open(dir, id, e);
 }
 
 int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out) {

@@ -24,7 +24,7 @@ struct tc_encoder {
 /* Each model's opener fills e (vt, dim, name, impl); e->p is already set. */
 int tc_hashing_open(tc_encoder *e);
 int tc_use_lite_open(const char *model_dir, tc_encoder *e);
-/* A sentence-transformers BERT folder (st.c); id is the name saved with results. */
-int tc_st_open(const char *dir, const char *id, tc_encoder *e);
+/* A sentence-transformers BERT folder (sbert.c); id is the name saved with results. */
+int tc_sbert_open(const char *dir, const char *id, tc_encoder *e);
 
 #endif

@@ -1,4 +1,4 @@
-/* st.c - sentence-transformers BERT models behind tc_encoder: WordPiece ids
+/* sbert.c - sentence-transformers BERT models behind tc_encoder: WordPiece ids
  * (wordpiece.c) into the BERT forward pass (bert.c), in chunks of texts so
  * that memory stays bounded whatever n is. Rows come out of unit length, as
  * tc_encoder promises and the reference asks for (encode with
@@ -16,18 +16,18 @@
 
 #define CHUNK_TEXTS 4096   /* texts tokenised, then embedded, at a time */
 
-typedef struct st_impl {
+typedef struct sbert_impl {
     tc_wordpiece *wp;
     tc_bert *bert;
     int max_len;
-} st_impl;
+} sbert_impl;
 
-static int st_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
-static void st_free(tc_encoder *e);
-static const tc_encoder_vt st_vt = {st_embed, st_free};
+static int sbert_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
+static void sbert_free(tc_encoder *e);
+static const tc_encoder_vt sbert_vt = {sbert_embed, sbert_free};
 
-int tc_st_open(const char *dir, const char *id, tc_encoder *e) {
-    st_impl *s = calloc(1, sizeof *s);
+int tc_sbert_open(const char *dir, const char *id, tc_encoder *e) {
+    sbert_impl *s = calloc(1, sizeof *s);
     if (!s) return tc_error(TC_ENOMEM, "out of memory opening %s", id);
     int rc = tc_bert_load(dir, &s->bert);
     if (!rc) rc = tc_wordpiece_open(dir, &s->wp);
@@ -53,15 +53,15 @@ int tc_st_open(const char *dir, const char *id, tc_encoder *e) {
         free(s);
         return rc;
     }
-    e->vt = &st_vt;
+    e->vt = &sbert_vt;
     e->impl = s;
     e->dim = tc_bert_dim(s->bert);
     snprintf(e->name, sizeof e->name, "%s", id);
     return 0;
 }
 
-static void st_free(tc_encoder *e) {
-    st_impl *s = e->impl;
+static void sbert_free(tc_encoder *e) {
+    sbert_impl *s = e->impl;
     if (!s) return;
     tc_wordpiece_free(s->wp);
     tc_bert_free(s->bert);
@@ -77,8 +77,8 @@ static void normalize_rows(float *v, size_t n, int dim) {
     }
 }
 
-static int st_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
-    const st_impl *s = e->impl;
+static int sbert_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
+    const sbert_impl *s = e->impl;
     const int threads = e->p.n_threads, max_len = s->max_len, dim = e->dim;
     const size_t chunk = n < CHUNK_TEXTS ? n : CHUNK_TEXTS;
     int32_t *ids = malloc(chunk * (size_t)max_len * sizeof *ids);
