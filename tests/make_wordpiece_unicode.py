@@ -39,7 +39,25 @@ for (let c = 0; c <= 0x10FFFF; c++) {
   r.push(pre.preTokenizeString('a' + s + 'a').length);
   if (r[1] || r[2] || r[3] || r[4] || r[5] !== 1) out.push(JSON.stringify(r));
 }
-process.stdout.write(out.join('\n') + '\n');
+// \w of the regex crate, which single_word added tokens test their neighbours with:
+// "@" + c keeps the token "@" exactly when c is not a word character
+const sw = t.Tokenizer.fromString(JSON.stringify({version: '1.0', truncation: null, padding: null,
+  added_tokens: [{id: 1, content: '@', single_word: true, lstrip: false, rstrip: false, normalized: false, special: false}],
+  normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null,
+  model: {type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100,
+          vocab: {'[UNK]': 0}}}));
+(async () => {
+  const word = [];
+  for (let lo = 0x80; lo <= 0x10FFFF; lo += 8192) {
+    const batch = [], cs = [];
+    for (let c = lo; c < lo + 8192 && c <= 0x10FFFF; c++)
+      if (c < 0xD800 || c > 0xDFFF) { batch.push('@' + String.fromCodePoint(c)); cs.push(c); }
+    const enc = await sw.encodeBatch(batch);
+    enc.forEach((e, i) => { if (e.getIds()[0] !== 1) word.push(cs[i]); });
+  }
+  out.push(JSON.stringify(['word', word]));
+  process.stdout.write(out.join('\n') + '\n');
+})();
 """
 
 
@@ -60,7 +78,11 @@ def main():
     rows = subprocess.run(["node", "-e", DUMP_JS], check=True, capture_output=True, text=True).stdout
     seen = {}
     for line in rows.splitlines():
-        c, cl, cj, st, lo, pre = json.loads(line)
+        row = json.loads(line)
+        if row[0] == "word":
+            word = row[1]
+            continue
+        c, cl, cj, st, lo, pre = row
         seen[c] = (cl, cj, st, lo, pre)
 
     removed, space, punct, cjk, mark = [], [], [], [], []
@@ -132,10 +154,11 @@ def main():
         f.write(table("tc_wp_punct", "each of these is a word of its own (ASCII punctuation and P* of Unicode 8)", punct))
         f.write(table("tc_wp_cjk", "handle_chinese_chars puts spaces around these", cjk))
         f.write(table("tc_wp_mark", "strip_accents drops these after NFD (Mn of Unicode 8)", mark))
+        f.write(table("tc_wp_word", "\\w beyond ASCII (regex crate), around single_word added tokens", word))
         f.write(exc("tc_wp_strip_exc", "NFD + mark removal where the reference differs from utf8proc's NFD", strip_exc))
         f.write(exc("tc_wp_lower_exc", "lower-casing where Rust's char::to_lowercase differs from utf8proc_tolower", lower_exc))
-    print("%s: %d removed, %d space, %d punct, %d cjk, %d mark ranges; %d strip, %d lower exceptions" %
-          (OUT, len(ranges(removed)), len(ranges(space)), len(ranges(punct)), len(ranges(cjk)),
+    print("%s: %d word ranges, %d removed, %d space, %d punct, %d cjk, %d mark ranges; %d strip, %d lower exceptions" %
+          (OUT, len(ranges(word)), len(ranges(removed)), len(ranges(space)), len(ranges(punct)), len(ranges(cjk)),
            len(ranges(mark)), len(strip_exc), len(lower_exc)))
 
 

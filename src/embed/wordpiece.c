@@ -23,10 +23,9 @@
  *
  * The character classes are the library's own (wordpiece_unicode.c: its
  * categories are Unicode 8's, its lower-casing Rust's), so ids agree on every
- * code point. Known differences: canonical reordering of combining marks
- * across characters, which only matters for marks that strip_accents keeps
- * in a non-canonical order; and \w of single_word added tokens is taken from
- * utf8proc's categories (Alphabetic, marks, digits, connectors, joiners). */
+ * code point. One known difference: NFD's canonical reordering of combining
+ * marks across characters is not done, which only matters for marks that
+ * strip_accents keeps (not Mn in Unicode 8) standing in a non-canonical order. */
 #include "embed/wordpiece_int.h"
 #include "util/util.h"
 
@@ -163,20 +162,9 @@ static inline int is_punct(uint32_t c) {
 }
 
 /* \w of Rust's regex crate, which single_word tokens test their neighbours with. */
-static int is_word(uint32_t c) {
+static inline int is_word(uint32_t c) {
     if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    if (c == 0x200C || c == 0x200D || (c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) ||
-        (c >= 0x1F150 && c <= 0x1F169) || (c >= 0x1F170 && c <= 0x1F189))
-        return 1;
-    switch (utf8proc_category((utf8proc_int32_t)c)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_PC:
-        return 1;
-    default:
-        return 0;
-    }
+    return tc_wp_in(tc_wp_word, tc_wp_word_n, c);
 }
 
 /* One code point at s (left > 0 bytes): its length; an invalid byte reads as U+FFFD. */
@@ -447,17 +435,23 @@ int tc_wordpiece_encode(const tc_wordpiece *wp, const char *text, size_t len, in
 int tc_wp_add_token(tc_wordpiece *wp, const char *content, int id, int single_word, int normalized) {
     size_t len = strlen(content);
     if (!len) return 0;  /* the library ignores empty added tokens */
-    if (id < 0) id = tc_wp_lookup(wp, content, len);
-    if (id < 0) id = wp->max_id + 1;
-    if (id >= TC_WP_MAX_ID) return tc_error(TC_EFORMAT, "tokenizer: added token id %d is too large", id);
+    int max_added = -1;
     for (int i = 0; i < wp->n_added; i++) {
         tc_wp_added *a = &wp->added[i];
         if (a->len == len && memcmp(wp->pool + a->off, content, len) == 0) {
-            a->id = id, a->single_word = (uint8_t)single_word, a->normalized = (uint8_t)normalized;
-            if (id > wp->max_id) wp->max_id = id;
+            /* the same content again: new flags, the id it has (unless given) */
+            if (id >= 0) a->id = id;
+            a->single_word = (uint8_t)single_word, a->normalized = (uint8_t)normalized;
+            if (a->id > wp->max_id) wp->max_id = a->id;
             return 0;
         }
+        if (a->id > max_added) max_added = a->id;
     }
+    /* as AddedVocabulary::add_tokens numbers them (tokenizer.json's ids are
+     * only compared with these by the library, with a warning) */
+    if (id < 0) id = tc_wp_lookup(wp, content, len);
+    if (id < 0) id = max_added >= wp->n_tokens ? max_added + 1 : wp->n_tokens;
+    if (id >= TC_WP_MAX_ID) return tc_error(TC_EFORMAT, "tokenizer: added token id %d is too large", id);
     if (wp->n_added == wp->cap_added) {
         int cap = wp->cap_added ? 2 * wp->cap_added : 16;
         tc_wp_added *a = realloc(wp->added, (size_t)cap * sizeof *a);

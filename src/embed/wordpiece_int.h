@@ -16,8 +16,8 @@
 typedef struct { uint32_t lo, hi; } tc_wp_range;                    /* inclusive */
 typedef struct { uint32_t cp; int n; uint32_t out[3]; } tc_wp_map;  /* cp -> out[0..n) */
 
-extern const tc_wp_range tc_wp_removed[], tc_wp_space[], tc_wp_punct[], tc_wp_cjk[], tc_wp_mark[];
-extern const int tc_wp_removed_n, tc_wp_space_n, tc_wp_punct_n, tc_wp_cjk_n, tc_wp_mark_n;
+extern const tc_wp_range tc_wp_removed[], tc_wp_space[], tc_wp_punct[], tc_wp_cjk[], tc_wp_mark[], tc_wp_word[];
+extern const int tc_wp_removed_n, tc_wp_space_n, tc_wp_punct_n, tc_wp_cjk_n, tc_wp_mark_n, tc_wp_word_n;
 extern const tc_wp_map tc_wp_strip_exc[], tc_wp_lower_exc[];
 extern const int tc_wp_strip_exc_n, tc_wp_lower_exc_n;
 

@@ -122,7 +122,7 @@ static int json_added(tc_wordpiece *wp, const cJSON *a, const char *path) {
         if (!rc) rc = get_bool(it, "special", &special, path, "added_tokens");
         norm = !special;  /* the library's default when the field is absent */
         if (!rc) rc = get_bool(it, "normalized", &norm, path, "added_tokens");
-        if (!rc) rc = tc_wp_add_token(wp, content->valuestring, id, single, norm);
+        if (!rc) rc = tc_wp_add_token(wp, content->valuestring, -1, single, norm);
         if (rc) return tc_error_prefix(rc, "%s: ", path);
         i++;
     }
@@ -195,6 +195,9 @@ static int load_json(tc_wordpiece *wp, const char *path) {
         rc = tc_error(TC_EFORMAT, "%s: not valid JSON (at byte %zu)", path, end ? (size_t)(end - text) : len);
     } else if (!cJSON_IsObject(root)) {
         rc = tc_error(TC_EFORMAT, "%s: not a JSON object", path);
+    } else if (get(root, "version") && !(cJSON_IsString(get(root, "version")) &&
+                                         strcmp(get(root, "version")->valuestring, "1.0") == 0)) {
+        rc = tc_error(TC_EUNSUPPORTED, "%s: version: not \"1.0\", the only one the tokenizers library reads", path);
     } else {
         rc = json_model(wp, get(root, "model"), path);
         if (!rc) rc = json_normalizer(wp, get(root, "normalizer"), path);
