@@ -212,6 +212,21 @@ static void test_models(const char *tmp) {
         for (int i = 0; i < n_ids; i++) free(ids[i].text);
         free(ids);
     }
+    /* Windows line ends in vocab.txt read as Python's universal newlines do */
+    {
+        char cmd[600], voc[256];
+        snprintf(voc, sizeof voc, "%s/crlf.txt", tmp);
+        snprintf(cmd, sizeof cmd, "sed 's/$/\\r/' " BERT "vocab/vocab.txt > '%s'", voc);
+        CHECK(system(cmd) == 0);
+        tc_wordpiece *wp = NULL;
+        CHECK_OK(tc_wordpiece_open_vocab(voc, NULL, &wp));
+        int n_ids;
+        golden *ids = read_golden(BERT "bert-mean-norm/token_ids.jsonl", &n_ids);
+        if (wp) CHECK(compare(wp, texts, ids, n_texts, 128, "vocab.txt with CRLF") == 0);
+        CHECK(tc_wordpiece_vocab_size(wp) == 8000);
+        free_golden(ids, n_ids);
+        tc_wordpiece_free(wp);
+    }
     /* the defaults of a vocab.txt without a config are BERT uncased's */
     tc_wordpiece *wp = NULL;
     CHECK_OK(tc_wordpiece_open_vocab(BERT "vocab/vocab.txt", NULL, &wp));
@@ -426,6 +441,49 @@ static int open_edited(const char *tmp, const char *field, const char *value, tc
     return tc_wordpiece_open_json(path, wp);
 }
 
+/* Added tokens are numbered as the library's AddedVocabulary does: a piece of
+ * the vocabulary keeps its id, a new one gets the next, the same content again
+ * the id it has; the ids written in tokenizer.json do not count. */
+static void test_added_ids(const char *tmp) {
+    tc_wordpiece *wp = NULL;
+    int32_t ids[16];
+    const char *tokens = "[{\"id\": 0, \"content\": \"[PAD]\", \"special\": true},"
+                         " {\"id\": 1, \"content\": \"[UNK]\", \"special\": true},"
+                         " {\"id\": 2, \"content\": \"[CLS]\", \"special\": true},"
+                         " {\"id\": 3, \"content\": \"[SEP]\", \"special\": true},"
+                         " {\"id\": 7, \"content\": \"[MASK]\", \"special\": true},"
+                         " {\"id\": 9, \"content\": \"[NEW]\", \"special\": true},"
+                         " {\"id\": 9, \"content\": \"[NEW]\", \"special\": true},"
+                         " {\"id\": 5, \"content\": \"[TWO]\", \"special\": true}]";
+    CHECK_OK(open_edited(tmp, "added_tokens", tokens, &wp));
+    if (!wp) return;
+    const char *t = "[TWO] [MASK] [NEW]";
+    int n = tc_wordpiece_encode(wp, t, strlen(t), 16, ids);
+    CHECK(n == 5 && ids[1] == 8001 && ids[2] == 4 && ids[3] == 8000);
+    CHECK(tc_wordpiece_vocab_size(wp) == 8002);
+    tc_wordpiece_free(wp);
+}
+
+/* A tokenizer that allows words longer than the encoder's stack buffer. */
+static void test_long_words(const char *tmp) {
+    tc_wordpiece *wp = NULL;
+    CHECK_OK(open_edited(tmp, "model.max_input_chars_per_word", "1000", &wp));
+    if (!wp) return;
+    char word[1002];
+    int32_t ids[1100];
+    memset(word, 'x', sizeof word);
+    int x = line_of("x"), xx = line_of("##x"), unk = line_of("[UNK]");
+    CHECK(x > 4 && xx > 4);
+    /* 1000 chars: pieces ("x" then "##x", and longer runs where the vocabulary has them) */
+    int n = tc_wordpiece_encode(wp, word, 1000, 1100, ids), unks = 0;
+    for (int i = 1; i < n - 1; i++) unks += ids[i] == unk;
+    CHECK(n > 2 && ids[1] != unk && unks == 0);
+    /* 1001 chars: [UNK] */
+    n = tc_wordpiece_encode(wp, word, 1001, 1100, ids);
+    CHECK(n == 3 && ids[1] == unk);
+    tc_wordpiece_free(wp);
+}
+
 static void test_errors(const char *tmp) {
     static const struct { const char *field, *value, *named; } cases[] = {
         {"model.type", "\"BPE\"", "\"BPE\""},
@@ -512,6 +570,8 @@ int main(void) {
     test_variants(tmp);
     test_special();
     test_bounded();
+    test_added_ids(tmp);
+    test_long_words(tmp);
     test_errors(tmp);
     test_threads();
     char cmd[128];

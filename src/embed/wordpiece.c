@@ -88,7 +88,7 @@ static int grow_table(tc_wordpiece *wp) {
 /* Copies n bytes into the pool; their offset, or -1 when out of memory. */
 static long pool_add(tc_wordpiece *wp, const char *s, size_t n) {
     if (wp->pool_len + n > UINT32_MAX) return -1;
-    if (wp->pool_len + n > wp->pool_cap) {
+    if (!wp->pool || wp->pool_len + n > wp->pool_cap) {  /* never NULL once used: "" is a token too */
         size_t cap = wp->pool_cap ? wp->pool_cap : 1 << 16;
         while (cap < wp->pool_len + n) cap *= 2;
         char *p = realloc(wp->pool, cap);
@@ -202,6 +202,8 @@ typedef struct {
     uint32_t *co;        /* (cap + 1) */
     int32_t *tmp;        /* (cap) its pieces until the word is known to be good */
     int cap, nc, over;
+    void *heap;          /* the word's buffers once it outgrew the stack */
+    int oom;
     uint32_t nb;
     /* the normalised stream held back for the normalized added tokens */
     uint32_t q[TC_WP_MAX_NORM + 1];
@@ -241,8 +243,25 @@ static inline void word_end(wp_enc *e) {
     e->nc = 0, e->nb = 0, e->over = 0;
 }
 
+/* Room for twice the chars (at most max_input_chars_per_word), when a
+ * tokenizer allows words longer than the stack holds; 0 or -1. */
+static int word_grow(wp_enc *e) {
+    int cap = e->cap * 2 > e->wp->max_chars ? e->wp->max_chars : e->cap * 2;
+    char *h = malloc((size_t)cap * (4 + 4 + 4) + 4);
+    if (!h) { e->oom = 1; return -1; }
+    uint32_t *co = (uint32_t *)h;
+    int32_t *tmp = (int32_t *)(co + cap + 1);
+    char *wb = (char *)(tmp + cap);
+    memcpy(co, e->co, (size_t)e->nc * sizeof *co);
+    memcpy(wb, e->wb, e->nb);
+    free(e->heap);
+    e->heap = h, e->co = co, e->tmp = tmp, e->wb = wb, e->cap = cap;
+    return 0;
+}
+
 static inline void word_add(wp_enc *e, uint32_t c) {
     if (e->n >= e->limit) return;
+    if (e->nc == e->cap && e->cap < e->wp->max_chars) word_grow(e);
     if (e->nc < e->cap) {
         e->co[e->nc++] = e->nb;
         e->nb += (uint32_t)encode_utf8(c, e->wb + e->nb);
@@ -334,7 +353,7 @@ static inline void strip_out(wp_enc *e, uint32_t c) {
 static void norm_feed(wp_enc *e, uint32_t c) {
     const tc_wordpiece *wp = e->wp;
     if (wp->clean) {
-        if (c == 0 || c == 0xFFFD || tc_wp_in(tc_wp_removed, tc_wp_removed_n, c)) return;
+        if (tc_wp_in(tc_wp_removed, tc_wp_removed_n, c)) return;  /* NUL and U+FFFD among them */
         if (is_space(c)) c = ' ';
     }
     if (wp->cjk && c >= 0x3400 && tc_wp_in(tc_wp_cjk, tc_wp_cjk_n, c)) {
@@ -369,17 +388,8 @@ int tc_wordpiece_encode(const tc_wordpiece *wp, const char *text, size_t len, in
     wp_enc e;
     e.wp = wp, e.out = ids + wp->n_pre, e.n = 0, e.limit = limit;
     e.nc = e.over = 0, e.nb = 0, e.qn = 0, e.qprev = 0, e.capture = NULL;
-    e.cap = wp->max_chars;
-    void *heap = NULL;
-    if (e.cap <= STACK_CHARS) {
-        e.wb = wb_stack, e.co = co_stack, e.tmp = tmp_stack;
-    } else {
-        /* a word has no more normalised chars than 3 per byte of text */
-        if ((size_t)e.cap > 3 * len + 3) e.cap = (int)(3 * len + 3);
-        heap = malloc((size_t)e.cap * 12 + 4);
-        if (!heap) return tc_error(TC_ENOMEM, "tokenizer: out of memory");
-        e.co = heap, e.tmp = (int32_t *)(e.co + e.cap + 1), e.wb = (char *)(e.tmp + e.cap);
-    }
+    e.cap = wp->max_chars < STACK_CHARS ? wp->max_chars : STACK_CHARS;
+    e.wb = wb_stack, e.co = co_stack, e.tmp = tmp_stack, e.heap = NULL, e.oom = 0;
 
     const unsigned char *s = (const unsigned char *)text;
     uint32_t prev = 0;  /* the raw char before pos, for single_word */
@@ -423,7 +433,8 @@ int tc_wordpiece_encode(const tc_wordpiece *wp, const char *text, size_t len, in
         norm_feed(&e, prev);
     }
     if (e.n < e.limit) stretch_end(&e);
-    free(heap);
+    free(e.heap);
+    if (e.oom) return tc_error(TC_ENOMEM, "tokenizer: out of memory for a word of over %d chars", e.cap);
 
     memcpy(ids, wp->pre, (size_t)wp->n_pre * sizeof *ids);
     memcpy(ids + wp->n_pre + e.n, wp->post, (size_t)wp->n_post * sizeof *ids);

@@ -28,7 +28,8 @@ int tc_wordpiece_open_json(const char *tokenizer_json, tc_wordpiece **out);
  * text once max_len - 2 pieces are known (a 10 MB text with max_len 256 costs microseconds).
  * The template's special tokens are what tokenizer.json's post_processor says (2 for BERT;
  * none when it is null). An invalid UTF-8 byte reads as U+FFFD. Thread-safe on a shared
- * tokenizer; allocates nothing unless max_input_chars_per_word is over 256. */
+ * tokenizer; allocates nothing unless a word of over 256 chars meets a tokenizer whose
+ * max_input_chars_per_word allows it. */
 int tc_wordpiece_encode(const tc_wordpiece *wp, const char *text, size_t len, int max_len, int32_t *ids);
 
 /* One more than the largest id the tokenizer can give (vocabulary and added tokens). */
