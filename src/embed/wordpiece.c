@@ -289,7 +289,13 @@ static void pre_feed(wp_enc *e, uint32_t c) {
 static void queue_step(wp_enc *e, int final) {
     const tc_wordpiece *wp = e->wp;
     const tc_wp_added *t = NULL;
-    for (int i = 0; i < wp->n_norm && !t; i++)
+    int lo = 0, hi = wp->n_norm;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (wp->norm[mid].first < e->q[0]) lo = mid + 1;
+        else hi = mid;
+    }
+    for (int i = lo; i < wp->n_norm && wp->norm[i].first == e->q[0] && !t; i++)
         if ((int)wp->norm[i].n_cp <= e->qn &&
             memcmp(e->q, wp->cps + wp->norm[i].cp_off, wp->norm[i].n_cp * sizeof *e->q) == 0)
             t = &wp->norm[i];
@@ -474,7 +480,7 @@ int tc_wp_add_token(tc_wordpiece *wp, const char *content, int id, int single_wo
     uint32_t last = 0;
     for (size_t i = 0; i < len;) i += decode((const unsigned char *)content + i, len - i, &last);
     wp->added[wp->n_added++] = (tc_wp_added){(uint32_t)off, (uint32_t)len, id, (uint8_t)single_word,
-                                             (uint8_t)normalized, last, 0, 0};
+                                             (uint8_t)normalized, last, 0, 0, 0};
     if (id > wp->max_id) wp->max_id = id;
     return 0;
 }
@@ -489,6 +495,7 @@ static int cmp_raw(const void *pa, const void *pb, void *ctx) {
 
 static int cmp_norm(const void *pa, const void *pb) {
     const tc_wp_added *a = pa, *b = pb;
+    if (a->first != b->first) return a->first < b->first ? -1 : 1;
     return a->n_cp != b->n_cp ? (a->n_cp > b->n_cp ? -1 : 1) : 0;
 }
 
@@ -511,10 +518,20 @@ int tc_wp_finish(tc_wordpiece *wp, const char *where) {
         return tc_error(TC_EFORMAT, "%s: unk_token \"%s\" is not in the vocabulary", where, wp->unk);
     if (wp->max_chars < 0) wp->max_chars = 0;
     int n_norm = 0;
-    for (int i = 0; i < wp->n_added; i++) n_norm += wp->added[i].normalized;
+    size_t n_cps = 1;
+    for (int i = 0; i < wp->n_added; i++) {
+        const tc_wp_added *a = &wp->added[i];
+        if (!a->normalized) continue;
+        uint32_t none;
+        int n = normalize_into(wp, wp->pool + a->off, a->len, &none, 0);
+        if (n > TC_WP_MAX_NORM)
+            return tc_error(TC_EUNSUPPORTED, "%s: added_tokens: \"%.40s\": a normalized token of over %d chars",
+                            where, wp->pool + a->off, TC_WP_MAX_NORM);
+        n_norm++, n_cps += (size_t)n;
+    }
     wp->raw = malloc((size_t)(wp->n_added - n_norm + 1) * sizeof *wp->raw);
     wp->norm = malloc((size_t)(n_norm + 1) * sizeof *wp->norm);
-    wp->cps = malloc(((size_t)n_norm * TC_WP_MAX_NORM + 1) * sizeof *wp->cps);
+    wp->cps = malloc(n_cps * sizeof *wp->cps);
     if (!wp->raw || !wp->norm || !wp->cps) return tc_error(TC_ENOMEM, "%s: out of memory", where);
     wp->n_raw = wp->n_norm = 0;
     uint32_t used = 0;
@@ -522,11 +539,8 @@ int tc_wp_finish(tc_wordpiece *wp, const char *where) {
         tc_wp_added a = wp->added[i];
         if (!a.normalized) { wp->raw[wp->n_raw++] = a; continue; }
         int n = normalize_into(wp, wp->pool + a.off, a.len, wp->cps + used, TC_WP_MAX_NORM);
-        if (n > TC_WP_MAX_NORM)
-            return tc_error(TC_EUNSUPPORTED, "%s: added_tokens: \"%.40s\": a normalized token of over %d chars",
-                            where, wp->pool + a.off, TC_WP_MAX_NORM);
         if (!n) continue;  /* normalises to nothing: never matches */
-        a.cp_off = used, a.n_cp = (uint32_t)n;
+        a.cp_off = used, a.n_cp = (uint32_t)n, a.first = wp->cps[used];
         used += (uint32_t)n;
         wp->norm[wp->n_norm++] = a;
         if (n > wp->norm_max) wp->norm_max = n;

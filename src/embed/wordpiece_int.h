@@ -63,6 +63,7 @@ typedef struct {
     uint8_t single_word, normalized;
     uint32_t last;            /* the content's last code point */
     uint32_t cp_off, n_cp;    /* normalized content: cps[cp_off .. + n_cp) */
+    uint32_t first;           /* cps[cp_off], what the normalized ones are sorted by */
 } tc_wp_added;
 
 struct tc_wordpiece {
@@ -84,7 +85,7 @@ struct tc_wordpiece {
     uint8_t ascii_cls[128], ascii_map[128];
     /* added tokens: all of them while loading, then split: the raw ones sorted
      * by first byte (raw_first[b] .. raw_first[b + 1]) and longest first, the
-     * normalized ones longest first */
+     * normalized ones by first code point and longest first */
     tc_wp_added *added;
     int n_added, cap_added;
     tc_wp_added *raw, *norm;

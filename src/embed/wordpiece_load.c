@@ -74,9 +74,11 @@ static int json_model(tc_wordpiece *wp, const cJSON *m, const char *path) {
     if (!cJSON_IsObject(vocab)) return tc_error(TC_EFORMAT, "%s: model.vocab: missing or not an object", path);
     const cJSON *it;
     cJSON_ArrayForEach(it, vocab) {
-        int id, rc = get_id(it, &id, path, "model.vocab");
-        if (!rc) rc = tc_wp_put(wp, it->string, strlen(it->string), id);
-        if (rc) return tc_error_prefix(rc, "\"%.40s\": ", it->string);
+        char field[80];
+        snprintf(field, sizeof field, "model.vocab[\"%.40s\"]", it->string);
+        int id, rc = get_id(it, &id, path, field);
+        if (rc) return rc;
+        if ((rc = tc_wp_put(wp, it->string, strlen(it->string), id))) return tc_error_prefix(rc, "%s: ", path);
     }
     if (!wp->n_tokens) return tc_error(TC_EFORMAT, "%s: model.vocab: empty", path);
     return 0;
@@ -122,8 +124,8 @@ static int json_added(tc_wordpiece *wp, const cJSON *a, const char *path) {
         if (!rc) rc = get_bool(it, "special", &special, path, "added_tokens");
         norm = !special;  /* the library's default when the field is absent */
         if (!rc) rc = get_bool(it, "normalized", &norm, path, "added_tokens");
-        if (!rc) rc = tc_wp_add_token(wp, content->valuestring, -1, single, norm);
-        if (rc) return tc_error_prefix(rc, "%s: ", path);
+        if (rc) return rc;
+        if ((rc = tc_wp_add_token(wp, content->valuestring, -1, single, norm))) return tc_error_prefix(rc, "%s: ", path);
         i++;
     }
     return 0;

@@ -1,7 +1,8 @@
-/* fuzz_tokenizer.c - the WordPiece tokenizer's tokenizer.json reader
- * (src/embed/wordpiece_load.c); a tokenizer that opens then encodes a few
- * fixed texts at several lengths, so odd vocabularies, added tokens and
- * templates are run through the encoder too. */
+/* fuzz_tokenizer.c - the WordPiece tokenizer's readers
+ * (src/embed/wordpiece_load.c): the input as tokenizer.json, and as the
+ * tokenizer_config.json beside a fixed vocab.txt; a tokenizer that opens
+ * then encodes a few fixed texts at several lengths, so odd vocabularies,
+ * added tokens and templates are run through the encoder too. */
 #include "fuzz.h"
 #include "embed/wordpiece.h"
 
@@ -11,10 +12,10 @@ static const char *const texts[] = {
     "<sw> x<sw> ab abc b c \xe2\x80\x8b\xcc\x81\xef\xac\x81",
 };
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    fuzz_init();
-    tc_wordpiece *wp;
-    if (tc_wordpiece_open_json(fuzz_memfile(0, data, size), &wp) != 0) return 0;
+static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n!\n,\n.\n[\n]\na\nb\nab\n##b\nx\n##x\nhello\n"
+                            "caf\n##e\nna\n##ive\n\xe6\x97\xa5\ni\n##\xcc\x87\r\n<sw>\rlast";
+
+static void run(tc_wordpiece *wp) {
     int32_t ids[64];
     int vs = tc_wordpiece_vocab_size(wp);
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
@@ -25,5 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (ids[k] < 0 || ids[k] >= vs) abort();
         }
     tc_wordpiece_free(wp);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_init();
+    tc_wordpiece *wp;
+    if (tc_wordpiece_open_json(fuzz_memfile(0, data, size), &wp) == 0) run(wp);
+    if (tc_wordpiece_open_vocab(fuzz_memfile(1, vocab, sizeof vocab - 1), fuzz_memfile(0, data, size), &wp) == 0)
+        run(wp);
     return 0;
 }
