@@ -38,6 +38,13 @@ static char *slurp(const char *path, size_t *len) {
     return s;
 }
 
+static cJSON *parse_file(const char *path) {
+    char *text = slurp(path, NULL);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    return j;
+}
+
 static void spit(const char *path, const char *s, size_t n) {
     FILE *f = fopen(path, "wb");
     if (!f || fwrite(s, 1, n, f) != n || fclose(f)) { fprintf(stderr, "cannot write %s\n", path); exit(2); }
@@ -146,13 +153,13 @@ static int compare(const tc_wordpiece *wp, const golden *texts, const golden *id
 static int model_max_len(const char *model) {
     char path[256];
     snprintf(path, sizeof path, BERT "%s/model/sentence_bert_config.json", model);
-    cJSON *j = cJSON_Parse(slurp(path, NULL));
+    cJSON *j = parse_file(path);
     const cJSON *v = cJSON_GetObjectItem(j, "max_seq_length");
     int n = cJSON_IsNumber(v) ? v->valueint : 0;
     cJSON_Delete(j);
     if (n) return n;
     snprintf(path, sizeof path, BERT "%s/model/tokenizer_config.json", model);
-    j = cJSON_Parse(slurp(path, NULL));
+    j = parse_file(path);
     v = cJSON_GetObjectItem(j, "model_max_length");
     n = cJSON_IsNumber(v) ? v->valueint : 0;
     cJSON_Delete(j);
@@ -258,7 +265,7 @@ static const struct { const char *content; int single_word, lstrip, rstrip, norm
 /* bert-mean-norm's tokenizer.json with the vocabulary of vocab (one piece a
  * line), the variant's normaliser and added tokens, written to path. */
 static void write_variant(const char *vocab, int v, const char *path) {
-    cJSON *t = cJSON_Parse(slurp(BERT "bert-mean-norm/model/tokenizer.json", NULL));
+    cJSON *t = parse_file(BERT "bert-mean-norm/model/tokenizer.json");
     cJSON *model = cJSON_GetObjectItem(t, "model"), *voc = cJSON_CreateObject();
     char *all = slurp(vocab, NULL), *save = NULL;
     int id = 0;
@@ -426,7 +433,7 @@ static void test_bounded(void) {
 
 /* tokenizer.json of bert-mean-norm with one field replaced by JSON value. */
 static int open_edited(const char *tmp, const char *field, const char *value, tc_wordpiece **wp) {
-    cJSON *t = cJSON_Parse(slurp(BERT "bert-mean-norm/model/tokenizer.json", NULL));
+    cJSON *t = parse_file(BERT "bert-mean-norm/model/tokenizer.json");
     cJSON *v = cJSON_Parse(value), *obj = t;
     char key[64], *dot;
     snprintf(key, sizeof key, "%s", field);
