@@ -40,6 +40,10 @@ const range = (lo, hi, step = 1) => { for (let c = lo; c <= hi; c += step) if (c
 range(0xA1, 0x24F); range(0x370, 0x3FF); range(0x400, 0x4FF); range(0x1E00, 0x1FFF); range(0x2000, 0x2BFF, 3);
 range(0x3000, 0x30FF); range(0xFF01, 0xFF5E); range(0xA640, 0xA7FF); range(0x1C80, 0x1C8F); range(0x10D40, 0x10D8F);
 range(0x10400, 0x104FF); range(0x1E900, 0x1E95F); range(0x11930, 0x1193F); range(0x1F300, 0x1F6FF, 5);
+// marks that strip_accents keeps and NFD reorders (and some it does not know)
+const KEPT = [0x8D4, 0x8E1, 0x1B44, 0x1BAA, 0x302E, 0x302F, 0xA953, 0x1D165, 0x1D16D, 0x1D170, 0x1E944, 0x1E94A,
+  0x1E000, 0x1E026, 0x1DFB, 0x898, 0x8CA, 0x7FD, 0x1ABF];
+chars.push(...KEPT);
 for (const c of chars) { const s = String.fromCodePoint(c); add(s); add('##' + s); }
 fs.writeFileSync(OUT + 'vocab.txt', vocab.join('\n') + '\n');
 
@@ -73,6 +77,9 @@ const classes = [
   () => String.fromCodePoint(0x4e00 + Math.floor(rnd() * 0x5200)),                    // CJK ideographs
   () => { let c = Math.floor(rnd() * 0x110000); return String.fromCodePoint(c >= 0xD800 && c <= 0xDFFF ? 0x41 : c); },
   () => String.fromCharCode(0x21 + Math.floor(rnd() * 0x5e)),
+  () => { let m = pick(['a', 'E', '\u0915', String.fromCodePoint(0x1D15E)]);                        // a base and its marks
+          for (let k = Math.floor(rnd() * 4); k >= 0; k--) m += String.fromCodePoint(pick(KEPT.concat([0x301, 0x316, 0x941, 0x3099])));
+          return m; },
 ];
 const texts = [];
 for (let i = 0; i < 300; i++) {

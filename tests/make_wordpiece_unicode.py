@@ -56,6 +56,13 @@ const sw = t.Tokenizer.fromString(JSON.stringify({version: '1.0', truncation: nu
     enc.forEach((e, i) => { if (e.getIds()[0] !== 1) word.push(cs[i]); });
   }
   out.push(JSON.stringify(['word', word]));
+  // canonical reordering of the marks that strip_accents keeps: which pairs it swaps
+  const pairs = JSON.parse(require('fs').readFileSync(0, 'utf8')), swapped = [];
+  for (const [a, b] of pairs) {
+    const x = 'x' + String.fromCodePoint(a) + String.fromCodePoint(b);
+    if (strip.normalizeString(x) !== x) swapped.push([a, b]);
+  }
+  out.push(JSON.stringify(['swapped', swapped]));
   process.stdout.write(out.join('\n') + '\n');
 })();
 """
@@ -75,12 +82,33 @@ def main():
         n = lib.utf8proc_decompose_char(c, buf, 32, 1 << 4, ctypes.byref(last))  # UTF8PROC_DECOMPOSE
         return list(buf[:n])
 
-    rows = subprocess.run(["node", "-e", DUMP_JS], check=True, capture_output=True, text=True).stdout
+    class Prop(ctypes.Structure):
+        _fields_ = [("category", ctypes.c_int16), ("combining_class", ctypes.c_int16)]
+    lib.utf8proc_get_property.restype = ctypes.POINTER(Prop)
+    ccc = lambda c: lib.utf8proc_get_property(c).contents.combining_class
+
+    # marks with a combining class that strip_accents does not drop (found in a
+    # first pass) are sorted by NFD; the reference's NFD tables are older than
+    # utf8proc's, so which of them it knows is asked pair by pair
+    pairs = []
+    rows = subprocess.run(["node", "-e", DUMP_JS], input="[]", check=True, capture_output=True, text=True).stdout
+    dropped = set()
+    for line in rows.splitlines():
+        row = json.loads(line)
+        if isinstance(row[0], int) and row[3] == []:
+            dropped.add(row[0])
+    kept = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and ccc(c) and c not in dropped]
+    pairs = [(a, b) for a in kept for b in kept if ccc(a) > ccc(b)]
+    rows = subprocess.run(["node", "-e", DUMP_JS], input=json.dumps(pairs), check=True, capture_output=True,
+                          text=True).stdout
     seen = {}
     for line in rows.splitlines():
         row = json.loads(line)
         if row[0] == "word":
             word = row[1]
+            continue
+        if row[0] == "swapped":
+            known = sorted({c for pair in row[1] for c in pair})
             continue
         c, cl, cj, st, lo, pre = row
         seen[c] = (cl, cj, st, lo, pre)
@@ -155,10 +183,15 @@ def main():
         f.write(table("tc_wp_cjk", "handle_chinese_chars puts spaces around these", cjk))
         f.write(table("tc_wp_mark", "strip_accents drops these after NFD (Mn of Unicode 8)", mark))
         f.write(table("tc_wp_word", "\\w beyond ASCII (regex crate), around single_word added tokens", word))
+        f.write("/* combining classes of the marks strip_accents keeps that the reference's NFD\n"
+                " * reorders (its tables are Unicode 9's: later marks stay where they are) */\n"
+                "const tc_wp_ccc tc_wp_kept_ccc[] = {%s\n};\nconst int tc_wp_kept_ccc_n = %d;\n\n" % (
+                    ",".join(("\n    " if i % 6 == 0 else " ") + "{0x%04X, %d}" % (c, ccc(c))
+                             for i, c in enumerate(known)), len(known)))
         f.write(exc("tc_wp_strip_exc", "NFD + mark removal where the reference differs from utf8proc's NFD", strip_exc))
         f.write(exc("tc_wp_lower_exc", "lower-casing where Rust's char::to_lowercase differs from utf8proc_tolower", lower_exc))
-    print("%s: %d word ranges, %d removed, %d space, %d punct, %d cjk, %d mark ranges; %d strip, %d lower exceptions" %
-          (OUT, len(ranges(word)), len(ranges(removed)), len(ranges(space)), len(ranges(punct)), len(ranges(cjk)),
+    print("%s: %d reordered marks, %d word ranges, %d removed, %d space, %d punct, %d cjk, %d mark ranges; %d strip, %d lower exceptions" %
+          (OUT, len(known), len(ranges(word)), len(ranges(removed)), len(ranges(space)), len(ranges(punct)), len(ranges(cjk)),
            len(ranges(mark)), len(strip_exc), len(lower_exc)))
 
 

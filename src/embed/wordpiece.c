@@ -23,9 +23,8 @@
  *
  * The character classes are the library's own (wordpiece_unicode.c: its
  * categories are Unicode 8's, its lower-casing Rust's), so ids agree on every
- * code point. One known difference: NFD's canonical reordering of combining
- * marks across characters is not done, which only matters for marks that
- * strip_accents keeps (not Mn in Unicode 8) standing in a non-canonical order. */
+ * code point, and NFD's canonical reordering of the combining marks that
+ * strip_accents keeps is the reference's (Unicode 9 classes). */
 #include "embed/wordpiece_int.h"
 #include "util/util.h"
 
@@ -209,6 +208,9 @@ typedef struct {
     uint32_t q[TC_WP_MAX_NORM + 1];
     int qn;
     uint32_t qprev;      /* the char before q[0] in this stretch of text, 0 at its start */
+    /* kept combining marks of the current NFD run, in canonical order (strip_accents) */
+    uint32_t mk[16];
+    int mkc[16], nmk;
     /* at load time: the normaliser's output goes here instead */
     uint32_t *capture;
     int n_capture, cap_capture;
@@ -325,13 +327,6 @@ static inline void norm_out(wp_enc *e, uint32_t c) {
     if (e->qn > e->wp->norm_max) queue_step(e, 0);
 }
 
-/* The end of a stretch of text between two raw added tokens. */
-static void stretch_end(wp_enc *e) {
-    while (e->qn && e->n < e->limit) queue_step(e, 1);
-    e->qn = 0, e->qprev = 0;
-    word_end(e);
-}
-
 static inline void lower_out(wp_enc *e, uint32_t c) {
     if (!e->wp->lower) { norm_out(e, c); return; }
     if (c < 0x80) { norm_out(e, c >= 'A' && c <= 'Z' ? c + 32 : c); return; }
@@ -340,19 +335,69 @@ static inline void lower_out(wp_enc *e, uint32_t c) {
     else norm_out(e, (uint32_t)utf8proc_tolower((utf8proc_int32_t)c));
 }
 
+static inline void marks_flush(wp_enc *e) {
+    int n = e->nmk;
+    e->nmk = 0;
+    for (int i = 0; i < n; i++) lower_out(e, e->mk[i]);
+}
+
+static int kept_ccc(uint32_t c) {
+    int lo = 0, hi = tc_wp_kept_ccc_n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (c < tc_wp_kept_ccc[mid].cp) hi = mid - 1;
+        else if (c > tc_wp_kept_ccc[mid].cp) lo = mid + 1;
+        else return tc_wp_kept_ccc[mid].ccc;
+    }
+    return 0;
+}
+
+/* One char of the NFD stream: nonspacing marks go; NFD sorts each run of
+ * combining marks by class (stably), which matters for the marks that stay,
+ * so those wait until the run ends at a char of class 0. */
+static void nfd_out(wp_enc *e, uint32_t d) {
+    if (d < 0x300) {
+        if (e->nmk) marks_flush(e);
+        lower_out(e, d);
+        return;
+    }
+    if (tc_wp_in(tc_wp_mark, tc_wp_mark_n, d)) {
+        if (e->nmk && utf8proc_get_property((utf8proc_int32_t)d)->combining_class == 0) marks_flush(e);
+        return;
+    }
+    int cc = kept_ccc(d);
+    if (!cc) {
+        if (e->nmk) marks_flush(e);
+        lower_out(e, d);
+        return;
+    }
+    if (e->nmk == (int)(sizeof e->mk / sizeof *e->mk)) marks_flush(e);  /* runs this long are not text */
+    int i = e->nmk++;
+    for (; i > 0 && e->mkc[i - 1] > cc; i--) e->mk[i] = e->mk[i - 1], e->mkc[i] = e->mkc[i - 1];
+    e->mk[i] = d, e->mkc[i] = cc;
+}
+
 static inline void strip_out(wp_enc *e, uint32_t c) {
-    if (!e->wp->strip || c < 0x80) { lower_out(e, c); return; }
+    if (!e->wp->strip) { lower_out(e, c); return; }
+    if (c < 0x80) { nfd_out(e, c); return; }
     const tc_wp_map *m = tc_wp_find(tc_wp_strip_exc, tc_wp_strip_exc_n, c);
     if (m) {
-        for (int i = 0; i < m->n; i++) lower_out(e, m->out[i]);
+        for (int i = 0; i < m->n; i++) nfd_out(e, m->out[i]);
         return;
     }
     utf8proc_int32_t d[8];
     int last = 0;
     utf8proc_ssize_t n = utf8proc_decompose_char((utf8proc_int32_t)c, d, 8, UTF8PROC_DECOMPOSE, &last);
     if (n < 1 || n > 8) d[0] = (utf8proc_int32_t)c, n = 1;
-    for (utf8proc_ssize_t i = 0; i < n; i++)
-        if (!tc_wp_in(tc_wp_mark, tc_wp_mark_n, (uint32_t)d[i])) lower_out(e, (uint32_t)d[i]);
+    for (utf8proc_ssize_t i = 0; i < n; i++) nfd_out(e, (uint32_t)d[i]);
+}
+
+/* The end of a stretch of text between two raw added tokens. */
+static void stretch_end(wp_enc *e) {
+    if (e->nmk) marks_flush(e);
+    while (e->qn && e->n < e->limit) queue_step(e, 1);
+    e->qn = 0, e->qprev = 0;
+    word_end(e);
 }
 
 /* One raw code point through the normaliser. */
@@ -363,9 +408,9 @@ static void norm_feed(wp_enc *e, uint32_t c) {
         if (is_space(c)) c = ' ';
     }
     if (wp->cjk && c >= 0x3400 && tc_wp_in(tc_wp_cjk, tc_wp_cjk_n, c)) {
-        norm_out(e, ' ');
+        strip_out(e, ' ');
         strip_out(e, c);
-        norm_out(e, ' ');
+        strip_out(e, ' ');
         return;
     }
     strip_out(e, c);
@@ -393,7 +438,7 @@ int tc_wordpiece_encode(const tc_wordpiece *wp, const char *text, size_t len, in
     int32_t tmp_stack[STACK_CHARS];
     wp_enc e;
     e.wp = wp, e.out = ids + wp->n_pre, e.n = 0, e.limit = limit;
-    e.nc = e.over = 0, e.nb = 0, e.qn = 0, e.qprev = 0, e.capture = NULL;
+    e.nc = e.over = 0, e.nb = 0, e.qn = 0, e.qprev = 0, e.nmk = 0, e.capture = NULL;
     e.cap = wp->max_chars < STACK_CHARS ? wp->max_chars : STACK_CHARS;
     e.wb = wb_stack, e.co = co_stack, e.tmp = tmp_stack, e.heap = NULL, e.oom = 0;
 
@@ -427,6 +472,7 @@ int tc_wordpiece_encode(const tc_wordpiece *wp, const char *text, size_t len, in
         }
         if (b < 0x80 && !wp->n_norm) {
             pos++, prev = b;
+            if (e.nmk) marks_flush(&e);
             switch (wp->ascii_cls[b]) {
             case C_REMOVED: break;
             case C_SPACE: word_end(&e); break;
@@ -509,6 +555,7 @@ static int normalize_into(const tc_wordpiece *wp, const char *s, size_t len, uin
         i += decode((const unsigned char *)s + i, len - i, &c);
         norm_feed(&e, c);
     }
+    marks_flush(&e);
     return e.n_capture;
 }
 

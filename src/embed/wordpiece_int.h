@@ -20,6 +20,9 @@ extern const tc_wp_range tc_wp_removed[], tc_wp_space[], tc_wp_punct[], tc_wp_cj
 extern const int tc_wp_removed_n, tc_wp_space_n, tc_wp_punct_n, tc_wp_cjk_n, tc_wp_mark_n, tc_wp_word_n;
 extern const tc_wp_map tc_wp_strip_exc[], tc_wp_lower_exc[];
 extern const int tc_wp_strip_exc_n, tc_wp_lower_exc_n;
+typedef struct { uint32_t cp; int ccc; } tc_wp_ccc;             /* canonical combining class */
+extern const tc_wp_ccc tc_wp_kept_ccc[];
+extern const int tc_wp_kept_ccc_n;
 
 /* Whether c lies in one of the n sorted ranges r. */
 static inline int tc_wp_in(const tc_wp_range *r, int n, uint32_t c) {

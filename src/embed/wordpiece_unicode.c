@@ -246,6 +246,26 @@ const tc_wp_range tc_wp_word[] = {
 };
 const int tc_wp_word_n = 792;
 
+/* combining classes of the marks strip_accents keeps that the reference's NFD
+ * reorders (its tables are Unicode 9's: later marks stay where they are) */
+const tc_wp_ccc tc_wp_kept_ccc[] = {
+    {0x08D4, 230}, {0x08D5, 230}, {0x08D6, 230}, {0x08D7, 230}, {0x08D8, 230}, {0x08D9, 230},
+    {0x08DA, 230}, {0x08DB, 230}, {0x08DC, 230}, {0x08DD, 230}, {0x08DE, 230}, {0x08DF, 230},
+    {0x08E0, 230}, {0x08E1, 230}, {0x1B44, 9}, {0x1BAA, 9}, {0x1BF2, 9}, {0x1BF3, 9},
+    {0x1DFB, 230}, {0x302E, 224}, {0x302F, 224}, {0xA953, 9}, {0xA9C0, 9}, {0x111C0, 9},
+    {0x11235, 9}, {0x1134D, 9}, {0x11442, 9}, {0x11446, 7}, {0x116B6, 9}, {0x11C3F, 9},
+    {0x1D165, 216}, {0x1D166, 216}, {0x1D16D, 226}, {0x1D16E, 216}, {0x1D16F, 216}, {0x1D170, 216},
+    {0x1D171, 216}, {0x1D172, 216}, {0x1E000, 230}, {0x1E001, 230}, {0x1E002, 230}, {0x1E003, 230},
+    {0x1E004, 230}, {0x1E005, 230}, {0x1E006, 230}, {0x1E008, 230}, {0x1E009, 230}, {0x1E00A, 230},
+    {0x1E00B, 230}, {0x1E00C, 230}, {0x1E00D, 230}, {0x1E00E, 230}, {0x1E00F, 230}, {0x1E010, 230},
+    {0x1E011, 230}, {0x1E012, 230}, {0x1E013, 230}, {0x1E014, 230}, {0x1E015, 230}, {0x1E016, 230},
+    {0x1E017, 230}, {0x1E018, 230}, {0x1E01B, 230}, {0x1E01C, 230}, {0x1E01D, 230}, {0x1E01E, 230},
+    {0x1E01F, 230}, {0x1E020, 230}, {0x1E021, 230}, {0x1E023, 230}, {0x1E024, 230}, {0x1E026, 230},
+    {0x1E027, 230}, {0x1E028, 230}, {0x1E029, 230}, {0x1E02A, 230}, {0x1E944, 230}, {0x1E945, 230},
+    {0x1E946, 230}, {0x1E947, 230}, {0x1E948, 230}, {0x1E949, 230}, {0x1E94A, 7}
+};
+const int tc_wp_kept_ccc_n = 83;
+
 /* NFD + mark removal where the reference differs from utf8proc's NFD */
 const tc_wp_map tc_wp_strip_exc[] = {
     {0x11938, 1, {0x11938}}
