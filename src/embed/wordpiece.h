@@ -3,8 +3,9 @@
  * added (special) tokens and the [CLS] ... [SEP] template, with truncation.
  * Configured from a model folder's tokenizer.json, or from vocab.txt with
  * tokenizer_config.json as transformers' BertTokenizer builds it. Ids are
- * identical to the library's (tests/test_wordpiece.c; see wordpiece.c for the
- * few documented corners where they are not). */
+ * the library's (tests/test_wordpiece.c checks them against it, character
+ * classes included). A sentence-transformers do_lower_case (Python's
+ * str.lower before tokenising) is the caller's to apply. */
 #ifndef TC_WORDPIECE_H
 #define TC_WORDPIECE_H
 
