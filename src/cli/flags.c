@@ -2,6 +2,7 @@
  * (--save_load_path) and dashed spelling (--save-load-path) alike, as
  * "--flag value" or "--flag=value". One table drives parsing and --help. */
 #include "cli/cli.h"
+#include "embed/hub.h"
 #include "io/io.h"
 
 #include <errno.h>
@@ -68,7 +69,7 @@ static void build_table(cli_opts *o) {
     def("overwrite", T_BOOL, &o->overwrite, "run: write into a non-empty folder that holds no save (only the save's files are written)");
 
     def("Embedding", T_SECTION, NULL, NULL);
-    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, or a model folder");
+    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV]");
     def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
     def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
 
@@ -141,6 +142,8 @@ void cli_usage(FILE *f) {
             "  embed    texts -> embeddings .npy          (--input, --output)\n"
             "  project  embeddings .npy -> 2-D .npy (UMAP) (--input, --output)\n"
             "  cluster  points .npy -> int64 labels .npy   (--input, --output)\n"
+            "  download-model ORG/NAME[@REV]\n"
+            "           fetch a Hugging Face model into the Hugging Face cache, print its folder\n"
             "\n"
             "Flags take a value as --flag VALUE or --flag=VALUE; --flag_name and --flag-name\n"
             "are the same flag.\n");
@@ -152,7 +155,8 @@ void cli_usage(FILE *f) {
         snprintf(left, sizeof left, "--%s%s", fl->name, meta);
         fprintf(f, "  %-30s %s\n", left, fl->help);
     }
-    fprintf(f, "\nenvironment: TEXTCLUST_MODEL_DIR (model folder), OPENAI_API_KEY, HF_TOKEN\n");
+    fprintf(f, "\nenvironment: TEXTCLUST_MODEL_DIR (model folder), OPENAI_API_KEY, HF_TOKEN (or the file\n"
+               "HF_TOKEN_PATH), HF_HUB_CACHE / HF_HOME (model cache), HF_ENDPOINT, HF_HUB_OFFLINE=1\n");
 }
 
 static void set_defaults(cli_opts *o) {
@@ -286,6 +290,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { *help = 1; return 0; }
         if (strncmp(a, "--", 2) != 0) {
+            if (o->mode && !strcmp(o->mode, "download-model") && !o->model_id) { o->model_id = a; continue; }
             if (o->mode) return bad("unexpected argument '%s'", a);
             o->mode = a;
             continue;
@@ -372,7 +377,9 @@ int cli_resolve(cli_opts *o) {
     if (p->label.llm_token_file && access(p->label.llm_token_file, R_OK) != 0)
         return bad("--llm_token_file %s: %s", p->label.llm_token_file, strerror(errno));
     struct stat st;
-    if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0)
+    /* a path that is not there may still be a hub id (ORG/NAME) */
+    if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0 &&
+        !tc_hub_is_id(p->embed_model))
         return bad("--embed_model %s: %s", p->embed_model, strerror(errno));
     if (o->llm_url || o->summary_model) {
         p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;
