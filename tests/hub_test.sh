@@ -132,6 +132,27 @@ hub HF_HUB_CACHE="$T/c5" "$TC" download-model tc-test/bert > /dev/null 2> "$T/er
 check_layout "$T/c5" models--tc-test--bert "$SHA" || fail "cache layout after a resume"
 tail -n 1 "$T/log" | grep -q '"range": "bytes=1000-"' || fail "no Range from the partial blob: $(tail -n 1 "$T/log")"
 
+# ---- 5b. a partial blob that is not a prefix of the file: refused by its sha256, fetched anew
+B5=$T/c5b/models--tc-test--bert/blobs
+mkdir -p "$B5"
+head -c 1000 /dev/zero > "$B5/$LFS.incomplete"
+n=$(requests)
+hub HF_HUB_CACHE="$T/c5b" "$TC" download-model tc-test/bert > /dev/null 2> "$T/err" || fail "wrong partial: $(cat "$T/err")"
+check_layout "$T/c5b" models--tc-test--bert "$SHA" || fail "cache layout after a wrong partial"
+tail -n +$((n + 1)) "$T/log" | grep '"/cdn/' | sed 's/.*"range": //' | tr '\n' ' ' | grep -qx '"bytes=1000-"} null} ' ||
+    fail "a wrong partial: $(tail -n +$((n + 1)) "$T/log" | grep '"/cdn/')"
+
+# ---- 5c. two processes at once on one cache: one downloads each blob, both succeed
+pids=()
+for i in 1 2; do
+    hub HF_HUB_CACHE="$T/c5c" "$TC" download-model tc-test/bert > "$T/out$i" 2> "$T/err$i" &
+    pids+=($!)
+done
+wait "${pids[0]}" || fail "concurrent run 1: $(cat "$T/err1")"
+wait "${pids[1]}" || fail "concurrent run 2: $(cat "$T/err2")"
+cmp -s "$T/out1" "$T/out2" || fail "concurrent runs printed different folders"
+check_layout "$T/c5c" models--tc-test--bert "$SHA" || fail "cache layout after concurrent runs"
+
 # ---- 6. only safetensors BERT models
 if hub HF_HUB_CACHE="$T/c6" "$TC" download-model tc-test/pytorch-only > /dev/null 2> "$T/err"; then
     fail "a pytorch_model.bin repository was accepted"

@@ -426,8 +426,44 @@ static int lock_blob(const ctx *x, const char *etag, const char *file) {
     return fd;
 }
 
-/* blob <- the download of m, checked; .incomplete removed when its bytes
- * are wrong (a resume could only keep them wrong). */
+/* part <- the download of m, its size and sha256 checked; *bad set when
+ * the bytes are wrong (then part is removed: a resume could only keep them
+ * wrong), *resumed when part held bytes of an earlier attempt. */
+static int download_part(const ctx *x, const char *file, const tc_hub_meta *m, const char *part,
+                         long long cap, int *bad, int *resumed) {
+    *bad = *resumed = 0;
+    int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
+    struct stat st;
+    *resumed = fstat(fd, &st) == 0 && st.st_size > 0;
+    int rc = tc_hub_download(x->c, m->url, fd, m->size, cap, file);
+    if (rc) {
+        close(fd);
+        return tc_error_prefix(rc, "%s: ", x->id->repo);
+    }
+    char hex[65];
+    if (fstat(fd, &st) != 0 || (is_sha256(m->etag) && hash_fd(fd, hex) != 0)) {
+        rc = tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
+    } else if (m->size >= 0 && st.st_size != m->size) {
+        rc = tc_error(TC_EFORMAT, "hub: %s: %s: %lld bytes arrived, the hub announced %lld; the "
+                      "download was removed, try again", x->id->repo, file, (long long)st.st_size, m->size);
+        *bad = 1;
+    } else if (is_sha256(m->etag) && strcmp(hex, m->etag)) {
+        rc = tc_error(TC_EFORMAT, "hub: %s: %s: the downloaded bytes have sha256 %s, but the hub "
+                      "named the file %s; the download was removed (if this repeats, the server at "
+                      "HF_ENDPOINT sends corrupt data)", x->id->repo, file, hex, m->etag);
+        *bad = 1;
+    } else if (fsync(fd) != 0) {
+        rc = tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
+    }
+    if (*bad) unlink(part);
+    close(fd);
+    return rc;
+}
+
+/* blob <- the checked download, by one rename. A partial file from an
+ * earlier run that turns out wrong costs one fresh download, not a
+ * failure. */
 static int download_blob(const ctx *x, const char *file, const tc_hub_meta *m, const char *blob) {
     char part[PATH_CAP];
     if (snprintf(part, sizeof part, "%s.incomplete", blob) >= (int)sizeof part)
@@ -436,36 +472,20 @@ static int download_blob(const ctx *x, const char *file, const tc_hub_meta *m, c
     if (m->size > cap)
         return tc_error(TC_EFORMAT, "hub: %s: %s: %lld bytes, over the %lld MiB this reader accepts "
                         "for it", x->id->repo, file, m->size, cap >> 20);
-    int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
-    int rc = tc_hub_download(x->c, m->url, fd, m->size, cap, file);
-    if (rc) {
-        close(fd);
-        return tc_error_prefix(rc, "%s: ", x->id->repo);
+    int bad, resumed;
+    int rc = download_part(x, file, m, part, cap, &bad, &resumed);
+    if (rc && bad && resumed) {
+        tc_info("hub: %s: %s: the partial download left by an earlier run was wrong; downloading "
+                "it again", x->id->repo, file);
+        rc = download_part(x, file, m, part, cap, &bad, &resumed);
     }
-    struct stat st;
-    char hex[65];
-    if (fstat(fd, &st) != 0 || (is_sha256(m->etag) && hash_fd(fd, hex) != 0)) {
-        rc = tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
-    } else if (m->size >= 0 && st.st_size != m->size) {
-        rc = tc_error(TC_EFORMAT, "hub: %s: %s: %lld bytes arrived, the hub announced %lld; the "
-                      "download was removed, try again", x->id->repo, file, (long long)st.st_size, m->size);
-        unlink(part);
-    } else if (is_sha256(m->etag) && strcmp(hex, m->etag)) {
-        rc = tc_error(TC_EFORMAT, "hub: %s: %s: the downloaded bytes have sha256 %s, but the hub "
-                      "named the file %s; the download was removed (if this repeats, the server at "
-                      "HF_ENDPOINT sends corrupt data)", x->id->repo, file, hex, m->etag);
-        unlink(part);
-    } else if (fsync(fd) != 0 || rename(part, blob) != 0) {
-        rc = tc_error(TC_EIO, "hub: %s: %s", blob, strerror(errno));
-    } else {
-        char dir[PATH_CAP];
-        snprintf(dir, sizeof dir, "%s", blob);
-        *strrchr(dir, '/') = 0;
-        tc_fsync_dir(dir);
-    }
-    close(fd);
-    return rc;
+    if (rc) return rc;
+    if (rename(part, blob) != 0) return tc_error(TC_EIO, "hub: %s: %s", blob, strerror(errno));
+    char dir[PATH_CAP];
+    snprintf(dir, sizeof dir, "%s", blob);
+    *strrchr(dir, '/') = 0;
+    tc_fsync_dir(dir);
+    return 0;
 }
 
 static int fetch_file(const ctx *x, const char *file) {
@@ -543,6 +563,9 @@ static int download(ctx *x) {
         rc = tc_error(TC_EFORMAT, "hub: %s: the hub answered commit %s", what, x->sha);
     else if (!has(files, "model.safetensors") || !has(files, "config.json"))
         rc = unsupported(x->id, files);
+    else if (!has(files, "tokenizer.json") && !has(files, "vocab.txt"))
+        rc = tc_error(TC_ENOTFOUND, "hub: %s: the repository has no tokenizer.json or vocab.txt; only "
+                      "BERT models with a WordPiece tokenizer are supported", what);
     else if (!is_commit(x->id->rev))
         rc = write_ref(x->repo, x->id->rev, x->sha);
     if (rc || (rc = join(x->snap, sizeof x->snap, x->repo, "snapshots")) ||
