@@ -6,8 +6,13 @@ Serves a model folder in the hub's URL layout, as huggingface_hub expects it:
   HEAD/GET /ORG/NAME/resolve/REV/FILE      small files: 200, ETag = git blob sha1;
                                            model.safetensors (LFS): 302 to the CDN,
                                            X-Linked-Etag = sha256, X-Linked-Size
-  HEAD/GET /cdn/SHA256?sig=...             the LFS bytes, with Range (206)
-every answer with X-Repo-Commit. The CDN is addressed as http://localhost:PORT,
+                                           tokenizer.json: 307 to the relative
+                                           /api/resolve-cache/models/ORG/NAME/SHA/FILE, as
+                                           the hub answers for some small files
+  GET  /cdn/SHA256?sig=...                 302 to the same URL with &hop=1 (a signed URL
+                                           that moves once more)
+  GET  /cdn/SHA256?sig=...&hop=1           the LFS bytes, with Range (206)
+every hub answer with X-Repo-Commit. The CDN is addressed as http://localhost:PORT,
 another host than the endpoint's 127.0.0.1, so a client must not send it the
 token. Repositories (ORG is always tc-test):
   bert          the model folder as it is
@@ -108,7 +113,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         parts = [unquote(p) for p in url.path.split("/")[1:]]
         if parts[:1] == ["cdn"] and len(parts) == 2:
+            if "hop=1" not in url.query:
+                return self.send(302, b"", [("Location", self.path + "&hop=1")])
             return self.cdn(parts[1])
+        if parts[:3] == ["api", "resolve-cache", "models"] and len(parts) >= 7:
+            parts = [parts[3], parts[4], "resolve"] + parts[5:]
+            cached = True
+        else:
+            cached = False
         if parts[:2] == ["api", "models"] and len(parts) >= 6 and parts[4] == "revision":
             org, repo, rev = parts[2], parts[3], "/".join(parts[5:])
             if not self.allowed(org, repo):
@@ -135,6 +147,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 loc = f"http://localhost:{port}/cdn/{key}?X-Amz-Signature=0123456789abcdef0123"
                 return self.send(302, b"", common + [("Location", loc), ("ETag", f'"{sha}"'),
                                                      ("X-Linked-Etag", f'"{sha}"'), ("X-Linked-Size", str(len(data)))])
+            if name == "tokenizer.json" and not cached:
+                return self.send(307, b"", common + [("Location", f"/api/resolve-cache/models/{org}/{repo}/{hub.commit[repo]}/{name}")])
             return self.send(200, data, common + [("ETag", f'"{git_blob_sha1(data)}"')])
         return self.error(404, "Repository not found")
 

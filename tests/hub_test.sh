@@ -82,8 +82,10 @@ log, token, port, lfs = sys.argv[1:]
 reqs = [json.loads(l) for l in open(log)]
 api = [r for r in reqs if r["path"].startswith("/api/models/tc-test/bert/revision/main")]
 assert len(api) == 2, f"{len(api)} model info requests (the 500 should be retried once)"
-cdn = [r for r in reqs if r["path"].startswith("/cdn/")]
+cdn = [r for r in reqs if r["path"].startswith("/cdn/") and r["path"].endswith("&hop=1")]
 assert len(cdn) == 2, f"{len(cdn)} CDN requests (the cut one, then the resumed one)"
+cached = [r for r in reqs if r["path"].startswith("/api/resolve-cache/models/tc-test/bert/")]
+assert [r["method"] for r in cached] == ["HEAD", "GET"], f"relative redirect: {cached}"
 size = os.path.getsize(lfs)
 assert cdn[0]["range"] is None and cdn[1]["range"] == f"bytes={size // 2}-", f"ranges {cdn[0]['range']}, {cdn[1]['range']}"
 for r in reqs:
@@ -130,7 +132,7 @@ mkdir -p "$B5"
 head -c 1000 "$MODEL/model.safetensors" > "$B5/$LFS.incomplete"
 hub HF_HUB_CACHE="$T/c5" "$TC" download-model tc-test/bert > /dev/null 2> "$T/err" || fail "resume: $(cat "$T/err")"
 check_layout "$T/c5" models--tc-test--bert "$SHA" || fail "cache layout after a resume"
-tail -n 1 "$T/log" | grep -q '"range": "bytes=1000-"' || fail "no Range from the partial blob: $(tail -n 1 "$T/log")"
+tail -n 1 "$T/log" | grep -q 'hop=1.*"range": "bytes=1000-"' || fail "no Range from the partial blob: $(tail -n 1 "$T/log")"
 
 # ---- 5b. a partial blob that is not a prefix of the file: refused by its sha256, fetched anew
 B5=$T/c5b/models--tc-test--bert/blobs
@@ -139,7 +141,7 @@ head -c 1000 /dev/zero > "$B5/$LFS.incomplete"
 n=$(requests)
 hub HF_HUB_CACHE="$T/c5b" "$TC" download-model tc-test/bert > /dev/null 2> "$T/err" || fail "wrong partial: $(cat "$T/err")"
 check_layout "$T/c5b" models--tc-test--bert "$SHA" || fail "cache layout after a wrong partial"
-tail -n +$((n + 1)) "$T/log" | grep '"/cdn/' | sed 's/.*"range": //' | tr '\n' ' ' | grep -qx '"bytes=1000-"} null} ' ||
+tail -n +$((n + 1)) "$T/log" | grep '"/cdn/.*hop=1' | sed 's/.*"range": //' | tr '\n' ' ' | grep -qx '"bytes=1000-"} null} ' ||
     fail "a wrong partial: $(tail -n +$((n + 1)) "$T/log" | grep '"/cdn/')"
 
 # ---- 5c. two processes at once on one cache: one downloads each blob, both succeed

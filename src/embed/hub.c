@@ -342,7 +342,7 @@ static int write_ref(const char *repo, const char *rev, const char *sha) {
     int rc = join(p, sizeof p, repo, "refs");
     if (!rc) rc = join(p, sizeof p, p, rev);
     if (!rc) rc = make_dirs(p, 0);
-    if (!rc && tc_atomic_write(p, sha, 40)) rc = tc_error_prefix(TC_EIO, "hub: ");
+    if (!rc && tc_atomic_write(p, sha, 40)) rc = tc_error_prefix(TC_EIO, "hub");
     return rc;
 }
 
@@ -436,10 +436,12 @@ static int download_part(const ctx *x, const char *file, const tc_hub_meta *m, c
     if (fd < 0) return tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
     struct stat st;
     *resumed = fstat(fd, &st) == 0 && st.st_size > 0;
-    int rc = tc_hub_download(x->c, m->url, fd, m->size, cap, file);
+    char what[512];
+    snprintf(what, sizeof what, "%s: %s", x->id->repo, file);
+    int rc = tc_hub_download(x->c, m->url, fd, m->size, cap, what, file);
     if (rc) {
         close(fd);
-        return tc_error_prefix(rc, "%s: ", x->id->repo);
+        return rc;
     }
     char hex[65];
     if (fstat(fd, &st) != 0 || (is_sha256(m->etag) && hash_fd(fd, hex) != 0)) {
@@ -558,7 +560,7 @@ static int download(ctx *x) {
     if (rc) return rc;
     rc = tc_hub_parse_api(body, len, x->sha, &files, &n_files);
     free(body);
-    if (rc) return tc_error_prefix(rc, "hub: %s: ", what);
+    if (rc) return tc_error_prefix(rc, "hub: %s", what);
     if (is_commit(x->id->rev) && strcmp(x->id->rev, x->sha))
         rc = tc_error(TC_EFORMAT, "hub: %s: the hub answered commit %s", what, x->sha);
     else if (!has(files, "model.safetensors") || !has(files, "config.json"))
@@ -583,7 +585,7 @@ static int download(ctx *x) {
         char p[PATH_CAP], *m;
         if ((rc = join(p, sizeof p, x->snap, "modules.json"))) break;
         if (!(m = slurp(p, FILE_MAX, &len))) { rc = tc_error(TC_EIO, "hub: %s: %s", p, strerror(errno)); break; }
-        if ((rc = tc_hub_parse_modules(m, len, &mods, NULL))) rc = tc_error_prefix(rc, "hub: %s: ", what);
+        if ((rc = tc_hub_parse_modules(m, len, &mods, NULL))) rc = tc_error_prefix(rc, "hub: %s", what);
         free(m);
         for (char **q = mods; !rc && q && *q; q++)
             if (has(files, *q) && !exists_file(x->snap, *q)) rc = fetch_file(x, *q);

@@ -29,7 +29,8 @@
  * rules are huggingface_hub's: names of [A-Za-z0-9_.-] that start and end
  * with a letter, digit or _, at most 96 bytes, no "--" or "..", no ".git"
  * at the end; a revision of [A-Za-z0-9_.-/] with no ".." and no leading or
- * trailing '/'. */
+ * trailing '/'. Built-in encoder names ("hashing", "use-lite") are ids by
+ * these rules too: match them first. */
 int tc_hub_is_id(const char *s);
 
 /* Resolves id[@rev] to the snapshot folder in the cache (writes it to dir,
@@ -41,9 +42,9 @@ int tc_hub_is_id(const char *s);
  * when 1. Returns 0, or TC_EINVAL (not an id), TC_ENOTFOUND (not on the
  * hub, or not a safetensors model), TC_ENET (the network failed for good),
  * TC_EFORMAT (the hub's answer or a file's bytes are not what it said),
- * TC_EIO (the cache could not be written). Not thread-safe with itself on
- * one cache folder within a process; processes take huggingface_hub's
- * lock files (.locks/), so they may share a cache. */
+ * TC_EIO (the cache could not be written). Threads and processes may
+ * resolve at once on one cache: each blob is downloaded under
+ * huggingface_hub's lock file (.locks/<repo>/<etag>.lock, flock). */
 int tc_hub_resolve(const char *id, int allow_download, int progress, char *dir, size_t cap);
 
 /* ---------------------------------------------------------------- internal (tests, fuzzing) */

@@ -536,23 +536,24 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
 /* ---------------------------------------------------------------- download */
 
 int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, long long cap,
-                    const char *label) {
+                    const char *what, const char *label) {
     char shown[512], cerr[CURL_ERROR_SIZE], ex[256];
-    show_url(url, shown, sizeof shown);
-    struct curl_slist *hdr = headers_for(c, url);
-    if (!hdr) return tc_error(TC_ENOMEM, "hub: out of memory");
+    char *cur = strdup(url);
+    struct curl_slist *hdr = cur ? headers_for(c, cur) : NULL;
+    if (!hdr) { free(cur); return tc_error(TC_ENOMEM, "hub: out of memory"); }
+    show_url(cur, shown, sizeof shown);
     long long limit = size >= 0 && size < cap ? size : cap, best = -1;
-    int rc = 0;
+    int rc = 0, hops = 0;
     struct stat st;
     for (int attempt = 0;;) {
-        if (fstat(fd, &st) != 0) { rc = tc_error(TC_EIO, "hub: %s: %s", label, strerror(errno)); break; }
+        if (fstat(fd, &st) != 0) { rc = tc_error(TC_EIO, "hub: %s: %s", what, strerror(errno)); break; }
         long long have = st.st_size;
         if (have > limit && ftruncate(fd, 0) == 0) have = 0;  /* not this file's prefix */
         if (size >= 0 && have == size) break;                 /* all there */
         req r = {.fd = fd, .have = have, .limit = limit, .mem_cap = 4096, .c = c, .label = label,
                  .total = size, .h = c->h};
         req_reset_headers(&r);
-        set_common(c, c->h, url, hdr);
+        set_common(c, c->h, cur, hdr);
         cerr[0] = 0;
         char range[32];
         snprintf(range, sizeof range, "%lld-", have);
@@ -576,43 +577,62 @@ int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, l
         }
         int again = attempt < RETRIES;
         if (r.too_big) {
-            rc = fail(c, TC_EFORMAT, "hub: %s: the server sent more than %lld bytes%s", label, limit,
+            rc = fail(c, TC_EFORMAT, "hub: %s: the server sent more than %lld bytes%s", what, limit,
                       size >= 0 && size <= cap ? ", the size it announced" : ", the size cap of a model file");
             if (ftruncate(fd, 0) != 0) {}
             break;
         }
         if (r.restarted) {
             rc = fail(c, TC_ENET, "hub: %s: %s: the server answered the Range request from "
-                      "another offset", label, shown);
+                      "another offset", what, shown);
             if (again) { attempt++; continue; }
             break;
         }
         if (r.write_err) {
-            rc = tc_error(TC_EIO, "hub: %s: writing the download: %s", label, strerror(r.write_err));
+            rc = tc_error(TC_EIO, "hub: %s: writing the download: %s", what, strerror(r.write_err));
             break;
         }
         if (e == CURLE_OK && status == 416 && have > 0) {
             /* our partial file is not a prefix the server knows: start over */
             if (ftruncate(fd, 0) != 0) {}
-            rc = fail(c, TC_ENET, "hub: %s: %s: HTTP 416", label, shown);
+            rc = fail(c, TC_ENET, "hub: %s: %s: HTTP 416", what, shown);
             if (again) { attempt++; continue; }
             break;
         }
         if (e != CURLE_OK) {
-            rc = fail(c, TC_ENET, "hub: %s: %s: %s%s%s", label, shown, curl_easy_strerror(e),
+            rc = fail(c, TC_ENET, "hub: %s: %s: %s%s%s", what, shown, curl_easy_strerror(e),
                       cerr[0] ? ": " : "", cerr);
             if (again && transient_curl(e)) { backoff(attempt++); continue; }
             break;
         }
+        if (status >= 300 && status < 400) {
+            /* the bytes are elsewhere (a CDN's signed URL): followed by
+             * hand, so the token goes only where headers_for allows */
+            char *loc = NULL;
+            curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &loc);
+            if (!loc || ++hops > MAX_HOPS) {
+                rc = fail(c, TC_ENET, "hub: %s: %s: HTTP %ld %s", what, shown, status,
+                          loc ? "again and again (too many redirects)" : "with no Location");
+                break;
+            }
+            char *next = strdup(loc);
+            struct curl_slist *h2 = next ? headers_for(c, next) : NULL;
+            if (!h2) { free(next); rc = tc_error(TC_ENOMEM, "hub: out of memory"); break; }
+            free(cur);
+            curl_slist_free_all(hdr);
+            cur = next, hdr = h2;
+            show_url(cur, shown, sizeof shown);
+            continue;
+        }
         if (status != 200 && status != 206) {
             rc = fail(c, status == 401 || status == 403 || status == 404 ? TC_ENOTFOUND : TC_ENET,
-                      "hub: %s: %s: HTTP %ld%s%s", label, shown, status, ex[0] ? ": " : "", ex);
+                      "hub: %s: %s: HTTP %ld%s%s", what, shown, status, ex[0] ? ": " : "", ex);
             if (again && transient_status(status)) { backoff(attempt++); continue; }
             break;
         }
         if (size >= 0 && r.have < size) {
             /* a clean end before the announced size: cut, like a broken connection */
-            rc = fail(c, TC_ENET, "hub: %s: the transfer ended at %lld of %lld bytes", label, r.have, size);
+            rc = fail(c, TC_ENET, "hub: %s: the transfer ended at %lld of %lld bytes", what, r.have, size);
             if (again) { backoff(attempt++); continue; }
             break;
         }
@@ -622,6 +642,7 @@ int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, l
         break;
     }
     curl_slist_free_all(hdr);
+    free(cur);
     return rc;
 }
 

@@ -36,10 +36,10 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
 /* Downloads url into the open file fd (O_RDWR), resuming after the bytes
  * it holds with a Range request; size: the expected length (-1 unknown),
  * cap: the most bytes accepted. Returns 0 when fd holds the whole answer
- * (size bytes when known); the caller verifies and renames. label: the
- * file's name in messages and on the progress bar. */
+ * (size bytes when known); the caller verifies and renames. what names
+ * the file in messages ("ORG/NAME: FILE"), label on the progress bar. */
 int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, long long cap,
-                    const char *label);
+                    const char *what, const char *label);
 
 /* 1 when a and b have the same scheme, host and port (default ports
  * filled in), case aside. */
