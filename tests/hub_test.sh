@@ -75,6 +75,7 @@ hub HF_HUB_CACHE="$C1" HF_TOKEN="$TOKEN" "$TC" download-model tc-test/bert > "$T
     || fail "download: $(cat "$T/err")"
 [[ $(cat "$T/out") == "$C1/models--tc-test--bert/snapshots/$SHA" ]] || fail "printed $(cat "$T/out")"
 check_layout "$C1" models--tc-test--bert "$SHA" || fail "cache layout"
+[[ $(head -n 1 "$C1/CACHEDIR.TAG") == "Signature: 8a477f597d28d172789f06886806bc55" ]] || fail "no CACHEDIR.TAG"
 grep -qF "$TOKEN" "$T/out" "$T/err" && fail "the token was printed"
 "$PY" - "$T/log" "$TOKEN" "$PORT" "$MODEL/model.safetensors" <<'EOF' || fail "the requests"
 import json, os, sys

@@ -542,6 +542,19 @@ static int unsupported(const hub_id *id, char **files) {
                     id->repo, id->rev, why);
 }
 
+/* The Cache Directory Tagging Standard's mark (bford.info/cachedir), which
+ * huggingface_hub also leaves, so backup tools skip the cache; best effort. */
+static void tag_cache(const char *root) {
+    static const char tag[] = "Signature: 8a477f597d28d172789f06886806bc55\n"
+                              "# This file is a cache directory tag: the Hugging Face hub cache.\n"
+                              "# See https://bford.info/cachedir/\n";
+    char p[PATH_CAP];
+    struct stat st;
+    if (join(p, sizeof p, root, "CACHEDIR.TAG") == 0 && lstat(p, &st) != 0 && errno == ENOENT &&
+        make_dirs(root, 1) == 0)
+        if (tc_atomic_write(p, tag, sizeof tag - 1)) {}
+}
+
 static int download(ctx *x) {
     char url[PATH_CAP], rev[768];
     size_t k = 0;
@@ -577,6 +590,7 @@ static int download(ctx *x) {
     missing_files(x->snap, miss, sizeof miss);
     if (!miss[0]) goto done;  /* the ref was behind; this commit is here */
     tc_info("hub: fetching %s (commit %.12s) into %s", what, x->sha, x->snap);
+    tag_cache(x->root);
     for (size_t i = 0; i < sizeof FILES / sizeof *FILES && !rc; i++) {
         if (!has(files, FILES[i])) continue;
         if (!exists_file(x->snap, FILES[i])) rc = fetch_file(x, FILES[i]);

@@ -255,22 +255,33 @@ static size_t on_header(char *d, size_t sz, size_t nm, void *ctx) {
     return n;
 }
 
+/* n bytes as "512 B", "171.3 KiB", "5.7 MiB", "1.25 GiB" */
+static void human(long long n, char *out, size_t cap) {
+    double x = (double)n;
+    if (n < 1024) snprintf(out, cap, "%lld B", n);
+    else if (n < (1LL << 20)) snprintf(out, cap, "%.1f KiB", x / 1024.0);
+    else if (n < (1LL << 30)) snprintf(out, cap, "%.1f MiB", x / 1048576.0);
+    else snprintf(out, cap, "%.2f GiB", x / 1073741824.0);
+}
+
 static void draw(req *r, int final) {
     if (!r->c->progress || !r->label) return;
     double now = tc_now();
     if (!final && now - r->last_draw < 0.1) return;
     r->last_draw = now;
-    const double mib = 1024.0 * 1024.0;
+    char have[32], total[32];
+    human(r->have, have, sizeof have);
     if (r->total > 0) {
         enum { W = 30 };
         int fill = (int)((double)r->have / (double)r->total * W);
         char bar[W + 1];
         for (int i = 0; i < W; i++) bar[i] = i < fill ? '#' : '.';
         bar[W] = 0;
-        fprintf(stderr, "\rhub %-24.24s [%s] %3d%%  %.1f/%.1f MiB\033[K", r->label, bar,
-                (int)(100.0 * (double)r->have / (double)r->total), r->have / mib, r->total / mib);
+        human(r->total, total, sizeof total);
+        fprintf(stderr, "\rhub %-26.26s [%s] %3d%%  %s / %s\033[K", r->label, bar,
+                (int)(100.0 * (double)r->have / (double)r->total), have, total);
     } else {
-        fprintf(stderr, "\rhub %-24.24s %.1f MiB\033[K", r->label, r->have / mib);
+        fprintf(stderr, "\rhub %-26.26s %s\033[K", r->label, have);
     }
     if (final) fputc('\n', stderr);
 }
