@@ -1,9 +1,12 @@
 /* test_hub.c - the pure parts of the hub client: SHA-256 against the FIPS
  * 180-4 example vectors (and streamed in odd pieces), hub ids against
  * huggingface_hub's validate_repo_id rules, the model info and
- * modules.json parsers. The network side is tests/hub_test.sh. */
+ * modules.json parsers, the header lines, ETags as blob names, and the
+ * origin test that keeps the token at home. The network side is
+ * tests/hub_test.sh. */
 #include "check.h"
 #include "embed/hub.h"
+#include "embed/hub_http.h"
 #include "textclust.h"
 
 #include <stdlib.h>
@@ -133,7 +136,61 @@ static void test_modules(void) {
     CHECK(tc_hub_parse_modules("{}", 2, &all, &need) == TC_EFORMAT && !all && !need);
 }
 
+static void test_origin(void) {
+    CHECK(tc_hub_same_origin("http://127.0.0.1:5000/a/b?x=1", "http://127.0.0.1:5000"));
+    CHECK(tc_hub_same_origin("https://HuggingFace.CO/x", "https://huggingface.co"));
+    CHECK(tc_hub_same_origin("https://huggingface.co:443/x", "https://huggingface.co"));
+    CHECK(tc_hub_same_origin("HTTP://[::1]:80/", "http://[::1]"));
+    CHECK(tc_hub_same_origin("https://mirror.example/hf/api", "https://mirror.example/hf"));
+    CHECK(!tc_hub_same_origin("http://localhost:5000/a", "http://127.0.0.1:5000"));
+    CHECK(!tc_hub_same_origin("http://huggingface.co/x", "https://huggingface.co"));
+    CHECK(!tc_hub_same_origin("https://huggingface.co:444/x", "https://huggingface.co"));
+    CHECK(!tc_hub_same_origin("https://huggingface.co.evil.example/", "https://huggingface.co"));
+    CHECK(!tc_hub_same_origin("https://huggingface.co@evil.example/", "https://huggingface.co"));
+    CHECK(!tc_hub_same_origin("https://cas-bridge.xethub.hf.co/x", "https://huggingface.co"));
+    CHECK(!tc_hub_same_origin("/relative/path", "https://huggingface.co"));
+    CHECK(!tc_hub_same_origin("https://huggingface.co:x/", "https://huggingface.co"));
+}
+
+static void line(tc_hub_headers *h, const char *s) { tc_hub_header_line(h, s, strlen(s)); }
+
+static void test_headers(void) {
+    tc_hub_headers h;
+    tc_hub_headers_reset(&h);
+    line(&h, "HTTP/1.1 302 Found\r\n");
+    line(&h, "ETag: \"abc\"\r\n");
+    line(&h, "x-linked-etag:   \"0123\"  \r\n");
+    line(&h, "X-Repo-Commit: 571ca0f6d2a7ff4065a46733f64ef2055fa94d52\r\n");
+    line(&h, "X-Linked-Size: 6016584\r\n");
+    line(&h, "Content-Length: 12x\r\n");
+    CHECK_STR(h.etag, "\"abc\"");
+    CHECK_STR(h.linked_etag, "\"0123\"");
+    CHECK_STR(h.commit, "571ca0f6d2a7ff4065a46733f64ef2055fa94d52");
+    CHECK(h.linked_size == 6016584 && h.content_length == -1 && h.range_start == -1);
+    line(&h, "HTTP/1.1 206 Partial Content\r\n");  /* a new response forgets the old */
+    CHECK(h.etag[0] == 0 && h.linked_size == -1);
+    line(&h, "Content-Range: bytes 3008292-6016583/6016584\r\n");
+    CHECK(h.range_start == 3008292);
+    line(&h, "Content-Range: bytes */6016584\r\n");
+    CHECK(h.range_start == -1);
+    line(&h, "Content-Length: 99999999999999999999\r\n");
+    CHECK(h.content_length == -1);
+
+    char out[129];
+    CHECK(tc_hub_etag_name("\"959455e14748a4c9df6865b49284b0cc0ae76f5d\"", out, sizeof out));
+    CHECK_STR(out, "959455e14748a4c9df6865b49284b0cc0ae76f5d");
+    CHECK(tc_hub_etag_name("W/\"abc-1\"", out, sizeof out));
+    CHECK_STR(out, "abc-1");
+    CHECK(!tc_hub_etag_name("\"../x\"", out, sizeof out));
+    CHECK(!tc_hub_etag_name("\"a/b\"", out, sizeof out));
+    CHECK(!tc_hub_etag_name("\"\"", out, sizeof out));
+    CHECK(!tc_hub_etag_name("\".incomplete\"", out, sizeof out));
+    CHECK(!tc_hub_etag_name("\"abc.incomplete\"", out, sizeof out));
+}
+
 int main(void) {
+    test_origin();
+    test_headers();
     test_sha256();
     test_ids();
     test_paths();

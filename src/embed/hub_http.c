@@ -191,9 +191,7 @@ static void excerpt(const tc_hub_client *c, const char *body, size_t len, char *
 /* ---------------------------------------------------------------- one request */
 
 typedef struct {
-    /* response headers (the last response's) */
-    char etag[256], linked_etag[256], commit[64];
-    long long linked_size, content_length, range_start;
+    tc_hub_headers hd;       /* the last response's */
     /* body: into mem (up to mem_cap) or, for a 200/206 answer, into fd */
     tc_sb mem;
     size_t mem_cap;
@@ -208,51 +206,68 @@ typedef struct {
     CURL *h;
 } req;
 
-static void req_reset_headers(req *r) {
-    r->etag[0] = r->linked_etag[0] = r->commit[0] = 0;
-    r->linked_size = r->content_length = r->range_start = -1;
+static void req_reset_headers(req *r) { tc_hub_headers_reset(&r->hd); }
+
+void tc_hub_headers_reset(tc_hub_headers *h) {
+    h->etag[0] = h->linked_etag[0] = h->commit[0] = 0;
+    h->linked_size = h->content_length = h->range_start = -1;
 }
 
+/* v[0..n) trimmed into dst; "" when it does not fit */
 static void copy_value(const char *v, size_t n, char *dst, size_t cap) {
     while (n && isspace((unsigned char)*v)) v++, n--;
     while (n && isspace((unsigned char)v[n - 1])) n--;
-    if (n >= cap) n = 0;  /* a value this long is no ETag or sha */
+    if (n >= cap || memchr(v, 0, n)) n = 0;  /* a value this long is no ETag or sha */
     memcpy(dst, v, n);
     dst[n] = 0;
 }
 
+/* a decimal count of at most 18 digits (no sign, no overflow), else -1 */
+static long long parse_count(const char *s, const char **end) {
+    long long x = 0;
+    int digits = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        if (++digits > 18) return -1;
+        else x = x * 10 + (*s - '0');
+    if (end) *end = s;
+    return digits ? x : -1;
+}
+
 static long long parse_ll(const char *v, size_t n) {
     char b[32];
+    const char *end;
     copy_value(v, n, b, sizeof b);
-    char *end;
-    errno = 0;
-    long long x = strtoll(b, &end, 10);
-    return b[0] && *end == 0 && errno == 0 && x >= 0 ? x : -1;
+    long long x = parse_count(b, &end);
+    return x >= 0 && *end == 0 ? x : -1;
+}
+
+void tc_hub_header_line(tc_hub_headers *h, const char *d, size_t n) {
+    if (n >= 5 && !strncmp(d, "HTTP/", 5)) { tc_hub_headers_reset(h); return; }
+    const char *colon = memchr(d, ':', n);
+    if (!colon) return;
+    size_t kl = (size_t)(colon - d), vl = n - kl - 1;
+    const char *v = colon + 1;
+#define IS(name) (kl == sizeof name - 1 && !strncasecmp(d, name, kl))
+    if (IS("etag")) copy_value(v, vl, h->etag, sizeof h->etag);
+    else if (IS("x-linked-etag")) copy_value(v, vl, h->linked_etag, sizeof h->linked_etag);
+    else if (IS("x-repo-commit")) copy_value(v, vl, h->commit, sizeof h->commit);
+    else if (IS("x-linked-size")) h->linked_size = parse_ll(v, vl);
+    else if (IS("content-length")) h->content_length = parse_ll(v, vl);
+    else if (IS("content-range")) {
+        /* "bytes START-END/TOTAL" */
+        char b[96];
+        const char *end;
+        copy_value(v, vl, b, sizeof b);
+        long long st = strncmp(b, "bytes ", 6) ? -1 : parse_count(b + 6, &end);
+        h->range_start = st >= 0 && *end == '-' ? st : -1;
+    }
+#undef IS
 }
 
 static size_t on_header(char *d, size_t sz, size_t nm, void *ctx) {
     req *r = ctx;
-    size_t n = sz * nm;
-    if (n >= 5 && !strncmp(d, "HTTP/", 5)) { req_reset_headers(r); return n; }
-    const char *colon = memchr(d, ':', n);
-    if (!colon) return n;
-    size_t kl = (size_t)(colon - d), vl = n - kl - 1;
-    const char *v = colon + 1;
-#define IS(name) (kl == sizeof name - 1 && !strncasecmp(d, name, kl))
-    if (IS("etag")) copy_value(v, vl, r->etag, sizeof r->etag);
-    else if (IS("x-linked-etag")) copy_value(v, vl, r->linked_etag, sizeof r->linked_etag);
-    else if (IS("x-repo-commit")) copy_value(v, vl, r->commit, sizeof r->commit);
-    else if (IS("x-linked-size")) r->linked_size = parse_ll(v, vl);
-    else if (IS("content-length")) r->content_length = parse_ll(v, vl);
-    else if (IS("content-range")) {
-        /* "bytes START-END/TOTAL" */
-        char b[96];
-        copy_value(v, vl, b, sizeof b);
-        long long s;
-        r->range_start = sscanf(b, "bytes %lld-", &s) == 1 && s >= 0 ? s : -1;
-    }
-#undef IS
-    return n;
+    tc_hub_header_line(&r->hd, d, sz * nm);
+    return sz * nm;
 }
 
 /* n bytes as "512 B", "171.3 KiB", "5.7 MiB", "1.25 GiB" */
@@ -307,7 +322,7 @@ static size_t on_body(char *d, size_t sz, size_t nm, void *ctx) {
             /* the server ignored the Range: these bytes start at 0 */
             if (ftruncate(r->fd, 0) != 0) { r->write_err = errno; return 0; }
             r->have = 0;
-        } else if (status == 206 && r->range_start != r->have) {
+        } else if (status == 206 && r->hd.range_start != r->have) {
             /* another offset than asked: drop the partial file, ask again */
             if (ftruncate(r->fd, 0) != 0) { r->write_err = errno; return 0; }
             r->have = 0;
@@ -438,14 +453,14 @@ int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *w
 
 /* ---------------------------------------------------------------- HEAD */
 
-/* ETag as a blob name: W/ and quotes dropped (huggingface_hub's
- * _normalize_etag); 0 when what is left is not a safe file name. */
-static int normalise_etag(const char *raw, char *out, size_t cap) {
+int tc_hub_etag_name(const char *raw, char *out, size_t cap) {
     const char *s = raw;
     if (!strncmp(s, "W/", 2)) s += 2;
     size_t n = strlen(s);
     if (n >= 2 && s[0] == '"' && s[n - 1] == '"') s++, n -= 2;
-    if (n == 0 || n >= cap || s[0] == '.') return 0;
+    /* "<etag>.incomplete" is another blob's partial download */
+    if (n == 0 || n >= cap || s[0] == '.' || (n >= 11 && !strncmp(s + n - 11, ".incomplete", 11)))
+        return 0;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.') return 0;
     memcpy(out, s, n);
@@ -490,8 +505,8 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
             }
             break;
         }
-        if (!m->commit[0] && r.commit[0]) snprintf(m->commit, sizeof m->commit, "%s", r.commit);
-        const char *tag = r.linked_etag[0] ? r.linked_etag : r.etag;
+        if (!m->commit[0] && r.hd.commit[0]) snprintf(m->commit, sizeof m->commit, "%s", r.hd.commit);
+        const char *tag = r.hd.linked_etag[0] ? r.hd.linked_etag : r.hd.etag;
         if (status >= 300 && status < 400) {
             char *loc = NULL;
             curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &loc);
@@ -501,13 +516,13 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
             /* an LFS pointer (its ETag names the content) or another host
              * (a CDN): the bytes come from there; a plain redirect on the
              * hub itself (a renamed repository) is asked again */
-            if (tag[0] && (r.linked_etag[0] || !tc_hub_same_origin(next, cur))) {
-                if (!normalise_etag(tag, m->etag, sizeof m->etag)) {
+            if (tag[0] && (r.hd.linked_etag[0] || !tc_hub_same_origin(next, cur))) {
+                if (!tc_hub_etag_name(tag, m->etag, sizeof m->etag)) {
                     free(next);
                     rc = fail(c, TC_EFORMAT, "hub: %s: %s: the ETag is not a usable blob name", what, shown);
                     break;
                 }
-                m->size = r.linked_size;
+                m->size = r.hd.linked_size;
                 free(cur);
                 cur = next;
                 m->url = cur;
@@ -529,12 +544,12 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
                 rc = fail(c, TC_ENET, "hub: %s: %s: HTTP %ld", what, shown, status);
             break;
         }
-        if (!tag[0] || !normalise_etag(tag, m->etag, sizeof m->etag)) {
+        if (!tag[0] || !tc_hub_etag_name(tag, m->etag, sizeof m->etag)) {
             rc = fail(c, TC_EFORMAT, "hub: %s: %s: the answer has no usable ETag (the server is not "
                                      "a Hugging Face hub, or a proxy dropped its headers)", what, shown);
             break;
         }
-        m->size = r.linked_size >= 0 ? r.linked_size : r.content_length;
+        m->size = r.hd.linked_size >= 0 ? r.hd.linked_size : r.hd.content_length;
         m->url = cur;
         cur = NULL;
         break;

@@ -41,6 +41,26 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
 int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, long long cap,
                     const char *what, const char *label);
 
+/* ---------------------------------------------------------------- pure parsers (fuzzed) */
+
+/* What a response's headers say, as far as the cache needs it. */
+typedef struct {
+    char etag[256], linked_etag[256], commit[64];  /* trimmed values; "" absent or too long */
+    long long linked_size, content_length;        /* X-Linked-Size, Content-Length; -1 absent or bad */
+    long long range_start;                        /* START of "Content-Range: bytes START-..."; -1 */
+} tc_hub_headers;
+
+void tc_hub_headers_reset(tc_hub_headers *h);
+/* One header line as libcurl hands it (n bytes, "\r\n" included or not,
+ * any bytes); a status line ("HTTP/...") starts a new response. */
+void tc_hub_header_line(tc_hub_headers *h, const char *line, size_t n);
+
+/* An ETag as a blob name: W/ and quotes dropped (huggingface_hub's
+ * _normalize_etag). 1 with out set (cap bytes) when what is left is a safe
+ * file name ([A-Za-z0-9._-], not starting with '.', not ending in
+ * ".incomplete"), else 0. */
+int tc_hub_etag_name(const char *raw, char *out, size_t cap);
+
 /* 1 when a and b have the same scheme, host and port (default ports
  * filled in), case aside. */
 int tc_hub_same_origin(const char *a, const char *b);

@@ -22,7 +22,7 @@ fi
 # longest input worth trying, per format
 max_len() {
     case $1 in
-        llm_answer|sp_encode) echo 2048 ;;
+        llm_answer|sp_encode|hub_http) echo 2048 ;;
         tfjs|sp_vocab|load) echo 16384 ;;
         *) echo 8192 ;;
     esac
