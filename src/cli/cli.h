@@ -7,7 +7,8 @@
 #include <stdio.h>
 
 typedef struct cli_opts {
-    const char *mode;                 /* run | load | infer | show | embed | project | cluster */
+    const char *mode;                 /* run | load | infer | show | embed | project | cluster | download-model */
+    const char *model_id;             /* download-model: the word after the command */
     const char *save_load_path;
     long n_samples, start, end;
     const char *input, *input_dataset, *data_subset, *input_content, *id_field, *input_format;
@@ -44,6 +45,7 @@ int cmd_infer(cli_opts *o);
 int cmd_embed(cli_opts *o);
 int cmd_project(cli_opts *o);
 int cmd_cluster(cli_opts *o);
+int cmd_download_model(cli_opts *o);  /* download.c */
 
 /* progress.c */
 void cli_progress_init(int enabled);

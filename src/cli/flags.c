@@ -142,6 +142,8 @@ void cli_usage(FILE *f) {
             "  embed    texts -> embeddings .npy          (--input, --output)\n"
             "  project  embeddings .npy -> 2-D .npy (UMAP) (--input, --output)\n"
             "  cluster  points .npy -> int64 labels .npy   (--input, --output)\n"
+            "  download-model ORG/NAME[@REV]\n"
+            "           fetch a Hugging Face model into the Hugging Face cache, print its folder\n"
             "\n"
             "Flags take a value as --flag VALUE or --flag=VALUE; --flag_name and --flag-name\n"
             "are the same flag.\n");
@@ -153,7 +155,8 @@ void cli_usage(FILE *f) {
         snprintf(left, sizeof left, "--%s%s", fl->name, meta);
         fprintf(f, "  %-30s %s\n", left, fl->help);
     }
-    fprintf(f, "\nenvironment: TEXTCLUST_MODEL_DIR (model folder), OPENAI_API_KEY, HF_TOKEN\n");
+    fprintf(f, "\nenvironment: TEXTCLUST_MODEL_DIR (model folder), OPENAI_API_KEY, HF_TOKEN (or the file\n"
+               "HF_TOKEN_PATH), HF_HUB_CACHE / HF_HOME (model cache), HF_ENDPOINT, HF_HUB_OFFLINE=1\n");
 }
 
 static void set_defaults(cli_opts *o) {
@@ -287,6 +290,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { *help = 1; return 0; }
         if (strncmp(a, "--", 2) != 0) {
+            if (o->mode && !strcmp(o->mode, "download-model") && !o->model_id) { o->model_id = a; continue; }
             if (o->mode) return bad("unexpected argument '%s'", a);
             o->mode = a;
             continue;
@@ -373,8 +377,9 @@ int cli_resolve(cli_opts *o) {
     if (p->label.llm_token_file && access(p->label.llm_token_file, R_OK) != 0)
         return bad("--llm_token_file %s: %s", p->label.llm_token_file, strerror(errno));
     struct stat st;
+    /* a path that is not there may still be a hub id (ORG/NAME) */
     if (p->embed_model && strchr(p->embed_model, '/') && stat(p->embed_model, &st) != 0 &&
-        !tc_hub_is_id(p->embed_model))   /* a hub id (ORG/NAME) need not exist here yet */
+        !tc_hub_is_id(p->embed_model))
         return bad("--embed_model %s: %s", p->embed_model, strerror(errno));
     if (o->llm_url || o->summary_model) {
         p->label.api = o->llm_url && !o->summary_model ? TC_LLM_OPENAI : TC_LLM_HF;

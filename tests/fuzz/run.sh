@@ -22,7 +22,7 @@ fi
 # longest input worth trying, per format
 max_len() {
     case $1 in
-        llm_answer|sp_encode) echo 2048 ;;
+        llm_answer|sp_encode|hub_http) echo 2048 ;;
         tfjs|sp_vocab|load) echo 16384 ;;
         *) echo 8192 ;;
     esac
@@ -31,7 +31,7 @@ max_len() {
 # the dictionary of a target's format
 dict_of() {
     case $1 in
-        jsonl|tfjs|sp_vocab|llm_http|load|tokenizer) echo tests/fuzz/json.dict ;;
+        jsonl|tfjs|sp_vocab|llm_http|load|tokenizer|hub_api) echo tests/fuzz/json.dict ;;
         npy|faiss) echo "tests/fuzz/$1.dict" ;;
     esac
 }

@@ -1,0 +1,78 @@
+/* hub_http.h - the hub's HTTP requests (hub_http.c) and the environment
+ * helpers they share with hub.c; internal to src/embed. */
+#ifndef TC_HUB_HTTP_H
+#define TC_HUB_HTTP_H
+
+#include "embed/hub.h"
+
+typedef struct tc_hub_client tc_hub_client;
+
+/* A client for $HF_ENDPOINT with the token found as hub.h says; progress:
+ * draw download bars on stderr. Free with tc_hub_client_free (NULL ok). */
+int tc_hub_client_open(int progress, tc_hub_client **out);
+void tc_hub_client_free(tc_hub_client *c);
+/* The endpoint, no trailing '/' (valid while c lives). */
+const char *tc_hub_client_endpoint(const tc_hub_client *c);
+
+/* GET url: the 200 answer's body (malloc'd, NUL-terminated, len bytes),
+ * at most cap bytes. what names the request in messages. 401/403/404 are
+ * TC_ENOTFOUND (with a word on tokens), other failures TC_ENET after the
+ * retries. */
+int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *what, char **body,
+                    size_t *len);
+
+/* What a HEAD of /ORG/NAME/resolve/REV/FILE says about the file. */
+typedef struct {
+    char etag[129];      /* X-Linked-Etag, else ETag; W/ and quotes dropped; a safe file name */
+    char commit[64];     /* X-Repo-Commit ("" when absent) */
+    long long size;      /* X-Linked-Size, else Content-Length; -1 unknown */
+    char *url;           /* where the bytes are (the LFS redirect's target); malloc'd */
+} tc_hub_meta;
+
+/* Follows redirects on the hub's own host (renamed repositories) and stops
+ * at an LFS pointer or another host. Free m->url. */
+int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta *m);
+
+/* Downloads url into the open file fd (O_RDWR), resuming after the bytes
+ * it holds with a Range request; size: the expected length (-1 unknown),
+ * cap: the most bytes accepted. Returns 0 when fd holds the whole answer
+ * (size bytes when known); the caller verifies and renames. what names
+ * the file in messages ("ORG/NAME: FILE"), label on the progress bar. */
+int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, long long cap,
+                    const char *what, const char *label);
+
+/* ---------------------------------------------------------------- pure parsers (fuzzed) */
+
+/* What a response's headers say, as far as the cache needs it. */
+typedef struct {
+    char etag[256], linked_etag[256], commit[64];  /* trimmed values; "" absent or too long */
+    long long linked_size, content_length;        /* X-Linked-Size, Content-Length; -1 absent or bad */
+    long long range_start;                        /* START of "Content-Range: bytes START-..."; -1 */
+} tc_hub_headers;
+
+void tc_hub_headers_reset(tc_hub_headers *h);
+/* One header line as libcurl hands it (n bytes, "\r\n" included or not,
+ * any bytes); a status line ("HTTP/...") starts a new response. */
+void tc_hub_header_line(tc_hub_headers *h, const char *line, size_t n);
+
+/* An ETag as a blob name: W/ and quotes dropped (huggingface_hub's
+ * _normalize_etag). 1 with out set (cap bytes) when what is left is a safe
+ * file name ([A-Za-z0-9._-], not starting with '.', not ending in
+ * ".incomplete"), else 0. */
+int tc_hub_etag_name(const char *raw, char *out, size_t cap);
+
+/* 1 when a and b have the same scheme, host and port (default ports
+ * filled in), case aside. */
+int tc_hub_same_origin(const char *a, const char *b);
+
+/* ---------------------------------------------------------------- hub.c */
+
+/* huggingface_hub's true values: 1, ON, YES, TRUE, any case (NULL: 0). */
+int tc_hub_env_true(const char *v);
+/* s with a leading "~/" (or "~") replaced by $HOME and suffix appended,
+ * into out (cap bytes); TC_EINVAL when it does not fit or ~ has no HOME. */
+int tc_hub_expand(const char *s, const char *suffix, char *out, size_t cap);
+/* $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface. */
+int tc_hub_home(char *out, size_t cap);
+
+#endif

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""A stand-in for the Hugging Face hub on 127.0.0.1 (standard library only).
+
+Serves a model folder in the hub's URL layout, as huggingface_hub expects it:
+  GET  /api/models/ORG/NAME/revision/REV   {"id", "sha", "siblings": [{"rfilename"}]}
+  HEAD/GET /ORG/NAME/resolve/REV/FILE      small files: 200, ETag = git blob sha1;
+                                           model.safetensors (LFS): 302 to the CDN,
+                                           X-Linked-Etag = sha256, X-Linked-Size
+                                           tokenizer.json: 307 to the relative
+                                           /api/resolve-cache/models/ORG/NAME/SHA/FILE, as
+                                           the hub answers for some small files
+  GET  /cdn/SHA256?sig=...                 302 to the same URL with &hop=1 (a signed URL
+                                           that moves once more)
+  GET  /cdn/SHA256?sig=...&hop=1           the LFS bytes, with Range (206)
+every hub answer with X-Repo-Commit. The CDN is addressed as http://localhost:PORT,
+another host than the endpoint's 127.0.0.1, so a client must not send it the
+token. Repositories (ORG is always tc-test):
+  bert          the model folder as it is
+  corrupt       the same, but the CDN sends model.safetensors with one byte
+                changed (the sha256 ETag stays that of the right bytes)
+  pytorch-only  config.json and pytorch_model.bin
+  gated         the model; 401 without "Authorization: Bearer <--token>"
+Faults (--faults, each once): api500 (the first model info request answers
+500), cut (the first CDN GET sends half the bytes, then closes).
+Every request is logged to --log as a JSON line: method, path, host,
+authorization, range. The port goes to --port-file once listening.
+
+  hub_server.py --model DIR --log FILE --port-file FILE [--faults api500,cut] [--token T]
+"""
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import threading
+from urllib.parse import unquote, urlsplit
+
+ORG = "tc-test"
+
+
+def git_blob_sha1(data):
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def load_model(folder):
+    files = {}
+    for dirpath, _, names in os.walk(folder):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            files[os.path.relpath(p, folder).replace(os.sep, "/")] = open(p, "rb").read()
+    return files
+
+
+class Hub:
+    def __init__(self, args):
+        model = load_model(args.model)
+        self.repos = {
+            "bert": model,
+            "corrupt": model,
+            "gated": model,
+            "pytorch-only": {"config.json": model["config.json"], "pytorch_model.bin": b"\x80\x02not really"},
+        }
+        self.commit = {r: hashlib.sha1(("commit of " + r).encode()).hexdigest() for r in self.repos}
+        self.token = args.token
+        self.faults = set(filter(None, args.faults.split(",")))
+        self.lock = threading.Lock()
+        self.log = open(args.log, "a", buffering=1)
+        self.lfs = {}  # sha256 -> (bytes, repo)
+        for repo, files in self.repos.items():
+            for name, data in files.items():
+                if name.endswith(".safetensors"):
+                    self.lfs[hashlib.sha256(data).hexdigest() + ("-bad" if repo == "corrupt" else "")] = data
+
+    def fault(self, name):
+        with self.lock:
+            if name in self.faults:
+                self.faults.discard(name)
+                return True
+            return False
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self):
+        hub = self.server.hub
+        entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
+                 "authorization": self.headers.get("Authorization"), "range": self.headers.get("Range")}
+        with hub.lock:
+            hub.log.write(json.dumps(entry) + "\n")
+
+    def send(self, status, body=b"", headers=(), length=None):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def error(self, status, message):
+        self.send(status, json.dumps({"error": message}).encode(), [("Content-Type", "application/json")])
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        self.record()
+        hub = self.server.hub
+        url = urlsplit(self.path)
+        parts = [unquote(p) for p in url.path.split("/")[1:]]
+        if parts[:1] == ["cdn"] and len(parts) == 2:
+            if "hop=1" not in url.query:
+                return self.send(302, b"", [("Location", self.path + "&hop=1")])
+            return self.cdn(parts[1])
+        if parts[:3] == ["api", "resolve-cache", "models"] and len(parts) >= 7:
+            parts = [parts[3], parts[4], "resolve"] + parts[5:]
+            cached = True
+        else:
+            cached = False
+        if parts[:2] == ["api", "models"] and len(parts) >= 6 and parts[4] == "revision":
+            org, repo, rev = parts[2], parts[3], "/".join(parts[5:])
+            if not self.allowed(org, repo):
+                return
+            if hub.fault("api500"):
+                return self.error(500, "Internal Error - We're working hard to fix this as soon as possible!")
+            if rev not in ("main", hub.commit[repo]):
+                return self.error(404, "Invalid rev id: " + rev)
+            info = {"_id": "0" * 24, "id": f"{org}/{repo}", "sha": hub.commit[repo], "private": False,
+                    "siblings": [{"rfilename": n} for n in sorted(hub.repos[repo])] + [{"rfilename": ".gitattributes"}]}
+            return self.send(200, json.dumps(info).encode(), [("Content-Type", "application/json")])
+        if len(parts) >= 5 and parts[2] == "resolve":
+            org, repo, rev, name = parts[0], parts[1], parts[3], "/".join(parts[4:])
+            if not self.allowed(org, repo):
+                return
+            if rev not in ("main", hub.commit[repo]) or name not in hub.repos[repo]:
+                return self.send(404, b"Entry not found", [("X-Error-Code", "EntryNotFound")])
+            data = hub.repos[repo][name]
+            common = [("X-Repo-Commit", hub.commit[repo])]
+            if name.endswith(".safetensors"):
+                sha = hashlib.sha256(data).hexdigest()
+                key = sha + ("-bad" if repo == "corrupt" else "")
+                port = self.server.server_address[1]
+                loc = f"http://localhost:{port}/cdn/{key}?X-Amz-Signature=0123456789abcdef0123"
+                return self.send(302, b"", common + [("Location", loc), ("ETag", f'"{sha}"'),
+                                                     ("X-Linked-Etag", f'"{sha}"'), ("X-Linked-Size", str(len(data)))])
+            if name == "tokenizer.json" and not cached:
+                return self.send(307, b"", common + [("Location", f"/api/resolve-cache/models/{org}/{repo}/{hub.commit[repo]}/{name}")])
+            return self.send(200, data, common + [("ETag", f'"{git_blob_sha1(data)}"')])
+        return self.error(404, "Repository not found")
+
+    def allowed(self, org, repo):
+        hub = self.server.hub
+        if org != ORG or repo not in hub.repos:
+            self.send(401, json.dumps({"error": "Repository Not Found"}).encode(),
+                      [("X-Error-Code", "RepoNotFound"), ("Content-Type", "application/json")])
+            return False
+        if repo == "gated" and self.headers.get("Authorization") != f"Bearer {hub.token}":
+            self.error(401, "Access to model tc-test/gated is restricted. You must have access to it "
+                            "and be authenticated to access it. Please log in.")
+            return False
+        return True
+
+    def cdn(self, key):
+        hub = self.server.hub
+        if key not in hub.lfs:
+            return self.error(404, "no such object")
+        data = hub.lfs[key]
+        if key.endswith("-bad"):
+            data = data[:100] + bytes([data[100] ^ 1]) + data[101:]
+        sha = key[:64]
+        headers = [("ETag", f'"{sha}"'), ("Accept-Ranges", "bytes")]
+        rng = self.headers.get("Range")
+        if rng:
+            start = int(rng.split("=")[1].split("-")[0])
+            if start >= len(data):
+                return self.send(416, b"", [("Content-Range", f"bytes */{len(data)}")])
+            body = data[start:]
+            return self.send(206, body, headers + [("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")])
+        if self.command == "GET" and hub.fault("cut"):
+            # the whole length announced, half of it sent, then the connection drops
+            self.send_response(200)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        return self.send(200, data, headers)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--faults", default="")
+    ap.add_argument("--token", default="")
+    args = ap.parse_args()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.hub = Hub(args)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.replace(tmp, args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
