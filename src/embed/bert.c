@@ -34,29 +34,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_ROWS 1024   /* tokens per forward pass of a worker */
+#define BATCH_ROWS 512    /* tokens per forward pass of a worker */
 
 /* ---------------------------------------------------------------- vector math */
 
-/* e^x for x <= 0 (softmax) or any x (clamped to float range), relative error
- * about 2e-7: x = n ln2 + r, |r| <= ln2/2, e^r by its Taylor polynomial of
- * degree 7, 2^n put into the exponent bits. Branch-free, so the loops that
- * call it vectorise. */
+/* e^x (clamped to float range), relative error about 2e-7: x = n ln2 + r,
+ * |r| <= ln2/2, e^r = 1 + r + r^2 p(r) with Cephes' expf polynomial p,
+ * 2^n put into the exponent bits. Branch-free, so the loops that call it
+ * vectorise. */
 static inline float vexp(float x) {
     x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
     float t = x * 1.44269504f + 12582912.0f;   /* 1.5 * 2^23: rounds to an integer in the low bits */
     int32_t bits;
     memcpy(&bits, &t, sizeof bits);
     float n = t - 12582912.0f;
-    float r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
     int32_t e = (bits - 0x4B400000 + 127) << 23;
     float scale;
     memcpy(&scale, &e, sizeof scale);
@@ -118,19 +117,23 @@ static void add_layer_norm(size_t rows, int d, float *x, const float *bias, cons
     }
 }
 
-/* Softmax of each of the n rows (length n, stride ld) of s, in place. */
-static void softmax_rows(int n, int ld, float *s) {
+/* e^(s - max) for each of the n rows of s (ld apart, ld a multiple of 16),
+ * in place; inv[i] = 1 / the row's sum, applied to the product with v
+ * instead (n * hd multiplications, not n * n). Columns n..ld are set to
+ * -1e30 first, so every loop runs over whole vectors: they add at most
+ * 15 e^-87 to a sum of at least 1, and the product with v never reads them. */
+static void softmax_rows(int n, int ld, float *s, float *inv) {
     for (int i = 0; i < n; i++) {
-        float *row = s + (size_t)i * ld, mx = row[0], sum = 0;
-        for (int j = 1; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+        float *row = s + (size_t)i * ld, mx = -1e30f, sum = 0;
+        for (int j = n; j < ld; j++) row[j] = -1e30f;
+#pragma omp simd reduction(max : mx)
+        for (int j = 0; j < ld; j++) mx = row[j] > mx ? row[j] : mx;
 #pragma omp simd reduction(+ : sum)
-        for (int j = 0; j < n; j++) {
+        for (int j = 0; j < ld; j++) {
             row[j] = vexp(row[j] - mx);
             sum += row[j];
         }
-        float inv = 1.0f / sum;
-#pragma omp simd
-        for (int j = 0; j < n; j++) row[j] *= inv;
+        inv[i] = 1.0f / sum;
     }
 }
 
@@ -142,7 +145,8 @@ typedef struct bert_work {
     float *qkv;    /* (rows, 3 d) */
     float *ctx;    /* (rows, d) attention output before Wo */
     float *ff;     /* (rows, d_ff) */
-    float *s;      /* (max_len, max_len) attention weights of one head */
+    float *s;      /* (max_len, max_len rounded up to 16) attention weights of one head */
+    float *inv;    /* (max_len) their rows' 1 / sum */
 } bert_work;
 
 /* c (rows, n) = a (rows, k) w^T + beta c, w (n, k) as torch stores it */
@@ -154,14 +158,19 @@ static void attention(const tc_bert *m, int n_texts, const int *off, const int *
     const int d = m->d, hd = m->head_dim, ld = 3 * d;
     const float scale = 1.0f / sqrtf((float)hd);
     for (int t = 0; t < n_texts; t++) {
-        const int n = len[t];
+        const int n = len[t], lds = (n + 15) & ~15;
         const float *base = w->qkv + (size_t)off[t] * ld;
         for (int h = 0; h < m->n_heads; h++) {
             const float *q = base + h * hd, *k = base + d + h * hd, *v = base + 2 * d + h * hd;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, hd, scale, q, ld, k, ld, 0.0f, w->s, n);
-            softmax_rows(n, n, w->s);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, n, 1.0f, w->s, n, v, ld, 0.0f,
-                        w->ctx + (size_t)off[t] * d + h * hd, d);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, hd, scale, q, ld, k, ld, 0.0f, w->s, lds);
+            softmax_rows(n, lds, w->s, w->inv);
+            float *c = w->ctx + (size_t)off[t] * d + h * hd;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, n, 1.0f, w->s, lds, v, ld, 0.0f, c, d);
+            for (int i = 0; i < n; i++) {
+                const float f = w->inv[i];
+#pragma omp simd
+                for (int k = 0; k < hd; k++) c[(size_t)i * d + k] *= f;
+            }
         }
     }
 }
@@ -293,17 +302,18 @@ static int worker_init(bert_worker *k, const tc_bert *m, int rows_cap) {
     w->qkv = malloc(r * 3 * m->d * sizeof(float));
     w->ctx = malloc(r * m->d * sizeof(float));
     w->ff = malloc(r * m->d_ff * sizeof(float));
-    w->s = malloc((size_t)m->max_len * m->max_len * sizeof(float));
+    w->s = malloc((size_t)m->max_len * ((m->max_len + 15) & ~15) * sizeof(float));
+    w->inv = malloc((size_t)m->max_len * sizeof(float));
     k->bids = malloc(r * sizeof *k->bids);
     k->blen = malloc(r * sizeof *k->blen);
     k->boff = malloc(r * sizeof *k->boff);
     k->bout = malloc(r * sizeof *k->bout);
-    return w->x && w->qkv && w->ctx && w->ff && w->s && k->bids && k->blen && k->boff && k->bout;
+    return w->x && w->qkv && w->ctx && w->ff && w->s && w->inv && k->bids && k->blen && k->boff && k->bout;
 }
 
 static void worker_free(bert_worker *k) {
     bert_work *w = &k->w;
-    free(w->x); free(w->qkv); free(w->ctx); free(w->ff); free(w->s);
+    free(w->x); free(w->qkv); free(w->ctx); free(w->ff); free(w->s); free(w->inv);
     free(k->bids); free(k->blen); free(k->boff); free(k->bout);
 }
 
