@@ -5,6 +5,8 @@
  * shared. The model folder comes from bench/make_bert_model.py, the ids from
  * a JSONL file of {"ids": [...]} lines (the same script's --ids).
  *   bench_bert MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm]
+ *              [--shape HIDDEN FFN ROWS]   (sgemm's shapes; default 384 1536 512, MiniLM's
+ *                                           widths and the encoder's batch of 512 tokens)
  * Prints "key value" lines. Like the textclust command, it re-runs itself
  * with OPENBLAS_CORETYPE set when OpenBLAS falls back to its Prescott kernel
  * (DESIGN.md, "Matrix speed"). */
@@ -111,18 +113,22 @@ static double sgemm_gflops(int threads, int rows, int d, int ffn) {
 int main(int argc, char **argv) {
     fix_openblas_kernel(argv);
     if (argc < 4) {
-        fprintf(stderr, "usage: %s MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm] "
+                "[--shape HIDDEN FFN ROWS]\n", argv[0]);
         return 2;
     }
     size_t want = (size_t)-1;
-    int threads = atoi(argv[3]), rounds = 3, do_gemm = 1;
+    int threads = atoi(argv[3]), rounds = 3, do_gemm = 1, hidden = 384, ffn = 1536, rows = 512;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) want = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--no-gemm") == 0) do_gemm = 0;
+        else if (strcmp(argv[i], "--shape") == 0 && i + 3 < argc)
+            hidden = atoi(argv[i + 1]), ffn = atoi(argv[i + 2]), rows = atoi(argv[i + 3]), i += 3;
     }
     tc_bert *m;
     double tl = tc_now();
+    if (threads < 1 || threads > 64 || hidden < 1 || ffn < 1 || rows < 1) { fprintf(stderr, "bad arguments\n"); return 2; }
     if (tc_bert_load(argv[1], &m) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
     tl = tc_now() - tl;
     size_t n;
@@ -150,7 +156,7 @@ int main(int argc, char **argv) {
         cpu += cpu_seconds() - c0;
         enc[r] = flops / sec[r] / 1e9;
         if (do_gemm) {
-            sg[r] = sgemm_gflops(threads, 1024, 384, 1536);
+            sg[r] = sgemm_gflops(threads, rows, hidden, ffn);
             ratio[r] = enc[r] / sg[r];
         }
     }
