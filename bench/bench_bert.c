@@ -5,12 +5,13 @@
  * shared. The model folder comes from bench/make_bert_model.py, the ids from
  * a JSONL file of {"ids": [...]} lines (the same script's --ids).
  *   bench_bert MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm]
- *              [--shape HIDDEN FFN ROWS]   (sgemm's shapes; default 384 1536 512, MiniLM's
+ *              [--out VECTORS.npy] [--shape HIDDEN FFN ROWS]   (sgemm's shapes; default 384 1536 512, MiniLM's
  *                                           widths and the encoder's batch of 512 tokens)
  * Prints "key value" lines. Like the textclust command, it re-runs itself
  * with OPENBLAS_CORETYPE set when OpenBLAS falls back to its Prescott kernel
  * (DESIGN.md, "Matrix speed"). */
 #include "embed/bert.h"
+#include "io/io.h"
 #include "textclust.h"
 #include "util/util.h"
 
@@ -114,15 +115,17 @@ int main(int argc, char **argv) {
     fix_openblas_kernel(argv);
     if (argc < 4) {
         fprintf(stderr, "usage: %s MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm] "
-                "[--shape HIDDEN FFN ROWS]\n", argv[0]);
+                "[--out VECTORS.npy] [--shape HIDDEN FFN ROWS]\n", argv[0]);
         return 2;
     }
     size_t want = (size_t)-1;
+    const char *out_path = NULL;
     int threads = atoi(argv[3]), rounds = 3, do_gemm = 1, hidden = 384, ffn = 1536, rows = 512;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) want = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--no-gemm") == 0) do_gemm = 0;
+        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) out_path = argv[++i];
         else if (strcmp(argv[i], "--shape") == 0 && i + 3 < argc)
             hidden = atoi(argv[i + 1]), ffn = atoi(argv[i + 2]), rows = atoi(argv[i + 3]), i += 3;
     }
@@ -178,6 +181,7 @@ int main(int argc, char **argv) {
     double sum = 0;
     for (size_t i = 0; i < n * (size_t)dim; i++) sum += out[i];
     printf("checksum %.6f\n", sum);
+    if (out_path && tc_npy_save_f32(out_path, out, n, (size_t)dim) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
     for (size_t i = 0; i < n; i++) free(ids[i]);
     free(ids); free(len); free(out); free(sec); free(enc); free(sg); free(ratio);
     tc_bert_free(m);
