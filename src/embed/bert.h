@@ -3,8 +3,9 @@
  * pass, pooling and normalisation, on token ids (the tokenizer is
  * wordpiece.h). See bert.c for the architecture and the folder layout.
  *
- * A tc_bert is immutable after tc_bert_load: any number of threads may call
- * tc_bert_embed_ids and tc_bert_forward_naive on it at once. */
+ * A tc_bert is immutable after tc_bert_load and may be shared by threads;
+ * tc_bert_embed_ids sets OpenBLAS's own thread count to 1 while it runs (and
+ * restores it), so two calls of it should not overlap. */
 #ifndef TC_BERT_H
 #define TC_BERT_H
 
