@@ -23,7 +23,7 @@ fi
 max_len() {
     case $1 in
         llm_answer|sp_encode|hub_http) echo 2048 ;;
-        tfjs|sp_vocab|load) echo 16384 ;;
+        tfjs|sp_vocab|load|st_config) echo 16384 ;;
         *) echo 8192 ;;
     esac
 }
@@ -31,7 +31,7 @@ max_len() {
 # the dictionary of a target's format
 dict_of() {
     case $1 in
-        jsonl|tfjs|sp_vocab|llm_http|load|tokenizer|hub_api) echo tests/fuzz/json.dict ;;
+        jsonl|tfjs|sp_vocab|llm_http|load|tokenizer|hub_api|safetensors|st_config) echo tests/fuzz/json.dict ;;
         npy|faiss) echo "tests/fuzz/$1.dict" ;;
     esac
 }
