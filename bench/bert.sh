@@ -33,8 +33,8 @@ echo "load before: $(uptime | sed 's/.*load/load/')"
 
 $PY bench/make_bert_model.py "$tmp/minilm" >/dev/null
 echo "== ours: tokenise $N debian-packages texts, then the forward pass on their ids"
-"$B/bench/bench_bert" "$tmp/minilm" --texts "$CORPORA/debian-packages.jsonl.gz" "$N" --ids-out "$tmp/ids.jsonl" \
-    --vectors-out "$tmp/ours.npy" $THREADS | tee "$tmp/ours.txt"
+"$B/bench/bench_wordpiece" "$tmp/minilm" "$CORPORA/debian-packages.jsonl.gz" "$N" "$tmp/ids.jsonl"
+"$B/bench/bench_bert" "$tmp/minilm" "$tmp/ids.jsonl" $THREADS --out "$tmp/ours.npy" | tee "$tmp/ours.txt"
 
 best=0 best_cfg=
 for cfg in default SkylakeX; do

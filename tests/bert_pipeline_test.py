@@ -126,6 +126,15 @@ def main():
         sys.exit("run --embeddings --embed_model does not record the model")
     print("ok: run --embeddings with a matching --embed_model records the model")
 
+    # --embed_max_length is checked against the model's position embeddings
+    for n, want in (("513", "2 to 512"), ("1", "2 to 512")):
+        r = tc("embed", "--embed_model", f"{DATA}/bert-max-long/model", "--embed_max_length", n,
+               "--input", f"{DATA}/texts.jsonl", "--input_content", "text", "--output", f"{tmp}/e.npy",
+               "--quiet", ok=False)
+        if r.returncode == 0 or want not in r.stderr or os.path.exists(f"{tmp}/e.npy"):
+            sys.exit(f"--embed_max_length {n}: rc {r.returncode}, {r.stderr!r}")
+    print("ok: --embed_max_length outside 2..max_position_embeddings is refused")
+
     # 4: a hub id through a stand-in hub, then offline from the cache
     log, port_file = f"{tmp}/hub.log", f"{tmp}/port"
     server = subprocess.Popen([sys.executable, "tests/hub_server.py", "--model", f"{DATA}/bert-mean-norm/model",

@@ -22,6 +22,9 @@ typedef struct tc_bert tc_bert;
 int tc_bert_load(const char *dir, tc_bert **out);
 int tc_bert_dim(const tc_bert *m);        /* output vector width */
 int tc_bert_max_len(const tc_bert *m);    /* ids per text incl. [CLS]/[SEP] */
+int tc_bert_max_positions(const tc_bert *m);   /* max_position_embeddings */
+/* Overrides the maximum length (2 ... max_positions), before the first embed. */
+int tc_bert_set_max_len(tc_bert *m, int n);
 int tc_bert_normalizes(const tc_bert *m); /* 1 if a Normalize module follows pooling */
 int tc_bert_vocab_size(const tc_bert *m);
 /* Embeds n texts given as token ids (ids[i] of len[i] <= max_len, [CLS]/[SEP] included, every

@@ -470,6 +470,15 @@ void tc_bert_free(tc_bert *m) {
 
 int tc_bert_dim(const tc_bert *m) { return m->dim; }
 int tc_bert_max_len(const tc_bert *m) { return m->max_len; }
+int tc_bert_max_positions(const tc_bert *m) { return m->max_pos; }
+
+int tc_bert_set_max_len(tc_bert *m, int n) {
+    if (n < 2 || n > m->max_pos)
+        return tc_error(TC_EINVAL, "a maximum length of %d tokens: this model takes 2 to %d "
+                        "(max_position_embeddings)", n, m->max_pos);
+    m->max_len = n;
+    return 0;
+}
 int tc_bert_normalizes(const tc_bert *m) { return m->normalize; }
 int tc_bert_vocab_size(const tc_bert *m) { return m->vocab; }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 tc_encoder_params tc_encoder_default_params(void) {
     tc_encoder_params p = {0};
@@ -45,7 +46,7 @@ static int open_hub(const char *model, tc_encoder *e) {
     char id[512], dir[4096];
     const int bare = !memchr(model, '/', strcspn(model, "@"));
     snprintf(id, sizeof id, "%s%s", bare ? "sentence-transformers/" : "", model);
-    int rc = tc_hub_resolve(id, !bare, 0, dir, sizeof dir);
+    int rc = tc_hub_resolve(id, !bare, isatty(STDERR_FILENO), dir, sizeof dir);   /* a bar on a terminal only */
     if (rc == TC_ENOTFOUND && bare)
         return tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, a model folder, "
                         "or a Hugging Face id such as sentence-transformers/%s)", model, model);

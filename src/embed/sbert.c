@@ -36,16 +36,10 @@ int tc_sbert_open(const char *dir, const char *id, tc_encoder *e) {
                       "(vocab_size in config.json)", dir, tc_wordpiece_vocab_size(s->wp),
                       tc_bert_vocab_size(s->bert));
     if (!rc) {
+        if (e->p.max_length > 0 && (rc = tc_bert_set_max_len(s->bert, e->p.max_length)))
+            rc = tc_error(rc, "--embed_max_length %d: %s takes 2 to %d tokens", e->p.max_length, id,
+                          tc_bert_max_positions(s->bert));
         s->max_len = tc_bert_max_len(s->bert);
-        if (e->p.max_length > 0) {
-            if (e->p.max_length > tc_bert_max_positions(s->bert))
-                rc = tc_error(TC_EINVAL, "--embed_max_length %d: %s has position embeddings for %d "
-                              "tokens only", e->p.max_length, id, tc_bert_max_positions(s->bert));
-            else if (e->p.max_length < 2)
-                rc = tc_error(TC_EINVAL, "--embed_max_length %d: a BERT text needs at least 2 tokens "
-                              "([CLS] and [SEP])", e->p.max_length);
-            s->max_len = e->p.max_length;
-        }
     }
     if (rc) {
         tc_wordpiece_free(s->wp);
