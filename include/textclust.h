@@ -98,8 +98,12 @@ tc_encoder_params tc_encoder_default_params(void);
 
 /* Opens the encoder named by `model`: "use-lite" (Universal Sentence
  * Encoder lite, needs its weights installed), "hashing" (built in, no
- * weights: signed feature hashing of words and word pairs), or a path to a
- * model folder. NULL means the default encoder. *out is freed with
+ * weights: signed feature hashing of words and word pairs), a model folder
+ * (sentence-transformers BERT: config.json, model.safetensors, tokenizer;
+ * or USE-lite's model.json), or a Hugging Face id "ORG/NAME[@REV]" looked up
+ * in the Hugging Face cache and downloaded into it when missing (unless
+ * HF_HUB_OFFLINE=1; a bare "NAME" is sentence-transformers/NAME, cache
+ * only). NULL means the default encoder. *out is freed with
  * tc_encoder_free. */
 int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out);
 

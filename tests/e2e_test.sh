@@ -89,7 +89,15 @@ PY
 $TC run "${ARGS[@]}" --embeddings "$T/E.npy" --save_load_path "$T/e" > /dev/null
 cmp -s "$T/a/embeddings.npy" "$T/e/embeddings.npy" || fail "run --embeddings changed the embeddings"
 cmp -s "$T/a/cluster_labels.npy" "$T/e/cluster_labels.npy" || fail "run --embeddings changed the labels"
-grep -qE '"model":[[:space:]]*"precomputed"' "$T/e/textclust.json" || fail "textclust.json does not say precomputed"
+# --embed_model (in ARGS) names the encoder of the vectors: it is checked and recorded, so infer works
+grep -qE '"model":[[:space:]]*"hashing-512"' "$T/e/textclust.json" || fail "textclust.json does not name --embed_model's encoder"
+ARGS_NO_MODEL=()
+for ((i = 0; i < ${#ARGS[@]}; i++)); do
+    [[ ${ARGS[i]} == --embed_model ]] && { i=$((i + 1)); continue; }
+    ARGS_NO_MODEL+=("${ARGS[i]}")
+done
+$TC run "${ARGS_NO_MODEL[@]}" --embeddings "$T/E.npy" --save_load_path "$T/e2" > /dev/null
+grep -qE '"model":[[:space:]]*"precomputed"' "$T/e2/textclust.json" || fail "textclust.json does not say precomputed"
 # The default encoder (use-lite) end to end on a few texts.
 sed -n '1,200p' "$T/in.jsonl" > "$T/small.jsonl"
 $TC run --input "$T/small.jsonl" --input_content text --dbscan_eps 0.5 --dbscan_min_samples 5 --threads 2 --quiet \

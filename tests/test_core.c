@@ -110,8 +110,19 @@ int main(void) {
     tc_classifier *e = NULL;
     CHECK_OK(tc_classifier_new(&p, &e));
     CHECK_OK(tc_classifier_fit(e, (const char *const *)texts, N, tc_classifier_embeddings(c), 512));
-    CHECK_STR(tc_classifier_model(e), "precomputed");
+    CHECK_STR(tc_classifier_model(e), "hashing-512");   /* p.embed_model names their encoder */
     CHECK(memcmp(tc_classifier_labels(c), tc_classifier_labels(e), N * sizeof(int64_t)) == 0);
+    tc_classifier_free(e);
+    tc_params q = p;
+    q.embed_model = NULL;                                 /* no encoder named: "precomputed" */
+    CHECK_OK(tc_classifier_new(&q, &e));
+    CHECK_OK(tc_classifier_fit(e, (const char *const *)texts, N, tc_classifier_embeddings(c), 512));
+    CHECK_STR(tc_classifier_model(e), "precomputed");
+    tc_classifier_free(e);
+    q.embed_model = "hashing";                            /* a width other than the vectors' */
+    CHECK_OK(tc_classifier_new(&q, &e));
+    CHECK(tc_classifier_fit(e, (const char *const *)texts, N, tc_classifier_embeddings(c), 256) == TC_EMISMATCH);
+    CHECK_MSG(strstr(tc_last_error(), "256 dims") && strstr(tc_last_error(), "512"), "%s", tc_last_error());
     tc_classifier_free(e);
 
     /* errors */

@@ -32,7 +32,8 @@ static int open_dir(const char *dir, tc_encoder *e) {
     if (file_in(dir, "model.json") && !file_in(dir, "config.json")) return tc_use_lite_open(dir, e);
     if (!file_in(dir, "config.json"))
         return tc_error(TC_ENOTFOUND, "%s: neither a sentence-transformers model folder (config.json, "
-                        "modules.json, model.safetensors) nor a USE-lite one (model.json, vocab.json)", dir);
+                        "modules.json, model.safetensors) nor a USE-lite one (model.json, vocab.json; scripts/setup.sh "
+                        "installs the default one)", dir);
     char abs[4096];
     if (!realpath(dir, abs)) return tc_error(TC_EIO, "%s: %s", dir, strerror(errno));
     return tc_sbert_open(dir, abs, e);
