@@ -21,22 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
-#include <unistd.h>
-
-static void fix_openblas_kernel(char **argv) {
-    if (getenv("OPENBLAS_CORETYPE") || getenv("TEXTCLUST_NO_REEXEC")) return;
-    const char *core = openblas_get_corename();
-    if (!core || strcasecmp(core, "prescott") != 0) return;
-    __builtin_cpu_init();
-    const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX"
-                         : __builtin_cpu_supports("avx2") ? "Haswell" : NULL;
-    if (!better) return;
-    setenv("OPENBLAS_CORETYPE", better, 1);
-    setenv("TEXTCLUST_NO_REEXEC", "1", 1);
-    execv("/proc/self/exe", argv);
-}
 
 static int32_t **read_ids(const char *path, size_t want, size_t *n, int **len) {
     FILE *f = fopen(path, "rb");
@@ -112,7 +97,7 @@ static double sgemm_gflops(int threads, int rows, int d, int ffn) {
 }
 
 int main(int argc, char **argv) {
-    fix_openblas_kernel(argv);
+    tc_blas_fix_kernel(argv);
     if (argc < 4) {
         fprintf(stderr, "usage: %s MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm] "
                 "[--out VECTORS.npy] [--shape HIDDEN FFN ROWS]\n", argv[0]);

@@ -6,36 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* OpenBLAS's own entry points (not in every cblas.h). */
-char *openblas_get_corename(void);
+/* OpenBLAS's own entry point (not in every cblas.h). */
 void openblas_set_num_threads(int n);
-
-/* Debian 12's OpenBLAS does not know newer x86 cores and falls back to its
- * slowest kernel ("Prescott"), about 5x slower. The core type can only be
- * chosen before the library initialises, so re-run ourselves once with
- * OPENBLAS_CORETYPE set. A value the user or machine set is kept. */
-static void fix_openblas_kernel(char **argv) {
-    if (getenv("OPENBLAS_CORETYPE") || getenv("TEXTCLUST_NO_REEXEC")) return;
-    const char *core = openblas_get_corename();
-    if (!core || strcasecmp(core, "prescott") != 0) return;
-    __builtin_cpu_init();
-    const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX"
-                         : __builtin_cpu_supports("avx2") ? "Haswell" : NULL;
-    if (!better) return;
-    setenv("OPENBLAS_CORETYPE", better, 1);
-    setenv("TEXTCLUST_NO_REEXEC", "1", 1);  /* never loop */
-    execv("/proc/self/exe", argv);
-    /* exec failed: carry on with the slow kernel */
-}
 
 int main(int argc, char **argv) {
     /* Past a file-size limit (ulimit -f) the default SIGXFSZ kills us
      * mid-write, with no message and a temporary left behind; ignored, the
      * write fails with EFBIG and the writer cleans up and says why. */
     signal(SIGXFSZ, SIG_IGN);
-    fix_openblas_kernel(argv);
+    tc_blas_fix_kernel(argv);
     if (argc < 2) {
         cli_usage(stderr);
         return 2;

@@ -54,21 +54,6 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
 static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-static char *read_token_file(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    char buf[1024];
-    char *t = fgets(buf, sizeof buf, f) ? buf : NULL;
-    fclose(f);
-    if (!t) return NULL;
-    size_t n = strlen(t);
-    while (n && isspace((unsigned char)t[n - 1])) t[--n] = 0;
-    while (*t && isspace((unsigned char)*t)) t++;
-    char *out = *t ? strdup(t) : NULL;
-    for (volatile char *q = buf; q < buf + sizeof buf; q++) *q = 0;
-    return out;
-}
-
 /* huggingface_hub's order: $HF_TOKEN, the legacy $HUGGING_FACE_HUB_TOKEN,
  * then the token file. HF_HUB_DISABLE_IMPLICIT_TOKEN turns all of it off. */
 static char *find_token(void) {
@@ -85,7 +70,7 @@ static char *find_token(void) {
     } else {
         strcat(path, "/token");
     }
-    return read_token_file(path);
+    return tc_secret_read_file(path);
 }
 
 static long env_seconds(const char *name, long dflt) {

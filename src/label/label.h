@@ -197,6 +197,10 @@ int tc_llm_answer_hf(const char *body, size_t len, const char *prompt, char **an
  * out of memory. */
 char *tc_secret_mask(const char *src, size_t len, const char *const *secrets);
 
+/* The first line of a token file, trimmed; NULL when unreadable or blank.
+ * The read buffer is wiped. malloc'd. */
+char *tc_secret_read_file(const char *path);
+
 /* tc_secret_mask of src, then cut to fit dst (cap bytes, UTF-8 boundary):
  * the mask comes first, so a cut never leaves part of a secret. */
 void tc_redact(char *dst, size_t cap, const char *src, const char *const *secrets);

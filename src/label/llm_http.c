@@ -39,19 +39,6 @@
 
 /* ---------------------------------------------------------------- secrets */
 
-static char *read_token_file(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    char buf[1024];
-    char *t = fgets(buf, sizeof buf, f) ? buf : NULL;
-    fclose(f);
-    if (!t) return NULL;
-    size_t n = strlen(t);
-    while (n && isspace((unsigned char)t[n - 1])) t[--n] = 0;
-    while (*t && isspace((unsigned char)*t)) t++;
-    return *t ? strdup(t) : NULL;
-}
-
 void tc_llm_token_free(char *token) {
     if (!token) return;
     for (volatile char *t = token; *t; t++) *t = 0;  /* volatile: the stores stay */
@@ -67,12 +54,12 @@ char *tc_llm_token(const tc_label_params *p) {
     }
     if ((e = getenv("HF_TOKEN")) && e[0]) return strdup(e);
     if ((e = getenv("HUGGING_FACE_HUB_TOKEN")) && e[0]) return strdup(e);
-    if (p->llm_token_file) return read_token_file(p->llm_token_file);
+    if (p->llm_token_file) return tc_secret_read_file(p->llm_token_file);
     tc_sb path = {0};
     if ((e = getenv("HF_HOME")) && e[0]) tc_sb_printf(&path, "%s/token", e);
     else if ((e = getenv("XDG_CACHE_HOME")) && e[0]) tc_sb_printf(&path, "%s/huggingface/token", e);
     else if ((e = getenv("HOME")) && e[0]) tc_sb_printf(&path, "%s/.cache/huggingface/token", e);
-    char *t = path.s && !path.oom ? read_token_file(path.s) : NULL;
+    char *t = path.s && !path.oom ? tc_secret_read_file(path.s) : NULL;
     tc_sb_free(&path);
     return t;
 }

@@ -16,6 +16,8 @@
  * its password and every query value as "***". */
 #include "label/label.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -373,4 +375,19 @@ void tc_secrets_free(char **list) {
     if (!list) return;
     for (char **s = list; *s; s++) tc_llm_token_free(*s);
     free(list);
+}
+
+char *tc_secret_read_file(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char buf[1024];
+    char *t = fgets(buf, sizeof buf, f) ? buf : NULL;
+    fclose(f);
+    if (!t) return NULL;
+    size_t n = strlen(t);
+    while (n && isspace((unsigned char)t[n - 1])) t[--n] = 0;
+    while (*t && isspace((unsigned char)*t)) t++;
+    char *out = *t ? strdup(t) : NULL;
+    for (volatile char *q = buf; q < buf + sizeof buf; q++) *q = 0;
+    return out;
 }

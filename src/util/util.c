@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -152,4 +154,25 @@ void tc_sb_printf(tc_sb *b, const char *fmt, ...) {
 void tc_sb_free(tc_sb *b) {
     free(b->s);
     memset(b, 0, sizeof *b);
+}
+
+/* OpenBLAS's own entry point (not in every cblas.h). */
+char *openblas_get_corename(void);
+
+/* Debian 12's OpenBLAS does not know newer x86 cores and falls back to its
+ * slowest kernel ("Prescott"), about 5x slower. The core type can only be
+ * chosen before the library initialises, so re-run ourselves once with
+ * OPENBLAS_CORETYPE set. A value the user or machine set is kept. */
+void tc_blas_fix_kernel(char **argv) {
+    if (getenv("OPENBLAS_CORETYPE") || getenv("TEXTCLUST_NO_REEXEC")) return;
+    const char *core = openblas_get_corename();
+    if (!core || strcasecmp(core, "prescott") != 0) return;
+    __builtin_cpu_init();
+    const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX"
+                         : __builtin_cpu_supports("avx2") ? "Haswell" : NULL;
+    if (!better) return;
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    setenv("TEXTCLUST_NO_REEXEC", "1", 1);  /* never loop */
+    execv("/proc/self/exe", argv);
+    /* exec failed: carry on with the slow kernel */
 }

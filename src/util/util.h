@@ -148,4 +148,9 @@ void tc_sb_puts(tc_sb *b, const char *s);
 void tc_sb_printf(tc_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tc_sb_free(tc_sb *b);
 
+/* Re-runs the program (argv) once with OPENBLAS_CORETYPE set when Debian's
+ * OpenBLAS fell back to its slow Prescott kernel (DESIGN.md, "Matrix
+ * speed"); returns when nothing is to be done or the exec failed. */
+void tc_blas_fix_kernel(char **argv);
+
 #endif
