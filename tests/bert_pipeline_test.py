@@ -11,6 +11,8 @@
 4. The same through a hub id served by a stand-in hub on 127.0.0.1
    (tests/hub_server.py): the id is recorded, and infer later works offline
    from the cache with the server gone.
+5. A cache made by hand in huggingface_hub's layout is used offline, and a
+   bare NAME means sentence-transformers/NAME, from the cache only.
 """
 import json
 import os
@@ -161,6 +163,32 @@ def main():
     infer_check(hub_folder, index, labels, texts, vec, "hub id, offline, server gone", env=env)
     if sum(1 for _ in open(log)) != n_requests:
         sys.exit("infer sent requests to the hub")
+    # 5: a cache laid out as huggingface_hub leaves it (blobs, relative snapshot links),
+    # made here by hand, is used offline; a bare NAME is sentence-transformers/NAME
+    repo = f"{tmp}/py-cache/models--sentence-transformers--tiny-bert"
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    src = f"{DATA}/bert-mean-norm/model"
+    for root, _, files in os.walk(src):
+        for name in files:
+            rel = os.path.relpath(os.path.join(root, name), src)
+            blob = f"{repo}/blobs/blob-{rel.replace('/', '-')}"
+            os.makedirs(os.path.dirname(blob), exist_ok=True)
+            shutil.copyfile(os.path.join(root, name), blob)
+            link = f"{repo}/snapshots/{sha}/{rel}"
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            os.symlink(os.path.relpath(blob, os.path.dirname(link)), link)
+    os.makedirs(f"{repo}/refs")
+    open(f"{repo}/refs/main", "w").write(sha)
+    env = dict(os.environ, HF_HUB_CACHE=f"{tmp}/py-cache", HF_HUB_OFFLINE="1")
+    tc("embed", "--embed_model", "tiny-bert", "--input", f"{DATA}/texts.jsonl", "--input_content", "text",
+       "--output", f"{tmp}/tiny.npy", "--quiet", env=env)
+    check_close("a bare NAME from a cache made as huggingface_hub makes it", np.load(f"{tmp}/tiny.npy"), vec)
+    r = tc("embed", "--embed_model", "no-such-bert", "--input", f"{DATA}/texts.jsonl", "--input_content", "text",
+           "--output", f"{tmp}/none.npy", "--quiet", env=dict(env, HF_HUB_OFFLINE="0", HF_ENDPOINT="http://127.0.0.1:9"),
+           ok=False)
+    if r.returncode == 0 or "sentence-transformers/no-such-bert is not in the Hugging Face cache" not in r.stderr:
+        sys.exit(f"a bare unknown NAME: rc {r.returncode}, {r.stderr!r}")
+    print("ok: a bare NAME not in the cache is an unknown model, with no download tried")
     shutil.rmtree(tmp)
     print("bert pipeline: all checks passed")
 

@@ -49,8 +49,9 @@ static int open_hub(const char *model, tc_encoder *e) {
     snprintf(id, sizeof id, "%s%s", bare ? "sentence-transformers/" : "", model);
     int rc = tc_hub_resolve(id, !bare, isatty(STDERR_FILENO), dir, sizeof dir);   /* a bar on a terminal only */
     if (rc == TC_ENOTFOUND && bare)
-        return tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, a model folder, "
-                        "or a Hugging Face id such as sentence-transformers/%s)", model, model);
+        return tc_error(TC_ENOTFOUND, "unknown embedding model '%s': not use-lite or hashing, not a folder, and "
+                        "sentence-transformers/%s is not in the Hugging Face cache (name it so to download it)",
+                        model, model);
     return rc ? rc : tc_sbert_open(dir, id, e);
 }
 
