@@ -26,6 +26,9 @@ int tc_bert_max_positions(const tc_bert *m);   /* max_position_embeddings */
 /* Overrides the maximum length (2 ... max_positions), before the first embed. */
 int tc_bert_set_max_len(tc_bert *m, int n);
 int tc_bert_normalizes(const tc_bert *m); /* 1 if a Normalize module follows pooling */
+/* 1 if sentence_bert_config.json says do_lower_case: sentence-transformers
+ * lower-cases each text (Python's str.lower) before the tokenizer sees it. */
+int tc_bert_lowercases(const tc_bert *m);
 int tc_bert_vocab_size(const tc_bert *m);
 /* Embeds n texts given as token ids (ids[i] of len[i] <= max_len, [CLS]/[SEP] included, every
  * id < vocab size) into out (n, dim) row-major, as SentenceTransformer.encode gives them

@@ -142,6 +142,10 @@ static int parse_max_len(tc_bert *m, const char *tdir) {
     if ((rc = read_json(path, 1, &j))) return rc;
     if (j && !cJSON_IsObject(j)) rc = tc_error(TC_EFORMAT, "%s: not a JSON object", path);
     if (!rc && j) rc = get_int(path, j, "max_seq_length", 0, 1, 1 << 30, &len);
+    const cJSON *lc = j && !rc ? cJSON_GetObjectItemCaseSensitive(j, "do_lower_case") : NULL;
+    if (lc && !cJSON_IsNull(lc) && !cJSON_IsBool(lc))
+        rc = tc_error(TC_EFORMAT, "%s: do_lower_case: not true or false", path);
+    m->lowercase = cJSON_IsTrue(lc);
     cJSON_Delete(j);
     if (rc) return rc;
     if (!len) {
@@ -480,6 +484,7 @@ int tc_bert_set_max_len(tc_bert *m, int n) {
     return 0;
 }
 int tc_bert_normalizes(const tc_bert *m) { return m->normalize; }
+int tc_bert_lowercases(const tc_bert *m) { return m->lowercase; }
 int tc_bert_vocab_size(const tc_bert *m) { return m->vocab; }
 
 double tc_bert_gemm_flops(const tc_bert *m, double n_tokens) {

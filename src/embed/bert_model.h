@@ -36,6 +36,7 @@ struct tc_bert {
     int pool;                  /* BERT_POOL_* bits */
     int n_pool;                /* bits set in pool: dim = n_pool * d */
     int normalize;
+    int lowercase;      /* sentence_bert_config.json do_lower_case: texts lower-cased first */
     int dim;
     const float *word;         /* (vocab, d) */
     const float *pos;          /* (max_pos, d) */
