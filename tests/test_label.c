@@ -745,6 +745,16 @@ static void test_endpoint(void) {
     u = tc_llm_token(&p);
     CHECK_STR(u, "hf_file_token");
     free(u);
+    char path2[160];                          /* $HF_TOKEN_PATH wins over $HF_HOME/token */
+    snprintf(path2, sizeof path2, "%s/other-token", dir);
+    f = fopen(path2, "w");
+    fputs("hf_path_token\n", f);
+    fclose(f);
+    setenv("HF_TOKEN_PATH", path2, 1);
+    u = tc_llm_token(&p);
+    CHECK_STR(u, "hf_path_token");
+    free(u);
+    unsetenv("HF_TOKEN_PATH");
     setenv("HF_TOKEN", "hf_env", 1);
     u = tc_llm_token(&p);
     CHECK_STR(u, "hf_env");
@@ -752,6 +762,7 @@ static void test_endpoint(void) {
     unsetenv("HF_TOKEN");
     unsetenv("HF_HOME");
     remove(path);
+    remove(path2);
     rmdir(dir);
 }
 

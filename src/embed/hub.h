@@ -83,4 +83,10 @@ void tc_sha256_update(tc_sha256 *s, const void *data, size_t len);
 /* Finishes s and writes 64 lower-case hex digits and a NUL. */
 void tc_sha256_hex(tc_sha256 *s, char hex[65]);
 
+/* The Hugging Face token as huggingface_hub finds it: $HF_TOKEN, the legacy
+ * $HUGGING_FACE_HUB_TOKEN, then the file $HF_TOKEN_PATH or $HF_HOME/token
+ * (HF_HOME defaulting as the cache does); none under
+ * HF_HUB_DISABLE_IMPLICIT_TOKEN. malloc'd; NULL when there is none. */
+char *tc_hub_token(void);
+
 #endif

@@ -56,7 +56,7 @@ static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAUL
 
 /* huggingface_hub's order: $HF_TOKEN, the legacy $HUGGING_FACE_HUB_TOKEN,
  * then the token file. HF_HUB_DISABLE_IMPLICIT_TOKEN turns all of it off. */
-static char *find_token(void) {
+char *tc_hub_token(void) {
     const char *e = getenv("HF_HUB_DISABLE_IMPLICIT_TOKEN");
     if (tc_hub_env_true(e)) return NULL;
     if ((e = getenv("HF_TOKEN")) && e[0]) return strdup(e);
@@ -89,7 +89,7 @@ int tc_hub_client_open(int progress, tc_hub_client **out) {
     const char *ep = getenv("HF_ENDPOINT");
     if (!ep || !ep[0]) ep = "https://huggingface.co";
     c->endpoint = strdup(ep);
-    c->token = find_token();
+    c->token = tc_hub_token();
     c->secrets = tc_url_secrets(c->endpoint, c->token);
     c->h = curl_easy_init();
     c->meta_timeout = env_seconds("HF_HUB_ETAG_TIMEOUT", 10);

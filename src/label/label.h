@@ -167,7 +167,9 @@ int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t
 /* The URL requests go to (malloc'd), or NULL with the error set. */
 char *tc_llm_endpoint(const tc_label_params *p);
 
-/* The bearer token for p (malloc'd; NULL when none). Never log it. */
+/* The bearer token for p (malloc'd; NULL when none). Never log it.
+ * OpenAI: p->llm_api_key, else $OPENAI_API_KEY. Hugging Face: $HF_TOKEN,
+ * $HUGGING_FACE_HUB_TOKEN, p->llm_token_file, then tc_hub_token's file. */
 char *tc_llm_token(const tc_label_params *p);
 /* Overwrites a token with zeros, then frees it (NULL is a no-op). */
 void tc_llm_token_free(char *token);

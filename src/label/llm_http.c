@@ -22,6 +22,7 @@
  * request would pass (retries + 1) x timeout, it stops waiting for
  * Retry-After and gives up. TLS peer and host name verification stay on:
  * libcurl's defaults, set again here so that no build can turn them off. */
+#include "embed/hub.h"
 #include "label/label.h"
 
 #include <cjson/cJSON.h>
@@ -55,13 +56,7 @@ char *tc_llm_token(const tc_label_params *p) {
     if ((e = getenv("HF_TOKEN")) && e[0]) return strdup(e);
     if ((e = getenv("HUGGING_FACE_HUB_TOKEN")) && e[0]) return strdup(e);
     if (p->llm_token_file) return tc_secret_read_file(p->llm_token_file);
-    tc_sb path = {0};
-    if ((e = getenv("HF_HOME")) && e[0]) tc_sb_printf(&path, "%s/token", e);
-    else if ((e = getenv("XDG_CACHE_HOME")) && e[0]) tc_sb_printf(&path, "%s/huggingface/token", e);
-    else if ((e = getenv("HOME")) && e[0]) tc_sb_printf(&path, "%s/.cache/huggingface/token", e);
-    char *t = path.s && !path.oom ? tc_secret_read_file(path.s) : NULL;
-    tc_sb_free(&path);
-    return t;
+    return tc_hub_token();   /* the token file the hub client reads too */
 }
 
 /* ---------------------------------------------------------------- endpoint */
