@@ -291,5 +291,19 @@ expect_fail "show --output into another save" 1 'holds another save' \
 $TC show --save_load_path "$T/good" --output "$T/good" --quiet 2> "$T/err" && [[ -s $T/good/map.png ]] \
     && echo "ok: show --output into its own folder redraws it" || fail "show into its own folder: $(cat "$T/err")"
 
+# ---------------------------------------------------------------- the reference's argparse habits
+# unambiguous prefixes and Python integer literals, as argparse and int() take them
+$TC run --input "$T/in.jsonl" --input_c text --embed_model hashing --dbscan_e 0.5 --dbscan_min_samples 10 \
+    --threads 2 --quiet --no_plots --n_samp 1_50 --save_load "$T/prefix" > /dev/null 2> "$T/err" \
+    && [[ $($PY -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$T/prefix/texts.json") == 150 ]] \
+    && echo "ok: --n_samp 1_50 --save_load --dbscan_e --input_c work as in argparse" \
+    || fail "argparse prefixes / 1_50: $(cat "$T/err")"
+expect_fail "ambiguous prefix" 2 "ambiguous flag '--n': it could be --n_samples, --no_plots" \
+    $TC run --n 5 --input "$T/in.jsonl"
+expect_fail "underscore not between digits" 2 "--n_samples: '1__0' is not a number" \
+    $TC run --n_samples 1__0 --input "$T/in.jsonl"
+expect_fail "trailing underscore" 2 "--dbscan_eps: '0.5_' is not a number" \
+    $TC run --dbscan_eps 0.5_ --input "$T/in.jsonl"
+
 echo "cli checks: $fails failures"
 [[ $fails -eq 0 ]]

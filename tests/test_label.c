@@ -412,8 +412,8 @@ static void test_parse(void) {
 static void test_prompt(void) {
     const char *texts[] = {"first text", "second \xc3\xa9t\xc3\xa9 text", "third"};
     size_t idx[] = {1, 0};
-    char *ex = tc_prompt_examples(texts, idx, 2, 8);  /* 8 bytes: inside the first é */
-    CHECK_STR(ex, "Example 1:\nsecond \n\nExample 2:\nfirst te");
+    char *ex = tc_prompt_examples(texts, idx, 2, 8);  /* 8 characters, as Python's text[:8] */
+    CHECK_STR(ex, "Example 1:\nsecond \xc3\xa9\n\nExample 2:\nfirst te");
     char *pr = tc_prompt_format("A {examples} B {instruction} {other} {examples}", "E", "I");
     CHECK_STR(pr, "A E B I {other} E");
     free(pr);

@@ -5,6 +5,7 @@
 #include "embed/hub.h"
 #include "io/io.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -99,7 +100,7 @@ static void build_table(cli_opts *o) {
 
     def("Cluster names", T_SECTION, NULL, NULL);
     def("summary_n_examples", T_INT, &p->label.n_examples, "texts shown per cluster (default 10)");
-    def("summary_chunk_size", T_INT, &p->label.chunk_size, "bytes kept of each example (default 420)");
+    def("summary_chunk_size", T_INT, &p->label.chunk_size, "characters kept of each example (default 420)");
     def("summary_template", T_STR, &o->summary_template, "prompt template file with {examples} and {instruction}");
     def("summary_instruction", T_STR, &o->summary_instruction, "instruction file replacing the built-in one");
     def("summary_model", T_STR, &o->summary_model, "Hugging Face model id: names clusters with its text-generation API");
@@ -241,7 +242,14 @@ static int set_value(const flag *fl, const char *arg) {
         size_t n = strlen(v);
         while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
         if (n >= sizeof num || strpbrk(v, "xX")) return bad("--%s: '%s' is not a number", fl->name, arg);
-        memcpy(num, v, n), num[n] = 0;
+        /* Python's literals allow one underscore between two digits (100_000) */
+        size_t w = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (v[k] != '_') { num[w++] = v[k]; continue; }
+            if (!k || k + 1 >= n || !isdigit((unsigned char)v[k - 1]) || !isdigit((unsigned char)v[k + 1]))
+                return bad("--%s: '%s' is not a number", fl->name, arg);
+        }
+        num[w] = 0;
         v = num;
     }
     errno = 0;
@@ -282,6 +290,31 @@ static int set_value(const flag *fl, const char *arg) {
     return bad("--%s: '%s' is not a number", fl->name, v);
 }
 
+/* The flag called name, or, as Python's argparse allows, the one flag whose
+ * name starts with it (--n_samp, --save_load); an ambiguous prefix is an
+ * error naming the candidates. */
+static const flag *find_flag(const char *name) {
+    const flag *hit = NULL;
+    char cands[512] = "";
+    int n = 0;
+    size_t len = strlen(name);
+    for (int k = 0; k < n_flags; k++) {
+        if (flags[k].type == T_SECTION) continue;
+        if (strcmp(flags[k].name, name) == 0) return &flags[k];
+        if (len && strncmp(flags[k].name, name, len) == 0) {
+            hit = &flags[k];
+            size_t used = strlen(cands);
+            if (used + strlen(hit->name) + 5 < sizeof cands)
+                snprintf(cands + used, sizeof cands - used, "%s--%s", n ? ", " : "", hit->name);
+            n++;
+        }
+    }
+    if (n == 1) return hit;
+    if (n > 1) bad("ambiguous flag '--%s': it could be %s", name, cands);
+    else bad("unknown flag '--%s'", name);
+    return NULL;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
     set_defaults(o);
     build_table(o);
@@ -301,10 +334,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         if (len >= sizeof name) return bad("unknown flag '%s'", a);
         for (size_t k = 0; k < len; k++) name[k] = a[2 + k] == '-' ? '_' : a[2 + k];
         name[len] = 0;
-        const flag *fl = NULL;
-        for (int k = 0; k < n_flags; k++)
-            if (flags[k].type != T_SECTION && strcmp(flags[k].name, name) == 0) fl = &flags[k];
-        if (!fl) return bad("unknown flag '--%s'", name);
+        const flag *fl = find_flag(name);
+        if (!fl) return 2;
         if (fl->type == T_BOOL) {
             if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1") && strcmp(eq + 1, "false") && strcmp(eq + 1, "0"))
                 return bad("--%s takes no value (got '%s')", name, eq + 1);

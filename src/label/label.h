@@ -74,7 +74,7 @@ const char *tc_prompt_instruction(int topic_mode);
 const char *tc_prompt_template(int api);
 
 /* The examples block: "Example 1:\n<text>\n\nExample 2:\n<text>..." with
- * each text cut to chunk_size bytes on a UTF-8 boundary. malloc'd. */
+ * each text cut to its first chunk_size characters (code points). malloc'd. */
 char *tc_prompt_examples(const char *const *texts, const size_t *idx, size_t k, int chunk_size);
 
 /* template with every {examples} and {instruction} replaced. malloc'd. */

@@ -48,7 +48,7 @@ char *tc_prompt_examples(const char *const *texts, const size_t *idx, size_t k, 
     tc_sb_puts(&b, "");
     for (size_t i = 0; i < k; i++) {
         const char *t = texts[idx[i]] ? texts[idx[i]] : "";
-        size_t n = tc_utf8_cut(t, strlen(t), (size_t)chunk_size);
+        size_t n = tc_utf8_chars(t, strlen(t), (size_t)chunk_size);   /* text[:420], as the reference */
         tc_sb_printf(&b, "%sExample %zu:\n", i ? "\n\n" : "", i + 1);
         tc_sb_append(&b, t, n);
     }

@@ -80,3 +80,13 @@ size_t tc_utf8_cut(const char *s, size_t len, size_t max) {
     while (cut > 0 && max - cut < 3 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
     return cut;
 }
+
+size_t tc_utf8_chars(const char *str, size_t len, size_t max_chars) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    for (size_t c = 0; i < len && c < max_chars; c++) {
+        size_t k = tc_utf8_seq(s + i, len - i);
+        i += k ? k : 1;   /* an invalid byte counts as one character, as its U+FFFD would */
+    }
+    return i;
+}

@@ -92,6 +92,10 @@ char *tc_utf8_repair(const char *s, size_t len);
  * does not split a UTF-8 sequence. */
 size_t tc_utf8_cut(const char *s, size_t len, size_t max);
 
+/* Bytes of the first max_chars code points of s (len bytes): Python's
+ * text[:max_chars] on the decoded text. */
+size_t tc_utf8_chars(const char *s, size_t len, size_t max_chars);
+
 /* ---------------------------------------------------------------- atomic files */
 
 /* Every file textclust writes goes through this (atomic.c): a unique
