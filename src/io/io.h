@@ -9,7 +9,7 @@
 
 /* ---------------------------------------------------------------- texts */
 
-enum { TC_FMT_AUTO = 0, TC_FMT_JSONL, TC_FMT_CSV, TC_FMT_TSV, TC_FMT_TEXT };
+enum { TC_FMT_AUTO = 0, TC_FMT_JSONL, TC_FMT_CSV, TC_FMT_TSV, TC_FMT_TEXT, TC_FMT_PARQUET };
 
 /* A batch of texts; all strings malloc'd, owned by the set. */
 typedef struct tc_textset {
@@ -43,6 +43,10 @@ typedef struct tc_reader tc_reader;
  *          or only whitespace are skipped (counted in one info line).
  *   An empty text field in JSONL or CSV/TSV is kept as an empty text, as
  *   the reference keeps it.
+ *   Parquet (.parquet, or a regular file starting with PAR1): the text
+ *          column and the id column (strings, or integers as text) of a
+ *          flat schema; rows whose text is null are skipped with one
+ *          warning; one row group's two column chunks are held at a time.
  * Content is recognised before reading: gzip by its magic bytes (whatever
  * the name), and a binary format (Parquet, .npy, zip, xz, zstd, bzip2, lz4,
  * 7z, faiss, ELF, PDF, UTF-16, or many NUL bytes in the first 4 KiB after

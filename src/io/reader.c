@@ -15,6 +15,7 @@
  * over-long texts (cut on a UTF-8 boundary). */
 #include "io/io.h"
 #include "io/source.h"
+#include "io/parquet.h"
 #include "util/util.h"
 
 #include <cjson/cJSON.h>
@@ -33,6 +34,7 @@ struct tc_reader {
     char **files;              /* (n_files) paths, in reading order */
     size_t n_files, next_file;
     tc_source src;
+    tc_parquet *pq;            /* the open file when it is Parquet */
     int open, fmt;             /* a file is open; its format */
     /* CSV/TSV state of the open file */
     char delim;
@@ -132,7 +134,7 @@ static int next_line(tc_reader *r, char **line, size_t *len) {
 
 /* One warning per kind of repair in the file just read, then resets. */
 static void report_file(tc_reader *r) {
-    const char *path = r->src.path ? r->src.path : "";
+    const char *path = r->src.path ? r->src.path : r->n_files ? r->files[r->next_file - 1] : "";
     if (r->n_nul)
         tc_warn("%s:%zu: %zu NUL character%s dropped (the rest of each text kept; the first on "
                 "this line)", path, r->nul_line, r->n_nul, r->n_nul == 1 ? "" : "s");
@@ -164,6 +166,7 @@ static int format_of_name(const char *name) {
     if (ends_with(tmp, ".csv")) return TC_FMT_CSV;
     if (ends_with(tmp, ".tsv") || ends_with(tmp, ".tab")) return TC_FMT_TSV;
     if (ends_with(tmp, ".txt") || ends_with(tmp, ".text")) return TC_FMT_TEXT;
+    if (ends_with(name, ".parquet")) return TC_FMT_PARQUET;
     return 0;
 }
 
@@ -459,6 +462,45 @@ static int text_next(tc_reader *r, tc_textset *batch) {
     return rc < 0 ? rc : 1;
 }
 
+/* ---------------------------------------------------------------- Parquet */
+
+static int parquet_next(tc_reader *r, tc_textset *batch) {
+    const char *t, *i;
+    size_t tl, il;
+    int rc = tc_parquet_next(r->pq, &t, &tl, &i, &il);
+    if (rc <= 0) return rc;
+    r->src.line++; /* the row, for the repair warnings */
+    char *clean = NULL;
+    if (memchr(t, 0, tl)) { /* NULs dropped, as in the other formats */
+        if (!(clean = malloc(tl))) return tc_error(TC_ENOMEM, "out of memory");
+        size_t o = 0;
+        for (size_t k = 0; k < tl; k++)
+            if (t[k]) clean[o++] = t[k];
+        if (r->n_nul == 0) r->nul_line = r->src.line;
+        r->n_nul += tl - o;
+        t = clean, tl = o;
+    }
+    char *text = limit_text(r, copy_text(r, t, tl, 1)), *id = NULL;
+    free(clean);
+    if (text && i && !(id = copy_text(r, i, il, 0))) free(text), text = NULL;
+    if (!text) return tc_error(TC_ENOMEM, "%s: out of memory", r->files[r->next_file - 1]);
+    rc = textset_push(batch, text, id);
+    return rc < 0 ? rc : 1;
+}
+
+/* A Parquet file whose name does not say so: a regular file (or the
+ * memory buffer) starting with the magic. */
+static int parquet_magic(const tc_reader *r, const char *path) {
+    if (r->mem) return r->mem_len >= 4 && memcmp(r->mem, "PAR1", 4) == 0;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    FILE *f = fopen(path, "rb");
+    char m[4];
+    int yes = f && fread(m, 1, 4, f) == 4 && memcmp(m, "PAR1", 4) == 0;
+    if (f) fclose(f);
+    return yes;
+}
+
 /* ---------------------------------------------------------------- opening */
 
 static int cmp_str(const void *a, const void *b) {
@@ -516,6 +558,15 @@ static int sniff_format(const tc_source *s) {
 
 static int open_next_file(tc_reader *r) {
     const char *path = r->files[r->next_file++];
+    int pq = r->format == TC_FMT_PARQUET ||
+             (r->format == TC_FMT_AUTO && (format_of_name(path) == TC_FMT_PARQUET ||
+                                           (!format_of_name(path) && parquet_magic(r, path))));
+    if (pq) {
+        int rc = tc_parquet_open(path, r->mem, r->mem_len, r->field, r->id_field, &r->pq);
+        if (rc) return rc;
+        r->open = 1, r->fmt = TC_FMT_PARQUET, r->src.line = 0;
+        return 0;
+    }
     int rc = r->mem ? tc_source_open_mem(&r->src, path, r->mem, r->mem_len, r->max_record)
                     : tc_source_open(&r->src, path, r->max_record);
     if (rc) return rc;
@@ -540,7 +591,7 @@ tc_reader_opts tc_reader_default_opts(void) {
 static int reader_new(const char *name, int format, const char *field, const char *id_field,
                       const tc_reader_opts *opts, tc_reader **out) {
     *out = NULL;
-    if (format < TC_FMT_AUTO || format > TC_FMT_TEXT)
+    if (format < TC_FMT_AUTO || format > TC_FMT_PARQUET)
         return tc_error(TC_EINVAL, "%s: unknown format %d", name, format);
     long mt = opts && opts->max_text_bytes ? (long)opts->max_text_bytes : TC_MAX_TEXT_BYTES_DEFAULT;
     if (mt <= 0 || mt > TC_MAX_TEXT_BYTES_LIMIT)
@@ -625,6 +676,8 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
             rc = jsonl_next(r, batch);
         } else if (r->fmt == TC_FMT_TEXT) {
             rc = text_next(r, batch);
+        } else if (r->fmt == TC_FMT_PARQUET) {
+            rc = parquet_next(r, batch);
         } else {
             rc = r->n_cols ? csv_next(r, batch) : 0;
         }
@@ -635,7 +688,11 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
         }
         if (rc == 1) got++;
         else if (rc == 0 && r->open && opened_now == 0) {
+            if (r->pq && tc_parquet_nulls(r->pq))
+                tc_warn("%s: %zu row%s with a null \"%s\" skipped", r->files[r->next_file - 1],
+                        tc_parquet_nulls(r->pq), tc_parquet_nulls(r->pq) == 1 ? "" : "s", r->field);
             report_file(r);
+            tc_parquet_close(r->pq), r->pq = NULL;
             tc_source_close(&r->src), r->open = 0;
         }
     }
@@ -648,6 +705,7 @@ void tc_reader_close(tc_reader *r) {
     if (!r) return;
     if (r->open && !r->err) report_file(r); /* a file left part-read */
     tc_source_close(&r->src);
+    tc_parquet_close(r->pq);
     for (size_t i = 0; i < r->n_files; i++) free(r->files[i]);
     free(r->files);
     free(r->field);

@@ -1,0 +1,32 @@
+/* parquet.h - the Parquet text-column reader behind tc_reader (private to
+ * src/io/). One row group's text and id column chunks are decoded at a
+ * time; nothing else of the file is read. */
+#ifndef TC_IO_PARQUET_H
+#define TC_IO_PARQUET_H
+
+#include <stddef.h>
+
+typedef struct tc_parquet tc_parquet;
+
+/* Opens path (a regular file; read with pread) or, when mem is not NULL,
+ * the len bytes at mem (borrowed until close; path names it in messages).
+ * field is the text column, id_field (may be NULL) the id column, kept
+ * when the file has it. The footer and schema are checked here. */
+int tc_parquet_open(const char *path, const void *mem, size_t len, const char *field,
+                    const char *id_field, tc_parquet **out);
+
+/* The next row whose text is not null: 1 with text, tlen, id and ilen set
+ * (id NULL when there is no id or it is null), valid until the next call;
+ * 0 at the end; < 0 an error naming file, row group and column. */
+int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char **id,
+                    size_t *ilen);
+
+/* Rows skipped so far because their text was null. */
+size_t tc_parquet_nulls(const tc_parquet *p);
+
+void tc_parquet_close(tc_parquet *p);
+
+/* Snappy raw block decoding (snappy.c): exactly out_len bytes, else < 0. */
+int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size_t out_len);
+
+#endif
