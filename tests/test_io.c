@@ -755,8 +755,9 @@ static void test_limits(void) {
 static void test_binary_and_sniffing(void) {
     char want[1024];
     static const struct { const char *name, *bytes; size_t n; const char *msg; } bin[] = {
-        {"data.parquet", "PAR1\x15\x04\x15\x10", 8, "this is a Parquet file, not text; reading "
-         "Parquet is not supported yet: convert it to JSONL or CSV (for example with DuckDB or pandas)"},
+        {"data.parquet", "PAR1\x15\x04\x15\x10", 8, "this is a Parquet file, not text; Parquet is "
+         "read from a regular file or folder (it is read from its end, so not from a pipe) with the "
+         "format picked by name or content"},
         {"e.npy", "\x93NUMPY\x01\x00v\x00{'descr'", 17, "this is a NumPy .npy file, not text; pass "
          "precomputed embeddings with --embeddings and texts as JSONL, CSV, TSV or text"},
         {"a.zip", "PK\x03\x04\x14\x00\x00\x00", 8, "this is a zip archive, not text; unpack it and "

@@ -257,6 +257,16 @@ static void hand_built(void) {
     }
     s = (spec){.enc = DBA, .id_int = 1};
     len = build(&s, vals, n, &o);
+    const char *seeds = getenv("TC_PARQUET_SEED_DIR"); /* to refresh tests/fuzz/seeds/parquet */
+    for (int enc = PLAIN; seeds && enc <= DBA; enc++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/hand_%d.parquet", seeds, enc);
+        spec h = {.enc = enc, .id_int = 1};
+        size_t hl = build(&h, vals, n, &o);
+        FILE *f = fopen(p, "wb");
+        if (f) fwrite(o.b, 1, hl, f), fclose(f);
+    }
+    len = build(&s, vals, n, &o);
     size_t ok = 0;
     for (size_t i = 4; i < len - 4; i++)
         for (int v = 0; v < 256; v += 51) {

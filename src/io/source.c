@@ -34,8 +34,9 @@ static int ends_with(const char *s, const char *suffix) {
 static const char *binary_kind(const unsigned char *p, size_t n, const char **advice) {
     static const char *decompress = "decompress it first (only gzip is read directly)";
     static const struct { const char *magic; size_t len; const char *what, *advice; } known[] = {
-        {"PAR1", 4, "a Parquet file", "reading Parquet is not supported yet: convert it to JSONL "
-                                      "or CSV (for example with DuckDB or pandas)"},
+        {"PAR1", 4, "a Parquet file", "Parquet is read from a regular file or folder (it is read "
+                                      "from its end, so not from a pipe) with the format picked "
+                                      "by name or content"},
         {"\x93NUMPY", 6, "a NumPy .npy file", "pass precomputed embeddings with --embeddings and "
                                               "texts as JSONL, CSV, TSV or text"},
         {"PK\x03\x04", 4, "a zip archive", "unpack it and pass the files or their folder"},

@@ -73,5 +73,16 @@ const variants = [
     for (const row of r.getRows()) report += `${name}: ${row.join(' ')}\n`;
   }
   fs.writeFileSync(path.join(dir, 'encodings.txt'), report);
+  // fuzz seeds: 12 rows, short texts, one file per layout
+  const seeds = path.join(dir, '../../fuzz/seeds/parquet');
+  fs.mkdirSync(seeds, { recursive: true });
+  const small = `SELECT id, left(text, 40) AS text, label FROM t WHERE n % 17 = 3 OR text IS NULL
+    OR id IS NULL ORDER BY n`;
+  for (const [name, opts] of [['v1_snappy', 'COMPRESSION snappy'], ['v1_gzip', 'COMPRESSION gzip'],
+    ['v2_zstd', 'COMPRESSION zstd, PARQUET_VERSION v2'], ['v1_plain', 'COMPRESSION uncompressed'],
+    ['v2_plain', 'COMPRESSION uncompressed, PARQUET_VERSION v2']])
+    await c.run(`COPY (${small} LIMIT 12) TO '${seeds}/${name}.parquet' (FORMAT parquet, ${opts})`);
+  await c.run(`COPY (SELECT id, label AS text FROM t ORDER BY n LIMIT 40) TO '${seeds}/dict.parquet'
+    (FORMAT parquet, COMPRESSION uncompressed)`);
   process.stdout.write(report);
 })();
