@@ -101,7 +101,7 @@ check "same rows sniffed through gzip" "(np.load(sys.argv[1]) == np.load(sys.arg
 
 # binary files are recognised, not embedded as lines
 printf 'PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00\x12\x00\x00' > "$T/data.parquet"
-expect_fail "a truncated Parquet file" 'data.parquet: not a Parquet file (no PAR1 magic at the end)' \
+expect_fail "a truncated Parquet file" 'data.parquet: not a Parquet file \(no PAR1 magic at the end\)' \
     $TC "${EMBED[@]}" --input "$T/data.parquet" --output "$T/x.npy"
 expect_fail ".npy as input" 'this is a NumPy .npy file, not text' $TC "${EMBED[@]}" --input "$T/nul.npy" --input_format text --output "$T/x.npy"
 $PY -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1],'w').writestr('a.txt','hello')" "$T/a.zip"
