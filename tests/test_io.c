@@ -220,7 +220,7 @@ static void test_more_bad_inputs(void) {
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' && echo x > '%s/notes.md'", dir, dir);
     CHECK(system(cmd) == 0);
     snprintf(want, sizeof want, "%s: no files to read (expected .jsonl, .json, .csv, .tsv or .txt, "
-             "optionally .gz)", dir);
+             "optionally .gz, or .parquet)", dir);
     check_fails(dir, TC_FMT_AUTO, "text", TC_ENOTFOUND, want);
     /* with a fixed format every file is read */
     const char *notes[] = {"x"};

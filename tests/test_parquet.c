@@ -320,6 +320,14 @@ int main(void) {
     tc_textset_free(&got), tc_textset_free(&w1), tc_textset_free(&w2);
     unlink(a), unlink(b), rmdir(dir);
 
+    /* the id column may be the text column */
+    rc = tc_read_texts(DIR "zstd.parquet", TC_FMT_AUTO, "label", "label", NULL, &got);
+    CHECK_MSG(rc == 0, "%s", tc_last_error());
+    size_t same = 0;
+    for (size_t i = 0; rc == 0 && got.ids && i < got.n; i++) same += got.ids[i] && !strcmp(got.ids[i], got.texts[i]);
+    CHECK(rc == 0 && got.n > 0 && same == got.n);
+    tc_textset_free(&got);
+
     /* a missing column names the columns there are */
     rc = tc_read_texts(DIR "snappy.parquet", TC_FMT_AUTO, "content", NULL, NULL, &got);
     CHECK(rc == TC_ENOTFOUND);

@@ -265,8 +265,12 @@ static void parse_group(th *t, pq_group *g, const size_t leaf[2], int *external,
             *ncols = n;
             for (size_t i = 0; i < n && !t->bad; i++) {
                 if (et != 12) { th_skip(t, et); continue; }
-                if (i == leaf[0]) parse_chunk(t, &g->col[0], external);
-                else if (i == leaf[1]) parse_chunk(t, &g->col[1], external);
+                if (i == leaf[0]) {
+                    parse_chunk(t, &g->col[0], external);
+                    if (leaf[1] == leaf[0]) g->col[1] = g->col[0]; /* ids from the text column */
+                } else if (i == leaf[1]) {
+                    parse_chunk(t, &g->col[1], external);
+                }
                 else th_skip(t, 12);
             }
         } else if (fid == 3) {
@@ -771,7 +775,7 @@ static int load_column(tc_parquet *p, int c) {
         if (h.type == 2) {
             if (p->col[c].has_dict) return pq_fail(p, c, "a second dictionary page");
             if (h.enc != 0 && h.enc != 2) return pq_fail(p, c, "dictionary page encoding %" PRId64, h.enc);
-            if ((uint64_t)h.nv > plen) return pq_fail(p, c, "dictionary of %" PRId64 " entries in %zu bytes", h.nv, plen);
+            if ((uint64_t)h.nv > plen / (ch->type == T_INT64 ? 8 : 4)) return pq_fail(p, c, "dictionary of %" PRId64 " entries in %zu bytes", h.nv, plen);
             if ((rc = plain_values(p, c, ch->type, page, plen, (size_t)h.nv, 1))) return rc;
             continue;
         }

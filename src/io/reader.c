@@ -536,7 +536,7 @@ static int list_folder(tc_reader *r, const char *dir) {
     if (rc) return rc;
     if (r->n_files == 0)
         return tc_error(TC_ENOTFOUND, "%s: no files to read (expected .jsonl, .json, .csv, .tsv or "
-                        ".txt, optionally .gz)", dir);
+                        ".txt, optionally .gz, or .parquet)", dir);
     qsort(r->files, r->n_files, sizeof *r->files, cmp_str);
     return 0;
 }
