@@ -294,6 +294,7 @@ int main(void) {
     }
     /* the two NULL texts of each file: one warning per file */
     CHECK_MSG(n_null_warnings == 14, "%d warnings", n_null_warnings);
+    check_fixture("intid", DIR "intid.jsonl", "text"); /* INT64 ids as text */
     check_fixture("labels", DIR "labels.jsonl", "label");
     check_fixture("labels_v2", DIR "labels.jsonl", "label");
 

@@ -72,6 +72,14 @@ const variants = [
       FROM parquet_metadata('${out}') GROUP BY ALL ORDER BY 1`);
     for (const row of r.getRows()) report += `${name}: ${row.join(' ')}\n`;
   }
+  // intid.parquet: the first 60 rows with the row number as an INT64 id
+  const intid = path.join(dir, 'intid.parquet');
+  await c.run(`COPY (SELECT n AS id, text FROM t WHERE n <= 60 ORDER BY n) TO '${intid}'
+    (FORMAT parquet, COMPRESSION zstd)`);
+  fs.writeFileSync(path.join(dir, 'intid.jsonl'), rows.slice(0, 60).map((r, i) => ({ id: i + 1, text: r.text }))
+    .filter(r => r.text !== null).map(r => JSON.stringify(r)).join('\n') + '\n');
+  for (const row of (await c.runAndReadAll(`SELECT path_in_schema, type, compression, encodings
+    FROM parquet_metadata('${intid}')`)).getRows()) report += `intid: ${row.join(' ')}\n`;
   fs.writeFileSync(path.join(dir, 'encodings.txt'), report);
   // fuzz seeds: 12 rows, short texts, one file per layout
   const seeds = path.join(dir, '../../fuzz/seeds/parquet');
