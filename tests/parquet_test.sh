@@ -38,4 +38,11 @@ got = [json.loads(l).get("id") for l in open(sys.argv[1])]
 want = [json.loads(l).get("id") for l in open(sys.argv[2])]
 assert got == want, (got[:5], want[:5])
 PYEOF
+# a name without .parquet: by its PAR1 magic, and by --input_format parquet
+cp $D/zstd.parquet "$T/noext"
+for fmt in auto parquet; do
+    $TC embed --input "$T/noext" --input_format $fmt --input_content text --embed_model hashing \
+        --output "$T/noext_$fmt.npy" --quiet 2> /dev/null || fail "--input_format $fmt on a Parquet file without .parquet"
+done
+cmp -s "$T/noext_auto.npy" "$T/noext_parquet.npy" || fail "--input_format parquet and auto differ"
 echo "parquet_test: ok"

@@ -61,10 +61,11 @@ int cli_input(const cli_opts *o, char *path, size_t size, int *format) {
         if (stat(path, &st) != 0) return cli_failf("--data_subset: %s: %s", path, strerror(errno));
     }
     if (cli_check_readable(o->data_subset ? "--data_subset" : flag, path)) return 1;
-    static const char *names[] = {"auto", "jsonl", "csv", "tsv", "text"};
-    for (int f = 0; f < 5; f++)
+    static const char *names[] = {"auto", "jsonl", "csv", "tsv", "text", "parquet"};   /* TC_FMT_* order */
+    for (int f = 0; f < (int)(sizeof names / sizeof *names); f++)
         if (strcmp(o->input_format, names[f]) == 0) { *format = f; return 0; }
-    cli_term_printf(stderr, "textclust: error: --input_format %s: not auto, jsonl, csv, tsv or text\n", o->input_format);
+    cli_term_printf(stderr, "textclust: error: --input_format %s: not auto, jsonl, csv, tsv, text or parquet\n",
+                    o->input_format);
     return 2;
 }
 

@@ -44,7 +44,7 @@ static void build_table(cli_opts *o) {
     def("data_subset", T_STR, &o->data_subset, "subfolder of an --input folder to read");
     def("input_content", T_STR, &o->input_content, "text field / column (default content)");
     def("id_field", T_STR, &o->id_field, "id field copied to infer output when present (default id)");
-    def("input_format", T_STR, &o->input_format, "auto | jsonl | csv | tsv | text (default auto: by extension)");
+    def("input_format", T_STR, &o->input_format, "auto | jsonl | csv | tsv | text | parquet (default auto: by extension)");
     def("max_text_bytes", T_LONG, &o->max_text_bytes, "longest text kept, in bytes: longer ones are cut with a warning, records over 16x are refused (default 1048576)");
     def("n_samples", T_LONG, &o->n_samples, "texts to use when --start is not given (default 100000)");
     def("start", T_LONG, &o->start, "first text of a range (run: > 0 selects; infer: >= 0 selects; default -1)");
