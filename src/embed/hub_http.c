@@ -328,8 +328,17 @@ static size_t on_body(char *d, size_t sz, size_t nm, void *ctx) {
     return n;
 }
 
-static void set_common(const tc_hub_client *c, CURL *h, const char *url, struct curl_slist *hdr) {
+/* Every request: url with hdr, its headers and body into r, curl's message
+ * into cerr. */
+static void set_common(const tc_hub_client *c, CURL *h, const char *url, struct curl_slist *hdr, req *r,
+                       char *cerr) {
     curl_easy_reset(h);
+    cerr[0] = 0;
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -391,13 +400,7 @@ int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *w
     for (int attempt = 0;; attempt++) {
         req r = {.fd = -1, .mem_cap = cap, .c = c, .h = c->h};
         req_reset_headers(&r);
-        set_common(c, c->h, url, hdr);
-        cerr[0] = 0;
-        curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, cerr);
-        curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c->h, CURLOPT_HEADERDATA, &r);
-        curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &r);
+        set_common(c, c->h, url, hdr, &r, cerr);
         curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, c->meta_timeout);
         CURLcode e = curl_easy_perform(c->h);
@@ -466,12 +469,8 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
         if (!hdr) { rc = tc_error(TC_ENOMEM, "hub: out of memory"); break; }
         req r = {.fd = -1, .mem_cap = 4096, .c = c, .h = c->h};
         req_reset_headers(&r);
-        set_common(c, c->h, cur, hdr);
-        cerr[0] = 0;
-        curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, cerr);
+        set_common(c, c->h, cur, hdr, &r, cerr);
         curl_easy_setopt(c->h, CURLOPT_NOBODY, 1L);
-        curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c->h, CURLOPT_HEADERDATA, &r);
         curl_easy_setopt(c->h, CURLOPT_TIMEOUT, c->meta_timeout);
         CURLcode e = curl_easy_perform(c->h);
         curl_slist_free_all(hdr);
@@ -564,16 +563,10 @@ int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, l
         req r = {.fd = fd, .have = have, .limit = limit, .mem_cap = 4096, .c = c, .label = label,
                  .total = size, .h = c->h};
         req_reset_headers(&r);
-        set_common(c, c->h, cur, hdr);
-        cerr[0] = 0;
+        set_common(c, c->h, cur, hdr, &r, cerr);
         char range[32];
         snprintf(range, sizeof range, "%lld-", have);
         if (have > 0) curl_easy_setopt(c->h, CURLOPT_RANGE, range);
-        curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, cerr);
-        curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c->h, CURLOPT_HEADERDATA, &r);
-        curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &r);
         curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, c->stall_timeout);
         draw(&r, 0);
