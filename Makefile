@@ -55,7 +55,7 @@ $(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libtextclust.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libtextclust.a
+$(BUILD)/bench/%: bench/%.c bench/bench_util.h $(BUILD)/libtextclust.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtextclust.a $(LDLIBS)
 

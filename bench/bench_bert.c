@@ -14,6 +14,7 @@
 #include "io/io.h"
 #include "textclust.h"
 #include "util/util.h"
+#include "bench_util.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -45,17 +46,6 @@ static int32_t **read_ids(const char *path, size_t want, size_t *n, int **len) {
     free(line);
     fclose(f);
     return ids;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* sgemm alone: each worker runs the encoder's four weight products

@@ -8,6 +8,7 @@
 #include "embed/use_lite.h"
 #include "textclust.h"
 #include "util/util.h"
+#include "bench_util.h"
 
 #include <cblas.h>
 #include <cjson/cJSON.h>
@@ -16,35 +17,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <zlib.h>
-
-static char **read_corpus(const char *path, size_t want, size_t *n) {
-    gzFile f = gzopen(path, "rb");
-    if (!f) { fprintf(stderr, "cannot open %s\n", path); exit(2); }
-    char **texts = malloc(sizeof *texts * want);
-    size_t cap = 1 << 20;
-    char *line = malloc(cap);
-    *n = 0;
-    while (*n < want && gzgets(f, line, (int)cap)) {
-        cJSON *j = cJSON_Parse(line);
-        const cJSON *t = j ? cJSON_GetObjectItem(j, "text") : NULL;
-        if (cJSON_IsString(t)) texts[(*n)++] = strdup(t->valuestring);
-        cJSON_Delete(j);
-    }
-    free(line);
-    gzclose(f);
-    return texts;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* GFLOP/s of sgemm alone over the encoder's shapes, rows tokens per call. */
 static double sgemm_gflops(int rows) {

@@ -14,6 +14,7 @@
 #include "index/knn.h"
 #include "textclust.h"
 #include "util/util.h"
+#include "bench_util.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -86,17 +87,6 @@ static void gen_unit(tc_rng *r, float *x, size_t n, int d) {
 }
 
 /* User + system CPU seconds of the process so far. */
-static double cpu_seconds(void) {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static const char *arg_val(int argc, char **argv, const char *name, const char *def) {
     for (int i = 0; i + 1 < argc; i++)
         if (strcmp(argv[i], name) == 0) return argv[i + 1];

@@ -18,6 +18,7 @@
 #include "reduce/reduce.h"
 #include "textclust.h"
 #include "util/util.h"
+#include "bench_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,11 +53,6 @@ static float *load_npy(const char *path, size_t *n, int *d) {
     if (fread(x, sizeof *x, *n * *d, f) != *n * *d) { fprintf(stderr, "%s: short\n", path); exit(1); }
     fclose(f);
     return x;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* largest component of g as its own graph (local ids) */

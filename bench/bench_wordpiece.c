@@ -8,6 +8,7 @@
 #include "embed/wordpiece.h"
 #include "textclust.h"
 #include "util/util.h"
+#include "bench_util.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -28,19 +29,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     const int max_len = tc_bert_max_len(m);
-    gzFile f = gzopen(argv[2], "rb");
     FILE *out = fopen(argv[4], "w");
-    if (!f || !out) { fprintf(stderr, "cannot open %s or %s\n", argv[2], argv[4]); return 1; }
-    char **texts = malloc(want * sizeof *texts);
-    size_t cap = 1 << 20;
-    char *line = malloc(cap);
-    while (n < want && gzgets(f, line, (int)cap)) {
-        cJSON *j = cJSON_Parse(line);
-        const cJSON *t = j ? cJSON_GetObjectItem(j, "text") : NULL;
-        if (cJSON_IsString(t)) texts[n++] = strdup(t->valuestring);
-        cJSON_Delete(j);
-    }
-    gzclose(f);
+    if (!out) { fprintf(stderr, "cannot open %s\n", argv[4]); return 1; }
+    char **texts = read_corpus(argv[2], want, &n);
     int32_t *ids = malloc(n * (size_t)max_len * sizeof *ids);
     int *len = malloc(n * sizeof *len);
     size_t tokens = 0;
@@ -60,7 +51,7 @@ int main(int argc, char **argv) {
     printf("texts %zu\ntokens %zu\nmax_len %d\ntokenize_texts_per_s %.0f\ntokenize_tokens_per_s %.0f\n", n,
            tokens, max_len, n / s, tokens / s);
     for (size_t i = 0; i < n; i++) free(texts[i]);
-    free(texts); free(line); free(ids); free(len);
+    free(texts); free(ids); free(len);
     tc_wordpiece_free(wp);
     tc_bert_free(m);
     return 0;
