@@ -18,19 +18,12 @@ tc_encoder_params tc_encoder_default_params(void) {
 
 const char *tc_default_encoder(void) { return "use-lite"; }
 
-static int file_in(const char *dir, const char *name) {
-    char path[4096];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* A local folder: sentence-transformers (config.json) or USE-lite
  * (model.json). A BERT folder is saved under its absolute path, so that infer
  * finds it from any working directory. */
 static int open_dir(const char *dir, tc_encoder *e) {
-    if (file_in(dir, "model.json") && !file_in(dir, "config.json")) return tc_use_lite_open(dir, e);
-    if (!file_in(dir, "config.json"))
+    if (tc_file_in(dir, "model.json") && !tc_file_in(dir, "config.json")) return tc_use_lite_open(dir, e);
+    if (!tc_file_in(dir, "config.json"))
         return tc_error(TC_ENOTFOUND, "%s: neither a sentence-transformers model folder (config.json, "
                         "modules.json, model.safetensors) nor a USE-lite one (model.json, vocab.json; scripts/setup.sh "
                         "installs the default one)", dir);

@@ -262,13 +262,6 @@ static int join(char *out, size_t cap, const char *a, const char *b) {
     return 0;
 }
 
-static int exists_file(const char *dir, const char *name) {
-    char p[PATH_CAP];
-    struct stat st;
-    return snprintf(p, sizeof p, "%s/%s", dir, name) < (int)sizeof p && stat(p, &st) == 0 &&
-           S_ISREG(st.st_mode);
-}
-
 /* Reads a small file whole (at most cap bytes); malloc'd, NUL-terminated. */
 static char *slurp(const char *path, size_t cap, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -287,9 +280,9 @@ static char *slurp(const char *path, size_t cap, size_t *len) {
 static void missing_files(const char *snap, char *miss, size_t cap) {
     tc_sb b = {0};
     tc_sb_puts(&b, "");
-    if (!exists_file(snap, "config.json")) tc_sb_puts(&b, ", config.json");
-    if (!exists_file(snap, "model.safetensors")) tc_sb_puts(&b, ", model.safetensors");
-    if (!exists_file(snap, "tokenizer.json") && !exists_file(snap, "vocab.txt"))
+    if (!tc_file_in(snap, "config.json")) tc_sb_puts(&b, ", config.json");
+    if (!tc_file_in(snap, "model.safetensors")) tc_sb_puts(&b, ", model.safetensors");
+    if (!tc_file_in(snap, "tokenizer.json") && !tc_file_in(snap, "vocab.txt"))
         tc_sb_puts(&b, ", tokenizer.json or vocab.txt");
     char p[PATH_CAP];
     size_t len;
@@ -297,7 +290,7 @@ static void missing_files(const char *snap, char *miss, size_t cap) {
     char **all = NULL, **need = NULL;
     if (m && tc_hub_parse_modules(m, len, &all, &need) == 0)
         for (char **q = need; *q; q++)
-            if (!exists_file(snap, *q)) tc_sb_printf(&b, ", %s", *q);
+            if (!tc_file_in(snap, *q)) tc_sb_printf(&b, ", %s", *q);
     tc_hub_list_free(all);
     tc_hub_list_free(need);
     free(m);
@@ -593,7 +586,7 @@ static int download(ctx *x) {
     tag_cache(x->root);
     for (size_t i = 0; i < sizeof FILES / sizeof *FILES && !rc; i++) {
         if (!has(files, FILES[i])) continue;
-        if (!exists_file(x->snap, FILES[i])) rc = fetch_file(x, FILES[i]);
+        if (!tc_file_in(x->snap, FILES[i])) rc = fetch_file(x, FILES[i]);
         if (rc || strcmp(FILES[i], "modules.json")) continue;
         /* the module folders' configs, right after the list naming them */
         char p[PATH_CAP], *m;
@@ -602,7 +595,7 @@ static int download(ctx *x) {
         if ((rc = tc_hub_parse_modules(m, len, &mods, NULL))) rc = tc_error_prefix(rc, "hub: %s", what);
         free(m);
         for (char **q = mods; !rc && q && *q; q++)
-            if (has(files, *q) && !exists_file(x->snap, *q)) rc = fetch_file(x, *q);
+            if (has(files, *q) && !tc_file_in(x->snap, *q)) rc = fetch_file(x, *q);
     }
     if (!rc) {
         missing_files(x->snap, miss, sizeof miss);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,4 +176,11 @@ void tc_blas_fix_kernel(char **argv) {
     setenv("TEXTCLUST_NO_REEXEC", "1", 1);  /* never loop */
     execv("/proc/self/exe", argv);
     /* exec failed: carry on with the slow kernel */
+}
+
+int tc_file_in(const char *dir, const char *name) {
+    char p[8192];
+    struct stat st;
+    return snprintf(p, sizeof p, "%s/%s", dir, name) < (int)sizeof p && stat(p, &st) == 0 &&
+           S_ISREG(st.st_mode);
 }

@@ -157,4 +157,7 @@ void tc_sb_free(tc_sb *b);
  * speed"); returns when nothing is to be done or the exec failed. */
 void tc_blas_fix_kernel(char **argv);
 
+/* 1 if dir/name is a regular file (links followed). */
+int tc_file_in(const char *dir, const char *name);
+
 #endif
