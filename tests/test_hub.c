@@ -5,8 +5,8 @@
  * origin test that keeps the token at home. The network side is
  * tests/hub_test.sh. */
 #include "check.h"
-#include "embed/hub.h"
-#include "embed/hub_http.h"
+#include "io/hub.h"
+#include "io/hub_http.h"
 #include "textclust.h"
 
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * (--save_load_path) and dashed spelling (--save-load-path) alike, as
  * "--flag value" or "--flag=value". One table drives parsing and --help. */
 #include "cli/cli.h"
-#include "embed/hub.h"
+#include "io/hub.h"
 #include "io/io.h"
 
 #include <ctype.h>

@@ -1,6 +1,6 @@
 /* encoder.c - picks a sentence encoder by name or folder and forwards to it. */
 #include "embed/encoder.h"
-#include "embed/hub.h"
+#include "io/hub.h"
 #include "util/util.h"
 
 #include <errno.h>

@@ -22,7 +22,7 @@
  * request would pass (retries + 1) x timeout, it stops waiting for
  * Retry-After and gives up. TLS peer and host name verification stay on:
  * libcurl's defaults, set again here so that no build can turn them off. */
-#include "embed/hub.h"
+#include "io/hub.h"
 #include "label/label.h"
 
 #include <cjson/cJSON.h>

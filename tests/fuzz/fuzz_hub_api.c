@@ -1,11 +1,11 @@
 /* fuzz_hub_api.c - the parsers of what the hub sends before any file
- * (src/embed/hub.c): the /api/models/ORG/NAME/revision/REV answer and a
+ * (src/io/hub.c): the /api/models/ORG/NAME/revision/REV answer and a
  * repository's modules.json, each on the same bytes. What they return is
  * checked against their contracts: a lower-case 40-digit sha, only safe
  * relative paths (a name from the hub becomes a path in the cache), lists
  * that end in NULL, nothing returned on failure. */
 #include "fuzz.h"
-#include "embed/hub.h"
+#include "io/hub.h"
 
 static void check_list(char **l, size_t n_expected, int check_n) {
     size_t n = 0;

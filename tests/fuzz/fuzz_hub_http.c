@@ -1,5 +1,5 @@
 /* fuzz_hub_http.c - what the hub client reads from HTTP answers besides the
- * model info (src/embed/hub_http.c): header lines (ETag, X-Linked-Etag,
+ * model info (src/io/hub_http.c): header lines (ETag, X-Linked-Etag,
  * X-Repo-Commit, sizes, Content-Range), the ETag turned into a blob file
  * name, and the origin comparison that decides where the token may go
  * (a Location against the endpoint). The input is a header block, one
@@ -7,7 +7,7 @@
  * first as a model id. Contracts checked: values stay within their
  * buffers, a blob name is a safe file name, the origin test is symmetric. */
 #include "fuzz.h"
-#include "embed/hub_http.h"
+#include "io/hub_http.h"
 
 static void check_name(const char *raw) {
     char out[129];

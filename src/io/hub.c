@@ -12,8 +12,8 @@
  * sha256 were checked, by one rename; a snapshot link only after its blob.
  * model.safetensors is fetched last, so a snapshot that has it (and the
  * other files the encoder needs) is complete and is used with no request. */
-#include "embed/hub.h"
-#include "embed/hub_http.h"
+#include "io/hub.h"
+#include "io/hub_http.h"
 #include "util/util.h"
 
 #include <cjson/cJSON.h>

@@ -1,9 +1,9 @@
 /* hub_http.h - the hub's HTTP requests (hub_http.c) and the environment
- * helpers they share with hub.c; internal to src/embed. */
+ * helpers they share with hub.c; internal to src/io. */
 #ifndef TC_HUB_HTTP_H
 #define TC_HUB_HTTP_H
 
-#include "embed/hub.h"
+#include "io/hub.h"
 
 typedef struct tc_hub_client tc_hub_client;
 

@@ -1,7 +1,7 @@
 /* sha256.c - SHA-256 (FIPS 180-4, section 6.2), streamed: the hub names an
  * LFS file by the SHA-256 of its bytes, and a download is only moved into
  * the cache when its bytes hash to that name. */
-#include "embed/hub.h"
+#include "io/hub.h"
 
 #include <string.h>
 

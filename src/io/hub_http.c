@@ -17,7 +17,7 @@
  * per file, and RETRIES retries with doubling backoff on connection
  * errors, timeouts, cut transfers, 408, 429 and 5xx (a download that
  * advanced gets its retries back, as huggingface_hub's http_get does). */
-#include "embed/hub_http.h"
+#include "io/hub_http.h"
 #include "label/label.h"
 #include "util/util.h"
 
