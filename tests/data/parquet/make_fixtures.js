@@ -1,7 +1,7 @@
 // make_fixtures.js - writes the Parquet fixtures of tests/test_parquet.c
 // with DuckDB (an implementation that is not ours):
-//   npm install --prefix /tmp/duck @duckdb/node-api
-//   NODE_PATH=/tmp/duck/node_modules node tests/data/parquet/make_fixtures.js
+//   scripts/setup.sh --test   (installs DuckDB into tests/node)
+//   NODE_PATH=tests/node/node_modules node tests/data/parquet/make_fixtures.js
 // source.jsonl: 200 rows of data/sample.jsonl.gz and hard strings (empty,
 // unicode, NUL-free control characters, a 20 KB text, NULL texts and ids).
 // expected.jsonl: the same rows without the NULL texts, which the reader
