@@ -23,6 +23,11 @@ int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols)
 /* The readers' limits from the flags (a pointer into o). */
 const tc_reader_opts *cli_reader_opts(cli_opts *o);
 
+/* Opens the save folder shared (finishing a save a killed run left) and
+ * loads it; *sf stays open, so no run replaces the folder meanwhile. 0, or
+ * 1 after printing the error (*sf may be open: close it). */
+int cli_load_folder(cli_opts *o, tc_save_folder **sf, tc_classifier **c);
+
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
 
