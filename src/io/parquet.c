@@ -151,11 +151,12 @@ typedef struct {
 typedef struct { /* one value of a decoded column chunk */
     uint64_t off;
     uint32_t len;
-    uint8_t kind; /* 0 null, 1 in the values' bytes, 2 in the dictionary's */
+    uint8_t kind; /* 0 null, 1 in the values' bytes, 2 in the dictionary's, 3 in the pages' */
 } pq_val;
 
 typedef struct {
     tc_sb bytes, dict;      /* value bytes; dictionary bytes */
+    tc_sb pages;            /* the data pages, decompressed: most strings are read in place */
     pq_val *v;              /* (n) values, one per row */
     size_t n, cap;
     uint64_t *doff;         /* (nd) dictionary entries: offset and length */
@@ -177,7 +178,10 @@ struct tc_parquet {
     size_t n_groups, group, row;
     int loaded;             /* the current group's columns are decoded */
     pq_col col[2];
-    uint8_t *chunk, *page;  /* buffers of the chunk being decoded */
+    /* Buffers of the chunk being decoded, kept (with the values' buffers)
+     * from one row group to the next: fresh ones cost a page fault per 4 KiB. */
+    uint8_t *chunk, *page;
+    size_t chunk_cap, page_cap;
     size_t nulls;
     char num[2][24];        /* integers formatted for the caller */
 };
@@ -517,6 +521,15 @@ static const char *codec_name(int c) {
 }
 
 /* Decompresses in[0..n) into exactly un bytes at out. */
+/* *buf with room for need bytes (grown, never shrunk, until close). */
+static int pq_room(tc_parquet *p, uint8_t **buf, size_t *cap, size_t need) {
+    if (need <= *cap && *buf) return 0;
+    uint8_t *nb = realloc(*buf, need ? need : 1);
+    if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+    *buf = nb, *cap = need;
+    return 0;
+}
+
 static int decompress(tc_parquet *p, int c, int codec, const uint8_t *in, size_t n, uint8_t *out,
                       size_t un) {
     if (codec == 1) {
@@ -596,6 +609,11 @@ static int plain_values(tc_parquet *p, int c, int type, const uint8_t *d, size_t
             s = (const uint8_t *)num;
         }
         uint64_t off = 0;
+        if (!dict && type == T_BYTES) { /* in place */
+            int rc = col_push(p, c, 3, (uint64_t)((const char *)s - k->pages.s), (uint32_t)sl);
+            if (rc) return rc;
+            continue;
+        }
         int rc = bytes_add(p, c, dict ? &k->dict : &k->bytes, s, sl, &off);
         if (rc) return rc;
         if (dict) k->doff[v] = off, k->dlen[v] = (uint32_t)sl;
@@ -649,6 +667,11 @@ static int page_values(tc_parquet *p, int c, int enc, const uint8_t *d, size_t l
             if (lens[v] < 0 || (uint64_t)lens[v] > len - pos || pl < 0 || (uint64_t)pl > prev_len) {
                 rc = pq_fail(p, c, "DELTA value %zu: length out of range", v);
                 break;
+            }
+            if (!pre) { /* DELTA_LENGTH_BYTE_ARRAY: in place */
+                rc = col_push(p, c, 3, (uint64_t)((const char *)d + pos - k->pages.s), (uint32_t)lens[v]);
+                pos += (size_t)lens[v];
+                continue;
             }
             uint64_t off = k->bytes.len;
             if (pl) { /* the prefix is copied out first: appending may move the bytes */
@@ -732,7 +755,7 @@ static int load_column(tc_parquet *p, int c) {
     const uint8_t *d;
     if (p->mem) d = p->mem + start;
     else {
-        if (!(p->chunk = malloc(total))) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+        if ((rc = pq_room(p, &p->chunk, &p->chunk_cap, total))) return rc;
         if ((rc = pq_pread(p, (uint64_t)start, p->chunk, total))) return rc;
         d = p->chunk;
     }
@@ -762,15 +785,36 @@ static int load_column(tc_parquet *p, int c) {
         const uint8_t *page = raw;
         size_t plen = (size_t)h.usize;
         int codec = h.type == 3 && !h.compressed ? 0 : ch->codec;
-        free(p->page), p->page = NULL;
-        if (codec == 0) {
-            if (h.csize != h.usize) return pq_fail(p, c, "uncompressed page of %d bytes says %d", h.csize, h.usize);
-        } else {
-            if (!(p->page = malloc(plen ? plen : 1))) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
-            memcpy(p->page, raw, lv);
-            if ((rc = decompress(p, c, codec, raw + lv, (size_t)h.csize - lv, p->page + lv, plen - lv)))
+        if (codec == 0 && h.csize != h.usize)
+            return pq_fail(p, c, "uncompressed page of %d bytes says %d", h.csize, h.usize);
+        /* A data page goes to the column's pages, whose strings the caller
+         * reads in place; a dictionary page is copied out entry by entry. */
+        uint8_t *dst = NULL;
+        if (h.type != 2) {
+            tc_sb *pg = &p->col[c].pages;
+            if (pg->len + plen > PQ_MAX_CHUNK)
+                return pq_fail(p, c, "decodes to more than %llu bytes", (unsigned long long)PQ_MAX_CHUNK);
+            if (!pg->s || pg->cap < pg->len + plen) {
+                size_t cap = pg->cap ? pg->cap : 1 << 16;
+                while (cap < pg->len + plen) cap *= 2;
+                char *nb = realloc(pg->s, cap);
+                if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+                pg->s = nb, pg->cap = cap;
+            }
+            dst = (uint8_t *)pg->s + pg->len;
+            pg->len += plen;
+        } else if (codec != 0) {
+            if ((rc = pq_room(p, &p->page, &p->page_cap, plen))) return rc;
+            dst = p->page;
+        }
+        if (codec != 0) {
+            memcpy(dst, raw, lv);
+            if ((rc = decompress(p, c, codec, raw + lv, (size_t)h.csize - lv, dst + lv, plen - lv)))
                 return rc;
-            page = p->page;
+            page = dst;
+        } else if (dst) {
+            memcpy(dst, raw, plen);
+            page = dst;
         }
         if (h.type == 2) {
             if (p->col[c].has_dict) return pq_fail(p, c, "a second dictionary page");
@@ -805,21 +849,27 @@ static int load_column(tc_parquet *p, int c) {
         if (rc) return rc;
         rows += n;
     }
-    free(p->page), p->page = NULL;
-    free(p->chunk), p->chunk = NULL;
     return 0;
 }
 
-static void col_reset(pq_col *k) {
-    tc_sb_free(&k->bytes), tc_sb_free(&k->dict);
-    free(k->v), free(k->doff), free(k->dlen);
+/* Empties k for the next row group; keep 0 frees its buffers too. */
+static void col_reset(pq_col *k, int keep) {
+    tc_sb bytes = k->bytes, pages = k->pages;
+    pq_val *v = k->v;
+    size_t cap = k->cap;
+    tc_sb_free(&k->dict);
+    free(k->doff), free(k->dlen);
     memset(k, 0, sizeof *k);
+    if (keep) {
+        k->bytes = bytes, k->bytes.len = 0, k->pages = pages, k->pages.len = 0;
+        k->v = v, k->cap = cap;
+    } else {
+        tc_sb_free(&bytes), tc_sb_free(&pages), free(v);
+    }
 }
 
 static void unload(tc_parquet *p) {
-    col_reset(&p->col[0]), col_reset(&p->col[1]);
-    free(p->page), p->page = NULL;
-    free(p->chunk), p->chunk = NULL;
+    col_reset(&p->col[0], 1), col_reset(&p->col[1], 1);
     p->loaded = 0, p->row = 0;
 }
 
@@ -828,7 +878,7 @@ static const char *val_str(tc_parquet *p, int c, size_t row, size_t *len) {
     pq_val *v = &k->v[row];
     *len = v->len;
     if (v->kind == 0) return NULL;
-    const char *s = v->kind == 1 ? k->bytes.s : k->dict.s;
+    const char *s = v->kind == 1 ? k->bytes.s : v->kind == 2 ? k->dict.s : k->pages.s;
     return s ? s + v->off : "";
 }
 
@@ -860,7 +910,8 @@ size_t tc_parquet_nulls(const tc_parquet *p) { return p->nulls; }
 
 void tc_parquet_close(tc_parquet *p) {
     if (!p) return;
-    unload(p);
+    col_reset(&p->col[0], 0), col_reset(&p->col[1], 0);
+    free(p->page), free(p->chunk);
     if (p->fd >= 0) close(p->fd);
     free(p->groups);
     free(p->footer);

@@ -6,6 +6,30 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Elements are short (a copy is at most 64 bytes, most literals are under
+ * 16), so a call to memcpy of a variable size per element is most of the
+ * time. Away from the ends of the buffers the copies below move fixed
+ * 16-byte blocks instead, writing up to 15 bytes past the element, which
+ * the next element overwrites. */
+#define SLACK 80
+
+/* len bytes from out[o - off] to out[o]; off <= o, checked. */
+static void copy_back(unsigned char *out, size_t o, size_t off, size_t len, size_t out_len) {
+    unsigned char *dst = out + o;
+    const unsigned char *src = dst - off;
+    if (off >= 16 && out_len - o >= SLACK) {
+        for (size_t k = 0; k < len; k += 16) memcpy(dst + k, src + k, 16);
+        return;
+    }
+    /* off < len: a repeated pattern; copied in steps of off bytes, each of
+     * them non-overlapping */
+    while (len > off) {
+        memcpy(dst, src, off);
+        dst += off, len -= off;
+    }
+    memcpy(dst, src, len);
+}
+
 int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size_t out_len) {
     size_t i = 0, o = 0;
     uint64_t want = 0;
@@ -30,7 +54,8 @@ int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size
             }
             len++;
             if (n - i < len || out_len - o < len) return -1;
-            memcpy(out + o, in + i, len);
+            if (len <= 16 && n - i >= 16 && out_len - o >= SLACK) memcpy(out + o, in + i, 16);
+            else memcpy(out + o, in + i, len);
             i += len, o += len;
             continue;
         }
@@ -46,7 +71,8 @@ int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size
             i += nb;
         }
         if (off == 0 || off > o || out_len - o < len) return -1;
-        for (size_t k = 0; k < len; k++, o++) out[o] = out[o - off]; /* may overlap */
+        copy_back(out, o, off, len, out_len);
+        o += len;
     }
     return o == out_len ? 0 : -1;
 }
