@@ -116,6 +116,23 @@ static char *limit_text(tc_reader *r, char *text) {
     return t ? t : text;
 }
 
+/* A text of len bytes at s as the caller gets it: repaired, cut to the
+ * limit (and counted). The length is known, so valid text is never
+ * measured again: this runs once per text. */
+static char *copy_limited(tc_reader *r, const char *s, size_t len) {
+    if (tc_utf8_invalid(s, len)) {
+        r->repaired++;
+        return limit_text(r, tc_utf8_repair(s, len));
+    }
+    if (len > r->max_text) {
+        if (r->n_cut++ == 0) r->cut_line = r->src.line;
+        len = tc_utf8_cut(s, len, r->max_text);
+    }
+    char *o = malloc(len + 1);
+    if (o) memcpy(o, s, len), o[len] = 0;
+    return o;
+}
+
 /* The next line of the open file with NUL bytes dropped (and counted). */
 static int next_line(tc_reader *r, char **line, size_t *len) {
     int rc = tc_source_line(&r->src, line, len);
@@ -428,7 +445,7 @@ static int csv_next(tc_reader *r, tc_textset *batch) {
         return tc_error(TC_EFORMAT, "%s:%zu: %ld fields, the header has %zu", r->src.path, line, nf,
                         r->n_cols);
     const char *t = r->rec.s + r->fstart[r->col_text];
-    char *text = limit_text(r, copy_text(r, t, strlen(t), 1)), *id = NULL;
+    char *text = copy_limited(r, t, strlen(t)), *id = NULL;
     if (text && r->col_id < (size_t)nf) {
         const char *i = r->rec.s + r->fstart[r->col_id];
         if (!(id = copy_text(r, i, strlen(i), 0))) free(text), text = NULL;
@@ -456,7 +473,7 @@ static int text_next(tc_reader *r, tc_textset *batch) {
         r->n_blank++;
     }
     if (len > 0 && line[len - 1] == '\r') len--;
-    char *text = limit_text(r, copy_text(r, line, len, 1));
+    char *text = copy_limited(r, line, len);
     if (!text) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", r->src.path, r->src.line);
     rc = textset_push(batch, text, NULL);
     return rc < 0 ? rc : 1;
@@ -480,7 +497,7 @@ static int parquet_next(tc_reader *r, tc_textset *batch) {
         r->n_nul += tl - o;
         t = clean, tl = o;
     }
-    char *text = limit_text(r, copy_text(r, t, tl, 1)), *id = NULL;
+    char *text = copy_limited(r, t, tl), *id = NULL;
     free(clean);
     if (text && i && !(id = copy_text(r, i, il, 0))) free(text), text = NULL;
     if (!text) return tc_error(TC_ENOMEM, "%s: out of memory", r->files[r->next_file - 1]);
