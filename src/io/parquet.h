@@ -26,7 +26,5 @@ size_t tc_parquet_nulls(const tc_parquet *p);
 
 void tc_parquet_close(tc_parquet *p);
 
-/* Snappy raw block decoding (snappy.c): exactly out_len bytes, else < 0. */
-int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size_t out_len);
 
 #endif
