@@ -53,6 +53,11 @@ if hub HF_TOKEN="$TOKEN" "$TC" push --save_load_path "$SAVE" > /dev/null 2> "$T/
     fail "a push without --username succeeded"
 fi
 grep -q -- "--username" "$T/err" || fail "no-username message: $(cat "$T/err")"
+if hub HF_TOKEN="$TOKEN" HF_HUB_OFFLINE=1 "$TC" push --repo tc-user/x "$SAVE/hf_texts.parquet" > /dev/null 2> "$T/err"; then
+    fail "a push under HF_HUB_OFFLINE=1 succeeded"
+fi
+grep -q "HF_HUB_OFFLINE" "$T/err" || fail "offline message: $(cat "$T/err")"
+[[ $(requests) == 0 ]] || fail "a push without a token, a username or the network sent requests"
 
 # ---- 2. the save folder: two private repositories, basic and multipart uploads, a 429
 hub HF_TOKEN="$TOKEN" "$TC" push --save_load_path "$SAVE/" --username tc-user > "$T/out" 2> "$T/err" ||

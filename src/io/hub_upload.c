@@ -402,6 +402,9 @@ int tc_hub_push(const char *repo, int private_repo, const tc_hub_push_file *file
     for (size_t i = 0; i < n; i++)
         if (!tc_hub_safe_path(files[i].path_in_repo))
             return tc_error(TC_EINVAL, "hub: push: '%s' is not a safe path in a repository", files[i].path_in_repo);
+    if (tc_hub_env_true(getenv("HF_HUB_OFFLINE")))
+        return tc_error(TC_EINVAL, "hub: push to datasets/%s: HF_HUB_OFFLINE is set, so nothing is sent; "
+                        "unset it to push", repo);
     push p = {.repo = repo, .progress = progress};
     int rc = tc_hub_client_open(progress, &p.c);
     if (rc) return rc;
