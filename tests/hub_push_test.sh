@@ -21,7 +21,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 TOKEN=hf_PushTokenNeverPrinted0123456789
 READ=hf_ReadOnlyTokenNeverPrinted98765
 "$PY" tests/hub_server.py --model tests/data/bert/bert-mean-norm/model --log "$T/log" \
-    --port-file "$T/port" --faults push429 --token "$TOKEN" --read-token "$READ" --lfs-chunk 50000 &
+    --port-file "$T/port" --faults push429,put500 --token "$TOKEN" --read-token "$READ" --lfs-chunk 50000 &
 SERVER=$!
 for _ in $(seq 100); do [[ -s $T/port ]] && break; sleep 0.1; done
 [[ -s $T/port ]] || fail "the stand-in hub did not start"
@@ -100,10 +100,11 @@ batches = [r for r in reqs if r["path"].endswith(".git/info/lfs/objects/batch")]
 assert len(batches) == 3, [b["path"] for b in batches]
 assert batches[0]["path"] == batches[1]["path"] and batches[1]["time"] - batches[0]["time"] >= 0.95, \
     (batches[0]["time"], batches[1]["time"])
-# basic: one PUT of the whole file with the header the batch named
+# basic: a PUT of the whole file with the header the batch named; the storage's 500 to the
+# first one is retried with the whole file again
 put = [r for r in reqs if r["method"] == "PUT" and r["path"].startswith(f"/lfs-put/{csha}?")]
-assert len(put) == 1 and put[0]["body_sha256"] == csha and put[0]["body_size"] == csize, put
-assert put[0]["headers"].get("X-Tc-Storage") == "storage-ticket-1", put[0]["headers"]
+assert len(put) == 2 and all(p["body_sha256"] == csha and p["body_size"] == csize for p in put), put
+assert all(p["headers"].get("X-Tc-Storage") == "storage-ticket-1" for p in put), put[0]["headers"]
 # multipart: three parts of 50000 bytes at most, in order, that make up the file
 parts = [r for r in reqs if r["method"] == "PUT" and r["path"].startswith(f"/lfs-part/{tsha}/")]
 assert [r["path"].split("?")[0] for r in parts] == [f"/lfs-part/{tsha}/{i}" for i in (1, 2, 3)], parts
@@ -174,6 +175,15 @@ fi
 grep -q "HTTP 403" "$T/err" && grep -q "lacks write access" "$T/err" && grep -q "tc-user/other" "$T/err" ||
     fail "403 message: $(cat "$T/err")"
 no_token_printed "$T/out" "$T/err"
+
+# ---- 6b. a commit that fails with a 5xx is not sent twice (it may have been made)
+n=$(requests)
+if hub HF_TOKEN="$TOKEN" "$TC" push --repo tc-user/fail-commit "$SAVE/hf_clusters.parquet" > /dev/null 2> "$T/err"; then
+    fail "a failed commit succeeded"
+fi
+grep -q "HTTP 503" "$T/err" && grep -q "tc-user/fail-commit" "$T/err" && grep -q "commit" "$T/err" ||
+    fail "503 message: $(cat "$T/err")"
+[[ $(tail -n +$((n + 1)) "$T/log" | grep -c '/commit/main"') == 1 ]] || fail "a 503 commit was sent again"
 
 # ---- 7. the token file works as HF_TOKEN does; a missing file is named before any request
 mkdir -p "$T/home"

@@ -49,7 +49,8 @@ no token may go there); its port goes to --port-file.storage. Upload requests
 are logged with their headers, the JSON or NDJSON they sent and, for PUTs,
 the sha256 and size of the body. --read-token T: a token that gets 403 on
 every push request. Faults: push429 (the first LFS batch answers 429 with
-Retry-After: 1).
+Retry-After: 1), put500 (the first PUT answers 500 after reading the body);
+a commit to a NAME with "fail-commit" in it always answers 503.
 
   hub_server.py --model DIR --log FILE --port-file FILE [--faults api500,cut,push429] [--token T]
                 [--read-token T] [--lfs-chunk N]
@@ -273,6 +274,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(self.path).path.split("/")[1:]
         if "sig=" not in urlsplit(self.path).query:
             return self.json_answer(403, {"error": "no signature"})
+        if self.server.hub.fault("put500"):
+            return self.json_answer(500, {"error": "storage hiccup"})
         if parts[:1] == ["lfs-put"] and len(parts) == 2:
             if sha != parts[1]:
                 return self.json_answer(400, {"error": f"the body hashes to {sha}, not {parts[1]}"})
@@ -394,6 +397,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if repo not in up.repos:
             return self.json_answer(404, {"error": "Repository not found"})
+        if "fail-commit" in repo:
+            return self.json_answer(503, {"error": "Service Unavailable"})
         if self.headers.get("Content-Type") != "application/x-ndjson" or lines[0]["key"] != "header":
             return self.json_answer(400, {"error": "not an NDJSON commit"})
         files = up.repos[repo]["files"]
