@@ -55,6 +55,7 @@ typedef struct {
     const char *repo;
     int progress;
     char what[1024];               /* the request under way, for tc_hub_send's messages */
+    char files[320];               /* the local files, for messages about all of them */
 } push;
 
 static const char *const JSON_HDR[] = {"Content-Type: application/json", NULL};
@@ -66,6 +67,7 @@ static const char *const LFS_HDR[] = {"Accept: application/vnd.git-lfs+json",
 /* The error for a non-2xx answer to step (file: the file it was for, or NULL). */
 static int status_error(const push *p, const char *file, const char *step, const tc_hub_answer *a) {
     const char *sep = a->error[0] ? ": " : "";
+    if (!file && p->files[0]) file = p->files;
     if (a->status == 401 || a->status == 403)
         return tc_error(TC_ENOTFOUND, "hub: push to datasets/%s%s%s: %s: HTTP %ld%s%s: the token lacks "
                         "write access to %s (use a token with the write role, or a fine-grained one "
@@ -83,6 +85,7 @@ static int ok_status(long s) { return s >= 200 && s <= 299; }
 
 /* "push to datasets/REPO[: FILE]: STEP" */
 static const char *what(push *p, const char *file, const char *step) {
+    if (!file && p->files[0]) file = p->files;
     snprintf(p->what, sizeof p->what, "push to datasets/%s%s%s: %s", p->repo, file ? ": " : "",
              file ? file : "", step);
     return p->what;
@@ -414,6 +417,8 @@ int tc_hub_push(const char *repo, int private_repo, const tc_hub_push_file *file
                         "set HF_TOKEN (or log in with `hf auth login`)", repo);
     }
     snprintf(res->url, sizeof res->url, "%s/datasets/%s", tc_hub_client_endpoint(p.c), repo);
+    for (size_t i = 0, used = 0; i < n && used + 4 < sizeof p.files; i++)
+        used += (size_t)snprintf(p.files + used, sizeof p.files - used, "%s%s", i ? ", " : "", files[i].path);
     item *items = calloc(n ? n : 1, sizeof *items);
     if (!items) rc = tc_error(TC_ENOMEM, "hub: out of memory");
     for (size_t i = 0; items && i < n; i++) items[i].fd = -1;
