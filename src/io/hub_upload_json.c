@@ -277,7 +277,7 @@ int tc_hub_parse_lfs_batch(const char *body, size_t len, const char *oid, long l
         for (char *q = shown; *q; q++)
             if ((unsigned char)*q < 0x20) *q = ' ';
         rc = tc_error(TC_ENET, "hub: LFS batch: object %s: error %d: %s", oid,
-                      cJSON_IsNumber(code) ? (int)code->valuedouble : 0, shown);
+                      cJSON_IsNumber(code) ? code->valueint : 0, shown);  /* valueint is clamped */
     } else if (!acts || cJSON_IsNull(acts)) {
         a->present = 1;
     } else if (!cJSON_IsObject(acts) || !cJSON_IsObject(up)) {
