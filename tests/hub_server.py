@@ -25,14 +25,44 @@ Faults (--faults, each once): api500 (the first model info request answers
 Every request is logged to --log as a JSON line: method, path, host,
 authorization, range. The port goes to --port-file once listening.
 
-  hub_server.py --model DIR --log FILE --port-file FILE [--faults api500,cut] [--token T]
+Pushes (the Upload class and do_POST / do_PUT below; huggingface_hub v1.0.0's
+requests, and the Git LFS batch API):
+  POST /api/repos/create                       {"name", "organization", "private", "type"};
+                                               409 when the repository exists
+  POST /api/datasets/ORG/NAME/preupload/REV    uploadMode "lfs" (a NAME with "regular" in
+                                               it: "regular"), oid = the sha256 the repo holds
+  POST /datasets/ORG/NAME.git/info/lfs/objects/batch
+                                               an object the store has: no actions; one of at
+                                               most --lfs-chunk bytes: a PUT to the storage
+                                               port with an X-Tc-Storage header to send back;
+                                               a larger one: multipart, chunk_size --lfs-chunk,
+                                               parts on the storage port, completion on the
+                                               hub; every upload gets a verify action
+  PUT  (storage) /lfs-put/OID?sig=...          the body must hash to OID and have its size
+  PUT  (storage) /lfs-part/OID/N?sig=...       one part; answers an ETag
+  POST /lfs-complete/OID                       {"oid", "parts": [{"partNumber", "etag"}]}
+  POST /lfs-verify/OID                         {"oid", "size"}: 404 unless stored
+  POST /api/datasets/ORG/NAME/commit/REV       NDJSON: header, lfsFile (oid in the store,
+                                               size right), file (base64)
+The storage is a second server on another port of 127.0.0.1 (another origin:
+no token may go there); its port goes to --port-file.storage. Upload requests
+are logged with their headers, the JSON or NDJSON they sent and, for PUTs,
+the sha256 and size of the body. --read-token T: a token that gets 403 on
+every push request. Faults: push429 (the first LFS batch answers 429 with
+Retry-After: 1), put500 (the first PUT answers 500 after reading the body);
+a commit to a NAME with "fail-commit" in it always answers 503.
+
+  hub_server.py --model DIR --log FILE --port-file FILE [--faults api500,cut,push429] [--token T]
+                [--read-token T] [--lfs-chunk N]
 """
 import argparse
+import base64
 import hashlib
 import http.server
 import json
 import os
 import threading
+import time
 from urllib.parse import unquote, urlsplit
 
 ORG = "tc-test"
@@ -65,6 +95,7 @@ class Hub:
         self.faults = set(filter(None, args.faults.split(",")))
         self.lock = threading.Lock()
         self.log = open(args.log, "a", buffering=1)
+        self.upload = Upload(args)
         self.lfs = {}  # sha256 -> (bytes, repo)
         for repo, files in self.repos.items():
             for name, data in files.items():
@@ -77,6 +108,19 @@ class Hub:
                 self.faults.discard(name)
                 return True
             return False
+
+
+class Upload:
+    """What pushes left: repositories, their files, the LFS store."""
+
+    def __init__(self, args):
+        self.token = args.token
+        self.read_token = args.read_token
+        self.chunk = args.lfs_chunk
+        self.repos = {}    # "ORG/NAME" -> {"private": bool, "files": {path: (oid, size)}, "commits": n}
+        self.store = {}    # sha256 -> bytes
+        self.parts = {}    # (sha256, n) -> bytes
+        self.storage_port = None
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -193,6 +237,188 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         return self.send(200, data, headers)
 
+    # ------------------------------------------------------------------ pushes
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def record_upload(self, **extra):
+        hub = self.server.hub
+        entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
+                 "authorization": self.headers.get("Authorization"), "headers": dict(self.headers.items()),
+                 "time": time.time(), "port": self.server.server_address[1]}
+        entry.update(extra)
+        with hub.lock:
+            hub.log.write(json.dumps(entry) + "\n")
+
+    def json_answer(self, status, obj):
+        self.send(status, json.dumps(obj).encode(), [("Content-Type", "application/json")])
+
+    def may_write(self):
+        up = self.server.hub.upload
+        auth = self.headers.get("Authorization")
+        if auth == f"Bearer {up.read_token}":
+            self.json_answer(403, {"error": "You don't have the rights to create a dataset under the namespace"})
+            return False
+        if auth != f"Bearer {up.token}":
+            self.json_answer(401, {"error": "Invalid credentials in Authorization header"})
+            return False
+        return True
+
+    def do_PUT(self):
+        body = self.read_body()
+        sha = hashlib.sha256(body).hexdigest()
+        self.record_upload(body_sha256=sha, body_size=len(body))
+        up = self.server.hub.upload
+        parts = urlsplit(self.path).path.split("/")[1:]
+        if "sig=" not in urlsplit(self.path).query:
+            return self.json_answer(403, {"error": "no signature"})
+        if self.server.hub.fault("put500"):
+            return self.json_answer(500, {"error": "storage hiccup"})
+        if parts[:1] == ["lfs-put"] and len(parts) == 2:
+            if sha != parts[1]:
+                return self.json_answer(400, {"error": f"the body hashes to {sha}, not {parts[1]}"})
+            up.store[sha] = body
+            return self.send(200, b"", [("ETag", f'"{hashlib.md5(body).hexdigest()}"')])
+        if parts[:1] == ["lfs-part"] and len(parts) == 3:
+            up.parts[(parts[1], int(parts[2]))] = body
+            return self.send(200, b"", [("ETag", f'"part-{parts[2]}-{hashlib.md5(body).hexdigest()}"')])
+        return self.json_answer(404, {"error": "no such upload target"})
+
+    def do_POST(self):
+        hub = self.server.hub
+        up = hub.upload
+        raw = self.read_body()
+        path = urlsplit(self.path).path
+        parts = [unquote(p) for p in path.split("/")[1:]]
+        if path.endswith("/commit/main") and parts[:2] == ["api", "datasets"]:
+            lines = [json.loads(l) for l in raw.decode().split("\n") if l]
+            self.record_upload(ndjson=lines)
+            return self.commit(parts[2] + "/" + parts[3], lines)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.record_upload(body=body)
+        if parts == ["api", "repos", "create"]:
+            return self.create(body)
+        if len(parts) == 6 and parts[:2] == ["api", "datasets"] and parts[4] == "preupload":
+            return self.preupload(parts[2] + "/" + parts[3], body)
+        if len(parts) == 7 and parts[0] == "datasets" and parts[2].endswith(".git") and parts[3:] == ["info", "lfs", "objects", "batch"]:
+            return self.batch(parts[1] + "/" + parts[2][:-4], body)
+        if parts[:1] == ["lfs-complete"] and len(parts) == 2:
+            return self.complete(parts[1], body)
+        if parts[:1] == ["lfs-verify"] and len(parts) == 2:
+            ok = body and body.get("oid") == parts[1] and len(up.store.get(parts[1], b"")) == body.get("size")
+            return self.json_answer(200 if ok else 404, {"success": True} if ok else {"error": "not stored"})
+        return self.json_answer(404, {"error": "no such endpoint"})
+
+    def create(self, body):
+        up = self.server.hub.upload
+        if not self.may_write():
+            return
+        if not (isinstance(body, dict) and body.get("type") == "dataset" and isinstance(body.get("private"), bool)
+                and isinstance(body.get("name"), str) and isinstance(body.get("organization"), str)):
+            return self.json_answer(400, {"error": "bad create request"})
+        repo = body["organization"] + "/" + body["name"]
+        port = self.server.server_address[1]
+        if repo in up.repos:
+            return self.json_answer(409, {"error": "You already created this dataset repo",
+                                          "url": f"http://127.0.0.1:{port}/datasets/{repo}"})
+        up.repos[repo] = {"private": body["private"], "files": {}, "commits": 0}
+        return self.json_answer(200, {"url": f"http://127.0.0.1:{port}/datasets/{repo}", "name": repo})
+
+    def preupload(self, repo, body):
+        up = self.server.hub.upload
+        if not self.may_write():
+            return
+        if repo not in up.repos:
+            return self.json_answer(404, {"error": "Repository not found"})
+        files = []
+        for f in body["files"]:
+            assert set(f) == {"path", "sample", "size"}, f
+            assert len(base64.b64decode(f["sample"])) == min(512, f["size"])
+            held = up.repos[repo]["files"].get(f["path"])
+            files.append({"path": f["path"], "uploadMode": "regular" if "regular" in repo else "lfs",
+                          "shouldIgnore": False, "oid": held[0] if held else None})
+        return self.json_answer(200, {"files": files, "commitOid": "0" * 40})
+
+    def batch(self, repo, body):
+        hub = self.server.hub
+        up = hub.upload
+        if not self.may_write():
+            return
+        if hub.fault("push429"):
+            return self.send(429, b'{"error": "rate limited"}', [("Retry-After", "1"), ("Content-Type", "application/json")])
+        if self.headers.get("Accept") != "application/vnd.git-lfs+json" or \
+           self.headers.get("Content-Type") != "application/vnd.git-lfs+json":
+            return self.json_answer(406, {"message": "not a git-lfs request"})
+        assert body["operation"] == "upload" and body["hash_algo"] == "sha256", body
+        assert "basic" in body["transfers"] and body["ref"] == {"name": "main"}, body
+        port, sport = self.server.server_address[1], up.storage_port
+        objects = []
+        for o in body["objects"]:
+            oid, size = o["oid"], o["size"]
+            if oid in up.store:
+                objects.append({"oid": oid, "size": size})
+                continue
+            verify = {"href": f"http://127.0.0.1:{port}/lfs-verify/{oid}", "header": {"X-Tc-Verify": "v1"}}
+            if size > up.chunk and "multipart" in body["transfers"]:
+                n = -(-size // up.chunk)
+                header = {"chunk_size": str(up.chunk)}
+                for i in range(n, 0, -1):  # the order must not matter
+                    header[str(i)] = f"http://127.0.0.1:{sport}/lfs-part/{oid}/{i}?sig=part{i}"
+                upload = {"href": f"http://127.0.0.1:{port}/lfs-complete/{oid}", "header": header}
+            else:
+                upload = {"href": f"http://127.0.0.1:{sport}/lfs-put/{oid}?sig=0123456789abcdef",
+                          "header": {"X-Tc-Storage": "storage-ticket-1"}}
+            objects.append({"oid": oid, "size": size, "authenticated": True,
+                            "actions": {"upload": upload, "verify": verify}})
+        return self.send(200, json.dumps({"transfer": "basic", "objects": objects}).encode(),
+                         [("Content-Type", "application/vnd.git-lfs+json")])
+
+    def complete(self, oid, body):
+        up = self.server.hub.upload
+        data = b""
+        for i, p in enumerate(body["parts"], 1):
+            chunk = up.parts.get((oid, p["partNumber"]))
+            if p["partNumber"] != i or chunk is None or p["etag"] != f'"part-{i}-{hashlib.md5(chunk).hexdigest()}"':
+                return self.json_answer(400, {"error": f"part {i}: wrong number or ETag"})
+            data += chunk
+        if hashlib.sha256(data).hexdigest() != oid:
+            return self.json_answer(400, {"error": "the parts do not hash to the oid"})
+        up.store[oid] = data
+        return self.json_answer(200, {"success": True})
+
+    def commit(self, repo, lines):
+        up = self.server.hub.upload
+        if not self.may_write():
+            return
+        if repo not in up.repos:
+            return self.json_answer(404, {"error": "Repository not found"})
+        if "fail-commit" in repo:
+            return self.json_answer(503, {"error": "Service Unavailable"})
+        if self.headers.get("Content-Type") != "application/x-ndjson" or lines[0]["key"] != "header":
+            return self.json_answer(400, {"error": "not an NDJSON commit"})
+        files = up.repos[repo]["files"]
+        for l in lines[1:]:
+            v = l["value"]
+            if l["key"] == "lfsFile":
+                if v.get("algo") != "sha256" or len(up.store.get(v["oid"], b"")) != v["size"]:
+                    return self.json_answer(400, {"error": f"LFS object {v['oid']} is not uploaded"})
+                files[v["path"]] = (v["oid"], v["size"])
+            elif l["key"] == "file" and v.get("encoding") == "base64":
+                data = base64.b64decode(v["content"])
+                files[v["path"]] = (hashlib.sha256(data).hexdigest(), len(data))
+            else:
+                return self.json_answer(400, {"error": f"unknown line {l['key']}"})
+        up.repos[repo]["commits"] += 1
+        oid = hashlib.sha1(f"{repo} {up.repos[repo]['commits']}".encode()).hexdigest()
+        port = self.server.server_address[1]
+        return self.json_answer(200, {"success": True, "commitOid": oid,
+                                      "commitUrl": f"http://127.0.0.1:{port}/datasets/{repo}/commit/{oid}"})
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -201,10 +427,19 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--faults", default="")
     ap.add_argument("--token", default="")
+    ap.add_argument("--read-token", default="")
+    ap.add_argument("--lfs-chunk", type=int, default=50000)
     args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.hub = Hub(args)
+    storage = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    storage.daemon_threads = True
+    storage.hub = server.hub
+    server.hub.upload.storage_port = storage.server_address[1]
+    threading.Thread(target=storage.serve_forever, daemon=True).start()
+    with open(args.port_file + ".storage", "w") as f:
+        f.write(str(storage.server_address[1]))
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))

@@ -7,13 +7,15 @@
 #include <stdio.h>
 
 typedef struct cli_opts {
-    const char *mode;                 /* run | load | infer | show | embed | project | cluster | download-model */
+    const char *mode;                 /* run | load | infer | show | embed | project | cluster | download-model | push */
     const char *model_id;             /* download-model: the word after the command */
     const char *save_load_path;
     long n_samples, start, end;
     const char *input, *input_dataset, *data_subset, *input_content, *id_field, *input_format;
     const char *topic_mode, *device, *inference_repo_name, *username;
     int build_hf_ds;
+    int public_repo;                  /* --public: new hub repositories are public (default private) */
+    const char *repo, *push_file;     /* push --repo USER/NAME FILE */
     const char *output, *embeddings, *output_embeddings;
     int top_k, batch_size, quiet, no_plots;
     long max_text_bytes;              /* the readers' longest text (--max_text_bytes) */
@@ -46,6 +48,7 @@ int cmd_embed(cli_opts *o);
 int cmd_project(cli_opts *o);
 int cmd_cluster(cli_opts *o);
 int cmd_download_model(cli_opts *o);  /* download.c */
+int cmd_push(cli_opts *o);            /* push.c */
 
 /* progress.c */
 void cli_progress_init(int enabled);

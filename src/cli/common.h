@@ -31,4 +31,17 @@ int cli_load_folder(cli_opts *o, tc_save_folder **sf, tc_classifier **c);
 /* Reads --summary_template / --summary_instruction files into the params. */
 int cli_load_prompts(cli_opts *o);
 
+/* push.c: the datasets --build_hf_ds writes, pushed to the hub with the
+ * token (HF_TOKEN or the token file) to --username's namespace, private
+ * unless --public. Each returns 0, or 1 after printing the error (no
+ * token: how to set one and the command that pushes the files later).
+ * cli_push_save_folder: dir's hf_clusters.parquet to USER/<dir's name>
+ * and hf_texts.parquet to USER/<dir's name>_clusters. cli_push_file: file
+ * to repo ("USER/NAME", or NAME under --username), e.g. infer's
+ * <--output>.clusters.parquet to --inference_repo_name. Both go to
+ * data/train-00000-of-00001.parquet, where datasets.load_dataset finds
+ * the train split. */
+int cli_push_save_folder(const cli_opts *o, const char *dir);
+int cli_push_file(const cli_opts *o, const char *repo, const char *file);
+
 #endif

@@ -54,7 +54,9 @@ static void build_table(cli_opts *o) {
     def("dbscan_min_samples", T_INT, &p->dbscan.min_samples, "DBSCAN core point count, itself included (default 50)");
     def("build_hf_ds", T_BOOL, &o->build_hf_ds, "build and push Hugging Face datasets (not available yet)");
     def("inference_repo_name", T_STR, &o->inference_repo_name, "hub repository for infer results (pushing is not available yet)");
-    def("username", T_STR, &o->username, "hub user for pushes (not available yet)");
+    def("username", T_STR, &o->username, "hub user or organization the datasets are pushed to");
+    def("public", T_BOOL, &o->public_repo, "create the pushed hub repositories public (default: private)");
+    def("repo", T_STR, &o->repo, "push: the hub dataset USER/NAME that FILE goes to");
     def("device", T_STR, &o->device, "cpu (textclust runs on the CPU; cuda is accepted with a warning)");
     def("seed", T_LL, &o->seed, "seed of every random choice: shuffle, UMAP, sampling (default 42)");
     def("threads", T_INT, &o->threads, "worker threads (default: all cores)");
@@ -145,6 +147,9 @@ void cli_usage(FILE *f) {
             "  cluster  points .npy -> int64 labels .npy   (--input, --output)\n"
             "  download-model ORG/NAME[@REV]\n"
             "           fetch a Hugging Face model into the Hugging Face cache, print its folder\n"
+            "  push     push a save folder's hf_clusters.parquet and hf_texts.parquet (--build_hf_ds)\n"
+            "           to the hub as USER/<folder> and USER/<folder>_clusters (--username, --public);\n"
+            "           push --repo USER/NAME FILE pushes one Parquet file (infer's .clusters.parquet)\n"
             "\n"
             "Flags take a value as --flag VALUE or --flag=VALUE; --flag_name and --flag-name\n"
             "are the same flag.\n");
@@ -324,6 +329,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { *help = 1; return 0; }
         if (strncmp(a, "--", 2) != 0) {
             if (o->mode && !strcmp(o->mode, "download-model") && !o->model_id) { o->model_id = a; continue; }
+            if (o->mode && !strcmp(o->mode, "push") && !o->push_file) { o->push_file = a; continue; }
             if (o->mode) return bad("unexpected argument '%s'", a);
             o->mode = a;
             continue;

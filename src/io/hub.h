@@ -47,7 +47,102 @@ int tc_hub_is_id(const char *s);
  * huggingface_hub's lock file (.locks/<repo>/<etag>.lock, flock). */
 int tc_hub_resolve(const char *id, int allow_download, int progress, char *dir, size_t cap);
 
+/* ---------------------------------------------------------------- pushes (hub_upload.c) */
+
+/* One file of a push: the local file and its path in the repository. */
+typedef struct {
+    const char *path;           /* local file, read twice (hashed, then sent) and never buffered whole */
+    const char *path_in_repo;   /* a tc_hub_safe_path, e.g. "data/train-00000-of-00001.parquet" */
+} tc_hub_push_file;
+
+/* What a push did. */
+typedef struct {
+    char url[512];              /* the dataset's page: ENDPOINT/datasets/USER/NAME */
+    char commit[65];            /* the commit's id; "" when nothing changed and no commit was made */
+    size_t n_uploaded;          /* LFS objects sent (not the ones the hub had) */
+    size_t n_unchanged;         /* files whose content the repository holds already */
+} tc_hub_push_result;
+
+/* Creates the dataset repository repo ("USER/NAME" or "ORG/NAME"; private
+ * when private_repo is 1; one that exists keeps its visibility) on
+ * $HF_ENDPOINT and commits the n files to its main branch in one commit
+ * titled summary, as huggingface_hub's create_repo(exist_ok=True) and
+ * create_commit do: preupload (the upload mode of each file), the Git LFS
+ * batch API and a PUT of each new object (multipart when the hub asks for
+ * it), then the NDJSON commit. progress: a byte bar per file on stderr.
+ * res may be NULL. Returns 0, or TC_EINVAL (no token: the message says to
+ * set HF_TOKEN; not a repo id; a path that is not safe), TC_EIO (a file
+ * could not be read), TC_ENOTFOUND (401/403/404: the message says the
+ * token lacks write access), TC_ENET, TC_EFORMAT (the hub's answer is
+ * not what its API says). Messages name the repository, the file and
+ * the HTTP status; the token never appears in them. */
+int tc_hub_push(const char *repo, int private_repo, const tc_hub_push_file *files, size_t n,
+                const char *summary, int progress, tc_hub_push_result *res);
+
 /* ---------------------------------------------------------------- internal (tests, fuzzing) */
+
+/* RFC 4648 base64 of n bytes into out (4 * ceil(n / 3) bytes and a NUL);
+ * returns the characters written. */
+size_t tc_base64_encode(const void *in, size_t n, char *out);
+
+/* One line of a commit after the header: an LFS file (sha256 and size)
+ * or a regular one (its bytes, sent as base64). */
+typedef struct {
+    const char *path_in_repo;
+    int lfs;
+    const char *sha256;         /* lfs: 64 lower-case hex digits */
+    long long size;             /* lfs: bytes */
+    const void *data;           /* regular: the content */
+    size_t len;
+} tc_hub_commit_op;
+
+/* The commit body as NDJSON, one JSON object a line (huggingface_hub's
+ * _prepare_commit_payload): {"key": "header", "value": {"summary",
+ * "description"}}, then {"key": "lfsFile", "value": {"path", "algo":
+ * "sha256", "oid", "size"}} or {"key": "file", "value": {"content",
+ * "path", "encoding": "base64"}} per op. malloc'd into *out (*len bytes);
+ * TC_ENOMEM. */
+int tc_hub_commit_ndjson(const char *summary, const tc_hub_commit_op *ops, size_t n, char **out,
+                         size_t *len);
+
+/* Upload mode of one file in the answer of /preupload. */
+typedef struct {
+    int lfs;                    /* uploadMode "lfs" (1) or "regular" (0) */
+    int ignore;                 /* shouldIgnore: the repository's .gitignore drops it */
+    char oid[65];               /* the content the repository holds at that path (its "oid"), "" none */
+} tc_hub_upload_mode;
+
+/* {"files": [{"path", "uploadMode", "shouldIgnore", "oid"}, ...]} (len
+ * bytes, any bytes): fills modes[i] for each paths[i] (n of them).
+ * TC_EFORMAT (message set) when the answer is not JSON of that shape or a
+ * path is missing from it. */
+int tc_hub_parse_preupload(const char *body, size_t len, const char *const *paths, size_t n,
+                           tc_hub_upload_mode *modes);
+
+/* What the LFS batch API says to do with one object. */
+typedef struct {
+    int present;                /* no "actions": the hub has the object; nothing to send */
+    char *href;                 /* upload: PUT target (basic), or the completion URL (multipart) */
+    char **headers;             /* basic: "Name: value" lines for the PUT; NULL-terminated */
+    long long chunk_size;       /* multipart: bytes per part; -1 basic */
+    char **parts;               /* multipart: part URLs in part order, NULL-terminated; NULL basic */
+    size_t n_parts;
+    char *verify_href;          /* POST {"oid", "size"} here after the upload; NULL none */
+    char **verify_headers;      /* NULL-terminated */
+} tc_hub_lfs_action;
+
+/* Finds the object oid (size bytes) in a batch answer {"objects": [{"oid",
+ * "size", "actions": {"upload": {"href", "header"}, "verify": {...}}} or
+ * {"oid", "size", "error": {"code", "message"}}]} (len bytes, any bytes)
+ * and fills *a (free with tc_hub_lfs_action_free, also after an error).
+ * Header names must be HTTP tokens and values free of control bytes;
+ * hrefs http:// or https://; a multipart upload has ceil(size /
+ * chunk_size) parts. TC_EFORMAT with the message set otherwise, TC_ENET
+ * with the hub's message for an object error. */
+int tc_hub_parse_lfs_batch(const char *body, size_t len, const char *oid, long long size,
+                           tc_hub_lfs_action *a);
+void tc_hub_lfs_action_free(tc_hub_lfs_action *a);
+
 
 /* The answer of /api/models/ORG/NAME/revision/REV (len bytes, NUL bytes
  * allowed): {"sha": "<40 hex>", "siblings": [{"rfilename": "..."}, ...]}.

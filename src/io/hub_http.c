@@ -38,6 +38,8 @@
 #define BACKOFF_FIRST 0.5    /* seconds, doubled per retry */
 #define BACKOFF_MAX 8.0
 #define MAX_HOPS 5           /* redirects of one HEAD */
+#define RETRY_AFTER_MAX 60.0 /* seconds of a 429's Retry-After we wait at most */
+#define SEND_STALL_MIN 60L   /* seconds a request with a body may stall: a commit is slow to answer */
 
 struct tc_hub_client {
     CURL *h;
@@ -131,6 +133,7 @@ void tc_hub_client_free(tc_hub_client *c) {
 }
 
 const char *tc_hub_client_endpoint(const tc_hub_client *c) { return c->endpoint; }
+int tc_hub_client_has_token(const tc_hub_client *c) { return c->token != NULL; }
 
 /* ---------------------------------------------------------------- messages */
 
@@ -195,7 +198,7 @@ static void req_reset_headers(req *r) { tc_hub_headers_reset(&r->hd); }
 
 void tc_hub_headers_reset(tc_hub_headers *h) {
     h->etag[0] = h->linked_etag[0] = h->commit[0] = 0;
-    h->linked_size = h->content_length = h->range_start = -1;
+    h->linked_size = h->content_length = h->range_start = h->retry_after = -1;
 }
 
 /* v[0..n) trimmed into dst; "" when it does not fit */
@@ -238,6 +241,7 @@ void tc_hub_header_line(tc_hub_headers *h, const char *d, size_t n) {
     else if (IS("x-repo-commit")) copy_value(v, vl, h->commit, sizeof h->commit);
     else if (IS("x-linked-size")) h->linked_size = parse_ll(v, vl);
     else if (IS("content-length")) h->content_length = parse_ll(v, vl);
+    else if (IS("retry-after")) h->retry_after = parse_ll(v, vl);  /* an HTTP-date is -1 */
     else if (IS("content-range")) {
         /* "bytes START-END/TOTAL" */
         char b[96];
@@ -378,6 +382,11 @@ static int transient_curl(CURLcode e) {
 }
 
 static int transient_status(long s) { return s == 408 || s == 429 || s >= 500; }
+
+static void pause_for(double d) {
+    struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
 
 static void backoff(int attempt) {
     double d = BACKOFF_FIRST;
@@ -692,4 +701,153 @@ int tc_hub_same_origin(const char *a, const char *b) {
     origin x, y;
     return origin_of(a, &x) && origin_of(b, &y) && !strcmp(x.scheme, y.scheme) &&
            !strcmp(x.host, y.host) && x.port == y.port;
+}
+
+/* ---------------------------------------------------------------- requests with a body */
+
+/* A file body, read as curl sends it. */
+typedef struct {
+    const tc_hub_body *b;
+    long long sent;
+    int read_err;
+    req *r;                  /* its progress bar */
+} upload_src;
+
+static size_t on_read(char *buf, size_t sz, size_t nm, void *ctx) {
+    upload_src *u = ctx;
+    long long left = u->b->size - u->sent;
+    size_t n = sz * nm;
+    if ((long long)n > left) n = (size_t)left;
+    if (n == 0) return 0;
+    ssize_t got;
+    do got = pread(u->b->fd, buf, n, (off_t)(u->b->off + u->sent));
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) {  /* 0: the file shrank under us; the server would wait for the rest */
+        u->read_err = got < 0 ? errno : EIO;
+        return CURL_READFUNC_ABORT;
+    }
+    u->sent += got;
+    u->r->have = u->sent;
+    draw(u->r, 0);
+    return (size_t)got;
+}
+
+/* curl rewinds the body when it must send it again on one connection */
+static int on_seek(void *ctx, curl_off_t off, int origin) {
+    upload_src *u = ctx;
+    if (origin != SEEK_SET || off < 0 || off > u->b->size) return CURL_SEEKFUNC_CANTSEEK;
+    u->sent = off;
+    return CURL_SEEKFUNC_OK;
+}
+
+void tc_hub_answer_free(tc_hub_answer *a) {
+    if (!a) return;
+    free(a->body);
+    a->body = NULL;
+    a->len = 0;
+}
+
+int tc_hub_send(tc_hub_client *c, const char *method, const char *url, const char *const *extra,
+                const tc_hub_body *body, int idempotent, size_t cap, const char *what,
+                tc_hub_answer *ans) {
+    memset(ans, 0, sizeof *ans);
+    tc_hub_headers_reset(&ans->hd);
+    char *cur = strdup(url);
+    if (!cur) return tc_error(TC_ENOMEM, "hub: out of memory");
+    char shown[512], cerr[CURL_ERROR_SIZE];
+    long stall = c->stall_timeout > SEND_STALL_MIN ? c->stall_timeout : SEND_STALL_MIN;
+    int from_file = body && body->fd >= 0, rc = 0;
+    for (int attempt = 0, hops = 0;;) {
+        show_url(cur, shown, sizeof shown);
+        struct curl_slist *hdr = headers_for(c, cur);
+        for (size_t i = 0; hdr && extra && extra[i]; i++) {
+            struct curl_slist *h2 = curl_slist_append(hdr, extra[i]);
+            if (!h2) curl_slist_free_all(hdr);
+            hdr = h2;
+        }
+        /* no 100-continue round trip: the hub and S3 take the body at once */
+        struct curl_slist *h2 = hdr && body ? curl_slist_append(hdr, "Expect:") : hdr;
+        if (!h2) curl_slist_free_all(hdr);
+        if (!(hdr = h2)) { rc = tc_error(TC_ENOMEM, "hub: out of memory"); break; }
+        req r = {.fd = -1, .mem_cap = cap, .c = c, .h = c->h, .label = body ? body->label : NULL,
+                 .total = from_file ? body->size : -1};
+        req_reset_headers(&r);
+        upload_src u = {.b = body, .r = &r};
+        set_common(c, c->h, cur, hdr, &r, cerr);
+        if (from_file) {
+            curl_easy_setopt(c->h, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(c->h, CURLOPT_READFUNCTION, on_read);
+            curl_easy_setopt(c->h, CURLOPT_READDATA, &u);
+            curl_easy_setopt(c->h, CURLOPT_SEEKFUNCTION, on_seek);
+            curl_easy_setopt(c->h, CURLOPT_SEEKDATA, &u);
+            curl_easy_setopt(c->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->size);
+            if (strcmp(method, "PUT")) curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, method);
+        } else if (body || !strcmp(method, "POST")) {
+            curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body ? body->data : "");
+            curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body->len : 0));
+            if (strcmp(method, "POST")) curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, method);
+        } else if (strcmp(method, "GET")) {
+            curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST, method);
+        }
+        curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c->h, CURLOPT_LOW_SPEED_TIME, stall);
+        draw(&r, 0);
+        CURLcode e = curl_easy_perform(c->h);
+        curl_slist_free_all(hdr);
+        long status = 0;
+        curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+        int again = attempt < RETRIES;
+        if (r.too_big) {
+            rc = fail(c, TC_EFORMAT, "hub: %s: %s: the answer is over %zu bytes", what, shown, cap);
+        } else if (u.read_err) {
+            rc = tc_error(TC_EIO, "hub: %s: reading the file: %s", what,
+                          u.read_err == EIO ? "it got shorter while it was sent" : strerror(u.read_err));
+        } else if (e != CURLE_OK) {
+            rc = fail(c, TC_ENET, "hub: %s: %s %s: %s%s%s", what, method, shown, curl_easy_strerror(e),
+                      cerr[0] ? ": " : "", cerr);
+            /* a connection never made sent nothing, so even a commit may try again */
+            if (again && transient_curl(e) && (idempotent || e == CURLE_COULDNT_CONNECT)) {
+                tc_sb_free(&r.mem);
+                backoff(attempt++);
+                continue;
+            }
+        } else if ((status == 307 || status == 308) && hops < MAX_HOPS) {
+            char *loc = NULL;
+            curl_easy_getinfo(c->h, CURLINFO_REDIRECT_URL, &loc);
+            char *next = loc && tc_hub_same_origin(loc, cur) ? strdup(loc) : NULL;
+            tc_sb_free(&r.mem);
+            if (!next) {
+                rc = fail(c, TC_ENET, "hub: %s: %s %s: HTTP %ld to %s", what, method, shown, status,
+                          loc ? "another host" : "nowhere (no Location)");
+                break;
+            }
+            free(cur);
+            cur = next;
+            hops++;
+            continue;
+        } else if (transient_status(status) && again && (idempotent || status == 429)) {
+            tc_sb_free(&r.mem);
+            if (status == 429 && r.hd.retry_after >= 0)
+                pause_for(r.hd.retry_after < RETRY_AFTER_MAX ? (double)r.hd.retry_after : RETRY_AFTER_MAX);
+            else
+                backoff(attempt);
+            attempt++;
+            continue;
+        } else {
+            if (r.label) { r.total = r.have; draw(&r, 1); }
+            ans->status = status;
+            ans->hd = r.hd;
+            ans->len = r.mem.len;
+            ans->body = r.mem.s ? r.mem.s : strdup("");
+            r.mem.s = NULL;
+            if (!ans->body) { rc = tc_error(TC_ENOMEM, "hub: out of memory"); break; }
+            if (status < 200 || status > 299) excerpt(c, ans->body, ans->len, ans->error, sizeof ans->error);
+            rc = 0;
+            break;
+        }
+        tc_sb_free(&r.mem);
+        break;
+    }
+    free(cur);
+    return rc;
 }

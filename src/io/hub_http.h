@@ -13,6 +13,8 @@ int tc_hub_client_open(int progress, tc_hub_client **out);
 void tc_hub_client_free(tc_hub_client *c);
 /* The endpoint, no trailing '/' (valid while c lives). */
 const char *tc_hub_client_endpoint(const tc_hub_client *c);
+/* 1 when the client found a token to send. */
+int tc_hub_client_has_token(const tc_hub_client *c);
 
 /* GET url: the 200 answer's body (malloc'd, NUL-terminated, len bytes),
  * at most cap bytes. what names the request in messages. 401/403/404 are
@@ -48,6 +50,7 @@ typedef struct {
     char etag[256], linked_etag[256], commit[64];  /* trimmed values; "" absent or too long */
     long long linked_size, content_length;        /* X-Linked-Size, Content-Length; -1 absent or bad */
     long long range_start;                        /* START of "Content-Range: bytes START-..."; -1 */
+    long long retry_after;                        /* Retry-After in seconds; -1 absent or a date */
 } tc_hub_headers;
 
 void tc_hub_headers_reset(tc_hub_headers *h);
@@ -64,6 +67,48 @@ int tc_hub_etag_name(const char *raw, char *out, size_t cap);
 /* 1 when a and b have the same scheme, host and port (default ports
  * filled in), case aside. */
 int tc_hub_same_origin(const char *a, const char *b);
+
+/* ---------------------------------------------------------------- requests with a body */
+
+/* A request body: len bytes at data, or (fd >= 0) size bytes of the open
+ * file fd from offset off, read as they are sent (never all in memory).
+ * label: draw a byte progress bar with this name (NULL: none). */
+typedef struct {
+    const char *data;
+    size_t len;
+    int fd;
+    long long off, size;
+    const char *label;
+} tc_hub_body;
+
+/* What came back: the last answer's status and headers, and its body
+ * (malloc'd, NUL-terminated, len bytes; free it with tc_hub_answer_free).
+ * error: the server's own words when the status is not 2xx ({"error":
+ * ...} or the first bytes, secrets masked, one line), else "". */
+typedef struct {
+    long status;
+    tc_hub_headers hd;
+    char *body;
+    size_t len;
+    char error[256];
+} tc_hub_answer;
+
+void tc_hub_answer_free(tc_hub_answer *a);
+
+/* Sends method to url: "POST" with body->data, "PUT" with body->fd, or
+ * any method with body NULL. hdr: extra header lines ("Name: value",
+ * NULL-terminated, or NULL); the token is added only for the endpoint's
+ * origin. At most cap bytes of the answer's body are kept. Connection
+ * failures, 408, 429 (after its Retry-After, capped) and 5xx are retried
+ * when idempotent is 1; a request that must not be made twice (a commit)
+ * retries only 429 and connections that were never made. A 307/308 to
+ * the same origin is followed with method and body. Returns 0 with *ans
+ * set for any HTTP answer (the caller judges its status), TC_ENET when
+ * none came after the retries, TC_EFORMAT when the body is over cap. what
+ * names the request in messages. */
+int tc_hub_send(tc_hub_client *c, const char *method, const char *url, const char *const *hdr,
+                const tc_hub_body *body, int idempotent, size_t cap, const char *what,
+                tc_hub_answer *ans);
 
 /* ---------------------------------------------------------------- hub.c */
 
