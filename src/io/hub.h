@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum { TC_HUB_MODEL = 0, TC_HUB_DATASET = 1 };  /* repository types */
+
 /* Is s a hub model id: ORG/NAME or NAME, optional @REVISION (no path that
  * exists locally is passed here; the caller checks folders first). The
  * rules are huggingface_hub's: names of [A-Za-z0-9_.-] that start and end
