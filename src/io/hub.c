@@ -171,9 +171,9 @@ void tc_hub_list_free(char **list) {
     free(list);
 }
 
-typedef struct { char **v; size_t n, cap; int oom; } list;
+typedef tc_hub_strs list;
 
-static void list_add(list *l, const char *s) {
+void tc_hub_strs_add(tc_hub_strs *l, const char *s) {
     if (l->oom) return;
     if (l->n + 2 > l->cap) {
         size_t nc = l->cap ? 2 * l->cap : 16;
@@ -185,7 +185,7 @@ static void list_add(list *l, const char *s) {
     l->v[++l->n] = NULL;
 }
 
-static int list_take(list *l, char ***out) {
+int tc_hub_strs_take(tc_hub_strs *l, char ***out) {
     if (l->oom || (!l->v && !(l->v = calloc(1, sizeof *l->v)))) {
         if (l->v) l->v[l->n] = NULL;
         tc_hub_list_free(l->v);
@@ -217,11 +217,11 @@ int tc_hub_parse_api(const char *body, size_t len, char sha[41], char ***files, 
     cJSON *it;
     cJSON_ArrayForEach(it, sib) {
         const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "rfilename"));
-        if (f && tc_hub_safe_path(f)) list_add(&l, f);
+        if (f && tc_hub_safe_path(f)) tc_hub_strs_add(&l, f);
     }
     cJSON_Delete(j);
     *n_files = l.n;
-    return list_take(&l, files);
+    return tc_hub_strs_take(&l, files);
 }
 
 int tc_hub_parse_modules(const char *body, size_t len, char ***paths, char ***need) {
@@ -240,13 +240,13 @@ int tc_hub_parse_modules(const char *body, size_t len, char ***paths, char ***ne
         char f[300];
         if (!p || !p[0] || strlen(p) > 200 || !tc_hub_safe_path(p)) continue;
         snprintf(f, sizeof f, "%s/config.json", p);
-        list_add(&all, f);
+        tc_hub_strs_add(&all, f);
         size_t tl = t ? strlen(t) : 0;
-        if (tl >= 7 && !strcmp(t + tl - 7, "Pooling")) list_add(&req, f);
+        if (tl >= 7 && !strcmp(t + tl - 7, "Pooling")) tc_hub_strs_add(&req, f);
     }
     cJSON_Delete(j);
-    int rc = list_take(&all, paths);
-    if (!rc && need) rc = list_take(&req, need);
+    int rc = tc_hub_strs_take(&all, paths);
+    if (!rc && need) rc = tc_hub_strs_take(&req, need);
     else if (req.v) { req.v[req.n] = NULL; tc_hub_list_free(req.v); }
     if (rc) { tc_hub_list_free(*paths); *paths = NULL; }
     return rc;

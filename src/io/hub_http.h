@@ -97,6 +97,11 @@ int tc_hub_repo_info(tc_hub_repo *r, char ***files, size_t *n_files);
 int tc_hub_repo_fetch(tc_hub_repo *r, const char *file, long long cap);
 /* r->rev quoted for a URL path segment ('/' as %2F), into out. */
 void tc_hub_repo_quote(const char *s, char *out, size_t cap);
+/* A growing NULL-terminated list of strings; oom sticks. take hands the
+ * list over (an empty one when nothing was added), or frees it and fails. */
+typedef struct { char **v; size_t n, cap; int oom; } tc_hub_strs;
+void tc_hub_strs_add(tc_hub_strs *l, const char *s);
+int tc_hub_strs_take(tc_hub_strs *l, char ***out);
 /* mkdir -p (path's folders, and path itself when last). */
 int tc_hub_make_dirs(const char *path, int last);
 
