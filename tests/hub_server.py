@@ -23,7 +23,7 @@ token. Repositories (ORG is always tc-test):
 Faults (--faults, each once): api500 (the first model info request answers
 500), cut (the first CDN GET sends half the bytes, then closes).
 Every request is logged to --log as a JSON line: method, path, host,
-authorization, range, t (seconds). The port goes to --port-file once listening.
+t (seconds), authorization, range. The port goes to --port-file once listening.
 With --datasets DIR (the Parquet fixtures), dataset repositories are served
 too: see DatasetHub below.
 
@@ -92,9 +92,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def record(self):
         hub = self.server.hub
-        entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
-                 "authorization": self.headers.get("Authorization"), "range": self.headers.get("Range"),
-                 "t": time.time()}
+        entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host"), "t": time.time(),
+                 "authorization": self.headers.get("Authorization"), "range": self.headers.get("Range")}
         with hub.lock:
             hub.log.write(json.dumps(entry) + "\n")
 
