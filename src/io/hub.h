@@ -1,9 +1,10 @@
-/* hub.h - Hugging Face hub ids resolved to model folders in the standard
- * Hugging Face cache, the one huggingface_hub (Python) reads and writes:
+/* hub.h - Hugging Face hub ids resolved to model folders and dataset files
+ * in the standard Hugging Face cache, the one huggingface_hub (Python)
+ * reads and writes:
  *
  *   $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else
  *   $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub
- *     models--ORG--NAME/
+ *     models--ORG--NAME/ (datasets--ORG--NAME/ for a dataset, the same inside)
  *       refs/<revision>            the commit sha the revision pointed to
  *       blobs/<etag>               file contents, named by the hub's ETag
  *                                  (git blob sha1, or sha256 for LFS files)
@@ -13,7 +14,8 @@
  * Files missing from the cache are fetched with libcurl from $HF_ENDPOINT
  * (default https://huggingface.co): GET /api/models/ORG/NAME/revision/REV
  * for the commit and the file list, then /ORG/NAME/resolve/<sha>/<path>
- * per file. The token ($HF_TOKEN, else the file $HF_TOKEN_PATH, else
+ * per file (/api/datasets/... and /datasets/ORG/NAME/resolve/... for a
+ * dataset). The token ($HF_TOKEN, else the file $HF_TOKEN_PATH, else
  * $HF_HOME/token) goes only to the endpoint's own host, never into a
  * message. Environment: HF_HUB_OFFLINE=1 (no network), HF_HUB_ETAG_TIMEOUT
  * (seconds for metadata requests, 10), HF_HUB_DOWNLOAD_TIMEOUT (seconds a
