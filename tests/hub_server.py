@@ -178,7 +178,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = hub.lfs[key]
         if key.endswith("-bad"):
             data = data[:100] + bytes([data[100] ^ 1]) + data[101:]
-        sha = key[:64]
+        self.send_blob(data, key[:64], "cut", 2)
+
+    def send_blob(self, data, sha, fault, part):
+        """An LFS object as the CDN sends it: a Range answered with 206; a plain GET
+        under the fault (once) announces the whole length, sends 1/part of it, then
+        drops the connection."""
         headers = [("ETag", f'"{sha}"'), ("Accept-Ranges", "bytes")]
         rng = self.headers.get("Range")
         if rng:
@@ -187,14 +192,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(416, b"", [("Content-Range", f"bytes */{len(data)}")])
             body = data[start:]
             return self.send(206, body, headers + [("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")])
-        if self.command == "GET" and hub.fault("cut"):
-            # the whole length announced, half of it sent, then the connection drops
+        if self.command == "GET" and self.server.hub.fault(fault):
             self.send_response(200)
             for k, v in headers:
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
+            self.wfile.write(data[: len(data) // part])
             self.wfile.flush()
             self.close_connection = True
             return
@@ -357,24 +361,7 @@ class DatasetHub:
         data = self.lfs.get(sha)
         if data is None:
             return h.error(404, "no such object")
-        headers = [("ETag", f'"{sha}"'), ("Accept-Ranges", "bytes")]
-        rng = h.headers.get("Range")
-        if rng:
-            start = int(rng.split("=")[1].split("-")[0])
-            if start >= len(data):
-                return h.send(416, b"", [("Content-Range", f"bytes */{len(data)}")])
-            return h.send(206, data[start:], headers + [("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")])
-        if h.command == "GET" and self.hub.fault("dscut"):
-            h.send_response(200)
-            for k, v in headers:
-                h.send_header(k, v)
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data[: len(data) // 3])
-            h.wfile.flush()
-            h.close_connection = True
-            return
-        h.send(200, data, headers)
+        h.send_blob(data, sha, "dscut", 3)
 
 
 def main():

@@ -185,10 +185,15 @@ void tc_hub_strs_add(tc_hub_strs *l, const char *s) {
     l->v[++l->n] = NULL;
 }
 
+void tc_hub_strs_free(tc_hub_strs *l) {
+    if (l->v) l->v[l->n] = NULL;
+    tc_hub_list_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
 int tc_hub_strs_take(tc_hub_strs *l, char ***out) {
     if (l->oom || (!l->v && !(l->v = calloc(1, sizeof *l->v)))) {
-        if (l->v) l->v[l->n] = NULL;
-        tc_hub_list_free(l->v);
+        tc_hub_strs_free(l);
         *out = NULL;
         return tc_error(TC_ENOMEM, "hub: out of memory");
     }
@@ -247,7 +252,7 @@ int tc_hub_parse_modules(const char *body, size_t len, char ***paths, char ***ne
     cJSON_Delete(j);
     int rc = tc_hub_strs_take(&all, paths);
     if (!rc && need) rc = tc_hub_strs_take(&req, need);
-    else if (req.v) { req.v[req.n] = NULL; tc_hub_list_free(req.v); }
+    else tc_hub_strs_free(&req);
     if (rc) { tc_hub_list_free(*paths); *paths = NULL; }
     return rc;
 }

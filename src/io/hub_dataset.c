@@ -92,8 +92,7 @@ static int pattern_files(const job *j, char *const *files, char ***out) {
                       "the splits: %s", j->what, found[0] ? found : "(none: it holds no data files)");
     tc_hub_list_free(all);
     if (rc) {
-        if (l.v) l.v[l.n] = NULL;
-        tc_hub_list_free(l.v);
+        tc_hub_strs_free(&l);
         return rc;
     }
     return tc_hub_strs_take(&l, out);
@@ -132,8 +131,7 @@ static int collect(job *j, char **names, char ***paths, size_t *n_paths) {
         if (j->rows) rows += rows_of(j, p);
     }
     if (rc) {
-        if (l.v) l.v[l.n] = NULL;
-        tc_hub_list_free(l.v);
+        tc_hub_strs_free(&l);
         return rc;
     }
     *n_paths = l.n;
@@ -186,8 +184,7 @@ static int from_listing(job *j, char **urls, size_t n_urls, char ***names) {
     tc_hub_list_free(files);
     tc_hub_list_free(conv);
     if (rc) {
-        if (l.v) l.v[l.n] = NULL;
-        tc_hub_list_free(l.v);
+        tc_hub_strs_free(&l);
         return rc;
     }
     return tc_hub_strs_take(&l, names);

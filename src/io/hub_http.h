@@ -101,6 +101,7 @@ void tc_hub_repo_quote(const char *s, char *out, size_t cap);
  * list over (an empty one when nothing was added), or frees it and fails. */
 typedef struct { char **v; size_t n, cap; int oom; } tc_hub_strs;
 void tc_hub_strs_add(tc_hub_strs *l, const char *s);
+void tc_hub_strs_free(tc_hub_strs *l);
 int tc_hub_strs_take(tc_hub_strs *l, char ***out);
 /* mkdir -p (path's folders, and path itself when last). */
 int tc_hub_make_dirs(const char *path, int last);

@@ -60,8 +60,7 @@ int tc_hub_parse_parquet_list(const char *body, size_t len, char ***urls, size_t
     }
     cJSON_Delete(j);
     if (rc) {
-        if (l.v) l.v[l.n] = NULL;
-        tc_hub_list_free(l.v);
+        tc_hub_strs_free(&l);
         return rc;
     }
     *n = l.n;
@@ -194,7 +193,7 @@ static int any_file_names(const char *rel, const char *const *kws) {
 static size_t sharded(const char *rel) {
     if (strncmp(rel, "data/", 5) || strchr(rel + 5, '/')) return 0;
     const char *b = rel + 5;
-    for (size_t i = 1; b[i]; i++) {
+    for (size_t i = 1; b[0] && b[i]; i++) {
         const char *q = b + i;
         if (strlen(q) < 15 || q[0] != '-' || strncmp(q + 6, "-of-", 4)) continue;
         if (strspn(q + 1, "0123456789") < 5 || strspn(q + 10, "0123456789") < 5) continue;
@@ -266,14 +265,11 @@ int tc_hub_split_files(char *const *files, const char *config, const char *split
     tc_sb list = {0};
     for (size_t i = 0; i < seen.n; i++) tc_sb_printf(&list, "%s%s", i ? ", " : "", seen.v[i]);
     if (cap) snprintf(found, cap, "%s", list.s ? list.s : "");
-    int rc = list.oom ? TC_ENOMEM : 0;
+    int rc = list.oom || seen.oom || rel.oom || full.oom ? TC_ENOMEM : 0;
     tc_sb_free(&list);
-    tc_hub_strs *tmp[] = {&seen, &rel, &full};
-    for (int t = 0; t < 3; t++) {
-        char **v = NULL;
-        if (tc_hub_strs_take(tmp[t], &v)) rc = TC_ENOMEM;
-        tc_hub_list_free(v);
-    }
+    tc_hub_strs_free(&seen);
+    tc_hub_strs_free(&rel);
+    tc_hub_strs_free(&full);
     if (tc_hub_strs_take(&pick, out)) rc = TC_ENOMEM;
     if (rc) {
         tc_hub_list_free(*out);
