@@ -48,9 +48,6 @@ static int hub_input(cli_opts *o, char *path, size_t size) {
     }
     if (tc_hub_dataset_files(o->input_dataset, &p, &o->input_files, &o->n_input_files, path, size))
         return cli_fail(tc_last_error());
-    static char **keep;  /* the list lives until exit */
-    keep = o->input_files;
-    (void)keep;
     if (!o->quiet)
         cli_term_printf(stderr, "textclust: %s: %zu file%s of split %s from %s\n", o->input_dataset,
                         o->n_input_files, o->n_input_files == 1 ? "" : "s", o->split ? o->split : "train", path);
