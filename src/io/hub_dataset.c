@@ -207,7 +207,9 @@ static int online(job *j, const char *rev, char ***names) {
         return rc;
     }
     tc_hub_list_free(urls);
-    if (rc && rc != TC_ENOTFOUND && rc != TC_EFORMAT) return rc;  /* the network, after retries */
+    /* no answer at all is the network's failure; any answer without a
+     * listing (404, no access, a server error) leaves the repository's files */
+    if (rc && st == 0 && rc != TC_EFORMAT) return rc;
     /* no conversion to read: the repository's own files */
     char **files = NULL;
     size_t n_files;
