@@ -35,7 +35,8 @@ mkdir -p "$T/locked"; echo '{"text": "a"}' > "$T/locked/x.jsonl"; chmod 000 "$T/
 if [[ $(id -u) -ne 0 ]]; then
     expect_fail "unreadable file" 'x.jsonl.*Permission denied' $TC "${RUN[@]}" --input "$T/locked/x.jsonl" --save_load_path "$T/o6"
 fi
-expect_fail "hub dataset id" 'not available yet' $TC "${RUN[@]}" --input_dataset "HuggingFaceFW/fineweb-edu" --save_load_path "$T/o7"
+expect_fail "hub dataset id, offline and not cached" 'HuggingFaceFW/fineweb-edu \(config default, split train\) is not in the Hugging Face cache' \
+    env HF_HUB_OFFLINE=1 HF_HOME="$T/no-cache" HF_HUB_CACHE="$T/no-cache/hub" $TC "${RUN[@]}" --input_dataset "HuggingFaceFW/fineweb-edu" --save_load_path "$T/o7"
 expect_fail "--build_hf_ds" 'not available yet' $TC "${RUN[@]}" --input "$T/good.jsonl" --build_hf_ds --save_load_path "$T/o8"
 expect_fail "unknown flag" "unknown flag '--bogus'" $TC run --bogus 1
 expect_fail "bad number" "dbscan_eps: 'abc' is not a number" $TC run --dbscan_eps abc

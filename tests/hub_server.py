@@ -23,7 +23,9 @@ token. Repositories (ORG is always tc-test):
 Faults (--faults, each once): api500 (the first model info request answers
 500), cut (the first CDN GET sends half the bytes, then closes).
 Every request is logged to --log as a JSON line: method, path, host,
-authorization, range. The port goes to --port-file once listening.
+t (seconds), authorization, range. The port goes to --port-file once listening.
+With --datasets DIR (the Parquet fixtures), dataset repositories are served
+too: see DatasetHub below.
 
 Pushes (the Upload class and do_POST / do_PUT below; huggingface_hub v1.0.0's
 requests, and the Git LFS batch API):
@@ -53,7 +55,7 @@ Retry-After: 1), put500 (the first PUT answers 500 after reading the body);
 a commit to a NAME with "fail-commit" in it always answers 503.
 
   hub_server.py --model DIR --log FILE --port-file FILE [--faults api500,cut,push429] [--token T]
-                [--read-token T] [--lfs-chunk N]
+                [--read-token T] [--lfs-chunk N] [--datasets DIR]
 """
 import argparse
 import base64
@@ -93,6 +95,7 @@ class Hub:
         self.commit = {r: hashlib.sha1(("commit of " + r).encode()).hexdigest() for r in self.repos}
         self.token = args.token
         self.faults = set(filter(None, args.faults.split(",")))
+        self.datasets = DatasetHub(self, args.datasets, args.token) if args.datasets else None
         self.lock = threading.Lock()
         self.log = open(args.log, "a", buffering=1)
         self.upload = Upload(args)
@@ -131,7 +134,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def record(self):
         hub = self.server.hub
-        entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
+        entry = {"method": self.command, "path": self.path, "host": self.headers.get("Host"), "t": time.time(),
                  "authorization": self.headers.get("Authorization"), "range": self.headers.get("Range")}
         with hub.lock:
             hub.log.write(json.dumps(entry) + "\n")
@@ -156,6 +159,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hub = self.server.hub
         url = urlsplit(self.path)
         parts = [unquote(p) for p in url.path.split("/")[1:]]
+        if hub.datasets and hub.datasets.handle(self, parts, url):
+            return
         if parts[:1] == ["cdn"] and len(parts) == 2:
             if "hop=1" not in url.query:
                 return self.send(302, b"", [("Location", self.path + "&hop=1")])
@@ -215,7 +220,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = hub.lfs[key]
         if key.endswith("-bad"):
             data = data[:100] + bytes([data[100] ^ 1]) + data[101:]
-        sha = key[:64]
+        self.send_blob(data, key[:64], "cut", 2)
+
+    def send_blob(self, data, sha, fault, part):
+        """An LFS object as the CDN sends it: a Range answered with 206; a plain GET
+        under the fault (once) announces the whole length, sends 1/part of it, then
+        drops the connection."""
         headers = [("ETag", f'"{sha}"'), ("Accept-Ranges", "bytes")]
         rng = self.headers.get("Range")
         if rng:
@@ -224,14 +234,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(416, b"", [("Content-Range", f"bytes */{len(data)}")])
             body = data[start:]
             return self.send(206, body, headers + [("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")])
-        if self.command == "GET" and hub.fault("cut"):
-            # the whole length announced, half of it sent, then the connection drops
+        if self.command == "GET" and self.server.hub.fault(fault):
             self.send_response(200)
             for k, v in headers:
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
+            self.wfile.write(data[: len(data) // part])
             self.wfile.flush()
             self.close_connection = True
             return
@@ -420,6 +429,165 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                       "commitUrl": f"http://127.0.0.1:{port}/datasets/{repo}/commit/{oid}"})
 
 
+# ---------------------------------------------------------------- datasets
+
+class DatasetHub:
+    """Dataset repositories of ORG tc-test, from the Parquet fixtures DIR:
+      ds-convert  main holds only README.md; the refs/convert/parquet branch holds
+                  default/train/0000.parquet (snappy), default/train/0001.parquet (zstd),
+                  default/test/0000.parquet (gzip); the listing
+                  GET /api/datasets/ORG/NAME/parquet/default/train answers
+                  [".../api/datasets/ORG/NAME/parquet/default/train/0.parquet", ...1.parquet],
+                  and those URLs 302 to /datasets/ORG/NAME/resolve/refs%2Fconvert%2Fparquet/...
+                  as the hub does; GET /api/datasets/ORG/NAME/parquet gives every config/split
+      ds-files    no conversion (the listing is 404); main holds
+                  data/train-0000{0,1}-of-00002.parquet (snappy, zstd) and
+                  data/test-00000-of-00001.parquet (gzip), README.md
+      ds-jsonl    no conversion; main holds train.jsonl and test.jsonl (expected.jsonl)
+      ds-arrow    no conversion; main holds train/data-00000-of-00001.arrow
+      ds-gated    ds-convert behind a token: 401 without "Authorization: Bearer <--token>"
+    Revision API: GET /api/datasets/ORG/NAME/revision/{main,refs%2Fconvert%2Fparquet,SHA}.
+    Resolve: HEAD/GET /datasets/ORG/NAME/resolve/REV/PATH: .parquet files are LFS, a 302 to
+    the CDN /ds-cdn/SHA256 (another host, localhost) with X-Linked-Etag and X-Linked-Size;
+    other files 200 with the git blob sha1 ETag. Faults (--faults, each once): ds429 (the
+    first listing request answers 429 with Retry-After: 1), dscut (the first /ds-cdn GET
+    sends half the bytes, then drops the connection). An unknown dataset is a 401
+    RepoNotFound, as the hub answers without a token."""
+
+    def __init__(self, hub, folder, token):
+        self.hub, self.token = hub, token
+        def pq(name):
+            return open(os.path.join(folder, name), "rb").read()
+        jsonl = pq("expected.jsonl")
+        convert = {"default/train/0000.parquet": pq("snappy.parquet"),
+                   "default/train/0001.parquet": pq("zstd.parquet"),
+                   "default/test/0000.parquet": pq("gzip.parquet"),
+                   ".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"}
+        readme = b"# a test dataset\n"
+        self.repos = {
+            "ds-convert": {"main": {"README.md": readme}, "refs/convert/parquet": convert},
+            "ds-gated": {"main": {"README.md": readme}, "refs/convert/parquet": convert},
+            "ds-files": {"main": {"README.md": readme,
+                                  "data/train-00000-of-00002.parquet": pq("snappy.parquet"),
+                                  "data/train-00001-of-00002.parquet": pq("zstd.parquet"),
+                                  "data/test-00000-of-00001.parquet": pq("gzip.parquet")}},
+            "ds-jsonl": {"main": {"README.md": readme, "train.jsonl": jsonl, "test.jsonl": jsonl}},
+            "ds-arrow": {"main": {"train/data-00000-of-00001.arrow": b"ARROW1\0\0not really"}},
+        }
+        self.commit = {}
+        for repo, revs in self.repos.items():
+            for rev in revs:
+                self.commit[(repo, rev)] = hashlib.sha1(f"dataset {repo} at {rev}".encode()).hexdigest()
+        self.lfs = {}
+        for revs in self.repos.values():
+            for files in revs.values():
+                for name, data in files.items():
+                    if name.endswith(".parquet"):
+                        self.lfs[hashlib.sha256(data).hexdigest()] = data
+
+    def rev_of(self, repo, rev):
+        """The branch a revision (name or commit) names, or None."""
+        for (r, branch), sha in self.commit.items():
+            if r == repo and rev in (branch, sha):
+                return branch
+        return None
+
+    def handle(self, h, parts, url):
+        if parts[:1] == ["ds-cdn"] and len(parts) == 2:
+            self.cdn(h, parts[1])
+            return True
+        if parts[:2] == ["api", "datasets"] and len(parts) >= 5:
+            org, repo = parts[2], parts[3]
+            if not self.allowed(h, org, repo):
+                return True
+            if parts[4] == "parquet":
+                self.listing(h, org, repo, parts[5:])
+            elif parts[4] == "revision" and len(parts) >= 6:
+                self.info(h, org, repo, "/".join(parts[5:]))
+            else:
+                h.error(404, "Not found")
+            return True
+        if parts[:1] == ["datasets"] and len(parts) >= 6 and parts[3] == "resolve":
+            org, repo = parts[1], parts[2]
+            if self.allowed(h, org, repo):
+                self.resolve(h, repo, parts[4], "/".join(parts[5:]))
+            return True
+        return False
+
+    def allowed(self, h, org, repo):
+        if org != ORG or repo not in self.repos:
+            h.send(401, json.dumps({"error": "Repository not found"}).encode(),
+                   [("X-Error-Code", "RepoNotFound"), ("Content-Type", "application/json")])
+            return False
+        if repo == "ds-gated" and h.headers.get("Authorization") != f"Bearer {self.token}":
+            h.error(401, f"Access to dataset {org}/{repo} is restricted. You must have access to it "
+                         "and be authenticated to access it. Please log in.")
+            return False
+        return True
+
+    def listing(self, h, org, repo, rest):
+        conv = self.repos[repo].get("refs/convert/parquet")
+        port = h.server.server_address[1]
+        base = f"http://127.0.0.1:{port}/api/datasets/{org}/{repo}/parquet"
+        if rest and self.hub.fault("ds429"):
+            return h.send(429, b'{"error": "rate limited"}', [("Retry-After", "1"),
+                                                             ("Content-Type", "application/json")])
+        if conv is None:
+            return h.error(404, f"Parquet files for {org}/{repo} not found")
+        splits = {}
+        for name in sorted(conv):
+            p = name.split("/")
+            if len(p) == 3 and p[2].endswith(".parquet"):
+                splits.setdefault(p[0], {}).setdefault(p[1], []).append(name)
+        if not rest:
+            return h.send(200, json.dumps({c: {s: [f"{base}/{c}/{s}/{i}.parquet" for i in range(len(fs))]
+                                               for s, fs in ss.items()} for c, ss in splits.items()}).encode())
+        if len(rest) == 2:
+            fs = splits.get(rest[0], {}).get(rest[1])
+            if not fs:
+                return h.error(404, "Not found")
+            return h.send(200, json.dumps([f"{base}/{rest[0]}/{rest[1]}/{i}.parquet"
+                                           for i in range(len(fs))]).encode(),
+                          [("Content-Type", "application/json")])
+        if len(rest) == 3 and rest[2].endswith(".parquet"):
+            fs = splits.get(rest[0], {}).get(rest[1], [])
+            i = int(rest[2].split(".")[0])
+            if i >= len(fs):
+                return h.error(404, "Not found")
+            loc = f"/datasets/{org}/{repo}/resolve/refs%2Fconvert%2Fparquet/{fs[i]}"
+            return h.send(302, b"", [("Location", loc)])
+        return h.error(404, "Not found")
+
+    def info(self, h, org, repo, rev):
+        branch = self.rev_of(repo, rev)
+        if branch is None:
+            return h.error(404, "Invalid rev id: " + rev)
+        files = self.repos[repo][branch]
+        body = {"_id": "0" * 24, "id": f"{org}/{repo}", "sha": self.commit[(repo, branch)], "private": False,
+                "siblings": [{"rfilename": n} for n in sorted(files)]}
+        h.send(200, json.dumps(body).encode(), [("Content-Type", "application/json")])
+
+    def resolve(self, h, repo, rev, name):
+        branch = self.rev_of(repo, rev)
+        if branch is None or name not in self.repos[repo][branch]:
+            return h.send(404, b"Entry not found", [("X-Error-Code", "EntryNotFound")])
+        data = self.repos[repo][branch][name]
+        common = [("X-Repo-Commit", self.commit[(repo, branch)])]
+        if name.endswith(".parquet"):
+            sha = hashlib.sha256(data).hexdigest()
+            port = h.server.server_address[1]
+            loc = f"http://localhost:{port}/ds-cdn/{sha}?X-Amz-Signature=feedface"
+            return h.send(302, b"", common + [("Location", loc), ("ETag", f'"{sha}"'),
+                                              ("X-Linked-Etag", f'"{sha}"'), ("X-Linked-Size", str(len(data)))])
+        h.send(200, data, common + [("ETag", f'"{git_blob_sha1(data)}"')])
+
+    def cdn(self, h, sha):
+        data = self.lfs.get(sha)
+        if data is None:
+            return h.error(404, "no such object")
+        h.send_blob(data, sha, "dscut", 3)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -429,6 +597,7 @@ def main():
     ap.add_argument("--token", default="")
     ap.add_argument("--read-token", default="")
     ap.add_argument("--lfs-chunk", type=int, default=50000)
+    ap.add_argument("--datasets", default="")
     args = ap.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

@@ -12,6 +12,9 @@ typedef struct cli_opts {
     const char *save_load_path;
     long n_samples, start, end;
     const char *input, *input_dataset, *data_subset, *input_content, *id_field, *input_format;
+    const char *split;                /* a hub dataset's split */
+    char **input_files;               /* a hub dataset's files, in order (cli_input); NULL otherwise */
+    size_t n_input_files;
     const char *topic_mode, *device, *inference_repo_name, *username;
     int build_hf_ds;
     int public_repo;                  /* --public: new hub repositories are public (default private) */

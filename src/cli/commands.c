@@ -119,7 +119,7 @@ int cmd_run(cli_opts *o) {
         }
         if (cli_check_finite(o->embeddings, all_emb, e_rows, e_cols)) goto done;
     }
-    if (tc_read_texts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &ts)) { cli_fail(tc_last_error()); goto done; }
+    if (cli_read_texts(o, path, format, &ts)) goto done;
     if (all_emb && e_rows != ts.n) {
         cli_failf("%s has %zu rows but %s has %zu texts", o->embeddings, e_rows, path, ts.n);
         goto done;

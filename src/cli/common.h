@@ -5,8 +5,16 @@
 #include "cli/cli.h"
 
 /* The input path (--input, else --input_dataset, plus --data_subset) and
- * its format; 0, or an exit status after printing the error. */
-int cli_input(const cli_opts *o, char *path, size_t size, int *format);
+ * its format; 0, or an exit status after printing the error. An
+ * --input_dataset that is no local path but a hub id (ORG/NAME) is
+ * fetched into the hub cache: o->input_files holds its split's files and
+ * path the snapshot folder (read them with cli_open_reader). */
+int cli_input(cli_opts *o, char *path, size_t size, int *format);
+
+/* A reader over the input cli_input found, or all of its texts; 0, or 1
+ * after printing the error. */
+int cli_open_reader(cli_opts *o, const char *path, int format, tc_reader **r);
+int cli_read_texts(cli_opts *o, const char *path, int format, tc_textset *ts);
 
 /* 0 when path can be opened for reading, else 1 after printing
  * "<flag> <path>: <reason>": run before any work, so a typo costs nothing. */

@@ -40,8 +40,9 @@ static void build_table(cli_opts *o) {
     def("mode", T_STR, &o->mode, "run | load | infer | show | embed | project | cluster (or give it as the first word)");
     def("save_load_path", T_STR, &o->save_load_path, "save folder (default ./cc_100k)");
     def("input", T_STR, &o->input, "local input: JSONL, CSV, TSV or text (one per line), optionally .gz, or a folder of them; - = standard input");
-    def("input_dataset", T_STR, &o->input_dataset, "same as --input (Hugging Face dataset ids are not available yet)");
-    def("data_subset", T_STR, &o->data_subset, "subfolder of an --input folder to read");
+    def("input_dataset", T_STR, &o->input_dataset, "a Hugging Face hub dataset ORG/NAME[@REVISION] (downloaded into the hub cache), or a local path as --input");
+    def("data_subset", T_STR, &o->data_subset, "the hub dataset's config (default \"default\"); for a local folder, the subfolder to read");
+    def("split", T_STR, &o->split, "the hub dataset's split (default train)");
     def("input_content", T_STR, &o->input_content, "text field / column (default content)");
     def("id_field", T_STR, &o->id_field, "id field copied to infer output when present (default id)");
     def("input_format", T_STR, &o->input_format, "auto | jsonl | csv | tsv | text | parquet (default auto: by extension)");
@@ -162,14 +163,14 @@ void cli_usage(FILE *f) {
         fprintf(f, "  %-30s %s\n", left, fl->help);
     }
     fprintf(f, "\nenvironment: TEXTCLUST_MODEL_DIR (model folder), OPENAI_API_KEY, HF_TOKEN (or the file\n"
-               "HF_TOKEN_PATH), HF_HUB_CACHE / HF_HOME (model cache), HF_ENDPOINT, HF_HUB_OFFLINE=1\n");
+               "HF_TOKEN_PATH), HF_HUB_CACHE / HF_HOME (model and dataset cache), HF_ENDPOINT, HF_HUB_OFFLINE=1\n");
 }
 
 static void set_defaults(cli_opts *o) {
     memset(o, 0, sizeof *o);
     o->save_load_path = "./cc_100k";
     o->n_samples = 100000, o->start = -1, o->end = 100000;
-    o->input_content = "content", o->id_field = "id", o->input_format = "auto";
+    o->input_content = "content", o->id_field = "id", o->input_format = "auto", o->split = "train";
     o->topic_mode = "multiple_topics";
     o->seed = 42, o->top_k = 1, o->batch_size = 4096;
     o->max_text_bytes = TC_MAX_TEXT_BYTES_DEFAULT;

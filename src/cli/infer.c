@@ -68,7 +68,7 @@ int cmd_infer(cli_opts *o) {
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);
         goto done;
     }
-    if (tc_reader_open_opts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &r)) { cli_fail(tc_last_error()); goto done; }
+    if (cli_open_reader(o, path, format, &r)) goto done;
     int dim = tc_classifier_dim(c);
     labels = malloc(bs * sizeof *labels);
     dist = malloc(bs * sizeof *dist);

@@ -1,5 +1,6 @@
 /* main.c - the textclust command: picks the command and sets up BLAS. */
 #include "cli/cli.h"
+#include "io/hub.h"
 #include "util/util.h"
 
 #include <signal.h>
@@ -41,7 +42,11 @@ int main(int argc, char **argv) {
         {"push", cmd_push},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-        if (strcmp(o.mode, cmds[i].name) == 0) return cmds[i].fn(&o);
+        if (strcmp(o.mode, cmds[i].name) == 0) {
+            rc = cmds[i].fn(&o);
+            tc_hub_list_free(o.input_files);  /* a hub dataset's files (cli_input) */
+            return rc;
+        }
     cli_term_printf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster, download-model, push)\n", o.mode);
     return 2;
 }

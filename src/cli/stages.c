@@ -30,11 +30,11 @@ int cmd_embed(cli_opts *o) {
     double t0 = tc_now();
     rc = 1;
     o->p.encoder.n_threads = o->threads;
-    if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e) ||
-        tc_reader_open_opts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &r)) {
+    if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e)) {
         cli_fail(tc_last_error());
         goto done;
     }
+    if (cli_open_reader(o, path, format, &r)) goto done;
     size_t dim = (size_t)tc_encoder_dim(e), bs = (size_t)o->batch_size;
     if (!(vec = malloc(bs * dim * sizeof *vec))) { cli_fail("out of memory"); goto done; }
     if (tc_npy_writer_open(o->output, dim, &w)) { cli_fail(tc_last_error()); goto done; }

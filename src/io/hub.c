@@ -68,17 +68,13 @@ static int valid_revision(const char *s) {
     return 1;
 }
 
-typedef struct {
-    char repo[200];   /* ORG/NAME or NAME */
-    char folder[210]; /* models--ORG--NAME */
-    char rev[256];
-} hub_id;
-
-static int parse_id(const char *s, hub_id *id) {
+/* s as id[@rev] of a repository of type into id's names (the rest of id
+ * untouched); 0 when it is not one. */
+static int parse_id(const char *s, int type, tc_hub_repo *id) {
     if (!s) return 0;
     const char *at = strchr(s, '@');
     size_t rl = at ? (size_t)(at - s) : strlen(s);
-    if (rl >= sizeof id->repo) return 0;
+    if (rl >= sizeof id->id) return 0;
     const char *slash = memchr(s, '/', rl);
     if (slash) {
         size_t ol = (size_t)(slash - s);
@@ -87,10 +83,12 @@ static int parse_id(const char *s, hub_id *id) {
         return 0;
     }
     if (rl >= 4 && !strncmp(s + rl - 4, ".git", 4)) return 0;
-    memcpy(id->repo, s, rl);
-    id->repo[rl] = 0;
-    snprintf(id->folder, sizeof id->folder, "models--%s", id->repo);
-    char *p = strchr(id->folder + 8, '/');
+    memcpy(id->id, s, rl);
+    id->id[rl] = 0;
+    id->type = type;
+    const char *kind = type == TC_HUB_DATASET ? "datasets--" : "models--";
+    snprintf(id->folder, sizeof id->folder, "%s%s", kind, id->id);
+    char *p = strchr(id->folder + strlen(kind), '/');
     if (p) {  /* "--" for the '/' */
         memmove(p + 2, p + 1, strlen(p + 1) + 1);
         p[0] = p[1] = '-';
@@ -102,8 +100,8 @@ static int parse_id(const char *s, hub_id *id) {
 }
 
 int tc_hub_is_id(const char *s) {
-    hub_id id;
-    return parse_id(s, &id);
+    tc_hub_repo id;
+    return parse_id(s, TC_HUB_MODEL, &id);
 }
 
 static int is_commit(const char *s) {
@@ -114,6 +112,10 @@ static int is_commit(const char *s) {
 }
 
 /* ---------------------------------------------------------------- environment */
+
+int tc_hub_offline(void) {
+    return tc_hub_env_true(getenv("HF_HUB_OFFLINE")) || tc_hub_env_true(getenv("TRANSFORMERS_OFFLINE"));
+}
 
 int tc_hub_env_true(const char *v) {
     return v && (!strcasecmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "yes") ||
@@ -169,9 +171,9 @@ void tc_hub_list_free(char **list) {
     free(list);
 }
 
-typedef struct { char **v; size_t n, cap; int oom; } list;
+typedef tc_hub_strs list;
 
-static void list_add(list *l, const char *s) {
+void tc_hub_strs_add(tc_hub_strs *l, const char *s) {
     if (l->oom) return;
     if (l->n + 2 > l->cap) {
         size_t nc = l->cap ? 2 * l->cap : 16;
@@ -183,10 +185,15 @@ static void list_add(list *l, const char *s) {
     l->v[++l->n] = NULL;
 }
 
-static int list_take(list *l, char ***out) {
+void tc_hub_strs_free(tc_hub_strs *l) {
+    if (l->v) l->v[l->n] = NULL;
+    tc_hub_list_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+int tc_hub_strs_take(tc_hub_strs *l, char ***out) {
     if (l->oom || (!l->v && !(l->v = calloc(1, sizeof *l->v)))) {
-        if (l->v) l->v[l->n] = NULL;
-        tc_hub_list_free(l->v);
+        tc_hub_strs_free(l);
         *out = NULL;
         return tc_error(TC_ENOMEM, "hub: out of memory");
     }
@@ -215,11 +222,11 @@ int tc_hub_parse_api(const char *body, size_t len, char sha[41], char ***files, 
     cJSON *it;
     cJSON_ArrayForEach(it, sib) {
         const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "rfilename"));
-        if (f && tc_hub_safe_path(f)) list_add(&l, f);
+        if (f && tc_hub_safe_path(f)) tc_hub_strs_add(&l, f);
     }
     cJSON_Delete(j);
     *n_files = l.n;
-    return list_take(&l, files);
+    return tc_hub_strs_take(&l, files);
 }
 
 int tc_hub_parse_modules(const char *body, size_t len, char ***paths, char ***need) {
@@ -238,14 +245,14 @@ int tc_hub_parse_modules(const char *body, size_t len, char ***paths, char ***ne
         char f[300];
         if (!p || !p[0] || strlen(p) > 200 || !tc_hub_safe_path(p)) continue;
         snprintf(f, sizeof f, "%s/config.json", p);
-        list_add(&all, f);
+        tc_hub_strs_add(&all, f);
         size_t tl = t ? strlen(t) : 0;
-        if (tl >= 7 && !strcmp(t + tl - 7, "Pooling")) list_add(&req, f);
+        if (tl >= 7 && !strcmp(t + tl - 7, "Pooling")) tc_hub_strs_add(&req, f);
     }
     cJSON_Delete(j);
-    int rc = list_take(&all, paths);
-    if (!rc && need) rc = list_take(&req, need);
-    else if (req.v) { req.v[req.n] = NULL; tc_hub_list_free(req.v); }
+    int rc = tc_hub_strs_take(&all, paths);
+    if (!rc && need) rc = tc_hub_strs_take(&req, need);
+    else tc_hub_strs_free(&req);
     if (rc) { tc_hub_list_free(*paths); *paths = NULL; }
     return rc;
 }
@@ -299,7 +306,7 @@ static void missing_files(const char *snap, char *miss, size_t cap) {
 }
 
 /* mkdir -p of path's folders (and of path itself when last) */
-static int make_dirs(const char *path, int last) {
+int tc_hub_make_dirs(const char *path, int last) {
     char p[PATH_CAP];
     if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) return tc_error(TC_EINVAL, "hub: path too long: %s", path);
     for (char *s = p + 1;; s++) {
@@ -334,7 +341,7 @@ static int write_ref(const char *repo, const char *rev, const char *sha) {
     if (!strcmp(old, sha)) return 0;  /* a read-only cache with a current ref stays usable */
     int rc = join(p, sizeof p, repo, "refs");
     if (!rc) rc = join(p, sizeof p, p, rev);
-    if (!rc) rc = make_dirs(p, 0);
+    if (!rc) rc = tc_hub_make_dirs(p, 0);
     if (!rc && tc_atomic_write(p, sha, 40)) rc = tc_error_prefix(TC_EIO, "hub");
     return rc;
 }
@@ -352,7 +359,7 @@ static int link_blob(const char *snap, const char *name, const char *etag) {
     if (t.oom || t.len >= sizeof target) { tc_sb_free(&t); return tc_error(TC_ENOMEM, "hub: out of memory"); }
     memcpy(target, t.s, t.len + 1);
     tc_sb_free(&t);
-    int rc = make_dirs(path, 0);
+    int rc = tc_hub_make_dirs(path, 0);
     if (rc) return rc;
     const char *base = strrchr(path, '/') + 1;
     snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-%ld", (int)(base - path), path, base, (long)getpid());
@@ -390,25 +397,20 @@ static int hash_fd(int fd, char hex[65]) {
 
 /* ---------------------------------------------------------------- one file */
 
-typedef struct {
-    tc_hub_client *c;
-    const hub_id *id;
-    char root[PATH_CAP], repo[PATH_CAP], snap[PATH_CAP];
-    char sha[41];
-} ctx;
+typedef tc_hub_repo ctx;
 
 /* Takes .locks/<repo>/<etag>.lock; returns its fd, or -1 with the error set. */
 static int lock_blob(const ctx *x, const char *etag, const char *file) {
     char p[PATH_CAP];
-    if (snprintf(p, sizeof p, "%s/.locks/%s/%s.lock", x->root, x->id->folder, etag) >= (int)sizeof p) {
+    if (snprintf(p, sizeof p, "%s/.locks/%s/%s.lock", x->root, x->folder, etag) >= (int)sizeof p) {
         tc_error(TC_EINVAL, "hub: path too long under %s", x->root);
         return -1;
     }
-    if (make_dirs(p, 0)) return -1;
+    if (tc_hub_make_dirs(p, 0)) return -1;
     int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) { tc_error(TC_EIO, "hub: %s: %s", p, strerror(errno)); return -1; }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        tc_info("hub: %s: %s: another process is downloading it; waiting", x->id->repo, file);
+        tc_info("hub: %s: %s: another process is downloading it; waiting", x->id, file);
         while (flock(fd, LOCK_EX) != 0)
             if (errno != EINTR) {
                 tc_error(TC_EIO, "hub: %s: %s", p, strerror(errno));
@@ -430,7 +432,7 @@ static int download_part(const ctx *x, const char *file, const tc_hub_meta *m, c
     struct stat st;
     *resumed = fstat(fd, &st) == 0 && st.st_size > 0;
     char what[512];
-    snprintf(what, sizeof what, "%s: %s", x->id->repo, file);
+    snprintf(what, sizeof what, "%s: %s", x->id, file);
     int rc = tc_hub_download(x->c, m->url, fd, m->size, cap, what, file);
     if (rc) {
         close(fd);
@@ -441,12 +443,12 @@ static int download_part(const ctx *x, const char *file, const tc_hub_meta *m, c
         rc = tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
     } else if (m->size >= 0 && st.st_size != m->size) {
         rc = tc_error(TC_EFORMAT, "hub: %s: %s: %lld bytes arrived, the hub announced %lld; the "
-                      "download was removed, try again", x->id->repo, file, (long long)st.st_size, m->size);
+                      "download was removed, try again", x->id, file, (long long)st.st_size, m->size);
         *bad = 1;
     } else if (is_sha256(m->etag) && strcmp(hex, m->etag)) {
         rc = tc_error(TC_EFORMAT, "hub: %s: %s: the downloaded bytes have sha256 %s, but the hub "
                       "named the file %s; the download was removed (if this repeats, the server at "
-                      "HF_ENDPOINT sends corrupt data)", x->id->repo, file, hex, m->etag);
+                      "HF_ENDPOINT sends corrupt data)", x->id, file, hex, m->etag);
         *bad = 1;
     } else if (fsync(fd) != 0) {
         rc = tc_error(TC_EIO, "hub: %s: %s", part, strerror(errno));
@@ -459,19 +461,19 @@ static int download_part(const ctx *x, const char *file, const tc_hub_meta *m, c
 /* blob <- the checked download, by one rename. A partial file from an
  * earlier run that turns out wrong costs one fresh download, not a
  * failure. */
-static int download_blob(const ctx *x, const char *file, const tc_hub_meta *m, const char *blob) {
+static int download_blob(const ctx *x, const char *file, const tc_hub_meta *m, const char *blob,
+                         long long cap) {
     char part[PATH_CAP];
     if (snprintf(part, sizeof part, "%s.incomplete", blob) >= (int)sizeof part)
         return tc_error(TC_EINVAL, "hub: path too long: %s", blob);
-    long long cap = strcmp(file, "model.safetensors") ? FILE_MAX : WEIGHTS_MAX;
     if (m->size > cap)
         return tc_error(TC_EFORMAT, "hub: %s: %s: %lld bytes, over the %lld MiB this reader accepts "
-                        "for it", x->id->repo, file, m->size, cap >> 20);
+                        "for it", x->id, file, m->size, cap >> 20);
     int bad, resumed;
     int rc = download_part(x, file, m, part, cap, &bad, &resumed);
     if (rc && bad && resumed) {
         tc_info("hub: %s: %s: the partial download left by an earlier run was wrong; downloading "
-                "it again", x->id->repo, file);
+                "it again", x->id, file);
         rc = download_part(x, file, m, part, cap, &bad, &resumed);
     }
     if (rc) return rc;
@@ -483,13 +485,14 @@ static int download_blob(const ctx *x, const char *file, const tc_hub_meta *m, c
     return 0;
 }
 
-static int fetch_file(const ctx *x, const char *file) {
+int tc_hub_repo_fetch(tc_hub_repo *x, const char *file, long long cap) {
     const char *ep = tc_hub_client_endpoint(x->c);
     tc_sb u = {0};
-    tc_sb_printf(&u, "%s/%s/resolve/%s/%s", ep, x->id->repo, x->sha, file);
+    tc_sb_printf(&u, "%s/%s%s/resolve/%s/%s", ep, x->type == TC_HUB_DATASET ? "datasets/" : "", x->id,
+                 x->sha, file);
     if (u.oom) { tc_sb_free(&u); return tc_error(TC_ENOMEM, "hub: out of memory"); }
     char what[512];
-    snprintf(what, sizeof what, "%s: %s", x->id->repo, file);
+    snprintf(what, sizeof what, "%s: %s", x->id, file);
     tc_hub_meta m;
     int rc = tc_hub_head(x->c, u.s, what, &m);
     tc_sb_free(&u);
@@ -501,15 +504,15 @@ static int fetch_file(const ctx *x, const char *file) {
     }
     char blob[PATH_CAP];
     struct stat st;
-    if (snprintf(blob, sizeof blob, "%s/blobs/%s", x->repo, m.etag) >= (int)sizeof blob) {
+    if (snprintf(blob, sizeof blob, "%s/blobs/%s", x->dir, m.etag) >= (int)sizeof blob) {
         free(m.url);
-        return tc_error(TC_EINVAL, "hub: path too long under %s", x->repo);
+        return tc_error(TC_EINVAL, "hub: path too long under %s", x->dir);
     }
     if (stat(blob, &st) != 0) {
-        if ((rc = make_dirs(blob, 0))) { free(m.url); return rc; }
+        if ((rc = tc_hub_make_dirs(blob, 0))) { free(m.url); return rc; }
         int lock = lock_blob(x, m.etag, file);
         if (lock < 0) { free(m.url); return TC_EIO; }
-        if (stat(blob, &st) != 0) rc = download_blob(x, file, &m, blob);  /* not done meanwhile */
+        if (stat(blob, &st) != 0) rc = download_blob(x, file, &m, blob, cap);  /* not done meanwhile */
         close(lock);
     }
     free(m.url);
@@ -524,7 +527,7 @@ static int has(char **files, const char *name) {
     return 0;
 }
 
-static int unsupported(const hub_id *id, char **files) {
+static int unsupported(const tc_hub_repo *id, char **files) {
     const char *why = has(files, "model.safetensors.index.json") ? "its weights are split in shards "
                       "(model.safetensors.index.json)"
                       : has(files, "pytorch_model.bin") ? "it has only pytorch_model.bin"
@@ -532,7 +535,7 @@ static int unsupported(const hub_id *id, char **files) {
                                                    : "it has no model.safetensors";
     return tc_error(TC_ENOTFOUND, "hub: %s@%s: %s; only safetensors BERT models are supported "
                     "(config.json and one model.safetensors, as sentence-transformers saves them)",
-                    id->repo, id->rev, why);
+                    id->id, id->rev, why);
 }
 
 /* The Cache Directory Tagging Standard's mark (bford.info/cachedir), which
@@ -544,49 +547,95 @@ static void tag_cache(const char *root) {
     char p[PATH_CAP];
     struct stat st;
     if (join(p, sizeof p, root, "CACHEDIR.TAG") == 0 && lstat(p, &st) != 0 && errno == ENOENT &&
-        make_dirs(root, 1) == 0)
+        tc_hub_make_dirs(root, 1) == 0)
         if (tc_atomic_write(p, tag, sizeof tag - 1)) {}
 }
 
-static int download(ctx *x) {
-    char url[PATH_CAP], rev[768];
+void tc_hub_repo_quote(const char *s, char *out, size_t cap) {
     size_t k = 0;
-    for (const char *s = x->id->rev; *s && k + 4 < sizeof rev; s++) {  /* quote(rev, safe="") */
-        if (*s == '/') memcpy(rev + k, "%2F", 3), k += 3;
-        else rev[k++] = *s;
+    for (; *s && k + 4 < cap; s++) {  /* urllib's quote(s, safe="") */
+        unsigned char ch = (unsigned char)*s;
+        if (isalnum(ch) || strchr("-_.~", ch)) out[k++] = (char)ch;
+        else k += (size_t)snprintf(out + k, cap - k, "%%%02X", ch);
     }
-    rev[k] = 0;
-    if (snprintf(url, sizeof url, "%s/api/models/%s/revision/%s", tc_hub_client_endpoint(x->c),
-                 x->id->repo, rev) >= (int)sizeof url)
+    out[k] = 0;
+}
+
+/* snap = dir/snapshots/sha */
+static int set_snap(tc_hub_repo *x) {
+    int rc = join(x->snap, sizeof x->snap, x->dir, "snapshots");
+    if (!rc) rc = join(x->snap, sizeof x->snap, x->snap, x->sha);
+    if (rc) x->snap[0] = 0;
+    return rc;
+}
+
+int tc_hub_repo_set_rev(tc_hub_repo *x, const char *rev) {
+    if (!valid_revision(rev) || strlen(rev) >= sizeof x->rev)
+        return tc_error(TC_EINVAL, "hub: %s: '%s' is not a revision", x->id, rev);
+    snprintf(x->rev, sizeof x->rev, "%s", rev);
+    x->snap[0] = 0;
+    if (is_commit(x->rev)) memcpy(x->sha, x->rev, 41);
+    else read_ref(x->dir, x->rev, x->sha);
+    return x->sha[0] ? set_snap(x) : 0;
+}
+
+int tc_hub_repo_init(tc_hub_repo *x, int type, const char *id) {
+    memset(x, 0, sizeof *x);
+    if (!parse_id(id, type, x))
+        return tc_error(TC_EINVAL, "'%s' is not a Hugging Face %s id (ORG/NAME or NAME, optionally "
+                        "@REVISION)", id ? id : "(null)", type == TC_HUB_DATASET ? "dataset" : "model");
+    char rev[256];
+    memcpy(rev, x->rev, sizeof rev);
+    int rc = cache_root(x->root, sizeof x->root);
+    if (!rc) rc = join(x->dir, sizeof x->dir, x->root, x->folder);
+    return rc ? rc : tc_hub_repo_set_rev(x, rev);
+}
+
+int tc_hub_repo_info(tc_hub_repo *x, char ***files, size_t *n_files) {
+    char url[PATH_CAP], rev[768];
+    *files = NULL, *n_files = 0;
+    tc_hub_repo_quote(x->rev, rev, sizeof rev);
+    if (snprintf(url, sizeof url, "%s/api/%s/%s/revision/%s", tc_hub_client_endpoint(x->c),
+                 x->type == TC_HUB_DATASET ? "datasets" : "models", x->id, rev) >= (int)sizeof url)
         return tc_error(TC_EINVAL, "hub: URL too long");
-    char what[512], *body = NULL, **files = NULL, **mods = NULL;
-    size_t len, n_files;
-    snprintf(what, sizeof what, "%s@%s", x->id->repo, x->id->rev);
-    int rc = tc_hub_get_json(x->c, url, API_MAX, what, &body, &len);
+    char what[512], *body = NULL;
+    size_t len;
+    snprintf(what, sizeof what, "%s@%s", x->id, x->rev);
+    int rc = tc_hub_get_json(x->c, url, API_MAX, what, &body, &len, NULL);
     if (rc) return rc;
-    rc = tc_hub_parse_api(body, len, x->sha, &files, &n_files);
+    rc = tc_hub_parse_api(body, len, x->sha, files, n_files);
     free(body);
     if (rc) return tc_error_prefix(rc, "hub: %s", what);
-    if (is_commit(x->id->rev) && strcmp(x->id->rev, x->sha))
+    if (is_commit(x->rev) && strcmp(x->rev, x->sha))
         rc = tc_error(TC_EFORMAT, "hub: %s: the hub answered commit %s", what, x->sha);
-    else if (!has(files, "model.safetensors") || !has(files, "config.json"))
-        rc = unsupported(x->id, files);
+    else if (!is_commit(x->rev))
+        rc = write_ref(x->dir, x->rev, x->sha);
+    if (!rc) rc = set_snap(x);
+    if (!rc) tag_cache(x->root);
+    if (rc) { tc_hub_list_free(*files); *files = NULL; }
+    return rc;
+}
+
+static int download(ctx *x) {
+    char what[512], **files = NULL, **mods = NULL;
+    size_t len, n_files;
+    snprintf(what, sizeof what, "%s@%s", x->id, x->rev);
+    int rc = tc_hub_repo_info(x, &files, &n_files);
+    if (rc) return rc;
+    if (!has(files, "model.safetensors") || !has(files, "config.json"))
+        rc = unsupported(x, files);
     else if (!has(files, "tokenizer.json") && !has(files, "vocab.txt"))
         rc = tc_error(TC_ENOTFOUND, "hub: %s: the repository has no tokenizer.json or vocab.txt; only "
                       "BERT models with a WordPiece tokenizer are supported", what);
-    else if (!is_commit(x->id->rev))
-        rc = write_ref(x->repo, x->id->rev, x->sha);
-    if (rc || (rc = join(x->snap, sizeof x->snap, x->repo, "snapshots")) ||
-        (rc = join(x->snap, sizeof x->snap, x->snap, x->sha)))
-        goto done;
+    if (rc) goto done;
     char miss[1024];
     missing_files(x->snap, miss, sizeof miss);
     if (!miss[0]) goto done;  /* the ref was behind; this commit is here */
     tc_info("hub: fetching %s (commit %.12s) into %s", what, x->sha, x->snap);
-    tag_cache(x->root);
     for (size_t i = 0; i < sizeof FILES / sizeof *FILES && !rc; i++) {
         if (!has(files, FILES[i])) continue;
-        if (!tc_file_in(x->snap, FILES[i])) rc = fetch_file(x, FILES[i]);
+        if (!tc_file_in(x->snap, FILES[i]))
+            rc = tc_hub_repo_fetch(x, FILES[i], strcmp(FILES[i], "model.safetensors") ? FILE_MAX : WEIGHTS_MAX);
         if (rc || strcmp(FILES[i], "modules.json")) continue;
         /* the module folders' configs, right after the list naming them */
         char p[PATH_CAP], *m;
@@ -595,7 +644,7 @@ static int download(ctx *x) {
         if ((rc = tc_hub_parse_modules(m, len, &mods, NULL))) rc = tc_error_prefix(rc, "hub: %s", what);
         free(m);
         for (char **q = mods; !rc && q && *q; q++)
-            if (has(files, *q) && !tc_file_in(x->snap, *q)) rc = fetch_file(x, *q);
+            if (has(files, *q) && !tc_file_in(x->snap, *q)) rc = tc_hub_repo_fetch(x, *q, FILE_MAX);
     }
     if (!rc) {
         missing_files(x->snap, miss, sizeof miss);
@@ -611,34 +660,28 @@ done:
 }
 
 int tc_hub_resolve(const char *id_s, int allow_download, int progress, char *dir, size_t cap) {
-    hub_id id;
-    if (!parse_id(id_s, &id))
+    ctx x;
+    int rc = tc_hub_repo_init(&x, TC_HUB_MODEL, id_s);
+    if (rc == TC_EINVAL && !tc_hub_is_id(id_s))
         return tc_error(TC_EINVAL, "'%s' is not a Hugging Face model id (ORG/NAME or NAME, "
                         "optionally @REVISION) nor a model folder", id_s ? id_s : "(null)");
-    ctx x = {.id = &id};
-    int rc = cache_root(x.root, sizeof x.root);
-    if (rc || (rc = join(x.repo, sizeof x.repo, x.root, id.folder))) return rc;
+    if (rc) return rc;
     /* the commit: given, or what the ref says */
     char looked[PATH_CAP + 1100];
-    if (is_commit(id.rev)) memcpy(x.sha, id.rev, 41);
-    else read_ref(x.repo, id.rev, x.sha);
     char miss[1024] = "";
     if (x.sha[0]) {
-        if ((rc = join(x.snap, sizeof x.snap, x.repo, "snapshots")) ||
-            (rc = join(x.snap, sizeof x.snap, x.snap, x.sha)))
-            return rc;
         missing_files(x.snap, miss, sizeof miss);
         snprintf(looked, sizeof looked, "%s (missing: %s)", x.snap, miss);
     } else {
-        snprintf(looked, sizeof looked, "%s/refs/%s", x.repo, id.rev);
+        snprintf(looked, sizeof looked, "%s/refs/%s", x.dir, x.rev);
     }
     if (x.sha[0] && !miss[0]) goto found;
-    int offline = tc_hub_env_true(getenv("HF_HUB_OFFLINE")) || tc_hub_env_true(getenv("TRANSFORMERS_OFFLINE"));
+    int offline = tc_hub_offline();
     if (offline || !allow_download)
         return tc_error(TC_ENOTFOUND, "hub: %s@%s is not in the Hugging Face cache (looked for %s) and "
                         "downloads are off (%s); fetch it where the network is allowed with "
                         "`textclust download-model %s` (or scripts/setup.sh --model %s), or give "
-                        "a model folder", id.repo, id.rev, looked,
+                        "a model folder", x.id, x.rev, looked,
                         offline ? "HF_HUB_OFFLINE is set" : "this command does not download",
                         id_s, id_s);
     if ((rc = tc_hub_client_open(progress, &x.c))) return rc;

@@ -1,9 +1,10 @@
-/* hub.h - Hugging Face hub ids resolved to model folders in the standard
- * Hugging Face cache, the one huggingface_hub (Python) reads and writes:
+/* hub.h - Hugging Face hub ids resolved to model folders and dataset files
+ * in the standard Hugging Face cache, the one huggingface_hub (Python)
+ * reads and writes:
  *
  *   $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else
  *   $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub
- *     models--ORG--NAME/
+ *     models--ORG--NAME/ (datasets--ORG--NAME/ for a dataset, the same inside)
  *       refs/<revision>            the commit sha the revision pointed to
  *       blobs/<etag>               file contents, named by the hub's ETag
  *                                  (git blob sha1, or sha256 for LFS files)
@@ -13,7 +14,8 @@
  * Files missing from the cache are fetched with libcurl from $HF_ENDPOINT
  * (default https://huggingface.co): GET /api/models/ORG/NAME/revision/REV
  * for the commit and the file list, then /ORG/NAME/resolve/<sha>/<path>
- * per file. The token ($HF_TOKEN, else the file $HF_TOKEN_PATH, else
+ * per file (/api/datasets/... and /datasets/ORG/NAME/resolve/... for a
+ * dataset). The token ($HF_TOKEN, else the file $HF_TOKEN_PATH, else
  * $HF_HOME/token) goes only to the endpoint's own host, never into a
  * message. Environment: HF_HUB_OFFLINE=1 (no network), HF_HUB_ETAG_TIMEOUT
  * (seconds for metadata requests, 10), HF_HUB_DOWNLOAD_TIMEOUT (seconds a
@@ -23,6 +25,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+enum { TC_HUB_MODEL = 0, TC_HUB_DATASET = 1 };  /* repository types */
 
 /* Is s a hub model id: ORG/NAME or NAME, optional @REVISION (no path that
  * exists locally is passed here; the caller checks folders first). The
@@ -142,6 +146,63 @@ typedef struct {
 int tc_hub_parse_lfs_batch(const char *body, size_t len, const char *oid, long long size,
                            tc_hub_lfs_action *a);
 void tc_hub_lfs_action_free(tc_hub_lfs_action *a);
+/* ---------------------------------------------------------------- datasets */
+
+/* What tc_hub_dataset_files fetches. */
+typedef struct {
+    const char *config;    /* the subset (--data_subset); NULL = "default" */
+    const char *split;     /* NULL = "train" */
+    size_t rows;           /* 0 = every file of the split; else files are fetched in order only
+                            * until their Parquet footers count this many rows (nulls included) */
+    const char *field;     /* the text column, which the footer checks need; NULL = "text" */
+    int allow_download;    /* 0 = the cache only, as under HF_HUB_OFFLINE=1 */
+    int progress;          /* 1 = a byte progress bar per file on stderr */
+} tc_hub_dataset_params;
+
+tc_hub_dataset_params tc_hub_dataset_default_params(void);
+
+/* The files of a split of the hub dataset id (ORG/NAME or NAME, optional
+ * @REVISION, default main) in the cache, in reading order: *paths (n_paths,
+ * NULL-terminated, tc_hub_list_free), each a path in a snapshot folder of
+ * $HF_HUB_CACHE/datasets--ORG--NAME, downloading the missing ones as
+ * hub_dataset.c says (the Parquet conversion first, else the repository's
+ * own files by the `datasets` library's patterns); snap (cap bytes, may be
+ * NULL) gets that snapshot folder. Offline, the cache's files are used as
+ * they are. Returns 0, or TC_EINVAL (not an id), TC_ENOTFOUND (no such
+ * dataset, no access: the message says to set HF_TOKEN, no files for the
+ * split: it names the splits found, or not in the cache when offline),
+ * TC_ENET, TC_EFORMAT, TC_EIO as tc_hub_resolve. */
+int tc_hub_dataset_files(const char *id, const tc_hub_dataset_params *p, char ***paths,
+                         size_t *n_paths, char *snap, size_t cap);
+
+/* ---------------------------------------------------------------- internal (tests, fuzzing) */
+
+/* The hub's Parquet listing of one config and split (len bytes): a JSON
+ * list of URL strings. 0 with *urls (NULL-terminated, tc_hub_list_free)
+ * and *n; TC_EFORMAT (nothing returned) when it is not a list of strings
+ * without blanks, of at most 4096 bytes each and 100000 in all. */
+int tc_hub_parse_parquet_list(const char *body, size_t len, char ***urls, size_t *n);
+
+/* The listing of every config: {"CONFIG": {"SPLIT": [urls]}}. 0 with
+ * *pairs: "CONFIG/SPLIT" for each (at most 1000), else TC_EFORMAT. */
+int tc_hub_parse_parquet_index(const char *body, size_t len, char ***pairs);
+
+/* What a listing URL names: 1 with *index N for ".../api/datasets/ID/
+ * parquet/CONFIG/SPLIT/N.parquet"; 2 with path (cap bytes, percent-decoded,
+ * a safe path) for ".../datasets/ID/resolve/REV/PATH"; 0 otherwise. */
+int tc_hub_listing_url(const char *url, const char *id, long *index, char *path, size_t cap);
+
+/* The files of split among files (a repository's, NULL-terminated), by the
+ * `datasets` library's default patterns (hub_split.c), under the folder
+ * config unless it is NULL or "default": 0 with *out (NULL-terminated, in
+ * the order of files; empty when the split has none) and found (cap bytes)
+ * the splits the deciding pattern sees, ", "-separated. */
+int tc_hub_split_files(char *const *files, const char *config, const char *split, char ***out,
+                       char *found, size_t cap);
+
+/* 1 for a .parquet name, 2 for one the text readers take (.jsonl, .json,
+ * .ndjson, .csv, .tsv, .txt, each optionally .gz), else 0. */
+int tc_hub_data_kind(const char *name);
 
 
 /* The answer of /api/models/ORG/NAME/revision/REV (len bytes, NUL bytes

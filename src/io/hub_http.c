@@ -38,7 +38,7 @@
 #define BACKOFF_FIRST 0.5    /* seconds, doubled per retry */
 #define BACKOFF_MAX 8.0
 #define MAX_HOPS 5           /* redirects of one HEAD */
-#define RETRY_AFTER_MAX 60.0 /* seconds of a 429's Retry-After we wait at most */
+#define RETRY_AFTER_MAX 60.0 /* seconds of a Retry-After obeyed at most */
 #define SEND_STALL_MIN 60L   /* seconds a request with a body may stall: a commit is slow to answer */
 
 struct tc_hub_client {
@@ -241,7 +241,7 @@ void tc_hub_header_line(tc_hub_headers *h, const char *d, size_t n) {
     else if (IS("x-repo-commit")) copy_value(v, vl, h->commit, sizeof h->commit);
     else if (IS("x-linked-size")) h->linked_size = parse_ll(v, vl);
     else if (IS("content-length")) h->content_length = parse_ll(v, vl);
-    else if (IS("retry-after")) h->retry_after = parse_ll(v, vl);  /* an HTTP-date is -1 */
+    else if (IS("retry-after")) h->retry_after = parse_ll(v, vl);  /* seconds; an HTTP date is -1 */
     else if (IS("content-range")) {
         /* "bytes START-END/TOTAL" */
         char b[96];
@@ -383,15 +383,13 @@ static int transient_curl(CURLcode e) {
 
 static int transient_status(long s) { return s == 408 || s == 429 || s >= 500; }
 
-static void pause_for(double d) {
-    struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-static void backoff(int attempt) {
+/* Waits before a retry: the doubling backoff, or the server's Retry-After
+ * (seconds; -1 none) instead, up to RETRY_AFTER_MAX. */
+static void backoff(int attempt, long long retry_after) {
     double d = BACKOFF_FIRST;
     for (int i = 0; i < attempt && d < BACKOFF_MAX; i++) d *= 2;
     if (d > BACKOFF_MAX) d = BACKOFF_MAX;
+    if (retry_after >= 0) d = retry_after < RETRY_AFTER_MAX ? (double)retry_after : RETRY_AFTER_MAX;
     struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
@@ -399,8 +397,9 @@ static void backoff(int attempt) {
 /* ---------------------------------------------------------------- JSON */
 
 int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *what, char **body,
-                    size_t *len) {
+                    size_t *len, long *status_out) {
     *body = NULL, *len = 0;
+    if (status_out) *status_out = 0;
     struct curl_slist *hdr = headers_for(c, url);
     if (!hdr) return tc_error(TC_ENOMEM, "hub: out of memory");
     char shown[512], ex[256], cerr[CURL_ERROR_SIZE];
@@ -415,13 +414,14 @@ int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *w
         CURLcode e = curl_easy_perform(c->h);
         long status = 0;
         curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+        if (status_out) *status_out = status;
         int again = attempt < RETRIES;
         if (r.too_big) {
             rc = fail(c, TC_EFORMAT, "hub: %s: %s: the answer is over %zu bytes", what, shown, cap);
         } else if (e != CURLE_OK) {
             rc = fail(c, TC_ENET, "hub: %s: %s: %s%s%s", what, shown, curl_easy_strerror(e),
                       cerr[0] ? ": " : "", cerr);
-            if (again && transient_curl(e)) { tc_sb_free(&r.mem); backoff(attempt); continue; }
+            if (again && transient_curl(e)) { tc_sb_free(&r.mem); backoff(attempt, -1); continue; }
         } else if (status == 200) {
             *body = r.mem.s ? r.mem.s : strdup("");
             *len = r.mem.len;
@@ -439,7 +439,11 @@ int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *w
             else
                 rc = fail(c, TC_ENET, "hub: %s: %s: HTTP %ld%s%s", what, shown, status,
                           ex[0] ? ": " : "", ex);
-            if (again && transient_status(status)) { tc_sb_free(&r.mem); backoff(attempt); continue; }
+            if (again && transient_status(status)) {
+                tc_sb_free(&r.mem);
+                backoff(attempt, r.hd.retry_after);
+                continue;
+            }
         }
         tc_sb_free(&r.mem);
         break;
@@ -493,7 +497,7 @@ int tc_hub_head(tc_hub_client *c, const char *url, const char *what, tc_hub_meta
             else
                 rc = fail(c, TC_ENET, "hub: %s: HEAD %s: HTTP %ld", what, shown, status);
             if (attempt < RETRIES && (e == CURLE_OK || transient_curl(e))) {
-                backoff(attempt++);
+                backoff(attempt++, r.hd.retry_after);
                 continue;
             }
             break;
@@ -615,7 +619,7 @@ int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, l
         if (e != CURLE_OK) {
             rc = fail(c, TC_ENET, "hub: %s: %s: %s%s%s", what, shown, curl_easy_strerror(e),
                       cerr[0] ? ": " : "", cerr);
-            if (again && transient_curl(e)) { backoff(attempt++); continue; }
+            if (again && transient_curl(e)) { backoff(attempt++, -1); continue; }
             break;
         }
         if (status >= 300 && status < 400) {
@@ -640,13 +644,13 @@ int tc_hub_download(tc_hub_client *c, const char *url, int fd, long long size, l
         if (status != 200 && status != 206) {
             rc = fail(c, status == 401 || status == 403 || status == 404 ? TC_ENOTFOUND : TC_ENET,
                       "hub: %s: %s: HTTP %ld%s%s", what, shown, status, ex[0] ? ": " : "", ex);
-            if (again && transient_status(status)) { backoff(attempt++); continue; }
+            if (again && transient_status(status)) { backoff(attempt++, r.hd.retry_after); continue; }
             break;
         }
         if (size >= 0 && r.have < size) {
             /* a clean end before the announced size: cut, like a broken connection */
             rc = fail(c, TC_ENET, "hub: %s: the transfer ended at %lld of %lld bytes", what, r.have, size);
-            if (again) { backoff(attempt++); continue; }
+            if (again) { backoff(attempt++, -1); continue; }
             break;
         }
         rc = 0;
@@ -808,7 +812,7 @@ int tc_hub_send(tc_hub_client *c, const char *method, const char *url, const cha
             /* a connection never made sent nothing, so even a commit may try again */
             if (again && transient_curl(e) && (idempotent || e == CURLE_COULDNT_CONNECT)) {
                 tc_sb_free(&r.mem);
-                backoff(attempt++);
+                backoff(attempt++, -1);
                 continue;
             }
         } else if ((status == 307 || status == 308) && hops < MAX_HOPS) {
@@ -827,11 +831,7 @@ int tc_hub_send(tc_hub_client *c, const char *method, const char *url, const cha
             continue;
         } else if (transient_status(status) && again && (idempotent || status == 429)) {
             tc_sb_free(&r.mem);
-            if (status == 429 && r.hd.retry_after >= 0)
-                pause_for(r.hd.retry_after < RETRY_AFTER_MAX ? (double)r.hd.retry_after : RETRY_AFTER_MAX);
-            else
-                backoff(attempt);
-            attempt++;
+            backoff(attempt++, status == 429 ? r.hd.retry_after : -1);
             continue;
         } else {
             if (r.label) { r.total = r.have; draw(&r, 1); }

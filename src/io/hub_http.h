@@ -19,9 +19,9 @@ int tc_hub_client_has_token(const tc_hub_client *c);
 /* GET url: the 200 answer's body (malloc'd, NUL-terminated, len bytes),
  * at most cap bytes. what names the request in messages. 401/403/404 are
  * TC_ENOTFOUND (with a word on tokens), other failures TC_ENET after the
- * retries. */
+ * retries. status (may be NULL): the last HTTP status, 0 when none came. */
 int tc_hub_get_json(tc_hub_client *c, const char *url, size_t cap, const char *what, char **body,
-                    size_t *len);
+                    size_t *len, long *status);
 
 /* What a HEAD of /ORG/NAME/resolve/REV/FILE says about the file. */
 typedef struct {
@@ -111,7 +111,50 @@ int tc_hub_send(tc_hub_client *c, const char *method, const char *url, const cha
                 tc_hub_answer *ans);
 
 /* ---------------------------------------------------------------- hub.c */
+/* ---------------------------------------------------------------- hub.c: repositories */
 
+/* One repository at one revision in the cache, as the model and the
+ * dataset resolvers share it. */
+typedef struct {
+    int type;             /* TC_HUB_MODEL or TC_HUB_DATASET */
+    char id[200];         /* ORG/NAME or NAME */
+    char folder[220];     /* models--ORG--NAME or datasets--ORG--NAME */
+    char rev[256];        /* as asked: main, a branch, refs/convert/parquet, a commit */
+    char root[4096];      /* the cache */
+    char dir[4096];       /* root/folder */
+    char snap[4096];      /* dir/snapshots/<sha>; "" until sha is known */
+    char sha[41];         /* the commit; "" unknown */
+    tc_hub_client *c;     /* NULL until something is asked of the hub (borrowed) */
+} tc_hub_repo;
+
+/* Parses id (ORG/NAME or NAME, optionally @REV) of a repository of type
+ * and finds the cache; reads refs/<rev> (sha and snap stay "" when the
+ * cache has none). TC_EINVAL when id is not an id. */
+int tc_hub_repo_init(tc_hub_repo *r, int type, const char *id);
+/* The same repository at another revision (the ref read again). */
+int tc_hub_repo_set_rev(tc_hub_repo *r, const char *rev);
+/* GET /api/{models,datasets}/ID/revision/REV: sets sha and snap, writes
+ * refs/<rev> (not for a commit), returns the repository's safe file names
+ * (NULL-terminated, tc_hub_list_free). Needs r->c. */
+int tc_hub_repo_info(tc_hub_repo *r, char ***files, size_t *n_files);
+/* file of the commit r->sha into the snapshot (HEAD, blob, link), under
+ * the blob's lock; cap: the most bytes accepted. Needs r->c. */
+int tc_hub_repo_fetch(tc_hub_repo *r, const char *file, long long cap);
+/* r->rev quoted for a URL path segment ('/' as %2F), into out. */
+void tc_hub_repo_quote(const char *s, char *out, size_t cap);
+/* A growing NULL-terminated list of strings; oom sticks. take hands the
+ * list over (an empty one when nothing was added), or frees it and fails. */
+typedef struct { char **v; size_t n, cap; int oom; } tc_hub_strs;
+void tc_hub_strs_add(tc_hub_strs *l, const char *s);
+void tc_hub_strs_free(tc_hub_strs *l);
+int tc_hub_strs_take(tc_hub_strs *l, char ***out);
+/* mkdir -p (path's folders, and path itself when last). */
+int tc_hub_make_dirs(const char *path, int last);
+
+/* ---------------------------------------------------------------- hub.c: environment */
+
+/* HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is true. */
+int tc_hub_offline(void);
 /* huggingface_hub's true values: 1, ON, YES, TRUE, any case (NULL: 0). */
 int tc_hub_env_true(const char *v);
 /* s with a leading "~/" (or "~") replaced by $HOME and suffix appended,

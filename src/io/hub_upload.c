@@ -160,7 +160,7 @@ static int create_repo(push *p, int private_repo) {
             char info[1024], *body;
             size_t len;
             snprintf(info, sizeof info, "%s/api/datasets/%s", ep, p->repo);
-            if (tc_hub_get_json(p->c, info, ANSWER_CAP, what(p, NULL, "repository info"), &body, &len) == 0) {
+            if (tc_hub_get_json(p->c, info, ANSWER_CAP, what(p, NULL, "repository info"), &body, &len, NULL) == 0) {
                 free(body);
                 tc_hub_answer_free(&a);
                 return 0;

@@ -82,6 +82,12 @@ tc_reader_opts tc_reader_default_opts(void); /* zeros: the defaults above */
 int tc_reader_open_opts(const char *path, int format, const char *field, const char *id_field,
                         const tc_reader_opts *opts, tc_reader **out);
 
+/* A reader over the n files at paths, read in that order (copied; each
+ * file's format found as for one file). For a split of a hub dataset,
+ * whose snapshot folder may hold other splits. n must be > 0. */
+int tc_reader_open_files(const char *const *paths, size_t n, int format, const char *field,
+                         const char *id_field, const tc_reader_opts *opts, tc_reader **out);
+
 /* A reader over len bytes at data (borrowed until close; one file named
  * name in messages, whose extension picks the format under TC_FMT_AUTO).
  * For fuzzing and for callers that hold the bytes already. */
@@ -104,6 +110,11 @@ void tc_reader_close(tc_reader *r);
  * ("PATH: no texts"). On error out is left empty. */
 int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
                   const tc_reader_opts *opts, tc_textset *out);
+/* The same over the n files at paths (tc_reader_open_files); name stands
+ * for them in messages. */
+int tc_read_texts_files(const char *const *paths, size_t n, const char *name, int format,
+                        const char *field, const char *id_field, const tc_reader_opts *opts,
+                        tc_textset *out);
 
 /* ---------------------------------------------------------------- .npy */
 

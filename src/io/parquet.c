@@ -387,6 +387,12 @@ static int parse_footer(tc_parquet *p, const uint8_t *f, size_t n, const char *f
     return 0;
 }
 
+size_t tc_parquet_rows(const tc_parquet *p) {
+    size_t n = 0;
+    for (size_t k = 0; k < p->n_groups; k++) n += (size_t)p->groups[k].num_rows;
+    return n;
+}
+
 int tc_parquet_open(const char *path, const void *mem, size_t len, const char *field,
                     const char *id_field, tc_parquet **out) {
     *out = NULL;

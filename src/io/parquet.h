@@ -21,6 +21,9 @@ int tc_parquet_open(const char *path, const void *mem, size_t len, const char *f
 int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char **id,
                     size_t *ilen);
 
+/* Rows of the file as its footer counts them (null texts included). */
+size_t tc_parquet_rows(const tc_parquet *p);
+
 /* Rows skipped so far because their text was null. */
 size_t tc_parquet_nulls(const tc_parquet *p);
 

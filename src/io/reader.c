@@ -653,6 +653,25 @@ int tc_reader_open_opts(const char *path, int format, const char *field, const c
     return 0;
 }
 
+int tc_reader_open_files(const char *const *paths, size_t n, int format, const char *field,
+                         const char *id_field, const tc_reader_opts *opts, tc_reader **out) {
+    *out = NULL;
+    if (n == 0) return tc_error(TC_EINVAL, "no files to read");
+    tc_reader *r;
+    int rc = reader_new(paths[0], format, field, id_field, opts, &r);
+    if (rc) return rc;
+    if (!(r->files = calloc(n, sizeof *r->files))) rc = tc_error(TC_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++, r->n_files++)
+        if (!(r->files[i] = tc_strdup(paths[i]))) rc = tc_error(TC_ENOMEM, "out of memory");
+    if (rc == 0) rc = open_next_file(r);
+    if (rc) {
+        tc_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
 int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
                    tc_reader **out) {
     return tc_reader_open_opts(path, format, field, id_field, NULL, out);
@@ -732,12 +751,8 @@ void tc_reader_close(tc_reader *r) {
     free(r);
 }
 
-int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
-                  const tc_reader_opts *opts, tc_textset *out) {
-    memset(out, 0, sizeof *out);
-    tc_reader *r;
-    int rc = tc_reader_open_opts(path, format, field, id_field, opts, &r);
-    if (rc) return rc;
+/* Reads r to its end into out, closing it; path names the input. */
+static int read_all(tc_reader *r, const char *path, tc_textset *out) {
     long got;
     while ((got = tc_reader_next(r, (size_t)1 << 20, out)) > 0) {}
     size_t repaired = tc_reader_repaired(r);
@@ -751,4 +766,21 @@ int tc_read_texts(const char *path, int format, const char *field, const char *i
         tc_warn("%s: %zu text%s had invalid UTF-8; each bad byte was replaced by U+FFFD", path,
                 repaired, repaired == 1 ? "" : "s");
     return 0;
+}
+
+int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
+                  const tc_reader_opts *opts, tc_textset *out) {
+    memset(out, 0, sizeof *out);
+    tc_reader *r;
+    int rc = tc_reader_open_opts(path, format, field, id_field, opts, &r);
+    return rc ? rc : read_all(r, path, out);
+}
+
+int tc_read_texts_files(const char *const *paths, size_t n, const char *name, int format,
+                        const char *field, const char *id_field, const tc_reader_opts *opts,
+                        tc_textset *out) {
+    memset(out, 0, sizeof *out);
+    tc_reader *r;
+    int rc = tc_reader_open_files(paths, n, format, field, id_field, opts, &r);
+    return rc ? rc : read_all(r, name, out);
 }

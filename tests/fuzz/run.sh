@@ -31,7 +31,7 @@ max_len() {
 # the dictionary of a target's format
 dict_of() {
     case $1 in
-        jsonl|tfjs|sp_vocab|llm_http|load|tokenizer|hub_api|hub_upload|safetensors|st_config) echo tests/fuzz/json.dict ;;
+        jsonl|tfjs|sp_vocab|llm_http|load|tokenizer|hub_api|hub_upload|hub_listing|safetensors|st_config) echo tests/fuzz/json.dict ;;
         npy|faiss) echo "tests/fuzz/$1.dict" ;;
     esac
 }
