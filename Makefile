@@ -11,10 +11,10 @@ BUILD   ?= build
 ARCH    ?= -march=native
 OPT     ?= -O2
 CC      ?= cc
-PKGS    := cairo libcjson libcurl zlib libutf8proc libzstd
+PKGS    := cairo libcjson libcurl zlib libutf8proc libzstd snappy
 CFLAGS  += -std=c11 $(OPT) $(ARCH) -g -fPIC -fopenmp -Wall -Wextra -D_GNU_SOURCE \
            -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcairo -lcjson -lcurl -lz -lutf8proc -lzstd) \
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcairo -lcjson -lcurl -lz -lutf8proc -lzstd -lsnappy) \
            -lopenblas -lm -lpthread -fopenmp
 
 LIB_SRC   := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
