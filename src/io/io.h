@@ -217,6 +217,24 @@ int tc_parquet_writer_close(tc_parquet_writer *w);
 /* Drops the file; frees w. NULL is a no-op. */
 void tc_parquet_writer_abort(tc_parquet_writer *w);
 
+/* ---------------------------------------------------------------- the reference's text formats */
+
+/* Python's textwrap.fill(text[:max_chars], width) with its defaults
+ * (tabs expanded to 8 columns, whitespace to spaces, chunks split on
+ * spaces and hyphens as its wordsep_re does, long words broken, lines
+ * stripped of whitespace chunks at their ends): the reference's
+ * content_display with max_chars 1024, width 64. Characters are code
+ * points; invalid UTF-8 reads as U+FFFD. Returns a malloc'd NUL-terminated
+ * string (NULL when out of memory). */
+char *tc_textwrap_fill(const char *text, size_t len, size_t max_chars, size_t width);
+
+/* A single_topic summary ("<topic>. Educational score: <score>") split as
+ * the reference's extract_res does: *category = summary.split(". Educational")[0].strip(),
+ * *score = summary.split(" Educational score: ")[1].strip(). Where the
+ * reference crashes (no score marker) *score is NULL; summary NULL gives
+ * both NULL. Both malloc'd; 0, or -1 when out of memory. */
+int tc_summary_split(const char *summary, char **category, char **score);
+
 /* ---------------------------------------------------------------- files */
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
