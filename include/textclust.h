@@ -421,6 +421,16 @@ int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
  * belong to the same save. p may be NULL (defaults). */
 int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
 
+/* Stages the reference's two Hugging Face datasets (--build_hf_ds) as
+ * Parquet (zstd): hf_texts.parquet, one row per text: X, Y (float32),
+ * labels (int64), content_display (textwrap.fill(text[:1024], 64));
+ * hf_clusters.parquet, one row per cluster (noise left out, in the order
+ * labels first appear): cluster_id (int64), summary, examples (the
+ * cluster's texts), position ([x, y] mean projection, float64), and in
+ * single_topic mode category and educational_score (null where the
+ * summary has no score). All columns nullable; a missing summary is null. */
+int tc_classifier_hf_datasets_to(const tc_classifier *c, tc_save_folder *f);
+
 /* Puts the staged files in place and removes the owned files this save did
  * not produce where the previous save wrote them (its list of files,
  * DIR/.textclust-files). Recoverable at every step. */

@@ -52,7 +52,7 @@ static void build_table(cli_opts *o) {
     def("topic_mode", T_STR, &o->topic_mode, "multiple_topics (three topic words) | single_topic (topic + educational score)");
     def("dbscan_eps", T_DOUBLE, &p->dbscan.eps, "DBSCAN radius on the 2-D map (default 0.08)");
     def("dbscan_min_samples", T_INT, &p->dbscan.min_samples, "DBSCAN core point count, itself included (default 50)");
-    def("build_hf_ds", T_BOOL, &o->build_hf_ds, "build and push Hugging Face datasets (not available yet)");
+    def("build_hf_ds", T_BOOL, &o->build_hf_ds, "write the Hugging Face datasets (Parquet) into the save folder; infer: beside --output");
     def("inference_repo_name", T_STR, &o->inference_repo_name, "hub repository for infer results (pushing is not available yet)");
     def("username", T_STR, &o->username, "hub user for pushes (not available yet)");
     def("device", T_STR, &o->device, "cpu (textclust runs on the CPU; cuda is accepted with a warning)");

@@ -1,6 +1,7 @@
 /* infer.c - infer: new texts labelled by their nearest neighbours in a save
  * folder, streamed in batches from the input to --output. */
 #include "cli/common.h"
+#include "cli/hfds.h"
 #include "io/io.h"
 #include "util/util.h"
 
@@ -28,7 +29,7 @@ static int write_result(FILE *out, const char *id, int64_t label, const char *su
 }
 
 int cmd_infer(cli_opts *o) {
-    if (o->build_hf_ds || o->inference_repo_name || o->username)
+    if (o->inference_repo_name || o->username)
         tc_warn("pushing results to the Hugging Face hub is not available yet; "
                 "results go to --output (or stdout)");
     char path[4096];
@@ -48,6 +49,7 @@ int cmd_infer(cli_opts *o) {
     int64_t *labels = NULL;
     float *dist = NULL, *emb = NULL;
     tc_textset batch = {0};
+    cli_hfds_infer *hf = NULL;
     size_t done = 0, noise = 0, bs = (size_t)o->batch_size;
     double t0 = tc_now();
     rc = 1;
@@ -68,6 +70,7 @@ int cmd_infer(cli_opts *o) {
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);
         goto done;
     }
+    if (o->build_hf_ds && cli_hfds_infer_open(o, c, &hf)) goto done;
     if (tc_reader_open_opts(path, format, o->input_content, o->id_field, cli_reader_opts(o), &r)) { cli_fail(tc_last_error()); goto done; }
     int dim = tc_classifier_dim(c);
     labels = malloc(bs * sizeof *labels);
@@ -98,6 +101,7 @@ int cmd_infer(cli_opts *o) {
             cli_fail(tc_last_error());
             goto done;
         }
+        if (hf && cli_hfds_infer_add(hf, (const char *const *)batch.texts, labels, batch.n)) goto done;
         for (size_t i = 0; i < batch.n; i++) {
             noise += labels[i] < 0;
             if (write_result(out, batch.ids ? batch.ids[i] : NULL, labels[i],
@@ -124,6 +128,11 @@ int cmd_infer(cli_opts *o) {
         w = NULL;
         if (bad) { cli_fail(tc_last_error()); goto done; }
     }
+    if (hf) {
+        int bad = cli_hfds_infer_finish(hf, o);
+        hf = NULL;
+        if (bad) goto done;
+    }
     if (!o->quiet) {
         double s = tc_now() - t0;
         fprintf(stderr, "textclust: inferred %zu texts in %.2fs (%.0f texts/s), %zu noise (%.1f%%)\n", done, s,
@@ -131,6 +140,7 @@ int cmd_infer(cli_opts *o) {
     }
     rc = 0;
 done:
+    cli_hfds_infer_free(hf);
     if (out_a.f) tc_atomic_abort(&out_a);
     tc_npy_writer_abort(w);
     tc_textset_free(&batch);
