@@ -378,7 +378,8 @@ int tc_classifier_save(const tc_classifier *c, const char *folder);
  * A save replaces only the files textclust owns (embeddings.npy,
  * projections.npy, cluster_labels.npy, texts.json, cluster_summaries.json,
  * faiss.index, textclust.json, map.png, map.html, topics_dist.png,
- * educational_score.png, df_categories_count.csv); nothing else in the
+ * educational_score.png, df_categories_count.csv, hf_texts.parquet,
+ * hf_clusters.parquet); nothing else in the
  * folder is touched. A kill at any point leaves the old save or the new
  * one, as the next open finds it. Symlinks are followed. Not thread-safe;
  * one handle per folder per process. */
@@ -387,7 +388,9 @@ typedef struct tc_save_folder tc_save_folder;
 enum {
     TC_SAVE_READ = 0,       /* shared lock: load, show, infer */
     TC_SAVE_WRITE = 1,      /* exclusive lock: a save */
-    TC_SAVE_OVERWRITE = 2   /* with WRITE: accept a non-empty folder that holds no save */
+    TC_SAVE_OVERWRITE = 2,  /* with WRITE: accept a non-empty folder that holds no save */
+    TC_SAVE_ADD = 4         /* with WRITE: an existing save gains the staged files, keeps
+                               the rest (load --build_hf_ds) */
 };
 
 /* Opens folder. TC_SAVE_WRITE creates it and its parents when missing and
@@ -418,6 +421,16 @@ int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
  * belong to the same save. p may be NULL (defaults). */
 int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
 
+/* Stages the reference's two Hugging Face datasets (--build_hf_ds) as
+ * Parquet (zstd): hf_texts.parquet, one row per text: X, Y (float32),
+ * labels (int64), content_display (textwrap.fill(text[:1024], 64));
+ * hf_clusters.parquet, one row per cluster (noise left out, in the order
+ * labels first appear): cluster_id (int64), summary, examples (the
+ * cluster's texts), position ([x, y] mean projection, float64), and in
+ * single_topic mode category and educational_score (null where the
+ * summary has no score). All columns nullable; a missing summary is null. */
+int tc_classifier_hf_datasets_to(const tc_classifier *c, tc_save_folder *f);
+
 /* Puts the staged files in place and removes the owned files this save did
  * not produce where the previous save wrote them (its list of files,
  * DIR/.textclust-files). Recoverable at every step. */
@@ -428,6 +441,8 @@ int tc_save_folder_commit(tc_save_folder *f);
  * a killed process left half done is finished or dropped first).
  * p may be NULL (defaults; the saved textclust.json wins where present). */
 int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
+/* The same from a folder the caller holds open (any mode). */
+int tc_classifier_load_from(tc_save_folder *f, const tc_params *p, tc_classifier **out);
 
 void tc_classifier_free(tc_classifier *c);
 

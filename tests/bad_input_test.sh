@@ -37,7 +37,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 expect_fail "hub dataset id, offline and not cached" 'HuggingFaceFW/fineweb-edu \(config default, split train\) is not in the Hugging Face cache' \
     env HF_HUB_OFFLINE=1 HF_HOME="$T/no-cache" HF_HUB_CACHE="$T/no-cache/hub" $TC "${RUN[@]}" --input_dataset "HuggingFaceFW/fineweb-edu" --save_load_path "$T/o7"
-expect_fail "--build_hf_ds" 'not available yet' $TC "${RUN[@]}" --input "$T/good.jsonl" --build_hf_ds --save_load_path "$T/o8"
+mkdir -p "$T/o8"; echo notes > "$T/o8/notes.txt"
+expect_fail "load --build_hf_ds without a save" 'o8: holds no save' $TC load --save_load_path "$T/o8" --build_hf_ds
 expect_fail "unknown flag" "unknown flag '--bogus'" $TC run --bogus 1
 expect_fail "bad number" "dbscan_eps: 'abc' is not a number" $TC run --dbscan_eps abc
 expect_fail "bad topic mode" 'topic_mode' $TC run --topic_mode three

@@ -6,8 +6,8 @@
 # sizes against sha256sum of the files, the token only on the hub's own
 # port, a 429 waited out for its Retry-After, a second push of unchanged
 # files that uploads and commits nothing, an object the hub has already,
-# a regular (non-LFS) file inside the commit, and the messages without a
-# token and with a read-only one.
+# a regular (non-LFS) file inside the commit, the messages without a
+# token and with a read-only one, and run/infer pushing what they wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TC=$(realpath "${TC_BIN:-build/textclust}")
@@ -196,4 +196,29 @@ if hub HF_TOKEN="$TOKEN" "$TC" push --save_load_path "$T/save/empty" --username 
 fi
 grep -q "hf_clusters.parquet: no such file" "$T/err" && grep -q -- "--build_hf_ds" "$T/err" || fail "missing file: $(cat "$T/err")"
 [[ $(requests) == "$n" ]] || fail "a missing file still sent requests"
+
+# ---- 8. run --build_hf_ds --username pushes the files the save wrote; infer --inference_repo_name
+# pushes the inferred texts' dataset (the reference's run and infer modes)
+zcat data/sample.jsonl.gz | sed -n 1,300p > "$T/in.jsonl"
+RUN=(--input_content text --embed_model hashing --dbscan_eps 0.3 --dbscan_min_samples 5 --threads 2 --no_plots --n_samples 300)
+n=$(requests)
+hub HF_TOKEN="$TOKEN" "$TC" run "${RUN[@]}" --input "$T/in.jsonl" --save_load_path "$T/save/fit_1" \
+    --build_hf_ds --username tc-user > /dev/null 2> "$T/err" || fail "run --build_hf_ds --username: $(cat "$T/err")"
+hub HF_TOKEN="$TOKEN" "$TC" infer --input "$T/in.jsonl" --save_load_path "$T/save/fit_1" --n_samples 40 --input_content text \
+    --output "$T/inf.jsonl" --inference_repo_name tc-user/fit_1_infer > /dev/null 2> "$T/err" ||
+    fail "infer --inference_repo_name: $(cat "$T/err")"
+[[ -s $T/inf.jsonl.clusters.parquet ]] || fail "infer wrote no dataset"
+tail -n +$((n + 1)) "$T/log" | "$PY" -c '
+import hashlib, json, sys
+save, inf = sys.argv[1:]
+reqs = [json.loads(l) for l in sys.stdin]
+sha = lambda f: hashlib.sha256(open(f, "rb").read()).hexdigest()
+want = {"tc-user/fit_1": sha(save + "/hf_clusters.parquet"), "tc-user/fit_1_clusters": sha(save + "/hf_texts.parquet"),
+        "tc-user/fit_1_infer": sha(inf)}
+creates = [r["body"]["organization"] + "/" + r["body"]["name"] for r in reqs if r["path"] == "/api/repos/create"]
+assert creates == list(want), creates
+for repo, oid in want.items():
+    (c,) = [r["ndjson"] for r in reqs if r["path"] == f"/api/datasets/{repo}/commit/main"]
+    assert c[1]["value"]["oid"] == oid, (repo, c[1])' "$T/save/fit_1" "$T/inf.jsonl.clusters.parquet" ||
+    fail "the pushes of run and infer"
 echo "hub_push_test: ok"

@@ -1,5 +1,6 @@
 /* commands.c - run, load and show: the reference script's modes (infer.c has infer). */
 #include "cli/common.h"
+#include "cli/hfds.h"
 #include "io/io.h"
 #include "util/util.h"
 
@@ -10,11 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int not_available(const char *what) {
-    fprintf(stderr, "textclust: error: %s is not available yet\n", what);
-    return 2;
-}
 
 static void print_clusters(const tc_classifier *c, size_t max) {
     size_t n_names;
@@ -65,9 +61,8 @@ static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
 }
 
 int cmd_run(cli_opts *o) {
-    if (o->build_hf_ds) return not_available("--build_hf_ds (building and pushing Hugging Face datasets)");
-    if (o->inference_repo_name || o->username)
-        tc_warn("--inference_repo_name and --username only name hub pushes, which are not available yet");
+    if (o->inference_repo_name) tc_warn("--inference_repo_name names the hub repository of infer's results; run ignores it");
+    if (o->username && !o->build_hf_ds) tc_warn("--username names the hub user of --build_hf_ds pushes; without that flag nothing is pushed");
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc || (rc = cli_load_prompts(o))) return rc;
@@ -146,9 +141,11 @@ int cmd_run(cli_opts *o) {
     if (!o->no_plots && tc_classifier_plot_to(c, sf, &o->plot)) { cli_fail(tc_last_error()); goto done; }
     double plot_s = tc_now() - t;
     t = tc_now();
+    if (o->build_hf_ds && tc_classifier_hf_datasets_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
     if (tc_save_folder_commit(sf)) { cli_fail(tc_last_error()); goto done; }
     save_s += tc_now() - t;
     print_shape(c, o);
+    if (o->build_hf_ds && cli_hfds_saved(o, o->save_load_path)) goto done;
     if (!o->quiet && o->p.label.api != TC_LLM_NONE)
         fprintf(stderr, "textclust: LLM: %zu requests (%zu retries), %zu answers from the cache, "
                         "%zu clusters fell back to keywords\n", llm_stats.n_requests, llm_stats.n_retries,
@@ -179,14 +176,30 @@ int cli_load_folder(cli_opts *o, tc_save_folder **sf, tc_classifier **c) {
     return 0;
 }
 
+/* load --build_hf_ds writes into the folder: held exclusively from the
+ * read to the commit, so the datasets are built from the save they join. */
+static int load_for_datasets(cli_opts *o, tc_save_folder **sf, tc_classifier **c) {
+    *c = NULL;
+    if (tc_save_folder_open(o->save_load_path, TC_SAVE_WRITE | TC_SAVE_ADD, sf)) return cli_fail(tc_last_error());
+    if (tc_classifier_load_from(*sf, &o->p, c)) return cli_fail(tc_last_error());
+    return 0;
+}
+
 int cmd_load(cli_opts *o) {
-    if (o->build_hf_ds) return not_available("--build_hf_ds (building and pushing Hugging Face datasets)");
     tc_classifier *c;
     tc_save_folder *sf = NULL;
-    if (cli_load_folder(o, &sf, &c)) { tc_save_folder_close(sf); return 1; }
+    if (o->build_hf_ds ? load_for_datasets(o, &sf, &c) : cli_load_folder(o, &sf, &c)) {
+        tc_classifier_free(c);
+        tc_save_folder_close(sf);
+        return 1;
+    }
     print_clusters(c, 10);
     print_shape(c, o);
     int rc = 0;
+    if (o->build_hf_ds) {
+        if (tc_classifier_hf_datasets_to(c, sf) || tc_save_folder_commit(sf)) rc = cli_fail(tc_last_error());
+        else rc = cli_hfds_saved(o, o->save_load_path);
+    }
     /* A folder we may only read (someone's save on a read-only share) loads
      * fine; its plots stay as they are, rather than failing the check. */
     int plots = !o->no_plots;
@@ -195,7 +208,7 @@ int cmd_load(cli_opts *o) {
                 "draws them elsewhere)", o->save_load_path, strerror(errno));
         plots = 0;
     }
-    if (plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
+    if (!rc && plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
     tc_classifier_free(c);
     tc_save_folder_close(sf);
     return rc;

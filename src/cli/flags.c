@@ -53,8 +53,8 @@ static void build_table(cli_opts *o) {
     def("topic_mode", T_STR, &o->topic_mode, "multiple_topics (three topic words) | single_topic (topic + educational score)");
     def("dbscan_eps", T_DOUBLE, &p->dbscan.eps, "DBSCAN radius on the 2-D map (default 0.08)");
     def("dbscan_min_samples", T_INT, &p->dbscan.min_samples, "DBSCAN core point count, itself included (default 50)");
-    def("build_hf_ds", T_BOOL, &o->build_hf_ds, "build and push Hugging Face datasets (not available yet)");
-    def("inference_repo_name", T_STR, &o->inference_repo_name, "hub repository for infer results (pushing is not available yet)");
+    def("build_hf_ds", T_BOOL, &o->build_hf_ds, "write the Hugging Face datasets (Parquet) into the save folder; infer: beside --output");
+    def("inference_repo_name", T_STR, &o->inference_repo_name, "infer: hub dataset repository (NAME under --username, or USER/NAME) its per-cluster dataset is pushed to");
     def("username", T_STR, &o->username, "hub user or organization the datasets are pushed to");
     def("public", T_BOOL, &o->public_repo, "create the pushed hub repositories public (default: private)");
     def("repo", T_STR, &o->repo, "push: the hub dataset USER/NAME that FILE goes to");

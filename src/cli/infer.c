@@ -1,6 +1,7 @@
 /* infer.c - infer: new texts labelled by their nearest neighbours in a save
  * folder, streamed in batches from the input to --output. */
 #include "cli/common.h"
+#include "cli/hfds.h"
 #include "io/io.h"
 #include "util/util.h"
 
@@ -28,9 +29,8 @@ static int write_result(FILE *out, const char *id, int64_t label, const char *su
 }
 
 int cmd_infer(cli_opts *o) {
-    if (o->build_hf_ds || o->inference_repo_name || o->username)
-        tc_warn("pushing results to the Hugging Face hub is not available yet; "
-                "results go to --output (or stdout)");
+    if (o->username && !o->inference_repo_name)
+        tc_warn("--username: infer pushes its dataset to USER/--inference_repo_name, which is not given; nothing is pushed");
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc) return rc;
@@ -48,6 +48,7 @@ int cmd_infer(cli_opts *o) {
     int64_t *labels = NULL;
     float *dist = NULL, *emb = NULL;
     tc_textset batch = {0};
+    cli_hfds_infer *hf = NULL;
     size_t done = 0, noise = 0, bs = (size_t)o->batch_size;
     double t0 = tc_now();
     rc = 1;
@@ -68,6 +69,8 @@ int cmd_infer(cli_opts *o) {
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);
         goto done;
     }
+    /* the reference builds and pushes infer's dataset whenever it names a repository */
+    if ((o->build_hf_ds || o->inference_repo_name) && cli_hfds_infer_open(o, c, &hf)) goto done;
     if (cli_open_reader(o, path, format, &r)) goto done;
     int dim = tc_classifier_dim(c);
     labels = malloc(bs * sizeof *labels);
@@ -98,6 +101,7 @@ int cmd_infer(cli_opts *o) {
             cli_fail(tc_last_error());
             goto done;
         }
+        if (hf && cli_hfds_infer_add(hf, (const char *const *)batch.texts, labels, batch.n)) goto done;
         for (size_t i = 0; i < batch.n; i++) {
             noise += labels[i] < 0;
             if (write_result(out, batch.ids ? batch.ids[i] : NULL, labels[i],
@@ -124,6 +128,11 @@ int cmd_infer(cli_opts *o) {
         w = NULL;
         if (bad) { cli_fail(tc_last_error()); goto done; }
     }
+    if (hf) {
+        int bad = cli_hfds_infer_finish(hf, o);
+        hf = NULL;
+        if (bad) goto done;
+    }
     if (!o->quiet) {
         double s = tc_now() - t0;
         fprintf(stderr, "textclust: inferred %zu texts in %.2fs (%.0f texts/s), %zu noise (%.1f%%)\n", done, s,
@@ -131,6 +140,7 @@ int cmd_infer(cli_opts *o) {
     }
     rc = 0;
 done:
+    cli_hfds_infer_free(hf);
     if (out_a.f) tc_atomic_abort(&out_a);
     tc_npy_writer_abort(w);
     tc_textset_free(&batch);

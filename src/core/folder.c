@@ -6,7 +6,8 @@
  * inside the target, DIR/.textclust-save-XXXXXX/ (same file system), then:
  *   1. every staged file is fsynced (tc_atomic_commit does it);
  *   2. a commit marker, .commit, lists the staged names (and whether owned
- *      files the save does not produce are to be removed);
+ *      files the save does not produce are to be removed, or kept because
+ *      the staged files are added to the save: load --build_hf_ds);
  *   3. each staged file is renamed into DIR; owned files the save does not
  *      produce are removed if the previous save's list (.textclust-files)
  *      has them, and the new list is written;
@@ -45,11 +46,13 @@
  * folder before an --overwrite save is never taken for a stale one. */
 #define MANIFEST ".textclust-files"
 
-/* The README's save-folder table: the reference's six files, ours, and the plots. */
+/* The README's save-folder table: the reference's six files, ours, the
+ * plots and the Hugging Face datasets. */
 static const char *const OWNED[] = {
     "embeddings.npy", "projections.npy", "cluster_labels.npy", "texts.json",
     "cluster_summaries.json", "faiss.index", "textclust.json", "map.png", "map.html",
     "topics_dist.png", "educational_score.png", "df_categories_count.csv",
+    "hf_texts.parquet", "hf_clusters.parquet",
 };
 #define N_OWNED (sizeof OWNED / sizeof *OWNED)
 
@@ -60,6 +63,7 @@ struct tc_save_folder {
     int lock_fd;           /* -1 when unlocked (a read-only folder we may only read) */
     int writer;            /* exclusive lock, may stage and commit */
     int prune;             /* the folder was a save folder: drop owned files not re-written */
+    int add;               /* TC_SAVE_ADD: keep them, the staged files join the save */
     int committed;
     int created_lock;      /* we made the lock file... */
     char *created[64];     /* ...and these folders, outermost first */
@@ -131,10 +135,11 @@ static int roll_forward(const char *dir, const char *stage) {
     }
     int listed[N_OWNED] = {0}, earlier[N_OWNED] = {0};
     int prune = strstr(text + strlen(MARKER_HEAD), "prune\n") != NULL;
+    int add = strncmp(text + strlen(MARKER_HEAD), "add\n", 4) == 0;
     read_names(text, strlen(MARKER_HEAD), listed);
     free(text);
     snprintf(path, sizeof path, "%s/" MANIFEST, dir);
-    if (prune && tc_read_file(path, &text, &len) == 0) {  /* none: a folder of an older version */
+    if ((prune || add) && tc_read_file(path, &text, &len) == 0) {  /* none: a folder of an older version */
         read_names(text, 0, earlier);
         free(text);
     }
@@ -144,14 +149,14 @@ static int roll_forward(const char *dir, const char *stage) {
             snprintf(path, sizeof path, "%s/%s", stage, OWNED[i]);
             if (rename(path, to) != 0 && errno != ENOENT)  /* ENOENT: moved before a crash */
                 return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
-        } else if (earlier[i] && unlink(to) != 0 && errno != ENOENT) {
+        } else if (!add && earlier[i] && unlink(to) != 0 && errno != ENOENT) {
             return tc_error(TC_EIO, "%s: cannot remove the earlier save's file: %s", to, strerror(errno));
         }
         crash_point();
     }
     tc_sb m = {0};
     for (size_t i = 0; i < N_OWNED; i++)
-        if (listed[i]) tc_sb_printf(&m, "%s\n", OWNED[i]);
+        if (listed[i] || (add && earlier[i])) tc_sb_printf(&m, "%s\n", OWNED[i]);
     snprintf(path, sizeof path, "%s/" MANIFEST, dir);
     rc = m.oom ? tc_error(TC_ENOMEM, "out of memory") : tc_atomic_write(path, m.s ? m.s : "", m.len);
     tc_sb_free(&m);
@@ -317,9 +322,12 @@ int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out) {
     }
     f->lock_fd = -1;
     f->writer = (flags & TC_SAVE_WRITE) != 0;
+    f->add = f->writer && (flags & TC_SAVE_ADD);
     int rc = 0;
     struct stat st;
-    if (stat(folder, &st) == 0) {
+    if (f->add && stat(folder, &st) != 0) {  /* a save to add to, not a folder to make */
+        rc = tc_error(TC_ENOTFOUND, "%s: %s", folder, strerror(errno));
+    } else if (stat(folder, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             rc = tc_error(TC_EIO, "%s: exists and is not a folder; give --save_load_path a folder", folder);
     } else if (!f->writer) {
@@ -345,7 +353,10 @@ int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out) {
     }
     if (!rc && f->writer) {
         f->prune = is_save_folder(f->dir);
-        if (!f->prune && has_foreign_entries(f->dir) && !(flags & TC_SAVE_OVERWRITE))
+        if (f->add && !f->prune)
+            rc = tc_error(TC_EINVAL, "%s: holds no save (textclust.json, or embeddings.npy and "
+                          "texts.json) to add files to", folder);
+        else if (!f->prune && has_foreign_entries(f->dir) && !(flags & TC_SAVE_OVERWRITE))
             rc = tc_error(TC_EIO, "%s: the folder is not empty and holds no textclust save; refusing "
                           "to write into it (pass --overwrite to add the save's files anyway; "
                           "nothing else in it is touched)", folder);
@@ -418,7 +429,8 @@ int tc_save_folder_commit(tc_save_folder *f) {
     crash_point();
     tc_sb m = {0};
     tc_sb_puts(&m, MARKER_HEAD);
-    if (f->prune) tc_sb_puts(&m, "prune\n");
+    if (f->add) tc_sb_puts(&m, "add\n");
+    else if (f->prune) tc_sb_puts(&m, "prune\n");
     DIR *d = opendir(stage);
     if (!d) {
         tc_sb_free(&m);

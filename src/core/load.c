@@ -209,6 +209,24 @@ static int load_arrays(tc_classifier *c, const char *dir) {
     return 0;
 }
 
+/* The folder's files, read under a lock its caller holds. */
+static int load_dir(const char *folder, const tc_params *p, tc_classifier **out) {
+    tc_classifier *c;
+    int rc = tc_classifier_new(p, &c);
+    if (rc) return rc;
+    rc = load_arrays(c, folder);
+    if (!rc) {
+        for (size_t i = 0; i < c->n; i++) c->stats.n_noise += c->labels[i] < 0;
+        rc = tc_classifier_compute_centres(c);
+    }
+    if (rc) {
+        tc_classifier_free(c);
+        return tc_error_prefix(rc, "loading %s", folder);
+    }
+    *out = c;
+    return 0;
+}
+
 int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out) {
     *out = NULL;
     struct stat st;
@@ -220,21 +238,12 @@ int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **o
     tc_save_folder *sf;
     int rc = tc_save_folder_open(folder, TC_SAVE_READ, &sf);
     if (rc) return rc;
-    tc_classifier *c;
-    if ((rc = tc_classifier_new(p, &c))) {
-        tc_save_folder_close(sf);
-        return rc;
-    }
-    rc = load_arrays(c, folder);
+    rc = load_dir(folder, p, out);
     tc_save_folder_close(sf);
-    if (!rc) {
-        for (size_t i = 0; i < c->n; i++) c->stats.n_noise += c->labels[i] < 0;
-        rc = tc_classifier_compute_centres(c);
-    }
-    if (rc) {
-        tc_classifier_free(c);
-        return tc_error_prefix(rc, "loading %s", folder);
-    }
-    *out = c;
-    return 0;
+    return rc;
+}
+
+int tc_classifier_load_from(tc_save_folder *sf, const tc_params *p, tc_classifier **out) {
+    *out = NULL;
+    return load_dir(tc_save_folder_path(sf), p, out);
 }

@@ -1,6 +1,7 @@
-/* io.h - reading texts (JSONL, CSV, TSV, plain text; gzip or not; a file or
- * a folder of them), .npy arrays, JSON string lists, and faiss IndexFlat
- * files. Every failure names the file, and the line or field where known. */
+/* io.h - reading texts (JSONL, CSV, TSV, plain text, Parquet; gzip or not;
+ * a file or a folder of them), .npy arrays, JSON string lists, and faiss
+ * IndexFlat files; writing Parquet. Every failure names the file, and the
+ * line or field where known. */
 #ifndef TC_IO_H
 #define TC_IO_H
 
@@ -166,6 +167,84 @@ void tc_strings_free(char **s, size_t n);
 int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d);
 /* Reads an IndexFlatL2 / IndexFlatIP / IndexFlat file. */
 int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
+
+/* ---------------------------------------------------------------- Parquet out */
+
+/* A streaming Parquet writer (parquet_write.c): data pages v1, PLAIN
+ * values, one codec for the file. Lists are the three-level form pyarrow
+ * writes, <name> (LIST) { repeated group list { optional <type> element } },
+ * which DuckDB reads as VARCHAR[] / DOUBLE[] and pandas as lists. Strings
+ * are BYTE_ARRAY annotated UTF8/STRING (written as given: pass UTF-8). */
+enum { TC_PQ_INT64, TC_PQ_FLOAT, TC_PQ_DOUBLE, TC_PQ_STRING, TC_PQ_LIST_STRING, TC_PQ_LIST_DOUBLE };
+enum { TC_PQ_ZSTD = 0, TC_PQ_SNAPPY, TC_PQ_UNCOMPRESSED };
+
+typedef struct tc_parquet_column {
+    const char *name;   /* copied at open */
+    int type;           /* TC_PQ_* */
+    int optional;       /* 1 = the value (a list column: the whole list) may be null */
+} tc_parquet_column;
+
+typedef struct tc_parquet_writer_opts {
+    int codec;              /* TC_PQ_ZSTD (default), TC_PQ_SNAPPY or TC_PQ_UNCOMPRESSED */
+    int zstd_level;         /* 0 = 3 */
+    size_t row_group_bytes; /* a row group is written once it buffers this much; 0 = 64 MiB */
+    size_t row_group_rows;  /* ... or this many rows; 0 = 1M */
+    size_t page_bytes;      /* a page is cut at a row start past this; 0 = 1 MiB */
+} tc_parquet_writer_opts;
+
+tc_parquet_writer_opts tc_parquet_writer_default_opts(void);
+
+typedef struct tc_parquet_writer tc_parquet_writer;
+
+/* Starts path (through tc_atomic: a temporary, renamed at close). opts
+ * NULL = defaults. Memory: about one row group (row_group_bytes, values
+ * compressed page by page) plus one page per column; a single row larger
+ * than a row group (a list of millions of texts) streams its pages to the
+ * file and ends its row group, so it needs no more than that either. */
+int tc_parquet_writer_open(const char *path, const tc_parquet_column *cols, size_t n_cols,
+                           const tc_parquet_writer_opts *opts, tc_parquet_writer **out);
+
+/* One row: one value per column in schema order, then row_end. A list
+ * column takes list_begin, any number of int64/double/string/null calls
+ * for its elements (null: a null element), then list_end (none between:
+ * an empty list); null outside a list is a null value (optional columns
+ * only). string with s NULL is null. A call that does not fit the column
+ * fails (TC_EINVAL); after any error every call returns it again. */
+int tc_parquet_writer_int64(tc_parquet_writer *w, int64_t v);
+int tc_parquet_writer_float(tc_parquet_writer *w, float v);
+int tc_parquet_writer_double(tc_parquet_writer *w, double v);
+int tc_parquet_writer_string(tc_parquet_writer *w, const char *s, size_t len);
+int tc_parquet_writer_null(tc_parquet_writer *w);
+int tc_parquet_writer_list_begin(tc_parquet_writer *w);
+int tc_parquet_writer_list_end(tc_parquet_writer *w);
+int tc_parquet_writer_row_end(tc_parquet_writer *w);
+
+/* The most bytes the writer held at once so far (the bound above, tested). */
+size_t tc_parquet_writer_peak_bytes(const tc_parquet_writer *w);
+
+/* Writes the last row group and the footer and renames the file into
+ * place; frees w (also on error, when the temporary is removed). */
+int tc_parquet_writer_close(tc_parquet_writer *w);
+/* Drops the file; frees w. NULL is a no-op. */
+void tc_parquet_writer_abort(tc_parquet_writer *w);
+
+/* ---------------------------------------------------------------- the reference's text formats */
+
+/* Python's textwrap.fill(text[:max_chars], width) with its defaults
+ * (tabs expanded to 8 columns, whitespace to spaces, chunks split on
+ * spaces and hyphens as its wordsep_re does, long words broken, lines
+ * stripped of whitespace chunks at their ends): the reference's
+ * content_display with max_chars 1024, width 64. Characters are code
+ * points; invalid UTF-8 reads as U+FFFD. Returns a malloc'd NUL-terminated
+ * string (NULL when out of memory). */
+char *tc_textwrap_fill(const char *text, size_t len, size_t max_chars, size_t width);
+
+/* A single_topic summary ("<topic>. Educational score: <score>") split as
+ * the reference's extract_res does: *category = summary.split(". Educational")[0].strip(),
+ * *score = summary.split(" Educational score: ")[1].strip(). Where the
+ * reference crashes (no score marker) *score is NULL; summary NULL gives
+ * both NULL. Both malloc'd; 0, or -1 when out of memory. */
+int tc_summary_split(const char *summary, char **category, char **score);
 
 /* ---------------------------------------------------------------- files */
 
