@@ -37,10 +37,10 @@ int main(int argc, char **argv) {
     static const struct { const char *name; int (*fn)(cli_opts *); } cmds[] = {
         {"run", cmd_run},         {"load", cmd_load},       {"infer", cmd_infer},
         {"show", cmd_show},       {"embed", cmd_embed},     {"project", cmd_project},
-        {"cluster", cmd_cluster}, {"download-model", cmd_download_model},
+        {"cluster", cmd_cluster}, {"download-model", cmd_download_model}, {"merge", cmd_merge},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(o.mode, cmds[i].name) == 0) return cmds[i].fn(&o);
-    cli_term_printf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster, download-model)\n", o.mode);
+    cli_term_printf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster, download-model, merge)\n", o.mode);
     return 2;
 }
