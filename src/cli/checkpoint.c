@@ -190,6 +190,7 @@ cJSON *infer_identity(const cli_opts *o, const char *input, const char *save) {
     add_long(f, "start", o->start);
     add_long(f, "end", o->end);
     add_long(f, "n_samples", o->n_samples);
+    add_flag(f, "output_embeddings", o->output_embeddings ? "yes" : "no");
     add_long(f, "batch_size", o->batch_size);  /* batches after a resume align with a fresh run's */
     add_long(f, "num_shards", o->num_shards > 1 ? o->num_shards : 1);
     cJSON_AddItemToObject(j, "flags", f);
@@ -439,6 +440,7 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
         return 0;
     }
     if (!(j->f = fopen(j->part, "w+b"))) return cli_failf("--output %s: %s", j->part, strerror(errno));
+    j->fresh = 1;
     if (j->emb_part && tc_npy_writer_resume(j->emb_part, j->emb, (size_t)dim, 0, &j->w))
         return cli_fail(tc_last_error());
     return 0;
@@ -521,7 +523,7 @@ void infer_job_close(infer_job *j) {
     if (j->f && j->f != stdout) fclose(j->f);
     if (j->ckpt) tc_npy_writer_leave(j->w);
     else tc_npy_writer_abort(j->w);
-    if (j->ckpt && j->n_ckpt == 0 && !j->resumed && !j->done_already) { /* nothing to continue from */
+    if (j->fresh && j->n_ckpt == 0) { /* parts this run began, with no checkpoint to continue them */
         if (j->part) unlink(j->part);
         if (j->emb_part) unlink(j->emb_part);
     }

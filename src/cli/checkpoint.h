@@ -30,6 +30,7 @@ typedef struct infer_job {
     FILE *f;                    /* the output being written (the part, or stdout) */
     tc_npy_writer *w;           /* the embeddings being written */
     int resumed, done_already;  /* continued from a checkpoint; a shard that is complete */
+    int fresh;                  /* the parts were begun by this run */
     tc_reader_pos pos;          /* where the checkpoint left the reader */
     infer_counts n;             /* counts up to pos */
     int batches;                /* since the last checkpoint */

@@ -151,6 +151,9 @@ int cmd_infer(cli_opts *o) {
     }
     rc = 0;
 done:
+    if (rc && (job.n_ckpt > 0 || job.resumed) && !job.done_already)
+        tc_warn("%s keeps the progress up to its last checkpoint: the same command continues it, "
+                "--restart starts over", job.ckpt);
     infer_job_close(&job);
     tc_textset_free(&batch);
     tc_reader_close(r);
