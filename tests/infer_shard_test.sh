@@ -45,6 +45,24 @@ for in in "$T/new.jsonl" "$T/new.jsonl.gz" "$T/new.csv" "$T/dir" "$T/new.parquet
     echo "ok: $(basename "$in"): 3 and 7 shards merged equal one process"
 done
 
+# a folder of three files of one size: the shard bounds fall on file starts exactly
+mkdir "$T/eq"
+sed -n '1,400p' "$T/new.jsonl" > "$T/eq/1.jsonl"
+sed -n '401,800p' "$T/new.jsonl" > "$T/eq/2.jsonl"
+sed -n '801,$p' "$T/new.jsonl" > "$T/eq/3.jsonl"
+big=$(stat -c %s "$T"/eq/*.jsonl | sort -n | tail -n 1)
+for f in "$T"/eq/*.jsonl; do  # padded with blank lines, which the reader skips
+    while [[ $(stat -c %s "$f") -lt $big ]]; do echo >> "$f"; done
+done
+$TC "${INF[@]}" --n_samples 0 --input "$T/eq" --output "$T/one.jsonl" --output_embeddings "$T/one.npy" 2> /dev/null
+shards 3 --n_samples 0 --input "$T/eq" 2> /dev/null
+same "three files of one size"
+for i in 0 1 2; do
+    [[ $(wc -l < "$T/s.shard-0000$i-of-00003.jsonl") -eq $(grep -c '[^[:space:]]' "$T/eq/$((i + 1)).jsonl") ]] \
+        || fail "three files of one size: shard $i does not hold file $((i + 1))"
+done
+echo "ok: a folder's shards are its files when the bounds fall on file starts"
+
 # --start/--end and --n_samples select from the whole input, then split by count
 $TC "${INF[@]}" --input "$T/new.jsonl" --start 100 --end 1100 --output "$T/one.jsonl" --output_embeddings "$T/one.npy"
 shards 3 --input "$T/new.jsonl" --start 100 --end 1100
@@ -144,6 +162,14 @@ $TC infer --save_load_path "$T/a" --input_content text --batch_size 16 --threads
     --output "$T/e.jsonl" 2> "$T/err"
 grep -q 'continuing from its checkpoint' "$T/err" && grep -q '5 malformed records skipped' "$T/err" \
     || fail "--on_error skip resumed: $(cat "$T/err")"
+# killed twice: the second run's checkpoints carry the first run's count on
+rm "$T"/e.jsonl
+{ TEXTCLUST_TEST_INFER_KILL=c4 $TC "${INF[@]}" "${B[@]}" --on_error skip --output "$T/e.jsonl" & wait $!; } 2> /dev/null || true
+{ TEXTCLUST_TEST_INFER_KILL=c3 $TC "${INF[@]}" "${B[@]}" --on_error skip --output "$T/e.jsonl" & wait $!; } 2> /dev/null || true
+$TC infer --save_load_path "$T/a" --input_content text --batch_size 16 --threads 1 "${B[@]}" --on_error skip \
+    --output "$T/e.jsonl" 2> "$T/err"
+grep -q '5 malformed records skipped' "$T/err" || fail "--on_error skip resumed twice: $(cat "$T/err")"
+cmp -s "$T/e.jsonl" "$T/one.jsonl" || fail "--on_error skip resumed twice: output differs"
 gzip -c "$T/bad.jsonl" > "$T/bad.jsonl.gz"
 sed -i '1,1000s/^not json$/{"text": "fixed"}/; 1,1000s/^{"text": null}$/{"text": "fixed"}/; 1,1000s/^{"other": 1}$/{"text": "fixed"}/; 1,1000s/^\["a"\]$/{"text": "fixed"}/' "$T/bad.jsonl"
 for f in bad.jsonl; do
