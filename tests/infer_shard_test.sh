@@ -35,14 +35,14 @@ same() {  # merged == single process
 
 for in in "$T/new.jsonl" "$T/new.jsonl.gz" "$T/new.csv" "$T/dir" "$T/new.parquet"; do
     $TC "${INF[@]}" --n_samples 0 --input "$in" --output "$T/one.jsonl" --output_embeddings "$T/one.npy"
-    for n in 3 7; do
+    for n in 3 5; do
         shards $n --n_samples 0 --input "$in"
         same "$in, $n shards"
         # whole files for a folder (sizes 180, 70 (gzip) and 180 KB: two shards hold them)
         full=$(find "$T" -maxdepth 1 -name 's.shard-*.jsonl' -size +0 | wc -l)
-        [[ $n -eq 7 || $full -eq 3 || ($in == */dir && $full -eq 2) ]] || fail "$in, 3 shards: only $full hold texts"
+        [[ $n -eq 5 || $full -eq 3 || ($in == */dir && $full -eq 2) ]] || fail "$in, 3 shards: only $full hold texts"
     done
-    echo "ok: $(basename "$in"): 3 and 7 shards merged equal one process"
+    echo "ok: $(basename "$in"): 3 and 5 shards merged equal one process"
 done
 
 # a folder of three files of one size: the shard bounds fall on file starts exactly
@@ -52,7 +52,7 @@ sed -n '401,800p' "$T/new.jsonl" > "$T/eq/2.jsonl"
 sed -n '801,$p' "$T/new.jsonl" > "$T/eq/3.jsonl"
 big=$(stat -c %s "$T"/eq/*.jsonl | sort -n | tail -n 1)
 for f in "$T"/eq/*.jsonl; do  # padded with blank lines, which the reader skips
-    while [[ $(stat -c %s "$f") -lt $big ]]; do echo >> "$f"; done
+    head -c $((big - $(stat -c %s "$f"))) /dev/zero | tr '\0' '\n' >> "$f"
 done
 $TC "${INF[@]}" --n_samples 0 --input "$T/eq" --output "$T/one.jsonl" --output_embeddings "$T/one.npy" 2> /dev/null
 shards 3 --n_samples 0 --input "$T/eq" 2> /dev/null

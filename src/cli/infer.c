@@ -13,15 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int write_result(FILE *out, const char *id, int64_t label, const char *summary, float dist) {
+/* A float as %.6g prints it, so the JSON holds no noise digits. */
+static void add_short(cJSON *j, const char *key, float v) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", (double)v);
+    cJSON_AddNumberToObject(j, key, strtod(buf, NULL));
+}
+
+static int write_result(FILE *out, const char *id, int64_t label, const char *summary, float dist,
+                        const float *xy) {
     cJSON *j = cJSON_CreateObject();
     if (id) cJSON_AddStringToObject(j, "id", id);
     cJSON_AddNumberToObject(j, "label", (double)label);
     if (summary) cJSON_AddStringToObject(j, "summary", summary);
     else cJSON_AddNullToObject(j, "summary");
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.6g", (double)dist);
-    cJSON_AddNumberToObject(j, "distance", strtod(buf, NULL));
+    add_short(j, "distance", dist);
+    add_short(j, "x", xy[0]);
+    add_short(j, "y", xy[1]);
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     if (!s) return -1;
@@ -63,7 +71,7 @@ int cmd_infer(cli_opts *o) {
     tc_reader *r = NULL;
     infer_job job = {0};
     int64_t *labels = NULL;
-    float *dist = NULL, *emb = NULL;
+    float *dist = NULL, *emb = NULL, *xy = NULL;
     tc_textset batch = {0};
     infer_counts n = {0};
     size_t bs = (size_t)o->batch_size;
@@ -96,7 +104,8 @@ int cmd_infer(cli_opts *o) {
     labels = malloc(bs * sizeof *labels);
     dist = malloc(bs * sizeof *dist);
     emb = malloc(bs * (size_t)dim * sizeof *emb);
-    if (!labels || !dist || !emb) { cli_fail("out of memory"); goto done; }
+    xy = malloc(bs * 2 * sizeof *xy);
+    if (!labels || !dist || !emb || !xy) { cli_fail("out of memory"); goto done; }
     if (job.resumed) {  /* the checkpoint is past --start's texts */
         if (tc_reader_seek(r, &job.pos)) { cli_failf("%s (the checkpoint %s)", tc_last_error(), job.ckpt); goto done; }
         n = job.n;
@@ -116,7 +125,7 @@ int cmd_infer(cli_opts *o) {
         long got = tc_reader_next(r, ask, &batch);
         if (got < 0) { cli_fail(tc_last_error()); goto done; }
         if (got == 0) break;
-        if (tc_classifier_infer(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb)) {
+        if (tc_classifier_infer_xy(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb, xy)) {
             cli_fail(tc_last_error());
             goto done;
         }
@@ -124,7 +133,7 @@ int cmd_infer(cli_opts *o) {
             if (o->max_distance >= 0 && dist[i] > o->max_distance) labels[i] = -1;
             n.noise += labels[i] < 0;
             if (write_result(job.f, batch.ids ? batch.ids[i] : NULL, labels[i],
-                             tc_classifier_summary(c, labels[i]), dist[i])) {
+                             tc_classifier_summary(c, labels[i]), dist[i], xy + 2 * i)) {
                 cli_failf("%s: write failed: %s", job.out ? job.out : "stdout", strerror(errno));
                 goto done;
             }
@@ -162,5 +171,6 @@ done:
     free(labels);
     free(dist);
     free(emb);
+    free(xy);
     return rc;
 }
