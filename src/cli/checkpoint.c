@@ -246,10 +246,23 @@ static cJSON *read_json(const char *path) {
     return j;
 }
 
+/* A count or offset of a checkpoint or marker: a whole number from 0 to
+ * 2^53 (what a double holds exactly), else *bad is set and 0 returned. */
 static double num_of(const cJSON *o, const char *key, int *bad) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0) *bad = 1;
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+    double x = cJSON_IsNumber(v) ? v->valuedouble : -1;
+    if (!(x >= 0 && x <= 9007199254740992.0 && x == (double)(unsigned long long)x)) {
+        *bad = 1;
+        return 0;
+    }
+    return x;
+}
+
+/* A shard index or count (bounded like --num_shards); -1 when it is not one. */
+static int shard_num(const cJSON *s, const char *key) {
+    int bad = 0;
+    double x = num_of(s, key, &bad);
+    return bad || x > (1 << 20) ? -1 : (int)x;
 }
 
 static void add_counts(cJSON *j, const infer_counts *n) {
@@ -341,10 +354,9 @@ static int read_ckpt(infer_job *j, int *complete) {
     if (bad) {
         rc = -1, cli_failf("%s: not a textclust infer checkpoint (or damaged); pass --restart to start "
                            "over", j->ckpt);
-    } else if ((int)num_of(s, "index", &bad) != j->shard || (int)num_of(s, "count", &bad) != j->n_shards) {
+    } else if (shard_num(s, "index") != j->shard || shard_num(s, "count") != j->n_shards) {
         rc = -1, cli_failf("%s: belongs to shard %d of %d, not %d of %d; pass --restart to start over",
-                           j->ckpt, (int)num_of(s, "index", &bad), (int)num_of(s, "count", &bad),
-                           j->shard, j->n_shards);
+                           j->ckpt, shard_num(s, "index"), shard_num(s, "count"), j->shard, j->n_shards);
     } else if (infer_identity_diff(cJSON_GetObjectItemCaseSensitive(c, "identity"), j->ident, msg, sizeof msg)) {
         rc = -1, cli_failf("%s: cannot continue this run: %s since the checkpoint. Rerun with the "
                            "same input, save folder and flags to continue, or pass --restart to start "
@@ -397,7 +409,7 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
         char msg[1024];
         if (infer_marker_read(j->marker, &m) == 0) {
             const cJSON *s = cJSON_GetObjectItemCaseSensitive(m, "shard");
-            int bad = 0, same = (int)num_of(s, "index", &bad) == j->shard &&
+            int bad = 0, same = shard_num(s, "index") == j->shard &&
                                 !infer_identity_diff(cJSON_GetObjectItemCaseSensitive(m, "identity"),
                                                      j->ident, msg, sizeof msg) &&
                                 cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "embeddings")) ==
@@ -543,9 +555,11 @@ int infer_marker_read(const char *path, cJSON **m) {
         cJSON_Delete(*m), *m = NULL;
         return cli_failf("%s: not a textclust shard marker (or damaged)", path);
     }
-    num_of(s, "index", &bad), num_of(s, "count", &bad), num_of(*m, "texts", &bad);
-    num_of(*m, "output_bytes", &bad), num_of(*m, "dim", &bad);
-    if (bad) {
+    infer_counts n;
+    read_counts(*m, &n, &bad);
+    num_of(*m, "dim", &bad);
+    if (bad || shard_num(s, "index") < 0 || shard_num(s, "count") < 1 ||
+        shard_num(s, "index") >= shard_num(s, "count")) {
         cJSON_Delete(*m), *m = NULL;
         return cli_failf("%s: a shard marker with missing or negative counts", path);
     }
