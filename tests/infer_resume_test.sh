@@ -60,6 +60,17 @@ $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/ou
 cmp -s "$T/out.jsonl" "$T/ref.jsonl" && cmp -s "$T/out.npy" "$T/ref.npy" || fail "killed twice: output differs"
 echo "ok: killed twice, resumed: identical output"
 
+# a selection: the checkpoint is past the texts before --start
+R=(--input "$in" --start 100 --end 1100 --output "$T/sel.jsonl")
+$TC "${INF[@]}" "${R[@]}"
+mv "$T/sel.jsonl" "$T/sel-ref.jsonl"
+{ TEXTCLUST_TEST_INFER_KILL=c4 $TC "${INF[@]}" "${R[@]}" & wait $!; } 2> /dev/null || true
+[[ -e $T/sel.jsonl.ckpt ]] || fail "--start 100 --end 1100: no checkpoint after the kill"
+$TC "${INF[@]}" "${R[@]}"
+cmp -s "$T/sel.jsonl" "$T/sel-ref.jsonl" || fail "--start 100 --end 1100, killed and resumed: output differs"
+[[ $(wc -l < "$T/sel.jsonl") -eq 1000 ]] || fail "--start 100 --end 1100: $(wc -l < "$T/sel.jsonl") results"
+echo "ok: --start/--end killed and resumed: identical output"
+
 # a real kill -9 from outside, at random times
 for try in 1 2 3; do
     rm -f "$T"/out.*

@@ -9,7 +9,7 @@
 typedef struct cli_opts {
     const char *mode;                 /* run | load | infer | show | embed | project | cluster | download-model */
     const char *model_id;             /* download-model: the word after the command */
-    const char **paths;               /* merge: the shard files named after the command (n_paths) */
+    const char **paths;               /* merge: the shard files named after the command (n_paths; malloc'd, freed by cmd_merge) */
     int n_paths;
     const char *save_load_path;
     long n_samples, start, end;

@@ -61,7 +61,7 @@ static void build_table(cli_opts *o) {
     def("quiet", T_BOOL, &o->quiet, "no progress bars or summary lines");
 
     def("Inputs and outputs", T_SECTION, NULL, NULL);
-    def("output", T_STR, &o->output, "infer: JSONL results (default and - : stdout); stage commands: the .npy to write; show: folder");
+    def("output", T_STR, &o->output, "infer: JSONL results (default and - : stdout, not resumable; a file is checkpointed and resumes); stage commands: the .npy to write; show: folder");
     def("embeddings", T_STR, &o->embeddings, "run: precomputed embeddings .npy, one row per input text, used as given");
     def("output_embeddings", T_STR, &o->output_embeddings, "infer: also write the new texts' embeddings to this .npy");
     def("top_k", T_INT, &o->top_k, "infer: neighbours that vote for a text's label (default 1)");

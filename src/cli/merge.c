@@ -159,7 +159,7 @@ static unsigned long long count_of(const cJSON *m, const char *key) {
     return cJSON_IsNumber(v) ? (unsigned long long)v->valuedouble : 0;
 }
 
-int cmd_merge(cli_opts *o) {
+static int merge_shards(cli_opts *o) {
     if (!o->output) return cli_fail("merge needs --output FILE, the joined results");
     if (o->n_paths == 0)
         return cli_fail("merge needs the shards: textclust merge --output OUT OUT.shard-*-of-*.jsonl");
@@ -256,5 +256,11 @@ done:
     stats_free(&st);
     for (int i = 0; m && marker && i < o->n_paths; i++) cJSON_Delete(m[i]), free(marker[i]);
     free(m), free(marker), free(by), free(mk_by);
+    return rc;
+}
+
+int cmd_merge(cli_opts *o) {
+    int rc = merge_shards(o);
+    free(o->paths), o->paths = NULL, o->n_paths = 0;  /* cli_parse's list */
     return rc;
 }
