@@ -68,20 +68,22 @@ static int exists(const char *path) {
 static int hash_file(const char *path, const char *name, tc_sha256 *all, unsigned long long *bytes,
                      char *latest, size_t latest_size) {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (stat(path, &st) != 0) return -1;
+    /* a pipe or FIFO (--input -) is not read here: its bytes are the texts */
+    int fd = S_ISREG(st.st_mode) ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (S_ISREG(st.st_mode) && (fd < 0 || fstat(fd, &st) != 0)) {
         if (fd >= 0) close(fd);
         return -1;
     }
     static unsigned char buf[HEAD_BYTES];
     size_t have = 0;
-    while (have < HEAD_BYTES) {
+    while (fd >= 0 && have < HEAD_BYTES) {
         ssize_t got = read(fd, buf + have, HEAD_BYTES - have);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
         have += (size_t)got;
     }
-    close(fd);
+    if (fd >= 0) close(fd);
     tc_sha256 h;
     char hex[65], line[4400], mt[48];
     tc_sha256_init(&h);
