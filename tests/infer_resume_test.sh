@@ -112,6 +112,19 @@ printf 'not a checkpoint' > "$T/out.jsonl.ckpt"
 expect_refused "a damaged checkpoint" 'not a textclust infer checkpoint'
 rm -f "$T"/out.*
 
+# two runs of one output at once: the second stops, the first goes on
+mkfifo "$T/slow.jsonl"
+{ head -n 100 "$in"; exec sleep 30; } > "$T/slow.jsonl" &
+feeder=$!
+$TC "${INF[@]}" --input "$T/slow.jsonl" --input_format jsonl --output "$T/two.jsonl" 2> /dev/null &
+first=$!
+for _ in $(seq 100); do [[ -e $T/two.jsonl.part ]] && break; sleep 0.1; done
+if $TC "${INF[@]}" --input "$in" --output "$T/two.jsonl" 2> "$T/err"; then fail "a second run of one output was not stopped"; fi
+grep -q 'another infer is writing this output' "$T/err" || fail "a second run of one output: $(cat "$T/err")"
+kill -0 $first 2> /dev/null || fail "the first run died"
+{ kill -9 $first; wait $first; kill $feeder; wait $feeder; } 2> /dev/null || true
+echo "ok: a second run of the same output stops ($(head -c 120 "$T/err"))"
+
 # standard output is written as it comes: no part, no checkpoint
 $TC "${INF[@]}" --input "$in" > "$T/stdout.jsonl"
 cmp -s "$T/stdout.jsonl" "$T/ref.jsonl" || fail "stdout output differs"

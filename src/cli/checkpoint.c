@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -370,8 +371,30 @@ static int read_ckpt(infer_job *j, int *complete) {
 
 /* ---------------------------------------------------------------- the job */
 
+/* Opens OUT.part and holds it locked (flock, kept by a second descriptor
+ * until the job is closed, so past the final rename): a second run of the
+ * same output, such as a requeued Slurm task beside a live one, stops
+ * instead of writing into the same part. The part is created empty when
+ * missing. The descriptor is returned; -1 after printing the error. */
+static int lock_part(infer_job *j) {
+    int fd = open(j->part, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return cli_failf("--output %s: %s", j->part, strerror(errno)), -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || (j->lock_fd = dup(fd)) < 0) {
+        int busy = errno == EWOULDBLOCK;
+        close(fd);
+        if (busy)
+            cli_failf("%s: another infer is writing this output (it holds %s locked); wait for it "
+                      "to end, or stop it and run this again to continue", j->out, j->part);
+        else
+            cli_failf("%s: cannot lock: %s", j->part, strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
 int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *save, int dim) {
     memset(j, 0, sizeof *j);
+    j->lock_fd = -1;
     j->n_shards = o->num_shards > 1 ? o->num_shards : 1;
     j->shard = o->shard_index;
     j->f = stdout;
@@ -427,21 +450,25 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
             }
         }
     }
-    if (j->marker) unlink(j->marker); /* an old marker must not vouch for new output */
-    if (o->restart) unlink(j->ckpt), unlink(j->part), j->emb_part ? unlink(j->emb_part) : 0;
-    int complete = 0, found = read_ckpt(j, &complete);
+    int complete = 0, found = o->restart ? 0 : read_ckpt(j, &complete);
     if (found < 0) return 1;
     if (found && complete) { /* killed while finishing: only the renames are left */
         j->resumed = 1;
+        if (j->marker) unlink(j->marker);
         if (infer_job_finish(j, &j->n)) return 1;
         j->done_already = 1;
         return 0;
     }
+    int fd = lock_part(j);
+    if (fd < 0) return 1;
+    if (j->marker) unlink(j->marker); /* an old marker must not vouch for new output */
+    if (o->restart) unlink(j->ckpt), j->emb_part ? unlink(j->emb_part) : 0;
     if (found) {
         j->resumed = 1;
-        if (!(j->f = fopen(j->part, "r+b")))
-            return cli_failf("%s: %s (the checkpoint %s counts %llu bytes in it; pass --restart to "
-                             "start over)", j->part, strerror(errno), j->ckpt, j->n.out_bytes);
+        if (!(j->f = fdopen(fd, "r+b"))) {
+            close(fd);
+            return cli_failf("%s: %s", j->part, strerror(errno));
+        }
         if (fstat(fileno(j->f), &st) != 0 || (unsigned long long)st.st_size < j->n.out_bytes)
             return cli_failf("%s: shorter than the %llu bytes its checkpoint counts; pass --restart "
                              "to start over", j->part, j->n.out_bytes);
@@ -453,7 +480,10 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
             tc_info("%s: continuing from its checkpoint: %llu texts done", j->out, j->n.texts);
         return 0;
     }
-    if (!(j->f = fopen(j->part, "w+b"))) return cli_failf("--output %s: %s", j->part, strerror(errno));
+    if (ftruncate(fd, 0) != 0 || !(j->f = fdopen(fd, "w+b"))) {
+        close(fd);
+        return cli_failf("--output %s: %s", j->part, strerror(errno));
+    }
     j->fresh = 1;
     if (j->emb_part && tc_npy_writer_resume(j->emb_part, j->emb, (size_t)dim, 0, &j->w))
         return cli_fail(tc_last_error());
@@ -543,7 +573,9 @@ void infer_job_close(infer_job *j) {
     }
     free(j->out), free(j->part), free(j->ckpt), free(j->emb), free(j->emb_part), free(j->marker);
     cJSON_Delete(j->ident);
+    if (j->lock_fd >= 0) close(j->lock_fd);
     memset(j, 0, sizeof *j);
+    j->lock_fd = -1;
 }
 
 /* ---------------------------------------------------------------- markers */

@@ -31,6 +31,7 @@ typedef struct infer_job {
     tc_npy_writer *w;           /* the embeddings being written */
     int resumed, done_already;  /* continued from a checkpoint; a shard that is complete */
     int fresh;                  /* the parts were begun by this run */
+    int lock_fd;                /* holds the part locked; -1 none */
     tc_reader_pos pos;          /* where the checkpoint left the reader */
     infer_counts n;             /* counts up to pos */
     int batches;                /* since the last checkpoint */

@@ -69,7 +69,7 @@ int cmd_infer(cli_opts *o) {
     tc_classifier *c = NULL;
     tc_save_folder *sf = NULL;
     tc_reader *r = NULL;
-    infer_job job = {0};
+    infer_job job = {.lock_fd = -1};
     int64_t *labels = NULL;
     float *dist = NULL, *emb = NULL, *xy = NULL;
     tc_textset batch = {0};
