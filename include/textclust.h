@@ -363,6 +363,14 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
 int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings);
 
+/* tc_classifier_infer, and xy (m, 2) gets each text's place on the map:
+ * the mean of the map positions of its max(top_k, TC_XY_MIN_K) nearest
+ * training texts, weighted by 1 / (squared distance + 1e-6). xy NULL is
+ * tc_classifier_infer. */
+#define TC_XY_MIN_K 5
+int tc_classifier_infer_xy(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+                           int64_t *labels, float *dist, float *embeddings, float *xy);
+
 /* Same, for vectors already embedded (m, dim). */
 int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
                                 int64_t *labels, float *dist);

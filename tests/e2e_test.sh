@@ -50,7 +50,7 @@ $PY - "$T" <<'PY'
 import json, sys, struct
 t = sys.argv[1]
 rows = [json.loads(l) for l in open(t + "/inf.jsonl")]
-assert all(set(r) == {"id", "label", "summary", "distance"} for r in rows), rows[0]
+assert all(set(r) == {"id", "label", "summary", "distance", "x", "y"} for r in rows), rows[0]
 # the save folder's texts are a shuffle of the input: match them by text
 texts = json.load(open(t + "/a/texts.json"))
 src = [json.loads(l) for l in open(t + "/in.jsonl")]

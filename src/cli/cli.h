@@ -9,6 +9,8 @@
 typedef struct cli_opts {
     const char *mode;                 /* run | load | infer | show | embed | project | cluster | download-model | push */
     const char *model_id;             /* download-model: the word after the command */
+    const char **paths;               /* merge: the shard files named after the command (n_paths; malloc'd, freed by cmd_merge) */
+    int n_paths;
     const char *save_load_path;
     long n_samples, start, end;
     const char *input, *input_dataset, *data_subset, *input_content, *id_field, *input_format;
@@ -21,6 +23,10 @@ typedef struct cli_opts {
     const char *repo, *push_file;     /* push --repo USER/NAME FILE */
     const char *output, *embeddings, *output_embeddings;
     int top_k, batch_size, quiet, no_plots;
+    int num_shards, shard_index;      /* infer: run part shard_index of num_shards (0 = all) */
+    double max_distance;              /* infer: farther texts get label -1; < 0 = no limit */
+    const char *on_error;             /* infer: stop | skip a malformed record */
+    int restart;                      /* infer: ignore (delete) a checkpoint and start over */
     long max_text_bytes;              /* the readers' longest text (--max_text_bytes) */
     tc_reader_opts reader;            /* built from it by cli_reader_opts */
     int overwrite;                    /* run: accept a foreign non-empty save folder */
@@ -52,6 +58,7 @@ int cmd_project(cli_opts *o);
 int cmd_cluster(cli_opts *o);
 int cmd_download_model(cli_opts *o);  /* download.c */
 int cmd_push(cli_opts *o);            /* push.c */
+int cmd_merge(cli_opts *o);           /* merge.c */
 
 /* progress.c */
 void cli_progress_init(int enabled);

@@ -64,13 +64,18 @@ static void build_table(cli_opts *o) {
     def("quiet", T_BOOL, &o->quiet, "no progress bars or summary lines");
 
     def("Inputs and outputs", T_SECTION, NULL, NULL);
-    def("output", T_STR, &o->output, "infer: JSONL results (default and - : stdout); stage commands: the .npy to write; show: folder");
+    def("output", T_STR, &o->output, "infer: JSONL results (default and - : stdout, not resumable; a file is checkpointed and resumes); stage commands: the .npy to write; show: folder");
     def("embeddings", T_STR, &o->embeddings, "run: precomputed embeddings .npy, one row per input text, used as given");
     def("output_embeddings", T_STR, &o->output_embeddings, "infer: also write the new texts' embeddings to this .npy");
     def("top_k", T_INT, &o->top_k, "infer: neighbours that vote for a text's label (default 1)");
     def("batch_size", T_INT, &o->batch_size, "infer/embed: texts per batch (default 4096)");
     def("no_plots", T_BOOL, &o->no_plots, "run/load: do not write map.png and map.html");
     def("overwrite", T_BOOL, &o->overwrite, "run: write into a non-empty folder that holds no save (only the save's files are written)");
+    def("max_distance", T_DOUBLE, &o->max_distance, "infer: label -1 for a text whose nearest training text is farther (squared distance, as in the output; default: no limit)");
+    def("on_error", T_STR, &o->on_error, "infer: stop | skip a malformed line or record (skip: counted, first 20 shown; default stop)");
+    def("num_shards", T_INT, &o->num_shards, "infer: split the input into this many parts (see --shard_index); textclust merge joins them");
+    def("shard_index", T_INT, &o->shard_index, "infer: the part this process runs, 0 to num_shards - 1 (e.g. $SLURM_ARRAY_TASK_ID)");
+    def("restart", T_BOOL, &o->restart, "infer: start over, deleting the checkpoint and partial output of an interrupted run");
 
     def("Embedding", T_SECTION, NULL, NULL);
     def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
@@ -142,6 +147,7 @@ void cli_usage(FILE *f) {
             "  run      read texts, embed, project (UMAP), cluster, name clusters, save, plot\n"
             "  load     check a save folder, print its clusters, redraw its plots\n"
             "  infer    label new texts by their nearest training texts (JSONL out)\n"
+            "  merge    --output OUT SHARD...: join the shards of infer --num_shards, print per-cluster counts\n"
             "  show     redraw the plots of a save folder (--output: another folder)\n"
             "  embed    texts -> embeddings .npy          (--input, --output)\n"
             "  project  embeddings .npy -> 2-D .npy (UMAP) (--input, --output)\n"
@@ -173,6 +179,7 @@ static void set_defaults(cli_opts *o) {
     o->input_content = "content", o->id_field = "id", o->input_format = "auto", o->split = "train";
     o->topic_mode = "multiple_topics";
     o->seed = 42, o->top_k = 1, o->batch_size = 4096;
+    o->max_distance = -1, o->on_error = "stop";
     o->max_text_bytes = TC_MAX_TEXT_BYTES_DEFAULT;
     o->p = tc_default_params();
     o->plot = tc_plot_default_params();
@@ -200,7 +207,9 @@ static const struct range {
     double lo, hi;
     int lo_open;
 } ranges[] = {
-    {"n_samples", 1, INFINITY, 0},          {"start", -1, INFINITY, 0},
+    {"n_samples", 0, INFINITY, 0},          {"start", -1, INFINITY, 0},
+    {"max_distance", 0, INFINITY, 0},       {"num_shards", 1, 1 << 20, 0},
+    {"shard_index", 0, (1 << 20) - 1, 0},
     {"end", 0, INFINITY, 0},                {"dbscan_eps", 0, INFINITY, 0},
     {"dbscan_min_samples", 1, INFINITY, 0}, {"seed", 0, INFINITY, 0},
     {"threads", 0, INFINITY, 0},            {"top_k", 1, INFINITY, 0},
@@ -331,6 +340,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         if (strncmp(a, "--", 2) != 0) {
             if (o->mode && !strcmp(o->mode, "download-model") && !o->model_id) { o->model_id = a; continue; }
             if (o->mode && !strcmp(o->mode, "push") && !o->push_file) { o->push_file = a; continue; }
+            if (o->mode && !strcmp(o->mode, "merge")) {
+                if (!o->paths && !(o->paths = calloc((size_t)argc, sizeof *o->paths))) return bad("out of memory");
+                o->paths[o->n_paths++] = a;  /* lives until exit */
+                continue;
+            }
             if (o->mode) return bad("unexpected argument '%s'", a);
             o->mode = a;
             continue;
@@ -387,6 +401,15 @@ int cli_resolve(cli_opts *o) {
     if (p->umap.min_dist > p->umap.spread)
         return bad("--umap_min_dist %g is larger than --umap_spread %g", (double)p->umap.min_dist,
                    (double)p->umap.spread);
+    if (o->n_samples == 0 && strcmp(o->mode, "infer") != 0)
+        return bad("--n_samples: '0' is out of range for %s: it must be >= 1 (0, every text, is for infer)", o->mode);
+    if (strcmp(o->on_error, "stop") && strcmp(o->on_error, "skip"))
+        return bad("--on_error: '%s' is not stop or skip", o->on_error);
+    if (o->num_shards > 1 && o->shard_index >= o->num_shards)
+        return bad("--shard_index %d: expected 0 to %d (--num_shards %d)", o->shard_index,
+                   o->num_shards - 1, o->num_shards);
+    if (o->num_shards <= 1 && o->shard_index > 0)
+        return bad("--shard_index %d needs --num_shards", o->shard_index);
     if (o->start > 0 && o->end <= o->start)
         return bad("--end %ld must be larger than --start %ld", o->end, o->start);
     double dpi = o->plot.dpi > 0 ? o->plot.dpi : 300;

@@ -1,5 +1,7 @@
 /* infer.c - infer: new texts labelled by their nearest neighbours in a save
- * folder, streamed in batches from the input to --output. */
+ * folder, streamed in batches from the input to --output. A file output is
+ * resumable and may be one shard of the input (checkpoint.c). */
+#include "cli/checkpoint.h"
 #include "cli/common.h"
 #include "cli/hfds.h"
 #include "io/io.h"
@@ -7,19 +9,28 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int write_result(FILE *out, const char *id, int64_t label, const char *summary, float dist) {
+/* A float as %.6g prints it, so the JSON holds no noise digits. */
+static void add_short(cJSON *j, const char *key, float v) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", (double)v);
+    cJSON_AddNumberToObject(j, key, strtod(buf, NULL));
+}
+
+static int write_result(FILE *out, const char *id, int64_t label, const char *summary, float dist,
+                        const float *xy) {
     cJSON *j = cJSON_CreateObject();
     if (id) cJSON_AddStringToObject(j, "id", id);
     cJSON_AddNumberToObject(j, "label", (double)label);
     if (summary) cJSON_AddStringToObject(j, "summary", summary);
     else cJSON_AddNullToObject(j, "summary");
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.6g", (double)dist);
-    cJSON_AddNumberToObject(j, "distance", strtod(buf, NULL));
+    add_short(j, "distance", dist);
+    add_short(j, "x", xy[0]);
+    add_short(j, "y", xy[1]);
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     if (!s) return -1;
@@ -28,28 +39,43 @@ static int write_result(FILE *out, const char *id, int64_t label, const char *su
     return bad ? -1 : 0;
 }
 
+/* The texts to infer, [*skip, *skip + *want) in reading order: range(start,
+ * end) when start >= 0, else the first n_samples (0: all, want SIZE_MAX).
+ * With shards, a selection is split by count: the shard reads, without
+ * embedding them, the texts before its share. Without one the reader splits
+ * the input itself (*reader_splits: bytes, row groups or files). */
+static void selection(const cli_opts *o, size_t *skip, size_t *want, int *reader_splits) {
+    *skip = o->start >= 0 ? (size_t)o->start : 0;
+    long w = o->start >= 0 ? o->end - o->start : o->n_samples;
+    *want = o->start < 0 && o->n_samples == 0 ? SIZE_MAX : w > 0 ? (size_t)w : 0;
+    *reader_splits = o->num_shards > 1 && *want == SIZE_MAX;
+    if (o->num_shards > 1 && !*reader_splits) {
+        unsigned __int128 n = *want, i = (unsigned)o->shard_index, k = (unsigned)o->num_shards;
+        size_t a = (size_t)(n * i / k), b = (size_t)(n * (i + 1) / k);
+        *skip += a, *want = b - a;
+    }
+}
+
 int cmd_infer(cli_opts *o) {
     if (o->username && !o->inference_repo_name)
         tc_warn("--username: infer pushes its dataset to USER/--inference_repo_name, which is not given; nothing is pushed");
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc) return rc;
-    /* range(start, end) when start >= 0, else the first n_samples, in input order */
-    size_t skip = o->start >= 0 ? (size_t)o->start : 0;
-    long want_l = o->start >= 0 ? o->end - o->start : o->n_samples;
-    size_t want = want_l > 0 ? (size_t)want_l : 0;
+    size_t skip, want;
+    int reader_splits;
+    selection(o, &skip, &want, &reader_splits);
 
     tc_classifier *c = NULL;
     tc_save_folder *sf = NULL;
     tc_reader *r = NULL;
-    tc_npy_writer *w = NULL;
-    FILE *out = stdout;
-    tc_atomic out_a = {0};
+    infer_job job = {.lock_fd = -1};
     int64_t *labels = NULL;
-    float *dist = NULL, *emb = NULL;
+    float *dist = NULL, *emb = NULL, *xy = NULL;
     tc_textset batch = {0};
     cli_hfds_infer *hf = NULL;
-    size_t done = 0, noise = 0, bs = (size_t)o->batch_size;
+    infer_counts n = {0};
+    size_t bs = (size_t)o->batch_size;
     double t0 = tc_now();
     rc = 1;
     o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
@@ -69,65 +95,74 @@ int cmd_infer(cli_opts *o) {
                   "in it): pass the encoder that made them with --embed_model", o->save_load_path);
         goto done;
     }
-    /* the reference builds and pushes infer's dataset whenever it names a repository */
-    if ((o->build_hf_ds || o->inference_repo_name) && cli_hfds_infer_open(o, c, &hf)) goto done;
-    if (cli_open_reader(o, path, format, &r)) goto done;
     int dim = tc_classifier_dim(c);
+    if (infer_job_open(&job, o, path, tc_save_folder_path(sf), dim)) goto done;
+    if (job.done_already) { rc = 0; goto done; }
+    /* the reference builds (and pushes) infer's dataset whenever it names a
+     * repository; its texts are gathered in one pass, so not over shards or
+     * across a resume */
+    if (o->build_hf_ds || o->inference_repo_name) {
+        if (o->num_shards > 1 || job.resumed) {
+            cli_failf("infer's Hugging Face dataset (--build_hf_ds, --inference_repo_name) is built in one "
+                      "pass over the texts: %s", o->num_shards > 1 ? "not with --num_shards"
+                      : "this run continues an interrupted one; --restart starts over");
+            goto done;
+        }
+        if (cli_hfds_infer_open(o, c, &hf)) goto done;
+    }
+    o->reader.skip_bad = strcmp(o->on_error, "skip") == 0;
+    if (reader_splits) o->reader.num_shards = o->num_shards, o->reader.shard_index = o->shard_index;
+    if (cli_open_reader(o, path, format, &r)) goto done;
     labels = malloc(bs * sizeof *labels);
     dist = malloc(bs * sizeof *dist);
     emb = malloc(bs * (size_t)dim * sizeof *emb);
-    if (!labels || !dist || !emb) { cli_fail("out of memory"); goto done; }
-    if (o->output) {
-        if (tc_atomic_open(&out_a, o->output)) { cli_fail(tc_last_error()); goto done; }
-        out = out_a.f;
+    xy = malloc(bs * 2 * sizeof *xy);
+    if (!labels || !dist || !emb || !xy) { cli_fail("out of memory"); goto done; }
+    if (job.resumed) {  /* the checkpoint is past --start's texts */
+        if (tc_reader_seek(r, &job.pos)) { cli_failf("%s (the checkpoint %s)", tc_last_error(), job.ckpt); goto done; }
+        n = job.n;
+        skip = 0;
     }
-    if (o->output_embeddings && tc_npy_writer_open(o->output_embeddings, (size_t)dim, &w)) {
-        cli_fail(tc_last_error());
-        goto done;
-    }
-    while (skip > 0) {  /* texts before --start */
+    while (skip > 0) {  /* texts before --start, or before this shard's share */
         long got = tc_reader_next(r, skip < bs ? skip : bs, &batch);
         if (got < 0) { cli_fail(tc_last_error()); goto done; }
         tc_textset_free(&batch);
         if (got == 0) break;
         skip -= (size_t)got;
     }
-    while (done < want) {
-        size_t ask = want - done < bs ? want - done : bs;
+    size_t total = want == SIZE_MAX ? 0 : want, done_before = (size_t)n.texts;
+    unsigned long long skipped_before = n.skipped;
+    while (n.texts < want) {
+        size_t ask = want - n.texts < bs ? want - n.texts : bs;
         long got = tc_reader_next(r, ask, &batch);
         if (got < 0) { cli_fail(tc_last_error()); goto done; }
         if (got == 0) break;
-        if (tc_classifier_infer(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb)) {
+        if (tc_classifier_infer_xy(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb, xy)) {
             cli_fail(tc_last_error());
             goto done;
         }
+        for (size_t i = 0; i < batch.n; i++)
+            if (o->max_distance >= 0 && dist[i] > o->max_distance) labels[i] = -1;
         if (hf && cli_hfds_infer_add(hf, (const char *const *)batch.texts, labels, batch.n)) goto done;
         for (size_t i = 0; i < batch.n; i++) {
-            noise += labels[i] < 0;
-            if (write_result(out, batch.ids ? batch.ids[i] : NULL, labels[i],
-                             tc_classifier_summary(c, labels[i]), dist[i])) {
-                fprintf(stderr, "textclust: error: %s: write failed: %s\n", o->output ? o->output : "stdout", strerror(errno));
+            n.noise += labels[i] < 0;
+            if (write_result(job.f, batch.ids ? batch.ids[i] : NULL, labels[i],
+                             tc_classifier_summary(c, labels[i]), dist[i], xy + 2 * i)) {
+                cli_failf("%s: write failed: %s", job.out ? job.out : "stdout", strerror(errno));
                 goto done;
             }
         }
-        if (w && tc_npy_writer_append(w, emb, batch.n)) { cli_fail(tc_last_error()); goto done; }
-        done += batch.n;
+        if (job.w && tc_npy_writer_append(job.w, emb, batch.n)) { cli_fail(tc_last_error()); goto done; }
+        n.texts += batch.n;
+        n.skipped = skipped_before + tc_reader_skipped(r);
         tc_textset_free(&batch);
-        cli_progress(NULL, "infer", done, want);
+        if (infer_job_step(&job, r, &n)) goto done;
+        cli_progress(NULL, "infer", (size_t)n.texts, total);
     }
+    n.skipped = skipped_before + tc_reader_skipped(r);
     if (tc_reader_repaired(r)) tc_warn("%zu texts had invalid UTF-8, repaired with U+FFFD", tc_reader_repaired(r));
-    cli_progress(NULL, "infer", want, want);
-    if (out != stdout) {
-        out = stdout;
-        if (tc_atomic_commit(&out_a)) { cli_fail(tc_last_error()); goto done; }
-    } else if (fflush(stdout) != 0) {
-        goto done;
-    }
-    if (w) {
-        int bad = tc_npy_writer_close(w);
-        w = NULL;
-        if (bad) { cli_fail(tc_last_error()); goto done; }
-    }
+    cli_progress(NULL, "infer", total, total);
+    if (infer_job_finish(&job, &n)) goto done;
     if (hf) {
         int bad = cli_hfds_infer_finish(hf, o);
         hf = NULL;
@@ -135,14 +170,20 @@ int cmd_infer(cli_opts *o) {
     }
     if (!o->quiet) {
         double s = tc_now() - t0;
-        fprintf(stderr, "textclust: inferred %zu texts in %.2fs (%.0f texts/s), %zu noise (%.1f%%)\n", done, s,
-                s > 0 ? (double)done / s : 0.0, noise, done ? 100.0 * (double)noise / (double)done : 0.0);
+        size_t now = (size_t)n.texts - done_before;
+        fprintf(stderr, "textclust: inferred %llu texts%s in %.2fs (%.0f texts/s), %llu noise (%.1f%%)",
+                n.texts, job.resumed ? " (continued from a checkpoint)" : "", s,
+                s > 0 ? (double)now / s : 0.0, n.noise, n.texts ? 100.0 * (double)n.noise / (double)n.texts : 0.0);
+        if (o->reader.skip_bad) fprintf(stderr, ", %llu malformed records skipped", n.skipped);
+        fputc('\n', stderr);
     }
     rc = 0;
 done:
     cli_hfds_infer_free(hf);
-    if (out_a.f) tc_atomic_abort(&out_a);
-    tc_npy_writer_abort(w);
+    if (rc && (job.n_ckpt > 0 || job.resumed) && !job.done_already)
+        tc_warn("%s keeps the progress up to its last checkpoint: the same command continues it, "
+                "--restart starts over", job.ckpt);
+    infer_job_close(&job);
     tc_textset_free(&batch);
     tc_reader_close(r);
     tc_classifier_free(c);
@@ -150,5 +191,6 @@ done:
     free(labels);
     free(dist);
     free(emb);
+    free(xy);
     return rc;
 }

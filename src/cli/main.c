@@ -39,7 +39,7 @@ int main(int argc, char **argv) {
         {"run", cmd_run},         {"load", cmd_load},       {"infer", cmd_infer},
         {"show", cmd_show},       {"embed", cmd_embed},     {"project", cmd_project},
         {"cluster", cmd_cluster}, {"download-model", cmd_download_model},
-        {"push", cmd_push},
+        {"push", cmd_push},       {"merge", cmd_merge},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(o.mode, cmds[i].name) == 0) {
@@ -47,6 +47,6 @@ int main(int argc, char **argv) {
             tc_hub_list_free(o.input_files);  /* a hub dataset's files (cli_input) */
             return rc;
         }
-    cli_term_printf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster, download-model, push)\n", o.mode);
+    cli_term_printf(stderr, "textclust: unknown command '%s' (run, load, infer, show, embed, project, cluster, download-model, push, merge)\n", o.mode);
     return 2;
 }

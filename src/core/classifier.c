@@ -203,19 +203,34 @@ fail:
 
 /* ---------------------------------------------------------------- infer */
 
-int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
-                                int64_t *labels, float *dist) {
+/* Labels by the top_k nearest, and, when xy is set, map positions from the
+ * max(top_k, TC_XY_MIN_K) nearest: one search serves both. */
+static int infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
+                         int64_t *labels, float *dist, float *xy) {
     if (!c->n) return tc_error(TC_EINVAL, "the classifier is not fitted");
     if (top_k < 1) return tc_error(TC_EINVAL, "top_k must be at least 1 (got %d)", top_k);
+    if (xy && !c->proj) return tc_error(TC_EINVAL, "the classifier has no map positions");
     size_t k = (size_t)top_k < c->n ? (size_t)top_k : c->n;
-    float *d = malloc(m * k * sizeof *d);        /* (m, k) */
-    int64_t *ids = malloc(m * k * sizeof *ids);  /* (m, k) */
+    size_t ks = xy && k < TC_XY_MIN_K ? (TC_XY_MIN_K < c->n ? TC_XY_MIN_K : c->n) : k;
+    float *d = malloc(m * ks * sizeof *d);        /* (m, ks) nearest first */
+    int64_t *ids = malloc(m * ks * sizeof *ids);  /* (m, ks) */
     if (!d || !ids) { free(d), free(ids); return tc_error(TC_ENOMEM, "out of memory"); }
-    int rc = tc_knn_search(c->emb, c->n, c->dim, e, m, (int)k, c->p.n_threads, d, ids);
+    int rc = tc_knn_search(c->emb, c->n, c->dim, e, m, (int)ks, c->p.n_threads, d, ids);
+    for (size_t q = 0; !rc && xy && q < m; q++) {
+        /* Shepard's inverse-distance weights on the squared distances: a text
+         * equal to a training text lands on it */
+        double sx = 0, sy = 0, sw = 0;
+        for (size_t i = 0; i < ks; i++) {
+            double w = 1.0 / ((double)d[q * ks + i] + 1e-6);
+            const float *p = c->proj + 2 * (size_t)ids[q * ks + i];
+            sx += w * p[0], sy += w * p[1], sw += w;
+        }
+        xy[2 * q] = (float)(sx / sw), xy[2 * q + 1] = (float)(sy / sw);
+    }
     for (size_t q = 0; !rc && q < m; q++) {
         /* Majority of the neighbours' labels; a tie goes to the label seen
          * first, i.e. the nearer neighbour (as collections.Counter orders). */
-        const int64_t *nb = ids + q * k;
+        const int64_t *nb = ids + q * ks;
         int64_t best = c->labels[nb[0]];
         size_t best_count = 0;
         for (size_t i = 0; i < k; i++) {
@@ -226,15 +241,25 @@ int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m
             if (!seen_before && count > best_count) best = l, best_count = count;
         }
         labels[q] = best;
-        if (dist) dist[q] = d[q * k];
+        if (dist) dist[q] = d[q * ks];
     }
     free(d);
     free(ids);
     return rc;
 }
 
+int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
+                                int64_t *labels, float *dist) {
+    return infer_vectors(c, e, m, top_k, labels, dist, NULL);
+}
+
 int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings) {
+    return tc_classifier_infer_xy(c, texts, m, top_k, labels, dist, embeddings, NULL);
+}
+
+int tc_classifier_infer_xy(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+                           int64_t *labels, float *dist, float *embeddings, float *xy) {
     if (!c || (m && (!texts || !labels))) return tc_error(TC_EINVAL, "tc_classifier_infer: NULL argument");
     if (!c->n) return tc_error(TC_EINVAL, "the classifier is not fitted");
     if (!m) return 0;
@@ -243,7 +268,7 @@ int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, in
     float *e = embeddings ? embeddings : malloc(m * (size_t)c->dim * sizeof *e);
     if (!e) return tc_error(TC_ENOMEM, "out of memory");
     rc = tc_encoder_embed(c->enc, texts, m, e);
-    if (!rc) rc = tc_classifier_infer_vectors(c, e, m, top_k, labels, dist);
+    if (!rc) rc = infer_vectors(c, e, m, top_k, labels, dist, xy);
     if (e != embeddings) free(e);
     return rc;
 }

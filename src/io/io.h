@@ -70,7 +70,26 @@ int tc_reader_open(const char *path, int format, const char *field, const char *
 typedef struct tc_reader_opts {
     size_t max_text_bytes;   /* longer texts are cut; 0 = TC_MAX_TEXT_BYTES_DEFAULT */
     size_t max_record_bytes; /* longer lines/records are an error; 0 = 16 x max_text_bytes */
+    int num_shards;          /* read one of this many parts of the input; 0 or 1 = all */
+    int shard_index;         /* the part read, 0 to num_shards - 1 (see below) */
+    int skip_bad;            /* 1: a malformed record is warned about and skipped (counted
+                              * by tc_reader_skipped); 0: it is an error */
 } tc_reader_opts;
+
+/* Parts (num_shards = N, shard_index = I), the same for every process
+ * that opens the same input, so that the N parts read in order are the
+ * whole input read at once:
+ *   one text file (JSONL, CSV, TSV, text; plain or gzip): the records
+ *     whose first line starts in decoded bytes [S*I/N, S*(I+1)/N) of the
+ *     file's S decoded bytes (CSV/TSV: whose parse starts there, the
+ *     previous record's end, as a quoted field may hold newlines). Bytes
+ *     before the part are read (lines split, CSV parsed, nothing else);
+ *     gzip takes one more decoding pass to learn S;
+ *   one Parquet file: the row groups whose first row is in
+ *     [R*I/N, R*(I+1)/N) of its R rows;
+ *   a folder: the files whose first byte, counting the sizes of the files
+ *     before them in name order, is in [S*I/N, S*(I+1)/N) of the total S.
+ * A part may be empty. Memory readers ignore parts. */
 
 /* max_text_bytes when none is given (1 MiB), and the largest accepted:
  * opening fails (TC_EINVAL) above it. */
@@ -104,6 +123,31 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch);
 /* Texts whose invalid UTF-8 was repaired so far. */
 size_t tc_reader_repaired(const tc_reader *r);
 
+/* Malformed records skipped so far (skip_bad): bad JSON, text after the
+ * value, not an object, no text field, a text field of another type, a
+ * CSV row of the wrong width. Other errors (I/O, gzip, Parquet, a line
+ * over the record limit, an unclosed quote) always stop. */
+size_t tc_reader_skipped(const tc_reader *r);
+
+/* Files in the reader's list (of its part, for a folder). */
+size_t tc_reader_n_files(const tc_reader *r);
+
+/* Where a reader stands, between two tc_reader_next calls: the file (an
+ * index in the reader's list; n_files at the end), how far into it
+ * (decoded bytes for the text formats, rows for Parquet) and its lines
+ * read (row count for Parquet), for messages. */
+typedef struct tc_reader_pos {
+    unsigned long long file, offset, line;
+} tc_reader_pos;
+
+void tc_reader_tell(const tc_reader *r, tc_reader_pos *pos);
+
+/* Moves a reader, opened with the same path, format and options, to a
+ * position that tc_reader_tell gave. Cost: a plain file seeks; gzip
+ * decodes and drops the bytes before the position; Parquet skips to its
+ * row group; a folder opens the file. */
+int tc_reader_seek(tc_reader *r, const tc_reader_pos *pos);
+
 void tc_reader_close(tc_reader *r);
 
 /* Reads everything into out (overwritten): open, next until the end, close.
@@ -136,6 +180,17 @@ int tc_npy_writer_open(const char *path, size_t cols, tc_npy_writer **out);
 int tc_npy_writer_append(tc_npy_writer *w, const float *x, size_t rows);
 int tc_npy_writer_close(tc_npy_writer *w);  /* fixes the header, renames into place; frees w */
 void tc_npy_writer_abort(tc_npy_writer *w); /* drops what was written; frees w */
+
+/* A writer that survives a kill: it writes part itself (no temporary),
+ * which holds the rows appended so far behind a header that says 0 rows.
+ * keep_rows 0 creates (or empties) part; else part must be such a file
+ * of cols columns with keep_rows rows at least, and is cut to them.
+ * close writes the row count, fsyncs and renames part to path. */
+int tc_npy_writer_resume(const char *part, const char *path, size_t cols, size_t keep_rows,
+                         tc_npy_writer **out);
+int tc_npy_writer_sync(tc_npy_writer *w);        /* the rows appended are on disk */
+size_t tc_npy_writer_rows(const tc_npy_writer *w);
+void tc_npy_writer_leave(tc_npy_writer *w);      /* closes, keeps part as it is; frees w */
 
 /* ---------------------------------------------------------------- JSON */
 

@@ -386,3 +386,61 @@ void tc_npy_writer_abort(tc_npy_writer *w) {
     free(w->path);
     free(w);
 }
+
+/* ---------------------------------------------------------------- resumable writer */
+
+int tc_npy_writer_resume(const char *part, const char *path, size_t cols, size_t keep_rows,
+                         tc_npy_writer **out) {
+    *out = NULL;
+    if (cols == 0) return tc_error(TC_EINVAL, "%s: npy writer needs cols > 0", path);
+    char head[512], have[512];
+    size_t hl = npy_header(head, "<f4", 2, 0, cols);
+    unsigned long long keep = hl + (unsigned long long)keep_rows * cols * sizeof(float);
+    FILE *f = fopen(part, keep_rows ? "r+b" : "w+b");
+    if (!f) return tc_error(TC_EIO, "%s: %s", part, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (keep_rows) { /* the header still says 0 rows: close writes the count */
+        if (fstat(fileno(f), &st) != 0 || (unsigned long long)st.st_size < keep ||
+            fread(have, 1, hl, f) != hl || memcmp(have, head, hl) != 0)
+            rc = tc_error(TC_EFORMAT, "%s: not the %zu-column float32 rows written before, or "
+                          "shorter than the %zu rows the checkpoint counts", part, cols, keep_rows);
+    } else if (fwrite(head, 1, hl, f) != hl) {
+        rc = tc_error(TC_EIO, "%s: write failed: %s", part, strerror(errno));
+    }
+    if (!rc && (fflush(f) != 0 || ftruncate(fileno(f), (off_t)keep) != 0 || fseek(f, 0, SEEK_END) != 0))
+        rc = tc_error(TC_EIO, "%s: %s", part, strerror(errno));
+    tc_npy_writer *w = rc ? NULL : calloc(1, sizeof *w);
+    if (!rc && !w) rc = tc_error(TC_ENOMEM, "%s: out of memory", path);
+    if (!rc) {
+        const char *slash = strrchr(path, '/');
+        w->path = tc_strdup(path);
+        w->a.tmp = tc_strdup(part), w->a.path = tc_strdup(path);
+        w->a.dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : tc_strdup(".");
+        if (!w->path || !w->a.tmp || !w->a.path || !w->a.dir) rc = tc_error(TC_ENOMEM, "%s: out of memory", path);
+    }
+    if (rc) {
+        if (w) free(w->path), free(w->a.tmp), free(w->a.path), free(w->a.dir), free(w);
+        fclose(f);
+        return rc;
+    }
+    w->a.f = w->f = f;
+    w->cols = cols, w->rows = keep_rows;
+    *out = w;
+    return 0;
+}
+
+int tc_npy_writer_sync(tc_npy_writer *w) {
+    if (!w->failed && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0)) w->failed = errno ? errno : EIO;
+    return w->failed ? tc_error(TC_EIO, "%s: write failed: %s", w->path, strerror(w->failed)) : 0;
+}
+
+size_t tc_npy_writer_rows(const tc_npy_writer *w) { return w->rows; }
+
+void tc_npy_writer_leave(tc_npy_writer *w) {
+    if (!w) return;
+    if (w->a.f) fclose(w->a.f);
+    free(w->a.tmp), free(w->a.path), free(w->a.dir);
+    free(w->path);
+    free(w);
+}

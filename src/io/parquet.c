@@ -176,7 +176,7 @@ struct tc_parquet {
     int want_id;            /* the id column exists */
     int max_def[2];         /* 0 required, 1 optional */
     pq_group *groups;
-    size_t n_groups, group, row;
+    size_t n_groups, group, row; /* n_groups: the end of the groups read (tc_parquet_limit) */
     int loaded;             /* the current group's columns are decoded */
     pq_col col[2];
     /* Buffers of the chunk being decoded, kept (with the values' buffers)
@@ -916,6 +916,38 @@ int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char *
 }
 
 size_t tc_parquet_nulls(const tc_parquet *p) { return p->nulls; }
+
+/* ---------------------------------------------------------------- row groups and positions */
+
+size_t tc_parquet_n_groups(const tc_parquet *p) { return p->n_groups; }
+
+unsigned long long tc_parquet_group_rows(const tc_parquet *p, size_t g) {
+    return g < p->n_groups ? (unsigned long long)p->groups[g].num_rows : 0;
+}
+
+void tc_parquet_limit(tc_parquet *p, size_t g0, size_t g1) {
+    unload(p);
+    if (g1 > p->n_groups) g1 = p->n_groups;
+    p->group = g0 < g1 ? g0 : g1, p->n_groups = g1;
+}
+
+unsigned long long tc_parquet_tell(const tc_parquet *p) {
+    unsigned long long at = 0;
+    for (size_t g = 0; g < p->group && g < p->n_groups; g++) at += (unsigned long long)p->groups[g].num_rows;
+    return at + p->row;
+}
+
+int tc_parquet_seek(tc_parquet *p, unsigned long long row) {
+    unsigned long long at = 0;
+    size_t g = 0;
+    while (g < p->n_groups && at + (unsigned long long)p->groups[g].num_rows <= row)
+        at += (unsigned long long)p->groups[g++].num_rows;
+    if ((g == p->n_groups && at != row) || g < p->group)
+        return tc_error(TC_EINVAL, "%s: row %llu is outside the row groups read", p->path, row);
+    unload(p);
+    p->group = g, p->row = (size_t)(row - at);
+    return 0;
+}
 
 void tc_parquet_close(tc_parquet *p) {
     if (!p) return;

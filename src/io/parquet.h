@@ -27,6 +27,18 @@ size_t tc_parquet_rows(const tc_parquet *p);
 /* Rows skipped so far because their text was null. */
 size_t tc_parquet_nulls(const tc_parquet *p);
 
+/* Row groups (of those not cut off by tc_parquet_limit) and their rows. */
+size_t tc_parquet_n_groups(const tc_parquet *p);
+unsigned long long tc_parquet_group_rows(const tc_parquet *p, size_t g);
+
+/* Reads only row groups [g0, g1) from now on (call before reading). */
+void tc_parquet_limit(tc_parquet *p, size_t g0, size_t g1);
+
+/* Rows passed so far, null texts included, counted from the file's first
+ * row; seek moves to such a row (ahead, inside the groups read). */
+unsigned long long tc_parquet_tell(const tc_parquet *p);
+int tc_parquet_seek(tc_parquet *p, unsigned long long row);
+
 void tc_parquet_close(tc_parquet *p);
 
 

@@ -47,6 +47,14 @@ struct tc_reader {
     size_t mem_len;
     /* repairs in the open file: counts and the first line of each */
     size_t n_nul, nul_line, n_cut, cut_line, n_surr, surr_line, n_blank;
+    /* a part of the input (tc_reader_opts.num_shards > 1): a single text
+     * file keeps the records whose first line starts in decoded bytes
+     * [lo, hi) (CSV: whose parse starts there); a single Parquet file its
+     * row groups, a folder its files (cut in open) */
+    int n_shards, shard, ranged, single; /* single: the input is one file */
+    unsigned long long lo, hi;
+    int skip_bad, bad;         /* skip malformed records; the error at hand is one */
+    size_t n_skipped;
     int err;                   /* sticky error code */
     char errmsg[1024];
 };
@@ -268,6 +276,7 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
         while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
         if (i < len) break; /* blank lines are skipped */
     }
+    if (r->ranged && s->line_off >= r->hi) return 0; /* the next part's */
     size_t n_nul = 0, n_surr = 0;
     len = tc_json_fix_escapes(line, len, &n_nul, &n_surr);
     if (n_nul && r->n_nul == 0) r->nul_line = s->line;
@@ -279,16 +288,19 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
         size_t col = end && end >= line ? (size_t)(end - line) + 1 : 1;
         const char *hint = line[strspn(line, " \t")] == '[' && s->line == 1
                                ? " (a JSON array file? expected one JSON object per line)" : "";
+        r->bad = 1;
         return tc_error(TC_EFORMAT, "%s:%zu: malformed JSON at column %zu%s", s->path, s->line,
                         col, hint);
     }
     end += strspn(end, " \t\r");
     if (end < line + len) {
         cJSON_Delete(obj);
+        r->bad = 1;
         return tc_error(TC_EFORMAT, "%s:%zu: unexpected text after the JSON value at column %zu",
                         s->path, s->line, (size_t)(end - line) + 1);
     }
     if (!cJSON_IsObject(obj)) {
+        r->bad = 1;
         rc = tc_error(TC_EFORMAT, "%s:%zu: expected a JSON object, found %s", s->path, s->line,
                       json_type_name(obj));
         cJSON_Delete(obj);
@@ -299,6 +311,7 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
         tc_sb names = {0};
         for (cJSON *c = obj->child; c; c = c->next)
             tc_sb_printf(&names, "%s%s", names.len ? ", " : "", c->string ? c->string : "");
+        r->bad = 1;
         rc = tc_error(TC_ENOTFOUND, "%s:%zu: no field \"%s\"; fields: %s", s->path, s->line,
                       r->field, names.len ? names.s : "(none)");
         tc_sb_free(&names);
@@ -308,6 +321,7 @@ static int jsonl_next(tc_reader *r, tc_textset *batch) {
     int taken;
     char *raw = json_scalar(v, line, len, &taken), *text = NULL, *id = NULL;
     if (!raw) {
+        r->bad = 1;
         rc = tc_error(TC_EFORMAT, "%s:%zu: field \"%s\" is %s, expected a string", s->path,
                       s->line, r->field, json_type_name(v));
         cJSON_Delete(obj);
@@ -439,10 +453,11 @@ static int csv_header(tc_reader *r) {
 
 static int csv_next(tc_reader *r, tc_textset *batch) {
     size_t line;
+    if (r->ranged && tc_source_offset(&r->src) >= r->hi) return 0;
     long nf = csv_record(r, &line);
     if (nf <= 0) return (int)nf;
     if ((size_t)nf > r->n_cols || (size_t)nf <= r->col_text)
-        return tc_error(TC_EFORMAT, "%s:%zu: %ld fields, the header has %zu", r->src.path, line, nf,
+        return r->bad = 1, tc_error(TC_EFORMAT, "%s:%zu: %ld fields, the header has %zu", r->src.path, line, nf,
                         r->n_cols);
     const char *t = r->rec.s + r->fstart[r->col_text];
     char *text = copy_limited(r, t, strlen(t)), *id = NULL;
@@ -472,6 +487,7 @@ static int text_next(tc_reader *r, tc_textset *batch) {
         if (!blank(line, len)) break;
         r->n_blank++;
     }
+    if (r->ranged && r->src.line_off >= r->hi) return 0;
     if (len > 0 && line[len - 1] == '\r') len--;
     char *text = copy_limited(r, line, len);
     if (!text) return tc_error(TC_ENOMEM, "%s:%zu: out of memory", r->src.path, r->src.line);
@@ -516,6 +532,83 @@ static int parquet_magic(const tc_reader *r, const char *path) {
     int yes = f && fread(m, 1, 4, f) == 4 && memcmp(m, "PAR1", 4) == 0;
     if (f) fclose(f);
     return yes;
+}
+
+/* ---------------------------------------------------------------- parts */
+
+/* floor(total * i / n), exactly. */
+static unsigned long long part_at(unsigned long long total, int i, int n) {
+    return (unsigned long long)((unsigned __int128)total * (unsigned)i / (unsigned)n);
+}
+
+/* A folder's part: the files whose first byte, counting the files before
+ * them in name order, falls in the part's share of the total size. */
+static int cut_files(tc_reader *r) {
+    unsigned long long total = 0, at = 0, *size = calloc(r->n_files, sizeof *size);
+    if (!size) return tc_error(TC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_files; i++) {
+        struct stat st;
+        size[i] = stat(r->files[i], &st) == 0 ? (unsigned long long)st.st_size : 0;
+        total += size[i];
+    }
+    unsigned long long lo = part_at(total, r->shard, r->n_shards);
+    unsigned long long hi = part_at(total, r->shard + 1, r->n_shards);
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_files; i++) {
+        if (at >= lo && at < hi) r->files[kept++] = r->files[i];
+        else free(r->files[i]);
+        at += size[i];
+    }
+    r->n_files = kept;
+    free(size);
+    return 0;
+}
+
+/* A single file's part, set when it is opened: Parquet row groups whose
+ * first row falls in the part's share of the rows; for the text formats
+ * the share [lo, hi) of the decoded bytes (gzip: one extra decoding pass
+ * to learn the size). */
+static int range_file(tc_reader *r, const char *path) {
+    int i = r->shard, n = r->n_shards;
+    if (r->pq) {
+        size_t ng = tc_parquet_n_groups(r->pq), g0 = 0, g1 = 0;
+        unsigned long long total = 0, at = 0;
+        for (size_t g = 0; g < ng; g++) total += tc_parquet_group_rows(r->pq, g);
+        unsigned long long lo = part_at(total, i, n), hi = part_at(total, i + 1, n);
+        for (size_t g = 0; g < ng; g++) {
+            g0 += at < lo, g1 += at < hi;
+            at += tc_parquet_group_rows(r->pq, g);
+        }
+        tc_parquet_limit(r->pq, g0, g1);
+        return 0;
+    }
+    unsigned long long size;
+    int rc = tc_source_size(path, &size);
+    if (rc) return rc;
+    r->lo = part_at(size, i, n), r->hi = part_at(size, i + 1, n), r->ranged = 1;
+    return 0;
+}
+
+/* Drops what comes before the part's start: whole lines for JSONL and
+ * text, parsed records for CSV/TSV (a quoted field may hold newlines, so
+ * only parsing from the start finds where records begin). 1 when the
+ * start is reached, 0 at the end, < 0 an error. */
+static int skip_prefix(tc_reader *r) {
+    tc_source *s = &r->src;
+    while (tc_source_offset(s) < r->lo) {
+        int rc;
+        if (r->fmt == TC_FMT_CSV || r->fmt == TC_FMT_TSV) {
+            size_t line;
+            long nf = r->n_cols ? csv_record(r, &line) : 0;
+            rc = nf < 0 ? (int)nf : nf > 0;
+        } else {
+            char *line;
+            size_t len;
+            rc = tc_source_line(s, &line, &len);
+        }
+        if (rc <= 0) return rc;
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------- opening */
@@ -582,7 +675,7 @@ static int open_next_file(tc_reader *r) {
         int rc = tc_parquet_open(path, r->mem, r->mem_len, r->field, r->id_field, &r->pq);
         if (rc) return rc;
         r->open = 1, r->fmt = TC_FMT_PARQUET, r->src.line = 0;
-        return 0;
+        return r->n_shards > 1 && r->single ? range_file(r, path) : 0;
     }
     int rc = r->mem ? tc_source_open_mem(&r->src, path, r->mem, r->mem_len, r->max_record)
                     : tc_source_open(&r->src, path, r->max_record);
@@ -596,11 +689,11 @@ static int open_next_file(tc_reader *r) {
         if (rc < 0) return rc;
         if (rc == 0) r->n_cols = 0; /* empty file */
     }
-    return 0;
+    return r->n_shards > 1 && r->single ? range_file(r, path) : 0;
 }
 
 tc_reader_opts tc_reader_default_opts(void) {
-    tc_reader_opts o = {0, 0};
+    tc_reader_opts o = {0, 0, 0, 0, 0};
     return o;
 }
 
@@ -615,10 +708,15 @@ static int reader_new(const char *name, int format, const char *field, const cha
         return tc_error(TC_EINVAL, "max_text_bytes %ld: expected 1 to %ld", mt,
                         (long)TC_MAX_TEXT_BYTES_LIMIT);
     if (!field || !*field) field = "text";
+    int ns = opts && opts->num_shards > 1 ? opts->num_shards : 1, si = opts ? opts->shard_index : 0;
+    if (si < 0 || si >= ns)
+        return tc_error(TC_EINVAL, "%s: shard index %d: expected 0 to %d", name, si, ns - 1);
     tc_reader *r = calloc(1, sizeof *r);
     if (!r) return tc_error(TC_ENOMEM, "out of memory");
     r->src.fd = -1;
     r->format = format;
+    r->n_shards = ns, r->shard = si;
+    r->skip_bad = opts && opts->skip_bad;
     r->max_text = (size_t)mt;
     r->max_record = opts && opts->max_record_bytes ? opts->max_record_bytes : 16 * r->max_text;
     if (r->max_record < r->max_text) r->max_record = r->max_text;
@@ -640,11 +738,13 @@ int tc_reader_open_opts(const char *path, int format, const char *field, const c
     struct stat st;
     if (stat(path, &st) != 0)
         rc = tc_error(errno == ENOENT ? TC_ENOTFOUND : TC_EIO, "%s: %s", path, strerror(errno));
-    else if (S_ISDIR(st.st_mode)) rc = list_folder(r, path);
-    else if (!(r->files = malloc(sizeof *r->files)) || !(r->files[0] = tc_strdup(path)))
+    else if (S_ISDIR(st.st_mode)) {
+        if (!(rc = list_folder(r, path)) && r->n_shards > 1) rc = cut_files(r);
+    } else if (!(r->files = malloc(sizeof *r->files)) || !(r->files[0] = tc_strdup(path)))
         rc = tc_error(TC_ENOMEM, "out of memory");
-    else r->n_files = 1;
-    if (rc == 0) rc = open_next_file(r); /* so that open reports a bad first file */
+    else r->n_files = 1, r->single = 1;
+    /* so that open reports a bad first file; a folder's part may hold none */
+    if (rc == 0 && r->n_files) rc = open_next_file(r);
     if (rc) {
         tc_reader_close(r);
         return rc;
@@ -685,6 +785,7 @@ int tc_reader_open_mem(const char *name, const void *data, size_t len, int forma
     int rc = reader_new(name, format, field, id_field, opts, &r);
     if (rc) return rc;
     r->mem = data ? data : "", r->mem_len = data ? len : 0;
+    r->n_shards = 1, r->shard = 0; /* parts need a file to measure */
     if (!(r->files = malloc(sizeof *r->files)) || !(r->files[0] = tc_strdup(name)))
         rc = tc_error(TC_ENOMEM, "out of memory");
     else r->n_files = 1;
@@ -708,6 +809,9 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
             if (r->next_file == r->n_files) break;
             rc = open_next_file(r);
             opened_now = 1;
+        } else if (r->ranged && tc_source_offset(&r->src) < r->lo) {
+            if ((rc = skip_prefix(r)) == 1) continue;
+            opened_now = 0;
         } else if (r->fmt == TC_FMT_JSONL) {
             rc = jsonl_next(r, batch);
         } else if (r->fmt == TC_FMT_TEXT) {
@@ -716,6 +820,12 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
             rc = parquet_next(r, batch);
         } else {
             rc = r->n_cols ? csv_next(r, batch) : 0;
+        }
+        if (rc < 0 && r->bad && r->skip_bad) { /* --on_error skip */
+            r->bad = 0;
+            if (++r->n_skipped <= 20) tc_warn("%s (skipped)", tc_last_error());
+            if (r->n_skipped == 20) tc_warn("further malformed records are skipped without a message");
+            continue;
         }
         if (rc < 0) { /* later calls return the same error */
             r->err = rc;
@@ -736,6 +846,52 @@ long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch) {
 }
 
 size_t tc_reader_repaired(const tc_reader *r) { return r->repaired; }
+size_t tc_reader_skipped(const tc_reader *r) { return r->n_skipped; }
+size_t tc_reader_n_files(const tc_reader *r) { return r->n_files; }
+
+/* ---------------------------------------------------------------- positions */
+
+void tc_reader_tell(const tc_reader *r, tc_reader_pos *pos) {
+    memset(pos, 0, sizeof *pos);
+    pos->file = r->open ? r->next_file - 1 : r->next_file;
+    if (!r->open) return;
+    pos->offset = r->pq ? tc_parquet_tell(r->pq) : tc_source_offset(&r->src);
+    pos->line = r->src.line;
+}
+
+/* Closes the open file without its repair warnings (a seek passes it). */
+static void drop_file(tc_reader *r) {
+    tc_parquet_close(r->pq), r->pq = NULL;
+    tc_source_close(&r->src), r->open = 0;
+    r->n_nul = r->n_cut = r->n_surr = r->n_blank = 0;
+}
+
+int tc_reader_seek(tc_reader *r, const tc_reader_pos *pos) {
+    if (r->err) return tc_error(r->err, "%s", r->errmsg);
+    tc_reader_pos at;
+    tc_reader_tell(r, &at);
+    const char *name = r->n_files ? r->files[0] : "(input)";
+    if (pos->file > r->n_files || pos->file < at.file ||
+        (pos->file == at.file && pos->offset < at.offset && pos->offset != 0))
+        return tc_error(TC_EINVAL, "%s: position (file %llu, %s %llu) is not ahead of the reader",
+                        name, pos->file, r->pq ? "row" : "byte", pos->offset);
+    if (pos->file > at.file) {
+        if (r->open) drop_file(r);
+        r->next_file = (size_t)pos->file;
+    }
+    if (pos->file == r->n_files) return 0;
+    int rc = r->open ? 0 : open_next_file(r);
+    tc_reader_tell(r, &at);
+    if (rc == 0 && pos->offset > at.offset)  /* not at a file's start, before its CSV header */
+        rc = r->pq ? tc_parquet_seek(r->pq, pos->offset)
+                   : tc_source_seek(&r->src, pos->offset, (size_t)pos->line);
+    if (r->pq && pos->offset > at.offset) r->src.line = (size_t)pos->line;
+    if (rc) {
+        r->err = rc;
+        snprintf(r->errmsg, sizeof r->errmsg, "%s", tc_last_error());
+    }
+    return rc;
+}
 
 void tc_reader_close(tc_reader *r) {
     if (!r) return;

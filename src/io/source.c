@@ -239,6 +239,7 @@ int tc_source_line(tc_source *s, char **line, size_t *len) {
             size_t n = nl ? (size_t)(nl - p) : s->end - s->beg;
             if (s->max_line && n > s->max_line) return line_too_long(s);
             p[n] = 0; /* the '\n', or the spare byte kept after end */
+            s->line_off = s->base + s->beg;
             s->beg = s->scan = s->beg + n + (nl != NULL);
             if (++s->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3, n -= 3;
             *line = p, *len = n;
@@ -247,6 +248,7 @@ int tc_source_line(tc_source *s, char **line, size_t *len) {
         if (s->eof) return 0;
         if (s->beg > 0) { /* keep only the unfinished line */
             memmove(s->buf, s->buf + s->beg, s->end - s->beg);
+            s->base += s->beg;
             s->end -= s->beg, s->beg = 0;
         }
         if (s->max_line && s->end > s->max_line) return line_too_long(s); /* stop buffering */
@@ -262,6 +264,59 @@ int tc_source_line(tc_source *s, char **line, size_t *len) {
         if (got == 0) s->eof = 1;
         s->end += (size_t)got;
     }
+}
+
+/* ---------------------------------------------------------------- positions */
+
+unsigned long long tc_source_offset(const tc_source *s) { return s->base + s->beg; }
+
+int tc_source_seek(tc_source *s, unsigned long long off, size_t line) {
+    if (off < tc_source_offset(s))
+        return tc_error(TC_EINVAL, "%s: cannot seek back to byte %llu", s->path, off);
+    struct stat st;
+    if (!s->gzip && s->fd >= 0 && fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        off > s->base + s->end) {
+        if ((unsigned long long)st.st_size < off)
+            return tc_error(TC_EFORMAT, "%s: %llu bytes, shorter than the position %llu", s->path,
+                            (unsigned long long)st.st_size, off);
+        if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
+            return tc_error(TC_EIO, "%s: seek: %s", s->path, strerror(errno));
+        s->base = off, s->beg = s->end = s->scan = 0, s->eof = 0;
+    }
+    while (s->base + s->end < off) { /* decode and drop */
+        if (s->eof)
+            return tc_error(TC_EFORMAT, "%s: %llu bytes, shorter than the position %llu", s->path,
+                            s->base + s->end, off);
+        s->base += s->end, s->beg = s->end = s->scan = 0;
+        long got = source_read(s, s->buf, s->cap - 1);
+        if (got < 0) return (int)got;
+        if (got == 0) s->eof = 1;
+        s->end = (size_t)got;
+    }
+    s->beg = s->scan = (size_t)(off - s->base);
+    s->line = line;
+    return 0;
+}
+
+int tc_source_size(const char *path, unsigned long long *size) {
+    tc_source s;
+    int rc = tc_source_open(&s, path, 0);
+    if (rc) return rc;
+    struct stat st;
+    if (!s.gzip && fstat(s.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        *size = (unsigned long long)st.st_size;
+    } else {
+        unsigned long long n = s.end;
+        while (!s.eof) {
+            long got = source_read(&s, s.buf, s.cap - 1);
+            if (got < 0) { tc_source_close(&s); return (int)got; }
+            if (got == 0) s.eof = 1;
+            n += (unsigned long long)got;
+        }
+        *size = n;
+    }
+    tc_source_close(&s);
+    return 0;
 }
 
 void tc_source_close(tc_source *s) {

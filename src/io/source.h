@@ -20,6 +20,8 @@ typedef struct {
     size_t cap, beg, end, scan;
     int eof;
     size_t line;                /* 1-based number of the line last returned */
+    unsigned long long base;    /* decoded offset of buf[0] in the stream */
+    unsigned long long line_off; /* decoded offset of the line last returned */
     size_t max_line;            /* longest line accepted, bytes; 0 = no limit */
 } tc_source;
 
@@ -42,6 +44,19 @@ int tc_source_open_mem(tc_source *s, const char *name, const void *data, size_t 
  * error naming its line; no more than about max_line bytes are buffered.
  * The line lives until the next call. */
 int tc_source_line(tc_source *s, char **line, size_t *len);
+
+/* Decoded bytes consumed so far: the offset of the next line's start. */
+unsigned long long tc_source_offset(const tc_source *s);
+
+/* Moves forward to decoded offset off (>= tc_source_offset, and a line
+ * start the caller recorded earlier), the lines before it counted as
+ * line. A plain regular file seeks; gzip and pipes decode and drop the
+ * bytes before off. An offset past the end is an error. */
+int tc_source_seek(tc_source *s, unsigned long long off, size_t line);
+
+/* The decoded size of the file at path: its size when plain, the bytes
+ * gzip decodes to (a full pass) when compressed. */
+int tc_source_size(const char *path, unsigned long long *size);
 
 void tc_source_close(tc_source *s);
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# infer --output survives kill -9: killed at seeded random points (after a
+# batch, after a checkpoint, while finishing, and by a real kill from
+# outside), the same command continues, and the output and embeddings are
+# byte-identical to an uninterrupted run's, for JSONL, gzip, CSV with quoted
+# newlines, a folder and Parquet with several row groups. A changed input,
+# save folder or flag is refused; --restart starts over.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TC=${TC_BIN:-build/textclust}
+PY=${PYTHON:-/usr/bin/python3}
+T=$(mktemp -d "${TMPDIR:-/tmp}/tc-resume.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+RANDOM=${TEST_SEED:-14}
+
+. tests/infer_inputs.sh
+
+INF=(infer --save_load_path "$T/a" --input_content text --n_samples 0 --batch_size 16 --threads 1 --quiet)
+resumed=0
+# one kill at $2 (TEXTCLUST_TEST_INFER_KILL), then the same command to the end
+kill_resume() {
+    local in=$1 at=$2 out=$T/out.jsonl
+    set +e  # (waited for in the background, so that bash does not print "Killed")
+    { TEXTCLUST_TEST_INFER_KILL=$at $TC "${INF[@]}" --input "$in" --output "$out" --output_embeddings "$T/out.npy" & wait $!; } 2> /dev/null
+    local rc=$?
+    set -e
+    [[ -e $out.ckpt ]] && resumed=$((resumed + 1))
+    [[ $rc -eq 137 ]] || fail "$in: the kill at $at did not happen (exit $rc)"
+    [[ -e $out ]] && fail "$in: $out exists after the kill at $at"
+    $TC "${INF[@]}" --input "$in" --output "$out" --output_embeddings "$T/out.npy" 2> "$T/err" ||
+        fail "$in: resume after the kill at $at: $(cat "$T/err")"
+    cmp -s "$out" "$T/ref.jsonl" || fail "$in: killed at $at, resumed: the output differs from an uninterrupted run's"
+    cmp -s "$T/out.npy" "$T/ref.npy" || fail "$in: killed at $at, resumed: the embeddings differ"
+    [[ -z $(find "$T" -maxdepth 1 -name 'out.*.part' -o -maxdepth 1 -name 'out.*.ckpt') ]] || fail "$in: parts left"
+    rm -f "$out" "$T/out.npy"
+}
+
+for in in "$T/new.jsonl" "$T/new.jsonl.gz" "$T/new.csv" "$T/dir" "$T/new.parquet"; do
+    $TC "${INF[@]}" --input "$in" --output "$T/ref.jsonl" --output_embeddings "$T/ref.npy"
+    [[ $(wc -l < "$T/ref.jsonl") -eq 1200 ]] || fail "$in: $(wc -l < "$T/ref.jsonl") results for 1200 texts"
+    # the same texts and ids in every format but CSV (whose texts gained newlines)
+    if [[ $in == *new.jsonl ]]; then cp "$T/ref.jsonl" "$T/ref-jsonl.jsonl"
+    elif [[ $in != *.csv ]]; then cmp -s "$T/ref.jsonl" "$T/ref-jsonl.jsonl" || fail "$in: results differ from the JSONL's"; fi
+    # 75 batches of 16, a checkpoint every 8 batches: 9, and the final one (10) before the renames
+    kill_resume "$in" $((RANDOM % 75 + 1))
+    kill_resume "$in" c$((RANDOM % 9 + 1))
+    kill_resume "$in" c10
+done
+[[ $resumed -ge 12 ]] || fail "only $resumed of 15 kills left a checkpoint to continue from"
+echo "ok: killed after a batch, after a checkpoint and while finishing, then resumed: identical output ($resumed resumes)"
+
+# killed twice: the second run continues the first's checkpoint and is killed again
+in=$T/new.jsonl
+$TC "${INF[@]}" --input "$in" --output "$T/ref.jsonl" --output_embeddings "$T/ref.npy"
+for at in 20 30; do
+    { TEXTCLUST_TEST_INFER_KILL=$at $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/out.npy" & wait $!; } 2> /dev/null || true
+done
+$TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/out.npy"
+cmp -s "$T/out.jsonl" "$T/ref.jsonl" && cmp -s "$T/out.npy" "$T/ref.npy" || fail "killed twice: output differs"
+echo "ok: killed twice, resumed: identical output"
+
+# a selection: the checkpoint is past the texts before --start
+R=(--input "$in" --start 100 --end 1100 --output "$T/sel.jsonl")
+$TC "${INF[@]}" "${R[@]}"
+mv "$T/sel.jsonl" "$T/sel-ref.jsonl"
+{ TEXTCLUST_TEST_INFER_KILL=c4 $TC "${INF[@]}" "${R[@]}" & wait $!; } 2> /dev/null || true
+[[ -e $T/sel.jsonl.ckpt ]] || fail "--start 100 --end 1100: no checkpoint after the kill"
+$TC "${INF[@]}" "${R[@]}"
+cmp -s "$T/sel.jsonl" "$T/sel-ref.jsonl" || fail "--start 100 --end 1100, killed and resumed: output differs"
+[[ $(wc -l < "$T/sel.jsonl") -eq 1000 ]] || fail "--start 100 --end 1100: $(wc -l < "$T/sel.jsonl") results"
+echo "ok: --start/--end killed and resumed: identical output"
+
+# a real kill -9 from outside, at random times
+for try in 1 2 3; do
+    rm -f "$T"/out.*
+    $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/out.npy" 2> /dev/null &
+    victim=$!
+    sleep "0.$((RANDOM % 6 + 1))"
+    { kill -9 $victim; wait $victim; } 2> /dev/null || true
+    $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/out.npy" 2> /dev/null
+    cmp -s "$T/out.jsonl" "$T/ref.jsonl" && cmp -s "$T/out.npy" "$T/ref.npy" || fail "kill -9 try $try: output differs"
+done
+echo "ok: kill -9 at random times, then resumed: identical output"
+
+# ---------------------------------------------------------------- refusals
+killed() { { TEXTCLUST_TEST_INFER_KILL=40 $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" "$@" & wait $!; } 2> /dev/null || true; }
+expect_refused() {
+    local what=$1 pattern=$2; shift 2
+    if $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" "$@" 2> "$T/err"; then fail "$what: not refused"; fi
+    grep -qE -- "$pattern" "$T/err" && grep -q -- '--restart' "$T/err" || fail "$what: $(cat "$T/err")"
+    [[ -e $T/out.jsonl.ckpt && -e $T/out.jsonl.part ]] || fail "$what: the refusal lost the checkpoint"
+    echo "ok: $what refused ($(head -c 160 "$T/err"))"
+}
+cp "$in" "$T/keep.jsonl"
+killed
+echo '{"text": "one more"}' >> "$in"
+expect_refused "a grown input" 'input .*new.jsonl changed: size in bytes'
+cp "$T/keep.jsonl" "$in"   # same bytes, another modification time
+expect_refused "a rewritten input" 'input .*changed: modification time'
+$TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --restart 2> /dev/null || fail "--restart"
+cmp -s "$T/out.jsonl" "$T/ref.jsonl" || fail "--restart: output differs from an uninterrupted run's"
+[[ ! -e $T/out.jsonl.ckpt ]] || fail "--restart left a checkpoint"
+echo "ok: --restart starts over"
+killed
+expect_refused "another --top_k" "--top_k changed: '1', now '3'" --top_k 3
+expect_refused "another --input_content" "--input_content changed" --input_content id
+expect_refused "added --output_embeddings" 'embeddings' --output_embeddings "$T/out.npy"
+touch "$T/a/cluster_summaries.json"
+expect_refused "a changed save folder" 'save folder .* changed: modification time'
+printf 'not a checkpoint' > "$T/out.jsonl.ckpt"
+expect_refused "a damaged checkpoint" 'not a textclust infer checkpoint'
+rm -f "$T"/out.*
+
+# two runs of one output at once: the second stops, the first goes on
+mkfifo "$T/slow.jsonl"
+{ head -n 100 "$in"; exec sleep 30; } > "$T/slow.jsonl" &
+feeder=$!
+$TC "${INF[@]}" --input "$T/slow.jsonl" --input_format jsonl --output "$T/two.jsonl" 2> /dev/null &
+first=$!
+for _ in $(seq 100); do [[ -e $T/two.jsonl.part ]] && break; sleep 0.1; done
+if $TC "${INF[@]}" --input "$in" --output "$T/two.jsonl" 2> "$T/err"; then fail "a second run of one output was not stopped"; fi
+grep -q 'another infer is writing this output' "$T/err" || fail "a second run of one output: $(cat "$T/err")"
+kill -0 $first 2> /dev/null || fail "the first run died"
+{ kill -9 $first; wait $first; kill $feeder; wait $feeder; } 2> /dev/null || true
+echo "ok: a second run of the same output stops ($(head -c 120 "$T/err"))"
+
+# standard output is written as it comes: no part, no checkpoint
+$TC "${INF[@]}" --input "$in" > "$T/stdout.jsonl"
+cmp -s "$T/stdout.jsonl" "$T/ref.jsonl" || fail "stdout output differs"
+[[ -z $(find "$T" -maxdepth 1 -name '*.ckpt') ]] || fail "stdout output left a checkpoint"
+echo "ok: standard output is not checkpointed"
+echo "infer resume ok"
