@@ -14,12 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The 16-lane vectors are returned from static inline functions only, so
- * gcc's note that their ABI differs without AVX-512 concerns no caller. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
 /* LANES floats side by side: GCC/Clang vector extensions, so the gradient
  * arithmetic is one instruction stream for all lanes on any target. */
 typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
