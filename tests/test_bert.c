@@ -4,7 +4,8 @@
  * per text cosine >= 0.9999 and max |diff| <= 1e-4 against
  * SentenceTransformer.encode; the naive double-precision forward agrees;
  * results do not depend on threads or batching; F16, BF16, misaligned and
- * "bert."-prefixed copies of a model load to the same numbers; the classic
+ * "bert."-prefixed copies of a model load to the same numbers; the forward
+ * pass of every CPU level agrees with both references; the classic
  * folder layout loads; broken folders fail with messages that say what is
  * wrong. The copies are written here, from the golden model files. */
 #include "check.h"
@@ -12,6 +13,7 @@
 #include "embed/safetensors.h"
 #include "io/io.h"
 #include "textclust.h"
+#include "util/cpu.h"
 
 #include <cjson/cJSON.h>
 #include <ftw.h>
@@ -272,6 +274,22 @@ static void check_model(const char *model, int dim, int max_len, int normalizes)
     bad = compare(nv, v2, g.n, g.dim, 0.99999, 2e-5, &wc, &wd);
     CHECK_MSG(bad == 0, "%s: naive vs fast: %d texts differ (max diff %.3g)", model, bad, wd);
     printf("%s: naive vs fast: worst cosine %.8f, max diff %.3g\n", model, wc, wd);
+    /* the forward pass of every CPU level this machine has (bert_forward.c's
+     * variants) against the golden vectors and the naive forward */
+    const int level0 = tc_cpu_level();
+    for (int lv = 0; lv <= tc_cpu_detected(); lv++) {
+        CHECK_OK(tc_cpu_set_level(lv));
+        float *vl = embed(m, &g, 2);
+        bad = compare(vl, g.vec, g.n, g.dim, 0.9999, 1e-4, &wc, &wd);
+        CHECK_MSG(bad == 0, "%s level %s: %d texts off the golden vectors (worst cosine %.7f, max diff %.3g)",
+                  model, tc_cpu_name(lv), bad, wc, wd);
+        bad = compare(vl, nv, g.n, g.dim, 0.99999, 2e-5, &wc, &wd);
+        CHECK_MSG(bad == 0, "%s level %s: %d texts off the naive forward (max diff %.3g)", model,
+                  tc_cpu_name(lv), bad, wd);
+        printf("%s level %s vs naive: worst cosine %.8f, max diff %.3g\n", model, tc_cpu_name(lv), wc, wd);
+        free(vl);
+    }
+    CHECK_OK(tc_cpu_set_level(level0));
     /* ids out of range are refused */
     int32_t badid[3] = {2, 8000, 3};
     const int32_t *pb = badid;

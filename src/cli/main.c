@@ -1,6 +1,7 @@
 /* main.c - the textclust command: picks the command and sets up BLAS. */
 #include "cli/cli.h"
 #include "io/hub.h"
+#include "util/cpu.h"
 #include "util/util.h"
 
 #include <signal.h>
@@ -8,8 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* OpenBLAS's own entry point (not in every cblas.h). */
+/* OpenBLAS's own entry points (not in every cblas.h). */
 void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
+
+/* textclust --version: what a bug report needs about the machine. */
+static int print_version(void) {
+    char feat[512];
+    tc_cpu_features(feat, sizeof feat);
+    printf("textclust %s\n", TC_VERSION);
+    printf("cpu level: %s (detected %s; TEXTCLUST_CPU=%s); built for %s\n",
+           tc_cpu_name(tc_cpu_level()), tc_cpu_name(tc_cpu_detected()),
+           getenv("TEXTCLUST_CPU") ? getenv("TEXTCLUST_CPU") : "unset", tc_cpu_build_target());
+    printf("cpu features: %s\n", *feat ? feat : "(none)");
+    printf("blas: %s, core %s, %d threads\n", openblas_get_config(), openblas_get_corename(),
+           openblas_get_num_threads());
+    return 0;
+}
 
 int main(int argc, char **argv) {
     /* Past a file-size limit (ulimit -f) the default SIGXFSZ kills us
@@ -17,6 +35,11 @@ int main(int argc, char **argv) {
      * write fails with EFBIG and the writer cleans up and says why. */
     signal(SIGXFSZ, SIG_IGN);
     tc_blas_fix_kernel(argv);
+    if (tc_cpu_check_env() != 0) { /* a level this CPU lacks, or a typo: refuse, do not guess */
+        cli_term_printf(stderr, "textclust: %s\n", tc_last_error());
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) return print_version();
     if (argc < 2) {
         cli_usage(stderr);
         return 2;

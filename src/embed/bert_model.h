@@ -48,4 +48,21 @@ struct tc_bert {
     int n_owned;
 };
 
+/* One worker's scratch, sized once for rows_cap tokens. */
+typedef struct bert_work {
+    float *x;      /* (rows, d) hidden states */
+    float *qkv;    /* (rows, 3 d) */
+    float *ctx;    /* (rows, d) attention output before Wo */
+    float *ff;     /* (rows, d_ff) */
+    float *s;      /* (max_len, max_len rounded up to 16) attention weights of one head */
+    float *inv;    /* (max_len) their rows' 1 / sum */
+} bert_work;
+
+/* Embeds one batch of n_texts non-empty texts (ids[t], len[t]) packed row
+ * after row into w (sized for at least their total length); writes out[t]
+ * (dim each); off (n_texts) is scratch. Per CPU level (bert_forward.c). */
+typedef void tc_bert_forward_fn(const tc_bert *m, int n_texts, const int32_t *const *ids,
+                                const int *len, int *off, bert_work *w, float *const *out);
+tc_bert_forward_fn tc_bert_forward_baseline, tc_bert_forward_avx512;
+
 #endif

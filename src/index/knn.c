@@ -35,6 +35,7 @@
  * the expansion for near-identical vectors) are clamped to 0; NaN or
  * infinite distances are never neighbours. */
 #include "index/knn.h"
+#include "util/cpu.h"
 #include "util/util.h"
 
 #include <cblas.h>
@@ -42,9 +43,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
 
 /* Tile of 1024 x 1024 floats = 4 MiB per thread: large enough that
  * OpenBLAS's packing of each operand (once per product) costs about 3% of
@@ -161,46 +159,26 @@ static inline float exact_dist(const float *a, const float *b, int d) {
  * row goes on when its estimate is below the k-th kept distance plus
  * `margin`, a bound on the estimate's rounding error; then its exact
  * distance decides. So the kept list is the exact top k by (float distance,
- * id) whatever the rounding of the product. */
-static void scan_row(const float *c, const float *bn, float qn, const float *qr,
-                     const float *b, int dim, size_t j0, size_t nb, int k, float margin,
-                     float *d, int64_t *id, int *cnt) {
+ * id) whatever the rounding of the product. scan finds the rows to try. */
+static void scan_row(tc_knn_scan_fn *scan, const float *c, const float *bn, float qn,
+                     const float *qr, const float *b, int dim, size_t j0, size_t nb, int k,
+                     float margin, float *d, int64_t *id, int *cnt) {
     float thr = list_threshold(d, *cnt, k) + margin;
-    size_t j = 0;
-#ifdef __AVX512F__
-    const __m512 vq = _mm512_set1_ps(qn), zero = _mm512_setzero_ps();
-    __m512 vt = _mm512_set1_ps(thr);
-    for (; j + 16 <= nb; j += 16) {
-        __m512 v = _mm512_add_ps(_mm512_add_ps(vq, _mm512_loadu_ps(bn + j)),
-                                 _mm512_loadu_ps(c + j));
-        v = _mm512_max_ps(zero, v); /* NaN stays NaN: max returns its second operand */
-        __mmask16 mk = _mm512_cmp_ps_mask(v, vt, _CMP_LT_OQ);
-        if (!mk) continue;
-        float t[16];
-        _mm512_storeu_ps(t, v);
-        while (mk) {
-            int l = __builtin_ctz(mk);
-            mk &= mk - 1;
-            if (!(t[l] < thr)) continue;
-            float e = exact_dist(qr, b + (j + l) * (size_t)dim, dim);
-            if (e < list_threshold(d, *cnt, k)) {
-                list_push(d, id, cnt, k, e, (int64_t)(j0 + j + l));
-                thr = list_threshold(d, *cnt, k) + margin;
-            }
-        }
-        vt = _mm512_set1_ps(thr);
-    }
-#endif
-    for (; j < nb; j++) {
-        float v = (qn + bn[j]) + c[j];
-        v = v < 0 ? 0 : v;
-        if (!(v < thr)) continue;
+    for (size_t j = scan(c, bn, qn, thr, 0, nb); j < nb; j = scan(c, bn, qn, thr, j + 1, nb)) {
         float e = exact_dist(qr, b + j * (size_t)dim, dim);
         if (e < list_threshold(d, *cnt, k)) {
             list_push(d, id, cnt, k, e, (int64_t)(j0 + j));
             thr = list_threshold(d, *cnt, k) + margin;
         }
     }
+}
+
+/* The scan of the CPU's level, chosen once per search. */
+static tc_knn_scan_fn *scan_kernel(void) {
+#if TC_CPU_X86
+    if (tc_cpu_level() >= TC_CPU_AVX512) return tc_knn_scan_avx512;
+#endif
+    return tc_knn_scan_baseline;
 }
 
 /* ---------------------------------------------------------------- search */
@@ -232,10 +210,10 @@ static float error_margin(float qn, float bn_max, int d) {
 /* One query tile against the base rows b0 .. b1 - 1, tile by tile: qt
  * queries from q0, with the worker's own distance tile c (qb, bb) and fill
  * counts cnt (qb); lists go to dist/ids (m, k). */
-static void search_query_tile(const float *base, size_t b0, size_t b1, int d, const float *bn,
-                              float bn_max, const float *q, const float *qn, size_t q0,
-                              size_t qt, int k, size_t bb, float *c, int *cnt, float *dist,
-                              int64_t *ids) {
+static void search_query_tile(tc_knn_scan_fn *scan, const float *base, size_t b0, size_t b1,
+                              int d, const float *bn, float bn_max, const float *q,
+                              const float *qn, size_t q0, size_t qt, int k, size_t bb, float *c,
+                              int *cnt, float *dist, int64_t *ids) {
     for (size_t i = 0; i < qt; i++) cnt[i] = 0;
     for (size_t j0 = b0; j0 < b1; j0 += bb) {
         size_t nb = b1 - j0 < bb ? b1 - j0 : bb;
@@ -244,7 +222,7 @@ static void search_query_tile(const float *base, size_t b0, size_t b1, int d, co
                     q + q0 * (size_t)d, d, base + j0 * (size_t)d, d, 0.0f, c, (int)nb);
         for (size_t i = 0; i < qt; i++) {
             size_t qi = q0 + i;
-            scan_row(c + i * nb, bn + j0, qn[qi], q + qi * (size_t)d, base + j0 * (size_t)d, d,
+            scan_row(scan, c + i * nb, bn + j0, qn[qi], q + qi * (size_t)d, base + j0 * (size_t)d, d,
                      j0, nb, k, error_margin(qn[qi], bn_max, d), dist + qi * (size_t)k,
                      ids + qi * (size_t)k, &cnt[i]);
         }
@@ -293,6 +271,7 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
         return 0;
     }
     int nt = tc_threads(n_threads);
+    tc_knn_scan_fn *scan = scan_kernel();
     int blas_mode = t ? t->blas_threads : 0;
     size_t qb = t && t->query_block > 0 ? (size_t)t->query_block : DEFAULT_QUERY_BLOCK;
     size_t bb = t && t->base_block > 0 ? (size_t)t->base_block : DEFAULT_BASE_BLOCK;
@@ -347,7 +326,7 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
 #pragma omp parallel for schedule(static) num_threads(nt)
                 for (size_t i = 0; i < qt; i++) {
                     size_t qi = q0 + i;
-                    scan_row(tiles + i * nb, bn + j0, qn[qi], q + qi * (size_t)d,
+                    scan_row(scan, tiles + i * nb, bn + j0, qn[qi], q + qi * (size_t)d,
                              base + j0 * (size_t)d, d, j0, nb, k,
                              error_margin(qn[qi], bn_max, d), dist + qi * (size_t)k,
                              ids + qi * (size_t)k, &cnts[i]);
@@ -374,7 +353,7 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
             for (size_t it = 0; it < n_items; it++) {
                 size_t tq = it / ns, sl = it % ns;
                 size_t q0 = tq * qb, qt = m - q0 < qb ? m - q0 : qb;
-                search_query_tile(base, n * sl / ns, n * (sl + 1) / ns, d, bn, bn_max, q, qn, q0,
+                search_query_tile(scan, base, n * sl / ns, n * (sl + 1) / ns, d, bn, bn_max, q, qn, q0,
                                   qt, k, bb, c, cnt, sd[sl], si[sl]);
             }
         }

@@ -31,6 +31,13 @@ typedef struct tc_knn_tiling {
 int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size_t m, int k,
                         int n_threads, const tc_knn_tiling *t, float *dist, int64_t *ids);
 
+/* The first j in [j, nb) whose estimate max(0, (qn + bn[j]) + c[j]) is
+ * below thr, else nb (NaN never is): the scan of one tile row, per CPU
+ * level (knn_scan.c). */
+typedef size_t tc_knn_scan_fn(const float *c, const float *bn, float qn, float thr, size_t j,
+                              size_t nb);
+tc_knn_scan_fn tc_knn_scan_baseline, tc_knn_scan_avx512;
+
 /* Reference: the same contract as tc_knn_search, distances summed in double
  * as sum_j (q_j - b_j)^2, top k by (distance, id). Slow: O(m n d). */
 int tc_knn_search_naive(const float *base, size_t n, int d, const float *q, size_t m, int k,

@@ -31,6 +31,7 @@
  * (about 25 MB at 63,440 x 512, whatever n, in the busiest round).
  */
 #include "reduce/reduce.h"
+#include "util/cpu.h"
 #include "util/util.h"
 
 #include <cblas.h>
@@ -67,74 +68,16 @@ typedef struct {
 
 /* ---------------------------------------------------------------- dots */
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-/* o[r * 4 + c] = <a[r], b[c]> over d floats (d a multiple of 16) */
-static void tile4x4(const float *const *a, const float *const *b, int d, float *o) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00,
-           c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00,
-           c31 = c00, c32 = c00, c33 = c00;
-    for (int t = 0; t < d; t += 16) {
-        __m512 a0 = _mm512_loadu_ps(a[0] + t), a1 = _mm512_loadu_ps(a[1] + t),
-               a2 = _mm512_loadu_ps(a[2] + t), a3 = _mm512_loadu_ps(a[3] + t);
-        __m512 b0 = _mm512_loadu_ps(b[0] + t), b1 = _mm512_loadu_ps(b[1] + t),
-               b2 = _mm512_loadu_ps(b[2] + t), b3 = _mm512_loadu_ps(b[3] + t);
-        c00 = _mm512_fmadd_ps(a0, b0, c00); c01 = _mm512_fmadd_ps(a0, b1, c01);
-        c02 = _mm512_fmadd_ps(a0, b2, c02); c03 = _mm512_fmadd_ps(a0, b3, c03);
-        c10 = _mm512_fmadd_ps(a1, b0, c10); c11 = _mm512_fmadd_ps(a1, b1, c11);
-        c12 = _mm512_fmadd_ps(a1, b2, c12); c13 = _mm512_fmadd_ps(a1, b3, c13);
-        c20 = _mm512_fmadd_ps(a2, b0, c20); c21 = _mm512_fmadd_ps(a2, b1, c21);
-        c22 = _mm512_fmadd_ps(a2, b2, c22); c23 = _mm512_fmadd_ps(a2, b3, c23);
-        c30 = _mm512_fmadd_ps(a3, b0, c30); c31 = _mm512_fmadd_ps(a3, b1, c31);
-        c32 = _mm512_fmadd_ps(a3, b2, c32); c33 = _mm512_fmadd_ps(a3, b3, c33);
-    }
-    o[0] = _mm512_reduce_add_ps(c00); o[1] = _mm512_reduce_add_ps(c01);
-    o[2] = _mm512_reduce_add_ps(c02); o[3] = _mm512_reduce_add_ps(c03);
-    o[4] = _mm512_reduce_add_ps(c10); o[5] = _mm512_reduce_add_ps(c11);
-    o[6] = _mm512_reduce_add_ps(c12); o[7] = _mm512_reduce_add_ps(c13);
-    o[8] = _mm512_reduce_add_ps(c20); o[9] = _mm512_reduce_add_ps(c21);
-    o[10] = _mm512_reduce_add_ps(c22); o[11] = _mm512_reduce_add_ps(c23);
-    o[12] = _mm512_reduce_add_ps(c30); o[13] = _mm512_reduce_add_ps(c31);
-    o[14] = _mm512_reduce_add_ps(c32); o[15] = _mm512_reduce_add_ps(c33);
-}
-#define TILE_FAST 1
-#else
-#define TILE_FAST 0
+tc_knn_dots_fn *tc_knn_dots_kernel(void) {
+#if TC_CPU_X86
+    if (tc_cpu_level() >= TC_CPU_AVX512) return tc_knn_dots_avx512;
 #endif
-
-/* one product in 16 float lanes, summed lane by lane: the portable path */
-static float dot16(const float *a, const float *b, int d) {
-    float lane[16] = {0};
-    int t = 0;
-    for (; t + 16 <= d; t += 16)
-        for (int l = 0; l < 16; l++) lane[l] += a[t + l] * b[t + l];
-    for (; t < d; t++) lane[t & 15] += a[t] * b[t];
-    float s = 0;
-    for (int l = 0; l < 16; l++) s += lane[l];
-    return s;
+    return tc_knn_dots_baseline;
 }
 
 void tc_knn_dots(const float *const *a, int na, const float *const *b, int nb, int d, int upper,
                  float *out) {
-    int fast = TILE_FAST && d % 16 == 0;
-    for (int i0 = 0; i0 < na; i0 += 4) {
-        const float *pa[4], *pb[4];
-        float o[16];
-        for (int r = 0; r < 4; r++) pa[r] = a[i0 + r < na ? i0 + r : na - 1];
-        for (int j0 = upper ? i0 : 0; j0 < nb; j0 += 4) {
-            for (int c = 0; c < 4; c++) pb[c] = b[j0 + c < nb ? j0 + c : nb - 1];
-#if TILE_FAST
-            if (fast) tile4x4(pa, pb, d, o);
-            else
-#endif
-                for (int r = 0; r < 4; r++)
-                    for (int c = 0; c < 4; c++) o[r * 4 + c] = dot16(pa[r], pb[c], d);
-            for (int r = 0; r < 4 && i0 + r < na; r++)
-                for (int c = 0; c < 4 && j0 + c < nb; c++)
-                    out[(size_t)(i0 + r) * nb + j0 + c] = o[r * 4 + c];
-        }
-    }
-    (void)fast;
+    tc_knn_dots_kernel()(a, na, b, nb, d, upper, out);
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -360,6 +303,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     if (k < 1 || (size_t)k > n) return tc_error(TC_EINVAL, "knn: k=%d with n=%zu", k, n);
     if (k == 1 || n <= (size_t)2 * LEAF) return tc_knn_exact(xn_in, n, d, k, n_threads, idx, dist);
     int nt = tc_threads(n_threads), m = k - 1 + EXTRA, tb = nt < 8 ? nt : 8; /* trees per batch */
+    tc_knn_dots_fn *dots = tc_knn_dots_kernel();
     int n_trees = 6 + (int)(n / 10000);
     n_trees = n_trees < 8 ? 8 : n_trees > 20 ? 20 : n_trees;
     size_t lmax = (size_t)(LEAF > 2 * k ? LEAF : 2 * k); /* largest possible leaf */
@@ -441,7 +385,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                 const float *rows[lmax];
                 float *g = scratch + (size_t)th * lmax * lmax; /* (len, len) */
                 for (int i = 0; i < len; i++) rows[i] = xn + (size_t)tids[a + i] * d;
-                tc_knn_dots(rows, len, rows, len, d, 1, g);
+                dots(rows, len, rows, len, d, 1, g);
                 prop_t *out = ar[th].p + ar[th].len;
                 for (int i = 0; i < len; i++)
                     for (int j = i + 1; j < len; j++) {
@@ -494,7 +438,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
                     rows[a] = xn + (size_t)all[a] * d;
                     top[a] = h.d[(size_t)all[a] * m];
                 }
-                tc_knn_dots(rows, nn, rows, na, d, 1, g);
+                dots(rows, nn, rows, na, d, 1, g);
                 ndist += (size_t)nn * (nn - 1) / 2 + (size_t)nn * no;
                 for (int a = 0; a < nn; a++) {
                     int32_t p = all[a];

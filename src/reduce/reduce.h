@@ -50,12 +50,17 @@ int tc_knn_nndescent(const float *xn, size_t n, int d, int k, uint64_t seed, int
 
 /* out (na, nb) = the dot products of the rows a[i] and b[j] (d floats
  * each), computed four rows by four so that each load feeds four products
- * (AVX-512 when compiled for it and d % 16 == 0, else a portable loop).
- * Each product is a function of the two rows only (not of their places in
- * a or b, nor of their order). With upper set (a and b the same list) only
- * the entries j >= i are written. The scoring kernel of tc_knn_nndescent. */
+ * (the variant of tc_cpu_level(): AVX-512 with FMA when d % 16 == 0, else
+ * a portable loop). Each product is a function of the two rows only (not
+ * of their places in a or b, nor of their order). With upper set (a and b
+ * the same list) only the entries j >= i are written. The scoring kernel
+ * of tc_knn_nndescent. */
 void tc_knn_dots(const float *const *a, int na, const float *const *b, int nb, int d, int upper,
                  float *out);
+typedef void tc_knn_dots_fn(const float *const *a, int na, const float *const *b, int nb, int d,
+                            int upper, float *out);
+tc_knn_dots_fn tc_knn_dots_baseline, tc_knn_dots_avx512; /* per level (knn_dots.c) */
+tc_knn_dots_fn *tc_knn_dots_kernel(void);                 /* the one tc_cpu_level() picks */
 
 /* Fraction of the approximate lists' entries (self excluded) that are in the
  * exact lists. Both (n, k). */
