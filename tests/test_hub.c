@@ -188,9 +188,27 @@ static void test_headers(void) {
     CHECK(!tc_hub_etag_name("\"abc.incomplete\"", out, sizeof out));
 }
 
+/* Retry-After in seconds; an HTTP date is not obeyed; a new response forgets it */
+static void test_retry_after(void) {
+    tc_hub_headers h;
+    tc_hub_headers_reset(&h);
+    CHECK(h.retry_after == -1);
+    const char *l = "Retry-After: 7\r\n";
+    tc_hub_header_line(&h, l, strlen(l));
+    CHECK(h.retry_after == 7);
+    l = "retry-after: Wed, 21 Oct 2015 07:28:00 GMT\r\n";
+    tc_hub_header_line(&h, l, strlen(l));
+    CHECK(h.retry_after == -1);
+    l = "HTTP/1.1 200 OK\r\n";
+    tc_hub_header_line(&h, "Retry-After: 3", 14);
+    tc_hub_header_line(&h, l, strlen(l));
+    CHECK(h.retry_after == -1);
+}
+
 int main(void) {
     test_origin();
     test_headers();
+    test_retry_after();
     test_sha256();
     test_ids();
     test_paths();

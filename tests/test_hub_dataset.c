@@ -145,20 +145,6 @@ static void test_patterns(void) {
           tc_hub_data_kind("x.csv") == 2 && tc_hub_data_kind("x.arrow") == 0 && tc_hub_data_kind("x.gz") == 0);
 }
 
-static void test_retry_after(void) {
-    tc_hub_headers h;
-    tc_hub_headers_reset(&h);
-    CHECK(h.retry_after == -1);
-    const char *l = "Retry-After: 7\r\n";
-    tc_hub_header_line(&h, l, strlen(l));
-    CHECK(h.retry_after == 7);
-    const char *d = "retry-after: Wed, 21 Oct 2015 07:28:00 GMT\r\n";  /* a date: not obeyed */
-    tc_hub_header_line(&h, d, strlen(d));
-    CHECK(h.retry_after == -1);
-    tc_hub_header_line(&h, l, strlen(l));
-    tc_hub_header_line(&h, "HTTP/1.1 200 OK\r\n", 17);  /* a new response */
-    CHECK(h.retry_after == -1);
-}
 
 /* the reader over an ordered list: the files' rows, one after the other */
 static void test_reader_files(void) {
@@ -192,7 +178,6 @@ int main(void) {
     test_listing();
     test_listing_urls();
     test_patterns();
-    test_retry_after();
     test_reader_files();
     return check_report("test_hub_dataset");
 }

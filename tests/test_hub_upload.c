@@ -197,27 +197,11 @@ static void test_batch(void) {
     }
 }
 
-static void test_retry_after(void) {
-    tc_hub_headers h;
-    tc_hub_headers_reset(&h);
-    CHECK(h.retry_after == -1);
-    const char *l = "Retry-After: 7\r\n";
-    tc_hub_header_line(&h, l, strlen(l));
-    CHECK(h.retry_after == 7);
-    l = "retry-after: Wed, 21 Oct 2015 07:28:00 GMT\r\n";
-    tc_hub_header_line(&h, l, strlen(l));
-    CHECK(h.retry_after == -1);
-    l = "HTTP/1.1 200 OK\r\n";
-    tc_hub_header_line(&h, "Retry-After: 3", 14);
-    tc_hub_header_line(&h, l, strlen(l));
-    CHECK(h.retry_after == -1);
-}
 
 int main(void) {
     test_base64();
     test_ndjson();
     test_preupload();
     test_batch();
-    test_retry_after();
     return check_report("test_hub_upload");
 }
