@@ -23,6 +23,9 @@ make -s -j2 MPI=1 BUILD="$MB" TC_LIB="$BUILD/libtextclust.a" "$MB/textclust" > "
 grep -q libmpi <(ldd "$MB/textclust") || fail "$MB/textclust is not linked with MPI"
 grep -q libmpi <(ldd "$TC") && fail "$TC (the plain build) is linked with MPI"
 MPI=(mpirun --allow-run-as-root --oversubscribe --bind-to none)
+# under make asan: full allocation stacks, so tests/lsan.supp can name what
+# Open MPI's own libraries keep past MPI_Finalize (no frame pointers there)
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
 
 zcat data/sample.jsonl.gz | sed -n '1,600p' > "$T/train.jsonl"
 $TC run --input "$T/train.jsonl" --input_content text --embed_model hashing --dbscan_eps 0.5 \
