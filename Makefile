@@ -119,6 +119,6 @@ fuzz:
 fuzzers: $(FUZZERS)
 
 clean:
-	rm -rf build build-asan build-fuzz build-mpi
+	rm -rf build build-asan build-fuzz build-mpi build-asan-mpi
 
 .PHONY: all tests test asan bench fuzz fuzzers clean FORCE
