@@ -6,6 +6,10 @@
 #   make bench      benchmark programs (run them with bench/run.sh)
 #   make fuzz       libFuzzer targets (clang, ASan, UBSan) in build-fuzz/fuzz/;
 #                   run them with tests/fuzz/run.sh [seconds-per-target]
+#   make MPI=1      build/textclust with MPI (mpicc, Debian's OpenMPI): under
+#                   mpirun, infer runs one shard per rank and rank 0 merges.
+#                   Only the CLI is compiled with mpicc (into $(BUILD)/obj-mpi/);
+#                   TC_LIB=other/libtextclust.a links a library built before.
 
 BUILD   ?= build
 # The portable default: x86-64-v3 (AVX2, FMA, BMI2), which every x86 server
@@ -29,11 +33,19 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcairo -lcjson
            -lopenblas -lm -lpthread -fopenmp
 
 LIB_SRC   := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
-CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+CLI_SRC   := $(sort $(filter-out src/cli/mpi.c,$(wildcard src/cli/*.c)))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TC_LIB    ?= $(BUILD)/libtextclust.a
+MPI       ?= 0
+MPICC     ?= mpicc
+LINK      := $(CC)
+ifeq ($(MPI),1)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj-mpi/%.o) $(BUILD)/obj-mpi/src/cli/mpi.o
+LINK      := $(MPICC)
+endif
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -73,8 +85,18 @@ $(BUILD)/libtextclust.a: $(LIB_OBJ)
 $(BUILD)/libtextclust.so: $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
 
-$(BUILD)/textclust: $(CLI_OBJ) $(BUILD)/libtextclust.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The CLI with MPI: its own objects, so a plain make after make MPI=1 (or the
+# reverse) never mixes them; mpi.flag relinks the binary when MPI changes.
+$(BUILD)/obj-mpi/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) -DTC_MPI -c $< -o $@
+
+$(BUILD)/mpi.flag: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(MPI) | cmp -s - $@ || echo $(MPI) > $@
+
+$(BUILD)/textclust: $(CLI_OBJ) $(TC_LIB) $(BUILD)/mpi.flag
+	$(LINK) $(LDFLAGS) -o $@ $(CLI_OBJ) $(TC_LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libtextclust.a
 	@mkdir -p $(dir $@)
@@ -122,6 +144,6 @@ fuzz:
 fuzzers: $(FUZZERS)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-mpi build-asan-mpi
 
-.PHONY: all tests test asan bench fuzz fuzzers clean
+.PHONY: all tests test asan bench fuzz fuzzers clean FORCE

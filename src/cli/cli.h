@@ -68,6 +68,9 @@ void cli_logger(void *ctx, int level, const char *msg);
 /* Prints "textclust: error: <msg>" (escaped, see term.c) and returns 1. */
 int cli_fail(const char *what);
 int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first message cli_fail printed in this process, cut to 511 bytes;
+ * "" when none. */
+const char *cli_first_failure(void);
 
 /* term.c: untrusted text (cluster names, texts, anything read from a file)
  * made safe for a terminal: controls, DEL, C1 controls, bidi overrides and

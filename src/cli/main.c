@@ -1,5 +1,6 @@
 /* main.c - the textclust command: picks the command and sets up BLAS. */
 #include "cli/cli.h"
+#include "cli/mpi.h"
 #include "io/hub.h"
 #include "util/cpu.h"
 #include "util/util.h"
@@ -66,7 +67,7 @@ int main(int argc, char **argv) {
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(o.mode, cmds[i].name) == 0) {
-            rc = cmds[i].fn(&o);
+            rc = cli_mpi_run(&o, cmds[i].fn);  /* under mpirun: infer's shards on the ranks */
             tc_hub_list_free(o.input_files);  /* a hub dataset's files (cli_input) */
             return rc;
         }

@@ -52,7 +52,12 @@ void cli_logger(void *ctx, int level, const char *msg) {
     fputc('\n', stderr);
 }
 
+static char first_failure[512]; /* for mpi.c, which gathers each rank's reason */
+
+const char *cli_first_failure(void) { return first_failure; }
+
 int cli_fail(const char *what) {
+    if (!first_failure[0]) snprintf(first_failure, sizeof first_failure, "%s", what);
     if (enabled && cur_stage[0]) fputc('\n', stderr);
     fputs("textclust: error: ", stderr);
     cli_term_fputs(what, stderr);  /* library errors quote what they read */

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOCK_NAME ".textclust.lock"
@@ -273,6 +274,19 @@ static int make_dirs(tc_save_folder *f, const char *path) {
 
 /* ---------------------------------------------------------------- lock */
 
+/* A shared lock for a reader. Another reader holds the lock exclusively
+ * for the moment its recovery check takes (open, below), so shards started
+ * together (a Slurm array, MPI ranks) wait out that moment instead of
+ * failing: up to 2 s. 0, or -1 with errno. */
+static int lock_shared(int fd) {
+    for (int i = 0;; i++) {
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0) return 0;
+        if (errno != EWOULDBLOCK || i == 200) return -1;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Opens (creating when writer) and flocks the lock file; retries when the
  * file was replaced under us (a failed run removing the one it made). */
 static int take_lock(tc_save_folder *f, int writer) {
@@ -289,7 +303,7 @@ static int take_lock(tc_save_folder *f, int writer) {
             if (!writer && (errno == EACCES || errno == EROFS)) return 0;  /* read it unlocked */
             return tc_error(TC_EIO, "%s: cannot write in this folder: %s", f->shown, strerror(errno));
         }
-        if (flock(fd, (writer ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+        if ((writer ? flock(fd, LOCK_EX | LOCK_NB) : lock_shared(fd)) != 0) {
             int err = errno;
             close(fd);
             if (f->created_lock) unlink(path), f->created_lock = 0;
@@ -345,7 +359,7 @@ int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out) {
         if (flock(f->lock_fd, LOCK_EX | LOCK_NB) == 0) {
             rc = recover(f->dir);
             flock(f->lock_fd, LOCK_SH);
-        } else if (flock(f->lock_fd, LOCK_SH | LOCK_NB) != 0) {
+        } else if (lock_shared(f->lock_fd) != 0) {  /* the failed upgrade dropped our shared lock */
             rc = tc_error(TC_EIO, "%s: another textclust process is writing this save folder", folder);
         }
     } else if (!rc && f->writer) {
