@@ -98,7 +98,7 @@ awk -v t=$t_inf -v e=$t_emb -v r=$t_read -v k=$t_tok -v s=$t_search 'BEGIN{
   enc = e - r - k; w = t - e - s; if (enc < 0) enc = 0; if (w < 0) w = 0
   printf "shares of the %.1f s infer run: read %.1f%%, tokenise %.1f%%, encode %.1f%%, search %.1f%%, write and the rest %.1f%%\n",
          t, 100*r/t, 100*k/t, 100*enc/t, 100*s/t, 100*w/t }'
-awk -v n=$N -v t=$t_inf 'BEGIN{ r = n / t
-  printf "at %.1f texts/s per 2-core task: 1M texts %.1f h; 15M texts %.0f core-hours = %.0f tasks x 8 h, or 100 tasks x %.1f h\n",
-         r, 1e6 / r / 3600, 2 * 15e6 / r / 3600, 15e6 / r / 3600 / 8, 15e6 / r / 3600 / 100 }'
+awk -v n=$N -v t=$t_inf 'BEGIN{ r = n / t; h = 15e6 / r / 3600
+  printf "at %.1f texts/s per 2-core task: 1M texts %.2f h; 15M texts %.1f task-hours (%.0f core-hours):\n", r, 1e6 / r / 3600, h, 2 * h
+  printf "  Slurm array of 8 tasks: %.2f h each; 32 tasks: %.2f h; 100 tasks: %.2f h (plus loading the save, about 1 s a task)\n", h / 8, h / 32, h / 100 }'
 echo "load after: $(uptime | sed 's/.*load/load/')"
