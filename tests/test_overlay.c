@@ -150,6 +150,42 @@ static void test_sample(void) {
     for (int b = 0; b < 10; b++) CHECK_NEAR(bins[b] / 400000.0, 0.1, 0.004);
 }
 
+/* ---------------------------------------------------------------- map.html */
+
+/* Above TC_OVERLAY_HTML_MAX points the page holds the seeded sample. */
+static void test_html_cap(void) {
+    size_t n = TC_OVERLAY_HTML_MAX + 50;
+    tc_overlay ov = {0};
+    ov.n = n;
+    ov.xy = calloc(2 * n, sizeof *ov.xy);
+    ov.labels = calloc(n, sizeof *ov.labels);
+    ov.distance = calloc(n, sizeof *ov.distance);
+    ov.id_at = calloc(n, sizeof *ov.id_at);
+    ov.ids = calloc(1, 1);
+    ov.ids_len = 1;
+    for (size_t i = 0; i < n; i++) ov.labels[i] = i % 10 == 0 ? -1 : 0, ov.n_noise += i % 10 == 0;
+    float xy[4] = {0, 0, 1, 1};
+    int64_t lab[2] = {0, 0};
+    char path[128];
+    snprintf(path, sizeof path, "%s/cap.html", dir);
+    CHECK_OK(tc_viz_map_html(xy, 2, lab, NULL, NULL, 0, &ov, 42, path));
+    FILE *f = fopen(path, "rb");
+    char *page = malloc(8 << 20);
+    size_t len = f ? fread(page, 1, (8 << 20) - 1, f) : 0;
+    page[len] = 0;
+    if (f) fclose(f);
+    char want[120];
+    snprintf(want, sizeof want, "{\"n_total\":%zu,\"n_noise_total\":%zu,\"n\":%d,", n, ov.n_noise, TC_OVERLAY_HTML_MAX);
+    CHECK_MSG(strstr(page, want) != NULL, "no '%s' in map.html", want);
+    /* the x column has exactly TC_OVERLAY_HTML_MAX entries */
+    const char *x = strstr(page, "\"x\":["), *end = x ? strchr(x, ']') : NULL;
+    size_t commas = 0;
+    for (const char *p = x; p && p < end; p++) commas += *p == ',';
+    CHECK_MSG(x && end && commas + 1 == TC_OVERLAY_HTML_MAX, "%zu x values", commas + 1);
+    free(page);
+    tc_overlay_free(&ov);
+}
+
 /* ---------------------------------------------------------------- map.png */
 
 static void test_png(void) {
@@ -230,6 +266,7 @@ int main(void) {
     test_good();
     test_bad();
     test_sample();
+    test_html_cap();
     test_png();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
