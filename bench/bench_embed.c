@@ -2,7 +2,9 @@
  * the GFLOP/s its matrix products reach against OpenBLAS sgemm alone at the
  * same shapes, and peak memory. Reads texts from a gzipped JSONL corpus
  * ({"text": ...} per line, as in ../shared/corpora).
- *   bench_embed CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm]
+ *   bench_embed CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm] [--tokenise-only]
+ * --tokenise-only times SentencePiece alone over the texts on THREADS threads
+ * (as the encoder splits them) and stops (bench/infer.sh's stage shares).
  * Prints "key value" lines; bench/embed.sh runs it beside the JavaScript
  * reference. Set OPENBLAS_CORETYPE=SkylakeX before running (see DESIGN.md). */
 #include "embed/use_lite.h"
@@ -44,11 +46,12 @@ static double sgemm_gflops(int rows) {
 int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: %s CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm]\n", argv[0]); return 2; }
     size_t want = strtoull(argv[2], NULL, 10), n;
-    int threads = atoi(argv[3]), do_gemm = 1;
+    int threads = atoi(argv[3]), do_gemm = 1, tok_only = 0;
     const char *texts_out = NULL;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--texts-out") == 0 && i + 1 < argc) texts_out = argv[++i];
         else if (strcmp(argv[i], "--no-gemm") == 0) do_gemm = 0;
+        else if (strcmp(argv[i], "--tokenise-only") == 0) tok_only = 1;
     }
     char **texts = read_corpus(argv[1], want, &n);
     if (texts_out) {            /* the same texts for the JavaScript side, one JSON string per line */
@@ -67,6 +70,18 @@ int main(int argc, char **argv) {
     tc_encoder *e;
     if (tc_encoder_open("use-lite", &p, &e) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
     const ul_model *m = tc_use_lite_model(e);
+    if (tok_only) {
+        double t0 = tc_now(), tok = 0;
+        #pragma omp parallel num_threads(threads) reduction(+ : tok)
+        {
+            tc_sp_scratch s1 = {0};
+            #pragma omp for schedule(dynamic, 16)
+            for (long i = 0; i < (long)n; i++) tok += tc_sp_encode(m->sp, texts[i], &s1);
+            tc_sp_scratch_free(&s1);
+        }
+        printf("texts %zu\ntokens %.0f\ntokenise_s %.3f\n", n, tok, tc_now() - t0);
+        return 0;
+    }
     /* token count (clipped as the encoder clips) */
     tc_sp_scratch s = {0};
     double tokens = 0;

@@ -320,6 +320,34 @@ int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
                       const char *const *texts, const tc_cluster_label *names,
                       size_t n_names, const char *path);
 
+/* Texts placed on a map after the fit: infer's JSONL output (x, y, label,
+ * distance, id per line), drawn over map.png and map.html as a layer of
+ * their own by tc_classifier_plot_overlay. Kept per point: 28 bytes plus
+ * the id (cut at 256 bytes). */
+typedef struct tc_overlay {
+    size_t n;            /* points */
+    size_t n_noise;      /* points with a negative label (noise, or farther than --max_distance) */
+    float *xy;           /* (n, 2) map positions */
+    int64_t *labels;     /* (n) cluster labels as infer gave them */
+    float *distance;     /* (n) distance to the nearest training text; NaN where the line had none */
+    uint64_t *id_at;     /* (n) offset of each point's id in ids */
+    char *ids;           /* the ids, NUL-terminated, back to back ("" where a line had none) */
+    size_t ids_len;      /* bytes used in ids */
+} tc_overlay;
+
+/* Reads the JSONL files paths (n_paths >= 1, in order; "-" = standard
+ * input) into *out, one line at a time (blank lines skipped). A line that
+ * is not a JSON object, lacks x, y or label, or holds a non-finite x/y or a
+ * non-integer label fails with TC_EFORMAT naming the file and line. Whether
+ * the file was inferred against this save folder cannot be told from it.
+ * Free with tc_overlay_free (also after a failure; NULL is a no-op). */
+int tc_overlay_read(const char *const *paths, size_t n_paths, tc_overlay *out);
+void tc_overlay_free(tc_overlay *o);
+
+/* Most overlay points map.html holds: above it a uniform sample of this
+ * many (seeded, in file order) keeps the page usable; map.png draws all. */
+#define TC_OVERLAY_HTML_MAX 100000
+
 /* single_topic mode: writes topics_dist.png, educational_score.png and
  * df_categories_count.csv into folder. */
 int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
@@ -486,6 +514,13 @@ tc_fit_stats tc_classifier_stats(const tc_classifier *c);
  * into folder, each file replaced atomically. p may be NULL (defaults).
  * For a save's own plots use tc_classifier_plot_to. */
 int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
+
+/* As tc_classifier_plot, with the points of ov (borrowed; NULL = none) drawn
+ * over map.png (outlined, in their cluster's colour, noise grey, a legend
+ * line with the counts) and as a layer of map.html that can be switched off
+ * (at most TC_OVERLAY_HTML_MAX points, sampled with seed). */
+int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const tc_plot_params *p,
+                               const tc_overlay *ov, uint64_t seed);
 
 #ifdef __cplusplus
 }

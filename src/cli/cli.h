@@ -22,6 +22,7 @@ typedef struct cli_opts {
     int public_repo;                  /* --public: new hub repositories are public (default private) */
     const char *repo, *push_file;     /* push --repo USER/NAME FILE */
     const char *output, *embeddings, *output_embeddings;
+    const char *overlay;              /* show: infer output drawn over the map (more files: paths) */
     int top_k, batch_size, quiet, no_plots;
     int num_shards, shard_index;      /* infer: run part shard_index of num_shards (0 = all) */
     double max_distance;              /* infer: farther texts get label -1; < 0 = no limit */

@@ -228,10 +228,34 @@ static int holds_other_save(const char *dir, const char *real) {
     return stat(path, &st) == 0;
 }
 
+/* show --overlay FILE [FILE...]: infer's outputs, read before the save. */
+static int read_overlay(cli_opts *o, tc_overlay *ov) {
+    memset(ov, 0, sizeof *ov);
+    if (!o->overlay) {
+        if (o->n_paths) return cli_failf("unexpected argument '%s' (show takes files after --overlay)", o->paths[0]);
+        return 0;
+    }
+    const char **files = calloc((size_t)o->n_paths + 1, sizeof *files);
+    if (!files) return cli_fail("out of memory");
+    files[0] = o->overlay;
+    for (int i = 0; i < o->n_paths; i++) files[i + 1] = o->paths[i];
+    int rc = tc_overlay_read(files, (size_t)o->n_paths + 1, ov) ? cli_fail(tc_last_error()) : 0;
+    free(files);
+    if (!rc && !o->quiet) {
+        fprintf(stderr, "textclust: overlay: %zu inferred texts (%zu far or noise)", ov->n, ov->n_noise);
+        if (ov->n > TC_OVERLAY_HTML_MAX) fprintf(stderr, "; map.html shows a sample of %d", TC_OVERLAY_HTML_MAX);
+        fputc('\n', stderr);
+    }
+    return rc;
+}
+
 int cmd_show(cli_opts *o) {
     tc_classifier *c;
     tc_save_folder *sf = NULL;
-    if (cli_load_folder(o, &sf, &c)) { tc_save_folder_close(sf); return 1; }
+    tc_overlay ov;
+    if (read_overlay(o, &ov)) { tc_overlay_free(&ov); free(o->paths); o->paths = NULL; return 1; }
+    free(o->paths), o->paths = NULL, o->n_paths = 0;  /* cli_parse's list */
+    if (cli_load_folder(o, &sf, &c)) { tc_overlay_free(&ov); tc_save_folder_close(sf); return 1; }
     const char *dir = o->output ? o->output : o->save_load_path;
     int rc = 0;
     if (o->output && holds_other_save(dir, tc_save_folder_path(sf))) {
@@ -241,11 +265,12 @@ int cmd_show(cli_opts *o) {
     } else if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "textclust: error: %s: %s\n", dir, strerror(errno));
         rc = 1;
-    } else if (tc_classifier_plot(c, dir, &o->plot)) {
+    } else if (tc_classifier_plot_overlay(c, dir, &o->plot, ov.n ? &ov : NULL, (uint64_t)o->seed)) {
         rc = cli_fail(tc_last_error());
     } else if (!o->quiet) {
         fprintf(stderr, "textclust: wrote %s/map.png and %s/map.html\n", dir, dir);
     }
+    tc_overlay_free(&ov);
     tc_classifier_free(c);
     tc_save_folder_close(sf);
     return rc;

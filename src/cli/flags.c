@@ -66,6 +66,7 @@ static void build_table(cli_opts *o) {
     def("Inputs and outputs", T_SECTION, NULL, NULL);
     def("output", T_STR, &o->output, "infer: JSONL results (default and - : stdout, not resumable; a file is checkpointed and resumes); stage commands: the .npy to write; show: folder");
     def("embeddings", T_STR, &o->embeddings, "run: precomputed embeddings .npy, one row per input text, used as given");
+    def("overlay", T_STR, &o->overlay, "show: infer's JSONL output drawn over map.png and map.html (more files may follow: shards)");
     def("output_embeddings", T_STR, &o->output_embeddings, "infer: also write the new texts' embeddings to this .npy");
     def("top_k", T_INT, &o->top_k, "infer: neighbours that vote for a text's label (default 1)");
     def("batch_size", T_INT, &o->batch_size, "infer/embed: texts per batch (default 4096)");
@@ -148,7 +149,7 @@ void cli_usage(FILE *f) {
             "  load     check a save folder, print its clusters, redraw its plots\n"
             "  infer    label new texts by their nearest training texts (JSONL out)\n"
             "  merge    --output OUT SHARD...: join the shards of infer --num_shards, print per-cluster counts\n"
-            "  show     redraw the plots of a save folder (--output: another folder)\n"
+            "  show     redraw the plots of a save folder (--output: another folder; --overlay infer's output)\n"
             "  embed    texts -> embeddings .npy          (--input, --output)\n"
             "  project  embeddings .npy -> 2-D .npy (UMAP) (--input, --output)\n"
             "  cluster  points .npy -> int64 labels .npy   (--input, --output)\n"
@@ -340,7 +341,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         if (strncmp(a, "--", 2) != 0) {
             if (o->mode && !strcmp(o->mode, "download-model") && !o->model_id) { o->model_id = a; continue; }
             if (o->mode && !strcmp(o->mode, "push") && !o->push_file) { o->push_file = a; continue; }
-            if (o->mode && !strcmp(o->mode, "merge")) {
+            if (o->mode && (!strcmp(o->mode, "merge") || !strcmp(o->mode, "show"))) {
                 if (!o->paths && !(o->paths = calloc((size_t)argc, sizeof *o->paths))) return bad("out of memory");
                 o->paths[o->n_paths++] = a;  /* lives until exit */
                 continue;

@@ -2,20 +2,26 @@
  * save's staging area so that they are committed with that save. */
 #include "core/core.h"
 #include "util/util.h"
+#include "viz/viz.h"
 
 #include <stdio.h>
 
 int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p) {
+    return tc_classifier_plot_overlay(c, folder, p, NULL, 0);
+}
+
+int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const tc_plot_params *p,
+                               const tc_overlay *ov, uint64_t seed) {
     if (!c->n) return tc_error(TC_EINVAL, "nothing to plot: the classifier is not fitted");
     tc_plot_params pp = p ? *p : tc_plot_default_params();
     char path[4200];
     int rc;
     /* Each writer replaces its file atomically, so a failure keeps the old one. */
     snprintf(path, sizeof path, "%s/map.png", folder);
-    if ((rc = tc_plot_map_png(c->proj, c->n, c->labels, c->names, c->n_names, &pp, path))) return rc;
+    if ((rc = tc_viz_map_png(c->proj, c->n, c->labels, c->names, c->n_names, &pp, ov, path))) return rc;
     snprintf(path, sizeof path, "%s/map.html", folder);
-    rc = tc_write_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
-                           c->n_names, path);
+    rc = tc_viz_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
+                         c->n_names, ov, seed, path);
     if (rc) return rc;
     if (c->p.label.topic_mode == TC_TOPIC_SINGLE && c->names)
         rc = tc_plot_topics(c->labels, c->n, c->names, c->n_names, folder);

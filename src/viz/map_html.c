@@ -5,6 +5,9 @@
  *   tc-meta   JSON: n, bbox, noise colour, clusters (id, name, size, centre, colour)
  *   tc-xy     base64 of (n, 2) little-endian uint16, x and y quantised to the bbox
  *   tc-lab    base64 of (n) uint16 (uint32 when "wide"): 0 = noise, c+1 = cluster c
+ *   tc-ov     (only with an overlay) JSON: the texts inferred after the fit,
+ *             n_total, n, n_noise, and per point x, y, label, distance, id,
+ *             at most TC_OVERLAY_HTML_MAX of them (a seeded sample)
  *   tc-texts  JSON array of the texts, each cut to TEXT_CHARS characters
  * JSON strings escape < > & (RFC 8259 \u escapes), so no text can close the
  * script element or open a comment; the page shows texts only through
@@ -63,11 +66,57 @@ static size_t count_chars(const char *s, size_t limit) {
     return n;
 }
 
+/* ---------------------------------------------------------------- overlay */
+
+static void put_float(tc_sb *b, double v) {
+    if (isfinite(v)) tc_sb_printf(b, "%.7g", v);
+    else tc_sb_puts(b, "null");
+}
+
+/* The tc-ov element: a sample of at most TC_OVERLAY_HTML_MAX points as
+ * columns, written a column at a time through o. */
+static int write_overlay(out_t *o, const tc_overlay *ov, uint64_t seed, const char *path) {
+    size_t *idx = malloc((ov->n < TC_OVERLAY_HTML_MAX ? ov->n : TC_OVERLAY_HTML_MAX) * sizeof *idx + 1);
+    if (!idx) return tc_error(TC_ENOMEM, "%s: out of memory", path);
+    size_t m = tc_viz_overlay_sample(ov->n, TC_OVERLAY_HTML_MAX, seed, idx), noise = 0;
+    for (size_t t = 0; t < m; t++) noise += ov->labels[idx[t]] < 0;
+    tc_sb_printf(&o->b, "<script type=\"application/json\" id=\"tc-ov\">{\"n_total\":%zu,\"n_noise_total\":%zu,"
+                 "\"n\":%zu,\"n_noise\":%zu", ov->n, ov->n_noise, m, noise);
+    static const char *cols[] = {"x", "y", "label", "distance", "id"};
+    for (int c = 0; c < 5 && !o->err; c++) {
+        tc_sb_printf(&o->b, ",\"%s\":[", cols[c]);
+        for (size_t t = 0; t < m; t++) {
+            size_t i = idx[t];
+            if (t) tc_sb_append(&o->b, ",", 1);
+            if (c < 2) put_float(&o->b, ov->xy[2 * i + c]);
+            else if (c == 2) tc_sb_printf(&o->b, "%lld", (long long)ov->labels[i]);
+            else if (c == 3) put_float(&o->b, ov->distance[i]);
+            else {
+                char *id = tc_viz_utf8_clean(ov->ids + ov->id_at[i], NAME_CHARS);
+                if (!id) { free(idx); return tc_error(TC_ENOMEM, "%s: out of memory", path); }
+                tc_viz_json_string(&o->b, id);
+                free(id);
+            }
+            flush_out(o, 0);
+        }
+        tc_sb_puts(&o->b, "]");
+    }
+    tc_sb_puts(&o->b, "}</script>\n");
+    free(idx);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- page */
 
 int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
                       const char *const *texts, const tc_cluster_label *names,
                       size_t n_names, const char *path) {
+    return tc_viz_map_html(xy, n, labels, texts, names, n_names, NULL, 0, path);
+}
+
+int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
+                    const tc_cluster_label *names, size_t n_names, const tc_overlay *ov,
+                    uint64_t seed, const char *path) {
     if (!path) return tc_error(TC_EINVAL, "map.html: no path");
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s: xy and labels are required", path);
     tc_viz_clusters cl;
@@ -124,6 +173,7 @@ int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
     tc_sb_puts(&o.b, "</script>\n<script type=\"text/plain\" id=\"tc-lab\">");
     base64(&o.b, lab, n * (wide ? 4 : 2));
     tc_sb_puts(&o.b, "</script>\n");
+    if (ov && ov->n && (rc = write_overlay(&o, ov, seed, path))) goto done;
     tc_sb_puts(&o.b, tc_map_page_code);
     tc_sb_puts(&o.b, "<script type=\"application/json\" id=\"tc-texts\">[");
     flush_out(&o, 1);

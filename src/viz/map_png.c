@@ -3,7 +3,9 @@
  * differ, and each cluster's name in a white box at its centre. Labels are
  * placed biggest cluster first; one that would overlap a placed label is
  * nudged to a nearby free spot (with a leader line to its centre) or, when
- * none is free, dropped. Drawn with cairo, text in DejaVu Sans. */
+ * none is free, dropped. Drawn with cairo, text in DejaVu Sans. Texts
+ * inferred after the fit (show --overlay) go over the points, under the
+ * labels, outlined and a little larger, with a legend line. */
 #include "viz/viz.h"
 #include "util/util.h"
 
@@ -212,9 +214,66 @@ done:
 
 /* ---------------------------------------------------------------- map */
 
+/* ---------------------------------------------------------------- overlay */
+
+/* Outlines of every overlay point, then their discs, in rows [y0, y1). */
+static void splat_overlay(uint32_t *data, int W, int y0, int y1, int stride, const tc_viz_frame *fr,
+                          const tc_overlay *ov, const uint32_t *rgb, double inner, double outer) {
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < ov->n; i++) {
+            double px, py, r = pass ? inner : outer;
+            tc_viz_to_pixel(fr, ov->xy[2 * i], ov->xy[2 * i + 1], &px, &py);
+            if (py + r + 1 < y0 || py - r - 1 >= y1) continue;
+            tc_viz_splat_discs(data, W, y0, y1, stride, &px, &py, 1, r,
+                               pass ? rgb[i] : TC_VIZ_OVERLAY_OUTLINE_RGB, pass ? 1.0 : 0.9);
+        }
+}
+
+/* Colour per overlay point (n, 0xRRGGBB); counts labels the map lacks. */
+static uint32_t *overlay_colours(const tc_overlay *ov, const tc_viz_clusters *cl, const int *colour,
+                                 size_t *n_unknown) {
+    uint32_t *rgb = malloc((ov->n ? ov->n : 1) * sizeof *rgb);
+    *n_unknown = 0;
+    for (size_t i = 0; rgb && i < ov->n; i++) {
+        int32_t s = tc_viz_cluster_slot(cl, ov->labels[i]);
+        *n_unknown += s < 0 && ov->labels[i] >= 0;
+        rgb[i] = s < 0 ? TC_VIZ_OVERLAY_NOISE_RGB : tc_viz_palette(colour[s]);
+    }
+    return rgb;
+}
+
+static void draw_legend(cairo_t *cr, const tc_overlay *ov, size_t n_unknown, int H, double fs,
+                        double inner, double outer) {
+    char text[200];
+    int k = snprintf(text, sizeof text, "%zu inferred texts (outlined)", ov->n);
+    if (ov->n_noise) k += snprintf(text + k, sizeof text - k, ", %zu far or noise (label -1, grey)", ov->n_noise);
+    if (n_unknown) snprintf(text + k, sizeof text - k, ", %zu with labels this map lacks (grey)", n_unknown);
+    tc_viz_set_font(cr, fs, 0);
+    double r = fmax(outer, 0.4 * fs), pad = 0.35 * fs, w = text_width(cr, text) + 2 * r + 3 * pad;
+    double h = 1.2 * fs + 2 * pad, x = pad + 0.5 * fs, y = H - h - 0.5 * fs;
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
+    cairo_fill(cr);
+    double cx = x + pad + r, cy = y + h / 2;
+    cairo_arc(cr, cx, cy, r, 0, 2 * M_PI);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    cairo_fill(cr);
+    cairo_arc(cr, cx, cy, r * inner / outer, 0, 2 * M_PI);
+    cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
+    cairo_move_to(cr, cx + r + pad, y + pad + 0.82 * 1.2 * fs - 0.1 * fs);
+    cairo_show_text(cr, text);
+}
+
 int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
                     const tc_cluster_label *names, size_t n_names,
                     const tc_plot_params *p_in, const char *path) {
+    return tc_viz_map_png(xy, n, labels, names, n_names, p_in, NULL, path);
+}
+
+int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
+                   size_t n_names, const tc_plot_params *p_in, const tc_overlay *ov, const char *path) {
     tc_plot_params p = p_in ? *p_in : tc_plot_default_params();
     if (!path) return tc_error(TC_EINVAL, "map.png: no path");
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s: xy and labels are required", path);
@@ -232,11 +291,19 @@ int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
     uint32_t *by_cluster = malloc((n ? n : 1) * sizeof *by_cluster); /* (n) point ids */
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
     cairo_t *cr = cairo_create(s);
+    uint32_t *ov_rgb = NULL;   /* (ov->n) overlay colours */
+    size_t n_unknown = 0;
     if (!colour || !px || !start || !by_cluster || cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         rc = tc_error(TC_ENOMEM, "%s: out of memory for a %dx%d image", path, W, H);
         goto done;
     }
     if ((rc = tc_viz_colour_clusters(cl.centres, cl.k, colour))) goto done;
+    if (ov && ov->n && !(ov_rgb = overlay_colours(ov, &cl, colour, &n_unknown))) {
+        rc = tc_error(TC_ENOMEM, "%s: out of memory for %zu overlay points", path, ov->n);
+        goto done;
+    }
+    double ov_inner = 0, ov_outer = 0;
+    if (ov_rgb) tc_viz_overlay_style(ov->n, W, H, &ov_inner, &ov_outer);
     tc_viz_frame fr = tc_viz_map_frame(xy, n, W, H);
     double radius, alpha;
     tc_viz_point_style(&p, n, W, H, &radius, &alpha);
@@ -272,11 +339,16 @@ int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
             tc_viz_splat_discs(data, W, y0, y1, stride, gx + lo, gy + lo, hi - lo, radius, rgb, a);
             lo = hi;
         }
+        if (ov_rgb) splat_overlay(data, W, y0, y1, stride, &fr, ov, ov_rgb, ov_inner, ov_outer);
     }
     cairo_surface_mark_dirty(s);
 
     double fs = p.font_size > 0 ? p.font_size : fmax(10, 0.009 * (W < H ? W : H));
     if (names && (rc = draw_labels(cr, &cl, &fr, names, n_names, W, H, fs))) goto done;
+    if (ov && ov->n) draw_legend(cr, ov, n_unknown, H, fs, ov_inner, ov_outer);
+    if (n_unknown)
+        tc_warn("%s: %zu of the %zu inferred texts have labels that are not clusters of this map "
+                "(inferred against another save folder?); drawn grey", path, n_unknown, ov->n);
     cairo_surface_flush(s);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         rc = tc_error(TC_EIO, "%s: drawing failed: %s", path, cairo_status_to_string(cairo_status(cr)));
@@ -290,6 +362,7 @@ done:
     free(px);
     free(start);
     free(by_cluster);
+    free(ov_rgb);
     tc_viz_clusters_free(&cl);
     return rc;
 }

@@ -143,4 +143,28 @@ void tc_viz_csv_field(tc_sb *b, const char *s);
 void tc_viz_point_style(const tc_plot_params *p, size_t n, int width, int height,
                         double *radius, double *alpha);
 
+/* ---------------------------------------------------------------- overlay */
+
+/* Inferred texts over map.png: each point a disc of radius *inner in its
+ * cluster's colour (TC_VIZ_OVERLAY_NOISE_RGB for noise and labels the map
+ * lacks) on a TC_VIZ_OVERLAY_OUTLINE_RGB disc of radius *outer, all
+ * outlines first, drawn over the map's points and under its labels. */
+#define TC_VIZ_OVERLAY_OUTLINE_RGB 0x1a1a1au
+#define TC_VIZ_OVERLAY_NOISE_RGB 0x8c8c8cu
+void tc_viz_overlay_style(size_t n, int width, int height, double *inner, double *outer);
+
+/* tc_plot_map_png and tc_write_map_html with an overlay (NULL = none). */
+int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
+                   size_t n_names, const tc_plot_params *p, const tc_overlay *ov, const char *path);
+int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
+                    const tc_cluster_label *names, size_t n_names, const tc_overlay *ov,
+                    uint64_t seed, const char *path);
+
+/* Writes to idx (min(n, max)) a uniform random subset of 0..n-1 in
+ * ascending order, the same for the same seed; returns its size. */
+size_t tc_viz_overlay_sample(size_t n, size_t max, uint64_t seed, size_t *idx);
+
+/* The compact cluster index of label in c (-1 when c has no such cluster). */
+int32_t tc_viz_cluster_slot(const tc_viz_clusters *c, int64_t label);
+
 #endif
