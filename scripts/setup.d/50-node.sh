@@ -9,6 +9,14 @@ set -euo pipefail
 [[ ${TEST:-0} == 1 ]] || exit 0
 cd "$(dirname "$0")/../.."
 dir=tests/node
+# Debian's nodejs and npm when there is no npm at all (a Node.js from elsewhere
+# brings its own npm, which Debian's npm package would conflict with)
+if ! command -v npm >/dev/null; then
+    echo "setup: installing nodejs npm (Debian packages) for the test tools"
+    sudo=; [[ $(id -u) -ne 0 ]] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 stale=0
 for pkg in playwright-core @duckdb/node-api; do
     want=$(node -p "require('./$dir/package.json').dependencies['$pkg']")
