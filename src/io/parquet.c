@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -166,6 +167,20 @@ typedef struct {
     int has_dict;
 } pq_col;
 
+/* One row group decoded: its columns and the buffers they came through,
+ * kept from one row group to the next (fresh ones cost a page fault per
+ * 4 KiB). A reader has two, so that the next row group is decoded by a
+ * thread of its own while the caller reads this one. */
+typedef struct pq_slot {
+    struct tc_parquet *p;
+    pq_col col[2];
+    uint8_t *chunk, *page;
+    size_t chunk_cap, page_cap;
+    size_t group;           /* the row group it holds (or is loading) */
+    int rc;                 /* a load that failed in the worker: its code and message */
+    char err[1024];
+} pq_slot;
+
 struct tc_parquet {
     char *path;
     int fd;
@@ -178,24 +193,30 @@ struct tc_parquet {
     pq_group *groups;
     size_t n_groups, group, row; /* n_groups: the end of the groups read (tc_parquet_limit) */
     int loaded;             /* the current group's columns are decoded */
-    pq_col col[2];
-    /* Buffers of the chunk being decoded, kept (with the values' buffers)
-     * from one row group to the next: fresh ones cost a page fault per 4 KiB. */
-    uint8_t *chunk, *page;
-    size_t chunk_cap, page_cap;
+    pq_slot slot[2], *cur;  /* cur holds the row group being read */
+    /* Read ahead (files of two row groups or more): the worker decodes
+     * the next group into the other slot. job, job_slot, job_group, busy
+     * and stop are shared with it under mu; ahead and ahead_group are the
+     * reader's own: that load was asked for. */
+    pthread_t worker;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int has_worker, job, busy, stop, ahead;
+    pq_slot *job_slot;
+    size_t job_group, ahead_group;
     size_t nulls;
     char num[2][24];        /* integers formatted for the caller */
 };
 
-static int pq_fail(tc_parquet *p, int c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int pq_fail(tc_parquet *p, int c, const char *fmt, ...) {
+static int pq_fail(const pq_slot *s, int c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int pq_fail(const pq_slot *s, int c, const char *fmt, ...) {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return tc_error(TC_EFORMAT, "%s: row group %zu, column \"%s\": %s", p->path, p->group,
-                    p->names[c], msg);
+    return tc_error(TC_EFORMAT, "%s: row group %zu, column \"%s\": %s", s->p->path, s->group,
+                    s->p->names[c], msg);
 }
 
 /* Reads n bytes at off (already checked against the file size). */
@@ -402,6 +423,10 @@ int tc_parquet_open(const char *path, const void *mem, size_t len, const char *f
         return tc_error(TC_ENOMEM, "out of memory");
     }
     p->fd = -1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (int i = 0; i < 2; i++) p->slot[i].p = p, p->slot[i].group = SIZE_MAX;
+    p->cur = &p->slot[0];
     p->names[0] = field, p->names[1] = id_field ? id_field : "";
     int rc = 0;
     if (mem) {
@@ -529,46 +554,46 @@ static const char *codec_name(int c) {
 
 /* Decompresses in[0..n) into exactly un bytes at out. */
 /* *buf with room for need bytes (grown, never shrunk, until close). */
-static int pq_room(tc_parquet *p, uint8_t **buf, size_t *cap, size_t need) {
+static int pq_room(pq_slot *s, uint8_t **buf, size_t *cap, size_t need) {
     if (need <= *cap && *buf) return 0;
     uint8_t *nb = realloc(*buf, need ? need : 1);
-    if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+    if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
     *buf = nb, *cap = need;
     return 0;
 }
 
-static int decompress(tc_parquet *p, int c, int codec, const uint8_t *in, size_t n, uint8_t *out,
+static int decompress(pq_slot *s, int c, int codec, const uint8_t *in, size_t n, uint8_t *out,
                       size_t un) {
     if (codec == 1) {
         size_t got = un; /* libsnappy checks every length and offset against in and out */
         if (snappy_uncompress((const char *)in, n, (char *)out, &got) != SNAPPY_OK || got != un)
-            return pq_fail(p, c, "corrupt SNAPPY page");
+            return pq_fail(s, c, "corrupt SNAPPY page");
     } else if (codec == 2) {
         z_stream z;
         memset(&z, 0, sizeof z);
-        if (inflateInit2(&z, 15 + 32) != Z_OK) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+        if (inflateInit2(&z, 15 + 32) != Z_OK) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
         z.next_in = (Bytef *)in, z.avail_in = (uInt)n;
         z.next_out = out, z.avail_out = (uInt)un;
         int zr = inflate(&z, Z_FINISH);
         size_t got = z.total_out;
         inflateEnd(&z);
-        if (zr != Z_STREAM_END || got != un) return pq_fail(p, c, "corrupt GZIP page");
+        if (zr != Z_STREAM_END || got != un) return pq_fail(s, c, "corrupt GZIP page");
     } else if (codec == 6) {
         size_t got = ZSTD_decompress(out, un, in, n);
-        if (ZSTD_isError(got) || got != un) return pq_fail(p, c, "corrupt ZSTD page");
+        if (ZSTD_isError(got) || got != un) return pq_fail(s, c, "corrupt ZSTD page");
     } else {
-        return pq_fail(p, c, "codec %s is not supported (UNCOMPRESSED, SNAPPY, GZIP and ZSTD are)",
+        return pq_fail(s, c, "codec %s is not supported (UNCOMPRESSED, SNAPPY, GZIP and ZSTD are)",
                        codec_name(codec));
     }
     return 0;
 }
 
-static int col_push(tc_parquet *p, int c, uint8_t kind, uint64_t off, uint32_t len) {
-    pq_col *k = &p->col[c];
+static int col_push(pq_slot *s, int c, uint8_t kind, uint64_t off, uint32_t len) {
+    pq_col *k = &s->col[c];
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 1024;
         pq_val *nv = realloc(k->v, cap * sizeof *nv);
-        if (!nv) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+        if (!nv) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
         k->v = nv, k->cap = cap;
     }
     k->v[k->n++] = (pq_val){off, len, kind};
@@ -576,57 +601,57 @@ static int col_push(tc_parquet *p, int c, uint8_t kind, uint64_t off, uint32_t l
 }
 
 /* Appends one value's bytes to sb (the values or the dictionary). */
-static int bytes_add(tc_parquet *p, int c, tc_sb *sb, const void *s, size_t n, uint64_t *off) {
+static int bytes_add(pq_slot *s, int c, tc_sb *sb, const void *v, size_t n, uint64_t *off) {
     if (sb->len + n > PQ_MAX_CHUNK)
-        return pq_fail(p, c, "decodes to more than %llu bytes", (unsigned long long)PQ_MAX_CHUNK);
+        return pq_fail(s, c, "decodes to more than %llu bytes", (unsigned long long)PQ_MAX_CHUNK);
     *off = sb->len;
-    tc_sb_append(sb, s, n);
-    if (sb->oom) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+    tc_sb_append(sb, v, n);
+    if (sb->oom) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
     return 0;
 }
 
 /* PLAIN values: n of the column's type from d[0..len); each goes to the
  * values (dict 0) or the dictionary (dict 1). */
-static int plain_values(tc_parquet *p, int c, int type, const uint8_t *d, size_t len, size_t n,
+static int plain_values(pq_slot *s, int c, int type, const uint8_t *d, size_t len, size_t n,
                         int dict) {
-    pq_col *k = &p->col[c];
+    pq_col *k = &s->col[c];
     size_t i = 0;
     if (dict) {
         if (!(k->doff = malloc((n ? n : 1) * sizeof *k->doff)) ||
             !(k->dlen = malloc((n ? n : 1) * sizeof *k->dlen)))
-            return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+            return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
     }
     for (size_t v = 0; v < n; v++) {
-        const uint8_t *s;
+        const uint8_t *val;
         size_t sl;
         char num[24];
         if (type == T_BYTES) {
-            if (len - i < 4) return pq_fail(p, c, "PLAIN values end early (value %zu of %zu)", v, n);
+            if (len - i < 4) return pq_fail(s, c, "PLAIN values end early (value %zu of %zu)", v, n);
             uint32_t l = (uint32_t)d[i] | (uint32_t)d[i + 1] << 8 | (uint32_t)d[i + 2] << 16 |
                          (uint32_t)d[i + 3] << 24;
             i += 4;
-            if (l > len - i) return pq_fail(p, c, "PLAIN value %zu: length %" PRIu32 " past the page", v, l);
-            s = d + i, sl = l, i += l;
+            if (l > len - i) return pq_fail(s, c, "PLAIN value %zu: length %" PRIu32 " past the page", v, l);
+            val = d + i, sl = l, i += l;
         } else {
             size_t w = type == T_INT32 ? 4 : 8;
-            if (len - i < w) return pq_fail(p, c, "PLAIN values end early (value %zu of %zu)", v, n);
+            if (len - i < w) return pq_fail(s, c, "PLAIN values end early (value %zu of %zu)", v, n);
             uint64_t x = 0;
             for (size_t b = 0; b < w; b++) x |= (uint64_t)d[i + b] << (8 * b);
             i += w;
             int64_t sx = w == 4 ? (int64_t)(int32_t)(uint32_t)x : (int64_t)x;
             sl = (size_t)snprintf(num, sizeof num, "%" PRId64, sx);
-            s = (const uint8_t *)num;
+            val = (const uint8_t *)num;
         }
         uint64_t off = 0;
         if (!dict && type == T_BYTES) { /* in place */
-            int rc = col_push(p, c, 3, (uint64_t)((const char *)s - k->pages.s), (uint32_t)sl);
+            int rc = col_push(s, c, 3, (uint64_t)((const char *)val - k->pages.s), (uint32_t)sl);
             if (rc) return rc;
             continue;
         }
-        int rc = bytes_add(p, c, dict ? &k->dict : &k->bytes, s, sl, &off);
+        int rc = bytes_add(s, c, dict ? &k->dict : &k->bytes, val, sl, &off);
         if (rc) return rc;
         if (dict) k->doff[v] = off, k->dlen[v] = (uint32_t)sl;
-        else if ((rc = col_push(p, c, 1, off, (uint32_t)sl))) return rc;
+        else if ((rc = col_push(s, c, 1, off, (uint32_t)sl))) return rc;
     }
     if (dict) k->nd = n, k->has_dict = 1;
     return 0;
@@ -634,23 +659,23 @@ static int plain_values(tc_parquet *p, int c, int type, const uint8_t *d, size_t
 
 /* The nn non-null values of a data page, then the page's rows in order
  * (def[r] == 0: null). */
-static int page_values(tc_parquet *p, int c, int enc, const uint8_t *d, size_t len, size_t rows,
+static int page_values(pq_slot *s, int c, int enc, const uint8_t *d, size_t len, size_t rows,
                        const uint32_t *def, size_t nn) {
-    pq_col *k = &p->col[c];
-    int type = p->groups[p->group].col[c].type, rc;
+    pq_col *k = &s->col[c];
+    int type = s->p->groups[s->group].col[c].type, rc;
     size_t base = k->n;
     if (enc == 0) {
-        if ((rc = plain_values(p, c, type, d, len, nn, 0))) return rc;
+        if ((rc = plain_values(s, c, type, d, len, nn, 0))) return rc;
     } else if (enc == 2 || enc == 8) {
-        if (!k->has_dict) return pq_fail(p, c, "dictionary-encoded page without a dictionary page");
-        if (len < 1 || d[0] > 32) return pq_fail(p, c, "dictionary index bit width missing or over 32");
+        if (!k->has_dict) return pq_fail(s, c, "dictionary-encoded page without a dictionary page");
+        if (len < 1 || d[0] > 32) return pq_fail(s, c, "dictionary index bit width missing or over 32");
         uint32_t *idx = malloc((nn ? nn : 1) * sizeof *idx);
-        if (!idx) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
-        rc = rle_decode(d + 1, len - 1, d[0], idx, nn) ? pq_fail(p, c, "dictionary indices end early") : 0;
+        if (!idx) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
+        rc = rle_decode(d + 1, len - 1, d[0], idx, nn) ? pq_fail(s, c, "dictionary indices end early") : 0;
         for (size_t v = 0; v < nn && !rc; v++) {
             if (idx[v] >= k->nd)
-                rc = pq_fail(p, c, "dictionary index %" PRIu32 " out of range (%zu entries)", idx[v], k->nd);
-            else rc = col_push(p, c, 2, k->doff[idx[v]], k->dlen[idx[v]]);
+                rc = pq_fail(s, c, "dictionary index %" PRIu32 " out of range (%zu entries)", idx[v], k->nd);
+            else rc = col_push(s, c, 2, k->doff[idx[v]], k->dlen[idx[v]]);
         }
         free(idx);
         if (rc) return rc;
@@ -660,54 +685,54 @@ static int page_values(tc_parquet *p, int c, int enc, const uint8_t *d, size_t l
         int64_t *pre = enc == 7 ? malloc((nn ? nn : 1) * sizeof *pre) : NULL;
         int64_t *lens = malloc((nn ? nn : 1) * sizeof *lens);
         size_t got = 0, pos = 0, prev_off = 0, prev_len = 0;
-        rc = !lens || (enc == 7 && !pre) ? tc_error(TC_ENOMEM, "%s: out of memory", p->path) : 0;
+        rc = !lens || (enc == 7 && !pre) ? tc_error(TC_ENOMEM, "%s: out of memory", s->p->path) : 0;
         if (!rc && enc == 7) {
             long used = delta_decode(d, len, pre, nn, &got);
-            if (used < 0 || got != nn) rc = pq_fail(p, c, "malformed DELTA_BYTE_ARRAY prefix lengths");
+            if (used < 0 || got != nn) rc = pq_fail(s, c, "malformed DELTA_BYTE_ARRAY prefix lengths");
             else pos = (size_t)used;
         }
         if (!rc) {
             long used = delta_decode(d + pos, len - pos, lens, nn, &got);
-            if (used < 0 || got != nn) rc = pq_fail(p, c, "malformed DELTA lengths");
+            if (used < 0 || got != nn) rc = pq_fail(s, c, "malformed DELTA lengths");
             else pos += (size_t)used;
         }
         for (size_t v = 0; v < nn && !rc; v++) {
             int64_t pl = pre ? pre[v] : 0;
             if (lens[v] < 0 || (uint64_t)lens[v] > len - pos || pl < 0 || (uint64_t)pl > prev_len) {
-                rc = pq_fail(p, c, "DELTA value %zu: length out of range", v);
+                rc = pq_fail(s, c, "DELTA value %zu: length out of range", v);
                 break;
             }
             if (!pre) { /* DELTA_LENGTH_BYTE_ARRAY: in place */
-                rc = col_push(p, c, 3, (uint64_t)((const char *)d + pos - k->pages.s), (uint32_t)lens[v]);
+                rc = col_push(s, c, 3, (uint64_t)((const char *)d + pos - k->pages.s), (uint32_t)lens[v]);
                 pos += (size_t)lens[v];
                 continue;
             }
             uint64_t off = k->bytes.len;
             if (pl) { /* the prefix is copied out first: appending may move the bytes */
                 char *tmp = malloc((size_t)pl);
-                if (!tmp) { rc = tc_error(TC_ENOMEM, "%s: out of memory", p->path); break; }
+                if (!tmp) { rc = tc_error(TC_ENOMEM, "%s: out of memory", s->p->path); break; }
                 memcpy(tmp, k->bytes.s + prev_off, (size_t)pl);
-                rc = bytes_add(p, c, &k->bytes, tmp, (size_t)pl, &off);
+                rc = bytes_add(s, c, &k->bytes, tmp, (size_t)pl, &off);
                 free(tmp);
                 if (rc) break;
             }
             uint64_t o2;
-            if ((rc = bytes_add(p, c, &k->bytes, d + pos, (size_t)lens[v], &o2))) break;
+            if ((rc = bytes_add(s, c, &k->bytes, d + pos, (size_t)lens[v], &o2))) break;
             pos += (size_t)lens[v];
             prev_off = off, prev_len = (size_t)pl + (size_t)lens[v];
-            if (prev_len > UINT32_MAX) { rc = pq_fail(p, c, "value over 4 GiB"); break; }
-            rc = col_push(p, c, 1, off, (uint32_t)prev_len);
+            if (prev_len > UINT32_MAX) { rc = pq_fail(s, c, "value over 4 GiB"); break; }
+            rc = col_push(s, c, 1, off, (uint32_t)prev_len);
         }
         free(pre), free(lens);
         if (rc) return rc;
     } else {
-        return pq_fail(p, c, "value encoding %d is not supported (PLAIN, dictionary, "
+        return pq_fail(s, c, "value encoding %d is not supported (PLAIN, dictionary, "
                        "DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY are)", enc);
     }
     if (!def || nn == rows) return 0;
     /* spread the nn values over the rows, nulls between them (from the end, in place) */
     for (size_t r = 0; r < rows - nn; r++)
-        if ((rc = col_push(p, c, 0, 0, 0))) return rc;
+        if ((rc = col_push(s, c, 0, 0, 0))) return rc;
     size_t src = base + nn, dst = base + rows;
     for (size_t r = rows; r-- > 0;) {
         if (def[r]) k->v[--dst] = k->v[--src];
@@ -747,78 +772,78 @@ static void parse_page_header(th *t, pq_page *h) {
     }
 }
 
-/* Decodes column c of the current row group into p->col[c]. */
-static int load_column(tc_parquet *p, int c) {
-    pq_group *g = &p->groups[p->group];
+/* Decodes column c of the current row group into s->col[c]. */
+static int load_column(pq_slot *s, int c) {
+    pq_group *g = &s->p->groups[s->group];
     pq_chunk *ch = &g->col[c];
     int rc;
     if (ch->type != T_BYTES && ch->type != T_INT32 && ch->type != T_INT64)
-        return pq_fail(p, c, "missing column metadata or physical type %d", ch->type);
+        return pq_fail(s, c, "missing column metadata or physical type %d", ch->type);
     if (ch->num_values != g->num_rows)
-        return pq_fail(p, c, "%" PRId64 " values for %" PRId64 " rows", ch->num_values, g->num_rows);
+        return pq_fail(s, c, "%" PRId64 " values for %" PRId64 " rows", ch->num_values, g->num_rows);
     int64_t start = ch->dict_off > 0 && ch->dict_off < ch->data_off ? ch->dict_off : ch->data_off;
-    uint64_t data_end = p->size - 8;
+    uint64_t data_end = s->p->size - 8;
     if (start < 4 || ch->size <= 0 || (uint64_t)start > data_end || (uint64_t)ch->size > data_end - (uint64_t)start)
-        return pq_fail(p, c, "chunk at %" PRId64 " of %" PRId64 " bytes is outside the file", start, ch->size);
+        return pq_fail(s, c, "chunk at %" PRId64 " of %" PRId64 " bytes is outside the file", start, ch->size);
     size_t total = (size_t)ch->size;
     const uint8_t *d;
-    if (p->mem) d = p->mem + start;
+    if (s->p->mem) d = s->p->mem + start;
     else {
-        if ((rc = pq_room(p, &p->chunk, &p->chunk_cap, total))) return rc;
-        if ((rc = pq_pread(p, (uint64_t)start, p->chunk, total))) return rc;
-        d = p->chunk;
+        if ((rc = pq_room(s, &s->chunk, &s->chunk_cap, total))) return rc;
+        if ((rc = pq_pread(s->p, (uint64_t)start, s->chunk, total))) return rc;
+        d = s->chunk;
     }
     size_t pos = 0, rows = 0, want = (size_t)g->num_rows;
     while (rows < want) {
-        if (pos >= total) return pq_fail(p, c, "pages end after %zu of %zu values", rows, want);
+        if (pos >= total) return pq_fail(s, c, "pages end after %zu of %zu values", rows, want);
         th t = {d + pos, d + total, 0, 0};
         pq_page h;
         parse_page_header(&t, &h);
-        if (t.bad) return pq_fail(p, c, "malformed page header at offset %" PRId64, start + (int64_t)pos);
+        if (t.bad) return pq_fail(s, c, "malformed page header at offset %" PRId64, start + (int64_t)pos);
         pos = (size_t)(t.p - d);
         if (h.csize < 0 || (size_t)h.csize > total - pos || h.usize < 0 || (unsigned)h.usize > PQ_MAX_PAGE)
-            return pq_fail(p, c, "page sizes %d/%d past the chunk or over %u", h.csize, h.usize, PQ_MAX_PAGE);
+            return pq_fail(s, c, "page sizes %d/%d past the chunk or over %u", h.csize, h.usize, PQ_MAX_PAGE);
         const uint8_t *raw = d + pos;
         pos += (size_t)h.csize;
         if (h.type != 0 && h.type != 2 && h.type != 3) continue; /* index pages */
         if (h.nv < 0 || (h.type != 2 && (uint64_t)h.nv > want - rows))
-            return pq_fail(p, c, "page of %" PRId64 " values past the row group's %zu", h.nv, want);
+            return pq_fail(s, c, "page of %" PRId64 " values past the row group's %zu", h.nv, want);
         size_t lv = 0; /* level bytes before the compressed values (v2) */
         if (h.type == 3) {
             if (h.def_len < 0 || h.rep_len < 0 || h.def_len + h.rep_len > h.csize ||
                 h.def_len + h.rep_len > h.usize)
-                return pq_fail(p, c, "page v2 level lengths out of range");
-            if (h.rep_len) return pq_fail(p, c, "repeated values (repetition levels) are not supported");
+                return pq_fail(s, c, "page v2 level lengths out of range");
+            if (h.rep_len) return pq_fail(s, c, "repeated values (repetition levels) are not supported");
             lv = (size_t)h.def_len;
         }
         const uint8_t *page = raw;
         size_t plen = (size_t)h.usize;
         int codec = h.type == 3 && !h.compressed ? 0 : ch->codec;
         if (codec == 0 && h.csize != h.usize)
-            return pq_fail(p, c, "uncompressed page of %d bytes says %d", h.csize, h.usize);
+            return pq_fail(s, c, "uncompressed page of %d bytes says %d", h.csize, h.usize);
         /* A data page goes to the column's pages, whose strings the caller
          * reads in place; a dictionary page is copied out entry by entry. */
         uint8_t *dst = NULL;
         if (h.type != 2) {
-            tc_sb *pg = &p->col[c].pages;
+            tc_sb *pg = &s->col[c].pages;
             if (pg->len + plen > PQ_MAX_CHUNK)
-                return pq_fail(p, c, "decodes to more than %llu bytes", (unsigned long long)PQ_MAX_CHUNK);
+                return pq_fail(s, c, "decodes to more than %llu bytes", (unsigned long long)PQ_MAX_CHUNK);
             if (!pg->s || pg->cap < pg->len + plen) {
                 size_t cap = pg->cap ? pg->cap : 1 << 16;
                 while (cap < pg->len + plen) cap *= 2;
                 char *nb = realloc(pg->s, cap);
-                if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+                if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
                 pg->s = nb, pg->cap = cap;
             }
             dst = (uint8_t *)pg->s + pg->len;
             pg->len += plen;
         } else if (codec != 0) {
-            if ((rc = pq_room(p, &p->page, &p->page_cap, plen))) return rc;
-            dst = p->page;
+            if ((rc = pq_room(s, &s->page, &s->page_cap, plen))) return rc;
+            dst = s->page;
         }
         if (codec != 0) {
             memcpy(dst, raw, lv);
-            if ((rc = decompress(p, c, codec, raw + lv, (size_t)h.csize - lv, dst + lv, plen - lv)))
+            if ((rc = decompress(s, c, codec, raw + lv, (size_t)h.csize - lv, dst + lv, plen - lv)))
                 return rc;
             page = dst;
         } else if (dst) {
@@ -826,34 +851,34 @@ static int load_column(tc_parquet *p, int c) {
             page = dst;
         }
         if (h.type == 2) {
-            if (p->col[c].has_dict) return pq_fail(p, c, "a second dictionary page");
-            if (h.enc != 0 && h.enc != 2) return pq_fail(p, c, "dictionary page encoding %" PRId64, h.enc);
-            if ((uint64_t)h.nv > plen / (ch->type == T_INT64 ? 8 : 4)) return pq_fail(p, c, "dictionary of %" PRId64 " entries in %zu bytes", h.nv, plen);
-            if ((rc = plain_values(p, c, ch->type, page, plen, (size_t)h.nv, 1))) return rc;
+            if (s->col[c].has_dict) return pq_fail(s, c, "a second dictionary page");
+            if (h.enc != 0 && h.enc != 2) return pq_fail(s, c, "dictionary page encoding %" PRId64, h.enc);
+            if ((uint64_t)h.nv > plen / (ch->type == T_INT64 ? 8 : 4)) return pq_fail(s, c, "dictionary of %" PRId64 " entries in %zu bytes", h.nv, plen);
+            if ((rc = plain_values(s, c, ch->type, page, plen, (size_t)h.nv, 1))) return rc;
             continue;
         }
         size_t n = (size_t)h.nv, nn = n, vpos = 0;
         uint32_t *def = NULL;
-        if (p->max_def[c]) {
+        if (s->p->max_def[c]) {
             const uint8_t *lp = page;
             size_t ll = lv;
             if (h.type == 0) {
-                if (plen < 4) return pq_fail(p, c, "definition levels missing");
+                if (plen < 4) return pq_fail(s, c, "definition levels missing");
                 ll = (size_t)page[0] | (size_t)page[1] << 8 | (size_t)page[2] << 16 | (size_t)page[3] << 24;
-                if (ll > plen - 4) return pq_fail(p, c, "definition levels of %zu bytes past the page", ll);
+                if (ll > plen - 4) return pq_fail(s, c, "definition levels of %zu bytes past the page", ll);
                 lp = page + 4, vpos = 4 + ll;
             } else vpos = lv;
-            if (!(def = malloc((n ? n : 1) * sizeof *def))) return tc_error(TC_ENOMEM, "%s: out of memory", p->path);
+            if (!(def = malloc((n ? n : 1) * sizeof *def))) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
             if (rle_decode(lp, ll, 1, def, n)) {
                 free(def);
-                return pq_fail(p, c, "definition levels end early");
+                return pq_fail(s, c, "definition levels end early");
             }
             nn = 0;
             for (size_t r = 0; r < n; r++) nn += def[r] != 0;
         } else {
             vpos = lv;
         }
-        rc = page_values(p, c, (int)h.enc, page + vpos, plen - vpos, n, def, nn);
+        rc = page_values(s, c, (int)h.enc, page + vpos, plen - vpos, n, def, nn);
         free(def);
         if (rc) return rc;
         rows += n;
@@ -877,13 +902,95 @@ static void col_reset(pq_col *k, int keep) {
     }
 }
 
+/* Decodes row group g into s; in the worker, the error's message goes
+ * into s (messages are per thread) for the reader to raise. */
+static int load_slot(pq_slot *s, size_t g) {
+    col_reset(&s->col[0], 1), col_reset(&s->col[1], 1);
+    s->group = g;
+    int rc = load_column(s, 0);
+    if (!rc && s->p->want_id) rc = load_column(s, 1);
+    s->rc = rc;
+    if (rc) snprintf(s->err, sizeof s->err, "%s", tc_last_error());
+    return rc;
+}
+
+static void *worker_main(void *arg) {
+    tc_parquet *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->job && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop) break;
+        p->job = 0, p->busy = 1;
+        pq_slot *s = p->job_slot;
+        size_t g = p->job_group;
+        pthread_mutex_unlock(&p->mu);
+        load_slot(s, g);
+        pthread_mutex_lock(&p->mu);
+        p->busy = 0;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Waits for the load asked for, if any; then the other slot is free. */
+static void settle(tc_parquet *p) {
+    if (!p->ahead) return;
+    pthread_mutex_lock(&p->mu);
+    while (p->job || p->busy) pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Asks the worker for the row group after cur's, when there is one and the
+ * file is read from disk (a buffer in memory is decoded in the caller's
+ * thread: it is what the fuzzer drives, and small). */
+static void read_ahead(tc_parquet *p) {
+    p->ahead = 0;
+    if (p->mem || p->cur->group + 1 >= p->n_groups) return;
+    if (!p->has_worker) {
+        if (pthread_create(&p->worker, NULL, worker_main, p) != 0) return; /* then: no read-ahead */
+        p->has_worker = 1;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->job = 1;
+    p->job_slot = p->cur == &p->slot[0] ? &p->slot[1] : &p->slot[0];
+    p->job_group = p->ahead_group = p->cur->group + 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    p->ahead = 1;
+}
+
+/* Row group p->group into cur: the worker's load when it was asked for,
+ * else decoded here. */
+static int load_group(tc_parquet *p) {
+    pq_slot *other = p->cur == &p->slot[0] ? &p->slot[1] : &p->slot[0];
+    int rc;
+    if (p->ahead && p->ahead_group == p->group) {
+        settle(p);
+        p->ahead = 0;
+        p->cur = other;
+        rc = other->rc ? tc_error(other->rc, "%s", other->err) : 0;
+    } else {
+        settle(p);
+        p->ahead = 0;
+        rc = load_slot(p->cur, p->group);
+    }
+    if (rc) return rc;
+    read_ahead(p);
+    return 0;
+}
+
 static void unload(tc_parquet *p) {
-    col_reset(&p->col[0], 1), col_reset(&p->col[1], 1);
+    settle(p);
+    p->ahead = 0;
+    col_reset(&p->slot[0].col[0], 1), col_reset(&p->slot[0].col[1], 1);
+    col_reset(&p->slot[1].col[0], 1), col_reset(&p->slot[1].col[1], 1);
+    p->slot[0].group = p->slot[1].group = SIZE_MAX;
     p->loaded = 0, p->row = 0;
 }
 
 static const char *val_str(tc_parquet *p, int c, size_t row, size_t *len) {
-    pq_col *k = &p->col[c];
+    pq_col *k = &p->cur->col[c];
     pq_val *v = &k->v[row];
     *len = v->len;
     if (v->kind == 0) return NULL;
@@ -896,13 +1003,15 @@ int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char *
     for (;;) {
         if (p->group >= p->n_groups) return 0;
         if (!p->loaded) {
-            int rc = load_column(p, 0);
-            if (!rc && p->want_id) rc = load_column(p, 1);
+            int rc = load_group(p);
             if (rc) { unload(p); return rc; }
             p->loaded = 1;
         }
         if (p->row >= (size_t)p->groups[p->group].num_rows) {
-            unload(p);
+            /* the next group may be decoding into the other slot: only cur empties */
+            col_reset(&p->cur->col[0], 1), col_reset(&p->cur->col[1], 1);
+            p->cur->group = SIZE_MAX;
+            p->loaded = 0, p->row = 0;
             p->group++;
             continue;
         }
@@ -951,8 +1060,20 @@ int tc_parquet_seek(tc_parquet *p, unsigned long long row) {
 
 void tc_parquet_close(tc_parquet *p) {
     if (!p) return;
-    col_reset(&p->col[0], 0), col_reset(&p->col[1], 0);
-    free(p->page), free(p->chunk);
+    if (p->has_worker) {
+        settle(p);
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->worker, NULL);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    for (int i = 0; i < 2; i++) {
+        col_reset(&p->slot[i].col[0], 0), col_reset(&p->slot[i].col[1], 0);
+        free(p->slot[i].page), free(p->slot[i].chunk);
+    }
     if (p->fd >= 0) close(p->fd);
     free(p->groups);
     free(p->footer);

@@ -1,6 +1,7 @@
 /* parquet.h - the Parquet text-column reader behind tc_reader (private to
  * src/io/). One row group's text and id column chunks are decoded at a
- * time; nothing else of the file is read. */
+ * time, and the next one by a thread of the reader's own meanwhile (files
+ * read from disk); nothing else of the file is read. */
 #ifndef TC_IO_PARQUET_H
 #define TC_IO_PARQUET_H
 
