@@ -195,15 +195,15 @@ struct tc_parquet {
     int loaded;             /* the current group's columns are decoded */
     pq_slot slot[2], *cur;  /* cur holds the row group being read */
     /* Read ahead (files of two row groups or more): the worker decodes
-     * the next group into the other slot. job, job_slot, job_group, busy
-     * and stop are shared with it under mu; ahead and ahead_group are the
-     * reader's own: that load was asked for. */
+     * the next group into the other slot. job, busy and stop are shared
+     * with it under mu, job_slot and job_group too (only the reader writes
+     * them, under mu); ahead is the reader's own: that load was asked for. */
     pthread_t worker;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int has_worker, job, busy, stop, ahead;
     pq_slot *job_slot;
-    size_t job_group, ahead_group;
+    size_t job_group;
     size_t nulls;
     char num[2][24];        /* integers formatted for the caller */
 };
@@ -425,7 +425,7 @@ int tc_parquet_open(const char *path, const void *mem, size_t len, const char *f
     p->fd = -1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    for (int i = 0; i < 2; i++) p->slot[i].p = p, p->slot[i].group = SIZE_MAX;
+    for (int i = 0; i < 2; i++) p->slot[i].p = p;
     p->cur = &p->slot[0];
     p->names[0] = field, p->names[1] = id_field ? id_field : "";
     int rc = 0;
@@ -904,8 +904,12 @@ static void col_reset(pq_col *k, int keep) {
 
 /* Decodes row group g into s; in the worker, the error's message goes
  * into s (messages are per thread) for the reader to raise. */
+static void slot_clear(pq_slot *s) { col_reset(&s->col[0], 1), col_reset(&s->col[1], 1); }
+
+static pq_slot *other_slot(tc_parquet *p) { return p->cur == &p->slot[0] ? &p->slot[1] : &p->slot[0]; }
+
 static int load_slot(pq_slot *s, size_t g) {
-    col_reset(&s->col[0], 1), col_reset(&s->col[1], 1);
+    slot_clear(s);
     s->group = g;
     int rc = load_column(s, 0);
     if (!rc && s->p->want_id) rc = load_column(s, 1);
@@ -953,8 +957,8 @@ static void read_ahead(tc_parquet *p) {
     }
     pthread_mutex_lock(&p->mu);
     p->job = 1;
-    p->job_slot = p->cur == &p->slot[0] ? &p->slot[1] : &p->slot[0];
-    p->job_group = p->ahead_group = p->cur->group + 1;
+    p->job_slot = other_slot(p);
+    p->job_group = p->cur->group + 1;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
     p->ahead = 1;
@@ -963,16 +967,13 @@ static void read_ahead(tc_parquet *p) {
 /* Row group p->group into cur: the worker's load when it was asked for,
  * else decoded here. */
 static int load_group(tc_parquet *p) {
-    pq_slot *other = p->cur == &p->slot[0] ? &p->slot[1] : &p->slot[0];
-    int rc;
-    if (p->ahead && p->ahead_group == p->group) {
-        settle(p);
-        p->ahead = 0;
-        p->cur = other;
-        rc = other->rc ? tc_error(other->rc, "%s", other->err) : 0;
+    int took = p->ahead && p->job_group == p->group, rc;
+    settle(p);
+    p->ahead = 0;
+    if (took) {
+        p->cur = other_slot(p);
+        rc = p->cur->rc ? tc_error(p->cur->rc, "%s", p->cur->err) : 0;
     } else {
-        settle(p);
-        p->ahead = 0;
         rc = load_slot(p->cur, p->group);
     }
     if (rc) return rc;
@@ -983,9 +984,7 @@ static int load_group(tc_parquet *p) {
 static void unload(tc_parquet *p) {
     settle(p);
     p->ahead = 0;
-    col_reset(&p->slot[0].col[0], 1), col_reset(&p->slot[0].col[1], 1);
-    col_reset(&p->slot[1].col[0], 1), col_reset(&p->slot[1].col[1], 1);
-    p->slot[0].group = p->slot[1].group = SIZE_MAX;
+    slot_clear(&p->slot[0]), slot_clear(&p->slot[1]);
     p->loaded = 0, p->row = 0;
 }
 
@@ -1008,9 +1007,8 @@ int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char *
             p->loaded = 1;
         }
         if (p->row >= (size_t)p->groups[p->group].num_rows) {
-            /* the next group may be decoding into the other slot: only cur empties */
-            col_reset(&p->cur->col[0], 1), col_reset(&p->cur->col[1], 1);
-            p->cur->group = SIZE_MAX;
+            /* the next group may be decoding into the other slot; cur is
+             * cleared when it is loaded again */
             p->loaded = 0, p->row = 0;
             p->group++;
             continue;
