@@ -171,11 +171,16 @@ int cmd_infer(cli_opts *o) {
     if (!o->quiet) {
         double s = tc_now() - t0;
         size_t now = (size_t)n.texts - done_before;
-        fprintf(stderr, "textclust: inferred %llu texts%s in %.2fs (%.0f texts/s), %llu noise (%.1f%%)",
-                n.texts, job.resumed ? " (continued from a checkpoint)" : "", s,
-                s > 0 ? (double)now / s : 0.0, n.noise, n.texts ? 100.0 * (double)n.noise / (double)n.texts : 0.0);
-        if (o->reader.skip_bad) fprintf(stderr, ", %llu malformed records skipped", n.skipped);
-        fputc('\n', stderr);
+        /* one write for the line: MPI ranks share stderr, and pieces of two
+         * ranks' lines would interleave */
+        tc_sb line = {0};
+        tc_sb_printf(&line, "textclust: inferred %llu texts%s in %.2fs (%.0f texts/s), %llu noise (%.1f%%)",
+                     n.texts, job.resumed ? " (continued from a checkpoint)" : "", s,
+                     s > 0 ? (double)now / s : 0.0, n.noise, n.texts ? 100.0 * (double)n.noise / (double)n.texts : 0.0);
+        if (o->reader.skip_bad) tc_sb_printf(&line, ", %llu malformed records skipped", n.skipped);
+        tc_sb_puts(&line, "\n");
+        if (!line.oom) fputs(line.s, stderr);
+        tc_sb_free(&line);
     }
     rc = 0;
 done:
