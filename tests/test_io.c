@@ -752,6 +752,37 @@ static void test_limits(void) {
     check_fails(tmp("blanks.txt"), TC_FMT_AUTO, NULL, TC_EFORMAT, want);
 }
 
+/* Texts of every size around the reader's 1 MiB storage blocks (and the
+ * 256 KiB above which a text gets a block of its own), interleaved with
+ * short ones: each comes back whole and in order, ids too. */
+static void test_text_storage(void) {
+    /* the first five fill a block to its last byte, then need one more */
+    static const size_t sizes[] = {262143, 262143, 262143, 262142, 1, 300000, 2, 262143, 262144, 3, 2100000, 4, 700000, 700000, 5};
+    size_t n = sizeof sizes / sizeof *sizes, rep = 20;
+    FILE *f = fopen(tmp("sizes.txt"), "wb");
+    for (size_t k = 0; k < rep; k++)
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < sizes[i]; j++) fputc('a' + (int)((i + j + k) % 26), f);
+            fputc('\n', f);
+        }
+    fclose(f);
+    tc_textset t;
+    tc_reader_opts o = tc_reader_default_opts();
+    o.max_text_bytes = (size_t)4 << 20;
+    CHECK_OK(tc_read_texts(tmp("sizes.txt"), TC_FMT_TEXT, NULL, NULL, &o, &t));
+    CHECK(t.n == n * rep);
+    size_t bad = 0;
+    for (size_t k = 0; k < rep && t.n == n * rep; k++)
+        for (size_t i = 0; i < n; i++) {
+            const char *s = t.texts[k * n + i];
+            size_t len = strlen(s);
+            bad += len != sizes[i];
+            for (size_t j = 0; j < len && j < sizes[i]; j++) bad += s[j] != 'a' + (int)((i + j + k) % 26);
+        }
+    CHECK_MSG(bad == 0, "%zu bytes or lengths differ", bad);
+    tc_textset_free(&t);
+}
+
 static void test_binary_and_sniffing(void) {
     char want[1024];
     static const struct { const char *name, *bytes; size_t n; const char *msg; } bin[] = {
@@ -898,6 +929,7 @@ int main(int argc, char **argv) {
     test_hostile_headers();
     test_nul_and_surrogates();
     test_limits();
+    test_text_storage();
     test_binary_and_sniffing();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

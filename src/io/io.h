@@ -12,11 +12,13 @@
 
 enum { TC_FMT_AUTO = 0, TC_FMT_JSONL, TC_FMT_CSV, TC_FMT_TSV, TC_FMT_TEXT, TC_FMT_PARQUET };
 
-/* A batch of texts; all strings malloc'd, owned by the set. */
+/* A batch of texts; the strings live in blocks owned by the set (valid
+ * until tc_textset_free; never free one on its own). */
 typedef struct tc_textset {
     char **texts;       /* (n) UTF-8, invalid bytes replaced by U+FFFD */
     char **ids;         /* (n) or NULL when the input has no id field; an entry may be NULL */
     size_t n, cap;
+    struct tc_text_block *blocks;
 } tc_textset;
 
 void tc_textset_free(tc_textset *t);
