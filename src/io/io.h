@@ -49,7 +49,8 @@ typedef struct tc_reader tc_reader;
  *   Parquet (.parquet, or a regular file starting with PAR1): the text
  *          column and the id column (strings, or integers as text) of a
  *          flat schema; rows whose text is null are skipped with one
- *          warning; one row group's two column chunks are held at a time.
+ *          warning; three row groups' two column chunks are held at a time
+ *          (the one read and the two decoded ahead).
  * Content is recognised before reading: gzip by its magic bytes (whatever
  * the name), and a binary format (Parquet, .npy, zip, xz, zstd, bzip2, lz4,
  * 7z, faiss, ELF, PDF, UTF-16, or many NUL bytes in the first 4 KiB after

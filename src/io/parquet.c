@@ -25,6 +25,12 @@
 #include <zstd.h>
 
 #define PQ_MAX_DEPTH 16               /* Thrift nesting */
+/* Threads decoding row groups ahead of the reader, and the row groups in
+ * memory (theirs and the one being read). Two decoders read a column faster
+ * than anything downstream (the encoder) consumes it; more would only hold
+ * more row groups in memory. */
+#define PQ_WORKERS 2
+#define PQ_SLOTS (PQ_WORKERS + 1)
 #define PQ_MAX_FOOTER (64u << 20)     /* FileMetaData bytes */
 #define PQ_MAX_PAGE (256u << 20)      /* one page, decompressed */
 #define PQ_MAX_ROWS (1u << 24)        /* rows in one row group */
@@ -169,15 +175,16 @@ typedef struct {
 
 /* One row group decoded: its columns and the buffers they came through,
  * kept from one row group to the next (fresh ones cost a page fault per
- * 4 KiB). A reader has two, so that the next row group is decoded by a
- * thread of its own while the caller reads this one. */
+ * 4 KiB). A reader has PQ_SLOTS: the caller reads one while workers decode
+ * the next ones. */
 typedef struct pq_slot {
     struct tc_parquet *p;
     pq_col col[2];
     uint8_t *chunk, *page;
     size_t chunk_cap, page_cap;
     size_t group;           /* the row group it holds (or is loading) */
-    int rc;                 /* a load that failed in the worker: its code and message */
+    int state;              /* SLOT_*, under the reader's mu */
+    int rc;                 /* a load that failed in a worker: its code and message */
     char err[1024];
 } pq_slot;
 
@@ -193,17 +200,14 @@ struct tc_parquet {
     pq_group *groups;
     size_t n_groups, group, row; /* n_groups: the end of the groups read (tc_parquet_limit) */
     int loaded;             /* the current group's columns are decoded */
-    pq_slot slot[2], *cur;  /* cur holds the row group being read */
-    /* Read ahead (files of two row groups or more): the worker decodes
-     * the next group into the other slot. job, busy and stop are shared
-     * with it under mu, job_slot and job_group too (only the reader writes
-     * them, under mu); ahead is the reader's own: that load was asked for. */
-    pthread_t worker;
+    pq_slot slot[PQ_SLOTS], *cur; /* cur holds the row group being read */
+    /* Read ahead (a file of two row groups or more): the reader queues the
+     * groups after cur's in free slots, the workers decode them in order.
+     * The slots' states and stop are shared under mu. */
+    pthread_t worker[PQ_WORKERS];
+    int n_workers, stop;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int has_worker, job, busy, stop, ahead;
-    pq_slot *job_slot;
-    size_t job_group;
     size_t nulls;
     char num[2][24];        /* integers formatted for the caller */
 };
@@ -425,7 +429,7 @@ int tc_parquet_open(const char *path, const void *mem, size_t len, const char *f
     p->fd = -1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    for (int i = 0; i < 2; i++) p->slot[i].p = p;
+    for (int i = 0; i < PQ_SLOTS; i++) p->slot[i].p = p;
     p->cur = &p->slot[0];
     p->names[0] = field, p->names[1] = id_field ? id_field : "";
     int rc = 0;
@@ -902,15 +906,12 @@ static void col_reset(pq_col *k, int keep) {
     }
 }
 
-/* Decodes row group g into s; in the worker, the error's message goes
- * into s (messages are per thread) for the reader to raise. */
 static void slot_clear(pq_slot *s) { col_reset(&s->col[0], 1), col_reset(&s->col[1], 1); }
 
-static pq_slot *other_slot(tc_parquet *p) { return p->cur == &p->slot[0] ? &p->slot[1] : &p->slot[0]; }
-
-static int load_slot(pq_slot *s, size_t g) {
+/* Decodes row group s->group into s; in a worker, the error's message goes
+ * into s (messages are per thread) for the reader to raise. */
+static int load_slot(pq_slot *s) {
     slot_clear(s);
-    s->group = g;
     int rc = load_column(s, 0);
     if (!rc && s->p->want_id) rc = load_column(s, 1);
     s->rc = rc;
@@ -918,73 +919,102 @@ static int load_slot(pq_slot *s, size_t g) {
     return rc;
 }
 
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
+
+/* Under mu: the slot holding or loading row group g, or a free one (g
+ * SIZE_MAX), or the queued one of the lowest group (g SIZE_MAX - 1). */
+static pq_slot *find_slot(tc_parquet *p, size_t g) {
+    pq_slot *best = NULL;
+    for (int i = 0; i < PQ_SLOTS; i++) {
+        pq_slot *s = &p->slot[i];
+        if (g == SIZE_MAX - 1) {
+            if (s->state == SLOT_QUEUED && (!best || s->group < best->group)) best = s;
+        } else if (g == SIZE_MAX ? s->state == SLOT_FREE : s->state != SLOT_FREE && s->group == g) {
+            return s;
+        }
+    }
+    return best;
+}
+
 static void *worker_main(void *arg) {
     tc_parquet *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->job && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+        pq_slot *s = NULL;
+        while (!p->stop && !(s = find_slot(p, SIZE_MAX - 1))) pthread_cond_wait(&p->cv, &p->mu);
         if (p->stop) break;
-        p->job = 0, p->busy = 1;
-        pq_slot *s = p->job_slot;
-        size_t g = p->job_group;
+        s->state = SLOT_BUSY;
         pthread_mutex_unlock(&p->mu);
-        load_slot(s, g);
+        load_slot(s);
         pthread_mutex_lock(&p->mu);
-        p->busy = 0;
+        s->state = SLOT_READY;
         pthread_cond_broadcast(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-/* Waits for the load asked for, if any; then the other slot is free. */
-static void settle(tc_parquet *p) {
-    if (!p->ahead) return;
-    pthread_mutex_lock(&p->mu);
-    while (p->job || p->busy) pthread_cond_wait(&p->cv, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+/* Starts the workers for a file read from disk with row groups left after
+ * the current one (a buffer in memory is decoded in the caller's thread:
+ * it is what the fuzzer drives, and small). No thread: no read-ahead. */
+static void start_workers(tc_parquet *p) {
+    if (p->n_workers || p->mem || p->group + 1 >= p->n_groups) return;
+    while (p->n_workers < PQ_WORKERS &&
+           pthread_create(&p->worker[p->n_workers], NULL, worker_main, p) == 0)
+        p->n_workers++;
 }
 
-/* Asks the worker for the row group after cur's, when there is one and the
- * file is read from disk (a buffer in memory is decoded in the caller's
- * thread: it is what the fuzzer drives, and small). */
-static void read_ahead(tc_parquet *p) {
-    p->ahead = 0;
-    if (p->mem || p->cur->group + 1 >= p->n_groups) return;
-    if (!p->has_worker) {
-        if (pthread_create(&p->worker, NULL, worker_main, p) != 0) return; /* then: no read-ahead */
-        p->has_worker = 1;
+/* Under mu: queues the row groups after cur's in the free slots. */
+static void queue_ahead(tc_parquet *p) {
+    if (!p->n_workers) return;
+    for (size_t g = p->cur->group + 1; g < p->n_groups && g <= p->cur->group + PQ_WORKERS; g++) {
+        pq_slot *s = find_slot(p, g);
+        if (s) continue;
+        if (!(s = find_slot(p, SIZE_MAX))) break;
+        s->group = g, s->state = SLOT_QUEUED;
     }
-    pthread_mutex_lock(&p->mu);
-    p->job = 1;
-    p->job_slot = other_slot(p);
-    p->job_group = p->cur->group + 1;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    p->ahead = 1;
+    pthread_cond_broadcast(&p->cv);
 }
 
-/* Row group p->group into cur: the worker's load when it was asked for,
- * else decoded here. */
+/* Row group p->group into cur: a worker's load when one has it, else
+ * decoded here (a group queued and not yet taken is taken here too). */
 static int load_group(tc_parquet *p) {
-    int took = p->ahead && p->job_group == p->group, rc;
-    settle(p);
-    p->ahead = 0;
-    if (took) {
-        p->cur = other_slot(p);
-        rc = p->cur->rc ? tc_error(p->cur->rc, "%s", p->cur->err) : 0;
-    } else {
-        rc = load_slot(p->cur, p->group);
+    start_workers(p);
+    pthread_mutex_lock(&p->mu);
+    pq_slot *s = find_slot(p, p->group);
+    if (!s || s->state == SLOT_QUEUED) {
+        if (!s) s = find_slot(p, SIZE_MAX); /* one is free: the others hold later groups */
+        s->group = p->group, s->state = SLOT_BUSY;
+        pthread_mutex_unlock(&p->mu);
+        load_slot(s);
+        pthread_mutex_lock(&p->mu);
+        s->state = SLOT_READY;
     }
-    if (rc) return rc;
-    read_ahead(p);
-    return 0;
+    while (s->state != SLOT_READY) pthread_cond_wait(&p->cv, &p->mu);
+    p->cur = s;
+    queue_ahead(p);
+    pthread_mutex_unlock(&p->mu);
+    return s->rc ? tc_error(s->rc, "%s", s->err) : 0;
 }
 
+/* Done with cur: its slot may take a later row group. */
+static void release(tc_parquet *p) {
+    pthread_mutex_lock(&p->mu);
+    p->cur->state = SLOT_FREE;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Drops every row group loaded or queued, after the workers' loads end. */
 static void unload(tc_parquet *p) {
-    settle(p);
-    p->ahead = 0;
-    slot_clear(&p->slot[0]), slot_clear(&p->slot[1]);
+    pthread_mutex_lock(&p->mu);
+    for (int i = 0; i < PQ_SLOTS; i++)
+        if (p->slot[i].state == SLOT_QUEUED) p->slot[i].state = SLOT_FREE;
+    for (int i = 0; i < PQ_SLOTS; i++) {
+        while (p->slot[i].state == SLOT_BUSY) pthread_cond_wait(&p->cv, &p->mu);
+        p->slot[i].state = SLOT_FREE;
+        slot_clear(&p->slot[i]);
+    }
+    pthread_mutex_unlock(&p->mu);
     p->loaded = 0, p->row = 0;
 }
 
@@ -1007,8 +1037,7 @@ int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char *
             p->loaded = 1;
         }
         if (p->row >= (size_t)p->groups[p->group].num_rows) {
-            /* the next group may be decoding into the other slot; cur is
-             * cleared when it is loaded again */
+            release(p);
             p->loaded = 0, p->row = 0;
             p->group++;
             continue;
@@ -1058,17 +1087,15 @@ int tc_parquet_seek(tc_parquet *p, unsigned long long row) {
 
 void tc_parquet_close(tc_parquet *p) {
     if (!p) return;
-    if (p->has_worker) {
-        settle(p);
-        pthread_mutex_lock(&p->mu);
-        p->stop = 1;
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-        pthread_join(p->worker, NULL);
-    }
+    unload(p);
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->n_workers; i++) pthread_join(p->worker[i], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < PQ_SLOTS; i++) {
         col_reset(&p->slot[i].col[0], 0), col_reset(&p->slot[i].col[1], 0);
         free(p->slot[i].page), free(p->slot[i].chunk);
     }

@@ -1,7 +1,7 @@
 /* parquet.h - the Parquet text-column reader behind tc_reader (private to
- * src/io/). One row group's text and id column chunks are decoded at a
- * time, and the next one by a thread of the reader's own meanwhile (files
- * read from disk); nothing else of the file is read. */
+ * src/io/). The caller reads one row group's text and id column chunks
+ * while two threads of the reader decode the next two (files read from
+ * disk); nothing else of the file is read. */
 #ifndef TC_IO_PARQUET_H
 #define TC_IO_PARQUET_H
 
