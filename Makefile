@@ -35,6 +35,8 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcairo -lcjson
 LIB_SRC   := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC   := $(sort $(filter-out src/cli/mpi.c,$(wildcard src/cli/*.c)))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
+# drivers the script tests call (tests/tool_*.c): built with the tests, not run alone
+TOOL_SRC  := $(sort $(wildcard tests/tool_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -46,7 +48,7 @@ ifeq ($(MPI),1)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj-mpi/%.o) $(BUILD)/obj-mpi/src/cli/mpi.o
 LINK      := $(MPICC)
 endif
-TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(TOOL_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_HDR  := $(wildcard tests/fuzz/*.h)

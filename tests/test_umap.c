@@ -317,12 +317,52 @@ static void test_spectral_grid(void) {
     }
     far /= n;
     CHECK_MSG(near < 0.15 * far, "grid neighbours %g apart, random pairs %g", near, far);
-    /* two disjoint grids: two components, laid out apart */
     int32_t *lab = malloc(n * sizeof *lab);
     CHECK(tc_csr_components(&g, lab) == 1);
-    free(lab);
+    /* two disjoint grids (the second a copy shifted by n): two components,
+     * laid out apart: no point of one inside the other's bounding box */
+    tc_csr g2 = {2 * n, 2 * g.nnz, malloc((2 * n + 1) * sizeof(int64_t)),
+                 malloc(2 * g.nnz * sizeof(int32_t)), malloc(2 * g.nnz * sizeof(float))};
+    for (size_t i = 0; i <= n; i++) g2.rowptr[i] = g.rowptr[i];
+    for (size_t i = 1; i <= n; i++) g2.rowptr[n + i] = (int64_t)g.nnz + g.rowptr[i];
+    for (size_t e = 0; e < g.nnz; e++) {
+        g2.col[e] = g.col[e];
+        g2.col[g.nnz + e] = g.col[e] + (int32_t)n;
+        g2.val[e] = g2.val[g.nnz + e] = 1.0f;
+    }
+    int32_t *lab2 = malloc(2 * n * sizeof *lab2);
+    CHECK(tc_csr_components(&g2, lab2) == 2);
+    CHECK(lab2[0] != lab2[n] && lab2[n - 1] == lab2[0] && lab2[2 * n - 1] == lab2[n]);
+    /* vectors for the components' places: grid 1 near e1, grid 2 near e2 */
+    float *xv = malloc(2 * n * 2 * sizeof *xv), *y2 = malloc(2 * n * 2 * sizeof *y2);
+    for (size_t i = 0; i < 2 * n; i++) {
+        xv[i * 2] = i < n ? 1.0f : 0.0f;
+        xv[i * 2 + 1] = i < n ? 0.0f : 1.0f;
+    }
+    fb = -1;
+    CHECK_OK(tc_spectral_init(&g2, xv, 2, 2, 1, 2, y2, &fb));
+    CHECK(fb == 0 && all_finite(y2, 2 * n * 2));
+    double lo[2][2] = {{INFINITY, INFINITY}, {INFINITY, INFINITY}};
+    double hi[2][2] = {{-INFINITY, -INFINITY}, {-INFINITY, -INFINITY}};
+    for (size_t i = 0; i < 2 * n; i++)
+        for (int t = 0; t < 2; t++) {
+            int c = i >= n;
+            lo[c][t] = fmin(lo[c][t], y2[i * 2 + t]);
+            hi[c][t] = fmax(hi[c][t], y2[i * 2 + t]);
+        }
+    size_t inside = 0;
+    for (size_t i = 0; i < 2 * n; i++) {
+        int o = i < n; /* the other grid */
+        inside += y2[i * 2] >= lo[o][0] && y2[i * 2] <= hi[o][0] && y2[i * 2 + 1] >= lo[o][1] &&
+                  y2[i * 2 + 1] <= hi[o][1];
+    }
+    CHECK_MSG(inside == 0, "%zu points inside the other grid's box ([%g, %g] x [%g, %g] and "
+              "[%g, %g] x [%g, %g])", inside, lo[0][0], hi[0][0], lo[0][1], hi[0][1], lo[1][0],
+              hi[1][0], lo[1][1], hi[1][1]);
+    free(lab); free(lab2); free(xv); free(y2);
     free(y);
     tc_csr_free(&g);
+    tc_csr_free(&g2);
 }
 
 /* kNN fuzzy graph of nb blobs of m points in d dims (noise sigma). */
@@ -553,8 +593,12 @@ static void test_small_and_odd(void) {
         for (int i = 0; i < 80; i++) y[i] = NAN;
         CHECK_OK(tc_umap_fit(x, (size_t)n, 8, &p, y));
         CHECK_MSG(all_finite(y, (size_t)n * 2), "n = %d", n);
+        /* not collapsed onto one point: gaussian rows are all different */
+        double spread = 0;
+        for (int i = 1; i < n; i++)
+            spread = fmax(spread, hypot(y[i * 2] - y[0], y[i * 2 + 1] - y[1]));
+        CHECK_MSG(n == 1 || spread > 0.1, "n = %d: all within %g of the first point", n, spread);
     }
-    CHECK(y[0] == y[0]);
     /* N = 1 is the origin */
     CHECK_OK(tc_umap_fit(x, 1, 8, &p, y));
     CHECK(y[0] == 0 && y[1] == 0);

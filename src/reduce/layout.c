@@ -6,8 +6,10 @@
  * epochs_per_sample = max(w) / w epochs, each sample moves head and tail
  * towards each other by the same clipped step and is followed by
  * negative_sample_rate uniformly drawn negatives, each moving the head alone
- * from its updated position; every gradient component is clipped to
- * [-4, 4], the step alpha decays linearly from learning_rate.
+ * from its updated position (a negative at the head's very position, other
+ * than the head itself, pushes it by 4 alpha along every axis); every
+ * gradient component is clipped to [-4, 4], the step alpha decays linearly
+ * from learning_rate.
  *
  * Lanes: a sample's negatives form one dependent chain (each starts from
  * the head's position after the last), so one chain at a time leaves the
@@ -106,7 +108,9 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     memcpy(pos, emb, n * dim * sizeof *pos);
     size_t step = ne / 100 > 0 ? (size_t)ne / 100 : 1;
     for (int ep = 0; ep < ne && !rc; ep++) {
-        float alpha = (float)(lp->learning_rate * (1.0 - (double)ep / ne));
+        /* umap-learn lowers alpha after an epoch from the epoch's own index,
+         * so epochs 0 and 1 both run at the full rate */
+        float alpha = (float)(lp->learning_rate * (1.0 - (double)(ep > 0 ? ep - 1 : 0) / ne));
         if (nt > 1) memcpy(pos + n * dim, pos, n * dim * sizeof *pos);
 #pragma omp parallel for schedule(static, 1) num_threads(nt)
         for (int t = 0; t < nt; t++) {

@@ -180,11 +180,13 @@ epoch_block(block_t *bk, long steps, const tc_layout_params *lp, float *pos, siz
                 o[c] = vgather(pos, ko, c);
                 q2 += (cur[c] - o[c]) * (cur[c] - o[c]);
             }
-            /* itself and duplicates (q2 = 0) do not push */
-            vi on = (vh >= 0) & (vn > q) & (k != vh) & (q2 > 0.0f);
+            /* itself does not push; a negative at the same position pushes by
+             * the clip bound along every axis, as umap-learn's does */
+            vi live = (vh >= 0) & (vn > q) & (k != vh), on = live & (q2 > 0.0f);
             vf gn = vsel(on, 2.0f * gamma * b / ((0.001f + q2) * (a * vpow(q2, b) + 1.0f)),
                          vsplat(0.0f));
-            for (int c = 0; c < dim; c++) cur[c] += vclip4(gn * (cur[c] - o[c])) * alpha;
+            vf same = vsel(live & (q2 == 0.0f), vsplat(4.0f), vsplat(0.0f));
+            for (int c = 0; c < dim; c++) cur[c] += (vclip4(gn * (cur[c] - o[c])) + same) * alpha;
         }
         for (int l = 0; l < LANES; l++) { /* in lane order: tail, then head */
             if (hd[l] < 0) continue;
