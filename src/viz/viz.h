@@ -55,6 +55,10 @@ tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, 
  * outside it are not drawn (map.html shows every point). */
 tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height);
 
+/* The box map.png frames and map.html opens on: [x0, x1, y0, y1] (the
+ * layout of the bounding box above). */
+void tc_viz_bulk_box(const float *xy, size_t n, double box[4]);
+
 static inline void tc_viz_to_pixel(const tc_viz_frame *f, double x, double y, double *px,
                                    double *py) {
     *px = f->px0 + (x - f->x0) * f->scale;
