@@ -10,6 +10,7 @@
 #include "core/core.h"
 #include "label/label.h"
 #include "util/util.h"
+#include "viz/viz.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -301,9 +302,106 @@ static void test_representatives(void) {
     free(e);
 }
 
+/* ---------------------------------------------------------------- map.png names */
+
+static int is_ancestor(const tc_topic_node *t, int64_t a, int64_t u) {
+    for (; u >= 0; u = t[u].parent)
+        if (u == a) return 1;
+    return 0;
+}
+
+static void test_map_names(void) {
+    tc_rng r = tc_rng_seed(5);
+    size_t m = 120, n = 6 * m;
+    float *x = malloc(n * 2 * sizeof *x);
+    int *truth = malloc(n * sizeof *truth);
+    nested_2d(&r, m, x, truth);
+    int64_t *lab = malloc(n * sizeof *lab);
+    for (size_t i = 0; i < n; i++) lab[i] = truth[i];
+    tc_hdbscan_params hp = tc_hdbscan_default_params();
+    hp.min_cluster_size = 40, hp.selection_method = TC_HDBSCAN_LEAF;
+    tc_cluster_merge *mg;
+    size_t nm, nn;
+    CHECK_OK(tc_hdbscan_hierarchy(x, n, 2, &hp, lab, &mg, &nm));
+    tc_topic_node *t = tree_of(lab, n, mg, nm, &nn);
+    char buf[64];
+    for (size_t u = 0; u < nn; u++) {
+        snprintf(buf, sizeof buf, "node %zu topic name", u);
+        t[u].name = strdup(buf);
+    }
+    int blob_of[6];
+    for (size_t i = 0; i < n; i++) blob_of[lab[i]] = truth[i];
+    tc_plot_params pp = tc_plot_default_params();
+    pp.width = 1200, pp.height = 800;
+    for (int N = 1; N <= 12; N++) {
+        pp.max_names = N;
+        tc_viz_site *st;
+        tc_viz_label_box *bx;
+        size_t k;
+        CHECK_OK(tc_viz_map_labels(x, n, lab, NULL, 0, t, nn, &pp, &st, &bx, &k));
+        CHECK_MSG(k <= (size_t)N && k >= (N >= 6 ? 6u : 1u), "N %d: %zu names", N, k);
+        size_t covered = 0;
+        for (size_t a = 0; a < k; a++) {
+            covered += t[st[a].id].size;
+            for (size_t b = 0; b < k; b++)
+                if (a != b) CHECK(!is_ancestor(t, st[a].id, st[b].id));
+        }
+        CHECK_MSG(covered == t[0].size, "N %d: the names cover %zu of %zu texts", N, covered, t[0].size);
+        if (N == 2) {
+            unsigned ma = leaves_mask(t, (size_t)st[0].id, blob_of), mb = leaves_mask(t, (size_t)st[1].id, blob_of);
+            CHECK_MSG(k == 2 && ((ma == 7 && mb == 56) || (ma == 56 && mb == 7)), "N 2: %#x %#x", ma, mb);
+        }
+        if (N >= 6) for (size_t a = 0; a < k; a++) CHECK(t[st[a].id].cluster >= 0);
+        free(st), free(bx);
+    }
+    /* crowded: 60 clusters on a small ring, long names; placed boxes never overlap */
+    size_t K = 60, per = 20;
+    float *y = malloc(K * per * 2 * sizeof *y);
+    int64_t *l2 = malloc(K * per * sizeof *l2);
+    for (size_t c = 0; c < K; c++)
+        for (size_t i = 0; i < per; i++) {
+            double a = 6.283185307179586 * c / K;
+            y[2 * (c * per + i)] = (float)(cos(a) + 0.01 * gauss(&r));
+            y[2 * (c * per + i) + 1] = (float)(sin(a) + 0.01 * gauss(&r));
+            l2[c * per + i] = (int64_t)c;
+        }
+    tc_cluster_merge *m2;
+    size_t nm2, nn2;
+    CHECK_OK(tc_cluster_average_linkage(y, K * per, 2, l2, &m2, &nm2));
+    tc_topic_node *t2 = tree_of(l2, K * per, m2, nm2, &nn2);
+    for (size_t u = 0; u < nn2; u++) {
+        snprintf(buf, sizeof buf, "a rather long topic name for node %zu", u);
+        t2[u].name = strdup(buf);
+    }
+    for (int N = 5; N <= 60; N += 11) {
+        pp.max_names = N;
+        tc_viz_site *st;
+        tc_viz_label_box *bx;
+        size_t k, placed = 0;
+        CHECK_OK(tc_viz_map_labels(y, K * per, l2, NULL, 0, t2, nn2, &pp, &st, &bx, &k));
+        CHECK(k <= (size_t)N);
+        int overlap = 0;
+        for (size_t a = 0; a < k; a++) {
+            if (bx[a].state != TC_VIZ_LABEL_CENTRED && bx[a].state != TC_VIZ_LABEL_NUDGED) continue;
+            placed++;
+            CHECK(bx[a].x >= 0 && bx[a].y >= 0 && bx[a].x + bx[a].w <= pp.width && bx[a].y + bx[a].h <= pp.height);
+            for (size_t b = a + 1; b < k; b++) {
+                if (bx[b].state != TC_VIZ_LABEL_CENTRED && bx[b].state != TC_VIZ_LABEL_NUDGED) continue;
+                overlap += bx[a].x < bx[b].x + bx[b].w && bx[b].x < bx[a].x + bx[a].w &&
+                           bx[a].y < bx[b].y + bx[b].h && bx[b].y < bx[a].y + bx[a].h;
+            }
+        }
+        CHECK_MSG(overlap == 0 && placed >= 3, "N %d: %zu placed, %d overlapping pairs", N, placed, overlap);
+        free(st), free(bx);
+    }
+    tc_topic_nodes_free(t, nn), tc_topic_nodes_free(t2, nn2);
+    free(mg), free(m2), free(x), free(y), free(truth), free(lab), free(l2);
+}
+
 int main(void) {
     test_hdbscan_tree();
     test_average_linkage();
     test_representatives();
+    test_map_names();
     return check_report("test_tree");
 }
