@@ -256,7 +256,7 @@ int tc_topic_tree_parse(const cJSON *arr, const char *file, size_t n_texts, tc_t
         what = "an object";
         if (ok && (what = "id", int_field(e, "id", 0, (int64_t)n, -1, &ok) != (int64_t)u)) ok = 0;
         if (ok) what = "parent", nd->parent = int_field(e, "parent", -1, (int64_t)u - 1, -2, &ok);
-        if (ok && (u == 0) != (nd->parent == -1)) ok = 0;
+        if (ok && (nd->parent < -1 || (u == 0) != (nd->parent == -1))) ok = 0; /* -2: missing */
         if (ok) what = "size", nd->size = (size_t)int_field(e, "size", 0, (int64_t)n_texts, 0, &ok);
         if (ok) what = "cluster", nd->cluster = int_field(e, "cluster", 0, INT64_MAX / 2, -1, &ok);
         if (ok) {
