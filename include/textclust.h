@@ -204,11 +204,45 @@ tc_hdbscan_params tc_hdbscan_default_params(void);
  * n_threads. Fast in low dimensions (a kd-tree); memory linear in n. */
 int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
 
+/* One merge of a hierarchy over K flat clusters, in scipy's linkage layout:
+ * nodes 0..K-1 are the clusters in ascending label order (for labels 0..K-1,
+ * node j is label j), node K + i is the one merge i makes. Merges come
+ * children first; a full hierarchy has K - 1 of them. */
+typedef struct tc_cluster_merge {
+    int64_t a, b;   /* the two merged nodes, a < b */
+    double height;  /* HDBSCAN: the distance at which the condensed tree splits them;
+                       average linkage: 1 - the mean dot product of their texts */
+} tc_cluster_merge;
+
+/* tc_hdbscan, and the hierarchy above its clusters read from the condensed
+ * tree (the splits above the selected clusters): *merges malloc'd (free()),
+ * *n_merges of them (K - 1 for K >= 1 clusters, 0 without clusters).
+ * Deterministic as tc_hdbscan. */
+int tc_hdbscan_hierarchy(const float *x, size_t n, int d, const tc_hdbscan_params *p,
+                         int64_t *labels, tc_cluster_merge **merges, size_t *n_merges);
+
+/* Average-linkage (UPGMA) hierarchy over the clusters of labels (n; -1 is
+ * noise, left out) by the similarity of the texts' rows of e (n, d): the
+ * similarity of two groups is the mean dot product over all pairs of their
+ * rows, which is the dot product of their mean rows, so each step merges
+ * the two groups whose means have the largest dot product (ties to the
+ * lowest node ids). Serial, in double: the same for any thread count.
+ * *merges malloc'd (free()), K - 1 of them for K clusters. O(K^2 d + K^2)
+ * time after one pass over e. */
+int tc_cluster_average_linkage(const float *e, size_t n, int d, const int64_t *labels,
+                               tc_cluster_merge **merges, size_t *n_merges);
+
 /* Gives every noise point (label -1) of x (n, d) the label of its nearest
  * non-noise point (Euclidean distance, ties to the lower index); labels (n)
  * are modified in place. Nothing changes when all points are noise or none
  * is. */
 int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
+
+/* tc_assign_noise, but a noise point is absorbed only when its nearest
+ * non-noise point is within max_distance (Euclidean, inclusive, in the units
+ * of x); farther ones stay -1. max_distance 0 = no limit (tc_assign_noise);
+ * negative or NaN is TC_EINVAL. */
+int tc_assign_noise_within(const float *x, size_t n, int d, double max_distance, int64_t *labels);
 
 /* ---------------------------------------------------------------- search */
 
@@ -226,6 +260,7 @@ int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, 
 /* ---------------------------------------------------------------- labels */
 
 enum { TC_TOPIC_MULTIPLE = 0, TC_TOPIC_SINGLE = 1 };
+enum { TC_EXAMPLES_RANDOM = 0, TC_EXAMPLES_REPRESENTATIVE = 1 };
 enum { TC_LLM_NONE = 0, TC_LLM_HF = 1, TC_LLM_OPENAI = 2 };
 
 /* What one tc_label_clusters call did (filled when params.stats is set). */
@@ -264,6 +299,16 @@ typedef struct tc_label_params {
     int max_retries;            /* on network errors, 5xx and 429, 5 */
     double retry_delay_s;       /* first backoff delay, doubled per retry, +-50% jitter, 1 */
     const char *cache_dir;      /* answers cached on disk here; NULL = no cache */
+    int examples;               /* TC_EXAMPLES_RANDOM: a seeded sample of the members (the
+                                   reference's way); _REPRESENTATIVE: the texts nearest the
+                                   centroid in embedding space, de-duplicated (needs the
+                                   embeddings: tc_classifier_fit) */
+    double mmr_lambda;          /* representative texts: maximal marginal relevance weight,
+                                   0.7; 1 = nearest to the centroid only, lower = more varied */
+    int llm_max_requests;       /* topic tree: most nodes above the clusters named by the
+                                   LLM, top levels first (a node retried counts once, an
+                                   answer from the cache counts too, so the set does not
+                                   depend on the cache), 20; 0 = keywords only */
     uint64_t seed;              /* example sampling */
     tc_label_stats *stats;      /* when not NULL, receives the counts of the call */
     tc_progress_fn progress;
@@ -296,6 +341,31 @@ int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
 
 void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
 
+/* ---------------------------------------------------------------- topic tree */
+
+/* One node of the topic tree a fit builds over its clusters (HDBSCAN: the
+ * condensed tree above the selected clusters; DBSCAN: average linkage of
+ * the clusters' texts, tc_cluster_average_linkage). Node 0 is the root;
+ * parents come before their children; the leaves are the clusters. */
+typedef struct tc_topic_node {
+    int64_t parent;     /* node index, -1 for the root */
+    int64_t cluster;    /* a leaf's cluster label; -1 for a node above the clusters */
+    size_t n_children;
+    int64_t *children;  /* (n_children) node indices, the larger subtree first */
+    size_t size;        /* texts below the node */
+    int depth;          /* 0 at the root */
+    double height;      /* merge height (tc_cluster_merge); 0 for a leaf */
+    char *name;         /* a leaf: its cluster's summary; above: the LLM's name within
+                           llm_max_requests, else the first three keywords */
+    char *keywords;     /* top terms by c-TF-IDF over the node's texts, comma-separated */
+    size_t n_repr;
+    int64_t *repr;      /* (n_repr) representative texts: the nearest to the node's
+                           mean embedding, de-duplicated by maximal marginal relevance */
+} tc_topic_node;
+
+/* Frees an array of n nodes and their strings (NULL is a no-op). */
+void tc_topic_nodes_free(tc_topic_node *nodes, size_t n);
+
 /* ---------------------------------------------------------------- plots */
 
 typedef struct tc_plot_params {
@@ -304,6 +374,7 @@ typedef struct tc_plot_params {
     float point_size;    /* point radius in pixels; 0 = scaled to N (smaller for more points) */
     float alpha;         /* point opacity 0..1; 0 = scaled to N (lower for more points) */
     float font_size;     /* label text in pixels; 0 = scaled to the image */
+    int max_names;       /* map.png with a topic tree: most names drawn, 0 = 12 */
 } tc_plot_params;
 
 tc_plot_params tc_plot_default_params(void);
@@ -365,6 +436,8 @@ typedef struct tc_params {
     tc_dbscan_params dbscan;
     tc_hdbscan_params hdbscan;
     int assign_noise;             /* 1 = give noise points their nearest cluster's label */
+    double assign_noise_max_distance; /* with assign_noise: only noise points this close (map
+                                         units, like dbscan.eps) to a cluster; 0 = no limit */
     int summary_create;           /* 1 = name the clusters */
     tc_label_params label;
     uint64_t seed;                /* 42; overrides the seeds of the stage params */
@@ -497,6 +570,12 @@ const char *tc_classifier_summary(const tc_classifier *c, int64_t label);
 int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
 /* The named clusters, ascending label order. */
 const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
+/* The topic tree (*n nodes, root first); NULL and 0 when the fit found no
+ * cluster or a loaded folder has none (older saves). */
+const tc_topic_node *tc_classifier_tree(const tc_classifier *c, size_t *n);
+/* Representative texts of cluster label (its leaf's repr): *n of them, or
+ * NULL and 0 when unknown. */
+const int64_t *tc_classifier_representatives(const tc_classifier *c, int64_t label, size_t *n);
 const tc_params *tc_classifier_params(const tc_classifier *c);
 /* Id of the encoder the embeddings came from ("use-lite", "precomputed",
  * or "" when a loaded folder does not say). */

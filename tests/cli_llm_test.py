@@ -65,7 +65,8 @@ def main():
     args = ["run", "--input", tmp + "/in.jsonl", "--input_content", "text", "--embed_model", "hashing",
             "--dbscan_eps", "0.3", "--dbscan_min_samples", "10", "--threads", "2",
             "--topic_mode", "single_topic", "--llm_url", url, "--llm_model", "stand-in",
-            "--save_load_path", tmp + "/save"]
+            # the clusters' requests only: the topic tree's are tree_llm_test.py's
+            "--llm_max_requests", "0", "--save_load_path", tmp + "/save"]
     outputs = []
     r = run(args[:-2] + ["--llm_api_key", KEY] + args[-2:], code=2)
     assert "OPENAI_API_KEY" in r.stderr and not requests, r.stderr

@@ -215,7 +215,7 @@ static void test_assign_noise(void) {
         size_t noise = 0;
         for (size_t i = 0; i < n; i++) noise += a[i] == -1;
         CHECK_OK(tc_assign_noise(x, n, d, a));
-        CHECK_OK(tc_assign_noise_naive(x, n, d, b));
+        CHECK_OK(tc_assign_noise_naive(x, n, d, 0, b));
         CHECK_MSG(count_diff(a, b, n) == 0, "assign_noise case %d: differs from brute force", t);
         size_t left = 0;
         for (size_t i = 0; i < n; i++) left += a[i] == -1;
@@ -231,6 +231,49 @@ static void test_assign_noise(void) {
     int64_t m[4] = {3, 4, -1, -1};
     CHECK_OK(tc_assign_noise(y, 4, 2, m));
     CHECK(m[2] == 3 && m[3] == 3);
+}
+
+/* The distance bound, against a check written here: a noise point takes the
+ * label of its nearest clustered point when that point is within D (ties to
+ * the lower index), else stays noise. */
+static void test_assign_noise_bound(void) {
+    tc_rng r = tc_rng_seed(11);
+    for (int t = 0; t < 6; t++) {
+        int d = t == 4 ? 5 : 2;
+        size_t n = 400 + tc_rng_below(&r, 1500);
+        float *x = malloc(n * d * sizeof *x);
+        int64_t *a = malloc(n * sizeof *a), *want = malloc(n * sizeof *want);
+        make_blobs(&r, x, NULL, n, d, 4, 0.1, 0.3, 4.0);
+        tc_dbscan_params p = tc_dbscan_default_params();
+        p.eps = 0.1, p.min_samples = 6;
+        CHECK_OK(tc_dbscan(x, n, d, &p, a));
+        double D = t == 5 ? 1e-3 : 0.05 + 0.1 * t;
+        size_t absorbed = 0, kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            want[i] = a[i];
+            if (a[i] != -1) continue;
+            double best = INFINITY;
+            size_t arg = 0;
+            for (size_t j = 0; j < n; j++) {
+                if (a[j] == -1) continue;
+                double s = 0;
+                for (int k = 0; k < d; k++) s += ((double)x[i * d + k] - x[j * d + k]) * ((double)x[i * d + k] - x[j * d + k]);
+                if (s < best) best = s, arg = j;
+            }
+            if (sqrt(best) <= D) want[i] = a[arg], absorbed++;
+            else kept++;
+        }
+        CHECK_OK(tc_assign_noise_within(x, n, d, D, a));
+        CHECK_MSG(count_diff(a, want, n) == 0, "bound case %d (D %g): %zu differ", t, D, count_diff(a, want, n));
+        CHECK_MSG(t == 5 || (absorbed > 0 && kept > 0), "case %d: %zu absorbed, %zu kept", t, absorbed, kept);
+        free(x), free(a), free(want);
+    }
+    /* inclusive at exactly D; just beyond it stays noise */
+    float y[6] = {0, 0, 3, 4, 0, 5.0001f};
+    int64_t m[3] = {7, -1, -1};
+    CHECK_OK(tc_assign_noise_within(y, 3, 2, 5.0, m));
+    CHECK(m[1] == 7 && m[2] == -1);
+    CHECK(tc_assign_noise_within(y, 3, 2, -1.0, m) == TC_EINVAL);
 }
 
 /* ---------------------------------------------------------------- HDBSCAN */
@@ -437,6 +480,7 @@ int main(int argc, char **argv) {
     test_dbscan_vs_naive();
     test_dbscan_capped_grid();
     test_assign_noise();
+    test_assign_noise_bound();
     test_hdbscan_edges();
     test_mst_vs_naive();
     test_hdbscan_vs_naive();

@@ -418,6 +418,29 @@ static char *make_text(size_t i, int c) {
 
 /* Writes the map.html fixture and PATH.expect.json with what the browser
  * test should find. */
+/* --html-outliers PATH: 3000 points in 5 clusters within [-9, 9]^2 and 12
+ * far outliers (|x| or |y| near 1000), the first view of which
+ * tests/viz_frame_test.sh checks. */
+static int write_outlier_fixture(const char *path) {
+    size_t per = 580, n_noise = 88, n_far = 12, n = 5 * per + n_noise + n_far;
+    float *xy = malloc(n * 2 * sizeof *xy);
+    int64_t *labels = malloc(n * sizeof *labels);
+    char **texts = malloc(n * sizeof *texts);
+    make_blobs(per, 5, 0.5, n_noise, 4, xy, labels);
+    for (size_t t = 0; t < n_far; t++) {
+        size_t i = 5 * per + n_noise + t;
+        xy[2 * i] = (float)(t % 2 ? 1000.0 + t : -900.0 + t);
+        xy[2 * i + 1] = (float)(t % 3 ? 700.0 - t : -1000.0 + t);
+        labels[i] = -1;
+    }
+    for (size_t i = 0; i < n; i++) texts[i] = make_text(i, (int)labels[i]);
+    int rc = tc_write_map_html(xy, n, labels, (const char *const *)texts, NULL, 0, path);
+    if (rc) fprintf(stderr, "%s\n", tc_last_error());
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts), free(xy), free(labels);
+    return rc ? 1 : 0;
+}
+
 static int write_html_fixture(const char *path, size_t n) {
     enum { K = 5 };
     if (n < 100) n = 100;
@@ -636,6 +659,7 @@ static void test_frame_outliers(void) {
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--html-outliers") == 0) return write_outlier_fixture(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "--html") == 0)
         return write_html_fixture(argv[2], argc >= 4 ? (size_t)atol(argv[3]) : 2000);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_viz.XXXXXX");

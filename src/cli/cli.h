@@ -33,6 +33,8 @@ typedef struct cli_opts {
     int overwrite;                    /* run: accept a foreign non-empty save folder */
     const char *cluster, *hdbscan_method, *umap_init, *umap_knn;
     const char *summary_template, *summary_instruction, *summary_model;
+    const char *summary_examples;     /* random | representative */
+    int depth;                        /* load/run: topic tree levels printed */
     const char *llm_url, *llm_model, *llm_api_key, *llm_cache, *llm_api;
     long long seed;
     int threads;

@@ -24,12 +24,74 @@ static void print_clusters(const tc_classifier *c, size_t max) {
     if (n_names > max) printf("... and %zu more clusters\n", n_names - max);
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The noise share and the distribution of cluster sizes: what to act on
+ * (--assign_noise, --dbscan_eps, --min_cluster_size). */
 static void print_shape(const tc_classifier *c, const cli_opts *o) {
     if (o->quiet) return;
     tc_fit_stats s = tc_classifier_stats(c);
-    size_t n = tc_classifier_n_texts(c);
+    size_t n = tc_classifier_n_texts(c), k = 0;
     fprintf(stderr, "textclust: %zu texts, %zu clusters, %zu noise (%.1f%%)\n", n,
             tc_classifier_n_clusters(c), s.n_noise, n ? 100.0 * (double)s.n_noise / (double)n : 0.0);
+    /* sizes by sorting the labels: any numbering works */
+    const int64_t *labels = tc_classifier_labels(c);
+    int64_t *l = malloc((n ? n : 1) * sizeof *l);
+    size_t *size = malloc((n ? n : 1) * sizeof *size);
+    if (!l || !size) { free(l), free(size); return; }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] >= 0) l[m++] = labels[i];
+    qsort(l, m, sizeof *l, cmp_i64);
+    for (size_t i = 0; i < m; i++) {
+        if (i == 0 || l[i] != l[i - 1]) size[k++] = 0;
+        size[k - 1]++;
+    }
+    if (k) {
+        qsort(size, k, sizeof *size, cmp_size);
+        fprintf(stderr, "textclust: cluster sizes: min %zu, 25%% %zu, median %zu, 75%% %zu, max %zu; "
+                        "the largest holds %.1f%% of the texts\n", size[0], size[(k - 1) / 4],
+                size[(k - 1) / 2], size[3 * (k - 1) / 4], size[k - 1],
+                n ? 100.0 * (double)size[k - 1] / (double)n : 0.0);
+    }
+    free(l), free(size);
+}
+
+/* The topic tree as an indented outline, depth levels below the root. */
+static void print_tree(const tc_classifier *c, const cli_opts *o) {
+    size_t n_nodes;
+    const tc_topic_node *t = tc_classifier_tree(c, &n_nodes);
+    if (!t || o->depth <= 0) return;
+    size_t *stack = malloc(n_nodes * sizeof *stack), sp = 0;
+    if (!stack) return;
+    printf("topic tree (%zu nodes):\n", n_nodes);
+    stack[sp++] = 0;
+    while (sp) {
+        size_t u = stack[--sp];
+        const tc_topic_node *nd = &t[u];
+        printf("%*s", 2 * nd->depth, "");
+        cli_term_fputs(nd->name ? nd->name : "", stdout);
+        printf(" (%zu texts", nd->size);
+        if (nd->cluster >= 0) printf(", cluster %lld", (long long)nd->cluster);
+        printf(")");
+        if (nd->keywords && nd->keywords[0]) {
+            printf(" [");
+            cli_term_fputs(nd->keywords, stdout);
+            printf("]");
+        }
+        putchar('\n');
+        if (nd->depth >= o->depth) continue;
+        for (size_t ch = nd->n_children; ch-- > 0;) stack[sp++] = (size_t)nd->children[ch];
+    }
+    free(stack);
 }
 
 /* ---------------------------------------------------------------- run */
@@ -144,6 +206,7 @@ int cmd_run(cli_opts *o) {
     if (o->build_hf_ds && tc_classifier_hf_datasets_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
     if (tc_save_folder_commit(sf)) { cli_fail(tc_last_error()); goto done; }
     save_s += tc_now() - t;
+    print_tree(c, o);
     print_shape(c, o);
     if (o->build_hf_ds && cli_hfds_saved(o, o->save_load_path)) goto done;
     if (!o->quiet && o->p.label.api != TC_LLM_NONE)
@@ -194,6 +257,7 @@ int cmd_load(cli_opts *o) {
         return 1;
     }
     print_clusters(c, 10);
+    print_tree(c, o);
     print_shape(c, o);
     int rc = 0;
     if (o->build_hf_ds) {

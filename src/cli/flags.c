@@ -106,6 +106,7 @@ static void build_table(cli_opts *o) {
     def("cluster_selection_method", T_STR, &o->hdbscan_method, "HDBSCAN eom | leaf (default eom)");
     def("cluster_selection_epsilon", T_DOUBLE, &p->hdbscan.cluster_selection_epsilon, "HDBSCAN merge distance (default 0)");
     def("assign_noise", T_BOOL, &p->assign_noise, "give noise points the label of their nearest cluster");
+    def("assign_noise_max_distance", T_DOUBLE, &p->assign_noise_max_distance, "with --assign_noise: only noise points within this distance of a cluster on the map (units of --dbscan_eps; default 0 = no limit)");
 
     def("Cluster names", T_SECTION, NULL, NULL);
     def("summary_n_examples", T_INT, &p->label.n_examples, "texts shown per cluster (default 10)");
@@ -125,6 +126,10 @@ static void build_table(cli_opts *o) {
     def("llm_token_file", T_STR, &p->label.llm_token_file, "Hugging Face token file (default $HF_HOME/token, ~/.cache/huggingface/token)");
     def("llm_retry_delay", T_DOUBLE, &p->label.retry_delay_s, "first retry delay in seconds, doubled per retry (default 1)");
     def("llm_cache", T_STR, &o->llm_cache, "answer cache folder (default <save folder>.llm-cache)");
+    def("llm_max_requests", T_INT, &p->label.llm_max_requests, "topic tree: most nodes above the clusters the LLM names, top levels first (default 20; 0 = keywords)");
+    def("summary_examples", T_STR, &o->summary_examples, "random (a seeded sample, the reference's way) | representative (nearest the centroid, de-duplicated)");
+    def("summary_mmr_lambda", T_DOUBLE, &p->label.mmr_lambda, "representative texts: relevance weight of maximal marginal relevance (default 0.7; 1 = nearest only)");
+    def("depth", T_INT, &o->depth, "load/run: levels of the topic tree printed (default 3; 0 = none)");
 
     def("Plots", T_SECTION, NULL, NULL);
     def("plot_width", T_INT, &o->plot.width, "map.png width in pixels (default 3600)");
@@ -133,6 +138,7 @@ static void build_table(cli_opts *o) {
     def("plot_font_size", T_FLOAT, &o->plot.font_size, "label text size in pixels (default 0 = by image size)");
     def("plot_point_size", T_FLOAT, &o->plot.point_size, "point radius in pixels (default 0 = by N)");
     def("plot_alpha", T_FLOAT, &o->plot.alpha, "point opacity (default 0 = by N)");
+    def("plot_max_names", T_INT, &o->plot.max_names, "map.png: most topic names, chosen from the topic tree by size and spread (default 0 = 12)");
 }
 
 void cli_usage(FILE *f) {
@@ -182,6 +188,7 @@ static void set_defaults(cli_opts *o) {
     o->seed = 42, o->top_k = 1, o->batch_size = 4096;
     o->max_distance = -1, o->on_error = "stop";
     o->max_text_bytes = TC_MAX_TEXT_BYTES_DEFAULT;
+    o->depth = 3;
     o->p = tc_default_params();
     o->plot = tc_plot_default_params();
 }
@@ -233,6 +240,9 @@ static const struct range {
     {"plot_dpi", 0, INFINITY, 0},           {"plot_font_size", 0, INFINITY, 0},
     {"plot_point_size", 0, INFINITY, 0},    {"plot_alpha", 0, 1, 0},
     {"max_text_bytes", 1, TC_MAX_TEXT_BYTES_LIMIT, 0},
+    {"assign_noise_max_distance", 0, INFINITY, 0}, {"llm_max_requests", 0, INFINITY, 0},
+    {"summary_mmr_lambda", 0, 1, 0},        {"depth", 0, 1000, 0},
+    {"plot_max_names", 0, 10000, 0},
 };
 
 static int check_range(const flag *fl, const char *v, double x) {
@@ -404,6 +414,9 @@ int cli_resolve(cli_opts *o) {
                    (double)p->umap.spread);
     if (o->n_samples == 0 && strcmp(o->mode, "infer") != 0)
         return bad("--n_samples: '0' is out of range for %s: it must be >= 1 (0, every text, is for infer)", o->mode);
+    if (!o->summary_examples || !strcmp(o->summary_examples, "random")) p->label.examples = TC_EXAMPLES_RANDOM;
+    else if (!strcmp(o->summary_examples, "representative")) p->label.examples = TC_EXAMPLES_REPRESENTATIVE;
+    else return bad("--summary_examples: '%s' is not random or representative", o->summary_examples);
     if (strcmp(o->on_error, "stop") && strcmp(o->on_error, "skip"))
         return bad("--on_error: '%s' is not stop or skip", o->on_error);
     if (o->num_shards > 1 && o->shard_index >= o->num_shards)

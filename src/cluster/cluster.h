@@ -182,6 +182,11 @@ int tc_hdbscan_mst_naive(const float *x, size_t n, int d, int min_samples, tc_ms
 int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
                                int64_t *labels);
 
+/* The same, and when merges is not NULL the hierarchy above the selected
+ * clusters (*merges malloc'd, *n_merges = clusters - 1 normally). */
+int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
+                           int64_t *labels, tc_cluster_merge **merges, size_t *n_merges);
+
 /* tc_hdbscan with tc_hdbscan_mst_naive in place of the fast tree. */
 int tc_hdbscan_naive(const float *x, size_t n, int d, const tc_hdbscan_params *p,
                      int64_t *labels);
@@ -194,8 +199,8 @@ int tc_hdbscan_naive(const float *x, size_t n, int d, const tc_hdbscan_params *p
 int tc_dbscan_naive(const float *x, size_t n, int d, const tc_dbscan_params *p,
                     int64_t *labels);
 
-/* tc_assign_noise by brute force: O(n^2). */
-int tc_assign_noise_naive(const float *x, size_t n, int d, int64_t *labels);
+/* tc_assign_noise_within by brute force: O(n^2). */
+int tc_assign_noise_naive(const float *x, size_t n, int d, double max_distance, int64_t *labels);
 
 /* Checks the arguments shared by the clustering entry points. */
 int tc_cluster_check_input(const char *fn, const float *x, size_t n, int d,

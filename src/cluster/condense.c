@@ -19,7 +19,10 @@
  *     the root: then the child of the root), as scikit-learn does;
  *  6. a point takes the selected cluster it belongs to, else -1; clusters are
  *     numbered 0.. in order of their first point (scanning 0..n-1), the same
- *     numbering DBSCAN's labels have. */
+ *     numbering DBSCAN's labels have;
+ *  7. (when asked) the hierarchy above the selected clusters: the condensed
+ *     tree cut below them and above their lowest common ancestors, as merges
+ *     in scipy's linkage layout, children first (see tc_cluster_merge). */
 #include "cluster/cluster.h"
 #include "util/util.h"
 
@@ -63,15 +66,61 @@ static void fall_out(int64_t u, size_t n, const int64_t *left, const int64_t *ri
     }
 }
 
+/* Step 7: node_of[c] is the hierarchy node of condensed cluster c (its
+ * label when selected, K + i when merge i made it, -1 when no selected
+ * cluster lies below it). Children have larger ids than their parents, so
+ * one pass from the last cluster up sees every child first. A cluster with
+ * one such child passes it through; more than two (never in a binary
+ * condensed tree, kept for safety) are chained at the same height. */
+static int hierarchy(int64_t n_cl, const int64_t *cpar, const uint8_t *sel, const int64_t *map,
+                     const double *birth, int64_t n_labels, tc_cluster_merge **out, size_t *n_out) {
+    *out = NULL, *n_out = 0;
+    int64_t *node_of = malloc(n_cl * sizeof *node_of);
+    int64_t *first = malloc(n_cl * sizeof *first), *next = malloc(n_cl * sizeof *next); /* child lists */
+    tc_cluster_merge *m = malloc((size_t)(n_labels > 1 ? n_labels - 1 : 1) * sizeof *m);
+    int rc = 0;
+    if (!node_of || !first || !next || !m) { rc = TC_ENOMEM; goto done; }
+    for (int64_t c = 0; c < n_cl; c++) first[c] = next[c] = -1;
+    for (int64_t c = n_cl - 1; c >= 1; c--) next[c] = first[cpar[c]], first[cpar[c]] = c;
+    size_t k = 0;
+    for (int64_t c = n_cl - 1; c >= 0; c--) {
+        node_of[c] = -1;
+        if (c > 0 && sel[c]) { node_of[c] = map[c]; continue; }
+        int64_t cur = -1;
+        for (int64_t ch = first[c]; ch >= 0; ch = next[ch]) {
+            if (node_of[ch] < 0) continue;
+            if (cur < 0) { cur = node_of[ch]; continue; }
+            if (k + 1 > (size_t)(n_labels > 1 ? n_labels - 1 : 1)) { rc = TC_EINVAL; goto done; }
+            int64_t a = cur < node_of[ch] ? cur : node_of[ch], b = cur < node_of[ch] ? node_of[ch] : cur;
+            double lam = birth[ch];
+            m[k] = (tc_cluster_merge){a, b, lam > 0 && isfinite(lam) ? 1.0 / lam : 0.0};
+            cur = n_labels + (int64_t)k++;
+        }
+        node_of[c] = cur;
+    }
+    *out = m, *n_out = k;
+    m = NULL;
+done:
+    free(node_of), free(first), free(next), free(m);
+    return rc ? tc_error(rc, "hdbscan: %s building the cluster hierarchy",
+                         rc == TC_ENOMEM ? "out of memory" : "inconsistent condensed tree") : 0;
+}
+
 int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
                                int64_t *labels) {
+    return tc_hdbscan_labels_tree(edges, n, p, labels, NULL, NULL);
+}
+
+int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
+                           int64_t *labels, tc_cluster_merge **merges, size_t *n_merges) {
+    if (merges) *merges = NULL, *n_merges = 0;
     for (size_t i = 0; i < n; i++) labels[i] = -1;
     if (n < 2) return 0;
     const size_t ne = n - 1;
     const int64_t mcs = p->min_cluster_size;
     qsort(edges, ne, sizeof *edges, edge_cmp);
 
-    int rc = TC_ENOMEM;
+    int rc = TC_ENOMEM, hrc = 0;
     int64_t *left = malloc(ne * sizeof *left);    /* (n-1) hierarchy: larger child id */
     int64_t *right = malloc(ne * sizeof *right);  /* (n-1) smaller child id */
     int64_t *size = malloc(ne * sizeof *size);    /* (n-1) points below */
@@ -224,11 +273,12 @@ int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_pa
         labels[i] = map[c];
     }
     rc = 0;
+    if (merges) hrc = hierarchy(n_cl, cpar, sel, map, birth, n_labels, merges, n_merges);
 done:
     if (rc) tc_error(rc, "hdbscan: out of memory for %zu points", n);
     free(left), free(right), free(size), free(uf), free(node_of);
     free(ct_parent), free(ct_child), free(ct_lambda), free(ct_size), free(relabel);
     free(ignore), free(stack), free(stab), free(birth), free(cpar), free(sel), free(sel_of);
     free(map);
-    return rc;
+    return rc ? rc : hrc;
 }

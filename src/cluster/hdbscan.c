@@ -37,7 +37,8 @@ static int check_params(const tc_hdbscan_params *p) {
 }
 
 static int run(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels,
-               int naive) {
+               int naive, tc_cluster_merge **merges, size_t *n_merges) {
+    if (merges) *merges = NULL, *n_merges = 0;
     int rc = tc_cluster_check_input("hdbscan", x, n, d, p, labels);
     if (rc || (rc = check_params(p))) return rc;
     if (n == 0) return 0;
@@ -47,19 +48,25 @@ static int run(const float *x, size_t n, int d, const tc_hdbscan_params *p, int6
     rc = naive ? tc_hdbscan_mst_naive(x, n, d, ms, e)
                : tc_hdbscan_mst(x, n, d, ms, p->n_threads, e);
     double t0 = tc_now();
-    if (!rc) rc = tc_hdbscan_labels_from_mst(e, n, p, labels);
+    if (!rc) rc = tc_hdbscan_labels_tree(e, n, p, labels, merges, n_merges);
     tc_log(TC_LOG_DEBUG, "hdbscan: hierarchy and selection: %.3f s", tc_now() - t0);
     free(e);
     return rc;
 }
 
 int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels) {
-    return run(x, n, d, p, labels, 0);
+    return run(x, n, d, p, labels, 0, NULL, NULL);
+}
+
+int tc_hdbscan_hierarchy(const float *x, size_t n, int d, const tc_hdbscan_params *p,
+                         int64_t *labels, tc_cluster_merge **merges, size_t *n_merges) {
+    if (!merges || !n_merges) return tc_error(TC_EINVAL, "hdbscan: merges and n_merges must not be NULL");
+    return run(x, n, d, p, labels, 0, merges, n_merges);
 }
 
 int tc_hdbscan_naive(const float *x, size_t n, int d, const tc_hdbscan_params *p,
                      int64_t *labels) {
-    return run(x, n, d, p, labels, 1);
+    return run(x, n, d, p, labels, 1, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------- naive tree */

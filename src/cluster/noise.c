@@ -1,5 +1,7 @@
 /* noise.c - gives each noise point (label -1) the label of its nearest
- * clustered point (Euclidean; ties to the lower index), for --assign_noise.
+ * clustered point (Euclidean; ties to the lower index), for --assign_noise;
+ * with a distance bound (--assign_noise_max_distance) only noise points
+ * that close to a clustered point are absorbed, the rest stay noise.
  *
  * The clustered points go into a kd-tree (kdtree.c); each noise point is one
  * nearest-neighbour query, in parallel (the labels are written only for noise
@@ -12,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Input index (of the subset in t) nearest to q, ties to the lower index:
- * depth first, nearer child first, subtrees farther than the best skipped
- * (only when strictly farther, so equal distances are all seen). */
-static int64_t nearest(const tc_kdtree *t, const float *q, int64_t *stack) {
-    double best = INFINITY, d2[TC_KD_CHUNK];
+/* Input index (of the subset in t) nearest to q within squared distance
+ * max2, ties to the lower index; INT64_MAX when none is that close. Depth
+ * first, nearer child first, subtrees farther than the best skipped (only
+ * when strictly farther, so equal distances are all seen). Starting the best
+ * at max2 both bounds the search and accepts a point at exactly max2. */
+static int64_t nearest(const tc_kdtree *t, const float *q, double max2, int64_t *stack) {
+    double best = max2, d2[TC_KD_CHUNK];
     int64_t arg = INT64_MAX;
     int sp = 0;
     stack[sp++] = 0;
@@ -43,6 +47,14 @@ static int64_t nearest(const tc_kdtree *t, const float *q, int64_t *stack) {
 }
 
 int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
+    return tc_assign_noise_within(x, n, d, 0, labels);
+}
+
+int tc_assign_noise_within(const float *x, size_t n, int d, double max_distance, int64_t *labels) {
+    if (!(max_distance >= 0) || isnan(max_distance))
+        return tc_error(TC_EINVAL, "assign_noise: max_distance = %g must be >= 0 (0 = no limit)",
+                        max_distance);
+    const double max2 = max_distance > 0 ? max_distance * max_distance : INFINITY;
     if (d < 1) return tc_error(TC_EINVAL, "assign_noise: dimension d = %d must be >= 1", d);
     if (n == 0) return 0;
     if (!x || !labels) return tc_error(TC_EINVAL, "assign_noise: x or labels is NULL");
@@ -79,8 +91,8 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
         int64_t stack[256]; /* 2 per level of a tree of depth < 64 */
 #pragma omp for schedule(dynamic, 256)
         for (size_t k = 0; k < nq; k++) {
-            int64_t j = nearest(&t, x + qs[k] * d, stack);
-            labels[qs[k]] = labels[id[j]];
+            int64_t j = nearest(&t, x + qs[k] * d, max2, stack);
+            if (j != INT64_MAX) labels[qs[k]] = labels[id[j]];
         }
     }
     tc_kd_free(&t);
@@ -88,7 +100,8 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels) {
     return 0;
 }
 
-int tc_assign_noise_naive(const float *x, size_t n, int d, int64_t *labels) {
+int tc_assign_noise_naive(const float *x, size_t n, int d, double max_distance, int64_t *labels) {
+    double max2 = max_distance > 0 ? max_distance * max_distance : INFINITY;
     int64_t *out = malloc((n ? n : 1) * sizeof *out);
     if (!out) return tc_error(TC_ENOMEM, "assign_noise: out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -98,7 +111,7 @@ int tc_assign_noise_naive(const float *x, size_t n, int d, int64_t *labels) {
         for (size_t j = 0; j < n; j++) {
             if (labels[j] == -1) continue;
             double d2 = tc_dist2_f32(x + i * d, x + j * d, d);
-            if (d2 < best) best = d2, out[i] = labels[j];
+            if (d2 < best && d2 <= max2) best = d2, out[i] = labels[j];
         }
     }
     memcpy(labels, out, n * sizeof *out);

@@ -29,6 +29,8 @@ void tc_classifier_clear(tc_classifier *c) {
     free(c->proj);
     free(c->labels);
     tc_cluster_labels_free(c->names, c->n_names);
+    tc_topic_nodes_free(c->tree, c->n_tree);
+    c->tree = NULL, c->n_tree = 0;
     free(c->centre_label);
     free(c->centre);
     free(c->centre_size);
@@ -179,21 +181,23 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
     /* 3. cluster the map */
     t = tc_now();
     if (!(c->labels = malloc(n * sizeof *c->labels))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
+    tc_cluster_merge *merges = NULL; /* HDBSCAN's hierarchy, for the topic tree */
+    size_t n_merges = 0;
     rc = c->p.cluster_method == TC_CLUSTER_HDBSCAN
-             ? tc_hdbscan(c->proj, n, 2, &c->p.hdbscan, c->labels)
+             ? tc_hdbscan_hierarchy(c->proj, n, 2, &c->p.hdbscan, c->labels, &merges, &n_merges)
              : tc_dbscan(c->proj, n, 2, &c->p.dbscan, c->labels);
-    if (!rc && c->p.assign_noise) rc = tc_assign_noise(c->proj, n, 2, c->labels);
-    if (rc) goto fail;
+    if (!rc && c->p.assign_noise)
+        rc = tc_assign_noise_within(c->proj, n, 2, c->p.assign_noise_max_distance, c->labels);
+    if (rc) { free(merges); goto fail; }
     for (size_t i = 0; i < n; i++) c->stats.n_noise += c->labels[i] < 0;
-    if ((rc = tc_classifier_compute_centres(c))) goto fail;
+    if ((rc = tc_classifier_compute_centres(c))) { free(merges); goto fail; }
     c->stats.cluster_s = tc_now() - t;
 
-    /* 4. name the clusters */
+    /* 4. the topic tree; name the clusters and its nodes */
     t = tc_now();
-    if (c->p.summary_create &&
-        (rc = tc_label_clusters((const char *const *)c->texts, n, c->labels, &c->p.label,
-                                &c->names, &c->n_names)))
-        goto fail;
+    rc = tc_classifier_topics(c, merges, n_merges);
+    free(merges);
+    if (rc) goto fail;
     c->stats.label_s = tc_now() - t;
     return 0;
 fail:

@@ -21,6 +21,8 @@ struct tc_classifier {
     float *centre;             /* (n_centres, 2) */
     size_t *centre_size;       /* (n_centres) members of each label */
     size_t n_centres;
+    tc_topic_node *tree;       /* (n_tree) root first; NULL without a tree */
+    size_t n_tree;
     tc_fit_stats stats;
 };
 
@@ -40,6 +42,27 @@ int tc_classifier_compute_centres(tc_classifier *c);
 /* folder.c: the staging folder of a save folder opened for writing (made
  * on first call); *stage lives until commit or close. */
 int tc_save_folder_stage(tc_save_folder *f, const char **stage);
+
+/* tree.c: the topic tree from merges over the K clusters (cluster_ids (K)
+ * ascending, sizes (K) their texts): nodes breadth first from the root,
+ * children larger first. */
+int tc_topic_tree_build(const tc_cluster_merge *m, size_t n_merges, const int64_t *cluster_ids,
+                        const size_t *sizes, size_t K, tc_topic_node **out, size_t *n_out);
+
+/* After clustering: the tree (merges from HDBSCAN, or NULL: average
+ * linkage of the embeddings), every node's representative texts, then
+ * (summary_create) the clusters' names and the nodes'. */
+int tc_classifier_topics(tc_classifier *c, tc_cluster_merge *merges, size_t n_merges);
+
+/* The tree as textclust.json's "tree"."nodes" array, and back: every field
+ * checked against n_texts, TC_EFORMAT naming file and node otherwise. */
+struct cJSON;
+struct cJSON *tc_topic_tree_json(const tc_topic_node *nodes, size_t n);
+int tc_topic_tree_parse(const struct cJSON *arr, const char *file, size_t n_texts,
+                        tc_topic_node **out, size_t *n_out);
+/* The same from the text of a whole textclust.json (the fuzz target's way in). */
+int tc_topic_tree_parse_text(const char *text, size_t len, size_t n_texts, tc_topic_node **out,
+                             size_t *n_out);
 
 /* Opens c->p.embed_model (or the saved model id) unless open already. */
 int tc_classifier_open_encoder(tc_classifier *c);

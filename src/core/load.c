@@ -146,6 +146,12 @@ static int load_meta(tc_classifier *c, const char *path) {
     /* out-of-range doubles would make the casts below undefined */
     if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 0x1p64)
         c->p.seed = (uint64_t)v->valuedouble;
+    /* the topic tree (older saves have none) */
+    cJSON *tree = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "tree"), "nodes");
+    if (tree && (rc = tc_topic_tree_parse(tree, path, c->n, &c->tree, &c->n_tree))) {
+        cJSON_Delete(j);
+        return rc;
+    }
     cJSON *clusters = cJSON_GetObjectItemCaseSensitive(j, "clusters"), *e;
     cJSON_ArrayForEach(e, clusters) {
         cJSON *lab = cJSON_GetObjectItemCaseSensitive(e, "label");

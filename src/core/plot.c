@@ -18,7 +18,9 @@ int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const
     int rc;
     /* Each writer replaces its file atomically, so a failure keeps the old one. */
     snprintf(path, sizeof path, "%s/map.png", folder);
-    if ((rc = tc_viz_map_png(c->proj, c->n, c->labels, c->names, c->n_names, &pp, ov, path))) return rc;
+    if ((rc = tc_viz_map_png_tree(c->proj, c->n, c->labels, c->names, c->n_names, c->tree, c->n_tree,
+                                  &pp, ov, path)))
+        return rc;
     snprintf(path, sizeof path, "%s/map.html", folder);
     rc = tc_viz_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
                          c->n_names, ov, seed, path);

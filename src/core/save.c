@@ -95,6 +95,8 @@ static cJSON *meta_json(const tc_classifier *c) {
         cJSON_AddNumberToObject(k, "min_samples", p->dbscan.min_samples);
     }
     cJSON_AddBoolToObject(k, "assign_noise", p->assign_noise);
+    if (p->assign_noise && p->assign_noise_max_distance > 0)
+        cJSON_AddNumberToObject(k, "assign_noise_max_distance", p->assign_noise_max_distance);
 
     cJSON *s = cJSON_AddObjectToObject(o, "summary");
     cJSON_AddBoolToObject(s, "create", p->summary_create);
@@ -130,7 +132,21 @@ static cJSON *meta_json(const tc_classifier *c) {
             if (l->score >= 0) cJSON_AddNumberToObject(e, "score", l->score);
             if (l->keywords) cJSON_AddStringToObject(e, "keywords", l->keywords);
         }
+        size_t nr;
+        const int64_t *r = tc_classifier_representatives(c, label, &nr);
+        if (r) {
+            cJSON *ra = cJSON_AddArrayToObject(e, "representatives");
+            for (size_t t = 0; t < nr; t++) cJSON_AddItemToArray(ra, cJSON_CreateNumber((double)r[t]));
+        }
         cJSON_AddItemToArray(cl, e);
+    }
+    if (c->n_tree) {
+        cJSON *t = cJSON_AddObjectToObject(o, "tree");
+        cJSON_AddStringToObject(t, "method", hdb ? "hdbscan condensed tree" : "average linkage");
+        cJSON_AddStringToObject(t, "examples", p->label.examples == TC_EXAMPLES_REPRESENTATIVE
+                                                   ? "representative" : "random");
+        cJSON_AddItemToObject(t, "mmr_lambda", num_f((float)p->label.mmr_lambda));
+        cJSON_AddItemToObject(t, "nodes", tc_topic_tree_json(c->tree, c->n_tree));
     }
     return o;
 }

@@ -24,6 +24,9 @@ tc_label_params tc_label_default_params(void) {
     p.timeout_s = 60;
     p.max_retries = 5;
     p.retry_delay_s = 1.0;
+    p.examples = TC_EXAMPLES_RANDOM;
+    p.mmr_lambda = 0.7;
+    p.llm_max_requests = 20;
     p.seed = 42;
     return p;
 }
@@ -67,6 +70,12 @@ static int check_params(const tc_label_params *p) {
 
 int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
                       const tc_label_params *p, tc_cluster_label **out, size_t *n_out) {
+    return tc_label_clusters_ex(texts, n, labels, p, NULL, NULL, out, n_out);
+}
+
+int tc_label_clusters_ex(const char *const *texts, size_t n, const int64_t *labels,
+                         const tc_label_params *p, const int64_t *const *examples,
+                         const size_t *n_examples, tc_cluster_label **out, size_t *n_out) {
     if (!out || !n_out) return tc_error(TC_EINVAL, "label: out and n_out must not be NULL");
     *out = NULL;
     *n_out = 0;
@@ -76,6 +85,10 @@ int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
     int rc = check_params(p);
     if (rc) return rc;
     if (p->stats) memset(p->stats, 0, sizeof *p->stats);
+    if (p->api != TC_LLM_NONE && p->llm_max_requests < 0)
+        return tc_error(TC_EINVAL, "label: llm_max_requests %d must be >= 0", p->llm_max_requests);
+    if (!(p->mmr_lambda >= 0 && p->mmr_lambda <= 1))
+        return tc_error(TC_EINVAL, "label: mmr_lambda %g must be from 0 to 1", p->mmr_lambda);
 
     tc_label_groups g;
     if ((rc = tc_label_groups_build(labels, n, &g))) return rc;
@@ -107,7 +120,7 @@ int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
         }
     }
     if (p->api != TC_LLM_NONE) {
-        if ((rc = tc_llm_label(texts, &g, p, l))) goto fail;
+        if ((rc = tc_llm_label(texts, &g, p, examples, n_examples, l))) goto fail;
     } else {
         /* single_topic offline: the keywords are the topic, there is no score */
         for (size_t c = 0; c < K && p->topic_mode == TC_TOPIC_SINGLE; c++) {

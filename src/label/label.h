@@ -130,9 +130,59 @@ int tc_cache_put(const char *dir, const char key[33], const char *answer);
 /* ---------------------------------------------------------------- llm.c */
 
 /* Replaces the summaries of out (K entries, keywords already filled) by
- * LLM answers; a cluster whose request fails keeps its keywords. */
+ * LLM answers; a cluster whose request fails keeps its keywords. The
+ * examples shown are examples[c] (n_examples[c] text indices, the first
+ * p->n_examples used) when examples is not NULL, else a seeded sample. */
 int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_label_params *p,
-                 tc_cluster_label *out);
+                 const int64_t *const *examples, const size_t *n_examples, tc_cluster_label *out);
+
+/* The answers to K prompts (borrowed) through the cache and the endpoint,
+ * parsed into out[c] (summary, or topic and score); an entry whose request
+ * fails keeps what it holds. what names an entry in warnings ("cluster").
+ * p->stats counts are added to, not reset. Progress reports
+ * progress_base + done of progress_base + K. */
+int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, const char *what,
+                size_t progress_base, tc_cluster_label *out);
+
+/* tc_label_clusters with examples[c] (n_examples[c] text indices) as the
+ * LLM's examples of the c-th cluster in ascending label order (NULL = a
+ * seeded sample). */
+int tc_label_clusters_ex(const char *const *texts, size_t n, const int64_t *labels,
+                         const tc_label_params *p, const int64_t *const *examples,
+                         const size_t *n_examples, tc_cluster_label **out, size_t *n_out);
+
+/* ---------------------------------------------------------------- represent.c */
+
+/* The representative texts of one group: from the members (m text indices)
+ * the ones nearest to their mean row of e (rows of d floats; squared
+ * Euclidean distance in double, ties to the lower index), then at most k of
+ * them chosen by maximal marginal relevance (Carbonell & Goldstein 1998):
+ * each pick maximises lambda * cos(row, mean) - (1 - lambda) * max cos(row,
+ * picked). A member whose text (when texts is not NULL) or row equals a
+ * picked one's is never picked. Writes out (k), returns the count. */
+size_t tc_label_representatives(const float *e, int d, const char *const *texts,
+                                const size_t *members, size_t m, int k, double lambda,
+                                int64_t *out);
+
+/* ---------------------------------------------------------------- tree_names.c */
+
+/* The texts below node (its leaves' members, leaf by leaf) into out (room
+ * for all of them; NULL = count only); returns the count, SIZE_MAX when out
+ * of memory. */
+size_t tc_label_node_members(const tc_topic_node *nodes, size_t n_nodes, size_t node,
+                             const tc_label_groups *g, size_t *out);
+
+/* Names the nodes of a topic tree (nodes, n_nodes; leaves' cluster labels
+ * among labels (n)): keywords of every node by c-TF-IDF over its texts
+ * (the noise texts count as one more class in the corpus frequencies, the
+ * leaves are the classes), leaves' names from cluster_names (k entries,
+ * ascending label; NULL = their keywords), and with an LLM the nodes above
+ * the leaves, top levels first, at most p->llm_max_requests of them,
+ * named deepest first so that a parent's prompt holds its children's names
+ * and sampled (or representative) texts. */
+int tc_label_tree(const char *const *texts, size_t n, const int64_t *labels,
+                  const tc_cluster_label *cluster_names, size_t k, const tc_label_params *p,
+                  tc_topic_node *nodes, size_t n_nodes);
 
 /* single_topic result: l->topic = topic (taken over), l->score = score or
  * -1, l->summary = "<topic>. Educational score: <score>" ("None" when the

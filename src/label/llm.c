@@ -110,13 +110,44 @@ static int apply(const tc_label_params *p, tc_cluster_label *l, const char *a) {
 /* ---------------------------------------------------------------- labelling */
 
 int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_label_params *p,
-                 tc_cluster_label *out) {
+                 const int64_t *const *examples, const size_t *n_examples, tc_cluster_label *out) {
     size_t K = g->n_clusters;
     const char *tpl = p->template_text ? p->template_text : tc_prompt_template(p->api);
     const char *ins = p->instruction ? p->instruction : tc_prompt_instruction(p->topic_mode);
     if (!strstr(tpl, "{examples}"))
         tc_warn("label: the prompt template has no {examples} placeholder; the LLM will not "
                 "see the cluster's texts");
+    char **prompt = calloc(K ? K : 1, sizeof *prompt);
+    size_t *idx = malloc((size_t)p->n_examples * sizeof *idx); /* (n_examples) */
+    int rc = 0;
+    if (!prompt || !idx) goto oom;
+    for (size_t c = 0; c < K; c++) {
+        size_t k;
+        if (examples) {  /* the representative texts, as many as asked */
+            k = n_examples[c] < (size_t)p->n_examples ? n_examples[c] : (size_t)p->n_examples;
+            for (size_t t = 0; t < k; t++) idx[t] = (size_t)examples[c][t];
+        } else {
+            k = tc_label_sample(g, c, p->n_examples, p->seed, idx);
+        }
+        char *ex = tc_prompt_examples(texts, idx, k, p->chunk_size);
+        if (!ex) goto oom;
+        prompt[c] = tc_prompt_format(tpl, ex, ins);
+        free(ex);
+        if (!prompt[c]) goto oom;
+    }
+    rc = tc_llm_name(p, (const char *const *)prompt, K, "cluster", 0, out);
+    goto done;
+oom:
+    rc = tc_error(TC_ENOMEM, "label: out of memory preparing LLM requests");
+done:
+    for (size_t c = 0; c < K && prompt; c++) free(prompt[c]);
+    free(prompt);
+    free(idx);
+    return rc;
+}
+
+int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, const char *what,
+                size_t progress_base, tc_cluster_label *out) {
     char *url = tc_llm_endpoint(p);
     if (!url) return TC_EINVAL;
     char *token = tc_llm_token(p);
@@ -124,24 +155,16 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
     /* the cache key names the endpoint without its secrets: a new key in the
      * query string is the same endpoint */
     char *url_key = tc_url_redact(url);
-    char **prompt = calloc(K ? K : 1, sizeof *prompt);
     char (*key)[33] = calloc(K ? K : 1, sizeof *key);
     char **answer = calloc(K ? K : 1, sizeof *answer);
     tc_llm_job *jobs = calloc(K ? K : 1, sizeof *jobs);
     size_t *job_of = calloc(K ? K : 1, sizeof *job_of);         /* (K) cluster -> job + 1 */
-    size_t *idx = malloc((size_t)p->n_examples * sizeof *idx); /* (n_examples) */
     int rc = 0;
-    if (!secrets || !url_key || !prompt || !key || !answer || !jobs || !job_of || !idx)
-        goto oom;
+    size_t total = progress_base + K;
+    if (!secrets || !url_key || !key || !answer || !jobs || !job_of) goto oom;
 
     size_t n_jobs = 0, n_hits = 0;
     for (size_t c = 0; c < K; c++) {
-        size_t k = tc_label_sample(g, c, p->n_examples, p->seed, idx);
-        char *ex = tc_prompt_examples(texts, idx, k, p->chunk_size);
-        if (!ex) goto oom;
-        prompt[c] = tc_prompt_format(tpl, ex, ins);
-        free(ex);
-        if (!prompt[c]) goto oom;
         tc_cache_key(url_key, p->llm_model, p->max_new_tokens, p->temperature, prompt[c], key[c]);
         if (p->cache_dir && (answer[c] = tc_cache_get(p->cache_dir, key[c]))) {
             n_hits++;
@@ -151,9 +174,10 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         jobs[n_jobs].check = p->topic_mode == TC_TOPIC_SINGLE ? check_single : check_multiple;
         job_of[c] = ++n_jobs;
     }
-    if (p->stats) p->stats->n_cache_hits = n_hits;
-    tc_progress(p->progress, p->progress_ctx, "label", n_hits, K);
-    if ((rc = tc_llm_run(p, jobs, n_jobs, n_hits, K))) goto done;
+    tc_label_stats before = p->stats ? *p->stats : (tc_label_stats){0};
+    tc_progress(p->progress, p->progress_ctx, "label", progress_base + n_hits, total);
+    if ((rc = tc_llm_run(p, jobs, n_jobs, progress_base + n_hits, total))) goto done;
+    if (p->stats) p->stats->n_cache_hits = before.n_cache_hits + n_hits; /* tc_llm_run adds its own */
 
     size_t n_failed = 0, n_malformed = 0;
     int cache_warned = 0;
@@ -161,7 +185,7 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         tc_llm_job *j = job_of[c] ? &jobs[job_of[c] - 1] : NULL;
         if (j) {
             if (j->status != 0 || !j->answer) {
-                tc_warn("cluster %lld: LLM request failed: %s; using its keywords",
+                tc_warn("%s %lld: LLM request failed: %s; using its keywords", what,
                         (long long)out[c].label, j->error[0] ? j->error : "no answer");
                 n_failed++;
                 goto keywords;
@@ -180,7 +204,7 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         }
         if (r == 1) n_malformed++;
         if (r != 2) continue;
-        tc_warn("cluster %lld: the answer is empty or has no printable text; using its keywords",
+        tc_warn("%s %lld: the answer is empty or has no printable text; using its keywords", what,
                 (long long)out[c].label);
         n_failed++;
     keywords:
@@ -190,27 +214,22 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         }
     }
     if (n_failed)
-        tc_warn("label: %zu of %zu clusters have keyword labels because their LLM request "
-                "failed", n_failed, K);
+        tc_warn("label: %zu of %zu %ss have keyword labels because their LLM request "
+                "failed", n_failed, K, what);
     if (p->stats) {
-        p->stats->n_failed = n_failed;
-        p->stats->n_malformed = n_malformed;
+        p->stats->n_failed = before.n_failed + n_failed;
+        p->stats->n_malformed = before.n_malformed + n_malformed;
     }
     goto done;
 oom:
     rc = tc_error(TC_ENOMEM, "label: out of memory preparing LLM requests");
 done:
-    for (size_t c = 0; c < K && prompt; c++) {
-        free(prompt[c]);
-        if (answer) free(answer[c]);
-    }
+    for (size_t c = 0; c < K && answer; c++) free(answer[c]);
     for (size_t i = 0; i < K && jobs; i++) free(jobs[i].answer);
-    free(prompt);
     free(key);
     free(answer);
     free(jobs);
     free(job_of);
-    free(idx);
     free(url);
     free(url_key);
     tc_secrets_free(secrets);

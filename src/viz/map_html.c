@@ -151,13 +151,18 @@ int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char
         else { lab[2 * i] = s & 255; lab[2 * i + 1] = s >> 8 & 255; }
     }
 
+    double vb[4]; /* the bulk's box, x0 x1 y0 y1 */
+    tc_viz_bulk_box(xy, n, vb);
+    if (!(vb[0] <= vb[1] && vb[2] <= vb[3])) vb[0] = xmin, vb[1] = xmin + w, vb[2] = ymin, vb[3] = ymin + h;
     if ((rc = tc_atomic_open(&a, path))) goto done;
     o.f = a.f;
     tc_sb_puts(&o.b, tc_map_page_head);
     tc_sb_printf(&o.b,
                  "<script type=\"application/json\" id=\"tc-meta\">{\"n\":%zu,\"n_noise\":%zu,"
-                 "\"wide\":%d,\"bbox\":[%.9g,%.9g,%.9g,%.9g],\"noise_color\":\"#%06x\",\"clusters\":[",
-                 n, cl.n_noise, wide, xmin, ymin, xmin + w, ymin + h, TC_VIZ_NOISE_RGB);
+                 "\"wide\":%d,\"bbox\":[%.9g,%.9g,%.9g,%.9g],\"view\":[%.9g,%.9g,%.9g,%.9g],"
+                 "\"noise_color\":\"#%06x\",\"clusters\":[",
+                 n, cl.n_noise, wide, xmin, ymin, xmin + w, ymin + h, vb[0], vb[2], vb[1], vb[3],
+                 TC_VIZ_NOISE_RGB);
     for (size_t j = 0; j < cl.k; j++) {
         const tc_cluster_label *nm = tc_viz_find_name(names, n_names, cl.ids[j]);
         char *name = tc_viz_utf8_clean(nm && nm->summary ? nm->summary : "", NAME_CHARS);

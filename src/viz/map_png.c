@@ -161,54 +161,127 @@ static void draw_box(cairo_t *cr, const tc_viz_label_box *r, const label_box *lb
     }
 }
 
-/* Lays out, places and draws the labels of the named clusters. */
-static int draw_labels(cairo_t *cr, const tc_viz_clusters *cl, const tc_viz_frame *fr,
-                       const tc_cluster_label *names, size_t n_names, int width, int height,
-                       double fs) {
-    size_t k = cl->k;
-    label_box *lb = malloc((k ? k : 1) * sizeof *lb);         /* (k) wrapped text */
+/* The names to place: the tree's sites, or every named cluster's. */
+static int label_sites(const tc_viz_clusters *cl, const float *xy, const tc_cluster_label *names,
+                       size_t n_names, const tc_topic_node *tree, size_t n_tree, int max_names,
+                       tc_viz_site **out, size_t *n_out) {
+    if (tree && n_tree) return tc_viz_tree_sites(tree, n_tree, cl, xy, max_names, out, n_out);
+    *out = malloc((cl->k ? cl->k : 1) * sizeof **out);
+    *n_out = 0;
+    if (!*out) return tc_error(TC_ENOMEM, "map.png: out of memory placing labels");
+    for (size_t j = 0; j < cl->k; j++) {
+        const tc_cluster_label *nm = names ? tc_viz_find_name(names, n_names, cl->ids[j]) : NULL;
+        (*out)[(*n_out)++] = (tc_viz_site){cl->ids[j], cl->centres[2 * j], cl->centres[2 * j + 1],
+                                           cl->sizes[j], nm && nm->summary ? nm->summary : ""};
+    }
+    return 0;
+}
+
+/* Wraps each site's name (lb) and places the boxes (box), k sites. */
+static int layout_labels(cairo_t *cr, const tc_viz_frame *fr, const tc_viz_site *st, size_t k,
+                         int width, int height, double fs, label_box *lb, tc_viz_label_box *box) {
     double *geo = malloc((k ? k : 1) * 4 * sizeof *geo);      /* (4, k) centre x, y, box w, h */
-    tc_viz_label_box *box = malloc((k ? k : 1) * sizeof *box); /* (k) */
+    size_t *sizes = malloc((k ? k : 1) * sizeof *sizes);
     int rc = 0;
-    if (!lb || !geo || !box) { rc = tc_error(TC_ENOMEM, "map.png: out of memory placing labels"); goto done; }
+    if (!geo || !sizes) { rc = tc_error(TC_ENOMEM, "map.png: out of memory placing labels"); goto done; }
     double *cx = geo, *cy = geo + k, *w = geo + 2 * k, *h = geo + 3 * k;
     tc_viz_set_font(cr, fs, 0);
     for (size_t j = 0; j < k; j++) {
-        tc_viz_to_pixel(fr, cl->centres[2 * j], cl->centres[2 * j + 1], &cx[j], &cy[j]);
+        tc_viz_to_pixel(fr, st[j].x, st[j].y, &cx[j], &cy[j]);
         w[j] = h[j] = 0;
         lb[j].n_lines = 0;
-        const tc_cluster_label *nm = tc_viz_find_name(names, n_names, cl->ids[j]);
-        if (!nm || !nm->summary || !nm->summary[0]) continue;
-        char *text = tc_viz_utf8_clean(nm->summary, LABEL_CHARS);
+        sizes[j] = st[j].size;
+        if (!st[j].name || !st[j].name[0]) continue;
+        char *text = tc_viz_utf8_clean(st[j].name, LABEL_CHARS);
         if (!text) { rc = tc_error(TC_ENOMEM, "map.png: out of memory"); goto done; }
         wrap_label(cr, text, fmax(12 * fs, 0.15 * width), fs, &lb[j]);
         free(text);
         if (lb[j].n_lines) { w[j] = lb[j].w; h[j] = lb[j].h; }
     }
-    if ((rc = tc_viz_place_labels(cx, cy, w, h, cl->sizes, k, width, height, 0.25 * fs, box))) goto done;
+    rc = tc_viz_place_labels(cx, cy, w, h, sizes, k, width, height, 0.25 * fs, box);
+done:
+    free(geo);
+    free(sizes);
+    return rc;
+}
+
+/* Lays out, places and draws the labels. */
+static int draw_labels(cairo_t *cr, const tc_viz_clusters *cl, const tc_viz_frame *fr, const float *xy,
+                       const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                       size_t n_tree, int max_names, int width, int height, double fs) {
+    tc_viz_site *st = NULL;
+    size_t k = 0;
+    int rc = label_sites(cl, xy, names, n_names, tree, n_tree, max_names, &st, &k);
+    if (rc) return rc;
+    label_box *lb = malloc((k ? k : 1) * sizeof *lb);          /* (k) wrapped text */
+    tc_viz_label_box *box = malloc((k ? k : 1) * sizeof *box); /* (k) */
+    if (!lb || !box) { rc = tc_error(TC_ENOMEM, "map.png: out of memory placing labels"); goto done; }
+    if ((rc = layout_labels(cr, fr, st, k, width, height, fs, lb, box))) goto done;
     size_t n_dropped = 0;
     for (size_t j = 0; j < k; j++) {
         n_dropped += box[j].state == TC_VIZ_LABEL_DROPPED;
         if (box[j].state != TC_VIZ_LABEL_NUDGED) continue;
         /* a leader line from the centre to the nearest point of the moved box */
         const tc_viz_label_box *r = &box[j];
-        double bx = fmin(fmax(cx[j], r->x), r->x + r->w), by = fmin(fmax(cy[j], r->y), r->y + r->h);
+        double cx, cy;
+        tc_viz_to_pixel(fr, st[j].x, st[j].y, &cx, &cy);
+        double bx = fmin(fmax(cx, r->x), r->x + r->w), by = fmin(fmax(cy, r->y), r->y + r->h);
         cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.8);
         cairo_set_line_width(cr, fmax(1.0, fs / 12));
-        cairo_move_to(cr, cx[j], cy[j]);
+        cairo_move_to(cr, cx, cy);
         cairo_line_to(cr, bx, by);
         cairo_stroke(cr);
-        cairo_arc(cr, cx[j], cy[j], fmax(1.5, fs / 6), 0, 2 * M_PI);
+        cairo_arc(cr, cx, cy, fmax(1.5, fs / 6), 0, 2 * M_PI);
         cairo_fill(cr);
     }
     for (size_t j = 0; j < k; j++)
         if (box[j].state == TC_VIZ_LABEL_CENTRED || box[j].state == TC_VIZ_LABEL_NUDGED)
             draw_box(cr, &box[j], &lb[j], fs);
-    if (n_dropped) tc_info("map.png: %zu cluster labels left out for lack of room", n_dropped);
+    if (n_dropped) tc_info("map.png: %zu labels left out for lack of room", n_dropped);
 done:
+    free(st);
     free(lb);
-    free(geo);
     free(box);
+    return rc;
+}
+
+/* Image size and label font size of p. */
+static int geometry(const tc_plot_params *p, int *W, int *H, double *fs) {
+    double dpi = p->dpi > 0 ? p->dpi : 300;
+    *W = p->width > 0 ? p->width : (int)lround(12 * dpi);
+    *H = p->height > 0 ? p->height : (int)lround(8 * dpi);
+    if (*W < 16 || *H < 16 || *W > 32000 || *H > 32000) return TC_EINVAL;
+    *fs = p->font_size > 0 ? p->font_size : fmax(10, 0.009 * (*W < *H ? *W : *H));
+    return 0;
+}
+
+int tc_viz_map_labels(const float *xy, size_t n, const int64_t *labels,
+                      const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                      size_t n_tree, const tc_plot_params *p_in, tc_viz_site **sites,
+                      tc_viz_label_box **boxes, size_t *n_sites) {
+    tc_plot_params p = p_in ? *p_in : tc_plot_default_params();
+    *sites = NULL, *boxes = NULL, *n_sites = 0;
+    int W, H;
+    double fs;
+    if (geometry(&p, &W, &H, &fs)) return tc_error(TC_EINVAL, "map.png: image size out of range");
+    tc_viz_clusters cl;
+    int rc = tc_viz_clusters_build(xy, n, labels, &cl);
+    if (rc) return rc;
+    tc_viz_frame fr = tc_viz_map_frame(xy, n, W, H);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1); /* to measure text */
+    cairo_t *cr = cairo_create(s);
+    size_t k = 0;
+    label_box *lb = NULL;
+    rc = label_sites(&cl, xy, names, n_names, tree, n_tree, p.max_names, sites, &k);
+    if (!rc && (!(lb = malloc((k ? k : 1) * sizeof *lb)) || !(*boxes = malloc((k ? k : 1) * sizeof **boxes))))
+        rc = tc_error(TC_ENOMEM, "map.png: out of memory");
+    if (!rc) rc = layout_labels(cr, &fr, *sites, k, W, H, fs, lb, *boxes);
+    if (rc) { free(*sites), free(*boxes), *sites = NULL, *boxes = NULL, k = 0; }
+    *n_sites = k;
+    free(lb);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    tc_viz_clusters_free(&cl);
     return rc;
 }
 
@@ -274,6 +347,12 @@ int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
 
 int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                    size_t n_names, const tc_plot_params *p_in, const tc_overlay *ov, const char *path) {
+    return tc_viz_map_png_tree(xy, n, labels, names, n_names, NULL, 0, p_in, ov, path);
+}
+
+int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
+                        size_t n_names, const tc_topic_node *tree, size_t n_tree,
+                        const tc_plot_params *p_in, const tc_overlay *ov, const char *path) {
     tc_plot_params p = p_in ? *p_in : tc_plot_default_params();
     if (!path) return tc_error(TC_EINVAL, "map.png: no path");
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s: xy and labels are required", path);
@@ -344,7 +423,9 @@ int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cl
     cairo_surface_mark_dirty(s);
 
     double fs = p.font_size > 0 ? p.font_size : fmax(10, 0.009 * (W < H ? W : H));
-    if (names && (rc = draw_labels(cr, &cl, &fr, names, n_names, W, H, fs))) goto done;
+    if ((names || n_tree) &&
+        (rc = draw_labels(cr, &cl, &fr, xy, names, n_names, tree, n_tree, p.max_names, W, H, fs)))
+        goto done;
     if (ov && ov->n) draw_legend(cr, ov, n_unknown, H, fs, ov_inner, ov_outer);
     if (n_unknown)
         tc_warn("%s: %zu of the %zu inferred texts have labels that are not clusters of this map "

@@ -130,6 +130,11 @@ static int cmp_float(const void *a, const void *b) {
 
 tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height) {
     double margin = 0.03 * (width < height ? width : height), box[4];
+    tc_viz_bulk_box(xy, n, box);
+    return frame_of_box(box, width, height, margin);
+}
+
+void tc_viz_bulk_box(const float *xy, size_t n, double box[4]) {
     bounding_box(xy, n, box);
     float *v = malloc((n ? n : 1) * sizeof *v);
     for (int axis = 0; v && axis < 2; axis++) {
@@ -143,7 +148,6 @@ tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height) 
         box[2 * axis + 1] = fmin(box[2 * axis + 1], hi + pad);
     }
     free(v);  /* without memory the bounding box serves */
-    return frame_of_box(box, width, height, margin);
 }
 
 void tc_viz_point_style(const tc_plot_params *p, size_t n, int width, int height,

@@ -55,6 +55,10 @@ tc_viz_frame tc_viz_frame_fit(const float *xy, size_t n, int width, int height, 
  * outside it are not drawn (map.html shows every point). */
 tc_viz_frame tc_viz_map_frame(const float *xy, size_t n, int width, int height);
 
+/* The box map.png frames and map.html opens on: [x0, x1, y0, y1] (the
+ * layout of the bounding box above). */
+void tc_viz_bulk_box(const float *xy, size_t n, double box[4]);
+
 static inline void tc_viz_to_pixel(const tc_viz_frame *f, double x, double y, double *px,
                                    double *py) {
     *px = f->px0 + (x - f->x0) * f->scale;
@@ -115,6 +119,30 @@ int tc_viz_place_labels(const double *cx, const double *cy, const double *w, con
                         const size_t *sizes, size_t k, int width, int height, double gap,
                         tc_viz_label_box *out);
 
+/* A name map.png shows: a cluster's or a topic-tree node's, at the mean
+ * map position of its texts. */
+typedef struct tc_viz_site {
+    int64_t id;        /* the cluster label, or the tree node index */
+    double x, y;       /* data coordinates */
+    size_t size;       /* texts */
+    const char *name;  /* borrowed */
+} tc_viz_site;
+
+/* The tree nodes map.png names (map_names.c): at most max_names (0 = 12),
+ * no node together with one of its ancestors, chosen from the root down by
+ * size x spread; *out malloc'd, in node order. No tree: none. */
+int tc_viz_tree_sites(const tc_topic_node *tree, size_t n_tree, const tc_viz_clusters *cl,
+                      const float *xy, int max_names, tc_viz_site **out, size_t *n_out);
+
+/* The label boxes of map.png as it places them (pixels): the sites (tree
+ * sites with a tree, else the named clusters), their boxes (*boxes, one per
+ * site, state DROPPED when there was no room) - what the tests check for
+ * overlaps. Both malloc'd. */
+int tc_viz_map_labels(const float *xy, size_t n, const int64_t *labels,
+                      const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                      size_t n_tree, const tc_plot_params *p, tc_viz_site **sites,
+                      tc_viz_label_box **boxes, size_t *n_sites);
+
 /* Writes a cairo ARGB32 or RGB24 image surface as PNG to path (atomically, through
  * tc_atomic_open), with a pHYs chunk for dpi (0 = none). The surface is a
  * cairo_surface_t *; void here so that the header needs no cairo include.
@@ -156,6 +184,10 @@ void tc_viz_overlay_style(size_t n, int width, int height, double *inner, double
 /* tc_plot_map_png and tc_write_map_html with an overlay (NULL = none). */
 int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                    size_t n_names, const tc_plot_params *p, const tc_overlay *ov, const char *path);
+/* tc_viz_map_png with the names of a topic tree (NULL = the clusters'). */
+int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
+                        size_t n_names, const tc_topic_node *tree, size_t n_tree,
+                        const tc_plot_params *p, const tc_overlay *ov, const char *path);
 int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
                     const tc_cluster_label *names, size_t n_names, const tc_overlay *ov,
                     uint64_t seed, const char *path);

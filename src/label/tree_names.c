@@ -1,0 +1,379 @@
+/* tree_names.c - names for every node of the topic tree.
+ *
+ * Keywords: c-TF-IDF (keywords.c) with the clusters and the noise as the
+ * classes of the corpus, so term frequencies f(t) and the average class
+ * length A are those of the flat labelling, and a node's term counts are the
+ * sums of its leaves': tf(t, node) * log(1 + A / f(t)), the way BERTopic
+ * scores merged topics. The texts are tokenised once; each node sums its
+ * leaves' sparse counts into one dense row.
+ *
+ * LLM: the nodes above the clusters, top levels first (node order is
+ * breadth first), up to llm_max_requests of them, asked deepest level first
+ * so that a parent's prompt lists its children's names, above its sampled
+ * or representative texts. One batch per level goes through tc_llm_name
+ * (cache, retries, parsing as for clusters). */
+#include "label/label.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define N_KEYWORDS 10
+#define WORD_MAX 40
+
+/* ---------------------------------------------------------------- vocabulary */
+
+typedef struct {
+    char *arena;
+    size_t alen, acap;
+    size_t *off;          /* (cap) term -> arena offset */
+    double *total;        /* (cap) count over all classes */
+    uint32_t *cnt;        /* (cap) count in the class being read, then the node's */
+    uint32_t *touched;    /* (cap) terms with cnt > 0 */
+    size_t n_touched, n, cap;
+    uint32_t *slot;       /* (n_slot) term + 1, 0 = empty */
+    size_t n_slot;
+    int oom;
+    int64_t prev;
+    double n_terms;
+} vocab;
+
+static uint64_t fnv(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static int grow_slots(vocab *v) {
+    size_t ns = v->n_slot ? v->n_slot * 2 : 1 << 14;
+    uint32_t *sl = calloc(ns, sizeof *sl);
+    if (!sl) return -1;
+    for (size_t t = 0; t < v->n; t++) {
+        const char *s = v->arena + v->off[t];
+        size_t h = (size_t)fnv(s, strlen(s)) & (ns - 1);
+        while (sl[h]) h = (h + 1) & (ns - 1);
+        sl[h] = (uint32_t)(t + 1);
+    }
+    free(v->slot);
+    v->slot = sl, v->n_slot = ns;
+    return 0;
+}
+
+static int64_t intern(vocab *v, const char *s, size_t n) {
+    if (v->oom) return -1;
+    if ((v->n + 1) * 2 > v->n_slot && grow_slots(v)) goto oom;
+    size_t h = (size_t)fnv(s, n) & (v->n_slot - 1);
+    while (v->slot[h]) {
+        size_t t = v->slot[h] - 1;
+        const char *u = v->arena + v->off[t];
+        if (strncmp(u, s, n) == 0 && u[n] == 0) return (int64_t)t;
+        h = (h + 1) & (v->n_slot - 1);
+    }
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 1 << 13;
+        size_t *off = realloc(v->off, nc * sizeof *off);
+        if (off) v->off = off;
+        double *tot = realloc(v->total, nc * sizeof *tot);
+        if (tot) v->total = tot;
+        uint32_t *cnt = realloc(v->cnt, nc * sizeof *cnt);
+        if (cnt) v->cnt = cnt;
+        uint32_t *tch = realloc(v->touched, nc * sizeof *tch);
+        if (tch) v->touched = tch;
+        if (!off || !tot || !cnt || !tch) goto oom;
+        memset(v->total + v->cap, 0, (nc - v->cap) * sizeof *tot);
+        memset(v->cnt + v->cap, 0, (nc - v->cap) * sizeof *cnt);
+        v->cap = nc;
+    }
+    if (v->alen + n + 1 > v->acap) {
+        size_t na = v->acap ? v->acap * 2 : 1 << 16;
+        while (na < v->alen + n + 1) na *= 2;
+        char *a = realloc(v->arena, na);
+        if (!a) goto oom;
+        v->arena = a, v->acap = na;
+    }
+    memcpy(v->arena + v->alen, s, n);
+    v->arena[v->alen + n] = 0;
+    v->off[v->n] = v->alen;
+    v->alen += n + 1;
+    v->slot[h] = (uint32_t)(v->n + 1);
+    return (int64_t)v->n++;
+oom:
+    v->oom = 1;
+    return -1;
+}
+
+static void add(vocab *v, int64_t t, uint32_t c) {
+    if (t < 0) return;
+    if (v->cnt[t] == 0) v->touched[v->n_touched++] = (uint32_t)t;
+    v->cnt[t] += c;
+}
+
+static void on_term(void *ctx, const char *w, size_t n, int brk) {
+    vocab *v = ctx;
+    int64_t t = intern(v, w, n);
+    add(v, t, 1);
+    v->n_terms += 1;
+    if (!brk && v->prev >= 0 && t >= 0) {  /* bigrams as keywords.c forms them */
+        char bi[2 * WORD_MAX + 2];
+        const char *p = v->arena + v->off[v->prev];
+        size_t pl = strlen(p);
+        memcpy(bi, p, pl);
+        bi[pl] = ' ';
+        memcpy(bi + pl + 1, w, n);
+        add(v, intern(v, bi, pl + 1 + n), 1);
+        v->n_terms += 1;
+    }
+    v->prev = t;
+}
+
+static void vocab_free(vocab *v) {
+    free(v->arena), free(v->off), free(v->total), free(v->cnt), free(v->touched), free(v->slot);
+}
+
+/* ---------------------------------------------------------------- members */
+
+/* The group index of a cluster label, SIZE_MAX when absent. */
+static size_t group_of(const tc_label_groups *g, int64_t label) {
+    size_t lo = 0, hi = g->n_clusters;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->label[mid] < label) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->n_clusters && g->label[lo] == label ? lo : SIZE_MAX;
+}
+
+size_t tc_label_node_members(const tc_topic_node *nodes, size_t n_nodes, size_t node,
+                             const tc_label_groups *g, size_t *out) {
+    size_t m = 0, sp = 0;
+    size_t *stack = malloc((n_nodes ? n_nodes : 1) * sizeof *stack); /* each node once */
+    if (!stack) return SIZE_MAX;
+    stack[sp++] = node;
+    while (sp) {
+        const tc_topic_node *nd = &nodes[stack[--sp]];
+        if (nd->cluster < 0) {
+            for (size_t c = 0; c < nd->n_children; c++) stack[sp++] = (size_t)nd->children[c];
+            continue;
+        }
+        size_t c = group_of(g, nd->cluster);
+        if (c == SIZE_MAX) continue;
+        size_t a = g->start[c], b = g->start[c + 1];
+        if (out) memcpy(out + m, g->member + a, (b - a) * sizeof *out);
+        m += b - a;
+    }
+    free(stack);
+    return m;
+}
+
+/* ---------------------------------------------------------------- keywords */
+
+/* Fills kw[u] and sm[u] (malloc'd) for every node. */
+static int node_keywords(const char *const *texts, const tc_label_groups *g,
+                         const tc_topic_node *nodes, size_t n_nodes, char **kw, char **sm) {
+    size_t K = g->n_clusters;
+    vocab v = {0};
+    uint32_t **ids = calloc(K + 1, sizeof *ids), **cnts = calloc(K + 1, sizeof *cnts);
+    size_t *nt = calloc(K + 1, sizeof *nt);
+    size_t *leaves = malloc((K ? K : 1) * sizeof *leaves);
+    const char **term = NULL;
+    uint32_t *cc = NULL;
+    double *tot = NULL;
+    int rc = 0;
+    if (!ids || !cnts || !nt || !leaves) goto oom;
+    size_t n_classes = 0;
+    for (size_t c = 0; c <= K; c++) {  /* class K is the noise */
+        const size_t *mem = c < K ? g->member + g->start[c] : g->noise;
+        size_t nm = c < K ? g->start[c + 1] - g->start[c] : g->n_noise;
+        if (nm == 0) continue;
+        n_classes++;
+        for (size_t i = 0; i < nm; i++) {
+            v.prev = -1;
+            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", on_term, &v);
+        }
+        if (v.oom) goto oom;
+        ids[c] = malloc((v.n_touched ? v.n_touched : 1) * sizeof **ids);
+        cnts[c] = malloc((v.n_touched ? v.n_touched : 1) * sizeof **cnts);
+        if (!ids[c] || !cnts[c]) goto oom;
+        for (size_t i = 0; i < v.n_touched; i++) {
+            uint32_t t = v.touched[i];
+            ids[c][i] = t, cnts[c][i] = v.cnt[t];
+            v.total[t] += v.cnt[t];
+            v.cnt[t] = 0;
+        }
+        nt[c] = v.n_touched;
+        v.n_touched = 0;
+    }
+    double avg = n_classes ? v.n_terms / (double)n_classes : 0;
+    term = malloc((v.n ? v.n : 1) * sizeof *term);
+    cc = malloc((v.n ? v.n : 1) * sizeof *cc);
+    tot = malloc((v.n ? v.n : 1) * sizeof *tot);
+    if (!term || !cc || !tot) goto oom;
+    for (size_t u = 0; u < n_nodes && !rc; u++) {
+        /* the node's leaves, as group indices */
+        size_t nl = 0, n_docs = 0, sp = 0;
+        size_t *st = malloc(n_nodes * sizeof *st);
+        if (!st) goto oom;
+        st[sp++] = u;
+        while (sp) {
+            const tc_topic_node *nd = &nodes[st[--sp]];
+            if (nd->cluster < 0) {
+                for (size_t c = 0; c < nd->n_children; c++) st[sp++] = (size_t)nd->children[c];
+                continue;
+            }
+            size_t c = group_of(g, nd->cluster);
+            if (c != SIZE_MAX) leaves[nl++] = c;
+        }
+        free(st);
+        for (size_t l = 0; l < nl; l++) {
+            size_t c = leaves[l];
+            n_docs += g->start[c + 1] - g->start[c];
+            for (size_t i = 0; i < nt[c]; i++) add(&v, ids[c][i], cnts[c][i]);
+        }
+        /* in first-seen order of the leaves, which pick breaks ties by name anyway */
+        for (size_t i = 0; i < v.n_touched; i++) {
+            uint32_t t = v.touched[i];
+            term[i] = v.arena + v.off[t], cc[i] = v.cnt[t], tot[i] = v.total[t];
+        }
+        rc = tc_keywords_pick(term, cc, tot, v.n_touched, avg, n_docs, N_KEYWORDS, &kw[u], &sm[u]);
+        for (size_t i = 0; i < v.n_touched; i++) v.cnt[v.touched[i]] = 0;
+        v.n_touched = 0;
+    }
+    goto done;
+oom:
+    rc = tc_error(TC_ENOMEM, "label: out of memory counting the topic tree's keywords");
+done:
+    if (ids)
+        for (size_t c = 0; c <= K; c++) { free(ids[c]); free(cnts[c]); }
+    free(ids), free(cnts), free(nt), free(leaves), free(term), free(cc), free(tot);
+    vocab_free(&v);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- LLM */
+
+/* The name a node shows: a cluster's topic or summary, else the node's. */
+static const char *shown(const tc_cluster_label *l) {
+    return l->topic ? l->topic : l->summary ? l->summary : "";
+}
+
+static char *node_prompt(const char *const *texts, const tc_label_groups *g, const tc_label_params *p,
+                         const tc_topic_node *nodes, size_t n_nodes, size_t u, size_t *buf) {
+    const tc_topic_node *nd = &nodes[u];
+    size_t k = 0;
+    size_t *idx = malloc((size_t)p->n_examples * sizeof *idx);
+    if (!idx) return NULL;
+    if (p->examples == TC_EXAMPLES_REPRESENTATIVE && nd->n_repr) {
+        k = nd->n_repr < (size_t)p->n_examples ? nd->n_repr : (size_t)p->n_examples;
+        for (size_t t = 0; t < k; t++) idx[t] = (size_t)nd->repr[t];
+    } else {
+        /* a seeded partial shuffle of the node's members (ascending by leaf) */
+        size_t m = tc_label_node_members(nodes, n_nodes, u, g, buf);
+        if (m == SIZE_MAX) { free(idx); return NULL; }
+        tc_rng r = tc_rng_derive(p->seed, 0x54524545ULL << 32 | (uint64_t)u);
+        k = m < (size_t)p->n_examples ? m : (size_t)p->n_examples;
+        for (size_t i = 0; i < k; i++) {
+            size_t j = i + (size_t)tc_rng_below(&r, m - i);
+            size_t t = buf[i]; buf[i] = buf[j]; buf[j] = t;
+            idx[i] = buf[i];
+        }
+    }
+    char *ex = tc_prompt_examples(texts, idx, k, p->chunk_size);
+    free(idx);
+    if (!ex) return NULL;
+    tc_sb b = {0};
+    tc_sb_puts(&b, "This group of texts is made of smaller topics, named:\n");
+    for (size_t c = 0; c < nd->n_children; c++) {
+        char *clean = tc_label_clean(nodes[nd->children[c]].name ? nodes[nd->children[c]].name : "");
+        tc_sb_printf(&b, "- %s\n", clean ? clean : "");
+        free(clean);
+    }
+    tc_sb_puts(&b, "Name the topic they share.\n\n");
+    tc_sb_puts(&b, ex);
+    free(ex);
+    if (b.oom) { tc_sb_free(&b); return NULL; }
+    const char *tpl = p->template_text ? p->template_text : tc_prompt_template(p->api);
+    const char *ins = p->instruction ? p->instruction : tc_prompt_instruction(p->topic_mode);
+    char *prompt = tc_prompt_format(tpl, b.s, ins);
+    tc_sb_free(&b);
+    return prompt;
+}
+
+static int llm_names(const char *const *texts, const tc_label_groups *g, const tc_label_params *p,
+                     tc_topic_node *nodes, size_t n_nodes, size_t n_texts) {
+    size_t budget = (size_t)p->llm_max_requests, n_pick = 0;
+    int *pick = calloc(n_nodes, sizeof *pick);  /* (n_nodes) 1 when the LLM names it */
+    size_t *buf = malloc((n_texts ? n_texts : 1) * sizeof *buf);
+    size_t *at = malloc(n_nodes * sizeof *at);
+    char **prompt = calloc(n_nodes, sizeof *prompt);
+    tc_cluster_label *l = calloc(n_nodes, sizeof *l);
+    int rc = 0, max_depth = 0;
+    if (!pick || !buf || !at || !prompt || !l) { rc = tc_error(TC_ENOMEM, "label: out of memory"); goto done; }
+    /* breadth-first order: the top levels first; the root is the whole collection */
+    for (size_t u = 1; u < n_nodes && n_pick < budget; u++)
+        if (nodes[u].cluster < 0) {
+            pick[u] = 1, n_pick++;
+            if (nodes[u].depth > max_depth) max_depth = nodes[u].depth;
+        }
+    size_t done_n = 0;
+    for (int depth = max_depth; depth >= 1 && !rc; depth--) {
+        size_t m = 0;
+        for (size_t u = 1; u < n_nodes; u++) {
+            if (!pick[u] || nodes[u].depth != depth) continue;
+            if (!(prompt[m] = node_prompt(texts, g, p, nodes, n_nodes, u, buf))) {
+                rc = tc_error(TC_ENOMEM, "label: out of memory");
+                break;
+            }
+            l[m] = (tc_cluster_label){(int64_t)u, tc_strdup(nodes[u].name), NULL, -1, NULL};
+            if (!l[m].summary) { rc = tc_error(TC_ENOMEM, "label: out of memory"); break; }
+            at[m++] = u;
+        }
+        if (!rc) rc = tc_llm_name(p, (const char *const *)prompt, m, "topic node", done_n, l);
+        for (size_t t = 0; t < m && !rc; t++) {
+            char *s = tc_strdup(shown(&l[t]));
+            if (!s) { rc = tc_error(TC_ENOMEM, "label: out of memory"); break; }
+            free(nodes[at[t]].name);
+            nodes[at[t]].name = s;
+        }
+        for (size_t t = 0; t < m; t++) {
+            free(prompt[t]), prompt[t] = NULL;
+            free(l[t].summary), free(l[t].topic), free(l[t].keywords);
+            memset(&l[t], 0, sizeof l[t]);
+        }
+        done_n += m;
+    }
+done:
+    free(pick), free(buf), free(at), free(prompt), free(l);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- entry */
+
+int tc_label_tree(const char *const *texts, size_t n, const int64_t *labels,
+                  const tc_cluster_label *cluster_names, size_t k, const tc_label_params *p,
+                  tc_topic_node *nodes, size_t n_nodes) {
+    if (!n_nodes) return 0;
+    tc_label_groups g;
+    int rc = tc_label_groups_build(labels, n, &g);
+    if (rc) return rc;
+    char **kw = calloc(n_nodes, sizeof *kw), **sm = calloc(n_nodes, sizeof *sm);
+    if (!kw || !sm) { rc = tc_error(TC_ENOMEM, "label: out of memory"); goto done; }
+    if ((rc = node_keywords(texts, &g, nodes, n_nodes, kw, sm))) goto done;
+    for (size_t u = 0; u < n_nodes; u++) {
+        tc_topic_node *nd = &nodes[u];
+        free(nd->keywords), free(nd->name);
+        nd->keywords = kw[u], kw[u] = NULL;
+        const tc_cluster_label *cl = NULL;
+        for (size_t j = 0; nd->cluster >= 0 && j < k; j++)
+            if (cluster_names[j].label == nd->cluster) cl = &cluster_names[j];
+        if (cl) nd->name = tc_strdup(shown(cl));
+        else if (sm[u][0]) nd->name = sm[u], sm[u] = NULL;
+        else nd->name = tc_strdup(nd->cluster >= 0 ? "cluster" : "topic");
+        if (!nd->name) { rc = tc_error(TC_ENOMEM, "label: out of memory"); goto done; }
+    }
+    if (p->api != TC_LLM_NONE && p->llm_max_requests > 0)
+        rc = llm_names(texts, &g, p, nodes, n_nodes, n);
+done:
+    for (size_t u = 0; u < n_nodes && kw; u++) free(kw[u]), free(sm[u]);
+    free(kw), free(sm);
+    tc_label_groups_free(&g);
+    return rc;
+}
