@@ -190,3 +190,6 @@ int tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done, siz
     if (p && p(ctx, stage, done, total)) return tc_error(TC_ECANCELED, "%s: canceled", stage);
     return 0;
 }
+
+const char *tc_version(void) { return TC_VERSION; }
+int tc_version_number(void) { return TC_VERSION_NUMBER; }
