@@ -28,7 +28,12 @@
  * each call may use up to n_threads worker threads internally (any count
  * above 4 per core is capped there, with one warning). The stage
  * functions (tc_umap_fit, tc_dbscan, ...) share no state and may be called
- * from several threads at once.
+ * from several threads at once. OpenBLAS always runs on the calling thread:
+ * the library splits matrix products across its own n_threads, and the
+ * first call that needs BLAS sets OpenBLAS's process-wide thread count to
+ * one (it never changes it otherwise; a caller who raises it again for its
+ * own products, numpy's included when it shares the library, gets it set
+ * back to one by the next textclust call).
  *
  * Determinism: the same inputs, seed and thread count give byte-identical
  * outputs.
@@ -195,6 +200,8 @@ typedef struct tc_dbscan_params {
     double eps;      /* neighbourhood radius (Euclidean), 0.08 */
     int min_samples; /* points within eps, the point itself included, for a core point; 50 */
     int n_threads;   /* 0 = all cores */
+    tc_progress_fn progress; /* "cluster", points; NULL = none */
+    void *progress_ctx;
 } tc_dbscan_params;
 
 TC_API tc_dbscan_params tc_dbscan_default_params(void);
@@ -247,8 +254,7 @@ TC_API int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
  * where k > n the tail is dist = +inf, id = -1. Each distance is summed in
  * double and rounded to float (a BLAS product only shortlists candidates),
  * so ranks and ties do not depend on rounding. n_threads: 0 = all cores;
- * results are identical for any value. Sets OpenBLAS to one thread for the
- * duration of the call (restored after). */
+ * results are identical for any value. */
 TC_API int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
                   int n_threads, float *dist, int64_t *ids);
 
@@ -396,13 +402,19 @@ typedef struct tc_params {
     int assign_noise;             /* 1 = give noise points their nearest cluster's label */
     int summary_create;           /* 1 = name the clusters */
     tc_label_params label;
-    uint64_t seed;                /* 42; overrides the seeds of the stage params */
-    int n_threads;                /* 0 = all cores; overrides the stage params */
-    tc_progress_fn progress;      /* overrides the stage params */
+    uint64_t seed;                /* 42; the one seed of every stage (tc_params_inherit) */
+    int n_threads;                /* 0 = all cores; every stage's (tc_params_inherit) */
+    tc_progress_fn progress;      /* every stage's (tc_params_inherit) */
     void *progress_ctx;
 } tc_params;
 
 TC_API tc_params tc_default_params(void);
+
+/* Copies seed, n_threads and progress (with its ctx) into the stage params
+ * (encoder, umap, dbscan, hdbscan, label), so they are set in one place.
+ * The classifier calls it on its copy of the params; a caller of the stage
+ * functions calls it before passing p->umap, p->dbscan, ... NULL: no-op. */
+TC_API void tc_params_inherit(tc_params *p);
 
 /* ---- settings by name: the one list shared by the command line's flags,
  * the Python keyword arguments and C callers. Names are "stage.field"
