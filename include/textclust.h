@@ -28,7 +28,12 @@
  * each call may use up to n_threads worker threads internally (any count
  * above 4 per core is capped there, with one warning). The stage
  * functions (tc_umap_fit, tc_dbscan, ...) share no state and may be called
- * from several threads at once.
+ * from several threads at once. OpenBLAS always runs on the calling thread:
+ * the library splits matrix products across its own n_threads, and the
+ * first call that needs BLAS sets OpenBLAS's process-wide thread count to
+ * one (it never changes it otherwise; a caller who raises it again for its
+ * own products, numpy's included when it shares the library, gets it set
+ * back to one by the next textclust call).
  *
  * Determinism: the same inputs, seed and thread count give byte-identical
  * outputs.
@@ -43,7 +48,32 @@
 extern "C" {
 #endif
 
-#define TC_VERSION "0.1.0"
+/* Everything the library exports carries TC_API; the library is built with
+ * -fvisibility=hidden, so nothing else leaves libtextclust.so. */
+#if defined(__GNUC__)
+#define TC_API __attribute__((visibility("default")))
+#else
+#define TC_API
+#endif
+
+/* The version this header belongs to; tc_version() and
+ * tc_version_number() give the library's at run time (compare them when
+ * loading the shared library built apart). The .so's soname carries the
+ * major version: libtextclust.so.0. */
+#define TC_VERSION_MAJOR 0
+#define TC_VERSION_MINOR 1
+#define TC_VERSION_PATCH 0
+#define TC_VERSION_STR_(x) #x
+#define TC_VERSION_STR(x) TC_VERSION_STR_(x)
+#define TC_VERSION                                                                    \
+    TC_VERSION_STR(TC_VERSION_MAJOR) "." TC_VERSION_STR(TC_VERSION_MINOR) "." TC_VERSION_STR( \
+        TC_VERSION_PATCH)
+#define TC_VERSION_NUMBER (TC_VERSION_MAJOR * 10000 + TC_VERSION_MINOR * 100 + TC_VERSION_PATCH)
+
+/* "MAJOR.MINOR.PATCH" of the library; a static string. */
+TC_API const char *tc_version(void);
+/* MAJOR * 10000 + MINOR * 100 + PATCH of the library (TC_VERSION_NUMBER). */
+TC_API int tc_version_number(void);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -56,15 +86,16 @@ enum {
     TC_ENOTFOUND = -5,   /* a file, field, model or cluster does not exist */
     TC_EMISMATCH = -6,   /* sizes disagree between arrays or files */
     TC_ENET = -7,        /* a network request failed for good */
-    TC_EUNSUPPORTED = -8 /* a feature is not available in this build */
+    TC_EUNSUPPORTED = -8, /* a feature is not available in this build */
+    TC_ECANCELED = -9     /* the progress callback asked to stop (nothing half-written) */
 };
 
 /* Short constant name of an error code ("invalid argument", ...). */
-const char *tc_strerror(int code);
+TC_API const char *tc_strerror(int code);
 
 /* Message of the latest failure on the calling thread; "" when none.
  * The string lives until the next failing call on the same thread. */
-const char *tc_last_error(void);
+TC_API const char *tc_last_error(void);
 
 /* ---------------------------------------------------------------- hooks */
 
@@ -74,12 +105,15 @@ enum { TC_LOG_DEBUG = 0, TC_LOG_INFO = 1, TC_LOG_WARN = 2, TC_LOG_ERROR = 3 };
  * to stderr. Passing NULL restores the default. Not thread-safe to change
  * while other threads run library code. */
 typedef void (*tc_log_fn)(void *ctx, int level, const char *msg);
-void tc_set_logger(tc_log_fn fn, void *ctx);
+TC_API void tc_set_logger(tc_log_fn fn, void *ctx);
 
 /* Progress of a long stage: `done` of `total` units of `stage` ("embed",
- * "knn", "umap", "label", ...). Called from the thread that called the
- * library, at most a few hundred times per stage, done == total last. */
-typedef void (*tc_progress_fn)(void *ctx, const char *stage, size_t done, size_t total);
+ * "knn", "umap", "cluster", "label", ...). Called from the thread that
+ * called the library: done == 0 when the stage starts, then at least once a
+ * second while it runs, done == total last. A non-zero return cancels: the
+ * running call stops at its next report and returns TC_ECANCELED, having
+ * written nothing half-done (a save folder keeps its previous save). */
+typedef int (*tc_progress_fn)(void *ctx, const char *stage, size_t done, size_t total);
 
 /* ---------------------------------------------------------------- encoders */
 
@@ -94,7 +128,7 @@ typedef struct tc_encoder_params {
     void *progress_ctx;
 } tc_encoder_params;
 
-tc_encoder_params tc_encoder_default_params(void);
+TC_API tc_encoder_params tc_encoder_default_params(void);
 
 /* Opens the encoder named by `model`: "use-lite" (Universal Sentence
  * Encoder lite, needs its weights installed), "hashing" (built in, no
@@ -105,23 +139,32 @@ tc_encoder_params tc_encoder_default_params(void);
  * HF_HUB_OFFLINE=1; a bare "NAME" is sentence-transformers/NAME, cache
  * only). NULL means the default encoder. *out is freed with
  * tc_encoder_free. */
-int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out);
+TC_API int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out);
 
 /* Output dimension (e.g. 512). */
-int tc_encoder_dim(const tc_encoder *e);
+TC_API int tc_encoder_dim(const tc_encoder *e);
 
 /* Stable model id saved with results ("use-lite", "hashing-512", ...).
  * Lives as long as the encoder. */
-const char *tc_encoder_name(const tc_encoder *e);
+TC_API const char *tc_encoder_name(const tc_encoder *e);
 
 /* Embeds n texts (NUL-terminated UTF-8, borrowed) into out, (n, dim) row-
  * major, each row of unit length (an empty text gets a fixed unit vector). */
-int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
+TC_API int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
 
-void tc_encoder_free(tc_encoder *e);
+TC_API void tc_encoder_free(tc_encoder *e);
+
+/* Is s a hub model id: ORG/NAME or NAME, optional @REVISION (no path that
+ * exists locally is passed here; the caller checks folders first). The
+ * rules are huggingface_hub's: names of [A-Za-z0-9_.-] that start and end
+ * with a letter, digit or _, at most 96 bytes, no "--" or "..", no ".git"
+ * at the end; a revision of [A-Za-z0-9_.-/] with no ".." and no leading or
+ * trailing '/'. Built-in encoder names ("hashing", "use-lite") are ids by
+ * these rules too: match them first. */
+TC_API int tc_hub_is_id(const char *s);
 
 /* Name of the default encoder for tc_encoder_open(NULL, ...). */
-const char *tc_default_encoder(void);
+TC_API const char *tc_default_encoder(void);
 
 /* ---------------------------------------------------------------- UMAP */
 
@@ -148,14 +191,14 @@ typedef struct tc_umap_params {
     void *progress_ctx;
 } tc_umap_params;
 
-tc_umap_params tc_umap_default_params(void);
+TC_API tc_umap_params tc_umap_default_params(void);
 
 /* Projects n rows of x (n, d), compared by cosine distance, to out
  * (n, p->n_components). x is borrowed and not modified. The result is a
  * function of (inputs, parameters, seed, thread count): from 65,536 graph
  * edges (about 3,000 points) up, the layout runs one block per thread, so
  * different thread counts give different, equally trustworthy, projections. */
-int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float *out);
+TC_API int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float *out);
 
 /* ---------------------------------------------------------------- clustering */
 
@@ -166,9 +209,11 @@ typedef struct tc_dbscan_params {
     double eps;      /* neighbourhood radius (Euclidean), 0.08 */
     int min_samples; /* points within eps, the point itself included, for a core point; 50 */
     int n_threads;   /* 0 = all cores */
+    tc_progress_fn progress; /* "cluster", points; NULL = none */
+    void *progress_ctx;
 } tc_dbscan_params;
 
-tc_dbscan_params tc_dbscan_default_params(void);
+TC_API tc_dbscan_params tc_dbscan_default_params(void);
 
 /* Labels n points x (n, d) as scikit-learn's DBSCAN does: clusters 0.. in
  * order of discovery, -1 for noise. labels has room for n. The labels are
@@ -180,7 +225,7 @@ tc_dbscan_params tc_dbscan_default_params(void);
  * are linear in n for d <= 2 (a grid); higher d uses a grid on two
  * coordinates (memory linear, time up to quadratic). The result does not
  * depend on n_threads. */
-int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
+TC_API int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
 
 typedef struct tc_hdbscan_params {
     int min_cluster_size;             /* smallest cluster kept, >= 2, 50 */
@@ -193,7 +238,7 @@ typedef struct tc_hdbscan_params {
     int n_threads;                    /* 0 = all cores */
 } tc_hdbscan_params;
 
-tc_hdbscan_params tc_hdbscan_default_params(void);
+TC_API tc_hdbscan_params tc_hdbscan_default_params(void);
 
 /* HDBSCAN* labels of n points x (n, d): clusters 0.., -1 for noise, as
  * scikit-learn's HDBSCAN with allow_single_cluster = false: mutual-
@@ -202,7 +247,7 @@ tc_hdbscan_params tc_hdbscan_default_params(void);
  * their first point (scanning 0..n-1), like DBSCAN's. Ties between equal
  * distances are broken by point index, so the labels are the same for any
  * n_threads. Fast in low dimensions (a kd-tree); memory linear in n. */
-int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
+TC_API int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
 
 /* One merge of a hierarchy over K flat clusters, in scipy's linkage layout:
  * nodes 0..K-1 are the clusters in ascending label order (for labels 0..K-1,
@@ -218,7 +263,7 @@ typedef struct tc_cluster_merge {
  * tree (the splits above the selected clusters): *merges malloc'd (free()),
  * *n_merges of them (K - 1 for K >= 1 clusters, 0 without clusters).
  * Deterministic as tc_hdbscan. */
-int tc_hdbscan_hierarchy(const float *x, size_t n, int d, const tc_hdbscan_params *p,
+TC_API int tc_hdbscan_hierarchy(const float *x, size_t n, int d, const tc_hdbscan_params *p,
                          int64_t *labels, tc_cluster_merge **merges, size_t *n_merges);
 
 /* Average-linkage (UPGMA) hierarchy over the clusters of labels (n; -1 is
@@ -229,20 +274,20 @@ int tc_hdbscan_hierarchy(const float *x, size_t n, int d, const tc_hdbscan_param
  * lowest node ids). Serial, in double: the same for any thread count.
  * *merges malloc'd (free()), K - 1 of them for K clusters. O(K^2 d + K^2)
  * time after one pass over e. */
-int tc_cluster_average_linkage(const float *e, size_t n, int d, const int64_t *labels,
+TC_API int tc_cluster_average_linkage(const float *e, size_t n, int d, const int64_t *labels,
                                tc_cluster_merge **merges, size_t *n_merges);
 
 /* Gives every noise point (label -1) of x (n, d) the label of its nearest
  * non-noise point (Euclidean distance, ties to the lower index); labels (n)
  * are modified in place. Nothing changes when all points are noise or none
  * is. */
-int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
+TC_API int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
 
 /* tc_assign_noise, but a noise point is absorbed only when its nearest
  * non-noise point is within max_distance (Euclidean, inclusive, in the units
  * of x); farther ones stay -1. max_distance 0 = no limit (tc_assign_noise);
  * negative or NaN is TC_EINVAL. */
-int tc_assign_noise_within(const float *x, size_t n, int d, double max_distance, int64_t *labels);
+TC_API int tc_assign_noise_within(const float *x, size_t n, int d, double max_distance, int64_t *labels);
 
 /* ---------------------------------------------------------------- search */
 
@@ -252,9 +297,8 @@ int tc_assign_noise_within(const float *x, size_t n, int d, double max_distance,
  * where k > n the tail is dist = +inf, id = -1. Each distance is summed in
  * double and rounded to float (a BLAS product only shortlists candidates),
  * so ranks and ties do not depend on rounding. n_threads: 0 = all cores;
- * results are identical for any value. Sets OpenBLAS to one thread for the
- * duration of the call (restored after). */
-int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
+ * results are identical for any value. */
+TC_API int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
                   int n_threads, float *dist, int64_t *ids);
 
 /* ---------------------------------------------------------------- labels */
@@ -315,7 +359,7 @@ typedef struct tc_label_params {
     void *progress_ctx;
 } tc_label_params;
 
-tc_label_params tc_label_default_params(void);
+TC_API tc_label_params tc_label_default_params(void);
 
 /* One cluster's name. Strings are owned by whoever owns the array. */
 typedef struct tc_cluster_label {
@@ -336,10 +380,10 @@ typedef struct tc_cluster_label {
  * falls back to its keywords with a warning and the call still returns 0
  * (p->stats->n_failed counts them); errors are returned only for bad
  * params or input and out of memory. */
-int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
+TC_API int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
                       const tc_label_params *p, tc_cluster_label **out, size_t *n_out);
 
-void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
+TC_API void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
 
 /* ---------------------------------------------------------------- topic tree */
 
@@ -364,7 +408,7 @@ typedef struct tc_topic_node {
 } tc_topic_node;
 
 /* Frees an array of n nodes and their strings (NULL is a no-op). */
-void tc_topic_nodes_free(tc_topic_node *nodes, size_t n);
+TC_API void tc_topic_nodes_free(tc_topic_node *nodes, size_t n);
 
 /* ---------------------------------------------------------------- plots */
 
@@ -377,17 +421,17 @@ typedef struct tc_plot_params {
     int max_names;       /* map.png with a topic tree: most names drawn, 0 = 12 */
 } tc_plot_params;
 
-tc_plot_params tc_plot_default_params(void);
+TC_API tc_plot_params tc_plot_default_params(void);
 
 /* Writes the map as a PNG: xy (n, 2), labels (n), noise grey, each named
  * cluster's summary at its centre. names may be NULL (no label text). */
-int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
+TC_API int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
                     const tc_cluster_label *names, size_t n_names,
                     const tc_plot_params *p, const char *path);
 
 /* Writes one self-contained interactive HTML page of the map: hover shows
  * the text, search, cluster list; nothing is fetched when it opens. */
-int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
+TC_API int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
                       const char *const *texts, const tc_cluster_label *names,
                       size_t n_names, const char *path);
 
@@ -412,8 +456,8 @@ typedef struct tc_overlay {
  * non-integer label fails with TC_EFORMAT naming the file and line. Whether
  * the file was inferred against this save folder cannot be told from it.
  * Free with tc_overlay_free (also after a failure; NULL is a no-op). */
-int tc_overlay_read(const char *const *paths, size_t n_paths, tc_overlay *out);
-void tc_overlay_free(tc_overlay *o);
+TC_API int tc_overlay_read(const char *const *paths, size_t n_paths, tc_overlay *out);
+TC_API void tc_overlay_free(tc_overlay *o);
 
 /* Most overlay points map.html holds: above it a uniform sample of this
  * many (seeded, in file order) keeps the page usable; map.png draws all. */
@@ -421,8 +465,199 @@ void tc_overlay_free(tc_overlay *o);
 
 /* single_topic mode: writes topics_dist.png, educational_score.png and
  * df_categories_count.csv into folder. */
-int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
+TC_API int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
                    size_t n_names, const char *folder);
+
+/* ---------------------------------------------------------------- reading texts */
+
+/* The readers the command uses, for any caller: texts streamed from JSONL,
+ * CSV, TSV, plain text or Parquet files (gzip or not, a file or a folder of
+ * them), with their ids, in bounded memory. */
+
+enum { TC_FMT_AUTO = 0, TC_FMT_JSONL, TC_FMT_CSV, TC_FMT_TSV, TC_FMT_TEXT, TC_FMT_PARQUET };
+
+/* A batch of texts; the strings live in blocks owned by the set (valid
+ * until tc_textset_free; never free one on its own). */
+typedef struct tc_textset {
+    char **texts;       /* (n) UTF-8, invalid bytes replaced by U+FFFD */
+    char **ids;         /* (n) or NULL when the input has no id field; an entry may be NULL */
+    size_t n, cap;
+    struct tc_text_block *blocks;
+} tc_textset;
+
+TC_API void tc_textset_free(tc_textset *t);
+
+typedef struct tc_reader tc_reader;
+
+/* Opens path (a file, or a folder whose supported files are read in name
+ * order) for streaming. format TC_FMT_AUTO picks by extension (.jsonl/.json/
+ * .ndjson, .csv, .tsv/.tab, anything else = text; a trailing .gz is gzip)
+ * and checks the content: any file starting with the gzip magic is
+ * decompressed, a .gz file without it is an error. In a folder, AUTO reads
+ * only files with those extensions (not hidden ones, not subfolders); a
+ * fixed format reads every regular file. field is the text column/key
+ * (JSONL, CSV, TSV; ignored for text; NULL = "text"); id_field ("id", or
+ * NULL for none) is kept when present.
+ *   JSONL: blank lines skipped; numbers and booleans converted to text,
+ *          null/objects/arrays are an error naming the line.
+ *   CSV:   RFC 4180, header row first; quoted fields may hold commas,
+ *          newlines and doubled quotes; blank lines skipped; text after a
+ *          closing quote is kept as it is; a row with more fields than the
+ *          header, or too few to hold the text column, is an error.
+ *   TSV:   the CSV parser with a tab; a field is quoted only when it starts
+ *          with a quote.
+ *   text:  one text per line, a trailing \r removed; lines that are empty
+ *          or only whitespace are skipped (counted in one info line).
+ *   An empty text field in JSONL or CSV/TSV is kept as an empty text, as
+ *   the reference keeps it.
+ *   Parquet (.parquet, or a regular file starting with PAR1): the text
+ *          column and the id column (strings, or integers as text) of a
+ *          flat schema; rows whose text is null are skipped with one
+ *          warning; three row groups' two column chunks are held at a time
+ *          (the one read and the two decoded ahead).
+ * Content is recognised before reading: gzip by its magic bytes (whatever
+ * the name), and a binary format (Parquet, .npy, zip, xz, zstd, bzip2, lz4,
+ * 7z, faiss, ELF, PDF, UTF-16, or many NUL bytes in the first 4 KiB after
+ * gzip decoding) is an error naming the format. Nothing seeks, so a pipe,
+ * FIFO or /dev/stdin reads like a file; a name without a known extension
+ * is read as JSONL when its first line is a JSON object, else as text.
+ * Repaired, with one warning per file naming the first file:line: NUL
+ * characters (raw, or \u0000 in JSON) are dropped and the rest kept; an
+ * unpaired \uD800-\uDFFF escape becomes U+FFFD; a text longer than
+ * max_text_bytes is cut on a UTF-8 boundary. A line or record longer than
+ * max_record_bytes is an error naming its line, and is never held whole.
+ * Ids: the id_field value of JSONL (numbers as text) or the id_field
+ * column of CSV/TSV. A UTF-8 byte order mark at the start of a file is
+ * dropped. The first file is opened here, so a missing path, a .gz that is
+ * not gzip or a missing CSV column fails now; max must be > 0 in next. */
+TC_API int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
+                   tc_reader **out);
+
+/* Size limits of a reader. */
+typedef struct tc_reader_opts {
+    size_t max_text_bytes;   /* longer texts are cut; 0 = TC_MAX_TEXT_BYTES_DEFAULT */
+    size_t max_record_bytes; /* longer lines/records are an error; 0 = 16 x max_text_bytes */
+    int num_shards;          /* read one of this many parts of the input; 0 or 1 = all */
+    int shard_index;         /* the part read, 0 to num_shards - 1 (see below) */
+    int skip_bad;            /* 1: a malformed record is warned about and skipped (counted
+                              * by tc_reader_skipped); 0: it is an error */
+} tc_reader_opts;
+
+/* Parts (num_shards = N, shard_index = I), the same for every process
+ * that opens the same input, so that the N parts read in order are the
+ * whole input read at once:
+ *   one text file (JSONL, CSV, TSV, text; plain or gzip): the records
+ *     whose first line starts in decoded bytes [S*I/N, S*(I+1)/N) of the
+ *     file's S decoded bytes (CSV/TSV: whose parse starts there, the
+ *     previous record's end, as a quoted field may hold newlines). Bytes
+ *     before the part are read (lines split, CSV parsed, nothing else);
+ *     gzip takes one more decoding pass to learn S;
+ *   one Parquet file: the row groups whose first row is in
+ *     [R*I/N, R*(I+1)/N) of its R rows;
+ *   a folder: the files whose first byte, counting the sizes of the files
+ *     before them in name order, is in [S*I/N, S*(I+1)/N) of the total S.
+ * A part may be empty. Memory readers ignore parts. */
+
+/* max_text_bytes when none is given (1 MiB), and the largest accepted:
+ * opening fails (TC_EINVAL) above it. */
+#define TC_MAX_TEXT_BYTES_DEFAULT (1l << 20)
+#define TC_MAX_TEXT_BYTES_LIMIT (1l << 28)
+
+TC_API tc_reader_opts tc_reader_default_opts(void); /* zeros: the defaults above */
+
+/* tc_reader_open with explicit limits (opts NULL = defaults). */
+TC_API int tc_reader_open_opts(const char *path, int format, const char *field, const char *id_field,
+                        const tc_reader_opts *opts, tc_reader **out);
+
+/* A reader over the n files at paths, read in that order (copied; each
+ * file's format found as for one file). For a split of a hub dataset,
+ * whose snapshot folder may hold other splits. n must be > 0. */
+TC_API int tc_reader_open_files(const char *const *paths, size_t n, int format, const char *field,
+                         const char *id_field, const tc_reader_opts *opts, tc_reader **out);
+
+/* A reader over len bytes at data (borrowed until close; one file named
+ * name in messages, whose extension picks the format under TC_FMT_AUTO).
+ * For fuzzing and for callers that hold the bytes already. */
+TC_API int tc_reader_open_mem(const char *name, const void *data, size_t len, int format,
+                       const char *field, const char *id_field, const tc_reader_opts *opts,
+                       tc_reader **out);
+
+/* Appends up to max texts to batch (zero-initialised or holding earlier
+ * texts). Returns the number appended (0 at the end) or a negative error
+ * naming file and line; after an error every call returns it again. */
+TC_API long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch);
+
+/* Texts whose invalid UTF-8 was repaired so far. */
+TC_API size_t tc_reader_repaired(const tc_reader *r);
+
+/* Malformed records skipped so far (skip_bad): bad JSON, text after the
+ * value, not an object, no text field, a text field of another type, a
+ * CSV row of the wrong width. Other errors (I/O, gzip, Parquet, a line
+ * over the record limit, an unclosed quote) always stop. */
+TC_API size_t tc_reader_skipped(const tc_reader *r);
+
+/* Files in the reader's list (of its part, for a folder). */
+TC_API size_t tc_reader_n_files(const tc_reader *r);
+
+/* Where a reader stands, between two tc_reader_next calls: the file (an
+ * index in the reader's list; n_files at the end), how far into it
+ * (decoded bytes for the text formats, rows for Parquet) and its lines
+ * read (row count for Parquet), for messages. */
+typedef struct tc_reader_pos {
+    unsigned long long file, offset, line;
+} tc_reader_pos;
+
+TC_API void tc_reader_tell(const tc_reader *r, tc_reader_pos *pos);
+
+/* Moves a reader, opened with the same path, format and options, to a
+ * position that tc_reader_tell gave. Cost: a plain file seeks; gzip
+ * decodes and drops the bytes before the position; Parquet skips to its
+ * row group; a folder opens the file. */
+TC_API int tc_reader_seek(tc_reader *r, const tc_reader_pos *pos);
+
+TC_API void tc_reader_close(tc_reader *r);
+
+/* Reads everything into out (overwritten): open, next until the end, close.
+ * Warns once about repaired UTF-8. No texts at all is an error
+ * ("PATH: no texts"). On error out is left empty. */
+TC_API int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
+                  const tc_reader_opts *opts, tc_textset *out);
+/* The same over the n files at paths (tc_reader_open_files); name stands
+ * for them in messages. */
+TC_API int tc_read_texts_files(const char *const *paths, size_t n, const char *name, int format,
+                        const char *field, const char *id_field, const tc_reader_opts *opts,
+                        tc_textset *out);
+
+/* ---------------------------------------------------------------- .npy arrays */
+
+/* NumPy .npy v1.0, little-endian, C order. cols == 0 writes a 1-D array. */
+TC_API int tc_npy_save_f32(const char *path, const float *x, size_t rows, size_t cols);
+TC_API int tc_npy_save_i64(const char *path, const int64_t *x, size_t n);
+
+/* Loads a 2-D float array (float32; float64 converted) into *x (malloc'd).
+ * A 1-D array gives cols = 1. */
+TC_API int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols);
+/* Loads a 1-D integer array (int64; int32 converted). */
+TC_API int tc_npy_load_i64(const char *path, int64_t **x, size_t *n);
+
+/* Streaming writer of a 2-D float32 array whose row count is known only at
+ * the end (bounded memory for inference). */
+typedef struct tc_npy_writer tc_npy_writer;
+TC_API int tc_npy_writer_open(const char *path, size_t cols, tc_npy_writer **out);
+TC_API int tc_npy_writer_append(tc_npy_writer *w, const float *x, size_t rows);
+TC_API int tc_npy_writer_close(tc_npy_writer *w);  /* fixes the header, renames into place; frees w */
+TC_API void tc_npy_writer_abort(tc_npy_writer *w); /* drops what was written; frees w */
+
+/* A writer that survives a kill: it writes part itself (no temporary),
+ * which holds the rows appended so far behind a header that says 0 rows.
+ * keep_rows 0 creates (or empties) part; else part must be such a file
+ * of cols columns with keep_rows rows at least, and is cut to them.
+ * close writes the row count, fsyncs and renames part to path. */
+TC_API int tc_npy_writer_resume(const char *part, const char *path, size_t cols, size_t keep_rows,
+                         tc_npy_writer **out);
+TC_API int tc_npy_writer_sync(tc_npy_writer *w);        /* the rows appended are on disk */
+TC_API size_t tc_npy_writer_rows(const tc_npy_writer *w);
+TC_API void tc_npy_writer_leave(tc_npy_writer *w);      /* closes, keeps part as it is; frees w */
 
 /* ---------------------------------------------------------------- classifier */
 
@@ -440,20 +675,57 @@ typedef struct tc_params {
                                          units, like dbscan.eps) to a cluster; 0 = no limit */
     int summary_create;           /* 1 = name the clusters */
     tc_label_params label;
-    uint64_t seed;                /* 42; overrides the seeds of the stage params */
-    int n_threads;                /* 0 = all cores; overrides the stage params */
-    tc_progress_fn progress;      /* overrides the stage params */
+    uint64_t seed;                /* 42; the one seed of every stage (tc_params_inherit) */
+    int n_threads;                /* 0 = all cores; every stage's (tc_params_inherit) */
+    tc_progress_fn progress;      /* every stage's (tc_params_inherit) */
     void *progress_ctx;
 } tc_params;
 
-tc_params tc_default_params(void);
+TC_API tc_params tc_default_params(void);
+
+/* Copies seed, n_threads and progress (with its ctx) into the stage params
+ * (encoder, umap, dbscan, hdbscan, label), so they are set in one place.
+ * The classifier calls it on its copy of the params; a caller of the stage
+ * functions calls it before passing p->umap, p->dbscan, ... NULL: no-op. */
+TC_API void tc_params_inherit(tc_params *p);
+
+/* ---- settings by name: the one list shared by the command line's flags,
+ * the Python keyword arguments and C callers. Names are "stage.field"
+ * ("umap.n_neighbors", "dbscan.eps", "embed.batch_size", "label.n_examples")
+ * or top-level ("seed", "threads", "embed_model", "cluster_method");
+ * tc_params_name lists them all. Values are text as a user types them:
+ * numbers ("15", "0.08", "100_000"), "true"/"false"/"1"/"0", an enum's name
+ * ("hdbscan", "single_topic"), any string ("" = NULL, the default).
+ *
+ * Sets one setting of p from text. Unknown name, or a value of the wrong
+ * type or out of range: TC_EINVAL, p unchanged, and tc_last_error() reads
+ * "<name>: <why>" ("umap.n_neighbors: '1' is out of range: it must be >= 2").
+ * String values are interned: copied once per distinct value into a table
+ * that lives until the process exits, so p stays a plain value that may be
+ * copied or dropped without a free (the table is reachable, hence no leak). */
+TC_API int tc_params_set(tc_params *p, const char *name, const char *value);
+
+/* Writes the value of setting name as text into buf (cap bytes, NUL
+ * included), in the form tc_params_set reads back to the same value (floats
+ * shortest round-trip, enums by name, NULL strings ""). TC_EINVAL when the
+ * name is unknown or cap is too small (buf then holds ""). */
+TC_API int tc_params_get(const tc_params *p, const char *name, char *buf, size_t cap);
+
+/* The i-th setting's name, NULL past the last (i = 0, 1, ... lists all). */
+TC_API const char *tc_params_name(size_t i);
+/* One line: what the i-th setting means and its default; NULL past the last. */
+TC_API const char *tc_params_help(size_t i);
+/* The command line's flag for the i-th setting, without "--"
+ * ("umap_n_neighbors", "cluster"); NULL when the command has none for it,
+ * or past the last. */
+TC_API const char *tc_params_flag(size_t i);
 
 /* A classifier holding params (copied, strings too). */
-int tc_classifier_new(const tc_params *p, tc_classifier **out);
+TC_API int tc_classifier_new(const tc_params *p, tc_classifier **out);
 
 /* Fits on n texts (borrowed during the call; copied). embeddings (n, d)
  * are used as given when not NULL, else the texts are embedded. */
-int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
+TC_API int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
                       const float *embeddings, int d);
 
 /* Classifies m texts: labels (m) get the majority label of the top_k
@@ -461,7 +733,7 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
  * distance to the nearest, embeddings (m, dim) the vectors when not NULL.
  * dist may be NULL. A loaded folder that does not record its encoder (no
  * textclust.json) needs params.embed_model set, else TC_EINVAL. */
-int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+TC_API int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings);
 
 /* tc_classifier_infer, and xy (m, 2) gets each text's place on the map:
@@ -469,16 +741,16 @@ int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, in
  * training texts, weighted by 1 / (squared distance + 1e-6). xy NULL is
  * tc_classifier_infer. */
 #define TC_XY_MIN_K 5
-int tc_classifier_infer_xy(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+TC_API int tc_classifier_infer_xy(tc_classifier *c, const char *const *texts, size_t m, int top_k,
                            int64_t *labels, float *dist, float *embeddings, float *xy);
 
 /* Same, for vectors already embedded (m, dim). */
-int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
+TC_API int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
                                 int64_t *labels, float *dist);
 
 /* Saves into folder: tc_save_folder_open(folder, TC_SAVE_WRITE), then
  * tc_classifier_save_to, tc_save_folder_commit, tc_save_folder_close. */
-int tc_classifier_save(const tc_classifier *c, const char *folder);
+TC_API int tc_classifier_save(const tc_classifier *c, const char *folder);
 
 /* ---------------------------------------------------------------- save folders */
 
@@ -509,26 +781,26 @@ enum {
  * reference's embeddings.npy + texts.json) unless TC_SAVE_OVERWRITE. Both
  * modes first finish or drop a save a killed process left half done. The
  * lock lasts until tc_save_folder_close; *out is NULL on error. */
-int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out);
+TC_API int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out);
 
 /* Drops whatever was staged and not committed, releases the lock, and when
  * nothing was committed removes the lock file and folders open created.
  * NULL is a no-op. */
-void tc_save_folder_close(tc_save_folder *f);
+TC_API void tc_save_folder_close(tc_save_folder *f);
 
 /* The folder, symlinks resolved; lives as long as f. */
-const char *tc_save_folder_path(const tc_save_folder *f);
+TC_API const char *tc_save_folder_path(const tc_save_folder *f);
 
 /* 1 when path is one of the files a save owns in f (same inode), else 0:
  * an input there would be replaced by the save. */
-int tc_save_folder_owns(const tc_save_folder *f, const char *path);
+TC_API int tc_save_folder_owns(const tc_save_folder *f, const char *path);
 
 /* Stages the classifier's files (f opened with TC_SAVE_WRITE). */
-int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
+TC_API int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
 
 /* Stages map.png, map.html (and the single_topic plots), so that they
  * belong to the same save. p may be NULL (defaults). */
-int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
+TC_API int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
 
 /* Stages the reference's two Hugging Face datasets (--build_hf_ds) as
  * Parquet (zstd): hf_texts.parquet, one row per text: X, Y (float32),
@@ -538,48 +810,48 @@ int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_pl
  * cluster's texts), position ([x, y] mean projection, float64), and in
  * single_topic mode category and educational_score (null where the
  * summary has no score). All columns nullable; a missing summary is null. */
-int tc_classifier_hf_datasets_to(const tc_classifier *c, tc_save_folder *f);
+TC_API int tc_classifier_hf_datasets_to(const tc_classifier *c, tc_save_folder *f);
 
 /* Puts the staged files in place and removes the owned files this save did
  * not produce where the previous save wrote them (its list of files,
  * DIR/.textclust-files). Recoverable at every step. */
-int tc_save_folder_commit(tc_save_folder *f);
+TC_API int tc_save_folder_commit(tc_save_folder *f);
 
 /* Loads a save folder written by textclust or by the Python reference,
  * under a shared lock (as tc_save_folder_open with TC_SAVE_READ, so a save
  * a killed process left half done is finished or dropped first).
  * p may be NULL (defaults; the saved textclust.json wins where present). */
-int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
+TC_API int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
 /* The same from a folder the caller holds open (any mode). */
-int tc_classifier_load_from(tc_save_folder *f, const tc_params *p, tc_classifier **out);
+TC_API int tc_classifier_load_from(tc_save_folder *f, const tc_params *p, tc_classifier **out);
 
-void tc_classifier_free(tc_classifier *c);
+TC_API void tc_classifier_free(tc_classifier *c);
 
 /* Accessors. Pointers live as long as the classifier (until the next fit
  * or load). */
-size_t tc_classifier_n_texts(const tc_classifier *c);
-int tc_classifier_dim(const tc_classifier *c);
-const char *tc_classifier_text(const tc_classifier *c, size_t i);
-const float *tc_classifier_embeddings(const tc_classifier *c);   /* (n, dim) */
-const float *tc_classifier_projections(const tc_classifier *c);  /* (n, 2) */
-const int64_t *tc_classifier_labels(const tc_classifier *c);     /* (n) */
-size_t tc_classifier_n_clusters(const tc_classifier *c);         /* noise not counted */
+TC_API size_t tc_classifier_n_texts(const tc_classifier *c);
+TC_API int tc_classifier_dim(const tc_classifier *c);
+TC_API const char *tc_classifier_text(const tc_classifier *c, size_t i);
+TC_API const float *tc_classifier_embeddings(const tc_classifier *c);   /* (n, dim) */
+TC_API const float *tc_classifier_projections(const tc_classifier *c);  /* (n, 2) */
+TC_API const int64_t *tc_classifier_labels(const tc_classifier *c);     /* (n) */
+TC_API size_t tc_classifier_n_clusters(const tc_classifier *c);         /* noise not counted */
 /* Cluster summaries by label; -1 gives "None"; NULL when unknown. */
-const char *tc_classifier_summary(const tc_classifier *c, int64_t label);
+TC_API const char *tc_classifier_summary(const tc_classifier *c, int64_t label);
 /* Centre (mean projection) of a cluster, -1 included; 0 when found. */
-int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
+TC_API int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
 /* The named clusters, ascending label order. */
-const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
+TC_API const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
 /* The topic tree (*n nodes, root first); NULL and 0 when the fit found no
  * cluster or a loaded folder has none (older saves). */
-const tc_topic_node *tc_classifier_tree(const tc_classifier *c, size_t *n);
+TC_API const tc_topic_node *tc_classifier_tree(const tc_classifier *c, size_t *n);
 /* Representative texts of cluster label (its leaf's repr): *n of them, or
  * NULL and 0 when unknown. */
-const int64_t *tc_classifier_representatives(const tc_classifier *c, int64_t label, size_t *n);
-const tc_params *tc_classifier_params(const tc_classifier *c);
+TC_API const int64_t *tc_classifier_representatives(const tc_classifier *c, int64_t label, size_t *n);
+TC_API const tc_params *tc_classifier_params(const tc_classifier *c);
 /* Id of the encoder the embeddings came from ("use-lite", "precomputed",
  * or "" when a loaded folder does not say). */
-const char *tc_classifier_model(const tc_classifier *c);
+TC_API const char *tc_classifier_model(const tc_classifier *c);
 
 /* What the last fit spent and found. */
 typedef struct tc_fit_stats {
@@ -587,18 +859,18 @@ typedef struct tc_fit_stats {
     size_t n_noise;                             /* texts labelled -1 */
 } tc_fit_stats;
 
-tc_fit_stats tc_classifier_stats(const tc_classifier *c);
+TC_API tc_fit_stats tc_classifier_stats(const tc_classifier *c);
 
 /* Writes map.png and map.html (and, in single_topic mode, the topic plots)
  * into folder, each file replaced atomically. p may be NULL (defaults).
  * For a save's own plots use tc_classifier_plot_to. */
-int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
+TC_API int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
 
 /* As tc_classifier_plot, with the points of ov (borrowed; NULL = none) drawn
  * over map.png (outlined, in their cluster's colour, noise grey, a legend
  * line with the counts) and as a layer of map.html that can be switched off
  * (at most TC_OVERLAY_HTML_MAX points, sampled with seed). */
-int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const tc_plot_params *p,
+TC_API int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const tc_plot_params *p,
                                const tc_overlay *ov, uint64_t seed);
 
 #ifdef __cplusplus

@@ -1,8 +1,7 @@
 /* commands.c - run, load and show: the reference script's modes (infer.c has infer). */
 #include "cli/common.h"
 #include "cli/hfds.h"
-#include "io/io.h"
-#include "util/util.h"
+#include "util/util.h" /* tc_rng: the shuffle that picks the texts of run */
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -102,7 +101,7 @@ static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
     size_t *perm = malloc((n ? n : 1) * sizeof *perm);
     if (!perm) return cli_fail("out of memory");
     for (size_t i = 0; i < n; i++) perm[i] = i;
-    tc_rng r = tc_rng_derive((uint64_t)o->seed, 0x5348554646ULL /* shuffle stream */);
+    tc_rng r = tc_rng_derive(o->p.seed, 0x5348554646ULL /* shuffle stream */);
     for (size_t i = n; i > 1; i--) {
         size_t j = (size_t)tc_rng_below(&r, i);
         size_t t = perm[i - 1];
@@ -123,8 +122,8 @@ static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
 }
 
 int cmd_run(cli_opts *o) {
-    if (o->inference_repo_name) tc_warn("--inference_repo_name names the hub repository of infer's results; run ignores it");
-    if (o->username && !o->build_hf_ds) tc_warn("--username names the hub user of --build_hf_ds pushes; without that flag nothing is pushed");
+    if (o->inference_repo_name) cli_warnf("--inference_repo_name names the hub repository of infer's results; run ignores it");
+    if (o->username && !o->build_hf_ds) cli_warnf("--username names the hub user of --build_hf_ds pushes; without that flag nothing is pushed");
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc || (rc = cli_load_prompts(o))) return rc;
@@ -196,16 +195,16 @@ int cmd_run(cli_opts *o) {
         goto done;
     }
     print_clusters(c, 10);
-    double t = tc_now();
+    double t = cli_now();
     if (tc_classifier_save_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
-    double save_s = tc_now() - t;
-    t = tc_now();
+    double save_s = cli_now() - t;
+    t = cli_now();
     if (!o->no_plots && tc_classifier_plot_to(c, sf, &o->plot)) { cli_fail(tc_last_error()); goto done; }
-    double plot_s = tc_now() - t;
-    t = tc_now();
+    double plot_s = cli_now() - t;
+    t = cli_now();
     if (o->build_hf_ds && tc_classifier_hf_datasets_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
     if (tc_save_folder_commit(sf)) { cli_fail(tc_last_error()); goto done; }
-    save_s += tc_now() - t;
+    save_s += cli_now() - t;
     print_tree(c, o);
     print_shape(c, o);
     if (o->build_hf_ds && cli_hfds_saved(o, o->save_load_path)) goto done;
@@ -268,7 +267,7 @@ int cmd_load(cli_opts *o) {
      * fine; its plots stay as they are, rather than failing the check. */
     int plots = !o->no_plots;
     if (plots && access(tc_save_folder_path(sf), W_OK) != 0) {
-        tc_warn("%s: cannot write in this folder (%s); its plots are not redrawn (show --output DIR "
+        cli_warnf("%s: cannot write in this folder (%s); its plots are not redrawn (show --output DIR "
                 "draws them elsewhere)", o->save_load_path, strerror(errno));
         plots = 0;
     }
@@ -329,7 +328,7 @@ int cmd_show(cli_opts *o) {
     } else if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "textclust: error: %s: %s\n", dir, strerror(errno));
         rc = 1;
-    } else if (tc_classifier_plot_overlay(c, dir, &o->plot, ov.n ? &ov : NULL, (uint64_t)o->seed)) {
+    } else if (tc_classifier_plot_overlay(c, dir, &o->plot, ov.n ? &ov : NULL, o->p.seed)) {
         rc = cli_fail(tc_last_error());
     } else if (!o->quiet) {
         fprintf(stderr, "textclust: wrote %s/map.png and %s/map.html\n", dir, dir);

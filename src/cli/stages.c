@@ -1,8 +1,6 @@
 /* stages.c - each pipeline stage on its own, .npy in and out, so users can
  * bring their own vectors and every stage can be measured alone. */
 #include "cli/common.h"
-#include "io/io.h"
-#include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,15 @@ static int need_io(const cli_opts *o, const char *cmd, const char *in, const cha
     if (o->input && o->output) return 0;
     fprintf(stderr, "textclust: error: %s needs --input %s and --output %s\n", cmd, in, out);
     return 2;
+}
+
+/* The encoder reports each batch from 0; the bar counts the whole stream
+ * (its length is not known before the end). */
+typedef struct { size_t before; } embed_bar;
+
+static int embed_progress(void *ctx, const char *stage, size_t done, size_t total) {
+    (void)total;
+    return cli_progress(NULL, stage, ((embed_bar *)ctx)->before + done, 0);
 }
 
 /* Texts in, embeddings out, in input order, streamed in batches. */
@@ -27,9 +34,10 @@ int cmd_embed(cli_opts *o) {
     tc_textset batch = {0};
     float *vec = NULL;
     size_t done = 0;
-    double t0 = tc_now();
+    double t0 = cli_now();
     rc = 1;
-    o->p.encoder.n_threads = o->threads;
+    embed_bar bar = {0};
+    if (o->p.encoder.progress) o->p.encoder.progress = embed_progress, o->p.encoder.progress_ctx = &bar;
     if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e)) {
         cli_fail(tc_last_error());
         goto done;
@@ -48,15 +56,17 @@ int cmd_embed(cli_opts *o) {
             goto done;
         }
         done += batch.n;
+        bar.before = done;
         tc_textset_free(&batch);
     }
+    if (o->p.encoder.progress) cli_progress_end("embed", done);
     if (done == 0) { rc = cli_fail("no texts in the input"); goto done; }  /* the old output stays */
     rc = tc_npy_writer_close(w);
     w = NULL;
     if (rc) { cli_fail(tc_last_error()); goto done; }
     if (!o->quiet)
         cli_term_printf(stderr, "textclust: embedded %zu texts with %s in %.2fs -> %s (%zu x %zu float32)\n", done,
-                tc_encoder_name(e), tc_now() - t0, o->output, done, dim);
+                tc_encoder_name(e), cli_now() - t0, o->output, done, dim);
 done:
     tc_npy_writer_abort(w);
     tc_textset_free(&batch);
@@ -77,7 +87,7 @@ int cmd_project(cli_opts *o) {
     if (rc) return rc;
     float *x = NULL, *p = NULL;
     size_t n, d;
-    double t0 = tc_now();
+    double t0 = cli_now();
     if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
     if (d == 0 || n == 0) {
         free(x);
@@ -85,14 +95,13 @@ int cmd_project(cli_opts *o) {
                          "N >= 1 and d >= 1", o->input, n, d);
     }
     if (cli_check_finite(o->input, x, n, d)) { free(x); return 1; }
-    tc_umap_params up = o->p.umap;
-    up.seed = o->p.seed, up.n_threads = o->threads, up.progress = o->p.progress;
+    const tc_umap_params up = o->p.umap; /* seed, threads, progress: tc_params_inherit */
     if (!(p = malloc(n * (size_t)up.n_components * sizeof *p))) rc = cli_fail("out of memory");
     else if (tc_umap_fit(x, n, (int)d, &up, p)) rc = cli_fail(tc_last_error());
     else rc = save_atomic_f32(o->output, p, n, (size_t)up.n_components);
     if (!rc && !o->quiet)
         fprintf(stderr, "textclust: projected %zu x %zu to %zu x %d in %.2fs -> %s\n", n, d, n,
-                up.n_components, tc_now() - t0, o->output);
+                up.n_components, cli_now() - t0, o->output);
     free(x);
     free(p);
     return rc;
@@ -104,7 +113,7 @@ int cmd_cluster(cli_opts *o) {
     float *x = NULL;
     int64_t *labels = NULL;
     size_t n, d;
-    double t0 = tc_now();
+    double t0 = cli_now();
     if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
     if (d == 0) {
         free(x);
@@ -112,8 +121,7 @@ int cmd_cluster(cli_opts *o) {
                          "d >= 1", o->input, n);
     }
     if (cli_check_finite(o->input, x, n, d)) { free(x); return 1; }
-    tc_params *p = &o->p;
-    p->dbscan.n_threads = p->hdbscan.n_threads = o->threads;
+    const tc_params *p = &o->p;
     if (!(labels = malloc((n ? n : 1) * sizeof *labels))) { free(x); return cli_fail("out of memory"); }
     rc = p->cluster_method == TC_CLUSTER_HDBSCAN ? tc_hdbscan(x, n, (int)d, &p->hdbscan, labels)
                                                  : tc_dbscan(x, n, (int)d, &p->dbscan, labels);
@@ -131,7 +139,7 @@ int cmd_cluster(cli_opts *o) {
             if (labels[i] > k) k = labels[i];
         }
         fprintf(stderr, "textclust: %lld clusters, %zu noise (%.1f%%) in %.2fs -> %s\n", (long long)(k + 1),
-                noise, n ? 100.0 * (double)noise / (double)n : 0.0, tc_now() - t0, o->output);
+                noise, n ? 100.0 * (double)noise / (double)n : 0.0, cli_now() - t0, o->output);
     }
     free(x);
     free(labels);

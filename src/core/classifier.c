@@ -17,7 +17,7 @@ int tc_classifier_new(const tc_params *p, tc_classifier **out) {
     tc_params d = tc_default_params();
     int rc = tc_params_copy(&c->p, p ? p : &d);
     if (rc) { free(c); return rc; }
-    tc_params_propagate(&c->p);
+    tc_params_inherit(&c->p);
     *out = c;
     return 0;
 }
@@ -183,11 +183,13 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
     if (!(c->labels = malloc(n * sizeof *c->labels))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
     tc_cluster_merge *merges = NULL; /* HDBSCAN's hierarchy, for the topic tree */
     size_t n_merges = 0;
+    if ((rc = tc_progress(c->p.progress, c->p.progress_ctx, "cluster", 0, n))) goto fail;
     rc = c->p.cluster_method == TC_CLUSTER_HDBSCAN
              ? tc_hdbscan_hierarchy(c->proj, n, 2, &c->p.hdbscan, c->labels, &merges, &n_merges)
              : tc_dbscan(c->proj, n, 2, &c->p.dbscan, c->labels);
     if (!rc && c->p.assign_noise)
         rc = tc_assign_noise_within(c->proj, n, 2, c->p.assign_noise_max_distance, c->labels);
+    if (!rc) rc = tc_progress(c->p.progress, c->p.progress_ctx, "cluster", n, n);
     if (rc) { free(merges); goto fail; }
     for (size_t i = 0; i < n; i++) c->stats.n_noise += c->labels[i] < 0;
     if ((rc = tc_classifier_compute_centres(c))) { free(merges); goto fail; }

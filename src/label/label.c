@@ -99,7 +99,7 @@ int tc_label_clusters_ex(const char *const *texts, size_t n, const int64_t *labe
         rc = tc_error(TC_ENOMEM, "label: out of memory for %zu clusters", K);
         goto fail;
     }
-    tc_progress(p->progress, p->progress_ctx, "label", 0, K);
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", 0, K))) goto fail;
     if ((rc = tc_keywords_ctfidf(texts, &g, N_KEYWORDS, kw, sm))) goto fail;
     for (size_t c = 0; c < K; c++) {
         l[c].label = g.label[c];
@@ -128,8 +128,8 @@ int tc_label_clusters_ex(const char *const *texts, size_t n, const int64_t *labe
             if (!t) { rc = tc_error(TC_ENOMEM, "label: out of memory"); goto fail; }
             if ((rc = tc_label_set_single(&l[c], t, -1))) goto fail;
         }
-        tc_progress(p->progress, p->progress_ctx, "label", K, K);
     }
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", K, K))) goto fail;
     for (size_t c = 0; c < K; c++) free(sm[c]);
     free(kw);
     free(sm);

@@ -15,11 +15,8 @@
 /* ---------------------------------------------------------------- results */
 
 int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
-    tc_sb b = {0};
-    if (score >= 1) tc_sb_printf(&b, "%s. Educational score: %d", topic, score);
-    else tc_sb_printf(&b, "%s. Educational score: None", topic);
-    if (b.oom || !b.s) {
-        tc_sb_free(&b);
+    char *summary = tc_summary_single(topic, score);
+    if (!summary) {
         free(topic);
         return tc_error(TC_ENOMEM, "label: out of memory");
     }
@@ -27,7 +24,7 @@ int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
     free(l->summary);
     l->topic = topic;
     l->score = score >= 1 ? score : -1;
-    l->summary = b.s;
+    l->summary = summary;
     return 0;
 }
 
@@ -175,8 +172,9 @@ int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, c
         job_of[c] = ++n_jobs;
     }
     tc_label_stats before = p->stats ? *p->stats : (tc_label_stats){0};
-    tc_progress(p->progress, p->progress_ctx, "label", progress_base + n_hits, total);
-    if ((rc = tc_llm_run(p, jobs, n_jobs, progress_base + n_hits, total))) goto done;
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", progress_base + n_hits, total)) ||
+        (rc = tc_llm_run(p, jobs, n_jobs, progress_base + n_hits, total)))
+        goto done;
     if (p->stats) p->stats->n_cache_hits = before.n_cache_hits + n_hits; /* tc_llm_run adds its own */
 
     size_t n_failed = 0, n_malformed = 0;

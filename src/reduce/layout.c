@@ -106,8 +106,9 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     tc_log(TC_LOG_DEBUG, "umap layout: %zu edges, about %.0f positive samples, %d block(s)",
            nnz, wsum * ne, nt);
     memcpy(pos, emb, n * dim * sizeof *pos);
-    size_t step = ne / 100 > 0 ? (size_t)ne / 100 : 1;
-    for (int ep = 0; ep < ne && !rc; ep++) {
+    tc_meter meter;
+    int stop = tc_meter_start(&meter, lp->progress, lp->progress_ctx, "umap", (size_t)ne);
+    for (int ep = 0; ep < ne && !rc && !stop; ep++) {
         /* umap-learn lowers alpha after an epoch from the epoch's own index,
          * so epochs 0 and 1 both run at the full rate */
         float alpha = (float)(lp->learning_rate * (1.0 - (double)(ep > 0 ? ep - 1 : 0) / ne));
@@ -130,10 +131,14 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
                 pos[x] = v;
             }
         }
-        if ((size_t)(ep + 1) % step == 0 || ep + 1 == ne)
-            tc_progress(lp->progress, lp->progress_ctx, "umap", (size_t)ep + 1, (size_t)ne);
+        tc_meter_add(&meter, 1);
+        stop = ep + 1 == ne ? tc_meter_report(&meter, (size_t)ne) : tc_meter_tick(&meter);
     }
     if (rc) goto nomem;
+    if (stop) {
+        rc = stop;
+        goto done;
+    }
     memcpy(emb, pos, n * dim * sizeof *emb);
     goto done;
 nomem:
