@@ -122,11 +122,11 @@ static const setting table[] = {
      "random (a seeded sample, the reference's way) | representative (nearest the centroid, "
      "de-duplicated) (default random)"},
     {"label.mmr_lambda", "summary_mmr_lambda", S_DOUBLE, OFF(label.mmr_lambda), 0, 1, 0, NULL,
-     "representative texts: relevance weight of maximal marginal relevance (default 0.7; 1 = "
-     "nearest only)"},
+     "representative texts: relevance weight of maximal marginal relevance, 1 = nearest "
+     "only (default 0.7)"},
     {"label.llm_max_requests", "llm_max_requests", S_INT, OFF(label.llm_max_requests), 0, INF, 0, NULL,
-     "topic tree: most nodes above the clusters the LLM names, top levels first (default 20; 0 = "
-     "keywords)"},
+     "topic tree: most nodes above the clusters the LLM names, top levels first, 0 = "
+     "keywords only (default 20)"},
     {"label.chunk_size", "summary_chunk_size", S_INT, OFF(label.chunk_size), 1, INF, 0, NULL,
      "bytes kept of each example, cut on a UTF-8 boundary (default 420)"},
     {"label.template", NULL, S_STR, OFF(label.template_text), 0, 0, 0, NULL,
