@@ -32,6 +32,7 @@ typedef struct cli_opts {
     tc_reader_opts reader;            /* built from it by cli_reader_opts */
     int overwrite;                    /* run: accept a foreign non-empty save folder */
     const char *cluster, *hdbscan_method, *umap_init, *umap_knn;
+    const char *embed_dtype;
     const char *summary_template, *summary_instruction, *summary_model;
     const char *llm_url, *llm_model, *llm_api_key, *llm_cache, *llm_api;
     long long seed;

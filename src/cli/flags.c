@@ -82,6 +82,7 @@ static void build_table(cli_opts *o) {
     def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
     def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
     def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
+    def("embed_dtype", T_STR, &o->embed_dtype, "fp32 | bf16 | int8 weight products (default: the fastest whose quality bound holds for the model on this CPU; infer: what the fit used, from textclust.json)");
 
     def("UMAP", T_SECTION, NULL, NULL);
     def("umap_n_neighbors", T_INT, &p->umap.n_neighbors, "neighbourhood size (default 15)");
@@ -391,6 +392,8 @@ int cli_resolve(cli_opts *o) {
     if (!o->hdbscan_method || strcmp(o->hdbscan_method, "eom") == 0) p->hdbscan.selection_method = TC_HDBSCAN_EOM;
     else if (strcmp(o->hdbscan_method, "leaf") == 0) p->hdbscan.selection_method = TC_HDBSCAN_LEAF;
     else return bad("--cluster_selection_method: '%s' is not eom or leaf", o->hdbscan_method);
+    if (o->embed_dtype && (p->encoder.dtype = tc_dtype_by_name(o->embed_dtype)) < 0)
+        return bad("--embed_dtype: '%s' is not fp32, bf16, int8 or auto", o->embed_dtype);
     if (!o->umap_init || strcmp(o->umap_init, "spectral") == 0) p->umap.init = TC_UMAP_INIT_SPECTRAL;
     else if (strcmp(o->umap_init, "random") == 0) p->umap.init = TC_UMAP_INIT_RANDOM;
     else return bad("--umap_init: '%s' is not spectral or random", o->umap_init);

@@ -41,6 +41,12 @@ int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *le
                       int n_threads, float *out);
 /* Matrix FLOPs of the weight products for n_tokens tokens (for the benchmark's GFLOP/s). */
 double tc_bert_gemm_flops(const tc_bert *m, double n_tokens);
+/* Packs the weight products for dtype (TC_DTYPE_FP32, BF16, INT8 of
+ * textclust.h; fp32 is what tc_bert_load packs), before the first embed and
+ * not while one runs. 0 and *got the dtype that runs (fp32 where the CPU
+ * level lacks dtype's instructions), or TC_EINVAL / TC_ENOMEM (the old
+ * packing kept). */
+int tc_bert_set_dtype(tc_bert *m, int dtype, int *got);
 void tc_bert_free(tc_bert *m);                /* NULL is a no-op */
 /* tests: plain reference forward of one text, double precision, no BLAS. */
 void tc_bert_forward_naive(const tc_bert *m, const int32_t *ids, int n, float *out);

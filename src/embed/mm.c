@@ -124,7 +124,8 @@ int tc_mm(const tc_mm_w *w, int m, const float *a, int lda, float *c, int ldc, i
         prep = tc_mm_prep_int8_avx512bf16;
         break;
     default:
-        kern = w->level >= TC_CPU_AVX512 ? tc_mm_f32_avx512 : tc_mm_f32_baseline;
+        /* fp32 follows a level lowered after packing (the tests do) */
+        kern = w->level >= TC_CPU_AVX512 && tc_cpu_level() >= TC_CPU_AVX512 ? tc_mm_f32_avx512 : tc_mm_f32_baseline;
     }
     void *ab = scratch ? scratch : zalloc64(tc_mm_scratch_size(w));
     if (!ab) return tc_error(TC_ENOMEM, "out of memory for a %d-row product", m);
