@@ -35,8 +35,9 @@ static void one_shape(int level, int dtype, int m, int k, int n, uint64_t seed) 
     CHECK_OK(tc_mm_pack(&pw, dtype, k, n, w, (size_t)n, 1, bias));
     CHECK_MSG(pw.dtype == dtype, "%s packed as %s at %s", tc_dtype_name(dtype), tc_dtype_name(pw.dtype),
               tc_cpu_name(level));
-    CHECK_OK(tc_mm(&pw, m, a, k, c, n, 1, NULL));
-    tc_mm_naive(dtype, k, n, w, (size_t)n, 1, bias, m, a, k, ref, n, 1);
+    const int flags = TC_MM_ACC | (n % 3 == 0 ? TC_MM_RELU : 0);   /* the fused relu on some shapes */
+    CHECK_OK(tc_mm(&pw, m, a, k, c, n, flags, NULL));
+    tc_mm_naive(dtype, k, n, w, (size_t)n, 1, bias, m, a, k, ref, n, flags);
     int bad = 0;
     for (int r = 0; r < m && bad < 3; r++)
         for (int j = 0; j < n && bad < 3; j++) {

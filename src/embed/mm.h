@@ -46,8 +46,11 @@ int tc_mm_pack(tc_mm_w *w, int dtype, int k, int n, const float *src, size_t sk,
                const float *bias);
 void tc_mm_free(tc_mm_w *w);   /* zeroes w; a zeroed w is a no-op */
 
-/* c (m, n) = a (m, k) W + bias, plus the old c when accumulate (c = c + (a W
- * + bias)); rows lda and ldc floats apart, a and c not overlapping. Row r's
+/* Flags of tc_mm: v = a W + bias; TC_MM_RELU: v = max(v, 0) (fused, so the
+ * FFN's activation costs no pass of its own); TC_MM_ACC: c = c + v, else c = v. */
+enum { TC_MM_ACC = 1, TC_MM_RELU = 2 };
+
+/* c (m, n) = a (m, k) W + bias, then as flags say (accumulate); rows lda and ldc floats apart, a and c not overlapping. Row r's
  * result depends only on row r of a and w. scratch: tc_mm_scratch_size(w)
  * bytes, 64-byte aligned, or NULL to allocate them here. 0, or TC_ENOMEM
  * (scratch NULL only). */
@@ -78,6 +81,17 @@ tc_mm_kern_fn tc_mm_bf16_avx512bf16, tc_mm_int8_avx512bf16, tc_mm_bf16_amx, tc_m
 tc_mm_prep_fn tc_mm_prep_bf16_avx512bf16, tc_mm_prep_int8_avx512bf16;
 
 /* bf16 bits of x, rounded to nearest even (NaN not expected). */
+/* The epilogue of 16 columns of one row, shared by the AVX-512 kernels. */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+static inline void tc_mm_store16(__m512 v, const float *bias, float *c, int flags, __mmask16 mk) {
+    v = _mm512_add_ps(v, _mm512_loadu_ps(bias));
+    if (flags & TC_MM_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    if (flags & TC_MM_ACC) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), v);
+    _mm512_mask_storeu_ps(c, mk, v);
+}
+#endif
+
 static inline uint16_t tc_bf16_round(float x) {
     union { float f; uint32_t u; } v = {x};
     v.u += 0x7fffu + ((v.u >> 16) & 1u);

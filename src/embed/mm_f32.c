@@ -11,12 +11,6 @@
 #include <immintrin.h>
 
 /* The epilogue of one row and panel: + bias, + old c, masked store. */
-static inline void store16(__m512 v, const float *bias, float *c, int acc, __mmask16 mk) {
-    v = _mm512_add_ps(v, _mm512_loadu_ps(bias));
-    if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), v);
-    _mm512_mask_storeu_ps(c, mk, v);
-}
-
 static inline __attribute__((always_inline)) void block(const tc_mm_w *w, int np, int rows, const float *a,
                                                         const float *b, int p0, float *c, int ldc, int acc) {
     const size_t ps = (size_t)w->kp * 16;
@@ -35,7 +29,7 @@ static inline __attribute__((always_inline)) void block(const tc_mm_w *w, int np
         _Pragma("GCC unroll 3") for (int p = 0; p < np && r < rows; p++) {
             const int col = (p0 + p) * 16, left = w->n - col;
             const __mmask16 mk = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-            store16(s[r][p], w->bias + col, c + (size_t)r * ldc + col, acc, mk);
+            tc_mm_store16(s[r][p], w->bias + col, c + (size_t)r * ldc + col, acc, mk);
         }
 }
 
@@ -74,8 +68,9 @@ void TC_CPU_FN(tc_mm_f32)(const tc_mm_w *w, int rows, const void *ab, const floa
                 for (int j = 0; j < 16; j++) s[j] += x[i] * b[(size_t)i * 16 + j];
             float *o = c + (size_t)r * ldc + col;
             for (int j = 0; j < nc; j++) {
-                const float v = s[j] + w->bias[col + j];
-                o[j] = acc ? o[j] + v : v;
+                float v = s[j] + w->bias[col + j];
+                if (acc & TC_MM_RELU) v = v > 0 ? v : 0;
+                o[j] = acc & TC_MM_ACC ? o[j] + v : v;
             }
         }
     }

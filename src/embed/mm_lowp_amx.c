@@ -33,12 +33,6 @@ static inline __mmask16 col_mask(const tc_mm_w *w, int col) {
     return left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
 }
 
-static inline void store16(__m512 v, const float *bias, float *c, int acc, __mmask16 mk) {
-    v = _mm512_add_ps(v, _mm512_loadu_ps(bias));
-    if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), v);
-    _mm512_mask_storeu_ps(c, mk, v);
-}
-
 /* The tile intrinsics take tile numbers as constants, hence the macro: one
  * 32 x 32 block over all of k, for dtype op (_tile_dpbf16ps/_tile_dpbusd). */
 #define AMX_BLOCK(OP, A, A_STEP, A_STRIDE, B0, B1, KSTEPS, TWO_ROWS, TWO_COLS)         \
@@ -77,7 +71,7 @@ void tc_mm_bf16_amx(const tc_mm_w *w, int rows, const void *ab, const float *sa,
         for (int r = 0; r < rows; r++)
             for (int p = 0; p <= two_cols; p++) {
                 const int col = (p0 + p) * 16;
-                store16(_mm512_load_ps(acc32 + r * 32 + p * 16), w->bias + col, c + (size_t)r * ldc + col, acc,
+                tc_mm_store16(_mm512_load_ps(acc32 + r * 32 + p * 16), w->bias + col, c + (size_t)r * ldc + col, acc,
                         col_mask(w, col));
             }
     }
@@ -101,7 +95,7 @@ void tc_mm_int8_amx(const tc_mm_w *w, int rows, const void *ab, const float *sa,
                                                    _mm512_loadu_si512(w->colsum + col));
                 const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(d),
                                                _mm512_mul_ps(_mm512_set1_ps(sa[r]), _mm512_loadu_ps(w->scale + col)));
-                store16(v, w->bias + col, c + (size_t)r * ldc + col, acc, col_mask(w, col));
+                tc_mm_store16(v, w->bias + col, c + (size_t)r * ldc + col, acc, col_mask(w, col));
             }
     }
     _tile_release();

@@ -67,12 +67,6 @@ static inline __mmask16 col_mask(const tc_mm_w *w, int col) {
     return left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
 }
 
-static inline void store16(__m512 v, const float *bias, float *c, int acc, __mmask16 mk) {
-    v = _mm512_add_ps(v, _mm512_loadu_ps(bias));
-    if (acc) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, c), v);
-    _mm512_mask_storeu_ps(c, mk, v);
-}
-
 static inline __attribute__((always_inline)) void bf16_block(const tc_mm_w *w, int np, int rows,
                                                              const uint16_t *a, const uint16_t *b, int p0,
                                                              float *c, int ldc, int acc) {
@@ -94,7 +88,7 @@ static inline __attribute__((always_inline)) void bf16_block(const tc_mm_w *w, i
     _Pragma("GCC unroll 8") for (int r = 0; r < 8; r++)   /* constant bounds keep s in registers */
         _Pragma("GCC unroll 3") for (int p = 0; p < np && r < rows; p++) {
             const int col = (p0 + p) * 16;
-            store16(s[r][p], w->bias + col, c + (size_t)r * ldc + col, acc, col_mask(w, col));
+            tc_mm_store16(s[r][p], w->bias + col, c + (size_t)r * ldc + col, acc, col_mask(w, col));
         }
 }
 
@@ -143,7 +137,7 @@ static inline __attribute__((always_inline)) void int8_block(const tc_mm_w *w, i
     _Pragma("GCC unroll 8") for (int r = 0; r < 8; r++)   /* constant bounds keep s in registers */
         _Pragma("GCC unroll 3") for (int p = 0; p < np && r < rows; p++) {
             const int col = (p0 + p) * 16;
-            store16(dequant(s[r][p], w, col, sa[r]), w->bias + col, c + (size_t)r * ldc + col, acc,
+            tc_mm_store16(dequant(s[r][p], w, col, sa[r]), w->bias + col, c + (size_t)r * ldc + col, acc,
                     col_mask(w, col));
         }
 }

@@ -48,8 +48,9 @@ void tc_mm_naive(int dtype, int k, int n, const float *src, size_t sk, size_t sn
             }
             float v = dtype == TC_DTYPE_INT8 ? (float)is * (xs * ws) : (float)s;
             v += bias ? bias[j] : 0.0f;
+            if (accumulate & TC_MM_RELU) v = v > 0 ? v : 0;
             float *o = c + (size_t)r * ldc + j;
-            *o = accumulate ? *o + v : v;
+            *o = accumulate & TC_MM_ACC ? *o + v : v;
         }
     }
 }

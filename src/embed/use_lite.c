@@ -335,18 +335,18 @@ static void layer_norm(int rows, int d, const float *in, const float *g, const f
         const float *v = in + (size_t)r * d;
         float *o = out + (size_t)r * d;
         float mean = 0, var = 0;
+#pragma omp simd reduction(+ : mean)
         for (int i = 0; i < d; i++) mean += v[i];
         mean /= (float)d;
+#pragma omp simd reduction(+ : var)
         for (int i = 0; i < d; i++) { float t = v[i] - mean; var += t * t; }
         float inv = 1.0f / sqrtf(var / (float)d + eps);
+#pragma omp simd
         for (int i = 0; i < d; i++) o[i] = (v[i] - mean) * (g[i] * inv) + b[i];
     }
 }
 
-/* c = max(c, 0) */
-static void relu(size_t n, float *c) {
-    for (size_t i = 0; i < n; i++) c[i] = c[i] > 0 ? c[i] : 0;
-}
+
 
 /* Softmax of each row of s (n, n), in place. */
 static void softmax_rows(int n, float *s) {
@@ -394,8 +394,7 @@ static void layer_forward(const ul_model *m, const ul_packed *pk, int l, int row
     if (L->res_w) mm(&pk->res, rows, w->x0, w->x, 0, w);    /* x = x0 Wres + bres */
     mm(&pk->out[l], rows, w->ctx, w->x, 1, w);              /* x += ctx Wo + bo */
     layer_norm(rows, UL_D, w->x, L->ln_ffn_g, L->ln_ffn_b, m->ln_eps, w->h);
-    mm(&pk->ffn1[l], rows, w->h, w->ff, 0, w);
-    relu((size_t)rows * UL_FF, w->ff);
+    mm(&pk->ffn1[l], rows, w->h, w->ff, TC_MM_RELU, w);
     if (last) return;
     mm(&pk->ffn2[l], rows, w->ff, w->x, 1, w);
 }
@@ -408,6 +407,7 @@ static void mean_rows(int n_texts, const int *off, const int *len, int d, const 
         for (int k = 0; k < d; k++) pv[k] = 0;
         for (int i = 0; i < len[t]; i++) {
             const float *x = in + (size_t)(off[t] + i) * d;
+#pragma omp simd
             for (int k = 0; k < d; k++) pv[k] += x[k];
         }
         float inv = 1.0f / (float)(len[t] > 1 ? len[t] : 1);
