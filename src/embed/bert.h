@@ -34,7 +34,7 @@ int tc_bert_vocab_size(const tc_bert *m);
  * id < vocab size) into out (n, dim) row-major, as SentenceTransformer.encode gives them
  * (normalised only if the model says so). Sorts by length and batches internally; n_threads
  * workers (pthreads, each OpenBLAS single-threaded as src/embed/use_lite.c does). Results in
- * input order, independent of n_threads and batching up to float rounding. Returns 0, TC_EINVAL
+ * input order, bit for bit independent of n_threads and batching. Returns 0, TC_EINVAL
  * for a length or id out of range (nothing written), or TC_ENOMEM. A text of length 0 gives
  * zeros. */
 int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *len, size_t n,

@@ -1,6 +1,7 @@
 /* bert_forward.c - the BERT forward pass of one batch (bert.c has the
  * model's equations, the batching and the threads): weight products with
- * BLAS, the rest (layer norms, activations, softmax, pooling) in loops the
+ * tc_mm (src/embed/mm.h, in the dtype tc_bert_set_dtype packed), attention
+ * with BLAS per text, the rest (layer norms, activations, softmax, pooling) in loops the
  * compiler vectorises. Compiled once per CPU level: bert_forward_avx512.c
  * gives the loops whole 512-bit vectors (about 3% less time per token on
  * Sapphire Rapids than 256-bit ones); bert_naive.c is the reference. */

@@ -40,8 +40,12 @@
  *
  * Padding never reaches a real token (its keys are masked, and FFN and
  * pooling are per token), so a batch here is the texts' tokens packed row
- * after row with no padding at all: the projections and FFNs are sgemm
- * calls over all rows of a batch, attention runs per text and head. Texts
+ * after row with no padding at all: the projections and FFNs are tc_mm
+ * products (src/embed/mm.h: fp32, bf16 or int8 as --embed_dtype says,
+ * weights packed once at open, the FFN's relu fused) over all rows of a
+ * batch, each row's result its own, so a text's vector does not depend on
+ * its batch or the thread count; attention runs per text and head (sgemm,
+ * fp32). Layer norms, softmax and pooling stay fp32. Texts
  * are sorted by length and cut into batches of about BATCH_ROWS tokens;
  * results go back in input order. An empty text has no tokens: its pooled
  * vector is 0 and its embedding tanh(bt), normalised, as in the reference. */
