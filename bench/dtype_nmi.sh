@@ -12,7 +12,9 @@ B=${BUILD:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); load before: $(uptime | sed 's/.*load/load/')"
-zcat "$CORPORA/debian-packages.jsonl.gz" | head -n "$N" | gzip > "$tmp/in.jsonl.gz"
+/usr/bin/python3 -c 'import gzip, itertools, sys
+with gzip.open(sys.argv[1], "rt") as f, gzip.open(sys.argv[3], "wt") as g: g.writelines(itertools.islice(f, int(sys.argv[2])))' \
+    "$CORPORA/debian-packages.jsonl.gz" "$N" "$tmp/in.jsonl.gz"
 for d in fp32 bf16 int8; do
     /usr/bin/time -f "  $d: %e s wall" nice -n 15 "$B/textclust" run --input "$tmp/in.jsonl.gz" --input_content text \
         --embed_dtype $d --threads 2 --save_load_path "$tmp/$d" --no_plots --quiet > /dev/null
