@@ -11,7 +11,7 @@
 #      fp32 (OPENBLAS_CORETYPE=SkylakeX, its best setting here), cosines.
 # Everything runs nice'd; uptime before and after. OPENBLAS_CORETYPE is
 # SkylakeX for every side (DESIGN.md, "Matrix speed").
-# Usage: bench/embed_dtype.sh [N] [NJS] [NB] [NQ]    (make bench first)
+# Usage: [PART=bert] [ROUNDS=3] bench/embed_dtype.sh [N] [NJS] [NB] [NQ]    (make bench first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_CORETYPE=SkylakeX
@@ -34,6 +34,9 @@ echo "flags: $(grep -m1 -o -E 'avx512f|avx512_bf16|avx512_vnni|amx_bf16|amx_int8
 "$B/textclust" --version | sed -n 2p
 echo "load before: $(uptime | sed 's/.*load/load/')"
 
+corpus="$CORPORA/debian-packages.jsonl.gz"
+med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+if [[ ${PART:-all} == all ]]; then   # PART=bert runs part 3 alone
 base="$B/bench-base/$BASE"
 if [[ ! -x $base/build/bench/bench_embed ]]; then
     echo "== building today's encoder ($BASE) into $base"
@@ -42,7 +45,6 @@ if [[ ! -x $base/build/bench/bench_embed ]]; then
     $NICE make -C "$base" -j2 build/bench/bench_embed >/dev/null
 fi
 
-corpus="$CORPORA/debian-packages.jsonl.gz"
 declare -A rates
 for r in $(seq "$ROUNDS"); do
     echo "== round $r"
@@ -53,7 +55,6 @@ for r in $(seq "$ROUNDS"); do
         rates[$d]+="$out "; echo "  $d $out texts/s"
     done
 done
-med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 today=$(echo "${rates[today]}" | med)
 echo "== USE-lite, $N texts, $THREADS threads, median of $ROUNDS (texts/s, x today's fp32)"
 for d in fp32 bf16 int8; do
@@ -109,6 +110,8 @@ for d in fp32 bf16 int8; do
     out=$($NICE "$B/bench/bench_embed" "$tmp/js.jsonl.gz" "$NJS" $THREADS --no-gemm --dtype $d | awk '/^texts_per_s/ {print $2}')
     awk -v d=$d -v m="$out" -v t="$js" 'BEGIN {printf "  ours %-5s %8.1f texts/s  %6.1fx the reference\n", d, m, m / t}'
 done
+
+fi
 
 echo "== BERT, all-MiniLM-L6-v2 shape, first $NB texts"
 $PY bench/make_bert_model.py "$tmp/minilm" >/dev/null
