@@ -22,6 +22,8 @@ UNAME_M := $(shell uname -m)
 ifeq ($(UNAME_M),x86_64)
 ARCH    ?= -march=x86-64-v3
 CPU_AVX512 := -march=x86-64-v4 -mprefer-vector-width=512
+CPU_AVX512BF16 := $(CPU_AVX512) -mavx512bf16 -mavx512vnni
+CPU_AMX := $(CPU_AVX512BF16) -mamx-tile -mamx-bf16 -mamx-int8
 PROBE_ARCH := -march=x86-64 -mtune=generic
 endif
 OPT     ?= -O2
@@ -70,6 +72,16 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 $(BUILD)/obj/%_avx512.o: %_avx512.c %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CPU_AVX512) -c $< -o $@
+
+# Kernels of the AVX512-BF16/VNNI and AMX levels (src/embed/mm.h): files of
+# their own, run only where tc_cpu_level() reaches that level.
+$(BUILD)/obj/%_avx512bf16.o: %_avx512bf16.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPU_AVX512BF16) -c $< -o $@
+
+$(BUILD)/obj/%_amx.o: %_amx.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPU_AMX) -c $< -o $@
 
 # The CPUID probe runs before anything else and must run on any x86-64 CPU,
 # to refuse with a message where the baseline would die of SIGILL.

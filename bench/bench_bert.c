@@ -5,7 +5,7 @@
  * shared. The model folder comes from bench/make_bert_model.py, the ids from
  * a JSONL file of {"ids": [...]} lines (the same script's --ids).
  *   bench_bert MODEL_DIR IDS.jsonl THREADS [--n N] [--rounds R] [--no-gemm]
- *              [--out VECTORS.npy] [--shape HIDDEN FFN ROWS]   (sgemm's shapes; default 384 1536 512, MiniLM's
+ *              [--dtype fp32|bf16|int8] [--out VECTORS.npy] [--shape HIDDEN FFN ROWS]   (sgemm's shapes; default 384 1536 512, MiniLM's
  *                                           widths and the encoder's batch of 512 tokens)
  * Prints "key value" lines. Like the textclust command, it re-runs itself
  * with OPENBLAS_CORETYPE set when OpenBLAS falls back to its Prescott kernel
@@ -95,12 +95,13 @@ int main(int argc, char **argv) {
     }
     size_t want = (size_t)-1;
     const char *out_path = NULL;
-    int threads = atoi(argv[3]), rounds = 3, do_gemm = 1, hidden = 384, ffn = 1536, rows = 512;
+    int threads = atoi(argv[3]), rounds = 3, do_gemm = 1, hidden = 384, ffn = 1536, rows = 512, dtype = TC_DTYPE_FP32;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) want = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--no-gemm") == 0) do_gemm = 0;
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) out_path = argv[++i];
+        else if (strcmp(argv[i], "--dtype") == 0 && i + 1 < argc) dtype = tc_dtype_by_name(argv[++i]);
         else if (strcmp(argv[i], "--shape") == 0 && i + 3 < argc)
             hidden = atoi(argv[i + 1]), ffn = atoi(argv[i + 2]), rows = atoi(argv[i + 3]), i += 3;
     }
@@ -108,6 +109,9 @@ int main(int argc, char **argv) {
     double tl = tc_now();
     if (threads < 1 || threads > 64 || hidden < 1 || ffn < 1 || rows < 1) { fprintf(stderr, "bad arguments\n"); return 2; }
     if (tc_bert_load(argv[1], &m) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+    int got = TC_DTYPE_FP32;
+    if (dtype > TC_DTYPE_FP32 && tc_bert_set_dtype(m, dtype, &got) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+    printf("dtype %s\n", tc_dtype_name(got));
     tl = tc_now() - tl;
     size_t n;
     int *len;

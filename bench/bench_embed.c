@@ -3,6 +3,7 @@
  * same shapes, and peak memory. Reads texts from a gzipped JSONL corpus
  * ({"text": ...} per line, as in ../shared/corpora).
  *   bench_embed CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm] [--tokenise-only]
+ *               [--dtype fp32|bf16|int8] [--vectors-out FILE (raw float32, N x 512)]
  * --tokenise-only times SentencePiece alone over the texts on THREADS threads
  * (as the encoder splits them) and stops (bench/infer.sh's stage shares).
  * Prints "key value" lines; bench/embed.sh runs it beside the JavaScript
@@ -47,11 +48,14 @@ int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: %s CORPUS.jsonl.gz N THREADS [--texts-out FILE] [--no-gemm]\n", argv[0]); return 2; }
     size_t want = strtoull(argv[2], NULL, 10), n;
     int threads = atoi(argv[3]), do_gemm = 1, tok_only = 0;
-    const char *texts_out = NULL;
+    const char *texts_out = NULL, *vectors_out = NULL;
+    int dtype = TC_DTYPE_AUTO;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--texts-out") == 0 && i + 1 < argc) texts_out = argv[++i];
         else if (strcmp(argv[i], "--no-gemm") == 0) do_gemm = 0;
         else if (strcmp(argv[i], "--tokenise-only") == 0) tok_only = 1;
+        else if (strcmp(argv[i], "--dtype") == 0 && i + 1 < argc) dtype = tc_dtype_by_name(argv[++i]);
+        else if (strcmp(argv[i], "--vectors-out") == 0 && i + 1 < argc) vectors_out = argv[++i];
     }
     char **texts = read_corpus(argv[1], want, &n);
     if (texts_out) {            /* the same texts for the JavaScript side, one JSON string per line */
@@ -67,9 +71,11 @@ int main(int argc, char **argv) {
     }
     tc_encoder_params p = tc_encoder_default_params();
     p.n_threads = threads;
+    p.dtype = dtype < 0 ? TC_DTYPE_AUTO : dtype;
     tc_encoder *e;
     if (tc_encoder_open("use-lite", &p, &e) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
     const ul_model *m = tc_use_lite_model(e);
+    printf("dtype %s\n", tc_encoder_dtype(e));
     if (tok_only) {
         double t0 = tc_now(), tok = 0;
         #pragma omp parallel num_threads(threads) reduction(+ : tok)
@@ -98,6 +104,11 @@ int main(int argc, char **argv) {
         if (tc_encoder_embed(e, (const char *const *)texts, n, out) != 0) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
         double t = tc_now() - t0;
         if (t < best) { best = t; best_cpu = cpu_seconds() - c0; }
+    }
+    if (vectors_out) {          /* raw float32 rows, n x 512 */
+        FILE *f = fopen(vectors_out, "wb");
+        if (!f || fwrite(out, sizeof(float) * 512, n, f) != n) { fprintf(stderr, "cannot write %s\n", vectors_out); return 1; }
+        fclose(f);
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -124,11 +124,22 @@ typedef struct tc_encoder_params {
     int n_threads;       /* worker threads; 0 = all cores */
     int batch_size;      /* texts per forward pass; 0 = encoder's default */
     int max_length;      /* max tokens per text; 0 = the model's own limit */
+    int dtype;           /* weight products: TC_DTYPE_*; TC_DTYPE_AUTO (0) = the fastest whose
+                            quality bound holds for the model on this CPU */
     tc_progress_fn progress;
     void *progress_ctx;
 } tc_encoder_params;
 
 TC_API tc_encoder_params tc_encoder_default_params(void);
+
+/* Precision of an encoder's weight products (layer norms, softmax and sums
+ * stay fp32). bf16 needs AVX512-BF16 or AMX, int8 AVX512-VNNI or AMX; where
+ * the CPU (or TEXTCLUST_CPU) lacks them the encoder runs fp32. */
+enum { TC_DTYPE_AUTO = 0, TC_DTYPE_FP32 = 1, TC_DTYPE_BF16 = 2, TC_DTYPE_INT8 = 3 };
+/* "auto", "fp32", "bf16", "int8"; "?" for anything else. Static storage. */
+TC_API const char *tc_dtype_name(int dtype);
+/* The TC_DTYPE_* called name (case-insensitive, "auto" included), or -1. */
+TC_API int tc_dtype_by_name(const char *name);
 
 /* Opens the encoder named by `model`: "use-lite" (Universal Sentence
  * Encoder lite, needs its weights installed), "hashing" (built in, no
@@ -147,6 +158,10 @@ TC_API int tc_encoder_dim(const tc_encoder *e);
 /* Stable model id saved with results ("use-lite", "hashing-512", ...).
  * Lives as long as the encoder. */
 TC_API const char *tc_encoder_name(const tc_encoder *e);
+
+/* The dtype the encoder runs ("fp32", "bf16", "int8"): params' dtype, or
+ * the one TC_DTYPE_AUTO chose, after any fall-back to fp32. */
+TC_API const char *tc_encoder_dtype(const tc_encoder *e);
 
 /* Embeds n texts (NUL-terminated UTF-8, borrowed) into out, (n, dim) row-
  * major, each row of unit length (an empty text gets a fixed unit vector). */

@@ -62,7 +62,7 @@ def main():
         for t in texts:
             f.write(json.dumps({"text": t}) + "\n")
             g.write(json.dumps({"text": t.lower()}) + "\n")
-    common = ["--input_content", "text", "--threads", "2", "--quiet"]
+    common = ["--input_content", "text", "--threads", "2", "--quiet", "--embed_dtype", "fp32"]
     tc("embed", "--embed_model", f"{tmp}/lower", "--input", f"{tmp}/texts.jsonl", "--output", f"{tmp}/a.npy", *common)
     tc("embed", "--embed_model", f"{tmp}/cased", "--input", f"{tmp}/lowered.jsonl", "--output", f"{tmp}/b.npy", *common)
     tc("embed", "--embed_model", f"{tmp}/cased", "--input", f"{tmp}/texts.jsonl", "--output", f"{tmp}/c.npy", *common)

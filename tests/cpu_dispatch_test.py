@@ -70,7 +70,7 @@ def main():
     for lv in ("baseline", None):
         out = f"{tmp}/emb-{lv}.npy"
         tc(["embed", "--input", f"{DATA}/texts.jsonl", "--input_content", "text", "--embed_model",
-            f"{DATA}/bert-mean-norm/model", "--output", out, "--threads", "2", "--quiet"], lv)
+            f"{DATA}/bert-mean-norm/model", "--output", out, "--threads", "2", "--quiet", "--embed_dtype", "fp32"], lv)
         v = np.load(out)
         cos = (v * gold).sum(1) / np.linalg.norm(v, axis=1)
         diff = np.abs(v - gold).max()

@@ -80,7 +80,7 @@ static void check_no_aliases(void) {
         CHECK_OK(tc_params_get(&a, name, cur, sizeof cur));
         /* a value of the right type that differs from the default */
         static const char *const tries[] = {"3", "0.5", "true", "false", "hdbscan", "random", "exact",
-                                            "leaf", "single_topic", "hf", "representative", "some text", "7", NULL};
+                                            "leaf", "single_topic", "hf", "representative", "int8", "some text", "7", NULL};
         int changed = 0;
         for (int t = 0; tries[t] && !changed; t++) {
             if (strcmp(tries[t], cur) == 0) continue;

@@ -187,6 +187,7 @@ cJSON *infer_identity(const cli_opts *o, const char *input, const char *save) {
     add_flag(f, "embed_model", o->p.embed_model);
     add_long(f, "embed_batch_size", o->p.encoder.batch_size);
     add_long(f, "embed_max_length", o->p.encoder.max_length);
+    if (o->p.encoder.dtype) add_flag(f, "embed_dtype", tc_dtype_name(o->p.encoder.dtype)); /* absent: what the save recorded */
     add_long(f, "top_k", o->top_k);
     add_flag(f, "max_distance", o->max_distance >= 0 ? d : "none");
     add_flag(f, "on_error", o->on_error);

@@ -66,8 +66,15 @@ int tc_classifier_open_encoder(tc_classifier *c) {
     if (model && strcmp(model, "precomputed") == 0)
         return tc_error(TC_EINVAL, "the embeddings were precomputed outside textclust; "
                                    "name the encoder that made them (--embed_model)");
-    int rc = tc_encoder_open(model, &c->p.encoder, &c->enc);
+    /* infer embeds in the dtype the fit recorded, so that a training text
+     * gets its stored vector back; an explicit --embed_dtype wins */
+    tc_encoder_params ep = c->p.encoder;
+    if (ep.dtype == TC_DTYPE_AUTO && c->dtype > 0) ep.dtype = c->dtype;
+    int rc = tc_encoder_open(model, &ep, &c->enc);
     if (rc) return rc;
+    if (c->dtype > 0 && tc_dtype_by_name(tc_encoder_dtype(c->enc)) != c->dtype)
+        tc_warn("the save's embeddings were made in %s; this CPU (or TEXTCLUST_CPU) runs %s, so new vectors differ "
+                "slightly", tc_dtype_name(c->dtype), tc_encoder_dtype(c->enc));
     if (c->dim && tc_encoder_dim(c->enc) != c->dim) {
         rc = tc_error(TC_EMISMATCH, "encoder %s gives %d-dim vectors but the training "
                       "embeddings have %d dims; pass the encoder that made them (--embed_model)",
@@ -156,12 +163,15 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
             }
         }
         snprintf(c->model, sizeof c->model, "%s", c->enc ? tc_encoder_name(c->enc) : "precomputed");
+        c->dtype = 0;   /* who knows how they were made */
         if (!(c->emb = malloc(n * (size_t)d * sizeof *c->emb))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
         memcpy(c->emb, embeddings, n * (size_t)d * sizeof *c->emb);
     } else {
         c->model[0] = 0;
+        c->dtype = 0;
         if ((rc = tc_classifier_open_encoder(c))) goto fail;
         c->dim = tc_encoder_dim(c->enc);
+        c->dtype = tc_dtype_by_name(tc_encoder_dtype(c->enc));
         snprintf(c->model, sizeof c->model, "%s", tc_encoder_name(c->enc));
         if (!(c->emb = malloc(n * (size_t)c->dim * sizeof *c->emb))) {
             rc = tc_error(TC_ENOMEM, "out of memory for %zu x %d embeddings", n, c->dim);

@@ -9,6 +9,7 @@ struct tc_classifier {
     tc_params p;               /* strings owned (deep copy) */
     tc_encoder *enc;           /* opened on first use */
     char model[128];           /* encoder id of the embeddings */
+    int dtype;                 /* TC_DTYPE_* the encoder ran for them; 0: not recorded */
     size_t n;                  /* training texts */
     int dim;                   /* embedding dimension */
     char **texts;              /* (n) owned */

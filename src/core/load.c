@@ -134,6 +134,12 @@ static int load_meta(tc_classifier *c, const char *path) {
     if (!j) return rc;
     cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "model");
     if (cJSON_IsString(v)) snprintf(c->model, sizeof c->model, "%s", v->valuestring);
+    v = cJSON_GetObjectItemCaseSensitive(j, "embed_dtype");
+    c->dtype = 0;
+    if (v && (!cJSON_IsString(v) || (c->dtype = tc_dtype_by_name(v->valuestring)) <= 0)) {
+        cJSON_Delete(j);
+        return tc_error(TC_EFORMAT, "%s: embed_dtype: not fp32, bf16 or int8", path);
+    }
     cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "summary");
     v = cJSON_GetObjectItemCaseSensitive(s, "topic_mode");
     if (cJSON_IsString(v)) c->p.label.topic_mode = strcmp(v->valuestring, "single_topic") == 0;

@@ -62,6 +62,7 @@ static cJSON *meta_json(const tc_classifier *c) {
     cJSON_AddStringToObject(o, "format", "textclust save folder");
     cJSON_AddStringToObject(o, "version", TC_VERSION);
     cJSON_AddStringToObject(o, "model", c->model);
+    if (c->dtype > 0) cJSON_AddStringToObject(o, "embed_dtype", tc_dtype_name(c->dtype));
     cJSON_AddNumberToObject(o, "dim", c->dim);
     cJSON_AddNumberToObject(o, "n_texts", (double)c->n);
     cJSON_AddNumberToObject(o, "seed", (double)p->seed);

@@ -38,6 +38,7 @@ static const char *const umap_inits[] = {"spectral", "random", NULL};
 static const char *const knn_methods[] = {"auto", "exact", "approx", NULL};
 static const char *const selection_methods[] = {"eom", "leaf", NULL};
 static const char *const topic_modes[] = {"multiple_topics", "single_topic", NULL};
+static const char *const dtypes[] = {"auto", "fp32", "bf16", "int8", NULL};
 static const char *const example_kinds[] = {"random", "representative", NULL};
 static const char *const llm_apis[] = {"none", "hf", "openai", NULL};
 
@@ -47,6 +48,8 @@ _Static_assert(TC_UMAP_INIT_SPECTRAL == 0 && TC_UMAP_INIT_RANDOM == 1, "umap_ini
 _Static_assert(TC_KNN_AUTO == 0 && TC_KNN_EXACT == 1 && TC_KNN_APPROX == 2, "knn_methods order");
 _Static_assert(TC_HDBSCAN_EOM == 0 && TC_HDBSCAN_LEAF == 1, "selection_methods order");
 _Static_assert(TC_TOPIC_MULTIPLE == 0 && TC_TOPIC_SINGLE == 1, "topic_modes order");
+_Static_assert(TC_DTYPE_AUTO == 0 && TC_DTYPE_FP32 == 1 && TC_DTYPE_BF16 == 2 && TC_DTYPE_INT8 == 3,
+               "dtypes order");
 _Static_assert(TC_EXAMPLES_RANDOM == 0 && TC_EXAMPLES_REPRESENTATIVE == 1, "example_kinds order");
 _Static_assert(TC_LLM_NONE == 0 && TC_LLM_HF == 1 && TC_LLM_OPENAI == 2, "llm_apis order");
 
@@ -62,6 +65,9 @@ static const setting table[] = {
      "texts per forward pass (default 0 = the encoder's)"},
     {"embed.max_length", "embed_max_length", S_INT, OFF(encoder.max_length), 0, INF, 0, NULL,
      "tokens kept per text (default 0 = the model's limit)"},
+    {"embed.dtype", "embed_dtype", S_ENUM, OFF(encoder.dtype), 0, 0, 0, dtypes,
+     "fp32 | bf16 | int8 weight products; auto = the fastest whose quality bound holds for the "
+     "model on this CPU, and for infer what the fit used (default auto)"},
 
     {"umap.n_neighbors", "umap_n_neighbors", S_INT, OFF(umap.n_neighbors), 2, INF, 0, NULL,
      "neighbourhood size (default 15)"},

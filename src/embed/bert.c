@@ -108,16 +108,17 @@ static int worker_init(bert_worker *k, const tc_bert *m, int rows_cap) {
     w->ff = malloc(r * m->d_ff * sizeof(float));
     w->s = malloc((size_t)m->max_len * ((m->max_len + 15) & ~15) * sizeof(float));
     w->inv = malloc((size_t)m->max_len * sizeof(float));
+    w->mm = aligned_alloc(64, (size_t)TC_MM_ROWS * (m->d_ff > m->d ? m->d_ff + 64 : m->d + 64) * sizeof(float));
     k->bids = malloc(r * sizeof *k->bids);
     k->blen = malloc(r * sizeof *k->blen);
     k->boff = malloc(r * sizeof *k->boff);
     k->bout = malloc(r * sizeof *k->bout);
-    return w->x && w->qkv && w->ctx && w->ff && w->s && w->inv && k->bids && k->blen && k->boff && k->bout;
+    return w->x && w->qkv && w->ctx && w->ff && w->s && w->inv && w->mm && k->bids && k->blen && k->boff && k->bout;
 }
 
 static void worker_free(bert_worker *k) {
     bert_work *w = &k->w;
-    free(w->x); free(w->qkv); free(w->ctx); free(w->ff); free(w->s); free(w->inv);
+    free(w->x); free(w->qkv); free(w->ctx); free(w->ff); free(w->s); free(w->inv); free(w->mm);
     free(k->bids); free(k->blen); free(k->boff); free(k->bout);
 }
 

@@ -36,7 +36,7 @@ int tc_bert_vocab_size(const tc_bert *m);
  * id < vocab size) into out (n, dim) row-major, as SentenceTransformer.encode gives them
  * (normalised only if the model says so). Sorts by length and batches internally; n_threads
  * workers (pthreads, each OpenBLAS single-threaded as src/embed/use_lite.c does). Results in
- * input order, independent of n_threads and batching up to float rounding. Returns 0, TC_EINVAL
+ * input order, bit for bit independent of n_threads and batching. Returns 0, TC_EINVAL
  * for a length or id out of range (nothing written), or TC_ENOMEM. A text of length 0 gives
  * zeros. */
 int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *len, size_t n,
@@ -48,6 +48,12 @@ int tc_bert_embed_ids_metered(const tc_bert *m, const int32_t *const *ids, const
                               int n_threads, tc_meter *meter, float *out);
 /* Matrix FLOPs of the weight products for n_tokens tokens (for the benchmark's GFLOP/s). */
 double tc_bert_gemm_flops(const tc_bert *m, double n_tokens);
+/* Packs the weight products for dtype (TC_DTYPE_FP32, BF16, INT8 of
+ * textclust.h; fp32 is what tc_bert_load packs), before the first embed and
+ * not while one runs. 0 and *got the dtype that runs (fp32 where the CPU
+ * level lacks dtype's instructions), or TC_EINVAL / TC_ENOMEM (the old
+ * packing kept). */
+int tc_bert_set_dtype(tc_bert *m, int dtype, int *got);
 void tc_bert_free(tc_bert *m);                /* NULL is a no-op */
 /* tests: plain reference forward of one text, double precision, no BLAS. */
 void tc_bert_forward_naive(const tc_bert *m, const int32_t *ids, int n, float *out);

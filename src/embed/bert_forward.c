@@ -1,6 +1,7 @@
 /* bert_forward.c - the BERT forward pass of one batch (bert.c has the
  * model's equations, the batching and the threads): weight products with
- * BLAS, the rest (layer norms, activations, softmax, pooling) in loops the
+ * tc_mm (src/embed/mm.h, in the dtype tc_bert_set_dtype packed), attention
+ * with BLAS per text, the rest (layer norms, activations, softmax, pooling) in loops the
  * compiler vectorises. Compiled once per CPU level: bert_forward_avx512.c
  * gives the loops whole 512-bit vectors (about 3% less time per token on
  * Sapphire Rapids than 256-bit ones); bert_naive.c is the reference. */
@@ -122,9 +123,10 @@ static void softmax_rows(int n, int ld, float *s, float *inv) {
 /* ---------------------------------------------------------------- forward */
 
 
-/* c (rows, n) = a (rows, k) w^T + beta c, w (n, k) as torch stores it */
-static void linear(int rows, int k, int n, const float *a, const float *w, float beta, float *c) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, k, 1.0f, a, k, w, k, beta, c, n);
+/* c (rows, n) = a (rows, k) W^T (+ c when acc), packed for the model's
+ * dtype; row by row independent of the batch (mm.h) */
+static void linear(const tc_mm_w *pw, int rows, const float *a, int acc, float *c, bert_work *w) {
+    tc_mm(pw, rows, a, pw->k, c, pw->n, acc, w->mm);
 }
 
 static void attention(const tc_bert *m, int n_texts, const int *off, const int *len, bert_work *w) {
@@ -204,14 +206,14 @@ void TC_CPU_FN(tc_bert_forward)(const tc_bert *m, int n_texts, const int32_t *co
     add_layer_norm((size_t)rows, d, w->x, NULL, m->emb_ln_g, m->emb_ln_b, eps);
     for (int l = 0; l < m->n_layers; l++) {
         const bert_layer *L = &m->layer[l];
-        for (int r = 0; r < rows; r++) memcpy(w->qkv + (size_t)r * 3 * d, L->qkv_b, (size_t)3 * d * sizeof(float));
-        linear(rows, d, 3 * d, w->x, L->qkv_w, 1.0f, w->qkv);
+        const tc_mm_w *pk = m->pk + 4 * l;
+        linear(&pk[0], rows, w->x, 0, w->qkv, w);          /* qkv bias packed with it */
         attention(m, n_texts, off, len, w);
-        linear(rows, d, d, w->ctx, L->out_w, 1.0f, w->x);
+        linear(&pk[1], rows, w->ctx, 1, w->x, w);
         add_layer_norm((size_t)rows, d, w->x, L->out_b, L->ln1_g, L->ln1_b, eps);
-        linear(rows, d, ff, w->x, L->ff1_w, 0.0f, w->ff);
+        linear(&pk[2], rows, w->x, 0, w->ff, w);
         bias_act(m->act, (size_t)rows, ff, L->ff1_b, w->ff);
-        linear(rows, ff, d, w->ff, L->ff2_w, 1.0f, w->x);
+        linear(&pk[3], rows, w->ff, 1, w->x, w);
         add_layer_norm((size_t)rows, d, w->x, L->ff2_b, L->ln2_g, L->ln2_b, eps);
     }
     for (int t = 0; t < n_texts; t++) pool(m, w->x + (size_t)off[t] * d, len[t], out[t]);

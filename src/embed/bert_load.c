@@ -459,12 +459,42 @@ int tc_bert_load(const char *dir, tc_bert **out) {
         tc_bert_free(m);
         return rc;
     }
+    if ((rc = tc_bert_set_dtype(m, TC_DTYPE_FP32, NULL))) {
+        tc_bert_free(m);
+        return rc;
+    }
     *out = m;
+    return 0;
+}
+
+static void free_packed(tc_mm_w *pk, int n) {
+    for (int i = 0; pk && i < n; i++) tc_mm_free(&pk[i]);
+    free(pk);
+}
+
+int tc_bert_set_dtype(tc_bert *m, int dtype, int *got) {
+    const int d = m->d, ff = m->d_ff, n = 4 * m->n_layers;
+    tc_mm_w *pk = calloc((size_t)n, sizeof *pk);
+    if (!pk) return tc_error(TC_ENOMEM, "%s: out of memory packing the weights", m->dir);
+    int rc = 0;
+    for (int l = 0; !rc && l < m->n_layers; l++) {   /* torch's (out, in): element (k, n) at n * k_dim + k */
+        const bert_layer *L = &m->layer[l];
+        rc = tc_mm_pack(&pk[4 * l], dtype, d, 3 * d, L->qkv_w, 1, (size_t)d, L->qkv_b);
+        if (!rc) rc = tc_mm_pack(&pk[4 * l + 1], dtype, d, d, L->out_w, 1, (size_t)d, NULL);
+        if (!rc) rc = tc_mm_pack(&pk[4 * l + 2], dtype, d, ff, L->ff1_w, 1, (size_t)d, NULL);
+        if (!rc) rc = tc_mm_pack(&pk[4 * l + 3], dtype, ff, d, L->ff2_w, 1, (size_t)ff, NULL);
+    }
+    if (rc) { free_packed(pk, n); return tc_error_prefix(rc, "%s", m->dir); }
+    free_packed(m->pk, n);
+    m->pk = pk;
+    m->dtype = pk[0].dtype;
+    if (got) *got = m->dtype;
     return 0;
 }
 
 void tc_bert_free(tc_bert *m) {
     if (!m) return;
+    free_packed(m->pk, 4 * m->n_layers);
     for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
     free(m->owned);
     free(m->layer);

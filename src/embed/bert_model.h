@@ -5,6 +5,7 @@
 #define TC_BERT_MODEL_H
 
 #include "embed/bert.h"
+#include "embed/mm.h"
 #include "embed/safetensors.h"
 
 enum { BERT_ACT_GELU, BERT_ACT_GELU_TANH, BERT_ACT_RELU };
@@ -44,6 +45,8 @@ struct tc_bert {
     const float *emb_ln_g, *emb_ln_b;   /* (d) */
     bert_layer *layer;         /* (n_layers) */
     tc_st_file st;             /* the mapped weights the pointers above point into */
+    tc_mm_w *pk;               /* (n_layers * 4) qkv (bias packed), out, ff1, ff2 for tc_mm */
+    int dtype;                 /* what pk runs: TC_DTYPE_* */
     float **owned;             /* (n_owned) tensors converted or copied at load */
     int n_owned;
 };
@@ -56,6 +59,7 @@ typedef struct bert_work {
     float *ff;     /* (rows, d_ff) */
     float *s;      /* (max_len, max_len rounded up to 16) attention weights of one head */
     float *inv;    /* (max_len) their rows' 1 / sum */
+    void *mm;      /* tc_mm's scratch for the widest k (d_ff) */
 } bert_work;
 
 /* Embeds one batch of n_texts non-empty texts (ids[t], len[t]) packed row

@@ -1,5 +1,6 @@
 /* encoder.c - picks a sentence encoder by name or folder and forwards to it. */
 #include "embed/encoder.h"
+#include "embed/mm.h"
 #include "io/hub.h"
 #include "util/util.h"
 
@@ -55,6 +56,12 @@ int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **
     if (!e) return tc_error(TC_ENOMEM, "out of memory opening encoder");
     e->p = p ? *p : tc_encoder_default_params();
     e->p.n_threads = tc_threads(e->p.n_threads);
+    e->dtype = TC_DTYPE_FP32;
+    if (e->p.dtype < TC_DTYPE_AUTO || e->p.dtype > TC_DTYPE_INT8) {
+        const int bad = e->p.dtype;
+        free(e);
+        return tc_error(TC_EINVAL, "embed dtype %d: not fp32, bf16, int8 or auto", bad);
+    }
     struct stat st;
     int rc;
     if (strcmp(model, "hashing") == 0 || strcmp(model, "hashing-512") == 0)
@@ -75,6 +82,7 @@ int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **
 
 int tc_encoder_dim(const tc_encoder *e) { return e->dim; }
 const char *tc_encoder_name(const tc_encoder *e) { return e->name; }
+const char *tc_encoder_dtype(const tc_encoder *e) { return tc_dtype_name(e->dtype); }
 
 int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
     if (!e || (n && (!texts || !out))) return tc_error(TC_EINVAL, "tc_encoder_embed: NULL argument");

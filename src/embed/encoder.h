@@ -18,6 +18,7 @@ struct tc_encoder {
     const tc_encoder_vt *vt;
     int dim;
     char name[128];          /* model id, e.g. "use-lite" */
+    int dtype;               /* TC_DTYPE_* the products run in (fp32 unless the opener says) */
     tc_encoder_params p;     /* n_threads resolved */
     void *impl;
 };

@@ -7,6 +7,7 @@
 #include "embed/bert.h"
 #include "embed/encoder.h"
 #include "embed/wordpiece.h"
+#include "util/cpu.h"
 #include "util/util.h"
 
 #include <math.h>
@@ -44,6 +45,12 @@ int tc_sbert_open(const char *dir, const char *id, tc_encoder *e) {
                           tc_bert_max_positions(s->bert));
         s->max_len = tc_bert_max_len(s->bert);
     }
+    /* auto: bf16 where the CPU runs it (cosine to fp32 >= 0.999 on the
+     * golden models and the MiniLM shape, bench/embed_dtype.md); int8 only
+     * when asked, its bound being model-dependent for BERT */
+    int dtype = e->p.dtype != TC_DTYPE_AUTO ? e->p.dtype : tc_cpu_level() >= TC_CPU_AMX ? TC_DTYPE_BF16 : TC_DTYPE_FP32;
+    if (!rc && dtype != TC_DTYPE_FP32) rc = tc_bert_set_dtype(s->bert, dtype, &dtype);
+    if (!rc) e->dtype = dtype;
     if (rc) {
         tc_wordpiece_free(s->wp);
         tc_bert_free(s->bert);

@@ -40,12 +40,18 @@
  *
  * Padding never reaches a real token (its keys are masked, and FFN and
  * pooling are per token), so a batch here is the texts' tokens packed row
- * after row with no padding at all: the projections and FFNs are sgemm
- * calls over all rows of a batch, attention runs per text and head. Texts
+ * after row with no padding at all: the projections and FFNs are tc_mm
+ * products (src/embed/mm.h: fp32, bf16 or int8 as --embed_dtype says,
+ * weights packed once at open, the FFN's relu fused) over all rows of a
+ * batch, each row's result its own, so a text's vector does not depend on
+ * its batch or the thread count; attention runs per text and head (sgemm,
+ * fp32). Layer norms, softmax and pooling stay fp32. Texts
  * are sorted by length and cut into batches of about BATCH_ROWS tokens;
  * results go back in input order. An empty text has no tokens: its pooled
  * vector is 0 and its embedding tanh(bt), normalised, as in the reference. */
+#include "embed/mm.h"
 #include "embed/use_lite.h"
+#include "util/cpu.h"
 #include "util/util.h"
 
 #include <cblas.h>
@@ -61,8 +67,16 @@
 #define CHUNK_TEXTS 8192  /* texts tokenized and sorted together */
 #define DEFAULT_BATCH_TEXTS 1024
 
+/* The weight products packed for tc_mm in the encoder's dtype. */
+typedef struct ul_packed {
+    tc_mm_w qkv[2], out[2], ffn1[2], ffn2[2];
+    tc_mm_w res;    /* layer 0's 256 -> 512 */
+    tc_mm_w tanh;
+} ul_packed;
+
 typedef struct ul_impl {
     ul_model m;
+    ul_packed pk;
     int n_scratch;
     tc_sp_scratch *scratch;   /* (n_threads) tokenizer memory, reused */
 } ul_impl;
@@ -176,6 +190,44 @@ static int map_model(ul_model *m) {
     return rc;
 }
 
+static void unpack(ul_packed *pk) {
+    for (int l = 0; l < 2; l++) {
+        tc_mm_free(&pk->qkv[l]); tc_mm_free(&pk->out[l]); tc_mm_free(&pk->ffn1[l]); tc_mm_free(&pk->ffn2[l]);
+    }
+    tc_mm_free(&pk->res);
+    tc_mm_free(&pk->tanh);
+}
+
+/* Packs every weight product for dtype; the biases go with them except
+ * layer 1's FFN bias, which forward_batch adds to non-empty texts only. */
+static int pack(const ul_model *m, int dtype, ul_packed *pk) {
+    int rc = 0;
+    for (int l = 0; !rc && l < 2; l++) {
+        const ul_layer *L = &m->layer[l];
+        const int din = L->din;
+        rc = tc_mm_pack(&pk->qkv[l], dtype, din, 3 * din, L->qkv_w, 3 * (size_t)din, 1, L->qkv_b);
+        if (!rc) rc = tc_mm_pack(&pk->out[l], dtype, din, UL_D, L->out_w, UL_D, 1, L->out_b);
+        if (!rc) rc = tc_mm_pack(&pk->ffn1[l], dtype, UL_D, UL_FF, L->ffn1_w, UL_FF, 1, L->ffn1_b);
+        if (!rc) rc = tc_mm_pack(&pk->ffn2[l], dtype, UL_FF, UL_D, L->ffn2_w, UL_D, 1, l == 0 ? L->ffn2_b : NULL);
+    }
+    if (!rc) rc = tc_mm_pack(&pk->res, dtype, UL_D0, UL_D, m->layer[0].res_w, UL_D, 1, m->layer[0].res_b);
+    if (!rc) rc = tc_mm_pack(&pk->tanh, dtype, UL_D, UL_D, m->tanh_w, UL_D, 1, m->tanh_b);
+    if (rc) unpack(pk);
+    return rc;
+}
+
+/* TC_DTYPE_AUTO for USE-lite: the fastest dtype on this level whose
+ * quality bound held (per text cosine to fp32 >= 0.999 for bf16, >= 0.995
+ * for int8, on the golden texts and 10,000 Debian descriptions, and the
+ * pipeline's NMI within 0.01: bench/embed_dtype.md). Order by speed as
+ * bench/bench_mm measured it: with AMX int8 > bf16 > fp32; with
+ * AVX512-BF16/VNNI only, int8 > fp32 > bf16 (vdpbf16ps halves the FMA
+ * rate there). */
+static int auto_dtype(void) {
+    if (tc_mm_has(TC_DTYPE_INT8)) return TC_DTYPE_INT8;
+    return TC_DTYPE_FP32;
+}
+
 static int file_exists(const char *dir, const char *name) {
     char p[8192];
     struct stat st;
@@ -206,12 +258,15 @@ int tc_use_lite_open(const char *model_dir, tc_encoder *e) {
     if (!rc) rc = tc_sp_load(vocab, 6, &m->sp);
     if (!rc && tc_sp_size(m->sp) > UL_VOCAB)
         rc = tc_error(TC_EFORMAT, "%s: %d pieces, the embedding table has %d rows", vocab, tc_sp_size(m->sp), UL_VOCAB);
+    int dtype = e->p.dtype == TC_DTYPE_AUTO ? auto_dtype() : e->p.dtype;
+    if (!rc && (rc = pack(m, dtype, &u->pk)) == 0) e->dtype = u->pk.tanh.dtype;   /* fp32 where the level lacks dtype */
     if (!rc) {
         u->n_scratch = e->p.n_threads > 0 ? e->p.n_threads : 1;
         u->scratch = calloc((size_t)u->n_scratch, sizeof *u->scratch);
         if (!u->scratch) rc = tc_error(TC_ENOMEM, "out of memory opening use-lite");
     }
     if (rc) {
+        unpack(&u->pk);
         free(m->timing);
         tc_sp_free(m->sp);
         tc_tfjs_free(&m->w);
@@ -231,6 +286,7 @@ static void ul_free(tc_encoder *e) {
     if (!u) return;
     for (int i = 0; i < u->n_scratch; i++) tc_sp_scratch_free(&u->scratch[i]);
     free(u->scratch);
+    unpack(&u->pk);
     free(u->m.timing);
     tc_sp_free(u->m.sp);
     tc_tfjs_free(&u->m.w);
@@ -269,11 +325,13 @@ typedef struct ul_work {
     float *pooled_ff;   /* (texts, UL_FF) */
     float *fin;     /* (texts, UL_D) */
     float *s;       /* (max_len, max_len) attention scores of one head */
+    void *mm;       /* tc_mm's scratch, for the widest k */
 } ul_work;
 
-static void gemm(int rows, int k, int n, const float *a, const float *w, float beta, float *c) {
-    /* c (rows, n) = a (rows, k) @ w (k, n) + beta c */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, k, 1.0f, a, k, w, n, beta, c, n);
+/* c (rows, w->n) = a (rows, w->k) W + bias (+ c when acc); the scratch is
+ * sized for every product, so this cannot fail. */
+static void mm(const tc_mm_w *pw, int rows, const float *a, float *c, int acc, ul_work *w) {
+    tc_mm(pw, rows, a, pw->k, c, pw->n, acc, w->mm);
 }
 
 static void layer_norm(int rows, int d, const float *in, const float *g, const float *b, float eps, float *out) {
@@ -281,36 +339,18 @@ static void layer_norm(int rows, int d, const float *in, const float *g, const f
         const float *v = in + (size_t)r * d;
         float *o = out + (size_t)r * d;
         float mean = 0, var = 0;
+#pragma omp simd reduction(+ : mean)
         for (int i = 0; i < d; i++) mean += v[i];
         mean /= (float)d;
+#pragma omp simd reduction(+ : var)
         for (int i = 0; i < d; i++) { float t = v[i] - mean; var += t * t; }
         float inv = 1.0f / sqrtf(var / (float)d + eps);
+#pragma omp simd
         for (int i = 0; i < d; i++) o[i] = (v[i] - mean) * (g[i] * inv) + b[i];
     }
 }
 
-/* c (rows, n) = bias, broadcast over rows (so a following gemm adds to it) */
-static void set_rows(int rows, int n, const float *bias, float *c) {
-    for (int r = 0; r < rows; r++) memcpy(c + (size_t)r * n, bias, (size_t)n * sizeof *c);
-}
 
-static void add_rows(int rows, int n, const float *bias, float *c) {
-    for (int r = 0; r < rows; r++) {
-        float *row = c + (size_t)r * n;
-        for (int i = 0; i < n; i++) row[i] += bias[i];
-    }
-}
-
-/* c = max(c + bias, 0), row by row */
-static void bias_relu_rows(int rows, int n, const float *bias, float *c) {
-    for (int r = 0; r < rows; r++) {
-        float *row = c + (size_t)r * n;
-        for (int i = 0; i < n; i++) {
-            float v = row[i] + bias[i];
-            row[i] = v > 0 ? v : 0;
-        }
-    }
-}
 
 /* Softmax of each row of s (n, n), in place. */
 static void softmax_rows(int n, float *s) {
@@ -347,26 +387,20 @@ static void attention(const ul_layer *L, int n_texts, const int *off, const int 
 /* One transformer layer on the packed rows; x0 is layer 0's input (rows, 256).
  * With last set it stops after the FFN's relu (w->ff): the second FFN
  * product is linear, so forward_batch applies it to the pooled rows. */
-static void layer_forward(const ul_model *m, const ul_layer *L, int rows, int n_texts, const int *off,
+static void layer_forward(const ul_model *m, const ul_packed *pk, int l, int rows, int n_texts, const int *off,
                           const int *len, ul_work *w, int last) {
+    const ul_layer *L = &m->layer[l];
     const int din = L->din;
     const float *in = L->res_w ? w->x0 : w->x;           /* (rows, din) */
     layer_norm(rows, din, in, L->ln_att_g, L->ln_att_b, m->ln_eps, w->h);
-    set_rows(rows, 3 * din, L->qkv_b, w->qkv);
-    gemm(rows, din, 3 * din, w->h, L->qkv_w, 1.0f, w->qkv);
+    mm(&pk->qkv[l], rows, w->h, w->qkv, 0, w);
     attention(L, n_texts, off, len, w->qkv, w->ctx, w->s);
-    if (L->res_w) {                                      /* x = x0 Wres + bres + bo */
-        set_rows(rows, UL_D, L->res_b, w->x);
-        gemm(rows, UL_D0, UL_D, w->x0, L->res_w, 1.0f, w->x);
-    }
-    add_rows(rows, UL_D, L->out_b, w->x);
-    gemm(rows, din, UL_D, w->ctx, L->out_w, 1.0f, w->x);
+    if (L->res_w) mm(&pk->res, rows, w->x0, w->x, 0, w);    /* x = x0 Wres + bres */
+    mm(&pk->out[l], rows, w->ctx, w->x, 1, w);              /* x += ctx Wo + bo */
     layer_norm(rows, UL_D, w->x, L->ln_ffn_g, L->ln_ffn_b, m->ln_eps, w->h);
-    gemm(rows, UL_D, UL_FF, w->h, L->ffn1_w, 0.0f, w->ff);
-    bias_relu_rows(rows, UL_FF, L->ffn1_b, w->ff);
+    mm(&pk->ffn1[l], rows, w->h, w->ff, TC_MM_RELU, w);
     if (last) return;
-    add_rows(rows, UL_D, L->ffn2_b, w->x);
-    gemm(rows, UL_FF, UL_D, w->ff, L->ffn2_w, 1.0f, w->x);
+    mm(&pk->ffn2[l], rows, w->ff, w->x, 1, w);
 }
 
 /* out (n_texts, d) = mean over each text's rows of in (rows, d); 0 for an
@@ -377,6 +411,7 @@ static void mean_rows(int n_texts, const int *off, const int *len, int d, const 
         for (int k = 0; k < d; k++) pv[k] = 0;
         for (int i = 0; i < len[t]; i++) {
             const float *x = in + (size_t)(off[t] + i) * d;
+#pragma omp simd
             for (int k = 0; k < d; k++) pv[k] += x[k];
         }
         float inv = 1.0f / (float)(len[t] > 1 ? len[t] : 1);
@@ -386,7 +421,7 @@ static void mean_rows(int n_texts, const int *off, const int *len, int d, const 
 
 /* Embeds one batch: n_texts texts whose clipped ids are ids[t] (len[t]);
  * rows = sum of len. Writes unit vectors to out[t] (each UL_D). */
-static void forward_batch(const ul_model *m, int n_texts, const int32_t *const *ids, const int *len, int rows,
+static void forward_batch(const ul_model *m, const ul_packed *pk, int n_texts, const int32_t *const *ids, const int *len, int rows,
                           int *off, ul_work *w, float *const *out) {
     for (int t = 0, o = 0; t < n_texts; t++) { off[t] = o; o += len[t]; }
     /* x0 = 2 emb[id] + [sin(pos inv_t), cos(pos inv_t)] */
@@ -397,8 +432,8 @@ static void forward_batch(const ul_model *m, int n_texts, const int32_t *const *
             for (int k = 0; k < UL_D0; k++) x[k] = e[k] + (e[k] + sig[k]);   /* the graph's order of additions */
         }
     if (rows > 0) {
-        layer_forward(m, &m->layer[0], rows, n_texts, off, len, w, 0);
-        layer_forward(m, &m->layer[1], rows, n_texts, off, len, w, 1);
+        layer_forward(m, pk, 0, rows, n_texts, off, len, w, 0);
+        layer_forward(m, pk, 1, rows, n_texts, off, len, w, 1);
     }
     /* pooled = mean(x + relu(.) W2 + b2) = mean(x) + mean(relu(.)) W2 + b2
      * for a text with tokens; 0 for an empty one. Saves a (rows, 1536, 512)
@@ -409,9 +444,8 @@ static void forward_batch(const ul_model *m, int n_texts, const int32_t *const *
     for (int t = 0; t < n_texts; t++)
         if (len[t] > 0)
             for (int k = 0; k < UL_D; k++) w->pooled[(size_t)t * UL_D + k] += L1->ffn2_b[k];
-    gemm(n_texts, UL_FF, UL_D, w->pooled_ff, L1->ffn2_w, 1.0f, w->pooled);
-    set_rows(n_texts, UL_D, m->tanh_b, w->fin);
-    gemm(n_texts, UL_D, UL_D, w->pooled, m->tanh_w, 1.0f, w->fin);
+    mm(&pk->ffn2[1], n_texts, w->pooled_ff, w->pooled, 1, w);
+    mm(&pk->tanh, n_texts, w->pooled, w->fin, 0, w);
     for (int t = 0; t < n_texts; t++) {
         float *v = w->fin + (size_t)t * UL_D;
         float ss = 0;
@@ -442,6 +476,7 @@ typedef struct ul_worker {
 /* What the workers share for one chunk of texts. */
 typedef struct ul_job {
     const ul_model *m;
+    const ul_packed *pk;
     const int32_t *ids;     /* (chunk, max_len) */
     const len_idx *order;   /* (cn) texts sorted by length */
     const int *batch_start; /* (n_batches + 1) into order */
@@ -470,7 +505,7 @@ static void *worker_main(void *arg) {
             k->bout[i] = j->out + (size_t)o->idx * UL_D;
             rows += o->len;
         }
-        forward_batch(j->m, bn, k->bids, k->blen, rows, k->boff, &k->w, k->bout);
+        forward_batch(j->m, j->pk, bn, k->bids, k->blen, rows, k->boff, &k->w, k->bout);
         tc_meter_add(j->meter, (size_t)bn);
         if (((ul_arg *)arg)->id == 0) tc_meter_tick(j->meter); /* the calling thread */
     }
@@ -489,18 +524,19 @@ static int worker_init(ul_worker *k, int rows_cap, int texts_cap, int max_len) {
     w->fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
     w->pooled_ff = malloc((size_t)texts_cap * UL_FF * sizeof(float));
     w->s = malloc((size_t)max_len * max_len * sizeof(float));
+    w->mm = aligned_alloc(64, (size_t)TC_MM_ROWS * UL_FF * sizeof(float));   /* k <= UL_FF, fp32 the widest */
     k->bids = malloc((size_t)texts_cap * sizeof *k->bids);
     k->blen = malloc((size_t)texts_cap * sizeof *k->blen);
     k->boff = malloc((size_t)texts_cap * sizeof *k->boff);
     k->bout = malloc((size_t)texts_cap * sizeof *k->bout);
-    return w->x0 && w->x && w->h && w->qkv && w->ctx && w->ff && w->pooled && w->fin && w->pooled_ff && w->s &&
+    return w->x0 && w->x && w->h && w->qkv && w->ctx && w->ff && w->pooled && w->fin && w->pooled_ff && w->s && w->mm &&
            k->bids && k->blen && k->boff && k->bout;
 }
 
 static void worker_free(ul_worker *k) {
     ul_work *w = &k->w;
     free(w->x0); free(w->x); free(w->h); free(w->qkv); free(w->ctx); free(w->ff);
-    free(w->pooled); free(w->fin); free(w->pooled_ff); free(w->s);
+    free(w->pooled); free(w->fin); free(w->pooled_ff); free(w->s); free(w->mm);
     free(k->bids); free(k->blen); free(k->boff); free(k->bout);
 }
 
@@ -559,7 +595,7 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
             break;
         }
         qsort(order, (size_t)cn, sizeof *order, by_len);
-        ul_job job = {m, ids, order, batch_start, 0, out + c0 * UL_D, 0, workers, &meter};
+        ul_job job = {m, &u->pk, ids, order, batch_start, 0, out + c0 * UL_D, 0, workers, &meter};
         for (int b0 = 0; b0 < cn;) {          /* cut batches: rows and texts capped */
             int bn = 0, rows = 0;
             while (b0 + bn < cn && bn < texts_cap && rows + order[b0 + bn].len <= rows_cap &&

@@ -25,9 +25,9 @@
 enum {
     TC_CPU_BASELINE = 0, /* the build's target, plain C kernels (the reference) */
     TC_CPU_AVX512 = 1,   /* AVX-512 F, CD, BW, DQ, VL (x86-64-v4), zmm state saved by the OS */
-    TC_CPU_AVX512BF16 = 2, /* + AVX512_BF16 and AVX512_VNNI (no kernel of its own yet) */
+    TC_CPU_AVX512BF16 = 2, /* + AVX512_BF16 and AVX512_VNNI (src/embed/mm_lowp_avx512bf16.c) */
     TC_CPU_AMX = 3,      /* + AMX-TILE, AMX-BF16, AMX-INT8, tile data granted by the kernel
-                            (no kernel of its own yet) */
+                            (src/embed/mm_lowp_amx.c) */
     TC_CPU_N_LEVELS = 4
 };
 
