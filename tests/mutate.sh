@@ -4,9 +4,10 @@
 # this working tree (/tmp/tc-mutate.*, build/ and .git left out), rebuilds,
 # runs the tests that entry names (TESTS patterns of tests/run.sh, in order,
 # stopping at the first that fails) and reports each bug as caught or
-# survived. Not part of make test or CI: it takes about 25 minutes on 2
-# cores (a full build, a run of every named test on the unchanged tree to
-# check they pass there, then an incremental build and a few tests per bug).
+# survived. Not part of make test or CI: the 21 entries took 2,978 s on a
+# shared 2-core machine (load average 12-22): a full build, a run of every
+# named test on the unchanged tree to check they pass there (about 14
+# minutes), then an incremental build and a few tests per bug.
 #
 #   tests/mutate.sh [ID...]    only the named entries (default: all)
 #   KEEP=1 tests/mutate.sh     keep the scratch copy (its path is printed)
