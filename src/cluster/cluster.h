@@ -149,8 +149,35 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
 /* The same tree by Prim's algorithm on the full matrix: O(n^2) time. */
 int tc_hdbscan_mst_naive(const float *x, size_t n, int d, int min_samples, tc_mst_edge *edges);
 
-/* Labels from the spanning tree (edges are sorted in place): single-linkage
- * hierarchy, condensed tree, stability, selection (condense.c). */
+/* The condensed tree of a spanning tree (condense.c). Rows are (parent,
+ * child, lambda, size): a point (child < n) leaving cluster `parent` at
+ * lambda = 1 / distance, or a cluster (child >= n) of `size` points born at
+ * lambda. Clusters have ids n .. n + n_clusters - 1 (n is the root), parents
+ * before children; index c = id - n below. */
+typedef struct tc_condensed {
+    size_t n;            /* points */
+    size_t n_rows;
+    int64_t *parent;     /* (n_rows) cluster id */
+    int64_t *child;      /* (n_rows) point index or cluster id */
+    double *lambda;      /* (n_rows) */
+    int64_t *size;       /* (n_rows) 1 for a point */
+    int64_t n_clusters;  /* the root included */
+    int64_t *cparent;    /* (n_clusters) parent index, -1 for the root */
+    double *birth;       /* (n_clusters) lambda of birth, 0 for the root */
+    double *stability;   /* (n_clusters) sum over rows of (lambda - birth) * size;
+                            a row with lambda == birth == inf adds 0 */
+} tc_condensed;
+
+/* Builds the condensed tree of the n - 1 edges (sorted in place by
+ * (w, a, b)) with min_cluster_size mcs >= 2; free it with tc_condensed_free. */
+int tc_hdbscan_condense(tc_mst_edge *edges, size_t n, int mcs, tc_condensed *ct);
+void tc_condensed_free(tc_condensed *ct);
+
+/* Labels from a condensed tree: selection (eom or leaf), epsilon, numbering. */
+int tc_hdbscan_select(const tc_condensed *ct, const tc_hdbscan_params *p, int64_t *labels);
+
+/* Labels from the spanning tree (edges are sorted in place): condense, then
+ * select. */
 int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
                                int64_t *labels);
 
@@ -158,8 +185,17 @@ int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_pa
  * clusters (*merges malloc'd, *n_merges = clusters - 1 normally). */
 int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
                            int64_t *labels, tc_cluster_merge **merges, size_t *n_merges);
+int tc_hdbscan_select_tree(const tc_condensed *ct, const tc_hdbscan_params *p, int64_t *labels,
+                           tc_cluster_merge **merges, size_t *n_merges);
 
-/* tc_hdbscan with tc_hdbscan_mst_naive in place of the fast tree. */
+/* The same labels written out directly (hdbscan_naive.c), sharing no code
+ * with condense.c: the tree is cut one edge at a time from the heaviest, the
+ * two sides found by a search over the remaining edges; O(n^2) time. */
+int tc_hdbscan_labels_from_mst_naive(const tc_mst_edge *edges, size_t n,
+                                     const tc_hdbscan_params *p, int64_t *labels);
+
+/* tc_hdbscan with tc_hdbscan_mst_naive and tc_hdbscan_labels_from_mst_naive
+ * in place of the fast steps. */
 int tc_hdbscan_naive(const float *x, size_t n, int d, const tc_hdbscan_params *p,
                      int64_t *labels);
 

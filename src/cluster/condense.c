@@ -66,61 +66,22 @@ static void fall_out(int64_t u, size_t n, const int64_t *left, const int64_t *ri
     }
 }
 
-/* Step 7: node_of[c] is the hierarchy node of condensed cluster c (its
- * label when selected, K + i when merge i made it, -1 when no selected
- * cluster lies below it). Children have larger ids than their parents, so
- * one pass from the last cluster up sees every child first. A cluster with
- * one such child passes it through; more than two (never in a binary
- * condensed tree, kept for safety) are chained at the same height. */
-static int hierarchy(int64_t n_cl, const int64_t *cpar, const uint8_t *sel, const int64_t *map,
-                     const double *birth, int64_t n_labels, tc_cluster_merge **out, size_t *n_out) {
-    *out = NULL, *n_out = 0;
-    int64_t *node_of = malloc(n_cl * sizeof *node_of);
-    int64_t *first = malloc(n_cl * sizeof *first), *next = malloc(n_cl * sizeof *next); /* child lists */
-    tc_cluster_merge *m = malloc((size_t)(n_labels > 1 ? n_labels - 1 : 1) * sizeof *m);
-    int rc = 0;
-    if (!node_of || !first || !next || !m) { rc = TC_ENOMEM; goto done; }
-    for (int64_t c = 0; c < n_cl; c++) first[c] = next[c] = -1;
-    for (int64_t c = n_cl - 1; c >= 1; c--) next[c] = first[cpar[c]], first[cpar[c]] = c;
-    size_t k = 0;
-    for (int64_t c = n_cl - 1; c >= 0; c--) {
-        node_of[c] = -1;
-        if (c > 0 && sel[c]) { node_of[c] = map[c]; continue; }
-        int64_t cur = -1;
-        for (int64_t ch = first[c]; ch >= 0; ch = next[ch]) {
-            if (node_of[ch] < 0) continue;
-            if (cur < 0) { cur = node_of[ch]; continue; }
-            if (k + 1 > (size_t)(n_labels > 1 ? n_labels - 1 : 1)) { rc = TC_EINVAL; goto done; }
-            int64_t a = cur < node_of[ch] ? cur : node_of[ch], b = cur < node_of[ch] ? node_of[ch] : cur;
-            double lam = birth[ch];
-            m[k] = (tc_cluster_merge){a, b, lam > 0 && isfinite(lam) ? 1.0 / lam : 0.0};
-            cur = n_labels + (int64_t)k++;
-        }
-        node_of[c] = cur;
-    }
-    *out = m, *n_out = k;
-    m = NULL;
-done:
-    free(node_of), free(first), free(next), free(m);
-    return rc ? tc_error(rc, "hdbscan: %s building the cluster hierarchy",
-                         rc == TC_ENOMEM ? "out of memory" : "inconsistent condensed tree") : 0;
+void tc_condensed_free(tc_condensed *ct) {
+    if (!ct) return;
+    free(ct->parent), free(ct->child), free(ct->lambda), free(ct->size);
+    free(ct->cparent), free(ct->birth), free(ct->stability);
+    memset(ct, 0, sizeof *ct);
 }
 
-int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
-                               int64_t *labels) {
-    return tc_hdbscan_labels_tree(edges, n, p, labels, NULL, NULL);
-}
-
-int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
-                           int64_t *labels, tc_cluster_merge **merges, size_t *n_merges) {
-    if (merges) *merges = NULL, *n_merges = 0;
-    for (size_t i = 0; i < n; i++) labels[i] = -1;
+int tc_hdbscan_condense(tc_mst_edge *edges, size_t n, int min_cluster_size, tc_condensed *ct) {
+    memset(ct, 0, sizeof *ct);
+    ct->n = n;
     if (n < 2) return 0;
     const size_t ne = n - 1;
-    const int64_t mcs = p->min_cluster_size;
+    const int64_t mcs = min_cluster_size;
     qsort(edges, ne, sizeof *edges, edge_cmp);
 
-    int rc = TC_ENOMEM, hrc = 0;
+    int rc = TC_ENOMEM;
     int64_t *left = malloc(ne * sizeof *left);    /* (n-1) hierarchy: larger child id */
     int64_t *right = malloc(ne * sizeof *right);  /* (n-1) smaller child id */
     int64_t *size = malloc(ne * sizeof *size);    /* (n-1) points below */
@@ -128,16 +89,13 @@ int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params
     int64_t *node_of = malloc(n * sizeof *node_of); /* (n) hierarchy node of a root */
     /* condensed tree: at most n point rows and 2 * (n / mcs) cluster rows */
     size_t cap = n + 2 * (n / (size_t)mcs) + 2;
-    int64_t *ct_parent = malloc(cap * sizeof *ct_parent);
-    int64_t *ct_child = malloc(cap * sizeof *ct_child);
-    double *ct_lambda = malloc(cap * sizeof *ct_lambda);
-    int64_t *ct_size = malloc(cap * sizeof *ct_size);
+    int64_t *ct_parent = ct->parent = malloc(cap * sizeof *ct_parent);
+    int64_t *ct_child = ct->child = malloc(cap * sizeof *ct_child);
+    double *ct_lambda = ct->lambda = malloc(cap * sizeof *ct_lambda);
+    int64_t *ct_size = ct->size = malloc(cap * sizeof *ct_size);
     int64_t *relabel = malloc(ne * sizeof *relabel); /* (n-1) cluster of a hierarchy node */
     uint8_t *ignore = calloc(ne, 1);
     int64_t *stack = malloc((n + 1) * sizeof *stack);
-    double *stab = NULL, *birth = NULL;
-    int64_t *cpar = NULL, *sel_of = NULL, *map = NULL;
-    uint8_t *sel = NULL;
     if (!left || !right || !size || !uf || !node_of || !ct_parent || !ct_child ||
         !ct_lambda || !ct_size || !relabel || !ignore || !stack)
         goto done;
@@ -182,16 +140,14 @@ int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params
             }
         }
     }
-    const int64_t n_cl = next - (int64_t)n; /* clusters, root included; id - n indexes */
+    ct->n_rows = m;
+    const int64_t n_cl = ct->n_clusters = next - (int64_t)n; /* root included */
 
     /* 3. stability */
-    stab = calloc(n_cl, sizeof *stab);
-    birth = calloc(n_cl, sizeof *birth);
-    cpar = malloc(n_cl * sizeof *cpar);   /* parent cluster, -1 for the root */
-    sel = calloc(n_cl, 1);
-    sel_of = malloc(n_cl * sizeof *sel_of);
-    map = malloc(n_cl * sizeof *map);
-    if (!stab || !birth || !cpar || !sel || !sel_of || !map) goto done;
+    double *stab = ct->stability = calloc(n_cl, sizeof *stab);
+    double *birth = ct->birth = calloc(n_cl, sizeof *birth);
+    int64_t *cpar = ct->cparent = malloc(n_cl * sizeof *cpar); /* -1 for the root */
+    if (!stab || !birth || !cpar) goto done;
     cpar[0] = -1;
     for (size_t e = 0; e < m; e++)
         if (ct_child[e] >= (int64_t)n) {
@@ -203,6 +159,77 @@ int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params
         double v = (ct_lambda[e] - birth[c]) * (double)ct_size[e];
         if (v == v) stab[c] += v; /* inf - inf: a cluster of equal points adds nothing */
     }
+    rc = 0;
+done:
+    free(left), free(right), free(size), free(uf), free(node_of), free(relabel);
+    free(ignore), free(stack);
+    if (rc) {
+        tc_condensed_free(ct);
+        return tc_error(rc, "hdbscan: out of memory for %zu points", n);
+    }
+    return 0;
+}
+
+/* Step 7: node_of[c] is the hierarchy node of condensed cluster c (its
+ * label when selected, K + i when merge i made it, -1 when no selected
+ * cluster lies below it). Children have larger ids than their parents, so
+ * one pass from the last cluster up sees every child first. A cluster with
+ * one such child passes it through; more than two (never in a binary
+ * condensed tree, kept for safety) are chained at the same height. */
+static int hierarchy(int64_t n_cl, const int64_t *cpar, const uint8_t *sel, const int64_t *map,
+                     const double *birth, int64_t n_labels, tc_cluster_merge **out, size_t *n_out) {
+    *out = NULL, *n_out = 0;
+    int64_t *node_of = malloc(n_cl * sizeof *node_of);
+    int64_t *first = malloc(n_cl * sizeof *first), *next = malloc(n_cl * sizeof *next); /* child lists */
+    tc_cluster_merge *m = malloc((size_t)(n_labels > 1 ? n_labels - 1 : 1) * sizeof *m);
+    int rc = 0;
+    if (!node_of || !first || !next || !m) { rc = TC_ENOMEM; goto done; }
+    for (int64_t c = 0; c < n_cl; c++) first[c] = next[c] = -1;
+    for (int64_t c = n_cl - 1; c >= 1; c--) next[c] = first[cpar[c]], first[cpar[c]] = c;
+    size_t k = 0;
+    for (int64_t c = n_cl - 1; c >= 0; c--) {
+        node_of[c] = -1;
+        if (c > 0 && sel[c]) { node_of[c] = map[c]; continue; }
+        int64_t cur = -1;
+        for (int64_t ch = first[c]; ch >= 0; ch = next[ch]) {
+            if (node_of[ch] < 0) continue;
+            if (cur < 0) { cur = node_of[ch]; continue; }
+            if (k + 1 > (size_t)(n_labels > 1 ? n_labels - 1 : 1)) { rc = TC_EINVAL; goto done; }
+            int64_t a = cur < node_of[ch] ? cur : node_of[ch], b = cur < node_of[ch] ? node_of[ch] : cur;
+            double lam = birth[ch];
+            m[k] = (tc_cluster_merge){a, b, lam > 0 && isfinite(lam) ? 1.0 / lam : 0.0};
+            cur = n_labels + (int64_t)k++;
+        }
+        node_of[c] = cur;
+    }
+    *out = m, *n_out = k;
+    m = NULL;
+done:
+    free(node_of), free(first), free(next), free(m);
+    return rc ? tc_error(rc, "hdbscan: %s building the cluster hierarchy",
+                         rc == TC_ENOMEM ? "out of memory" : "inconsistent condensed tree") : 0;
+}
+
+int tc_hdbscan_select(const tc_condensed *ct, const tc_hdbscan_params *p, int64_t *labels) {
+    return tc_hdbscan_select_tree(ct, p, labels, NULL, NULL);
+}
+
+int tc_hdbscan_select_tree(const tc_condensed *ct, const tc_hdbscan_params *p, int64_t *labels,
+                           tc_cluster_merge **merges, size_t *n_merges) {
+    if (merges) *merges = NULL, *n_merges = 0;
+    const size_t n = ct->n, m = ct->n_rows;
+    for (size_t i = 0; i < n; i++) labels[i] = -1;
+    if (n < 2) return 0;
+    const int64_t n_cl = ct->n_clusters;
+    const int64_t *cpar = ct->cparent, *ct_child = ct->child, *ct_parent = ct->parent;
+    const double *birth = ct->birth;
+    int rc = TC_ENOMEM, hrc = 0;
+    double *stab = malloc(n_cl * sizeof *stab); /* (n_clusters) best total below, eom */
+    uint8_t *sel = calloc(n_cl, 1);
+    int64_t *sel_of = malloc(n_cl * sizeof *sel_of);
+    int64_t *map = malloc(n_cl * sizeof *map);
+    if (!stab || !sel || !sel_of || !map) goto done;
+    memcpy(stab, ct->stability, n_cl * sizeof *stab);
 
     /* 4. selection; children have larger ids than their parents */
     if (p->selection_method == TC_HDBSCAN_LEAF) {
@@ -276,9 +303,22 @@ int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params
     if (merges) hrc = hierarchy(n_cl, cpar, sel, map, birth, n_labels, merges, n_merges);
 done:
     if (rc) tc_error(rc, "hdbscan: out of memory for %zu points", n);
-    free(left), free(right), free(size), free(uf), free(node_of);
-    free(ct_parent), free(ct_child), free(ct_lambda), free(ct_size), free(relabel);
-    free(ignore), free(stack), free(stab), free(birth), free(cpar), free(sel), free(sel_of);
-    free(map);
+    free(stab), free(sel), free(sel_of), free(map);
     return rc ? rc : hrc;
+}
+
+int tc_hdbscan_labels_from_mst(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
+                               int64_t *labels) {
+    return tc_hdbscan_labels_tree(edges, n, p, labels, NULL, NULL);
+}
+
+int tc_hdbscan_labels_tree(tc_mst_edge *edges, size_t n, const tc_hdbscan_params *p,
+                           int64_t *labels, tc_cluster_merge **merges, size_t *n_merges) {
+    if (merges) *merges = NULL, *n_merges = 0;
+    tc_condensed ct;
+    int rc = tc_hdbscan_condense(edges, n, p->min_cluster_size, &ct);
+    if (rc) return rc;
+    rc = tc_hdbscan_select_tree(&ct, p, labels, merges, n_merges);
+    tc_condensed_free(&ct);
+    return rc;
 }

@@ -2,8 +2,9 @@
  * the parameters, tc_hdbscan (kd-tree Boruvka spanning tree of mst.c, then
  * the condensed tree of condense.c) and the naive reference tc_hdbscan_naive,
  * whose spanning tree comes from Prim's algorithm on the full
- * mutual-reachability matrix. Both order edges by (weight, a, b), so they
- * build the same tree and give the same labels. */
+ * mutual-reachability matrix and whose labels come from hdbscan_naive.c.
+ * Both order edges by (weight, a, b), so they build the same tree and give
+ * the same labels. */
 #include "cluster/cluster.h"
 #include "util/util.h"
 
@@ -48,7 +49,8 @@ static int run(const float *x, size_t n, int d, const tc_hdbscan_params *p, int6
     rc = naive ? tc_hdbscan_mst_naive(x, n, d, ms, e)
                : tc_hdbscan_mst(x, n, d, ms, p->n_threads, e);
     double t0 = tc_now();
-    if (!rc) rc = tc_hdbscan_labels_tree(e, n, p, labels, merges, n_merges);
+    if (!rc) rc = naive ? tc_hdbscan_labels_from_mst_naive(e, n, p, labels)
+                        : tc_hdbscan_labels_tree(e, n, p, labels, merges, n_merges);
     tc_log(TC_LOG_DEBUG, "hdbscan: hierarchy and selection: %.3f s", tc_now() - t0);
     free(e);
     return rc;
