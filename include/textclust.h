@@ -90,6 +90,9 @@ typedef struct tc_encoder_params {
     int n_threads;       /* worker threads; 0 = all cores */
     int batch_size;      /* texts per forward pass; 0 = encoder's default */
     int max_length;      /* max tokens per text; 0 = the model's own limit */
+    int dim;             /* tfidf: SVD components; 0 = 256 (fewer when the texts or terms are fewer) */
+    float hybrid_weight; /* MODEL+tfidf: weight of the TF-IDF half against the model's (1); 0 = default */
+    uint64_t seed;       /* tfidf: the SVD's random start (tc_params.seed overrides) */
     tc_progress_fn progress;
     void *progress_ctx;
 } tc_encoder_params;
@@ -97,8 +100,11 @@ typedef struct tc_encoder_params {
 tc_encoder_params tc_encoder_default_params(void);
 
 /* Opens the encoder named by `model`: "use-lite" (Universal Sentence
- * Encoder lite, needs its weights installed), "hashing" (built in, no
- * weights: signed feature hashing of words and word pairs), a model folder
+ * Encoder lite, needs its weights installed), "tfidf" (built in, fitted on
+ * the texts of a run: TF-IDF of words and word pairs reduced by a truncated
+ * SVD to p->dim), "MODEL+tfidf" (MODEL's vector and tfidf's side by side,
+ * weighted by p->hybrid_weight, renormalised), "hashing" (built in, no
+ * weights, no fit: signed feature hashing of words and word pairs), a model folder
  * (sentence-transformers BERT: config.json, model.safetensors, tokenizer;
  * or USE-lite's model.json), or a Hugging Face id "ORG/NAME[@REV]" looked up
  * in the Hugging Face cache and downloaded into it when missing (unless
@@ -119,6 +125,24 @@ const char *tc_encoder_name(const tc_encoder *e);
 int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
 
 void tc_encoder_free(tc_encoder *e);
+
+/* 1 when the encoder learns from texts (tfidf, MODEL+tfidf): it embeds
+ * only after tc_encoder_fit or tc_encoder_set_state; 0 for the others. */
+int tc_encoder_needs_fit(const tc_encoder *e);
+
+/* Fits on n texts (borrowed during the call); a no-op returning 0 for an
+ * encoder that learns nothing. May change tc_encoder_dim (the rank is at
+ * most the number of texts and of distinct terms). Refitting replaces. */
+int tc_encoder_fit(tc_encoder *e, const char *const *texts, size_t n);
+
+/* What a fitted encoder learned, as bytes (the save folder's tfidf.bin):
+ * *buf malloc'd (free it), or NULL with *len 0 for an encoder that learns
+ * nothing. TC_EINVAL when it learns but was not fitted. */
+int tc_encoder_state(const tc_encoder *e, void **buf, size_t *len);
+
+/* Takes back bytes from tc_encoder_state (borrowed, checked: TC_EFORMAT
+ * names `what` and the field on bad input). */
+int tc_encoder_set_state(tc_encoder *e, const void *buf, size_t len, const char *what);
 
 /* Name of the default encoder for tc_encoder_open(NULL, ...). */
 const char *tc_default_encoder(void);
@@ -415,7 +439,7 @@ int tc_classifier_save(const tc_classifier *c, const char *folder);
  * projections.npy, cluster_labels.npy, texts.json, cluster_summaries.json,
  * faiss.index, textclust.json, map.png, map.html, topics_dist.png,
  * educational_score.png, df_categories_count.csv, hf_texts.parquet,
- * hf_clusters.parquet); nothing else in the
+ * hf_clusters.parquet, tfidf.bin); nothing else in the
  * folder is touched. A kill at any point leaves the old save or the new
  * one, as the next open finds it. Symlinks are followed. Not thread-safe;
  * one handle per folder per process. */

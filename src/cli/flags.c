@@ -82,6 +82,8 @@ static void build_table(cli_opts *o) {
     def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
     def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
     def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
+    def("embed_dim", T_INT, &p->encoder.dim, "tfidf: SVD components (default 256)");
+    def("embed_hybrid_weight", T_FLOAT, &p->encoder.hybrid_weight, "MODEL+tfidf: weight of the TF-IDF half (default 1)");
 
     def("UMAP", T_SECTION, NULL, NULL);
     def("umap_n_neighbors", T_INT, &p->umap.n_neighbors, "neighbourhood size (default 15)");
@@ -216,6 +218,7 @@ static const struct range {
     {"threads", 0, INFINITY, 0},            {"top_k", 1, INFINITY, 0},
     {"batch_size", 1, INFINITY, 0},         {"embed_batch_size", 0, INFINITY, 0},
     {"embed_max_length", 0, INFINITY, 0},   {"umap_n_neighbors", 2, INFINITY, 0},
+    {"embed_dim", 1, 4096, 0},              {"embed_hybrid_weight", 0, 100, 1},
     {"umap_min_dist", 0, INFINITY, 0},      {"umap_spread", 0, INFINITY, 1},
     {"umap_n_epochs", 0, INFINITY, 0},      {"umap_learning_rate", 0, INFINITY, 1},
     {"umap_negative_sample_rate", 0, INFINITY, 0},

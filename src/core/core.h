@@ -9,6 +9,8 @@ struct tc_classifier {
     tc_params p;               /* strings owned (deep copy) */
     tc_encoder *enc;           /* opened on first use */
     char model[128];           /* encoder id of the embeddings */
+    void *enc_state;           /* (enc_state_len) what a fitted encoder learned: tfidf.bin; NULL for others */
+    size_t enc_state_len;
     size_t n;                  /* training texts */
     int dim;                   /* embedding dimension */
     char **texts;              /* (n) owned */

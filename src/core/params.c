@@ -54,7 +54,7 @@ void tc_params_free(tc_params *p) {
 void tc_params_propagate(tc_params *p) {
     p->encoder.n_threads = p->umap.n_threads = p->dbscan.n_threads = p->hdbscan.n_threads =
         p->n_threads;
-    p->umap.seed = p->label.seed = p->seed;
+    p->umap.seed = p->label.seed = p->encoder.seed = p->seed;
     p->encoder.progress = p->umap.progress = p->label.progress = p->progress;
     p->encoder.progress_ctx = p->umap.progress_ctx = p->label.progress_ctx = p->progress_ctx;
 }
