@@ -4,10 +4,10 @@
  * runs it by default: k + 10 columns, 5 power iterations. Between
  * iterations the basis is re-orthonormalised with QR (scikit-learn uses LU
  * there; both only keep the columns from collapsing). The sparse products
- * are our own loops over contiguous row ranges; the dense steps go through
- * OpenBLAS (sgemm) and LAPACK (LQ for QR of a row-major matrix, dgesdd for
- * the small (k + 10)-square SVD). Memory: the matrix and its transpose
- * (12 bytes a non-zero each), two n x l and two V x l float blocks. */
+ * are our own loops over contiguous row ranges; the dense steps are
+ * OpenBLAS sgemm products plus (k + 10)-square problems in double (LAPACK's
+ * dsyevd, a Cholesky). Memory: the matrix and its transpose (12 bytes a
+ * non-zero each), an n x l, a V x l and a max(n, V) x l float block. */
 #include "embed/tfidf.h"
 #include "util/util.h"
 
@@ -17,13 +17,8 @@
 #include <string.h>
 
 /* LAPACK, as OpenBLAS exports it (Fortran calling convention). */
-void sgelqf_(const int *m, const int *n, float *a, const int *lda, float *tau, float *work,
-             const int *lwork, int *info);
-void sorglq_(const int *m, const int *n, const int *k, float *a, const int *lda, const float *tau,
-             float *work, const int *lwork, int *info);
-void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s,
-             double *u, const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork,
-             int *iwork, int *info);
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 
 /* ---------------------------------------------------------------- sparse products */
 
@@ -66,35 +61,64 @@ static int csr_transpose(const tc_tfidf_rows *x, tc_tfidf_rows *t) {
 
 /* ---------------------------------------------------------------- dense steps */
 
-/* Orthonormalises the columns of the row-major a (m, l), m >= l, in place.
- * Row-major a is column-major a^T (l, m): its LQ factors give a^T = L Q'
- * with orthonormal rows Q', i.e. a = Q'^T L^T, and Q' read back row-major
- * is the orthonormal basis. l_out (l, l) gets L (row-major) when not NULL. */
-static int orthonormalise(float *a, int m, int l, double *l_out) {
-    int info = 0, lwork = -1;
-    float *tau = malloc((size_t)l * sizeof *tau), query;
-    if (!tau) return -1;
-    sgelqf_(&l, &m, a, &l, tau, &query, &lwork, &info);
-    lwork = (int)query + 1;
-    float *work = malloc((size_t)lwork * sizeof *work);
-    if (!work) { free(tau); return -1; }
-    sgelqf_(&l, &m, a, &l, tau, work, &lwork, &info);
-    if (!info && l_out)
-        for (int r = 0; r < l; r++)      /* L(r, c) is column-major element (r, c) */
-            for (int c = 0; c < l; c++) l_out[(size_t)r * l + c] = c <= r ? a[(size_t)c * l + r] : 0;
-    if (!info) {
-        int lw2 = -1;
-        sorglq_(&l, &m, &l, a, &l, tau, &query, &lw2, &info);
-        if ((int)query + 1 > lwork) {
-            lwork = (int)query + 1;
-            float *w = realloc(work, (size_t)lwork * sizeof *w);
-            if (!w) info = -1; else work = w;
-        }
-        if (!info) sorglq_(&l, &m, &l, a, &l, tau, work, &lwork, &info);
+/* g (l, l) = a^T a in double, a row-major (m, l), through sgemm. */
+static void gram(const float *a, int m, int l, float *gf, double *g) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, m, 1.0f, a, l, a, l, 0.0f, gf, l);
+    for (size_t i = 0; i < (size_t)l * l; i++) g[i] = gf[i];
+}
+
+/* Orthonormalises the columns of the row-major a (m, l) in place, keeping
+ * their order: a = U S W^T from the eigenvectors of a^T a (dsyevd, l x l),
+ * a <- a W S^-1 (descending s, columns of a numerically zero s left zero),
+ * then one Cholesky pass (a <- a R^-1, R^T R = a^T a) to restore the
+ * orthonormality float32 loses when squaring. Both big steps are sgemm
+ * products (Cholesky QR 2 with an eigen first step: Fukaya et al. 2014).
+ * sv (l) gets s when not NULL. tmp: (m, l); ws: 3 l^2 doubles + 2 l^2
+ * floats + l doubles. */
+typedef struct orth_ws { double *g, *w; float *gf, *t; int *iwork; double *work; int lwork, liwork; } orth_ws;
+
+static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws, float *sv) {
+    double *g = ws->g, *lam = ws->w;
+    float *t = ws->t;
+    int info = 0;
+    gram(a, m, l, ws->gf, g);
+    dsyevd_("V", "U", &l, g, &l, lam, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info);
+    if (info) return -1;
+    /* column j of g (column-major) is the eigenvector of lam[j], ascending */
+    double top = lam[l - 1] > 0 ? lam[l - 1] : 0;
+    for (int c = 0; c < l; c++) {
+        int e = l - 1 - c;
+        double s = lam[e] > 1e-10 * top && lam[e] > 0 ? sqrt(lam[e]) : 0;
+        if (sv) sv[c] = (float)s;
+        for (int r = 0; r < l; r++) t[(size_t)r * l + c] = s > 0 ? (float)(g[(size_t)e * l + r] / s) : 0;
     }
-    free(work);
-    free(tau);
-    return info ? -1 : 0;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, l, l, 1.0f, a, l, t, l, 0.0f, tmp, l);
+    /* Cholesky of tmp^T tmp (near the identity; zero columns stay zero) */
+    gram(tmp, m, l, ws->gf, g);
+    for (int j = 0; j < l; j++) {
+        double d = g[(size_t)j * l + j];
+        for (int p = 0; p < j; p++) d -= g[(size_t)p * l + j] * g[(size_t)p * l + j];
+        if (d < 1e-12) {  /* a zero column: R's row j is e_j */
+            for (int c = 0; c < l; c++) g[(size_t)j * l + c] = c == j;
+            continue;
+        }
+        d = sqrt(d);
+        g[(size_t)j * l + j] = d;
+        for (int c = j + 1; c < l; c++) {
+            double v = g[(size_t)j * l + c];
+            for (int p = 0; p < j; p++) v -= g[(size_t)p * l + j] * g[(size_t)p * l + c];
+            g[(size_t)j * l + c] = v / d;
+        }
+    }
+    /* t = R^-1 (upper triangular, R row-major in g's upper triangle) */
+    for (int c = l - 1; c >= 0; c--)
+        for (int r = l - 1; r >= 0; r--) {
+            double v = r == c ? 1 : 0;
+            for (int p = r + 1; p <= c; p++) v -= g[(size_t)r * l + p] * t[(size_t)p * l + c];
+            t[(size_t)r * l + c] = r > c ? 0 : (float)(v / g[(size_t)r * l + r]);
+        }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, l, l, 1.0f, tmp, l, t, l, 0.0f, a, l);
+    return 0;
 }
 
 /* Standard normal draws, serial from one seeded stream (Box-Muller). */
@@ -118,48 +142,45 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     size_t l_max = n < v ? n : v;
     int l = (size_t)(k + oversample) < l_max ? k + oversample : (int)l_max;
     if (n > INT32_MAX || v > INT32_MAX) return tc_error(TC_EINVAL, "tfidf: matrix too large");
+    size_t big = n > v ? n : v;
     tc_tfidf_rows xt;
-    float *y = malloc(n * (size_t)l * sizeof *y);   /* (n, l) */
-    float *z = malloc(v * (size_t)l * sizeof *z);   /* (v, l) */
-    double *lf = malloc((size_t)l * l * sizeof *lf), *s = malloc((size_t)l * sizeof *s);
-    double *u = malloc((size_t)l * l * sizeof *u), *vt = malloc((size_t)l * l * sizeof *vt);
-    float *uf = malloc((size_t)l * k * sizeof *uf);
-    int rc = y && z && lf && s && u && vt && uf ? 0 : -1;
+    memset(&xt, 0, sizeof xt);
+    orth_ws ws = {0};
+    float *y = malloc(n * (size_t)l * sizeof *y);     /* (n, l) */
+    float *z = malloc(v * (size_t)l * sizeof *z);     /* (v, l) */
+    float *tmp = malloc(big * (size_t)l * sizeof *tmp);
+    float *s = malloc((size_t)l * sizeof *s);
+    ws.g = malloc((size_t)l * l * sizeof *ws.g);
+    ws.w = malloc((size_t)l * sizeof *ws.w);
+    ws.gf = malloc((size_t)l * l * sizeof *ws.gf);
+    ws.t = malloc((size_t)l * l * sizeof *ws.t);
+    int rc = y && z && tmp && s && ws.g && ws.w && ws.gf && ws.t ? 0 : -1;
+    if (!rc) {
+        /* dsyevd's workspace, asked once */
+        int q = -1, info = 0, iq;
+        double wq;
+        dsyevd_("V", "U", &l, ws.g, &l, ws.w, &wq, &q, &iq, &q, &info);
+        ws.lwork = (int)wq + 1, ws.liwork = iq + 1;
+        ws.work = malloc((size_t)ws.lwork * sizeof *ws.work);
+        ws.iwork = malloc((size_t)ws.liwork * sizeof *ws.iwork);
+        if (info || !ws.work || !ws.iwork) rc = -1;
+    }
     if (!rc) rc = csr_transpose(x, &xt);
-    else memset(&xt, 0, sizeof xt);
     if (rc) goto oom;
     gaussian(z, v * (size_t)l, seed);
     csr_times_dense(x, z, l, n_threads, y);
     for (int it = 0; it < n_iter; it++) {
-        if (orthonormalise(y, (int)n, l, NULL)) goto lapack;
+        if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
         csr_times_dense(&xt, y, l, n_threads, z);
-        if (orthonormalise(z, (int)v, l, NULL)) goto lapack;
+        if (orthonormalise(z, tmp, (int)v, l, &ws, NULL)) goto lapack;
         csr_times_dense(x, z, l, n_threads, y);
     }
-    if (orthonormalise(y, (int)n, l, NULL)) goto lapack;
-    /* x ~ Q Q^T x, and (Q^T x)^T = x^T Q = z = Qz L^T: the right singular
-     * vectors of x are Qz times the left ones of the small L^T. */
+    if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
+    /* x ~ Q Q^T x, and (Q^T x)^T = x^T Q = z: the right singular vectors
+     * of x are the left ones of z, its singular values z's */
     csr_times_dense(&xt, y, l, n_threads, z);
-    if (orthonormalise(z, (int)v, l, lf)) goto lapack;
-    {
-        /* L^T row-major is L column-major: lf as it stands */
-        int info = 0, lwork = -1, *iwork = malloc(8 * (size_t)l * sizeof *iwork);
-        double query;
-        if (!iwork) goto oom;
-        dgesdd_("A", &l, &l, lf, &l, s, u, &l, vt, &l, &query, &lwork, iwork, &info);
-        lwork = (int)query + 1;
-        double *work = malloc((size_t)lwork * sizeof *work);
-        if (!work) { free(iwork); goto oom; }
-        dgesdd_("A", &l, &l, lf, &l, s, u, &l, vt, &l, work, &lwork, iwork, &info);
-        free(work);
-        free(iwork);
-        if (info) goto lapack;
-    }
-    /* u is column-major: left vector c of L^T is u[c * l + r] */
-    for (int r = 0; r < l; r++)
-        for (int c = 0; c < k; c++) uf[(size_t)r * k + c] = (float)u[(size_t)c * l + r];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)v, k, l, 1.0f, z, l, uf, k, 0.0f,
-                basis, k);
+    if (orthonormalise(z, tmp, (int)v, l, &ws, s)) goto lapack;
+    for (size_t j = 0; j < v; j++) memcpy(basis + j * (size_t)k, z + j * (size_t)l, (size_t)k * sizeof *basis);
     /* a sign convention, so that a refit on the same texts agrees: each
      * vector's largest entry positive */
     for (int c = 0; c < k; c++) {
@@ -169,8 +190,7 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
         if (basis[arg * k + c] < 0)
             for (size_t j = 0; j < v; j++) basis[j * k + c] = -basis[j * k + c];
     }
-    if (sv)
-        for (int c = 0; c < k; c++) sv[c] = (float)s[c];
+    if (sv) memcpy(sv, s, (size_t)k * sizeof *sv);
     goto done;
 lapack:
     rc = tc_error(TC_EINVAL, "tfidf: LAPACK failed in the truncated SVD");
@@ -179,7 +199,8 @@ oom:
     rc = tc_error(TC_ENOMEM, "out of memory for the truncated SVD of %zu x %zu (%d components)", n, v, k);
 done:
     tc_tfidf_rows_free(&xt);
-    free(y), free(z), free(lf), free(s), free(u), free(vt), free(uf);
+    free(y), free(z), free(tmp), free(s);
+    free(ws.g), free(ws.w), free(ws.gf), free(ws.t), free(ws.work), free(ws.iwork);
     return rc;
 }
 
