@@ -6,8 +6,8 @@
  * there; both only keep the columns from collapsing). The sparse products
  * are our own loops over contiguous row ranges; the dense steps are
  * OpenBLAS sgemm products plus (k + 10)-square problems in double (LAPACK's
- * dsyevd, a Cholesky). Memory: the matrix and its transpose (12 bytes a
- * non-zero each), an n x l, a V x l and a max(n, V) x l float block. */
+ * dsyevd, a Cholesky). Memory: the matrix and its transpose (8 bytes a
+ * non-zero each), an n x l and a V x l float block. */
 #include "embed/tfidf.h"
 #include "util/util.h"
 
@@ -61,6 +61,19 @@ static int csr_transpose(const tc_tfidf_rows *x, tc_tfidf_rows *t) {
 
 /* ---------------------------------------------------------------- dense steps */
 
+#define BLOCK_ROWS 4096   /* rows multiplied at a time by an l x l matrix in place */
+
+/* a (m, l) <- a t, t (l, l), a block of rows at a time through tmp
+ * (BLOCK_ROWS, l): the product needs no second m x l buffer. */
+static void times_small(float *a, int m, int l, const float *t, float *tmp) {
+    for (int r = 0; r < m; r += BLOCK_ROWS) {
+        int b = m - r < BLOCK_ROWS ? m - r : BLOCK_ROWS;
+        float *ar = a + (size_t)r * l;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, l, l, 1.0f, ar, l, t, l, 0.0f, tmp, l);
+        memcpy(ar, tmp, (size_t)b * l * sizeof *ar);
+    }
+}
+
 /* g (l, l) = a^T a in double, a row-major (m, l), through sgemm. */
 static void gram(const float *a, int m, int l, float *gf, double *g) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, m, 1.0f, a, l, a, l, 0.0f, gf, l);
@@ -73,8 +86,7 @@ static void gram(const float *a, int m, int l, float *gf, double *g) {
  * then one Cholesky pass (a <- a R^-1, R^T R = a^T a) to restore the
  * orthonormality float32 loses when squaring. Both big steps are sgemm
  * products (Cholesky QR 2 with an eigen first step: Fukaya et al. 2014).
- * sv (l) gets s when not NULL. tmp: (m, l); ws: 3 l^2 doubles + 2 l^2
- * floats + l doubles. */
+ * sv (l) gets s when not NULL. tmp: (BLOCK_ROWS, l). */
 typedef struct orth_ws { double *g, *w; float *gf, *t; int *iwork; double *work; int lwork, liwork; } orth_ws;
 
 static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws, float *sv) {
@@ -92,9 +104,9 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
         if (sv) sv[c] = (float)s;
         for (int r = 0; r < l; r++) t[(size_t)r * l + c] = s > 0 ? (float)(g[(size_t)e * l + r] / s) : 0;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, l, l, 1.0f, a, l, t, l, 0.0f, tmp, l);
-    /* Cholesky of tmp^T tmp (near the identity; zero columns stay zero) */
-    gram(tmp, m, l, ws->gf, g);
+    times_small(a, m, l, t, tmp);
+    /* Cholesky of a^T a (near the identity now; zero columns stay zero) */
+    gram(a, m, l, ws->gf, g);
     for (int j = 0; j < l; j++) {
         double d = g[(size_t)j * l + j];
         for (int p = 0; p < j; p++) d -= g[(size_t)p * l + j] * g[(size_t)p * l + j];
@@ -117,7 +129,7 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
             for (int p = r + 1; p <= c; p++) v -= g[(size_t)r * l + p] * t[(size_t)p * l + c];
             t[(size_t)r * l + c] = r > c ? 0 : (float)(v / g[(size_t)r * l + r]);
         }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, l, l, 1.0f, tmp, l, t, l, 0.0f, a, l);
+    times_small(a, m, l, t, tmp);
     return 0;
 }
 
@@ -142,13 +154,12 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     size_t l_max = n < v ? n : v;
     int l = (size_t)(k + oversample) < l_max ? k + oversample : (int)l_max;
     if (n > INT32_MAX || v > INT32_MAX) return tc_error(TC_EINVAL, "tfidf: matrix too large");
-    size_t big = n > v ? n : v;
     tc_tfidf_rows xt;
     memset(&xt, 0, sizeof xt);
     orth_ws ws = {0};
     float *y = malloc(n * (size_t)l * sizeof *y);     /* (n, l) */
     float *z = malloc(v * (size_t)l * sizeof *z);     /* (v, l) */
-    float *tmp = malloc(big * (size_t)l * sizeof *tmp);
+    float *tmp = malloc((size_t)BLOCK_ROWS * l * sizeof *tmp);
     float *s = malloc((size_t)l * sizeof *s);
     ws.g = malloc((size_t)l * l * sizeof *ws.g);
     ws.w = malloc((size_t)l * sizeof *ws.w);
