@@ -79,7 +79,7 @@ static void build_table(cli_opts *o) {
     def("restart", T_BOOL, &o->restart, "infer: start over, deleting the checkpoint and partial output of an interrupted run");
 
     def("Embedding", T_SECTION, NULL, NULL);
-    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
+    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), tfidf (fitted on the run's texts), MODEL+tfidf (both, e.g. use-lite+tfidf), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
     def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
     def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
     def("embed_dim", T_INT, &p->encoder.dim, "tfidf: SVD components (default 256)");

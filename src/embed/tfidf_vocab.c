@@ -348,7 +348,7 @@ static int cmp_u32(const void *a, const void *b) {
 
 /* One text's row, in place in r->ids (columns) and val: returns its nnz. */
 static size_t row_weights(const tc_tfidf_model *m, row_buf *r, float *val) {
-    qsort(r->ids, r->n, sizeof *r->ids, cmp_u32);
+    if (r->n) qsort(r->ids, r->n, sizeof *r->ids, cmp_u32);  /* ids is NULL for a text of no known term */
     size_t k = 0;
     double ss = 0;
     for (size_t i = 0; i < r->n;) {
@@ -422,8 +422,10 @@ int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t
                 if (!c || !v) { q->rc = TC_ENOMEM; break; }
                 q->cap = cap;
             }
-            memcpy(q->col + q->nnz, r.ids, k * sizeof *r.ids);
-            memcpy(q->val + q->nnz, val, k * sizeof *val);
+            if (k) {
+                memcpy(q->col + q->nnz, r.ids, k * sizeof *r.ids);
+                memcpy(q->val + q->nnz, val, k * sizeof *val);
+            }
             q->nnz += k;
             out->row[i + 1] = k;
         }
@@ -444,6 +446,7 @@ int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t
     if (!rc) {
         size_t off = 0;
         for (int t = 0; t < n_threads; t++) {
+            if (!pt[t].nnz) continue;
             memcpy(out->col + off, pt[t].col, pt[t].nnz * sizeof *out->col);
             memcpy(out->val + off, pt[t].val, pt[t].nnz * sizeof *out->val);
             off += pt[t].nnz;
