@@ -289,6 +289,9 @@ static int dump(const char *texts_path, int k, const char *dir) {
     OUT("sv.f32", sv, sizeof *sv, (size_t)k);
     OUT("emb.f32", emb, sizeof *emb, n * (size_t)k);
 #undef OUT
+    free(row), free(basis), free(sv), free(emb), free(t), free(buf);
+    tc_tfidf_rows_free(&x);
+    tc_tfidf_model_free(&m);
     return 0;
 }
 
