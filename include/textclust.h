@@ -126,6 +126,9 @@ typedef struct tc_encoder_params {
     int max_length;      /* max tokens per text; 0 = the model's own limit */
     int dtype;           /* weight products: TC_DTYPE_*; TC_DTYPE_AUTO (0) = the fastest whose
                             quality bound holds for the model on this CPU */
+    int dim;             /* tfidf: SVD components; 0 = 256 (fewer when the texts or terms are fewer) */
+    float hybrid_weight; /* MODEL+tfidf: weight of the TF-IDF half against the model's (1); 0 = default */
+    uint64_t seed;       /* tfidf: the SVD's random start (tc_params.seed overrides) */
     tc_progress_fn progress;
     void *progress_ctx;
 } tc_encoder_params;
@@ -142,8 +145,11 @@ TC_API const char *tc_dtype_name(int dtype);
 TC_API int tc_dtype_by_name(const char *name);
 
 /* Opens the encoder named by `model`: "use-lite" (Universal Sentence
- * Encoder lite, needs its weights installed), "hashing" (built in, no
- * weights: signed feature hashing of words and word pairs), a model folder
+ * Encoder lite, needs its weights installed), "tfidf" (built in, fitted on
+ * the texts of a run: TF-IDF of words and word pairs reduced by a truncated
+ * SVD to p->dim), "MODEL+tfidf" (MODEL's vector and tfidf's side by side,
+ * weighted by p->hybrid_weight, renormalised), "hashing" (built in, no
+ * weights, no fit: signed feature hashing of words and word pairs), a model folder
  * (sentence-transformers BERT: config.json, model.safetensors, tokenizer;
  * or USE-lite's model.json), or a Hugging Face id "ORG/NAME[@REV]" looked up
  * in the Hugging Face cache and downloaded into it when missing (unless
@@ -177,6 +183,24 @@ TC_API void tc_encoder_free(tc_encoder *e);
  * trailing '/'. Built-in encoder names ("hashing", "use-lite") are ids by
  * these rules too: match them first. */
 TC_API int tc_hub_is_id(const char *s);
+
+/* 1 when the encoder learns from texts (tfidf, MODEL+tfidf): it embeds
+ * only after tc_encoder_fit or tc_encoder_set_state; 0 for the others. */
+TC_API int tc_encoder_needs_fit(const tc_encoder *e);
+
+/* Fits on n texts (borrowed during the call); a no-op returning 0 for an
+ * encoder that learns nothing. May change tc_encoder_dim (the rank is at
+ * most the number of texts and of distinct terms). Refitting replaces. */
+TC_API int tc_encoder_fit(tc_encoder *e, const char *const *texts, size_t n);
+
+/* What a fitted encoder learned, as bytes (the save folder's tfidf.bin):
+ * *buf malloc'd (free it), or NULL with *len 0 for an encoder that learns
+ * nothing. TC_EINVAL when it learns but was not fitted. */
+TC_API int tc_encoder_state(const tc_encoder *e, void **buf, size_t *len);
+
+/* Takes back bytes from tc_encoder_state (borrowed, checked: TC_EFORMAT
+ * names `what` and the field on bad input). */
+TC_API int tc_encoder_set_state(tc_encoder *e, const void *buf, size_t len, const char *what);
 
 /* Name of the default encoder for tc_encoder_open(NULL, ...). */
 TC_API const char *tc_default_encoder(void);
@@ -775,7 +799,7 @@ TC_API int tc_classifier_save(const tc_classifier *c, const char *folder);
  * projections.npy, cluster_labels.npy, texts.json, cluster_summaries.json,
  * faiss.index, textclust.json, map.png, map.html, topics_dist.png,
  * educational_score.png, df_categories_count.csv, hf_texts.parquet,
- * hf_clusters.parquet); nothing else in the
+ * hf_clusters.parquet, tfidf.bin); nothing else in the
  * folder is touched. A kill at any point leaves the old save or the new
  * one, as the next open finds it. Symlinks are followed. Not thread-safe;
  * one handle per folder per process. */

@@ -127,6 +127,8 @@ static void build_table(cli_opts *o) {
     def_setting(p, "embed_batch_size");
     def_setting(p, "embed_max_length");
     def_setting(p, "embed_dtype");
+    def_setting(p, "embed_dim");
+    def_setting(p, "embed_hybrid_weight");
 
     def("UMAP", T_SECTION, NULL, NULL);
     def_setting(p, "umap_n_neighbors");

@@ -36,6 +36,8 @@ void tc_classifier_clear(tc_classifier *c) {
     free(c->centre_size);
     c->texts = NULL, c->emb = c->proj = c->centre = NULL, c->labels = c->centre_label = NULL;
     c->centre_size = NULL;
+    free(c->enc_state);
+    c->enc_state = NULL, c->enc_state_len = 0;
     c->names = NULL, c->n_names = c->n_centres = c->n = 0;
     c->dim = 0;
     memset(&c->stats, 0, sizeof c->stats);
@@ -75,6 +77,13 @@ int tc_classifier_open_encoder(tc_classifier *c) {
     if (c->dtype > 0 && tc_dtype_by_name(tc_encoder_dtype(c->enc)) != c->dtype)
         tc_warn("the save's embeddings were made in %s; this CPU (or TEXTCLUST_CPU) runs %s, so new vectors differ "
                 "slightly", tc_dtype_name(c->dtype), tc_encoder_dtype(c->enc));
+    /* an encoder fitted on the training texts takes back what it learned */
+    if (tc_encoder_needs_fit(c->enc) && c->dim) {
+        rc = c->enc_state ? tc_encoder_set_state(c->enc, c->enc_state, c->enc_state_len, "tfidf.bin")
+                          : tc_error(TC_ENOTFOUND, "encoder %s is fitted on the training texts, but the save folder "
+                                     "has no tfidf.bin holding what it learned", tc_encoder_name(c->enc));
+        if (rc) { tc_encoder_free(c->enc); c->enc = NULL; return rc; }
+    }
     if (c->dim && tc_encoder_dim(c->enc) != c->dim) {
         rc = tc_error(TC_EMISMATCH, "encoder %s gives %d-dim vectors but the training "
                       "embeddings have %d dims; pass the encoder that made them (--embed_model)",
@@ -136,6 +145,13 @@ static int copy_texts(tc_classifier *c, const char *const *texts, size_t n) {
     return 0;
 }
 
+/* tfidf learns from the texts of the fit; the save keeps what it learned. */
+static int fit_encoder(tc_classifier *c, const char *const *texts, size_t n) {
+    if (!tc_encoder_needs_fit(c->enc)) return 0;
+    int rc = tc_encoder_fit(c->enc, texts, n);
+    return rc ? rc : tc_encoder_state(c->enc, &c->enc_state, &c->enc_state_len);
+}
+
 int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
                       const float *embeddings, int d) {
     if (!c || !texts) return tc_error(TC_EINVAL, "tc_classifier_fit: NULL argument");
@@ -155,6 +171,7 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
         c->dim = d;
         if (c->p.embed_model) {
             if (!c->enc && (rc = tc_encoder_open(c->p.embed_model, &c->p.encoder, &c->enc))) goto fail;
+            if ((rc = fit_encoder(c, texts, n))) goto fail;
             if (tc_encoder_dim(c->enc) != d) {
                 rc = tc_error(TC_EMISMATCH, "the precomputed embeddings have %d dims but %s gives %d-dim "
                               "vectors; name the encoder that made them (--embed_model), or none", d,
@@ -170,6 +187,7 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
         c->model[0] = 0;
         c->dtype = 0;
         if ((rc = tc_classifier_open_encoder(c))) goto fail;
+        if ((rc = fit_encoder(c, texts, n))) goto fail;
         c->dim = tc_encoder_dim(c->enc);
         c->dtype = tc_dtype_by_name(tc_encoder_dtype(c->enc));
         snprintf(c->model, sizeof c->model, "%s", tc_encoder_name(c->enc));

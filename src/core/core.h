@@ -10,6 +10,8 @@ struct tc_classifier {
     tc_encoder *enc;           /* opened on first use */
     char model[128];           /* encoder id of the embeddings */
     int dtype;                 /* TC_DTYPE_* the encoder ran for them; 0: not recorded */
+    void *enc_state;           /* (enc_state_len) what a fitted encoder learned: tfidf.bin; NULL for others */
+    size_t enc_state_len;
     size_t n;                  /* training texts */
     int dim;                   /* embedding dimension */
     char **texts;              /* (n) owned */

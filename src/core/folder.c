@@ -53,7 +53,7 @@ static const char *const OWNED[] = {
     "embeddings.npy", "projections.npy", "cluster_labels.npy", "texts.json",
     "cluster_summaries.json", "faiss.index", "textclust.json", "map.png", "map.html",
     "topics_dist.png", "educational_score.png", "df_categories_count.csv",
-    "hf_texts.parquet", "hf_clusters.parquet",
+    "hf_texts.parquet", "hf_clusters.parquet", "tfidf.bin",
 };
 #define N_OWNED (sizeof OWNED / sizeof *OWNED)
 

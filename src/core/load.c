@@ -212,6 +212,13 @@ static int load_arrays(tc_classifier *c, const char *dir) {
     if ((rc = check_faiss(IN("faiss.index"), c->n, c->dim))) return rc;
     if ((rc = load_summaries(c, IN("cluster_summaries.json")))) return rc;
     if ((rc = load_meta(c, IN("textclust.json")))) return rc;
+    /* read now, used when the encoder opens (tc_classifier_open_encoder) */
+    struct stat st;
+    if (stat(IN("tfidf.bin"), &st) == 0) {
+        char *state;
+        if ((rc = tc_read_regular_file(path, &state, &c->enc_state_len))) return rc;
+        c->enc_state = state;
+    }
 #undef IN
     return 0;
 }

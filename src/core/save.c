@@ -2,7 +2,8 @@
  *   embeddings.npy (n, d) f4, projections.npy (n, 2) f4, cluster_labels.npy
  *   (n) i8, texts.json, cluster_summaries.json {"-1": "None", "0": ...},
  *   faiss.index (IndexFlatL2 of the embeddings)
- * plus textclust.json (our parameters, model id, cluster names and scores).
+ * plus textclust.json (our parameters, model id, cluster names and scores)
+ * and, for an encoder fitted on the texts (tfidf), tfidf.bin.
  * The files go into the folder's staging area; folder.c puts them in place. */
 #include "core/core.h"
 #include "io/io.h"
@@ -161,6 +162,7 @@ static int save_into(const tc_classifier *c, const char *dir) {
     if ((rc = tc_npy_save_i64(IN("cluster_labels.npy"), c->labels, c->n))) return rc;
     if ((rc = tc_json_save_strings(IN("texts.json"), (const char *const *)c->texts, c->n))) return rc;
     if ((rc = tc_faiss_save_flat(IN("faiss.index"), c->emb, c->n, c->dim))) return rc;
+    if (c->enc_state && (rc = tc_atomic_write(IN("tfidf.bin"), c->enc_state, c->enc_state_len))) return rc;
 #undef IN
     cJSON *j;
     if (c->names) {

@@ -1,6 +1,7 @@
 /* encoder.c - picks a sentence encoder by name or folder and forwards to it. */
 #include "embed/encoder.h"
 #include "embed/mm.h"
+#include "embed/tfidf.h"
 #include "io/hub.h"
 #include "util/util.h"
 
@@ -64,7 +65,14 @@ int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **
     }
     struct stat st;
     int rc;
-    if (strcmp(model, "hashing") == 0 || strcmp(model, "hashing-512") == 0)
+    size_t len = strlen(model);
+    if (strcmp(model, "tfidf") == 0)
+        rc = tc_tfidf_open(e);
+    else if (len > 6 && strcmp(model + len - 6, "+tfidf") == 0) {
+        char inner[4096];
+        snprintf(inner, sizeof inner, "%.*s", (int)(len - 6), model);
+        rc = tc_hybrid_open(inner, e);
+    } else if (strcmp(model, "hashing") == 0 || strcmp(model, "hashing-512") == 0)
         rc = tc_hashing_open(e);
     else if (strcmp(model, "use-lite") == 0)
         rc = tc_use_lite_open(NULL, e);
@@ -73,7 +81,7 @@ int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **
     else if (tc_hub_is_id(model) && !(model[0] == '.' || model[0] == '/'))
         rc = open_hub(model, e);
     else
-        rc = tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, hashing, a model folder, "
+        rc = tc_error(TC_ENOTFOUND, "unknown embedding model '%s' (known: use-lite, tfidf, use-lite+tfidf, hashing, a model folder, "
                       "or a Hugging Face id such as sentence-transformers/all-MiniLM-L6-v2)", model);
     if (rc) { free(e); return rc; }
     *out = e;
@@ -89,6 +97,28 @@ int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *o
     for (size_t i = 0; i < n; i++)
         if (!texts[i]) return tc_error(TC_EINVAL, "tc_encoder_embed: text %zu is NULL", i);
     return n ? e->vt->embed(e, texts, n, out) : 0;
+}
+
+int tc_encoder_needs_fit(const tc_encoder *e) { return e && e->vt->fit != NULL; }
+
+int tc_encoder_fit(tc_encoder *e, const char *const *texts, size_t n) {
+    if (!e || (n && !texts)) return tc_error(TC_EINVAL, "tc_encoder_fit: NULL argument");
+    if (!e->vt->fit) return 0;
+    if (!n) return tc_error(TC_EINVAL, "%s: no texts to fit on", e->name);
+    for (size_t i = 0; i < n; i++)
+        if (!texts[i]) return tc_error(TC_EINVAL, "tc_encoder_fit: text %zu is NULL", i);
+    return e->vt->fit(e, texts, n);
+}
+
+int tc_encoder_state(const tc_encoder *e, void **buf, size_t *len) {
+    *buf = NULL, *len = 0;
+    return e && e->vt->state ? e->vt->state(e, buf, len) : 0;
+}
+
+int tc_encoder_set_state(tc_encoder *e, const void *buf, size_t len, const char *what) {
+    if (!e || !buf) return tc_error(TC_EINVAL, "tc_encoder_set_state: NULL argument");
+    if (!e->vt->set_state) return tc_error(TC_EINVAL, "%s: %s learns nothing from texts", what, e->name);
+    return e->vt->set_state(e, buf, len, what ? what : "encoder state");
 }
 
 void tc_encoder_free(tc_encoder *e) {

@@ -12,6 +12,13 @@ typedef struct tc_encoder_vt {
     int (*embed)(tc_encoder *e, const char *const *texts, size_t n, float *out);
     /* Frees e->impl (not e). */
     void (*free)(tc_encoder *e);
+    /* Encoders that learn from the texts of a fit (tfidf, MODEL+tfidf)
+     * set the three below; the others leave them NULL. fit may change dim;
+     * state is what a save folder keeps (malloc'd bytes), set_state takes
+     * it back (what names the bytes in messages). */
+    int (*fit)(tc_encoder *e, const char *const *texts, size_t n);
+    int (*state)(const tc_encoder *e, void **buf, size_t *len);
+    int (*set_state)(tc_encoder *e, const void *buf, size_t len, const char *what);
 } tc_encoder_vt;
 
 struct tc_encoder {
@@ -28,5 +35,6 @@ int tc_hashing_open(tc_encoder *e);
 int tc_use_lite_open(const char *model_dir, tc_encoder *e);
 /* A sentence-transformers BERT folder (sbert.c); id is the name saved with results. */
 int tc_sbert_open(const char *dir, const char *id, tc_encoder *e);
+/* tfidf and MODEL+tfidf: embed/tfidf.h. */
 
 #endif

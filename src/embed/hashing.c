@@ -83,7 +83,7 @@ static int hashing_embed(tc_encoder *e, const char *const *texts, size_t n, floa
     return rc;
 }
 
-static const tc_encoder_vt hashing_vt = {hashing_embed, NULL};
+static const tc_encoder_vt hashing_vt = {.embed = hashing_embed};
 
 int tc_hashing_open(tc_encoder *e) {
     e->vt = &hashing_vt;

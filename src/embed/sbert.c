@@ -28,7 +28,7 @@ typedef struct sbert_impl {
 
 static int sbert_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
 static void sbert_free(tc_encoder *e);
-static const tc_encoder_vt sbert_vt = {sbert_embed, sbert_free};
+static const tc_encoder_vt sbert_vt = {.embed = sbert_embed, .free = sbert_free};
 
 int tc_sbert_open(const char *dir, const char *id, tc_encoder *e) {
     sbert_impl *s = calloc(1, sizeof *s);

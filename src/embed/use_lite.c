@@ -237,7 +237,7 @@ static int file_exists(const char *dir, const char *name) {
 
 static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
 static void ul_free(tc_encoder *e);
-static const tc_encoder_vt ul_vt = {ul_embed, ul_free};
+static const tc_encoder_vt ul_vt = {.embed = ul_embed, .free = ul_free};
 
 int tc_use_lite_open(const char *model_dir, tc_encoder *e) {
     char dir[4096];

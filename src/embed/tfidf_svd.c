@@ -1,0 +1,231 @@
+/* tfidf_svd.c - randomized truncated SVD of the sparse TF-IDF matrix
+ * (Halko, Martinsson, Tropp, "Finding structure with randomness", 2011:
+ * Alg. 4.4, randomized subspace iteration), as scikit-learn's TruncatedSVD
+ * runs it by default: k + 10 columns, 5 power iterations. Between
+ * iterations the basis is re-orthonormalised with QR (scikit-learn uses LU
+ * there; both only keep the columns from collapsing). The sparse products
+ * are our own loops over contiguous row ranges; the dense steps are
+ * OpenBLAS sgemm products plus (k + 10)-square problems in double (LAPACK's
+ * dsyevd, a Cholesky). Memory: the matrix and its transpose (8 bytes a
+ * non-zero each), an n x l and a V x l float block. */
+#include "embed/tfidf.h"
+#include "util/util.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK, as OpenBLAS exports it (Fortran calling convention). */
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+
+/* ---------------------------------------------------------------- sparse products */
+
+/* y (n_rows, l) = x (n_rows, n_cols) b (n_cols, l) */
+static void csr_times_dense(const tc_tfidf_rows *x, const float *b, int l, int n_threads, float *y) {
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (size_t i = 0; i < x->n_rows; i++) {
+        float *yi = y + i * (size_t)l;
+        memset(yi, 0, (size_t)l * sizeof *yi);
+        for (size_t p = x->row[i]; p < x->row[i + 1]; p++) {
+            const float v = x->val[p], *bj = b + (size_t)x->col[p] * (size_t)l;
+            for (int c = 0; c < l; c++) yi[c] += v * bj[c];
+        }
+    }
+}
+
+/* The transpose as another CSR matrix (a counting sort by column), so that
+ * x^T q runs over rows too, without write conflicts between threads. */
+static int csr_transpose(const tc_tfidf_rows *x, tc_tfidf_rows *t) {
+    size_t nnz = x->row[x->n_rows];
+    memset(t, 0, sizeof *t);
+    t->n_rows = x->n_cols, t->n_cols = x->n_rows;
+    t->row = calloc(t->n_rows + 1, sizeof *t->row);
+    t->col = malloc((nnz ? nnz : 1) * sizeof *t->col);
+    t->val = malloc((nnz ? nnz : 1) * sizeof *t->val);
+    if (!t->row || !t->col || !t->val) { tc_tfidf_rows_free(t); return -1; }
+    for (size_t p = 0; p < nnz; p++) t->row[x->col[p] + 1]++;
+    for (size_t j = 0; j < t->n_rows; j++) t->row[j + 1] += t->row[j];
+    size_t *next = malloc((t->n_rows ? t->n_rows : 1) * sizeof *next);
+    if (!next) { tc_tfidf_rows_free(t); return -1; }
+    memcpy(next, t->row, t->n_rows * sizeof *next);
+    for (size_t i = 0; i < x->n_rows; i++)
+        for (size_t p = x->row[i]; p < x->row[i + 1]; p++) {
+            size_t q = next[x->col[p]]++;
+            t->col[q] = (uint32_t)i, t->val[q] = x->val[p];
+        }
+    free(next);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- dense steps */
+
+#define BLOCK_ROWS 4096   /* rows multiplied at a time by an l x l matrix in place */
+
+/* a (m, l) <- a t, t (l, l), a block of rows at a time through tmp
+ * (BLOCK_ROWS, l): the product needs no second m x l buffer. */
+static void times_small(float *a, int m, int l, const float *t, float *tmp) {
+    for (int r = 0; r < m; r += BLOCK_ROWS) {
+        int b = m - r < BLOCK_ROWS ? m - r : BLOCK_ROWS;
+        float *ar = a + (size_t)r * l;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, l, l, 1.0f, ar, l, t, l, 0.0f, tmp, l);
+        memcpy(ar, tmp, (size_t)b * l * sizeof *ar);
+    }
+}
+
+/* g (l, l) = a^T a in double, a row-major (m, l), through sgemm. */
+static void gram(const float *a, int m, int l, float *gf, double *g) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, m, 1.0f, a, l, a, l, 0.0f, gf, l);
+    for (size_t i = 0; i < (size_t)l * l; i++) g[i] = gf[i];
+}
+
+/* Orthonormalises the columns of the row-major a (m, l) in place, keeping
+ * their order: a = U S W^T from the eigenvectors of a^T a (dsyevd, l x l),
+ * a <- a W S^-1 (descending s, columns of a numerically zero s left zero),
+ * then one Cholesky pass (a <- a R^-1, R^T R = a^T a) to restore the
+ * orthonormality float32 loses when squaring. Both big steps are sgemm
+ * products (Cholesky QR 2 with an eigen first step: Fukaya et al. 2014).
+ * sv (l) gets s when not NULL. tmp: (BLOCK_ROWS, l). */
+typedef struct orth_ws { double *g, *w; float *gf, *t; int *iwork; double *work; int lwork, liwork; } orth_ws;
+
+static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws, float *sv) {
+    double *g = ws->g, *lam = ws->w;
+    float *t = ws->t;
+    int info = 0;
+    gram(a, m, l, ws->gf, g);
+    dsyevd_("V", "U", &l, g, &l, lam, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info);
+    if (info) return -1;
+    /* column j of g (column-major) is the eigenvector of lam[j], ascending */
+    double top = lam[l - 1] > 0 ? lam[l - 1] : 0;
+    for (int c = 0; c < l; c++) {
+        int e = l - 1 - c;
+        double s = lam[e] > 1e-10 * top && lam[e] > 0 ? sqrt(lam[e]) : 0;
+        if (sv) sv[c] = (float)s;
+        for (int r = 0; r < l; r++) t[(size_t)r * l + c] = s > 0 ? (float)(g[(size_t)e * l + r] / s) : 0;
+    }
+    times_small(a, m, l, t, tmp);
+    /* Cholesky of a^T a (near the identity now; zero columns stay zero) */
+    gram(a, m, l, ws->gf, g);
+    for (int j = 0; j < l; j++) {
+        double d = g[(size_t)j * l + j];
+        for (int p = 0; p < j; p++) d -= g[(size_t)p * l + j] * g[(size_t)p * l + j];
+        if (d < 1e-12) {  /* a zero column: R's row j is e_j */
+            for (int c = 0; c < l; c++) g[(size_t)j * l + c] = c == j;
+            continue;
+        }
+        d = sqrt(d);
+        g[(size_t)j * l + j] = d;
+        for (int c = j + 1; c < l; c++) {
+            double v = g[(size_t)j * l + c];
+            for (int p = 0; p < j; p++) v -= g[(size_t)p * l + j] * g[(size_t)p * l + c];
+            g[(size_t)j * l + c] = v / d;
+        }
+    }
+    /* t = R^-1 (upper triangular, R row-major in g's upper triangle) */
+    for (int c = l - 1; c >= 0; c--)
+        for (int r = l - 1; r >= 0; r--) {
+            double v = r == c ? 1 : 0;
+            for (int p = r + 1; p <= c; p++) v -= g[(size_t)r * l + p] * t[(size_t)p * l + c];
+            t[(size_t)r * l + c] = r > c ? 0 : (float)(v / g[(size_t)r * l + r]);
+        }
+    times_small(a, m, l, t, tmp);
+    return 0;
+}
+
+/* Standard normal draws, serial from one seeded stream (Box-Muller). */
+static void gaussian(float *g, size_t n, uint64_t seed) {
+    tc_rng r = tc_rng_seed(seed);
+    for (size_t i = 0; i < n; i += 2) {
+        double u = tc_rng_uniform(&r), v = tc_rng_uniform(&r);
+        double rad = sqrt(-2.0 * log(1.0 - u));
+        g[i] = (float)(rad * cos(2 * M_PI * v));
+        if (i + 1 < n) g[i + 1] = (float)(rad * sin(2 * M_PI * v));
+    }
+}
+
+/* ---------------------------------------------------------------- the SVD */
+
+int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint64_t seed, int n_threads,
+                 float *basis, float *sv) {
+    size_t n = x->n_rows, v = x->n_cols;
+    if (k < 1 || (size_t)k > n || (size_t)k > v)
+        return tc_error(TC_EINVAL, "tfidf: %d components from a %zu x %zu matrix", k, n, v);
+    size_t l_max = n < v ? n : v;
+    int l = (size_t)(k + oversample) < l_max ? k + oversample : (int)l_max;
+    if (n > INT32_MAX || v > INT32_MAX) return tc_error(TC_EINVAL, "tfidf: matrix too large");
+    tc_tfidf_rows xt;
+    memset(&xt, 0, sizeof xt);
+    orth_ws ws = {0};
+    float *y = malloc(n * (size_t)l * sizeof *y);     /* (n, l) */
+    float *z = malloc(v * (size_t)l * sizeof *z);     /* (v, l) */
+    float *tmp = malloc((size_t)BLOCK_ROWS * l * sizeof *tmp);
+    float *s = malloc((size_t)l * sizeof *s);
+    ws.g = malloc((size_t)l * l * sizeof *ws.g);
+    ws.w = malloc((size_t)l * sizeof *ws.w);
+    ws.gf = malloc((size_t)l * l * sizeof *ws.gf);
+    ws.t = malloc((size_t)l * l * sizeof *ws.t);
+    int rc = y && z && tmp && s && ws.g && ws.w && ws.gf && ws.t ? 0 : -1;
+    if (!rc) {
+        /* dsyevd's workspace, asked once */
+        int q = -1, info = 0, iq;
+        double wq;
+        dsyevd_("V", "U", &l, ws.g, &l, ws.w, &wq, &q, &iq, &q, &info);
+        ws.lwork = (int)wq + 1, ws.liwork = iq + 1;
+        ws.work = malloc((size_t)ws.lwork * sizeof *ws.work);
+        ws.iwork = malloc((size_t)ws.liwork * sizeof *ws.iwork);
+        if (info || !ws.work || !ws.iwork) rc = -1;
+    }
+    if (!rc) rc = csr_transpose(x, &xt);
+    if (rc) goto oom;
+    gaussian(z, v * (size_t)l, seed);
+    csr_times_dense(x, z, l, n_threads, y);
+    for (int it = 0; it < n_iter; it++) {
+        if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
+        csr_times_dense(&xt, y, l, n_threads, z);
+        if (orthonormalise(z, tmp, (int)v, l, &ws, NULL)) goto lapack;
+        csr_times_dense(x, z, l, n_threads, y);
+    }
+    if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
+    /* x ~ Q Q^T x, and (Q^T x)^T = x^T Q = z: the right singular vectors
+     * of x are the left ones of z, its singular values z's */
+    csr_times_dense(&xt, y, l, n_threads, z);
+    if (orthonormalise(z, tmp, (int)v, l, &ws, s)) goto lapack;
+    for (size_t j = 0; j < v; j++) memcpy(basis + j * (size_t)k, z + j * (size_t)l, (size_t)k * sizeof *basis);
+    /* a sign convention, so that a refit on the same texts agrees: each
+     * vector's largest entry positive */
+    for (int c = 0; c < k; c++) {
+        size_t arg = 0;
+        for (size_t j = 1; j < v; j++)
+            if (fabsf(basis[j * k + c]) > fabsf(basis[arg * k + c])) arg = j;
+        if (basis[arg * k + c] < 0)
+            for (size_t j = 0; j < v; j++) basis[j * k + c] = -basis[j * k + c];
+    }
+    if (sv) memcpy(sv, s, (size_t)k * sizeof *sv);
+    goto done;
+lapack:
+    rc = tc_error(TC_EINVAL, "tfidf: LAPACK failed in the truncated SVD");
+    goto done;
+oom:
+    rc = tc_error(TC_ENOMEM, "out of memory for the truncated SVD of %zu x %zu (%d components)", n, v, k);
+done:
+    tc_tfidf_rows_free(&xt);
+    free(y), free(z), free(tmp), free(s);
+    free(ws.g), free(ws.w), free(ws.gf), free(ws.t), free(ws.work), free(ws.iwork);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- projection */
+
+void tc_tfidf_project(const tc_tfidf_rows *x, const float *basis, int k, int n_threads, float *out) {
+    csr_times_dense(x, basis, k, n_threads, out);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (size_t i = 0; i < x->n_rows; i++) {
+        float *o = out + i * (size_t)k;
+        double ss = 0;
+        for (int c = 0; c < k; c++) ss += (double)o[c] * o[c];
+        if (ss == 0) { o[0] = 1; continue; }  /* no known word: a fixed unit vector */
+        float inv = (float)(1.0 / sqrt(ss));
+        for (int c = 0; c < k; c++) o[c] *= inv;
+    }
+}
