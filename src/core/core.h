@@ -5,9 +5,12 @@
 
 #include "textclust.h"
 
+#include <pthread.h>
+
 struct tc_classifier {
     tc_params p;               /* strings owned (deep copy) */
-    tc_encoder *enc;           /* opened on first use */
+    tc_encoder *enc;           /* opened on first use; infer touches it under enc_lock only */
+    pthread_mutex_t enc_lock;  /* concurrent infer calls: opening enc, and embedding with it */
     char model[128];           /* encoder id of the embeddings */
     size_t n;                  /* training texts */
     int dim;                   /* embedding dimension */
@@ -40,6 +43,10 @@ int tc_classifier_compute_centres(tc_classifier *c);
 /* folder.c: the staging folder of a save folder opened for writing (made
  * on first call); *stage lives until commit or close. */
 int tc_save_folder_stage(tc_save_folder *f, const char **stage);
+
+/* load.c: "<topic>. Educational score: <score>" in l->summary -> l->topic
+ * and l->score (single_topic); nothing when the summary is not so. */
+void tc_summary_split_single(tc_cluster_label *l);
 
 /* Opens c->p.embed_model (or the saved model id) unless open already. */
 int tc_classifier_open_encoder(tc_classifier *c);

@@ -86,8 +86,7 @@ static int npy_is_1d(const char *path) {
     return 1;
 }
 
-/* "<topic>. Educational score: <score>" -> topic and score (single_topic). */
-static void split_single_topic(tc_cluster_label *l) {
+void tc_summary_split_single(tc_cluster_label *l) {
     const char *mark = l->summary ? strstr(l->summary, ". Educational score: ") : NULL;
     if (!mark) return;
     l->topic = strndup(l->summary, (size_t)(mark - l->summary));
@@ -118,7 +117,7 @@ static int load_summaries(tc_classifier *c, const char *path) {
         l->label = label;
         l->score = -1;
         l->summary = strdup(cJSON_IsString(e) ? e->valuestring : "");
-        split_single_topic(l);
+        tc_summary_split_single(l);
     }
     cJSON_Delete(j);
     /* ascending label order, as everywhere else */
