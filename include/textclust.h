@@ -521,6 +521,15 @@ typedef struct tc_classifier_arrays {
 int tc_classifier_from_arrays(const tc_params *p, const tc_classifier_arrays *a,
                               tc_classifier **out);
 
+/* For callers that cannot hold a tc_params by value (ctypes and other
+ * foreign-function interfaces): tc_params_new gives a heap tc_params
+ * holding tc_default_params() (NULL when out of memory), set with
+ * tc_params_set and tc_params_set_progress, passed as any other, and freed
+ * with tc_params_delete (NULL is a no-op). */
+tc_params *tc_params_new(void);
+void tc_params_delete(tc_params *p);
+void tc_params_set_progress(tc_params *p, tc_progress_fn fn, void *ctx);
+
 /* Accessors, read-only. Returned pointers point into the classifier: they
  * stay valid until the next tc_classifier_fit on it or tc_classifier_free
  * (infer, save and plot leave them alone), and must not be written. */
