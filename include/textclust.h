@@ -59,7 +59,8 @@ enum {
     TC_ENOTFOUND = -5,   /* a file, field, model or cluster does not exist */
     TC_EMISMATCH = -6,   /* sizes disagree between arrays or files */
     TC_ENET = -7,        /* a network request failed for good */
-    TC_EUNSUPPORTED = -8 /* a feature is not available in this build */
+    TC_EUNSUPPORTED = -8, /* a feature is not available in this build */
+    TC_ECANCELED = -9     /* the progress callback asked to stop (nothing half-written) */
 };
 
 /* Short constant name of an error code ("invalid argument", ...). */
@@ -80,9 +81,12 @@ typedef void (*tc_log_fn)(void *ctx, int level, const char *msg);
 void tc_set_logger(tc_log_fn fn, void *ctx);
 
 /* Progress of a long stage: `done` of `total` units of `stage` ("embed",
- * "knn", "umap", "label", ...). Called from the thread that called the
- * library, at most a few hundred times per stage, done == total last. */
-typedef void (*tc_progress_fn)(void *ctx, const char *stage, size_t done, size_t total);
+ * "knn", "umap", "cluster", "label", ...). Called from the thread that
+ * called the library: done == 0 when the stage starts, then at least once a
+ * second while it runs, done == total last. A non-zero return cancels: the
+ * running call stops at its next report and returns TC_ECANCELED, having
+ * written nothing half-done (a save folder keeps its previous save). */
+typedef int (*tc_progress_fn)(void *ctx, const char *stage, size_t done, size_t total);
 
 /* ---------------------------------------------------------------- encoders */
 
@@ -377,6 +381,37 @@ typedef struct tc_params {
 } tc_params;
 
 tc_params tc_default_params(void);
+
+/* ---- settings by name: the one list shared by the command line's flags,
+ * the Python keyword arguments and C callers. Names are "stage.field"
+ * ("umap.n_neighbors", "dbscan.eps", "embed.batch_size", "label.n_examples")
+ * or top-level ("seed", "threads", "embed_model", "cluster_method");
+ * tc_params_name lists them all. Values are text as a user types them:
+ * numbers ("15", "0.08", "100_000"), "true"/"false"/"1"/"0", an enum's name
+ * ("hdbscan", "single_topic"), any string ("" = NULL, the default).
+ *
+ * Sets one setting of p from text. Unknown name, or a value of the wrong
+ * type or out of range: TC_EINVAL, p unchanged, and tc_last_error() reads
+ * "<name>: <why>" ("umap.n_neighbors: '1' is out of range: it must be >= 2").
+ * String values are interned: copied once per distinct value into a table
+ * that lives until the process exits, so p stays a plain value that may be
+ * copied or dropped without a free (the table is reachable, hence no leak). */
+int tc_params_set(tc_params *p, const char *name, const char *value);
+
+/* Writes the value of setting name as text into buf (cap bytes, NUL
+ * included), in the form tc_params_set reads back to the same value (floats
+ * shortest round-trip, enums by name, NULL strings ""). TC_EINVAL when the
+ * name is unknown or cap is too small (buf then holds ""). */
+int tc_params_get(const tc_params *p, const char *name, char *buf, size_t cap);
+
+/* The i-th setting's name, NULL past the last (i = 0, 1, ... lists all). */
+const char *tc_params_name(size_t i);
+/* One line: what the i-th setting means and its default; NULL past the last. */
+const char *tc_params_help(size_t i);
+/* The command line's flag for the i-th setting, without "--"
+ * ("umap_n_neighbors", "cluster"); NULL when the command has none for it,
+ * or past the last. */
+const char *tc_params_flag(size_t i);
 
 /* A classifier holding params (copied, strings too). */
 int tc_classifier_new(const tc_params *p, tc_classifier **out);

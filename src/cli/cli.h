@@ -63,7 +63,7 @@ int cmd_merge(cli_opts *o);           /* merge.c */
 
 /* progress.c */
 void cli_progress_init(int enabled);
-void cli_progress(void *ctx, const char *stage, size_t done, size_t total);
+int cli_progress(void *ctx, const char *stage, size_t done, size_t total);
 void cli_logger(void *ctx, int level, const char *msg);
 
 /* Prints "textclust: error: <msg>" (escaped, see term.c) and returns 1. */

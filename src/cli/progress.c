@@ -18,16 +18,16 @@ void cli_progress_init(int on) {
     enabled = on && isatty(STDERR_FILENO);
 }
 
-void cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
+int cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
     (void)ctx;
-    if (!enabled || !total) return;
+    if (!enabled || !total) return 0;
     double now = tc_now();
     if (strcmp(stage, cur_stage) != 0) {
         snprintf(cur_stage, sizeof cur_stage, "%s", stage);
         stage_t0 = now;
         last_draw = 0;
     }
-    if (done < total && now - last_draw < 0.1) return;  /* at most 10 draws a second */
+    if (done < total && now - last_draw < 0.1) return 0;  /* at most 10 draws a second */
     last_draw = now;
     enum { WIDTH = 30 };
     int fill = (int)((double)done / (double)total * WIDTH);
@@ -40,6 +40,7 @@ void cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
         fputc('\n', stderr);
         cur_stage[0] = 0;
     }
+    return 0;
 }
 
 void cli_logger(void *ctx, int level, const char *msg) {

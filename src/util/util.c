@@ -29,6 +29,7 @@ const char *tc_strerror(int code) {
     case TC_EMISMATCH: return "size mismatch";
     case TC_ENET: return "network error";
     case TC_EUNSUPPORTED: return "not supported";
+    case TC_ECANCELED: return "canceled";
     default: return "unknown error";
     }
 }
@@ -183,4 +184,9 @@ int tc_file_in(const char *dir, const char *name) {
     struct stat st;
     return snprintf(p, sizeof p, "%s/%s", dir, name) < (int)sizeof p && stat(p, &st) == 0 &&
            S_ISREG(st.st_mode);
+}
+
+int tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done, size_t total) {
+    if (p && p(ctx, stage, done, total)) return tc_error(TC_ECANCELED, "%s: canceled", stage);
+    return 0;
 }

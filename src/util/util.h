@@ -25,11 +25,9 @@ void tc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define tc_warn(...) tc_log(TC_LOG_WARN, __VA_ARGS__)
 #define tc_info(...) tc_log(TC_LOG_INFO, __VA_ARGS__)
 
-/* Calls p(ctx, stage, done, total) when p is set. */
-static inline void tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done,
-                               size_t total) {
-    if (p) p(ctx, stage, done, total);
-}
+/* Calls p(ctx, stage, done, total) when p is set; TC_ECANCELED (message
+ * "<stage>: canceled") when it asks to stop, else 0. */
+int tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done, size_t total);
 
 /* ---------------------------------------------------------------- random */
 
