@@ -3,7 +3,7 @@
 #   make            build/textclust, build/libtextclust.a, build/libtextclust.so
 #   make test       build, then run tests/run.sh (C tests and script tests)
 #   make asan       the same tests under AddressSanitizer/UBSan in build-asan/
-#   make bench      benchmark programs (run them with bench/run.sh)
+#   make bench      benchmark programs in build/bench/ (bench/README.md says how to run them)
 #   make fuzz       libFuzzer targets (clang, ASan, UBSan) in build-fuzz/fuzz/;
 #                   run them with tests/fuzz/run.sh [seconds-per-target]
 #   make MPI=1      build/textclust with MPI (mpicc, Debian's OpenMPI): under
@@ -27,7 +27,9 @@ endif
 OPT     ?= -O2
 CC      ?= cc
 PKGS    := cairo libcjson libcurl zlib libutf8proc libzstd snappy
-CFLAGS  += -std=c11 $(OPT) $(ARCH) -g -fPIC -fopenmp -Wall -Wextra -D_GNU_SOURCE \
+# -fvisibility=hidden: only what include/textclust.h marks TC_API leaves
+# libtextclust.so (tests/exports_test.sh compares the two).
+CFLAGS  += -std=c11 $(OPT) $(ARCH) -g -fPIC -fvisibility=hidden -fopenmp -Wall -Wextra -D_GNU_SOURCE \
            -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcairo -lcjson -lcurl -lz -lutf8proc -lzstd -lsnappy) \
            -lopenblas -lm -lpthread -fopenmp
@@ -82,8 +84,20 @@ $(BUILD)/libtextclust.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libtextclust.so: $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ $(LDLIBS)
+# The shared library is libtextclust.so.MAJOR.MINOR.PATCH with the soname
+# libtextclust.so.MAJOR (the version from include/textclust.h), and the two
+# shorter names as symlinks to it.
+version_part = $(shell sed -n 's/^\#define TC_VERSION_$(1) \([0-9]*\)$$/\1/p' include/textclust.h)
+SO_MAJOR   := $(call version_part,MAJOR)
+SO_VERSION := $(SO_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
+SONAME     := libtextclust.so.$(SO_MAJOR)
+
+$(BUILD)/libtextclust.so.$(SO_VERSION): $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libtextclust.so: $(BUILD)/libtextclust.so.$(SO_VERSION)
+	ln -sf libtextclust.so.$(SO_VERSION) $(BUILD)/$(SONAME)
+	ln -sf libtextclust.so.$(SO_VERSION) $@
 
 # The CLI with MPI: its own objects, so a plain make after make MPI=1 (or the
 # reverse) never mixes them; mpi.flag relinks the binary when MPI changes.

@@ -31,7 +31,12 @@
  * may use up to n_threads worker threads internally (any count
  * above 4 per core is capped there, with one warning). The stage
  * functions (tc_umap_fit, tc_dbscan, ...) share no state and may be called
- * from several threads at once.
+ * from several threads at once. OpenBLAS always runs on the calling thread:
+ * the library splits matrix products across its own n_threads, and the
+ * first call that needs BLAS sets OpenBLAS's process-wide thread count to
+ * one (it never changes it otherwise; a caller who raises it again for its
+ * own products, numpy's included when it shares the library, gets it set
+ * back to one by the next textclust call).
  *
  * Determinism: the same inputs, seed and thread count give byte-identical
  * outputs.
@@ -46,7 +51,32 @@
 extern "C" {
 #endif
 
-#define TC_VERSION "0.1.0"
+/* Everything the library exports carries TC_API; the library is built with
+ * -fvisibility=hidden, so nothing else leaves libtextclust.so. */
+#if defined(__GNUC__)
+#define TC_API __attribute__((visibility("default")))
+#else
+#define TC_API
+#endif
+
+/* The version this header belongs to; tc_version() and
+ * tc_version_number() give the library's at run time (compare them when
+ * loading the shared library built apart). The .so's soname carries the
+ * major version: libtextclust.so.0. */
+#define TC_VERSION_MAJOR 0
+#define TC_VERSION_MINOR 1
+#define TC_VERSION_PATCH 0
+#define TC_VERSION_STR_(x) #x
+#define TC_VERSION_STR(x) TC_VERSION_STR_(x)
+#define TC_VERSION                                                                    \
+    TC_VERSION_STR(TC_VERSION_MAJOR) "." TC_VERSION_STR(TC_VERSION_MINOR) "." TC_VERSION_STR( \
+        TC_VERSION_PATCH)
+#define TC_VERSION_NUMBER (TC_VERSION_MAJOR * 10000 + TC_VERSION_MINOR * 100 + TC_VERSION_PATCH)
+
+/* "MAJOR.MINOR.PATCH" of the library; a static string. */
+TC_API const char *tc_version(void);
+/* MAJOR * 10000 + MINOR * 100 + PATCH of the library (TC_VERSION_NUMBER). */
+TC_API int tc_version_number(void);
 
 /* ---------------------------------------------------------------- errors */
 
@@ -64,11 +94,11 @@ enum {
 };
 
 /* Short constant name of an error code ("invalid argument", ...). */
-const char *tc_strerror(int code);
+TC_API const char *tc_strerror(int code);
 
 /* Message of the latest failure on the calling thread; "" when none.
  * The string lives until the next failing call on the same thread. */
-const char *tc_last_error(void);
+TC_API const char *tc_last_error(void);
 
 /* ---------------------------------------------------------------- hooks */
 
@@ -78,7 +108,7 @@ enum { TC_LOG_DEBUG = 0, TC_LOG_INFO = 1, TC_LOG_WARN = 2, TC_LOG_ERROR = 3 };
  * to stderr. Passing NULL restores the default. Not thread-safe to change
  * while other threads run library code. */
 typedef void (*tc_log_fn)(void *ctx, int level, const char *msg);
-void tc_set_logger(tc_log_fn fn, void *ctx);
+TC_API void tc_set_logger(tc_log_fn fn, void *ctx);
 
 /* Progress of a long stage: `done` of `total` units of `stage` ("embed",
  * "knn", "umap", "cluster", "label", ...). Called from the thread that
@@ -101,7 +131,7 @@ typedef struct tc_encoder_params {
     void *progress_ctx;
 } tc_encoder_params;
 
-tc_encoder_params tc_encoder_default_params(void);
+TC_API tc_encoder_params tc_encoder_default_params(void);
 
 /* Opens the encoder named by `model`: "use-lite" (Universal Sentence
  * Encoder lite, needs its weights installed), "hashing" (built in, no
@@ -112,23 +142,23 @@ tc_encoder_params tc_encoder_default_params(void);
  * HF_HUB_OFFLINE=1; a bare "NAME" is sentence-transformers/NAME, cache
  * only). NULL means the default encoder. *out is freed with
  * tc_encoder_free. */
-int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out);
+TC_API int tc_encoder_open(const char *model, const tc_encoder_params *p, tc_encoder **out);
 
 /* Output dimension (e.g. 512). */
-int tc_encoder_dim(const tc_encoder *e);
+TC_API int tc_encoder_dim(const tc_encoder *e);
 
 /* Stable model id saved with results ("use-lite", "hashing-512", ...).
  * Lives as long as the encoder. */
-const char *tc_encoder_name(const tc_encoder *e);
+TC_API const char *tc_encoder_name(const tc_encoder *e);
 
 /* Embeds n texts (NUL-terminated UTF-8, borrowed) into out, (n, dim) row-
  * major, each row of unit length (an empty text gets a fixed unit vector). */
-int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
+TC_API int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, float *out);
 
-void tc_encoder_free(tc_encoder *e);
+TC_API void tc_encoder_free(tc_encoder *e);
 
 /* Name of the default encoder for tc_encoder_open(NULL, ...). */
-const char *tc_default_encoder(void);
+TC_API const char *tc_default_encoder(void);
 
 /* ---------------------------------------------------------------- UMAP */
 
@@ -155,14 +185,14 @@ typedef struct tc_umap_params {
     void *progress_ctx;
 } tc_umap_params;
 
-tc_umap_params tc_umap_default_params(void);
+TC_API tc_umap_params tc_umap_default_params(void);
 
 /* Projects n rows of x (n, d), compared by cosine distance, to out
  * (n, p->n_components). x is borrowed and not modified. The result is a
  * function of (inputs, parameters, seed, thread count): from 65,536 graph
  * edges (about 3,000 points) up, the layout runs one block per thread, so
  * different thread counts give different, equally trustworthy, projections. */
-int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float *out);
+TC_API int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float *out);
 
 /* ---------------------------------------------------------------- clustering */
 
@@ -173,9 +203,11 @@ typedef struct tc_dbscan_params {
     double eps;      /* neighbourhood radius (Euclidean), 0.08 */
     int min_samples; /* points within eps, the point itself included, for a core point; 50 */
     int n_threads;   /* 0 = all cores */
+    tc_progress_fn progress; /* "cluster", points; NULL = none */
+    void *progress_ctx;
 } tc_dbscan_params;
 
-tc_dbscan_params tc_dbscan_default_params(void);
+TC_API tc_dbscan_params tc_dbscan_default_params(void);
 
 /* Labels n points x (n, d) as scikit-learn's DBSCAN does: clusters 0.. in
  * order of discovery, -1 for noise. labels has room for n. The labels are
@@ -187,7 +219,7 @@ tc_dbscan_params tc_dbscan_default_params(void);
  * are linear in n for d <= 2 (a grid); higher d uses a grid on two
  * coordinates (memory linear, time up to quadratic). The result does not
  * depend on n_threads. */
-int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
+TC_API int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_t *labels);
 
 typedef struct tc_hdbscan_params {
     int min_cluster_size;             /* smallest cluster kept, >= 2, 50 */
@@ -200,7 +232,7 @@ typedef struct tc_hdbscan_params {
     int n_threads;                    /* 0 = all cores */
 } tc_hdbscan_params;
 
-tc_hdbscan_params tc_hdbscan_default_params(void);
+TC_API tc_hdbscan_params tc_hdbscan_default_params(void);
 
 /* HDBSCAN* labels of n points x (n, d): clusters 0.., -1 for noise, as
  * scikit-learn's HDBSCAN with allow_single_cluster = false: mutual-
@@ -209,13 +241,13 @@ tc_hdbscan_params tc_hdbscan_default_params(void);
  * their first point (scanning 0..n-1), like DBSCAN's. Ties between equal
  * distances are broken by point index, so the labels are the same for any
  * n_threads. Fast in low dimensions (a kd-tree); memory linear in n. */
-int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
+TC_API int tc_hdbscan(const float *x, size_t n, int d, const tc_hdbscan_params *p, int64_t *labels);
 
 /* Gives every noise point (label -1) of x (n, d) the label of its nearest
  * non-noise point (Euclidean distance, ties to the lower index); labels (n)
  * are modified in place. Nothing changes when all points are noise or none
  * is. */
-int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
+TC_API int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
 
 /* ---------------------------------------------------------------- search */
 
@@ -225,9 +257,8 @@ int tc_assign_noise(const float *x, size_t n, int d, int64_t *labels);
  * where k > n the tail is dist = +inf, id = -1. Each distance is summed in
  * double and rounded to float (a BLAS product only shortlists candidates),
  * so ranks and ties do not depend on rounding. n_threads: 0 = all cores;
- * results are identical for any value. Sets OpenBLAS to one thread for the
- * duration of the call (restored after). */
-int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
+ * results are identical for any value. */
+TC_API int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
                   int n_threads, float *dist, int64_t *ids);
 
 /* ---------------------------------------------------------------- labels */
@@ -277,7 +308,7 @@ typedef struct tc_label_params {
     void *progress_ctx;
 } tc_label_params;
 
-tc_label_params tc_label_default_params(void);
+TC_API tc_label_params tc_label_default_params(void);
 
 /* One cluster's name. Strings are owned by whoever owns the array. */
 typedef struct tc_cluster_label {
@@ -298,10 +329,10 @@ typedef struct tc_cluster_label {
  * falls back to its keywords with a warning and the call still returns 0
  * (p->stats->n_failed counts them); errors are returned only for bad
  * params or input and out of memory. */
-int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
+TC_API int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
                       const tc_label_params *p, tc_cluster_label **out, size_t *n_out);
 
-void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
+TC_API void tc_cluster_labels_free(tc_cluster_label *l, size_t n);
 
 /* ---------------------------------------------------------------- plots */
 
@@ -313,17 +344,17 @@ typedef struct tc_plot_params {
     float font_size;     /* label text in pixels; 0 = scaled to the image */
 } tc_plot_params;
 
-tc_plot_params tc_plot_default_params(void);
+TC_API tc_plot_params tc_plot_default_params(void);
 
 /* Writes the map as a PNG: xy (n, 2), labels (n), noise grey, each named
  * cluster's summary at its centre. names may be NULL (no label text). */
-int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
+TC_API int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
                     const tc_cluster_label *names, size_t n_names,
                     const tc_plot_params *p, const char *path);
 
 /* Writes one self-contained interactive HTML page of the map: hover shows
  * the text, search, cluster list; nothing is fetched when it opens. */
-int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
+TC_API int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
                       const char *const *texts, const tc_cluster_label *names,
                       size_t n_names, const char *path);
 
@@ -348,8 +379,8 @@ typedef struct tc_overlay {
  * non-integer label fails with TC_EFORMAT naming the file and line. Whether
  * the file was inferred against this save folder cannot be told from it.
  * Free with tc_overlay_free (also after a failure; NULL is a no-op). */
-int tc_overlay_read(const char *const *paths, size_t n_paths, tc_overlay *out);
-void tc_overlay_free(tc_overlay *o);
+TC_API int tc_overlay_read(const char *const *paths, size_t n_paths, tc_overlay *out);
+TC_API void tc_overlay_free(tc_overlay *o);
 
 /* Most overlay points map.html holds: above it a uniform sample of this
  * many (seeded, in file order) keeps the page usable; map.png draws all. */
@@ -357,7 +388,7 @@ void tc_overlay_free(tc_overlay *o);
 
 /* single_topic mode: writes topics_dist.png, educational_score.png and
  * df_categories_count.csv into folder. */
-int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
+TC_API int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
                    size_t n_names, const char *folder);
 
 /* ---------------------------------------------------------------- classifier */
@@ -374,13 +405,19 @@ typedef struct tc_params {
     int assign_noise;             /* 1 = give noise points their nearest cluster's label */
     int summary_create;           /* 1 = name the clusters */
     tc_label_params label;
-    uint64_t seed;                /* 42; overrides the seeds of the stage params */
-    int n_threads;                /* 0 = all cores; overrides the stage params */
-    tc_progress_fn progress;      /* overrides the stage params */
+    uint64_t seed;                /* 42; the one seed of every stage (tc_params_inherit) */
+    int n_threads;                /* 0 = all cores; every stage's (tc_params_inherit) */
+    tc_progress_fn progress;      /* every stage's (tc_params_inherit) */
     void *progress_ctx;
 } tc_params;
 
-tc_params tc_default_params(void);
+TC_API tc_params tc_default_params(void);
+
+/* Copies seed, n_threads and progress (with its ctx) into the stage params
+ * (encoder, umap, dbscan, hdbscan, label), so they are set in one place.
+ * The classifier calls it on its copy of the params; a caller of the stage
+ * functions calls it before passing p->umap, p->dbscan, ... NULL: no-op. */
+TC_API void tc_params_inherit(tc_params *p);
 
 /* ---- settings by name: the one list shared by the command line's flags,
  * the Python keyword arguments and C callers. Names are "stage.field"
@@ -396,29 +433,29 @@ tc_params tc_default_params(void);
  * String values are interned: copied once per distinct value into a table
  * that lives until the process exits, so p stays a plain value that may be
  * copied or dropped without a free (the table is reachable, hence no leak). */
-int tc_params_set(tc_params *p, const char *name, const char *value);
+TC_API int tc_params_set(tc_params *p, const char *name, const char *value);
 
 /* Writes the value of setting name as text into buf (cap bytes, NUL
  * included), in the form tc_params_set reads back to the same value (floats
  * shortest round-trip, enums by name, NULL strings ""). TC_EINVAL when the
  * name is unknown or cap is too small (buf then holds ""). */
-int tc_params_get(const tc_params *p, const char *name, char *buf, size_t cap);
+TC_API int tc_params_get(const tc_params *p, const char *name, char *buf, size_t cap);
 
 /* The i-th setting's name, NULL past the last (i = 0, 1, ... lists all). */
-const char *tc_params_name(size_t i);
+TC_API const char *tc_params_name(size_t i);
 /* One line: what the i-th setting means and its default; NULL past the last. */
-const char *tc_params_help(size_t i);
+TC_API const char *tc_params_help(size_t i);
 /* The command line's flag for the i-th setting, without "--"
  * ("umap_n_neighbors", "cluster"); NULL when the command has none for it,
  * or past the last. */
-const char *tc_params_flag(size_t i);
+TC_API const char *tc_params_flag(size_t i);
 
 /* A classifier holding params (copied, strings too). */
-int tc_classifier_new(const tc_params *p, tc_classifier **out);
+TC_API int tc_classifier_new(const tc_params *p, tc_classifier **out);
 
 /* Fits on n texts (borrowed during the call; copied). embeddings (n, d)
  * are used as given when not NULL, else the texts are embedded. */
-int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
+TC_API int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
                       const float *embeddings, int d);
 
 /* Classifies m texts: labels (m) get the majority label of the top_k
@@ -430,7 +467,7 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
  * valid), so calls from several threads on one classifier are allowed:
  * the encoder is opened once, on the first call, and embeds for one call
  * at a time; the neighbour search of the calls runs side by side. */
-int tc_classifier_infer(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
+TC_API int tc_classifier_infer(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings);
 
 /* tc_classifier_infer, and xy (m, 2) gets each text's place on the map:
@@ -438,16 +475,16 @@ int tc_classifier_infer(const tc_classifier *c, const char *const *texts, size_t
  * training texts, weighted by 1 / (squared distance + 1e-6). xy NULL is
  * tc_classifier_infer. */
 #define TC_XY_MIN_K 5
-int tc_classifier_infer_xy(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
+TC_API int tc_classifier_infer_xy(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
                            int64_t *labels, float *dist, float *embeddings, float *xy);
 
 /* Same, for vectors already embedded (m, dim). */
-int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
+TC_API int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m, int top_k,
                                 int64_t *labels, float *dist);
 
 /* Saves into folder: tc_save_folder_open(folder, TC_SAVE_WRITE), then
  * tc_classifier_save_to, tc_save_folder_commit, tc_save_folder_close. */
-int tc_classifier_save(const tc_classifier *c, const char *folder);
+TC_API int tc_classifier_save(const tc_classifier *c, const char *folder);
 
 /* ---------------------------------------------------------------- save folders */
 
@@ -478,26 +515,26 @@ enum {
  * reference's embeddings.npy + texts.json) unless TC_SAVE_OVERWRITE. Both
  * modes first finish or drop a save a killed process left half done. The
  * lock lasts until tc_save_folder_close; *out is NULL on error. */
-int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out);
+TC_API int tc_save_folder_open(const char *folder, int flags, tc_save_folder **out);
 
 /* Drops whatever was staged and not committed, releases the lock, and when
  * nothing was committed removes the lock file and folders open created.
  * NULL is a no-op. */
-void tc_save_folder_close(tc_save_folder *f);
+TC_API void tc_save_folder_close(tc_save_folder *f);
 
 /* The folder, symlinks resolved; lives as long as f. */
-const char *tc_save_folder_path(const tc_save_folder *f);
+TC_API const char *tc_save_folder_path(const tc_save_folder *f);
 
 /* 1 when path is one of the files a save owns in f (same inode), else 0:
  * an input there would be replaced by the save. */
-int tc_save_folder_owns(const tc_save_folder *f, const char *path);
+TC_API int tc_save_folder_owns(const tc_save_folder *f, const char *path);
 
 /* Stages the classifier's files (f opened with TC_SAVE_WRITE). */
-int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
+TC_API int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f);
 
 /* Stages map.png, map.html (and the single_topic plots), so that they
  * belong to the same save. p may be NULL (defaults). */
-int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
+TC_API int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_plot_params *p);
 
 /* Stages the reference's two Hugging Face datasets (--build_hf_ds) as
  * Parquet (zstd): hf_texts.parquet, one row per text: X, Y (float32),
@@ -507,22 +544,22 @@ int tc_classifier_plot_to(const tc_classifier *c, tc_save_folder *f, const tc_pl
  * cluster's texts), position ([x, y] mean projection, float64), and in
  * single_topic mode category and educational_score (null where the
  * summary has no score). All columns nullable; a missing summary is null. */
-int tc_classifier_hf_datasets_to(const tc_classifier *c, tc_save_folder *f);
+TC_API int tc_classifier_hf_datasets_to(const tc_classifier *c, tc_save_folder *f);
 
 /* Puts the staged files in place and removes the owned files this save did
  * not produce where the previous save wrote them (its list of files,
  * DIR/.textclust-files). Recoverable at every step. */
-int tc_save_folder_commit(tc_save_folder *f);
+TC_API int tc_save_folder_commit(tc_save_folder *f);
 
 /* Loads a save folder written by textclust or by the Python reference,
  * under a shared lock (as tc_save_folder_open with TC_SAVE_READ, so a save
  * a killed process left half done is finished or dropped first).
  * p may be NULL (defaults; the saved textclust.json wins where present). */
-int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
+TC_API int tc_classifier_load(const char *folder, const tc_params *p, tc_classifier **out);
 /* The same from a folder the caller holds open (any mode). */
-int tc_classifier_load_from(tc_save_folder *f, const tc_params *p, tc_classifier **out);
+TC_API int tc_classifier_load_from(tc_save_folder *f, const tc_params *p, tc_classifier **out);
 
-void tc_classifier_free(tc_classifier *c);
+TC_API void tc_classifier_free(tc_classifier *c);
 
 /* ---------------------------------------------------------------- from arrays */
 
@@ -553,7 +590,7 @@ typedef struct tc_classifier_arrays {
  * projections, summaries only for labels present, none twice; else
  * TC_EINVAL naming the array and row. *out is NULL on error; free it with
  * tc_classifier_free. */
-int tc_classifier_from_arrays(const tc_params *p, const tc_classifier_arrays *a,
+TC_API int tc_classifier_from_arrays(const tc_params *p, const tc_classifier_arrays *a,
                               tc_classifier **out);
 
 /* For callers that cannot hold a tc_params by value (ctypes and other
@@ -561,30 +598,30 @@ int tc_classifier_from_arrays(const tc_params *p, const tc_classifier_arrays *a,
  * holding tc_default_params() (NULL when out of memory), set with
  * tc_params_set and tc_params_set_progress, passed as any other, and freed
  * with tc_params_delete (NULL is a no-op). */
-tc_params *tc_params_new(void);
-void tc_params_delete(tc_params *p);
-void tc_params_set_progress(tc_params *p, tc_progress_fn fn, void *ctx);
+TC_API tc_params *tc_params_new(void);
+TC_API void tc_params_delete(tc_params *p);
+TC_API void tc_params_set_progress(tc_params *p, tc_progress_fn fn, void *ctx);
 
 /* Accessors, read-only. Returned pointers point into the classifier: they
  * stay valid until the next tc_classifier_fit on it or tc_classifier_free
  * (infer, save and plot leave them alone), and must not be written. */
-size_t tc_classifier_n_texts(const tc_classifier *c);
-int tc_classifier_dim(const tc_classifier *c);
-const char *tc_classifier_text(const tc_classifier *c, size_t i);
-const float *tc_classifier_embeddings(const tc_classifier *c);   /* (n, dim) */
-const float *tc_classifier_projections(const tc_classifier *c);  /* (n, 2) */
-const int64_t *tc_classifier_labels(const tc_classifier *c);     /* (n) */
-size_t tc_classifier_n_clusters(const tc_classifier *c);         /* noise not counted */
+TC_API size_t tc_classifier_n_texts(const tc_classifier *c);
+TC_API int tc_classifier_dim(const tc_classifier *c);
+TC_API const char *tc_classifier_text(const tc_classifier *c, size_t i);
+TC_API const float *tc_classifier_embeddings(const tc_classifier *c);   /* (n, dim) */
+TC_API const float *tc_classifier_projections(const tc_classifier *c);  /* (n, 2) */
+TC_API const int64_t *tc_classifier_labels(const tc_classifier *c);     /* (n) */
+TC_API size_t tc_classifier_n_clusters(const tc_classifier *c);         /* noise not counted */
 /* Cluster summaries by label; -1 gives "None"; NULL when unknown. */
-const char *tc_classifier_summary(const tc_classifier *c, int64_t label);
+TC_API const char *tc_classifier_summary(const tc_classifier *c, int64_t label);
 /* Centre (mean projection) of a cluster, -1 included; 0 when found. */
-int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
+TC_API int tc_classifier_centre(const tc_classifier *c, int64_t label, float xy[2]);
 /* The named clusters, ascending label order. */
-const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
-const tc_params *tc_classifier_params(const tc_classifier *c);
+TC_API const tc_cluster_label *tc_classifier_cluster_labels(const tc_classifier *c, size_t *n);
+TC_API const tc_params *tc_classifier_params(const tc_classifier *c);
 /* Id of the encoder the embeddings came from ("use-lite", "precomputed",
  * or "" when a loaded folder does not say). */
-const char *tc_classifier_model(const tc_classifier *c);
+TC_API const char *tc_classifier_model(const tc_classifier *c);
 
 /* What the last fit spent and found. */
 typedef struct tc_fit_stats {
@@ -592,18 +629,18 @@ typedef struct tc_fit_stats {
     size_t n_noise;                             /* texts labelled -1 */
 } tc_fit_stats;
 
-tc_fit_stats tc_classifier_stats(const tc_classifier *c);
+TC_API tc_fit_stats tc_classifier_stats(const tc_classifier *c);
 
 /* Writes map.png and map.html (and, in single_topic mode, the topic plots)
  * into folder, each file replaced atomically. p may be NULL (defaults).
  * For a save's own plots use tc_classifier_plot_to. */
-int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
+TC_API int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p);
 
 /* As tc_classifier_plot, with the points of ov (borrowed; NULL = none) drawn
  * over map.png (outlined, in their cluster's colour, noise grey, a legend
  * line with the counts) and as a layer of map.html that can be switched off
  * (at most TC_OVERLAY_HTML_MAX points, sampled with seed). */
-int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const tc_plot_params *p,
+TC_API int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const tc_plot_params *p,
                                const tc_overlay *ov, uint64_t seed);
 
 #ifdef __cplusplus

@@ -17,7 +17,7 @@ typedef struct cli_opts {
     const char *split;                /* a hub dataset's split */
     char **input_files;               /* a hub dataset's files, in order (cli_input); NULL otherwise */
     size_t n_input_files;
-    const char *topic_mode, *device, *inference_repo_name, *username;
+    const char *device, *inference_repo_name, *username;
     int build_hf_ds;
     int public_repo;                  /* --public: new hub repositories are public (default private) */
     const char *repo, *push_file;     /* push --repo USER/NAME FILE */
@@ -31,12 +31,9 @@ typedef struct cli_opts {
     long max_text_bytes;              /* the readers' longest text (--max_text_bytes) */
     tc_reader_opts reader;            /* built from it by cli_reader_opts */
     int overwrite;                    /* run: accept a foreign non-empty save folder */
-    const char *cluster, *hdbscan_method, *umap_init, *umap_knn;
     const char *summary_template, *summary_instruction, *summary_model;
     const char *llm_url, *llm_model, *llm_api_key, *llm_cache, *llm_api;
-    long long seed;
-    int threads;
-    tc_params p;                      /* numeric stage parameters land here directly */
+    tc_params p;                      /* every setting with a flag lands here (tc_params_set) */
     tc_plot_params plot;
 } cli_opts;
 
@@ -63,7 +60,17 @@ int cmd_merge(cli_opts *o);           /* merge.c */
 
 /* progress.c */
 void cli_progress_init(int enabled);
+/* A bar per stage on a terminal: percent, count, rate, elapsed<remaining;
+ * total 0 = a stream of unknown length (count, rate, elapsed). A finished
+ * stage (done == total) leaves one line. Returns 1 (cancel) after Ctrl-C. */
 int cli_progress(void *ctx, const char *stage, size_t done, size_t total);
+/* The finished line of a stage of unknown length. */
+void cli_progress_end(const char *stage, size_t done);
+/* From now on the first Ctrl-C makes cli_progress return 1, so the running
+ * library call stops cleanly (TC_ECANCELED); the second one kills. For
+ * commands whose long work reports through cli_progress. */
+void cli_progress_catch_sigint(void);
+int cli_interrupted(void);
 void cli_logger(void *ctx, int level, const char *msg);
 
 /* Prints "textclust: error: <msg>" (escaped, see term.c) and returns 1. */

@@ -40,7 +40,7 @@ static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
     size_t *perm = malloc((n ? n : 1) * sizeof *perm);
     if (!perm) return cli_fail("out of memory");
     for (size_t i = 0; i < n; i++) perm[i] = i;
-    tc_rng r = tc_rng_derive((uint64_t)o->seed, 0x5348554646ULL /* shuffle stream */);
+    tc_rng r = tc_rng_derive(o->p.seed, 0x5348554646ULL /* shuffle stream */);
     for (size_t i = n; i > 1; i--) {
         size_t j = (size_t)tc_rng_below(&r, i);
         size_t t = perm[i - 1];
@@ -265,7 +265,7 @@ int cmd_show(cli_opts *o) {
     } else if (o->output && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "textclust: error: %s: %s\n", dir, strerror(errno));
         rc = 1;
-    } else if (tc_classifier_plot_overlay(c, dir, &o->plot, ov.n ? &ov : NULL, (uint64_t)o->seed)) {
+    } else if (tc_classifier_plot_overlay(c, dir, &o->plot, ov.n ? &ov : NULL, o->p.seed)) {
         rc = cli_fail(tc_last_error());
     } else if (!o->quiet) {
         fprintf(stderr, "textclust: wrote %s/map.png and %s/map.html\n", dir, dir);

@@ -1,6 +1,9 @@
 /* flags.c - command-line flags: the reference script's spelling
  * (--save_load_path) and dashed spelling (--save-load-path) alike, as
- * "--flag value" or "--flag=value". One table drives parsing and --help. */
+ * "--flag value" or "--flag=value". One table drives parsing and --help;
+ * a flag that sets tc_params is the library's setting of that flag
+ * (tc_params_flag), parsed, checked and described by tc_params_set/help,
+ * so the command, the Python keywords and C callers share one list. */
 #include "cli/cli.h"
 #include "io/hub.h"
 #include "io/io.h"
@@ -17,20 +20,63 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { T_STR, T_INT, T_LONG, T_LL, T_DOUBLE, T_FLOAT, T_BOOL, T_SECTION };
+enum { T_STR, T_INT, T_LONG, T_LL, T_DOUBLE, T_FLOAT, T_BOOL, T_SECTION, T_SETTING };
 
 typedef struct flag {
     const char *name;
     int type;
-    void *ptr;
+    void *ptr;             /* T_SETTING: the tc_params to set */
     const char *help;
+    const char *setting;   /* T_SETTING: the library's name ("umap.n_neighbors") */
+    int is_bool;           /* T_SETTING: takes no value (true/false) */
+    int is_number;         /* T_SETTING: its value is a number (for --help) */
 } flag;
 
+#define MAX_FLAGS 160
 static int n_flags;
-static flag flags[128];
+static flag flags[MAX_FLAGS];
 
 static void def(const char *name, int type, void *ptr, const char *help) {
-    flags[n_flags++] = (flag){name, type, ptr, help};
+    if (n_flags >= MAX_FLAGS) { /* a table grown past its array: a bug, caught by any run */
+        fprintf(stderr, "textclust: internal error: more than %d flags\n", MAX_FLAGS);
+        abort();
+    }
+    flags[n_flags++] = (flag){name, type, ptr, help, NULL, 0, 0};
+}
+
+/* The library's setting whose command-line flag is name, placed here in the
+ * help; its help line is the library's. */
+static void def_setting(tc_params *p, const char *name) {
+    for (size_t i = 0; tc_params_name(i); i++) {
+        const char *f = tc_params_flag(i);
+        if (!f || strcmp(f, name) != 0) continue;
+        def(name, T_SETTING, p, tc_params_help(i));
+        flag *fl = &flags[n_flags - 1];
+        fl->setting = tc_params_name(i);
+        char v[64], *end;
+        tc_params value = tc_default_params();
+        if (tc_params_get(&value, fl->setting, v, sizeof v) == 0) {
+            fl->is_bool = !strcmp(v, "true") || !strcmp(v, "false");
+            strtod(v, &end);
+            fl->is_number = end != v && !*end;
+        }
+        return;
+    }
+    fprintf(stderr, "textclust: internal error: no setting has the flag --%s\n", name);
+    abort();
+}
+
+/* Settings with a flag that no section above placed. */
+static void def_other_settings(tc_params *p) {
+    int section = 0;
+    for (size_t i = 0; tc_params_name(i); i++) {
+        const char *f = tc_params_flag(i);
+        int placed = !f;
+        for (int k = 0; k < n_flags && !placed; k++) placed = !strcmp(flags[k].name, f);
+        if (placed) continue;
+        if (!section++) def("More settings", T_SECTION, NULL, NULL);
+        def_setting(p, f);
+    }
 }
 
 static void build_table(cli_opts *o) {
@@ -50,17 +96,17 @@ static void build_table(cli_opts *o) {
     def("n_samples", T_LONG, &o->n_samples, "texts to use when --start is not given (default 100000)");
     def("start", T_LONG, &o->start, "first text of a range (run: > 0 selects; infer: >= 0 selects; default -1)");
     def("end", T_LONG, &o->end, "end of that range, exclusive (default 100000)");
-    def("topic_mode", T_STR, &o->topic_mode, "multiple_topics (three topic words) | single_topic (topic + educational score)");
-    def("dbscan_eps", T_DOUBLE, &p->dbscan.eps, "DBSCAN radius on the 2-D map (default 0.08)");
-    def("dbscan_min_samples", T_INT, &p->dbscan.min_samples, "DBSCAN core point count, itself included (default 50)");
+    def_setting(p, "topic_mode");
+    def_setting(p, "dbscan_eps");
+    def_setting(p, "dbscan_min_samples");
     def("build_hf_ds", T_BOOL, &o->build_hf_ds, "write the Hugging Face datasets (Parquet) into the save folder; infer: beside --output");
     def("inference_repo_name", T_STR, &o->inference_repo_name, "infer: hub dataset repository (NAME under --username, or USER/NAME) its per-cluster dataset is pushed to");
     def("username", T_STR, &o->username, "hub user or organization the datasets are pushed to");
     def("public", T_BOOL, &o->public_repo, "create the pushed hub repositories public (default: private)");
     def("repo", T_STR, &o->repo, "push: the hub dataset USER/NAME that FILE goes to");
     def("device", T_STR, &o->device, "cpu (textclust runs on the CPU; cuda is accepted with a warning)");
-    def("seed", T_LL, &o->seed, "seed of every random choice: shuffle, UMAP, sampling (default 42)");
-    def("threads", T_INT, &o->threads, "worker threads (default: all cores)");
+    def_setting(p, "seed");
+    def_setting(p, "threads");
     def("quiet", T_BOOL, &o->quiet, "no progress bars or summary lines");
 
     def("Inputs and outputs", T_SECTION, NULL, NULL);
@@ -79,51 +125,51 @@ static void build_table(cli_opts *o) {
     def("restart", T_BOOL, &o->restart, "infer: start over, deleting the checkpoint and partial output of an interrupted run");
 
     def("Embedding", T_SECTION, NULL, NULL);
-    def("embed_model", T_STR, &p->embed_model, "encoder: use-lite (default when installed), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT models)");
-    def("embed_batch_size", T_INT, &p->encoder.batch_size, "texts per forward pass (default: the encoder's)");
-    def("embed_max_length", T_INT, &p->encoder.max_length, "tokens kept per text (default: the model's limit)");
+    def_setting(p, "embed_model");
+    def_setting(p, "embed_batch_size");
+    def_setting(p, "embed_max_length");
 
     def("UMAP", T_SECTION, NULL, NULL);
-    def("umap_n_neighbors", T_INT, &p->umap.n_neighbors, "neighbourhood size (default 15)");
-    def("umap_min_dist", T_FLOAT, &p->umap.min_dist, "minimum distance in the map (default 0.1)");
-    def("umap_spread", T_FLOAT, &p->umap.spread, "scale of the map (default 1.0)");
-    def("umap_n_epochs", T_INT, &p->umap.n_epochs, "epochs (default 0 = 500 up to 10,000 texts, else 200)");
-    def("umap_learning_rate", T_FLOAT, &p->umap.learning_rate, "initial SGD step (default 1.0)");
-    def("umap_negative_sample_rate", T_INT, &p->umap.negative_sample_rate, "negative samples per edge (default 5)");
-    def("umap_repulsion_strength", T_FLOAT, &p->umap.repulsion_strength, "weight of negative samples (default 1.0)");
-    def("umap_local_connectivity", T_FLOAT, &p->umap.local_connectivity, "neighbours assumed connected (default 1.0)");
-    def("umap_set_op_mix_ratio", T_FLOAT, &p->umap.set_op_mix_ratio, "1 = fuzzy union, 0 = intersection (default 1.0)");
-    def("umap_a", T_FLOAT, &p->umap.a, "curve parameter a (default 0 = fit from min_dist, spread)");
-    def("umap_b", T_FLOAT, &p->umap.b, "curve parameter b (default 0 = fit)");
-    def("umap_init", T_STR, &o->umap_init, "spectral | random (default spectral)");
-    def("umap_knn", T_STR, &o->umap_knn, "auto | exact | approx neighbour graph (default auto: exact up to 4,096 points)");
-    def("umap_n_components", T_INT, &p->umap.n_components, "output dimension of the project command (run always maps to 2-D)");
+    def_setting(p, "umap_n_neighbors");
+    def_setting(p, "umap_min_dist");
+    def_setting(p, "umap_spread");
+    def_setting(p, "umap_n_epochs");
+    def_setting(p, "umap_learning_rate");
+    def_setting(p, "umap_negative_sample_rate");
+    def_setting(p, "umap_repulsion_strength");
+    def_setting(p, "umap_local_connectivity");
+    def_setting(p, "umap_set_op_mix_ratio");
+    def_setting(p, "umap_a");
+    def_setting(p, "umap_b");
+    def_setting(p, "umap_init");
+    def_setting(p, "umap_knn");
+    def_setting(p, "umap_n_components");
 
     def("Clustering", T_SECTION, NULL, NULL);
-    def("cluster", T_STR, &o->cluster, "dbscan | hdbscan (default dbscan)");
-    def("min_cluster_size", T_INT, &p->hdbscan.min_cluster_size, "HDBSCAN smallest cluster (default 50)");
-    def("min_samples", T_INT, &p->hdbscan.min_samples, "HDBSCAN core distance neighbours (default 0 = min_cluster_size)");
-    def("cluster_selection_method", T_STR, &o->hdbscan_method, "HDBSCAN eom | leaf (default eom)");
-    def("cluster_selection_epsilon", T_DOUBLE, &p->hdbscan.cluster_selection_epsilon, "HDBSCAN merge distance (default 0)");
-    def("assign_noise", T_BOOL, &p->assign_noise, "give noise points the label of their nearest cluster");
+    def_setting(p, "cluster");
+    def_setting(p, "min_cluster_size");
+    def_setting(p, "min_samples");
+    def_setting(p, "cluster_selection_method");
+    def_setting(p, "cluster_selection_epsilon");
+    def_setting(p, "assign_noise");
 
     def("Cluster names", T_SECTION, NULL, NULL);
-    def("summary_n_examples", T_INT, &p->label.n_examples, "texts shown per cluster (default 10)");
-    def("summary_chunk_size", T_INT, &p->label.chunk_size, "characters kept of each example (default 420)");
+    def_setting(p, "summary_n_examples");
+    def_setting(p, "summary_chunk_size");
     def("summary_template", T_STR, &o->summary_template, "prompt template file with {examples} and {instruction}");
     def("summary_instruction", T_STR, &o->summary_instruction, "instruction file replacing the built-in one");
     def("summary_model", T_STR, &o->summary_model, "Hugging Face model id: names clusters with its text-generation API");
     def("llm_url", T_STR, &o->llm_url, "OpenAI-compatible endpoint (vLLM, llama.cpp, Ollama, ...), or a TGI server with --summary_model");
     def("llm_model", T_STR, &o->llm_model, "model name sent to --llm_url");
     def("llm_api_key", T_STR, &o->llm_api_key, "refused: set $OPENAI_API_KEY, or $HF_TOKEN for Hugging Face");
-    def("llm_max_new_tokens", T_INT, &p->label.max_new_tokens, "answer length cap (default 64)");
-    def("llm_temperature", T_FLOAT, &p->label.temperature, "sampling temperature (default 0 = greedy)");
-    def("llm_concurrency", T_INT, &p->label.concurrency, "requests in flight (default 4)");
-    def("llm_timeout", T_DOUBLE, &p->label.timeout_s, "seconds per request (default 60)");
-    def("llm_retries", T_INT, &p->label.max_retries, "retries on network errors, 5xx and 429 (default 5)");
+    def_setting(p, "llm_max_new_tokens");
+    def_setting(p, "llm_temperature");
+    def_setting(p, "llm_concurrency");
+    def_setting(p, "llm_timeout");
+    def_setting(p, "llm_retries");
     def("llm_api", T_STR, &o->llm_api, "hf | openai: the API at --llm_url (default: hf with --summary_model, else openai)");
-    def("llm_token_file", T_STR, &p->label.llm_token_file, "Hugging Face token file (default $HF_HOME/token, ~/.cache/huggingface/token)");
-    def("llm_retry_delay", T_DOUBLE, &p->label.retry_delay_s, "first retry delay in seconds, doubled per retry (default 1)");
+    def_setting(p, "llm_token_file");
+    def_setting(p, "llm_retry_delay");
     def("llm_cache", T_STR, &o->llm_cache, "answer cache folder (default <save folder>.llm-cache)");
 
     def("Plots", T_SECTION, NULL, NULL);
@@ -133,6 +179,7 @@ static void build_table(cli_opts *o) {
     def("plot_font_size", T_FLOAT, &o->plot.font_size, "label text size in pixels (default 0 = by image size)");
     def("plot_point_size", T_FLOAT, &o->plot.point_size, "point radius in pixels (default 0 = by N)");
     def("plot_alpha", T_FLOAT, &o->plot.alpha, "point opacity (default 0 = by N)");
+    def_other_settings(p);
 }
 
 void cli_usage(FILE *f) {
@@ -164,7 +211,9 @@ void cli_usage(FILE *f) {
     for (int i = 0; i < n_flags; i++) {
         const flag *fl = &flags[i];
         if (fl->type == T_SECTION) { fprintf(f, "\n%s:\n", fl->name); continue; }
-        const char *meta = fl->type == T_BOOL ? "" : fl->type == T_STR ? " S" : " N";
+        const char *meta = fl->type == T_BOOL || fl->is_bool                       ? ""
+                           : fl->type == T_STR || (fl->type == T_SETTING && !fl->is_number) ? " S"
+                                                                                          : " N";
         char left[64];
         snprintf(left, sizeof left, "--%s%s", fl->name, meta);
         fprintf(f, "  %-30s %s\n", left, fl->help);
@@ -178,8 +227,7 @@ static void set_defaults(cli_opts *o) {
     o->save_load_path = "./cc_100k";
     o->n_samples = 100000, o->start = -1, o->end = 100000;
     o->input_content = "content", o->id_field = "id", o->input_format = "auto", o->split = "train";
-    o->topic_mode = "multiple_topics";
-    o->seed = 42, o->top_k = 1, o->batch_size = 4096;
+    o->top_k = 1, o->batch_size = 4096;
     o->max_distance = -1, o->on_error = "stop";
     o->max_text_bytes = TC_MAX_TEXT_BYTES_DEFAULT;
     o->p = tc_default_params();
@@ -199,10 +247,11 @@ static int bad(const char *fmt, ...) {
     return 2;
 }
 
-/* The values each numeric flag accepts, checked while parsing so that a bad
- * value stops the command before it reads, embeds or maps anything. A flag
- * not listed takes any value of its type (integers that fit, finite reals).
- * lo_open: lo itself is refused. */
+/* The values each numeric flag of the command's own accepts (the library
+ * checks its settings), checked while parsing so that a bad value stops the
+ * command before it reads, embeds or maps anything. A flag not listed takes
+ * any value of its type (integers that fit, finite reals). lo_open: lo
+ * itself is refused. */
 static const struct range {
     const char *name;
     double lo, hi;
@@ -211,24 +260,8 @@ static const struct range {
     {"n_samples", 0, INFINITY, 0},          {"start", -1, INFINITY, 0},
     {"max_distance", 0, INFINITY, 0},       {"num_shards", 1, 1 << 20, 0},
     {"shard_index", 0, (1 << 20) - 1, 0},
-    {"end", 0, INFINITY, 0},                {"dbscan_eps", 0, INFINITY, 0},
-    {"dbscan_min_samples", 1, INFINITY, 0}, {"seed", 0, INFINITY, 0},
-    {"threads", 0, INFINITY, 0},            {"top_k", 1, INFINITY, 0},
-    {"batch_size", 1, INFINITY, 0},         {"embed_batch_size", 0, INFINITY, 0},
-    {"embed_max_length", 0, INFINITY, 0},   {"umap_n_neighbors", 2, INFINITY, 0},
-    {"umap_min_dist", 0, INFINITY, 0},      {"umap_spread", 0, INFINITY, 1},
-    {"umap_n_epochs", 0, INFINITY, 0},      {"umap_learning_rate", 0, INFINITY, 1},
-    {"umap_negative_sample_rate", 0, INFINITY, 0},
-    {"umap_repulsion_strength", 0, INFINITY, 0},
-    {"umap_local_connectivity", 0, INFINITY, 0},
-    {"umap_set_op_mix_ratio", 0, 1, 0},     {"umap_a", 0, INFINITY, 0},
-    {"umap_b", 0, INFINITY, 0},             {"umap_n_components", 1, 64, 0},
-    {"min_cluster_size", 2, INFINITY, 0},   {"min_samples", 0, INFINITY, 0},
-    {"cluster_selection_epsilon", 0, INFINITY, 0},
-    {"summary_n_examples", 1, INFINITY, 0}, {"summary_chunk_size", 1, INFINITY, 0},
-    {"llm_max_new_tokens", 1, INFINITY, 0}, {"llm_temperature", 0, INFINITY, 0},
-    {"llm_concurrency", 1, INFINITY, 0},    {"llm_timeout", 0, INFINITY, 1},
-    {"llm_retries", 0, INFINITY, 0},        {"llm_retry_delay", 0, INFINITY, 0},
+    {"end", 0, INFINITY, 0},                {"top_k", 1, INFINITY, 0},
+    {"batch_size", 1, INFINITY, 0},
     {"plot_width", 0, 32000, 0},            {"plot_height", 0, 32000, 0},
     {"plot_dpi", 0, INFINITY, 0},           {"plot_font_size", 0, INFINITY, 0},
     {"plot_point_size", 0, INFINITY, 0},    {"plot_alpha", 0, 1, 0},
@@ -248,7 +281,18 @@ static int check_range(const flag *fl, const char *v, double x) {
     return 0;
 }
 
+/* A library setting: its error reads "umap.n_neighbors: ...", which the
+ * command says as "--umap_n_neighbors: ...". */
+static int set_setting(const flag *fl, const char *v) {
+    if (tc_params_set((tc_params *)fl->ptr, fl->setting, v) == 0) return 0;
+    const char *msg = tc_last_error();
+    size_t len = strlen(fl->setting);
+    if (strncmp(msg, fl->setting, len) == 0 && msg[len] == ':') return bad("--%s%s", fl->name, msg + len);
+    return bad("--%s: %s", fl->name, msg);
+}
+
 static int set_value(const flag *fl, const char *arg) {
+    if (fl->type == T_SETTING) return set_setting(fl, arg);
     char *end, num[64];
     const char *v = arg;
     if (fl->type != T_STR) {
@@ -358,10 +402,15 @@ int cli_parse(int argc, char **argv, cli_opts *o, int *help) {
         name[len] = 0;
         const flag *fl = find_flag(name);
         if (!fl) return 2;
-        if (fl->type == T_BOOL) {
+        if (fl->type == T_BOOL || fl->is_bool) {
             if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1") && strcmp(eq + 1, "false") && strcmp(eq + 1, "0"))
                 return bad("--%s takes no value (got '%s')", name, eq + 1);
-            *(int *)fl->ptr = !eq || !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
+            int on = !eq || !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
+            if (fl->is_bool) {
+                if (set_setting(fl, on ? "true" : "false")) return 2;
+            } else {
+                *(int *)fl->ptr = on;
+            }
             continue;
         }
         const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
@@ -382,22 +431,6 @@ int cli_resolve(cli_opts *o) {
             return bad("--output -: only infer writes to standard output (a .npy or a plot folder needs a path)");
         o->output = NULL;
     }
-    if (strcmp(o->topic_mode, "multiple_topics") == 0) p->label.topic_mode = TC_TOPIC_MULTIPLE;
-    else if (strcmp(o->topic_mode, "single_topic") == 0) p->label.topic_mode = TC_TOPIC_SINGLE;
-    else return bad("--topic_mode: '%s' is not multiple_topics or single_topic", o->topic_mode);
-    if (!o->cluster || strcmp(o->cluster, "dbscan") == 0) p->cluster_method = TC_CLUSTER_DBSCAN;
-    else if (strcmp(o->cluster, "hdbscan") == 0) p->cluster_method = TC_CLUSTER_HDBSCAN;
-    else return bad("--cluster: '%s' is not dbscan or hdbscan", o->cluster);
-    if (!o->hdbscan_method || strcmp(o->hdbscan_method, "eom") == 0) p->hdbscan.selection_method = TC_HDBSCAN_EOM;
-    else if (strcmp(o->hdbscan_method, "leaf") == 0) p->hdbscan.selection_method = TC_HDBSCAN_LEAF;
-    else return bad("--cluster_selection_method: '%s' is not eom or leaf", o->hdbscan_method);
-    if (!o->umap_init || strcmp(o->umap_init, "spectral") == 0) p->umap.init = TC_UMAP_INIT_SPECTRAL;
-    else if (strcmp(o->umap_init, "random") == 0) p->umap.init = TC_UMAP_INIT_RANDOM;
-    else return bad("--umap_init: '%s' is not spectral or random", o->umap_init);
-    if (!o->umap_knn || strcmp(o->umap_knn, "auto") == 0) p->umap.knn_method = TC_KNN_AUTO;
-    else if (strcmp(o->umap_knn, "exact") == 0) p->umap.knn_method = TC_KNN_EXACT;
-    else if (strcmp(o->umap_knn, "approx") == 0) p->umap.knn_method = TC_KNN_APPROX;
-    else return bad("--umap_knn: '%s' is not auto, exact or approx", o->umap_knn);
     /* single values were range-checked while parsing; these involve two */
     if (p->umap.min_dist > p->umap.spread)
         return bad("--umap_min_dist %g is larger than --umap_spread %g", (double)p->umap.min_dist,
@@ -421,12 +454,10 @@ int cli_resolve(cli_opts *o) {
                    "each side must be from 16 to 32000", w, h);
     if (o->device && strcmp(o->device, "cpu") != 0)
         cli_term_printf(stderr, "textclust: warning: --device %s: textclust runs on the CPU\n", o->device);
-    p->seed = (uint64_t)o->seed;
-    p->n_threads = o->threads;
     /* Labeller: an LLM when an endpoint is named, else keywords offline. */
     if (o->llm_api_key)  /* argv is readable by every user (ps) and lands in shell history */
         return bad("--llm_api_key: a key on the command line is visible to other users; set "
-                   "$OPENAI_API_KEY (or $HF_TOKEN, or the Hugging Face token file)%s%s", "", "");
+                   "$OPENAI_API_KEY (or $HF_TOKEN, or the Hugging Face token file)");
     if ((o->llm_model || o->llm_api_key) && !o->llm_url && !o->summary_model)
         return bad("--llm_model and --llm_api_key need an endpoint: --llm_url or --summary_model");
     if (o->llm_api && strcmp(o->llm_api, "hf") && strcmp(o->llm_api, "openai"))

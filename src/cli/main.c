@@ -11,7 +11,6 @@
 #include <string.h>
 
 /* OpenBLAS's own entry points (not in every cblas.h). */
-void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
 char *openblas_get_corename(void);
 char *openblas_get_config(void);
@@ -57,7 +56,10 @@ int main(int argc, char **argv) {
     cli_progress_init(!o.quiet);
     tc_set_logger(cli_logger, NULL);
     o.p.progress = cli_progress;
-    openblas_set_num_threads(tc_threads(o.threads));
+    tc_params_inherit(&o.p); /* the stage commands pass o.p's stage params as they are */
+    if (!strcmp(o.mode, "run") || !strcmp(o.mode, "embed") || !strcmp(o.mode, "project") ||
+        !strcmp(o.mode, "cluster"))
+        cli_progress_catch_sigint();
 
     static const struct { const char *name; int (*fn)(cli_opts *); } cmds[] = {
         {"run", cmd_run},         {"load", cmd_load},       {"infer", cmd_infer},

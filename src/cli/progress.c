@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,36 +13,90 @@ static int enabled;          /* bars on: stderr is a terminal and not --quiet */
 static int quiet;
 static char cur_stage[32];
 static double stage_t0, last_draw;
+static volatile sig_atomic_t interrupted;
+
+/* The first Ctrl-C asks the running stage to stop at its next report (the
+ * library then returns TC_ECANCELED with nothing half-written); a second
+ * one kills as usual. */
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+    signal(SIGINT, SIG_DFL);
+}
 
 void cli_progress_init(int on) {
     quiet = !on;
     enabled = on && isatty(STDERR_FILENO);
 }
 
+void cli_progress_catch_sigint(void) { signal(SIGINT, on_sigint); }
+
+static const char *unit_of(const char *stage) {
+    return !strcmp(stage, "umap") ? "epochs" : !strcmp(stage, "label") ? "clusters" : "texts";
+}
+
+/* "1:05", "1:02:03" */
+static void clock_text(double s, char *buf, size_t cap) {
+    long t = s < 0 ? 0 : s > 360000 ? 360000 : (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* A finished stage: one line that stays. */
+static void stage_line(const char *stage, size_t done, double now) {
+    char el[32];
+    double dt = now - stage_t0;
+    clock_text(dt, el, sizeof el);
+    fprintf(stderr, "\r%-8s %zu %s in %s", stage, done, unit_of(stage), el);
+    if (dt > 0) fprintf(stderr, " (%.1f %s/s)", (double)done / dt, unit_of(stage));
+    fputs("\033[K\n", stderr);
+    cur_stage[0] = 0;
+}
+
 int cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
     (void)ctx;
-    if (!enabled || !total) return 0;
+    if (interrupted) return 1;
+    if (!enabled) return 0;
     double now = tc_now();
     if (strcmp(stage, cur_stage) != 0) {
+        if (cur_stage[0]) fputs("\r\033[K", stderr); /* a stage left unfinished */
         snprintf(cur_stage, sizeof cur_stage, "%s", stage);
         stage_t0 = now;
         last_draw = 0;
     }
-    if (done < total && now - last_draw < 0.1) return 0;  /* at most 10 draws a second */
+    if (total && done >= total) {
+        stage_line(stage, done, now);
+        return 0;
+    }
+    if (now - last_draw < 0.1) return 0; /* at most 10 draws a second */
     last_draw = now;
-    enum { WIDTH = 30 };
+    double dt = now - stage_t0, rate = dt > 0 ? (double)done / dt : 0;
+    char el[32], left[32] = "?";
+    clock_text(dt, el, sizeof el);
+    if (!total) { /* a stream of unknown length: count, rate, time */
+        fprintf(stderr, "\r%-8s %zu %s  %.1f %s/s  %s\033[K", stage, done, unit_of(stage), rate,
+                unit_of(stage), el);
+        return 0;
+    }
+    if (done > 0 && rate > 0) clock_text((double)(total - done) / rate, left, sizeof left);
+    enum { WIDTH = 24 };
     int fill = (int)((double)done / (double)total * WIDTH);
     char bar[WIDTH + 1];
     for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '#' : '.';
     bar[WIDTH] = 0;
-    fprintf(stderr, "\r%-8s [%s] %3d%%  %zu/%zu  %.1fs\033[K", stage, bar,
-            (int)(100.0 * (double)done / (double)total), done, total, now - stage_t0);
-    if (done >= total) {
-        fputc('\n', stderr);
-        cur_stage[0] = 0;
-    }
+    fprintf(stderr, "\r%-8s %3d%% [%s] %zu/%zu  %.1f %s/s  %s<%s\033[K", stage,
+            (int)(100.0 * (double)done / (double)total), bar, done, total, rate, unit_of(stage), el,
+            left);
     return 0;
 }
+
+void cli_progress_end(const char *stage, size_t done) {
+    if (!enabled) return;
+    if (strcmp(stage, cur_stage) != 0) stage_t0 = tc_now();
+    stage_line(stage, done, tc_now());
+}
+
+int cli_interrupted(void) { return interrupted; }
 
 void cli_logger(void *ctx, int level, const char *msg) {
     (void)ctx;

@@ -14,6 +14,15 @@ static int need_io(const cli_opts *o, const char *cmd, const char *in, const cha
     return 2;
 }
 
+/* The encoder reports each batch from 0; the bar counts the whole stream
+ * (its length is not known before the end). */
+typedef struct { size_t before; } embed_bar;
+
+static int embed_progress(void *ctx, const char *stage, size_t done, size_t total) {
+    (void)total;
+    return cli_progress(NULL, stage, ((embed_bar *)ctx)->before + done, 0);
+}
+
 /* Texts in, embeddings out, in input order, streamed in batches. */
 int cmd_embed(cli_opts *o) {
     int rc = need_io(o, "embed", "TEXTS", "E.npy");
@@ -29,7 +38,8 @@ int cmd_embed(cli_opts *o) {
     size_t done = 0;
     double t0 = tc_now();
     rc = 1;
-    o->p.encoder.n_threads = o->threads;
+    embed_bar bar = {0};
+    if (o->p.encoder.progress) o->p.encoder.progress = embed_progress, o->p.encoder.progress_ctx = &bar;
     if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e)) {
         cli_fail(tc_last_error());
         goto done;
@@ -48,8 +58,10 @@ int cmd_embed(cli_opts *o) {
             goto done;
         }
         done += batch.n;
+        bar.before = done;
         tc_textset_free(&batch);
     }
+    if (o->p.encoder.progress) cli_progress_end("embed", done);
     if (done == 0) { rc = cli_fail("no texts in the input"); goto done; }  /* the old output stays */
     rc = tc_npy_writer_close(w);
     w = NULL;
@@ -85,8 +97,7 @@ int cmd_project(cli_opts *o) {
                          "N >= 1 and d >= 1", o->input, n, d);
     }
     if (cli_check_finite(o->input, x, n, d)) { free(x); return 1; }
-    tc_umap_params up = o->p.umap;
-    up.seed = o->p.seed, up.n_threads = o->threads, up.progress = o->p.progress;
+    const tc_umap_params up = o->p.umap; /* seed, threads, progress: tc_params_inherit */
     if (!(p = malloc(n * (size_t)up.n_components * sizeof *p))) rc = cli_fail("out of memory");
     else if (tc_umap_fit(x, n, (int)d, &up, p)) rc = cli_fail(tc_last_error());
     else rc = save_atomic_f32(o->output, p, n, (size_t)up.n_components);
@@ -112,8 +123,7 @@ int cmd_cluster(cli_opts *o) {
                          "d >= 1", o->input, n);
     }
     if (cli_check_finite(o->input, x, n, d)) { free(x); return 1; }
-    tc_params *p = &o->p;
-    p->dbscan.n_threads = p->hdbscan.n_threads = o->threads;
+    const tc_params *p = &o->p;
     if (!(labels = malloc((n ? n : 1) * sizeof *labels))) { free(x); return cli_fail("out of memory"); }
     rc = p->cluster_method == TC_CLUSTER_HDBSCAN ? tc_hdbscan(x, n, (int)d, &p->hdbscan, labels)
                                                  : tc_dbscan(x, n, (int)d, &p->dbscan, labels);

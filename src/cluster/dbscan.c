@@ -109,7 +109,9 @@ int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_
     const double h_want = d <= 2 ? p->eps * sqrt(0.5) * FINE_SHRINK : p->eps * COARSE_GROW;
 
     tc_grid g;
-    if ((rc = tc_grid_build(x, n, d, h_want, nt, &g))) return rc;
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "cluster", 0, n)) ||
+        (rc = tc_grid_build(x, n, d, h_want, nt, &g)))
+        return rc;
     const int fine = d <= 2 && p->eps > 0 && g.h == h_want; /* a cell is a clique */
     const int R = g.h >= p->eps * COARSE_GROW ? 1 : 2;      /* block radius in cells */
     const int nr = 2 * R + 1;
@@ -154,6 +156,9 @@ int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_
             core[q] = cnt >= ms;
         }
     }
+
+    /* each phase is a pass over the points: a quarter of the bar */
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "cluster", n / 4, n))) goto done;
 
     /* 2. components of the core points */
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -210,6 +215,8 @@ int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_
         }
     }
 
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "cluster", n / 2, n))) goto done;
+
     /* 3. cluster numbers: roots are the smallest indices of their
      * components, so scanning 0..n-1 meets each root first */
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -223,6 +230,8 @@ int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_
         int64_t r = tc_uf_find(par, (int64_t)i);
         labels[i] = r == (int64_t)i ? n_clusters++ : labels[r];
     }
+
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "cluster", n / 4 * 3, n))) goto done;
 
     /* 4. border points: the smallest cluster among their core neighbours */
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nt)
@@ -256,7 +265,7 @@ int tc_dbscan(const float *x, size_t n, int d, const tc_dbscan_params *p, int64_
             labels[g.order[q]] = best == INT64_MAX ? -1 : best;
         }
     }
-    rc = 0;
+    rc = tc_progress(p->progress, p->progress_ctx, "cluster", n, n);
 done:
     free(blk), free(core), free(fc), free(box), free(par), free(core_in);
     tc_grid_free(&g);

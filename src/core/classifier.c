@@ -17,7 +17,7 @@ int tc_classifier_new(const tc_params *p, tc_classifier **out) {
     tc_params d = tc_default_params();
     int rc = tc_params_copy(&c->p, p ? p : &d);
     if (rc) { free(c); return rc; }
-    tc_params_propagate(&c->p);
+    tc_params_inherit(&c->p);
     pthread_mutex_init(&c->enc_lock, NULL);
     *out = c;
     return 0;
@@ -181,10 +181,12 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
     /* 3. cluster the map */
     t = tc_now();
     if (!(c->labels = malloc(n * sizeof *c->labels))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
+    if ((rc = tc_progress(c->p.progress, c->p.progress_ctx, "cluster", 0, n))) goto fail;
     rc = c->p.cluster_method == TC_CLUSTER_HDBSCAN
              ? tc_hdbscan(c->proj, n, 2, &c->p.hdbscan, c->labels)
              : tc_dbscan(c->proj, n, 2, &c->p.dbscan, c->labels);
     if (!rc && c->p.assign_noise) rc = tc_assign_noise(c->proj, n, 2, c->labels);
+    if (!rc) rc = tc_progress(c->p.progress, c->p.progress_ctx, "cluster", n, n);
     if (rc) goto fail;
     for (size_t i = 0; i < n; i++) c->stats.n_noise += c->labels[i] < 0;
     if ((rc = tc_classifier_compute_centres(c))) goto fail;

@@ -31,8 +31,6 @@ struct tc_classifier {
 int tc_params_copy(tc_params *dst, const tc_params *src);
 void tc_params_free(tc_params *p);
 
-/* Pushes the classifier-wide seed, threads and progress into the stage params. */
-void tc_params_propagate(tc_params *p);
 
 /* Drops the fitted data (texts, arrays, names, centres). */
 void tc_classifier_clear(tc_classifier *c);

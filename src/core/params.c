@@ -51,10 +51,12 @@ void tc_params_free(tc_params *p) {
     }
 }
 
-void tc_params_propagate(tc_params *p) {
+void tc_params_inherit(tc_params *p) {
+    if (!p) return;
     p->encoder.n_threads = p->umap.n_threads = p->dbscan.n_threads = p->hdbscan.n_threads =
         p->n_threads;
     p->umap.seed = p->label.seed = p->seed;
-    p->encoder.progress = p->umap.progress = p->label.progress = p->progress;
-    p->encoder.progress_ctx = p->umap.progress_ctx = p->label.progress_ctx = p->progress_ctx;
+    p->encoder.progress = p->umap.progress = p->dbscan.progress = p->label.progress = p->progress;
+    p->encoder.progress_ctx = p->umap.progress_ctx = p->dbscan.progress_ctx = p->label.progress_ctx =
+        p->progress_ctx;
 }

@@ -65,6 +65,7 @@ typedef struct bert_job {
     tc_bert_forward_fn *forward;  /* the CPU level's, chosen once per call */
     int next;                 /* batches taken so far (atomic); the longest go first */
     bert_worker *workers;
+    tc_meter *meter;          /* texts done; NULL = none */
 } bert_job;
 
 typedef struct { bert_job *job; int id; } bert_arg;
@@ -80,6 +81,7 @@ static void *worker_main(void *arg) {
     bert_job *j = ((bert_arg *)arg)->job;
     bert_worker *k = &j->workers[((bert_arg *)arg)->id];
     for (;;) {
+        if (tc_meter_stopped(j->meter)) break;
         int taken = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
         if (taken >= j->n_batches) break;
         int b = j->n_batches - 1 - taken;
@@ -91,6 +93,8 @@ static void *worker_main(void *arg) {
             k->bout[i] = j->out + (size_t)o->idx * j->m->dim;
         }
         j->forward(j->m, bn, k->bids, k->blen, k->boff, &k->w, k->bout);
+        tc_meter_add(j->meter, (size_t)bn);
+        if (((bert_arg *)arg)->id == 0) tc_meter_tick(j->meter); /* the calling thread */
     }
     return NULL;
 }
@@ -119,6 +123,11 @@ static void worker_free(bert_worker *k) {
 
 int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *len, size_t n, int n_threads,
                       float *out) {
+    return tc_bert_embed_ids_metered(m, ids, len, n, n_threads, NULL, out);
+}
+
+int tc_bert_embed_ids_metered(const tc_bert *m, const int32_t *const *ids, const int *len, size_t n,
+                              int n_threads, tc_meter *meter, float *out) {
     if (n > INT32_MAX) return tc_error(TC_EINVAL, "bert (%s): %zu texts in one call, at most %d", m->dir, n, INT32_MAX);
     for (size_t i = 0; i < n; i++) {
         if (len[i] < 0 || len[i] > m->max_len)
@@ -161,9 +170,8 @@ int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *le
         if (!worker_init(&workers[t], m, rows_cap)) rc = TC_ENOMEM;
     if (rc) rc = tc_error(TC_ENOMEM, "bert (%s): out of memory for %d workers' batches", m->dir, threads);
     if (!rc && n_batches > 0) {
-        bert_job job = {m, ids, order, batch_start, n_batches, out, forward_kernel(), 0, workers};
-        const int blas_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
+        bert_job job = {m, ids, order, batch_start, n_batches, out, forward_kernel(), 0, workers, meter};
+        tc_blas_serial();
         int started = 0;
         for (int t = 1; t < threads; t++) {
             args[t] = (bert_arg){&job, t};
@@ -173,7 +181,7 @@ int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *le
         args[0] = (bert_arg){&job, 0};
         worker_main(&args[0]);
         for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
-        openblas_set_num_threads(blas_threads);
+        if (tc_meter_stopped(meter)) rc = tc_error(TC_ECANCELED, "%s: canceled", meter->stage);
     }
     for (int t = 0; workers && t < threads; t++) worker_free(&workers[t]);
     free(workers); free(tid); free(args); free(order); free(batch_start);

@@ -4,10 +4,12 @@
  * wordpiece.h). See bert.c for the architecture and the folder layout.
  *
  * A tc_bert is immutable after tc_bert_load and may be shared by threads;
- * tc_bert_embed_ids sets OpenBLAS's own thread count to 1 while it runs (and
- * restores it), so two calls of it should not overlap. */
+ * tc_bert_embed_ids runs OpenBLAS on one thread (tc_blas_serial), so two
+ * calls of it may overlap. */
 #ifndef TC_BERT_H
 #define TC_BERT_H
+
+#include "util/util.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +41,11 @@ int tc_bert_vocab_size(const tc_bert *m);
  * zeros. */
 int tc_bert_embed_ids(const tc_bert *m, const int32_t *const *ids, const int *len, size_t n,
                       int n_threads, float *out);
+/* The same, adding the texts it finished to meter (ticked from the calling
+ * thread between its batches); stops early with TC_ECANCELED when the
+ * meter's callback asks to (out then partly written). */
+int tc_bert_embed_ids_metered(const tc_bert *m, const int32_t *const *ids, const int *len, size_t n,
+                              int n_threads, tc_meter *meter, float *out);
 /* Matrix FLOPs of the weight products for n_tokens tokens (for the benchmark's GFLOP/s). */
 double tc_bert_gemm_flops(const tc_bert *m, double n_tokens);
 void tc_bert_free(tc_bert *m);                /* NULL is a no-op */

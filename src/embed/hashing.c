@@ -72,13 +72,15 @@ static void embed_one(const char *s, float *v) {
 
 static int hashing_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
     size_t step = n / 100 + 1;
-    for (size_t b = 0; b < n; b += step) {
+    tc_meter meter;
+    int rc = tc_meter_start(&meter, e->p.progress, e->p.progress_ctx, "embed", n);
+    for (size_t b = 0; !rc && b < n; b += step) {
         size_t end = b + step < n ? b + step : n;
 #pragma omp parallel for schedule(static) num_threads(e->p.n_threads)
         for (size_t i = b; i < end; i++) embed_one(texts[i], out + i * HASH_DIM);
-        tc_progress(e->p.progress, e->p.progress_ctx, "embed", end, n);
+        rc = end < n ? (tc_meter_add(&meter, end - b), tc_meter_tick(&meter)) : tc_meter_report(&meter, n);
     }
-    return 0;
+    return rc;
 }
 
 static const tc_encoder_vt hashing_vt = {hashing_embed, NULL};

@@ -173,8 +173,10 @@ static int sbert_embed(tc_encoder *e, const char *const *texts, size_t n, float 
     int32_t *ids = malloc(chunk * (size_t)max_len * sizeof *ids);
     const int32_t **rows = malloc(chunk * sizeof *rows);
     int *len = malloc(chunk * sizeof *len);
-    int rc = 0;
-    if (!ids || !rows || !len) rc = tc_error(TC_ENOMEM, "%s: out of memory for %zu texts' token ids", e->name, chunk);
+    tc_meter meter;
+    int rc = tc_meter_start(&meter, e->p.progress, e->p.progress_ctx, "embed", n);
+    if (!rc && (!ids || !rows || !len))
+        rc = tc_error(TC_ENOMEM, "%s: out of memory for %zu texts' token ids", e->name, chunk);
     for (size_t c0 = 0; !rc && c0 < n; c0 += chunk) {
         const int cn = (int)(n - c0 < chunk ? n - c0 : chunk);
         int tok_rc = 0, bad = 0;
@@ -205,9 +207,9 @@ static int sbert_embed(tc_encoder *e, const char *const *texts, size_t n, float 
             break;
         }
         float *v = out + c0 * (size_t)dim;
-        rc = tc_bert_embed_ids(s->bert, rows, len, (size_t)cn, threads, v);
+        rc = tc_bert_embed_ids_metered(s->bert, rows, len, (size_t)cn, threads, &meter, v);
         if (!rc && !tc_bert_normalizes(s->bert)) normalize_rows(v, (size_t)cn, dim);
-        tc_progress(e->p.progress, e->p.progress_ctx, "embed", c0 + (size_t)cn, n);
+        if (!rc) rc = tc_meter_report(&meter, c0 + (size_t)cn); /* empty texts counted too */
     }
     free(ids); free(rows); free(len);
     return rc;

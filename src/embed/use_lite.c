@@ -449,6 +449,7 @@ typedef struct ul_job {
     float *out;             /* rows of this chunk's first text */
     int next;               /* next batch to take (atomic) */
     ul_worker *workers;
+    tc_meter *meter;        /* texts done */
 } ul_job;
 
 typedef struct { ul_job *job; int id; } ul_arg;
@@ -458,6 +459,7 @@ static void *worker_main(void *arg) {
     ul_worker *k = &j->workers[((ul_arg *)arg)->id];
     const int max_len = j->m->max_len;
     for (;;) {
+        if (tc_meter_stopped(j->meter)) break;
         int b = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
         if (b >= j->n_batches) break;
         int rows = 0, bn = j->batch_start[b + 1] - j->batch_start[b];
@@ -469,6 +471,8 @@ static void *worker_main(void *arg) {
             rows += o->len;
         }
         forward_batch(j->m, bn, k->bids, k->blen, rows, k->boff, &k->w, k->bout);
+        tc_meter_add(j->meter, (size_t)bn);
+        if (((ul_arg *)arg)->id == 0) tc_meter_tick(j->meter); /* the calling thread */
     }
     return NULL;
 }
@@ -526,8 +530,9 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
     for (int t = 0; !rc && t < threads; t++)
         if (!worker_init(&workers[t], rows_cap, texts_cap, max_len)) rc = TC_ENOMEM;
     if (rc) rc = tc_error(TC_ENOMEM, "use-lite: out of memory for %d workers' batches", threads);
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    tc_blas_serial();
+    tc_meter meter;
+    if (!rc) rc = tc_meter_start(&meter, e->p.progress, e->p.progress_ctx, "embed", n);
     for (size_t c0 = 0; !rc && c0 < n; c0 += chunk) {
         const int cn = (int)(n - c0 < chunk ? n - c0 : chunk);
         int tok_rc = 0;
@@ -554,7 +559,7 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
             break;
         }
         qsort(order, (size_t)cn, sizeof *order, by_len);
-        ul_job job = {m, ids, order, batch_start, 0, out + c0 * UL_D, 0, workers};
+        ul_job job = {m, ids, order, batch_start, 0, out + c0 * UL_D, 0, workers, &meter};
         for (int b0 = 0; b0 < cn;) {          /* cut batches: rows and texts capped */
             int bn = 0, rows = 0;
             while (b0 + bn < cn && bn < texts_cap && rows + order[b0 + bn].len <= rows_cap &&
@@ -573,9 +578,8 @@ static int ul_embed(tc_encoder *e, const char *const *texts, size_t n, float *ou
         args[0] = (ul_arg){&job, 0};
         worker_main(&args[0]);
         for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
-        tc_progress(e->p.progress, e->p.progress_ctx, "embed", c0 + (size_t)cn, n);
+        rc = tc_meter_report(&meter, c0 + (size_t)cn);
     }
-    openblas_set_num_threads(blas_threads);
     for (int t = 0; workers && t < threads; t++) worker_free(&workers[t]);
     free(workers); free(ids); free(order); free(batch_start); free(tid); free(args);
     return rc;

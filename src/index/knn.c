@@ -311,18 +311,16 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
     float bn_max = 0;
     for (size_t j = 0; j < n; j++) bn_max = bn[j] > bn_max ? bn[j] : bn_max;
 
-    int blas_before = openblas_get_num_threads();
+    tc_blas_serial();
     if (blas_mode == 2) {
-        /* BLAS threads each product; OpenMP selects over the tile's queries. */
-        openblas_set_num_threads(nt);
+        /* each product split over the threads; OpenMP selects over the tile's queries */
         for (size_t q0 = 0; q0 < m; q0 += qb) {
             size_t qt = m - q0 < qb ? m - q0 : qb;
             for (size_t i = 0; i < qt; i++) cnts[i] = 0;
             for (size_t j0 = 0; j0 < n; j0 += bb) {
                 size_t nb = n - j0 < bb ? n - j0 : bb;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qt, (int)nb, d, -2.0f,
-                            q + q0 * (size_t)d, d, base + j0 * (size_t)d, d, 0.0f, tiles,
-                            (int)nb);
+                tc_sgemm_nt(nt, qt, nb, d, -2.0f, q + q0 * (size_t)d, d, base + j0 * (size_t)d, d,
+                            0.0f, tiles, (int)nb);
 #pragma omp parallel for schedule(static) num_threads(nt)
                 for (size_t i = 0; i < qt; i++) {
                     size_t qi = q0 + i;
@@ -343,7 +341,6 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
         sd[0] = dist, si[0] = ids;
         for (size_t sl = 1; sl < ns; sl++)
             sd[sl] = xd + (sl - 1) * m * k, si[sl] = xi + (sl - 1) * m * k;
-        openblas_set_num_threads(1);
 #pragma omp parallel num_threads(workers)
         {
             int w = omp_get_thread_num();
@@ -359,7 +356,6 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
         }
         if (ns > 1) merge_slices(sd, si, (int)ns, m, k, dist, ids, xd + extra, xi + extra);
     }
-    openblas_set_num_threads(blas_before);
     free(bn), free(qn), free(tiles), free(cnts), free(xd), free(xi);
     return 0;
 }

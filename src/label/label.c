@@ -86,7 +86,7 @@ int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
         rc = tc_error(TC_ENOMEM, "label: out of memory for %zu clusters", K);
         goto fail;
     }
-    tc_progress(p->progress, p->progress_ctx, "label", 0, K);
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", 0, K))) goto fail;
     if ((rc = tc_keywords_ctfidf(texts, &g, N_KEYWORDS, kw, sm))) goto fail;
     for (size_t c = 0; c < K; c++) {
         l[c].label = g.label[c];
@@ -115,8 +115,8 @@ int tc_label_clusters(const char *const *texts, size_t n, const int64_t *labels,
             if (!t) { rc = tc_error(TC_ENOMEM, "label: out of memory"); goto fail; }
             if ((rc = tc_label_set_single(&l[c], t, -1))) goto fail;
         }
-        tc_progress(p->progress, p->progress_ctx, "label", K, K);
     }
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", K, K))) goto fail;
     for (size_t c = 0; c < K; c++) free(sm[c]);
     free(kw);
     free(sm);

@@ -152,8 +152,9 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         job_of[c] = ++n_jobs;
     }
     if (p->stats) p->stats->n_cache_hits = n_hits;
-    tc_progress(p->progress, p->progress_ctx, "label", n_hits, K);
-    if ((rc = tc_llm_run(p, jobs, n_jobs, n_hits, K))) goto done;
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", n_hits, K)) ||
+        (rc = tc_llm_run(p, jobs, n_jobs, n_hits, K)))
+        goto done;
 
     size_t n_failed = 0, n_malformed = 0;
     int cache_warned = 0;

@@ -498,7 +498,12 @@ int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t
     }
     size_t n_done = 0, next = 0;
     int in_flight = 0;
+    /* llm.c reported the start; each pass of the loop (at least one a
+     * second) reports again, and a cancel drops the transfers in flight */
+    tc_meter meter = {p->progress, p->progress_ctx, "label", progress_total, progress_base, 0, tc_now()};
     while (n_done < n_jobs) {
+        meter.done = progress_base + n_done;
+        if ((rc = tc_meter_tick(&meter))) goto done;
         double now = tc_now(), wake = now + 1.0;
         /* start waiting jobs in order, oldest first */
         for (size_t i = next; i < n_jobs && in_flight < p->concurrency; i++) {
@@ -536,11 +541,7 @@ int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t
             curl_easy_cleanup(h);
             x->h = NULL;
             in_flight--;
-            if (x->state == 2) {
-                n_done++;
-                tc_progress(p->progress, p->progress_ctx, "label", progress_base + n_done,
-                            progress_total);
-            }
+            if (x->state == 2) n_done++;
         }
     }
 done:

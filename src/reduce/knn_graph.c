@@ -85,8 +85,7 @@ int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, int32_t
         size_t nq = n - q0 < bq ? n - q0 : bq;
         for (size_t b0 = 0; b0 < n; b0 += bb) {
             size_t nb = n - b0 < bb ? n - b0 : bb;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)nb, d, 1.0f,
-                        xn + q0 * d, d, xn + b0 * d, d, 0.0f, s, (int)nb);
+            tc_sgemm_nt(nt, nq, nb, d, 1.0f, xn + q0 * d, d, xn + b0 * d, d, 0.0f, s, (int)nb);
             if (m == 0) continue;
 #pragma omp parallel for schedule(static) num_threads(nt)
             for (size_t r = 0; r < nq; r++) {

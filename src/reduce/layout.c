@@ -104,8 +104,9 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     tc_log(TC_LOG_DEBUG, "umap layout: %zu edges, about %.0f positive samples, %d block(s)",
            nnz, wsum * ne, nt);
     memcpy(pos, emb, n * dim * sizeof *pos);
-    size_t step = ne / 100 > 0 ? (size_t)ne / 100 : 1;
-    for (int ep = 0; ep < ne && !rc; ep++) {
+    tc_meter meter;
+    int stop = tc_meter_start(&meter, lp->progress, lp->progress_ctx, "umap", (size_t)ne);
+    for (int ep = 0; ep < ne && !rc && !stop; ep++) {
         float alpha = (float)(lp->learning_rate * (1.0 - (double)ep / ne));
         if (nt > 1) memcpy(pos + n * dim, pos, n * dim * sizeof *pos);
 #pragma omp parallel for schedule(static, 1) num_threads(nt)
@@ -126,10 +127,14 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
                 pos[x] = v;
             }
         }
-        if ((size_t)(ep + 1) % step == 0 || ep + 1 == ne)
-            tc_progress(lp->progress, lp->progress_ctx, "umap", (size_t)ep + 1, (size_t)ne);
+        tc_meter_add(&meter, 1);
+        stop = ep + 1 == ne ? tc_meter_report(&meter, (size_t)ne) : tc_meter_tick(&meter);
     }
     if (rc) goto nomem;
+    if (stop) {
+        rc = stop;
+        goto done;
+    }
     memcpy(emb, pos, n * dim * sizeof *emb);
     goto done;
 nomem:

@@ -341,8 +341,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
         rp[i] = (float)(sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2));
     }
     /* first tree on the original order decides the memory order */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, SKETCH, d, 1.0f, xn_in, d, rp, d,
-                0.0f, sk, SKETCH);
+    tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn_in, d, rp, d, 0.0f, sk, SKETCH);
     tc_rng trng = tc_rng_derive(seed, 1000);
     build_tree(sk, n, k, &trng, perm, key, starts);
     h.perm = perm;
@@ -350,8 +349,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     for (size_t i = 0; i < n; i++) {
         memcpy(xn + i * d, xn_in + (size_t)perm[i] * d, d * sizeof *xn);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, SKETCH, d, 1.0f, xn, d, rp, d,
-                0.0f, sk, SKETCH);
+    tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn, d, rp, d, 0.0f, sk, SKETCH);
     double t_forest = tc_now();
     /* ---- forest: all pairs inside each leaf; tb trees built at a time */
     size_t nleaves[8];
@@ -403,7 +401,8 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
             apply_props(&h, ar, sth, soff, cnt, nl, nt);
         }
         if (oom) break;
-        tc_progress(progress, progress_ctx, "knn", (size_t)(t + 1) * n / (n_trees + MAX_ITERS), n);
+        if ((rc = tc_progress(progress, progress_ctx, "knn", (size_t)(t + 1) * n / (n_trees + MAX_ITERS), n)))
+            goto done;
     }
     tc_log(TC_LOG_DEBUG, "nndescent: setup %.3fs, forest of %d trees %.3fs cpu %.3f", t_forest - t_start,
            n_trees, tc_now() - t_forest, cpu_now() - c_start);
@@ -463,7 +462,9 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
         }
         tc_log(TC_LOG_DEBUG, "nndescent: round %d: candidates %.3fs, join %.3fs (apply %.3f), %zu distances, %zu updates cpu %.3f",
                it, t_join - t_it, tc_now() - t_join, t_apply, ndist, updates, cpu_now() - c_start);
-        tc_progress(progress, progress_ctx, "knn", (size_t)(n_trees + it + 1) * n / (n_trees + MAX_ITERS), n);
+        if ((rc = tc_progress(progress, progress_ctx, "knn", (size_t)(n_trees + it + 1) * n / (n_trees + MAX_ITERS),
+                              n)))
+            goto done;
         if (oom || (double)updates < DELTA * (double)n * k) break;
     }
     if (oom) {

@@ -145,13 +145,17 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
     int approx = p->knn_method == TC_KNN_APPROX ||
                  (p->knn_method == TC_KNN_AUTO && n > KNN_EXACT_MAX);
     double t0 = tc_now();
-    tc_progress(p->progress, p->progress_ctx, "knn", 0, n);
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "knn", 0, n))) goto done;
     if (approx)
         rc = tc_knn_nndescent(xu, n, d, k, p->seed, nt, p->progress, p->progress_ctx, idx, dist);
     else
         rc = tc_knn_exact(xu, n, d, k, nt, idx, dist);
     if (rc) goto done;
-    tc_progress(p->progress, p->progress_ctx, "knn", n, n);
+    /* the layout's own bar starts now: the fuzzy set and the spectral start
+     * come before its first epoch */
+    if ((rc = tc_progress(p->progress, p->progress_ctx, "knn", n, n)) ||
+        (rc = tc_progress(p->progress, p->progress_ctx, "umap", 0, (size_t)n_epochs)))
+        goto done;
     double t1 = tc_now();
     if ((rc = tc_fuzzy_set(idx, dist, n, k, p->local_connectivity, p->set_op_mix_ratio, nt, &g)))
         goto done;

@@ -190,3 +190,45 @@ int tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done, siz
     if (p && p(ctx, stage, done, total)) return tc_error(TC_ECANCELED, "%s: canceled", stage);
     return 0;
 }
+
+const char *tc_version(void) { return TC_VERSION; }
+int tc_version_number(void) { return TC_VERSION_NUMBER; }
+
+/* ---------------------------------------------------------------- meters */
+
+int tc_meter_start(tc_meter *m, tc_progress_fn fn, void *ctx, const char *stage, size_t total) {
+    *m = (tc_meter){fn, ctx, stage, total, 0, 0, 0};
+    return tc_meter_report(m, 0);
+}
+
+void tc_meter_add(tc_meter *m, size_t units) {
+    if (m) __atomic_fetch_add(&m->done, units, __ATOMIC_RELAXED);
+}
+
+int tc_meter_stopped(const tc_meter *m) { return m && __atomic_load_n(&m->stop, __ATOMIC_RELAXED); }
+
+static int meter_call(tc_meter *m, size_t done) {
+    if (tc_meter_stopped(m)) return tc_error(TC_ECANCELED, "%s: canceled", m->stage);
+    m->last = tc_now();
+    if (done > m->total) done = m->total;
+    if (tc_progress(m->fn, m->ctx, m->stage, done, m->total)) {
+        __atomic_store_n(&m->stop, 1, __ATOMIC_RELAXED);
+        return TC_ECANCELED;
+    }
+    return 0;
+}
+
+int tc_meter_tick(tc_meter *m) {
+    if (!m) return 0;
+    if (tc_meter_stopped(m)) return tc_error(TC_ECANCELED, "%s: canceled", m->stage);
+    if (!m->fn || tc_now() - m->last < 0.1) return 0;
+    return meter_call(m, __atomic_load_n(&m->done, __ATOMIC_RELAXED));
+}
+
+int tc_meter_report(tc_meter *m, size_t done) {
+    if (!m) return 0;
+    size_t cur = __atomic_load_n(&m->done, __ATOMIC_RELAXED);
+    if (done > cur) __atomic_store_n(&m->done, done, __ATOMIC_RELAXED);
+    else done = cur;
+    return meter_call(m, done);
+}

@@ -29,6 +29,32 @@ void tc_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * "<stage>: canceled") when it asks to stop, else 0. */
 int tc_progress(tc_progress_fn p, void *ctx, const char *stage, size_t done, size_t total);
 
+/* Progress from inside a parallel loop. Any worker adds the units it
+ * finished (tc_meter_add) and checks tc_meter_stopped before taking more;
+ * only the thread that called the library reports (tc_meter_tick, at most
+ * ten times a second, or tc_meter_report, always), so callbacks run where
+ * the header promises. fn NULL: counts only, never stops. */
+typedef struct tc_meter {
+    tc_progress_fn fn;
+    void *ctx;
+    const char *stage;
+    size_t total;
+    size_t done;   /* atomic: units finished */
+    int stop;      /* atomic: the callback asked to stop */
+    double last;   /* the calling thread's latest report (tc_now) */
+} tc_meter;
+
+/* A meter for stage with done = 0; reports that start (the callback may
+ * already stop it: the return is tc_meter_report's). */
+int tc_meter_start(tc_meter *m, tc_progress_fn fn, void *ctx, const char *stage, size_t total);
+void tc_meter_add(tc_meter *m, size_t units);
+int tc_meter_stopped(const tc_meter *m);
+/* The calling thread: reports done when 0.1 s passed since the last report.
+ * Both return TC_ECANCELED (message set on this thread) once stopped, else 0. */
+int tc_meter_tick(tc_meter *m);
+/* Sets done (forward only) and reports it. */
+int tc_meter_report(tc_meter *m, size_t done);
+
 /* ---------------------------------------------------------------- random */
 
 /* splitmix64: tiny, fast, and good enough to seed and to sample. One state
@@ -154,6 +180,18 @@ void tc_sb_free(tc_sb *b);
  * OpenBLAS fell back to its slow Prescott kernel (DESIGN.md, "Matrix
  * speed"); returns when nothing is to be done or the exec failed. */
 void tc_blas_fix_kernel(char **argv);
+
+/* blas.c: OpenBLAS runs on the calling thread only; every function that
+ * calls BLAS calls tc_blas_serial first (it sets OpenBLAS's process-wide
+ * count to one when it is not, and never raises it), and splits products
+ * across its own threads. */
+void tc_blas_serial(void);
+
+/* C (m, n) = alpha * A (m, k) B (n, k)^T + beta * C, row-major, the rows of
+ * A and C split into contiguous blocks over n_threads threads (0 = all
+ * cores), each block one single-threaded sgemm. */
+void tc_sgemm_nt(int n_threads, size_t m, size_t n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
 
 /* 1 if dir/name is a regular file (links followed). */
 int tc_file_in(const char *dir, const char *name);

@@ -1,0 +1,264 @@
+/* test_progress.c - progress reports and cancel through the public API:
+ * every stage of a fit reports from 0 to its total on the calling thread; a
+ * callback that cancels at any report makes fit return TC_ECANCELED with
+ * the classifier empty and a save folder held open for writing unchanged;
+ * settings made once on tc_params reach every stage; two stages run at once
+ * from two threads give what they give alone. */
+#include "check.h"
+#include "textclust.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *words[3][10] = {
+    {"kernel", "driver", "firmware", "module", "device", "interrupt", "memory", "scheduler", "syscall", "boot"},
+    {"guitar", "melody", "chord", "rhythm", "drum", "song", "piano", "tempo", "harmony", "bass"},
+    {"recipe", "flour", "butter", "oven", "sugar", "bake", "dough", "pastry", "cream", "salt"},
+};
+
+enum { N = 400, MAX_REPORTS = 4096 };
+
+typedef struct {
+    char stage[16];
+    size_t done, total;
+    int same_thread;
+} report;
+
+/* Report counts depend on timing (reports from inside batches come at
+ * most ten a second), so a cancel is aimed at a stage's first or last
+ * report. */
+typedef struct {
+    pthread_t caller;
+    int n;
+    const char *cancel_stage; /* NULL = never cancel */
+    int cancel_at;            /* 0: at its first report; -1: at done == total; k > 0: at its
+                                 k-th report, sleeping 0.12 s in each before, so that the
+                                 stage's reports from inside its loops come at every step */
+    int seen;                 /* reports of cancel_stage so far */
+    int canceled;             /* reports after the cancel */
+    report r[MAX_REPORTS];
+} recorder;
+
+static int record(void *ctx, const char *stage, size_t done, size_t total) {
+    recorder *rec = ctx;
+    if (rec->n < MAX_REPORTS) {
+        report *r = &rec->r[rec->n];
+        snprintf(r->stage, sizeof r->stage, "%s", stage);
+        r->done = done, r->total = total;
+        r->same_thread = pthread_equal(pthread_self(), rec->caller);
+    }
+    rec->n++;
+    if (rec->canceled) return rec->canceled++, 1;
+    if (!rec->cancel_stage || strcmp(stage, rec->cancel_stage) != 0) return 0;
+    rec->seen++;
+    if (rec->cancel_at > 0 && rec->seen < rec->cancel_at) usleep(120000);
+    if ((rec->cancel_at == 0) || (rec->cancel_at < 0 && done == total) || rec->seen == rec->cancel_at)
+        return rec->canceled = 1;
+    return 0;
+}
+
+static tc_params fit_params(recorder *rec) {
+    tc_params p = tc_default_params();
+    CHECK_OK(tc_params_set(&p, "embed_model", "hashing"));
+    CHECK_OK(tc_params_set(&p, "dbscan.eps", "0.5"));
+    CHECK_OK(tc_params_set(&p, "dbscan.min_samples", "5"));
+    CHECK_OK(tc_params_set(&p, "threads", "2"));
+    CHECK_OK(tc_params_set(&p, "umap.n_epochs", "60"));
+    p.progress = record;
+    p.progress_ctx = rec;
+    return p;
+}
+
+/* Each stage's reports: the first 0, done never falling, the last total,
+ * all on the calling thread; returns the stages in order of first report. */
+static int check_reports(const recorder *rec, char stages[][16], int max_stages) {
+    int ns = 0;
+    for (int i = 0; i < rec->n && i < MAX_REPORTS; i++) {
+        const report *r = &rec->r[i];
+        CHECK_MSG(r->same_thread, "report %d (%s) from another thread", i, r->stage);
+        CHECK_MSG(r->done <= r->total, "%s: %zu of %zu", r->stage, r->done, r->total);
+        int first = i == 0 || strcmp(rec->r[i - 1].stage, r->stage) != 0;
+        int last = i + 1 == rec->n || strcmp(rec->r[i + 1].stage, r->stage) != 0;
+        if (first) {
+            CHECK_MSG(r->done == 0, "%s starts at %zu", r->stage, r->done);
+            for (int s = 0; s < ns; s++) CHECK_MSG(strcmp(stages[s], r->stage) != 0, "%s twice", r->stage);
+            if (ns < max_stages) snprintf(stages[ns++], 16, "%s", r->stage);
+        } else {
+            CHECK_MSG(r->done >= rec->r[i - 1].done, "%s went back", r->stage);
+        }
+        if (last) CHECK_MSG(r->done == r->total, "%s ends at %zu of %zu", r->stage, r->done, r->total);
+    }
+    return ns;
+}
+
+/* The names and bytes of the files of dir, concatenated (small folders). */
+static char *snapshot(const char *dir, size_t *out_len) {
+    struct dirent **ents;
+    int n = scandir(dir, &ents, NULL, alphasort);
+    size_t cap = 1 << 20, len = 0;
+    char *out = calloc(1, cap);
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
+        struct stat st;
+        if (ents[i]->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            FILE *f = fopen(path, "rb");
+            size_t need = len + strlen(path) + (size_t)st.st_size + 2;
+            if (need > cap) out = realloc(out, cap = need * 2);
+            len += (size_t)sprintf(out + len, "%s\n", ents[i]->d_name);
+            len += fread(out + len, 1, (size_t)st.st_size, f);
+            fclose(f);
+        } else if (ents[i]->d_name[0] != '.') {
+            len += (size_t)snprintf(out + len, cap - len, "%s/\n", ents[i]->d_name);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    out[len] = 0;
+    *out_len = len;
+    return out;
+}
+
+static void check_fit_and_cancel(char **texts) {
+    static recorder rec;
+    memset(&rec, 0, sizeof rec);
+    rec.caller = pthread_self();
+    tc_params p = fit_params(&rec);
+    tc_classifier *c = NULL;
+    CHECK_OK(tc_classifier_new(&p, &c));
+    CHECK_OK(tc_classifier_fit(c, (const char *const *)texts, N, NULL, 0));
+    char stages[8][16];
+    int ns = check_reports(&rec, stages, 8);
+    static const char *const want[] = {"embed", "knn", "umap", "cluster", "label"};
+    CHECK_MSG(ns == 5, "%d stages reported", ns);
+    for (int s = 0; s < ns && s < 5; s++) CHECK_STR(stages[s], want[s]);
+    const int total_reports = rec.n;
+
+    char dir[] = "/tmp/tc_progress_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_OK(tc_classifier_save(c, dir));
+    size_t before_len, after_len;
+    char *before = snapshot(dir, &before_len);
+    CHECK(memmem(before, before_len, "embeddings.npy\n", 15) && memmem(before, before_len, "texts.json\n", 11));
+    (void)total_reports;
+
+    /* cancel at the first and at the last report of each stage, and inside
+     * the loops of those that report from there */
+    static const struct { const char *stage; int at; } cancels[] = {
+        {"embed", 0}, {"embed", 3}, {"embed", -1}, {"knn", 0}, {"knn", -1}, {"umap", 0}, {"umap", 3},
+        {"umap", -1}, {"cluster", 0}, {"cluster", 3}, {"cluster", -1}, {"label", 0}, {"label", -1},
+    };
+    for (size_t k = 0; k < sizeof cancels / sizeof *cancels; k++) {
+        static recorder r2;
+        memset(&r2, 0, sizeof r2);
+        r2.caller = pthread_self();
+        r2.cancel_stage = cancels[k].stage;
+        r2.cancel_at = cancels[k].at;
+        tc_params q = fit_params(&r2);
+        tc_classifier *d = NULL;
+        tc_save_folder *f = NULL;
+        CHECK_OK(tc_classifier_new(&q, &d));
+        CHECK_OK(tc_save_folder_open(dir, TC_SAVE_WRITE, &f));
+        int rc = tc_classifier_fit(d, (const char *const *)texts, N, NULL, 0);
+        CHECK_MSG(rc == TC_ECANCELED, "cancel in %s at %d: fit returned %d (%s)", cancels[k].stage,
+                  cancels[k].at, rc, tc_last_error());
+        CHECK_MSG(r2.canceled == 1, "cancel in %s at %d: %d reports after it", cancels[k].stage, cancels[k].at,
+                  r2.canceled - 1);
+        CHECK(strstr(tc_last_error(), "canceled") != NULL);
+        CHECK(tc_classifier_n_texts(d) == 0);
+        /* nothing to stage: the writer gives up, the old save stays */
+        if (rc == 0) CHECK_OK(tc_classifier_save_to(d, f));
+        tc_save_folder_close(f);
+        char *after = snapshot(dir, &after_len);
+        CHECK_MSG(after_len == before_len && memcmp(before, after, after_len) == 0, "cancel in %s changed %s",
+                  cancels[k].stage, dir);
+        free(after);
+        tc_classifier_free(d);
+    }
+    free(before);
+    tc_classifier_free(c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* ---------------------------------------------------------------- stages at once */
+
+typedef struct {
+    const float *x;
+    size_t n;
+    int d;
+    tc_params p;
+    float *proj;
+    int64_t *labels;
+    int rc;
+} stage_job;
+
+static void *run_stages(void *arg) {
+    stage_job *j = arg;
+    j->rc = tc_umap_fit(j->x, j->n, j->d, &j->p.umap, j->proj);
+    if (!j->rc) j->rc = tc_dbscan(j->proj, j->n, 2, &j->p.dbscan, j->labels);
+    return NULL;
+}
+
+static void check_concurrent_stages(char **texts) {
+    tc_encoder *e = NULL;
+    tc_encoder_params ep = tc_encoder_default_params();
+    CHECK_OK(tc_encoder_open("hashing", &ep, &e));
+    int d = tc_encoder_dim(e);
+    float *x = malloc((size_t)N * d * sizeof *x);
+    CHECK_OK(tc_encoder_embed(e, (const char *const *)texts, N, x));
+    stage_job alone[2], both[2];
+    for (int k = 0; k < 2; k++) {
+        tc_params p = tc_default_params();
+        CHECK_OK(tc_params_set(&p, "threads", "2"));
+        CHECK_OK(tc_params_set(&p, "seed", k ? "7" : "8"));
+        CHECK_OK(tc_params_set(&p, "umap.knn_method", k ? "approx" : "exact"));
+        CHECK_OK(tc_params_set(&p, "umap.n_epochs", "50"));
+        CHECK_OK(tc_params_set(&p, "dbscan.eps", "0.5"));
+        CHECK_OK(tc_params_set(&p, "dbscan.min_samples", "5"));
+        tc_params_inherit(&p);
+        CHECK(p.umap.seed == (k ? 7u : 8u) && p.umap.n_threads == 2 && p.dbscan.n_threads == 2);
+        CHECK(p.label.seed == p.umap.seed && p.encoder.n_threads == 2 && p.hdbscan.n_threads == 2);
+        alone[k] = both[k] = (stage_job){x, N, d, p, NULL, NULL, -1};
+        alone[k].proj = malloc(N * 2 * sizeof(float)), both[k].proj = malloc(N * 2 * sizeof(float));
+        alone[k].labels = malloc(N * sizeof(int64_t)), both[k].labels = malloc(N * sizeof(int64_t));
+        run_stages(&alone[k]);
+        CHECK_OK(alone[k].rc);
+    }
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++) CHECK(pthread_create(&t[k], NULL, run_stages, &both[k]) == 0);
+    for (int k = 0; k < 2; k++) pthread_join(t[k], NULL);
+    for (int k = 0; k < 2; k++) {
+        CHECK_OK(both[k].rc);
+        CHECK_MSG(memcmp(alone[k].proj, both[k].proj, N * 2 * sizeof(float)) == 0,
+                  "job %d: the map differs when another stage runs beside it", k);
+        CHECK(memcmp(alone[k].labels, both[k].labels, N * sizeof(int64_t)) == 0);
+        free(alone[k].proj), free(both[k].proj), free(alone[k].labels), free(both[k].labels);
+    }
+    /* and the two seeds gave two maps: the comparison above can fail */
+    free(x);
+    tc_encoder_free(e);
+}
+
+int main(void) {
+    char *texts[N];
+    unsigned seed = 3;
+    for (int i = 0; i < N; i++) {
+        texts[i] = calloc(1, 256);
+        for (int w = 0; w < 12; w++) {
+            seed = seed * 1103515245u + 12345u;
+            strcat(texts[i], words[i % 3][(seed >> 16) % 10]);
+            strcat(texts[i], " ");
+        }
+    }
+    check_fit_and_cancel(texts);
+    check_concurrent_stages(texts);
+    for (int i = 0; i < N; i++) free(texts[i]);
+    return check_report("test_progress");
+}
