@@ -190,3 +190,18 @@ def test_fit_and_free_cycles_keep_rss_stable(sample_texts):
             base = rss_kib()
     grown = rss_kib() - base
     assert grown < 8 * 1024, "RSS grew by %d KiB over 40 fit/free cycles" % grown
+
+
+def test_load_with_defaults_embeds_with_the_saved_encoder(fitted, sample_texts, tmp_path):
+    """ClusterClassifier().load(folder) infers with the encoder the folder
+    names (hashing here), not the default embed_model_name; one given
+    explicitly wins, and must match the folder's vectors."""
+    fitted.save(tmp_path / "s")
+    cc = ClusterClassifier(progress=False).load(tmp_path / "s")
+    fresh = sample_texts[600:650]
+    a, b = cc.infer(fresh), fitted.infer(fresh)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert cc.embed_model_id == "hashing-512"
+    with pytest.raises(FileNotFoundError, match="no-such-model"):
+        ClusterClassifier(embed_model_name="no-such-model", progress=False).load(
+            tmp_path / "s").infer(fresh)

@@ -102,6 +102,7 @@ class ClusterClassifier:
                             % (", ".join(unknown), ", ".join(_params.ARGS)))
         kw = {name: kwargs.get(name, default) for name, (default, _, _) in _params.ARGS.items()}
         self._kw = kw
+        self._given = set(kwargs)
         self._settings = _params.settings_of(kw)
         self._show_progress = bool(kw["progress"])
         # the settings are checked now, not at the first fit
@@ -115,15 +116,15 @@ class ClusterClassifier:
     # ------------------------------------------------------------ params
 
     class _ParamsCtx:
-        def __init__(self, owner, progress):
-            self.owner, self.progress, self.ptr = owner, progress, None
+        def __init__(self, owner, progress, settings):
+            self.owner, self.progress, self.settings, self.ptr = owner, progress, settings, None
 
         def __enter__(self):
             self.ptr = _lib.params_new()
             if not self.ptr:
                 raise MemoryError("textclust: out of memory")
             try:
-                _params.apply(self.ptr, self.owner._settings)
+                _params.apply(self.ptr, self.settings)
                 if self.progress is not None:
                     _lib.params_set_progress(self.ptr, self.progress.c_fn, None)
             except BaseException:
@@ -134,8 +135,14 @@ class ClusterClassifier:
         def __exit__(self, *exc):
             _lib.params_delete(self.ptr)
 
-    def _params(self, progress=None):
-        return ClusterClassifier._ParamsCtx(self, progress)
+    def _params(self, progress=None, saved_model=False):
+        """The settings as a tc_params. saved_model: the data name their
+        encoder (a save folder, from_arrays' embed_model), which the default
+        embed_model_name must not override; one given explicitly does."""
+        settings = self._settings
+        if saved_model and "embed_model_name" not in self._given:
+            settings = [t for t in settings if t[0] != "embed_model_name"]
+        return ClusterClassifier._ParamsCtx(self, progress, settings)
 
     def _call(self, fn, progress):
         progress.cancel.clear()
@@ -234,7 +241,7 @@ class ClusterClassifier:
                         len(keys), skeys, svals, embed_model.encode() if embed_model else None)
         out = ctypes.c_void_p()
         progress = _progress.Progress(self._show_progress)
-        with self._params(progress) as p:
+        with self._params(progress, saved_model=bool(embed_model)) as p:
             rc = _lib.classifier_from_arrays(p, ctypes.byref(a), ctypes.byref(out))
         if rc:
             raise _lib.EXCEPTIONS.get(rc, RuntimeError)("textclust: " + _lib.error_message(rc))
@@ -260,9 +267,14 @@ class ClusterClassifier:
             raise ValueError("The folder '%s' does not exist." % path)
         progress = _progress.Progress(self._show_progress)
         out = ctypes.c_void_p()
-        with self._params(progress) as p:
-            self._call(lambda: _lib.classifier_load(os.fsencode(path), p, ctypes.byref(out)),
-                       progress)
+        try:
+            with self._params(progress, saved_model=True) as p:
+                self._call(lambda: _lib.classifier_load(os.fsencode(path), p, ctypes.byref(out)),
+                           progress)
+        except BaseException:
+            if out.value:   # loaded, then interrupted: not kept
+                _lib.classifier_free(out.value)
+            raise
         self._handle, self._cache = _Handle(out.value, progress), {}
         return self
 
