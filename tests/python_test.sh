@@ -18,15 +18,15 @@ cp -a "$BUILD/obj" "$BUILD"/libtextclust.so* "$T/build/"
 TEXTCLUST_BUILD="$T/build" TEXTCLUST_JOBS=2 \
     "$T/venv/bin/pip" install --quiet --no-index --no-build-isolation --no-cache-dir ./python
 rm -rf "$T/build"
-lib=$("$T/venv/bin/python" -c 'import textclust._lib as l; print(l._PATH)')
-[[ $lib == "$T/venv/"* ]] || { echo "FAIL: textclust loaded $lib, not its own copy" >&2; exit 1; }
-
 # A library built with AddressSanitizer (make asan) needs its runtime first
 # in the process; Python's own allocations are not ours to check for leaks.
 if ldd "$BUILD/libtextclust.so" | grep -q libasan; then
     export LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
     export ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=16
 fi
+lib=$("$T/venv/bin/python" -c 'import textclust._lib as l; print(l._PATH)')
+[[ $lib == "$T/venv/"* ]] || { echo "FAIL: textclust loaded $lib, not its own copy" >&2; exit 1; }
+
 export TEXTCLUST_REPO=$PWD TC_BIN=$PWD/$BUILD/textclust
 cd "$T"   # not the source tree: import the installed package
 "$T/venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests"

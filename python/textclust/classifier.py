@@ -58,7 +58,10 @@ def _encode_texts(texts, name="texts"):
             raise TypeError("%s[%d]: expected str, got %s" % (name, i, type(t).__name__))
         if "\0" in t:
             raise ValueError("%s[%d]: contains a NUL character" % (name, i))
-        enc.append(t.encode("utf-8", "surrogatepass"))
+        try:
+            enc.append(t.encode("utf-8"))
+        except UnicodeEncodeError as e:
+            raise ValueError("%s[%d]: not encodable as UTF-8 (%s)" % (name, i, e.reason)) from None
     arr = (ctypes.c_char_p * max(len(enc), 1))(*enc)
     return arr, len(enc)
 
