@@ -157,6 +157,15 @@ TC_API int tc_encoder_embed(tc_encoder *e, const char *const *texts, size_t n, f
 
 TC_API void tc_encoder_free(tc_encoder *e);
 
+/* Is s a hub model id: ORG/NAME or NAME, optional @REVISION (no path that
+ * exists locally is passed here; the caller checks folders first). The
+ * rules are huggingface_hub's: names of [A-Za-z0-9_.-] that start and end
+ * with a letter, digit or _, at most 96 bytes, no "--" or "..", no ".git"
+ * at the end; a revision of [A-Za-z0-9_.-/] with no ".." and no leading or
+ * trailing '/'. Built-in encoder names ("hashing", "use-lite") are ids by
+ * these rules too: match them first. */
+TC_API int tc_hub_is_id(const char *s);
+
 /* Name of the default encoder for tc_encoder_open(NULL, ...). */
 TC_API const char *tc_default_encoder(void);
 
@@ -390,6 +399,194 @@ TC_API void tc_overlay_free(tc_overlay *o);
  * df_categories_count.csv into folder. */
 TC_API int tc_plot_topics(const int64_t *labels, size_t n, const tc_cluster_label *names,
                    size_t n_names, const char *folder);
+
+/* ---------------------------------------------------------------- reading texts */
+
+/* The readers the command uses, for any caller: texts streamed from JSONL,
+ * CSV, TSV, plain text or Parquet files (gzip or not, a file or a folder of
+ * them), with their ids, in bounded memory. */
+
+enum { TC_FMT_AUTO = 0, TC_FMT_JSONL, TC_FMT_CSV, TC_FMT_TSV, TC_FMT_TEXT, TC_FMT_PARQUET };
+
+/* A batch of texts; all strings malloc'd, owned by the set. */
+typedef struct tc_textset {
+    char **texts;       /* (n) UTF-8, invalid bytes replaced by U+FFFD */
+    char **ids;         /* (n) or NULL when the input has no id field; an entry may be NULL */
+    size_t n, cap;
+} tc_textset;
+
+TC_API void tc_textset_free(tc_textset *t);
+
+typedef struct tc_reader tc_reader;
+
+/* Opens path (a file, or a folder whose supported files are read in name
+ * order) for streaming. format TC_FMT_AUTO picks by extension (.jsonl/.json/
+ * .ndjson, .csv, .tsv/.tab, anything else = text; a trailing .gz is gzip)
+ * and checks the content: any file starting with the gzip magic is
+ * decompressed, a .gz file without it is an error. In a folder, AUTO reads
+ * only files with those extensions (not hidden ones, not subfolders); a
+ * fixed format reads every regular file. field is the text column/key
+ * (JSONL, CSV, TSV; ignored for text; NULL = "text"); id_field ("id", or
+ * NULL for none) is kept when present.
+ *   JSONL: blank lines skipped; numbers and booleans converted to text,
+ *          null/objects/arrays are an error naming the line.
+ *   CSV:   RFC 4180, header row first; quoted fields may hold commas,
+ *          newlines and doubled quotes; blank lines skipped; text after a
+ *          closing quote is kept as it is; a row with more fields than the
+ *          header, or too few to hold the text column, is an error.
+ *   TSV:   the CSV parser with a tab; a field is quoted only when it starts
+ *          with a quote.
+ *   text:  one text per line, a trailing \r removed; lines that are empty
+ *          or only whitespace are skipped (counted in one info line).
+ *   An empty text field in JSONL or CSV/TSV is kept as an empty text, as
+ *   the reference keeps it.
+ *   Parquet (.parquet, or a regular file starting with PAR1): the text
+ *          column and the id column (strings, or integers as text) of a
+ *          flat schema; rows whose text is null are skipped with one
+ *          warning; one row group's two column chunks are held at a time.
+ * Content is recognised before reading: gzip by its magic bytes (whatever
+ * the name), and a binary format (Parquet, .npy, zip, xz, zstd, bzip2, lz4,
+ * 7z, faiss, ELF, PDF, UTF-16, or many NUL bytes in the first 4 KiB after
+ * gzip decoding) is an error naming the format. Nothing seeks, so a pipe,
+ * FIFO or /dev/stdin reads like a file; a name without a known extension
+ * is read as JSONL when its first line is a JSON object, else as text.
+ * Repaired, with one warning per file naming the first file:line: NUL
+ * characters (raw, or \u0000 in JSON) are dropped and the rest kept; an
+ * unpaired \uD800-\uDFFF escape becomes U+FFFD; a text longer than
+ * max_text_bytes is cut on a UTF-8 boundary. A line or record longer than
+ * max_record_bytes is an error naming its line, and is never held whole.
+ * Ids: the id_field value of JSONL (numbers as text) or the id_field
+ * column of CSV/TSV. A UTF-8 byte order mark at the start of a file is
+ * dropped. The first file is opened here, so a missing path, a .gz that is
+ * not gzip or a missing CSV column fails now; max must be > 0 in next. */
+TC_API int tc_reader_open(const char *path, int format, const char *field, const char *id_field,
+                   tc_reader **out);
+
+/* Size limits of a reader. */
+typedef struct tc_reader_opts {
+    size_t max_text_bytes;   /* longer texts are cut; 0 = TC_MAX_TEXT_BYTES_DEFAULT */
+    size_t max_record_bytes; /* longer lines/records are an error; 0 = 16 x max_text_bytes */
+    int num_shards;          /* read one of this many parts of the input; 0 or 1 = all */
+    int shard_index;         /* the part read, 0 to num_shards - 1 (see below) */
+    int skip_bad;            /* 1: a malformed record is warned about and skipped (counted
+                              * by tc_reader_skipped); 0: it is an error */
+} tc_reader_opts;
+
+/* Parts (num_shards = N, shard_index = I), the same for every process
+ * that opens the same input, so that the N parts read in order are the
+ * whole input read at once:
+ *   one text file (JSONL, CSV, TSV, text; plain or gzip): the records
+ *     whose first line starts in decoded bytes [S*I/N, S*(I+1)/N) of the
+ *     file's S decoded bytes (CSV/TSV: whose parse starts there, the
+ *     previous record's end, as a quoted field may hold newlines). Bytes
+ *     before the part are read (lines split, CSV parsed, nothing else);
+ *     gzip takes one more decoding pass to learn S;
+ *   one Parquet file: the row groups whose first row is in
+ *     [R*I/N, R*(I+1)/N) of its R rows;
+ *   a folder: the files whose first byte, counting the sizes of the files
+ *     before them in name order, is in [S*I/N, S*(I+1)/N) of the total S.
+ * A part may be empty. Memory readers ignore parts. */
+
+/* max_text_bytes when none is given (1 MiB), and the largest accepted:
+ * opening fails (TC_EINVAL) above it. */
+#define TC_MAX_TEXT_BYTES_DEFAULT (1l << 20)
+#define TC_MAX_TEXT_BYTES_LIMIT (1l << 28)
+
+TC_API tc_reader_opts tc_reader_default_opts(void); /* zeros: the defaults above */
+
+/* tc_reader_open with explicit limits (opts NULL = defaults). */
+TC_API int tc_reader_open_opts(const char *path, int format, const char *field, const char *id_field,
+                        const tc_reader_opts *opts, tc_reader **out);
+
+/* A reader over the n files at paths, read in that order (copied; each
+ * file's format found as for one file). For a split of a hub dataset,
+ * whose snapshot folder may hold other splits. n must be > 0. */
+TC_API int tc_reader_open_files(const char *const *paths, size_t n, int format, const char *field,
+                         const char *id_field, const tc_reader_opts *opts, tc_reader **out);
+
+/* A reader over len bytes at data (borrowed until close; one file named
+ * name in messages, whose extension picks the format under TC_FMT_AUTO).
+ * For fuzzing and for callers that hold the bytes already. */
+TC_API int tc_reader_open_mem(const char *name, const void *data, size_t len, int format,
+                       const char *field, const char *id_field, const tc_reader_opts *opts,
+                       tc_reader **out);
+
+/* Appends up to max texts to batch (zero-initialised or holding earlier
+ * texts). Returns the number appended (0 at the end) or a negative error
+ * naming file and line; after an error every call returns it again. */
+TC_API long tc_reader_next(tc_reader *r, size_t max, tc_textset *batch);
+
+/* Texts whose invalid UTF-8 was repaired so far. */
+TC_API size_t tc_reader_repaired(const tc_reader *r);
+
+/* Malformed records skipped so far (skip_bad): bad JSON, text after the
+ * value, not an object, no text field, a text field of another type, a
+ * CSV row of the wrong width. Other errors (I/O, gzip, Parquet, a line
+ * over the record limit, an unclosed quote) always stop. */
+TC_API size_t tc_reader_skipped(const tc_reader *r);
+
+/* Files in the reader's list (of its part, for a folder). */
+TC_API size_t tc_reader_n_files(const tc_reader *r);
+
+/* Where a reader stands, between two tc_reader_next calls: the file (an
+ * index in the reader's list; n_files at the end), how far into it
+ * (decoded bytes for the text formats, rows for Parquet) and its lines
+ * read (row count for Parquet), for messages. */
+typedef struct tc_reader_pos {
+    unsigned long long file, offset, line;
+} tc_reader_pos;
+
+TC_API void tc_reader_tell(const tc_reader *r, tc_reader_pos *pos);
+
+/* Moves a reader, opened with the same path, format and options, to a
+ * position that tc_reader_tell gave. Cost: a plain file seeks; gzip
+ * decodes and drops the bytes before the position; Parquet skips to its
+ * row group; a folder opens the file. */
+TC_API int tc_reader_seek(tc_reader *r, const tc_reader_pos *pos);
+
+TC_API void tc_reader_close(tc_reader *r);
+
+/* Reads everything into out (overwritten): open, next until the end, close.
+ * Warns once about repaired UTF-8. No texts at all is an error
+ * ("PATH: no texts"). On error out is left empty. */
+TC_API int tc_read_texts(const char *path, int format, const char *field, const char *id_field,
+                  const tc_reader_opts *opts, tc_textset *out);
+/* The same over the n files at paths (tc_reader_open_files); name stands
+ * for them in messages. */
+TC_API int tc_read_texts_files(const char *const *paths, size_t n, const char *name, int format,
+                        const char *field, const char *id_field, const tc_reader_opts *opts,
+                        tc_textset *out);
+
+/* ---------------------------------------------------------------- .npy arrays */
+
+/* NumPy .npy v1.0, little-endian, C order. cols == 0 writes a 1-D array. */
+TC_API int tc_npy_save_f32(const char *path, const float *x, size_t rows, size_t cols);
+TC_API int tc_npy_save_i64(const char *path, const int64_t *x, size_t n);
+
+/* Loads a 2-D float array (float32; float64 converted) into *x (malloc'd).
+ * A 1-D array gives cols = 1. */
+TC_API int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols);
+/* Loads a 1-D integer array (int64; int32 converted). */
+TC_API int tc_npy_load_i64(const char *path, int64_t **x, size_t *n);
+
+/* Streaming writer of a 2-D float32 array whose row count is known only at
+ * the end (bounded memory for inference). */
+typedef struct tc_npy_writer tc_npy_writer;
+TC_API int tc_npy_writer_open(const char *path, size_t cols, tc_npy_writer **out);
+TC_API int tc_npy_writer_append(tc_npy_writer *w, const float *x, size_t rows);
+TC_API int tc_npy_writer_close(tc_npy_writer *w);  /* fixes the header, renames into place; frees w */
+TC_API void tc_npy_writer_abort(tc_npy_writer *w); /* drops what was written; frees w */
+
+/* A writer that survives a kill: it writes part itself (no temporary),
+ * which holds the rows appended so far behind a header that says 0 rows.
+ * keep_rows 0 creates (or empties) part; else part must be such a file
+ * of cols columns with keep_rows rows at least, and is cut to them.
+ * close writes the row count, fsyncs and renames part to path. */
+TC_API int tc_npy_writer_resume(const char *part, const char *path, size_t cols, size_t keep_rows,
+                         tc_npy_writer **out);
+TC_API int tc_npy_writer_sync(tc_npy_writer *w);        /* the rows appended are on disk */
+TC_API size_t tc_npy_writer_rows(const tc_npy_writer *w);
+TC_API void tc_npy_writer_leave(tc_npy_writer *w);      /* closes, keeps part as it is; frees w */
 
 /* ---------------------------------------------------------------- classifier */
 

@@ -3,7 +3,6 @@
 #define TC_CLI_H
 
 #include "textclust.h"
-#include "io/io.h"
 #include <stdio.h>
 
 typedef struct cli_opts {
@@ -72,6 +71,10 @@ void cli_progress_end(const char *stage, size_t done);
 void cli_progress_catch_sigint(void);
 int cli_interrupted(void);
 void cli_logger(void *ctx, int level, const char *msg);
+/* A warning through cli_logger, as the library's own reach the terminal. */
+void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Monotonic wall-clock seconds. */
+double cli_now(void);
 
 /* Prints "textclust: error: <msg>" (escaped, see term.c) and returns 1. */
 int cli_fail(const char *what);

@@ -1,8 +1,7 @@
 /* commands.c - run, load and show: the reference script's modes (infer.c has infer). */
 #include "cli/common.h"
 #include "cli/hfds.h"
-#include "io/io.h"
-#include "util/util.h"
+#include "util/util.h" /* tc_rng: the shuffle that picks the texts of run */
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -61,8 +60,8 @@ static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
 }
 
 int cmd_run(cli_opts *o) {
-    if (o->inference_repo_name) tc_warn("--inference_repo_name names the hub repository of infer's results; run ignores it");
-    if (o->username && !o->build_hf_ds) tc_warn("--username names the hub user of --build_hf_ds pushes; without that flag nothing is pushed");
+    if (o->inference_repo_name) cli_warnf("--inference_repo_name names the hub repository of infer's results; run ignores it");
+    if (o->username && !o->build_hf_ds) cli_warnf("--username names the hub user of --build_hf_ds pushes; without that flag nothing is pushed");
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc || (rc = cli_load_prompts(o))) return rc;
@@ -134,16 +133,16 @@ int cmd_run(cli_opts *o) {
         goto done;
     }
     print_clusters(c, 10);
-    double t = tc_now();
+    double t = cli_now();
     if (tc_classifier_save_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
-    double save_s = tc_now() - t;
-    t = tc_now();
+    double save_s = cli_now() - t;
+    t = cli_now();
     if (!o->no_plots && tc_classifier_plot_to(c, sf, &o->plot)) { cli_fail(tc_last_error()); goto done; }
-    double plot_s = tc_now() - t;
-    t = tc_now();
+    double plot_s = cli_now() - t;
+    t = cli_now();
     if (o->build_hf_ds && tc_classifier_hf_datasets_to(c, sf)) { cli_fail(tc_last_error()); goto done; }
     if (tc_save_folder_commit(sf)) { cli_fail(tc_last_error()); goto done; }
-    save_s += tc_now() - t;
+    save_s += cli_now() - t;
     print_shape(c, o);
     if (o->build_hf_ds && cli_hfds_saved(o, o->save_load_path)) goto done;
     if (!o->quiet && o->p.label.api != TC_LLM_NONE)
@@ -204,7 +203,7 @@ int cmd_load(cli_opts *o) {
      * fine; its plots stay as they are, rather than failing the check. */
     int plots = !o->no_plots;
     if (plots && access(tc_save_folder_path(sf), W_OK) != 0) {
-        tc_warn("%s: cannot write in this folder (%s); its plots are not redrawn (show --output DIR "
+        cli_warnf("%s: cannot write in this folder (%s); its plots are not redrawn (show --output DIR "
                 "draws them elsewhere)", o->save_load_path, strerror(errno));
         plots = 0;
     }

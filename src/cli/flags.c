@@ -5,8 +5,6 @@
  * (tc_params_flag), parsed, checked and described by tc_params_set/help,
  * so the command, the Python keywords and C callers share one list. */
 #include "cli/cli.h"
-#include "io/hub.h"
-#include "io/io.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -58,7 +58,7 @@ static void selection(const cli_opts *o, size_t *skip, size_t *want, int *reader
 
 int cmd_infer(cli_opts *o) {
     if (o->username && !o->inference_repo_name)
-        tc_warn("--username: infer pushes its dataset to USER/--inference_repo_name, which is not given; nothing is pushed");
+        cli_warnf("--username: infer pushes its dataset to USER/--inference_repo_name, which is not given; nothing is pushed");
     char path[4096];
     int format, rc = cli_input(o, path, sizeof path, &format);
     if (rc) return rc;
@@ -76,7 +76,7 @@ int cmd_infer(cli_opts *o) {
     cli_hfds_infer *hf = NULL;
     infer_counts n = {0};
     size_t bs = (size_t)o->batch_size;
-    double t0 = tc_now();
+    double t0 = cli_now();
     rc = 1;
     o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
     if (cli_load_folder(o, &sf, &c)) goto done;
@@ -160,7 +160,7 @@ int cmd_infer(cli_opts *o) {
         cli_progress(NULL, "infer", (size_t)n.texts, total);
     }
     n.skipped = skipped_before + tc_reader_skipped(r);
-    if (tc_reader_repaired(r)) tc_warn("%zu texts had invalid UTF-8, repaired with U+FFFD", tc_reader_repaired(r));
+    if (tc_reader_repaired(r)) cli_warnf("%zu texts had invalid UTF-8, repaired with U+FFFD", tc_reader_repaired(r));
     cli_progress(NULL, "infer", total, total);
     if (infer_job_finish(&job, &n)) goto done;
     if (hf) {
@@ -169,7 +169,7 @@ int cmd_infer(cli_opts *o) {
         if (bad) goto done;
     }
     if (!o->quiet) {
-        double s = tc_now() - t0;
+        double s = cli_now() - t0;
         size_t now = (size_t)n.texts - done_before;
         /* one write for the line: MPI ranks share stderr, and pieces of two
          * ranks' lines would interleave */
@@ -186,7 +186,7 @@ int cmd_infer(cli_opts *o) {
 done:
     cli_hfds_infer_free(hf);
     if (rc && (job.n_ckpt > 0 || job.resumed) && !job.done_already)
-        tc_warn("%s keeps the progress up to its last checkpoint: the same command continues it, "
+        cli_warnf("%s keeps the progress up to its last checkpoint: the same command continues it, "
                 "--restart starts over", job.ckpt);
     infer_job_close(&job);
     tc_textset_free(&batch);

@@ -1,12 +1,12 @@
 /* progress.c - one progress bar per stage on a terminal, and the logger. */
 #include "cli/cli.h"
-#include "util/util.h"
 
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int enabled;          /* bars on: stderr is a terminal and not --quiet */
@@ -57,7 +57,7 @@ int cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
     (void)ctx;
     if (interrupted) return 1;
     if (!enabled) return 0;
-    double now = tc_now();
+    double now = cli_now();
     if (strcmp(stage, cur_stage) != 0) {
         if (cur_stage[0]) fputs("\r\033[K", stderr); /* a stage left unfinished */
         snprintf(cur_stage, sizeof cur_stage, "%s", stage);
@@ -92,8 +92,8 @@ int cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
 
 void cli_progress_end(const char *stage, size_t done) {
     if (!enabled) return;
-    if (strcmp(stage, cur_stage) != 0) stage_t0 = tc_now();
-    stage_line(stage, done, tc_now());
+    if (strcmp(stage, cur_stage) != 0) stage_t0 = cli_now();
+    stage_line(stage, done, cli_now());
 }
 
 int cli_interrupted(void) { return interrupted; }
@@ -136,4 +136,19 @@ int cli_failf(const char *fmt, ...) {
     cli_fail(big);
     free(big);
     return 1;
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_warnf(const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_logger(NULL, TC_LOG_WARN, msg);
 }

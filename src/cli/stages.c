@@ -1,8 +1,6 @@
 /* stages.c - each pipeline stage on its own, .npy in and out, so users can
  * bring their own vectors and every stage can be measured alone. */
 #include "cli/common.h"
-#include "io/io.h"
-#include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +34,7 @@ int cmd_embed(cli_opts *o) {
     tc_textset batch = {0};
     float *vec = NULL;
     size_t done = 0;
-    double t0 = tc_now();
+    double t0 = cli_now();
     rc = 1;
     embed_bar bar = {0};
     if (o->p.encoder.progress) o->p.encoder.progress = embed_progress, o->p.encoder.progress_ctx = &bar;
@@ -68,7 +66,7 @@ int cmd_embed(cli_opts *o) {
     if (rc) { cli_fail(tc_last_error()); goto done; }
     if (!o->quiet)
         cli_term_printf(stderr, "textclust: embedded %zu texts with %s in %.2fs -> %s (%zu x %zu float32)\n", done,
-                tc_encoder_name(e), tc_now() - t0, o->output, done, dim);
+                tc_encoder_name(e), cli_now() - t0, o->output, done, dim);
 done:
     tc_npy_writer_abort(w);
     tc_textset_free(&batch);
@@ -89,7 +87,7 @@ int cmd_project(cli_opts *o) {
     if (rc) return rc;
     float *x = NULL, *p = NULL;
     size_t n, d;
-    double t0 = tc_now();
+    double t0 = cli_now();
     if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
     if (d == 0 || n == 0) {
         free(x);
@@ -103,7 +101,7 @@ int cmd_project(cli_opts *o) {
     else rc = save_atomic_f32(o->output, p, n, (size_t)up.n_components);
     if (!rc && !o->quiet)
         fprintf(stderr, "textclust: projected %zu x %zu to %zu x %d in %.2fs -> %s\n", n, d, n,
-                up.n_components, tc_now() - t0, o->output);
+                up.n_components, cli_now() - t0, o->output);
     free(x);
     free(p);
     return rc;
@@ -115,7 +113,7 @@ int cmd_cluster(cli_opts *o) {
     float *x = NULL;
     int64_t *labels = NULL;
     size_t n, d;
-    double t0 = tc_now();
+    double t0 = cli_now();
     if (tc_npy_load_f32(o->input, &x, &n, &d)) return cli_fail(tc_last_error());
     if (d == 0) {
         free(x);
@@ -141,7 +139,7 @@ int cmd_cluster(cli_opts *o) {
             if (labels[i] > k) k = labels[i];
         }
         fprintf(stderr, "textclust: %lld clusters, %zu noise (%.1f%%) in %.2fs -> %s\n", (long long)(k + 1),
-                noise, n ? 100.0 * (double)noise / (double)n : 0.0, tc_now() - t0, o->output);
+                noise, n ? 100.0 * (double)noise / (double)n : 0.0, cli_now() - t0, o->output);
     }
     free(x);
     free(labels);

@@ -128,35 +128,7 @@ static inline void tc_kd_leaf_dist2(const tc_kdtree *t, const float *q, int64_t 
     for (int i = 0; i < m; i++) out[i] = tc_dist2_f32(q, t->pts + (lo + i) * t->d, t->d);
 }
 
-/* ---------------------------------------------------------------- union-find */
-
-/* Parent links over int64 ids; roots are their own parents. Union always
- * hangs the larger root under the smaller, so a root is the smallest id of
- * its set whatever the order of the unions, and concurrent unions from
- * several threads (compare-and-swap) give the same sets. */
-static inline int64_t tc_uf_find(int64_t *par, int64_t x) {
-    for (;;) {
-        int64_t p = __atomic_load_n(&par[x], __ATOMIC_RELAXED);
-        if (p == x) return x;
-        int64_t gp = __atomic_load_n(&par[p], __ATOMIC_RELAXED);
-        if (gp == p) return p;
-        __atomic_compare_exchange_n(&par[x], &p, gp, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-        x = gp;
-    }
-}
-
-static inline void tc_uf_union(int64_t *par, int64_t a, int64_t b) {
-    for (;;) {
-        a = tc_uf_find(par, a);
-        b = tc_uf_find(par, b);
-        if (a == b) return;
-        if (a > b) { int64_t t = a; a = b; b = t; }
-        int64_t expect = b;
-        if (__atomic_compare_exchange_n(&par[b], &expect, a, 0, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_RELAXED))
-            return;
-    }
-}
+/* union-find: tc_uf_find / tc_uf_union in util/util.h */
 
 /* ---------------------------------------------------------------- HDBSCAN steps */
 

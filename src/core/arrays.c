@@ -3,6 +3,7 @@
  * and plots as a fitted one does, with no file in between. The arrays are
  * copied, so the caller may free them as soon as the call returns. */
 #include "core/core.h"
+#include "label/label.h"
 #include "util/util.h"
 
 #include <math.h>
@@ -77,7 +78,8 @@ static int copy_summaries(tc_classifier *c, const tc_classifier_arrays *a) {
         l->label = label;
         l->score = -1;
         if (!(l->summary = strdup(a->summaries[s]))) rc = tc_error(TC_ENOMEM, "out of memory");
-        else if (c->p.label.topic_mode == TC_TOPIC_SINGLE) tc_summary_split_single(l);
+        else if (c->p.label.topic_mode == TC_TOPIC_SINGLE)
+            rc = tc_summary_single_parse(l->summary, &l->topic, &l->score);
     }
     free(ids);
     if (rc) return rc;

@@ -42,10 +42,6 @@ int tc_classifier_compute_centres(tc_classifier *c);
  * on first call); *stage lives until commit or close. */
 int tc_save_folder_stage(tc_save_folder *f, const char **stage);
 
-/* load.c: "<topic>. Educational score: <score>" in l->summary -> l->topic
- * and l->score (single_topic); nothing when the summary is not so. */
-void tc_summary_split_single(tc_cluster_label *l);
-
 /* Opens c->p.embed_model (or the saved model id) unless open already. */
 int tc_classifier_open_encoder(tc_classifier *c);
 

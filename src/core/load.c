@@ -2,6 +2,7 @@
  * reference, checking that every file agrees on the number of texts. */
 #include "core/core.h"
 #include "io/io.h"
+#include "label/label.h"
 #include "util/util.h"
 
 #include <cjson/cJSON.h>
@@ -86,15 +87,6 @@ static int npy_is_1d(const char *path) {
     return 1;
 }
 
-void tc_summary_split_single(tc_cluster_label *l) {
-    const char *mark = l->summary ? strstr(l->summary, ". Educational score: ") : NULL;
-    if (!mark) return;
-    l->topic = strndup(l->summary, (size_t)(mark - l->summary));
-    char *end;
-    long s = strtol(mark + strlen(". Educational score: "), &end, 10);
-    if (end != mark + strlen(". Educational score: ") && s >= 1 && s <= 10) l->score = (int)s;
-}
-
 static int load_summaries(tc_classifier *c, const char *path) {
     struct stat st;
     if (stat(path, &st) != 0) return 0;  /* saved without summaries */
@@ -117,7 +109,11 @@ static int load_summaries(tc_classifier *c, const char *path) {
         l->label = label;
         l->score = -1;
         l->summary = strdup(cJSON_IsString(e) ? e->valuestring : "");
-        tc_summary_split_single(l);
+        if (!l->summary) {
+            rc = tc_error(TC_ENOMEM, "out of memory");
+            break;
+        }
+        if ((rc = tc_summary_single_parse(l->summary, &l->topic, &l->score))) break;
     }
     cJSON_Delete(j);
     /* ascending label order, as everywhere else */

@@ -28,14 +28,7 @@
 
 enum { TC_HUB_MODEL = 0, TC_HUB_DATASET = 1 };  /* repository types */
 
-/* Is s a hub model id: ORG/NAME or NAME, optional @REVISION (no path that
- * exists locally is passed here; the caller checks folders first). The
- * rules are huggingface_hub's: names of [A-Za-z0-9_.-] that start and end
- * with a letter, digit or _, at most 96 bytes, no "--" or "..", no ".git"
- * at the end; a revision of [A-Za-z0-9_.-/] with no ".." and no leading or
- * trailing '/'. Built-in encoder names ("hashing", "use-lite") are ids by
- * these rules too: match them first. */
-int tc_hub_is_id(const char *s);
+/* tc_hub_is_id is public: include/textclust.h. */
 
 /* Resolves id[@rev] to the snapshot folder in the cache (writes it to dir,
  * cap bytes). Files the BERT encoder needs that are missing are downloaded

@@ -139,6 +139,18 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
  * score is missing), as the reference writes it. */
 int tc_label_set_single(tc_cluster_label *l, char *topic, int score);
 
+/* ---------------------------------------------------------------- summary.c */
+
+/* The single_topic summary "<topic>. Educational score: <score>" ("None"
+ * for a score < 1), malloc'd; NULL when out of memory. */
+char *tc_summary_single(const char *topic, int score);
+
+/* Reads such a summary back: *topic (malloc'd; may be NULL to skip) the
+ * text before " Educational score: " less the reference's final '.', *score
+ * the number after it when 1..10, else -1. No mark: *topic NULL, *score -1.
+ * 0, or TC_ENOMEM. */
+int tc_summary_single_parse(const char *summary, char **topic, int *score);
+
 /* ---------------------------------------------------------------- llm_http.c */
 
 /* One request of a batch. */

@@ -15,11 +15,8 @@
 /* ---------------------------------------------------------------- results */
 
 int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
-    tc_sb b = {0};
-    if (score >= 1) tc_sb_printf(&b, "%s. Educational score: %d", topic, score);
-    else tc_sb_printf(&b, "%s. Educational score: None", topic);
-    if (b.oom || !b.s) {
-        tc_sb_free(&b);
+    char *summary = tc_summary_single(topic, score);
+    if (!summary) {
         free(topic);
         return tc_error(TC_ENOMEM, "label: out of memory");
     }
@@ -27,7 +24,7 @@ int tc_label_set_single(tc_cluster_label *l, char *topic, int score) {
     free(l->summary);
     l->topic = topic;
     l->score = score >= 1 ? score : -1;
-    l->summary = b.s;
+    l->summary = summary;
     return 0;
 }
 

@@ -94,14 +94,6 @@ static inline float dot_dist(float s) {
     return r < TC_DIST_ZERO ? 0.0f : r;
 }
 
-static inline float cos_dist(const float *a, const float *b, int d) {
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int t = 0; t < d; t++) s += a[t] * b[t];
-    float r = 1.0f - s;
-    return r < TC_DIST_ZERO ? 0.0f : r;
-}
-
 /* (d1, i1) ranks after (d2, i2), ids mapped to the original order (only
  * consulted on ties); empty slots (id -1, d +inf) are worst of all */
 static inline int worse_p(const int32_t *perm, float d1, int32_t i1, float d2, int32_t i2) {

@@ -51,25 +51,17 @@ enum { PAR_MIN = 1 << 20, DENSE_MAX = 64, KRYLOV_MAX = 48, MAX_RESTARTS = 150, C
 
 /* ---------------------------------------------------------------- components */
 
-static int32_t uf_find(int32_t *p, int32_t x) {
-    while (p[x] != x) { p[x] = p[p[x]]; x = p[x]; }
-    return x;
-}
-
 int tc_csr_components(const tc_csr *g, int32_t *labels) {
     size_t n = g->n;
-    int32_t *p = malloc(n * sizeof *p);
+    int64_t *p = malloc(n * sizeof *p); /* (n) union-find parents */
     if (!p) return tc_error(TC_ENOMEM, "components of %zu vertices", n);
-    for (size_t i = 0; i < n; i++) p[i] = (int32_t)i;
+    for (size_t i = 0; i < n; i++) p[i] = (int64_t)i;
     for (size_t i = 0; i < n; i++)
-        for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++) {
-            int32_t a = uf_find(p, (int32_t)i), b = uf_find(p, g->col[e]);
-            if (a != b) { if (a < b) p[b] = a; else p[a] = b; }
-        }
+        for (int64_t e = g->rowptr[i]; e < g->rowptr[i + 1]; e++) tc_uf_union(p, (int64_t)i, g->col[e]);
     int count = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t r = uf_find(p, (int32_t)i);
-        labels[i] = r == (int32_t)i ? count++ : labels[r];
+    for (size_t i = 0; i < n; i++) { /* roots are the smallest members: met first */
+        int64_t r = tc_uf_find(p, (int64_t)i);
+        labels[i] = r == (int64_t)i ? count++ : labels[r];
     }
     free(p);
     return count;

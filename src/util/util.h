@@ -81,6 +81,36 @@ static inline uint64_t tc_rng_below(tc_rng *r, uint64_t n) {
     return (uint64_t)(((unsigned __int128)tc_rng_next(r) * n) >> 64);
 }
 
+/* ---------------------------------------------------------------- union-find */
+
+/* Parent links over int64 ids; roots are their own parents. Union always
+ * hangs the larger root under the smaller, so a root is the smallest id of
+ * its set whatever the order of the unions, and concurrent unions from
+ * several threads (compare-and-swap) give the same sets. */
+static inline int64_t tc_uf_find(int64_t *par, int64_t x) {
+    for (;;) {
+        int64_t p = __atomic_load_n(&par[x], __ATOMIC_RELAXED);
+        if (p == x) return x;
+        int64_t gp = __atomic_load_n(&par[p], __ATOMIC_RELAXED);
+        if (gp == p) return p;
+        __atomic_compare_exchange_n(&par[x], &p, gp, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+        x = gp;
+    }
+}
+
+static inline void tc_uf_union(int64_t *par, int64_t a, int64_t b) {
+    for (;;) {
+        a = tc_uf_find(par, a);
+        b = tc_uf_find(par, b);
+        if (a == b) return;
+        if (a > b) { int64_t t = a; a = b; b = t; }
+        int64_t expect = b;
+        if (__atomic_compare_exchange_n(&par[b], &expect, a, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            return;
+    }
+}
+
 /* ---------------------------------------------------------------- misc */
 
 /* Resolves a thread-count parameter: 0 (or negative) = all cores, n > 0 as

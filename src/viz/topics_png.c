@@ -4,6 +4,8 @@
  * educational_score.png, a histogram of the clusters' scores 1..10, and
  * df_categories_count.csv (category,number_files; RFC 4180 quoting) in the
  * order of the bars. Noise is left out. */
+#include "io/io.h"
+#include "label/label.h"
 #include "viz/viz.h"
 #include "util/util.h"
 
@@ -28,33 +30,32 @@ static int cmp_topic_count(const void *a, const void *b) {
     return strcmp(x->name, y->name);
 }
 
-/* The topic of a named cluster: .topic, else the summary before
- * ". Educational", else the summary; "None" when there is nothing. */
+/* The topic of a named cluster: .topic, else its summary's category as
+ * the reference's datasets read it (tc_summary_split); "None" when there
+ * is nothing. */
 static char *topic_of(const tc_cluster_label *nm) {
-    const char *t = nm->topic && nm->topic[0] ? nm->topic : nm->summary;
-    if (!t || !t[0]) t = "None";
+    char *cat = NULL, *score = NULL;
+    if (!(nm->topic && nm->topic[0]) && tc_summary_split(nm->summary, &cat, &score)) return NULL;
+    free(score);
+    const char *t = nm->topic && nm->topic[0] ? nm->topic : cat ? cat : "";
     size_t len = strlen(t);
-    if (t == nm->summary) {
-        const char *e = strstr(t, ". Educational");
-        if (e) len = (size_t)(e - t);
-    }
     while (len && (t[len - 1] == ' ' || t[len - 1] == '\n')) len--;
     while (len && (*t == ' ' || *t == '\n')) { t++; len--; }
     char *cut = strndup(len ? t : "None", len ? len : 4);
+    free(cat);
     if (!cut) return NULL;
     char *clean = tc_viz_utf8_clean(cut, 0);
     free(cut);
     return clean;
 }
 
-/* The score of a named cluster: .score when 1..10, else the number after
- * "Educational score: " in the summary; -1 when none. */
+/* The score of a named cluster: .score when 1..10, else the one its
+ * summary states; -1 when none. */
 static int score_of(const tc_cluster_label *nm) {
     if (nm->score >= 1 && nm->score <= 10) return nm->score;
-    const char *s = nm->summary ? strstr(nm->summary, "Educational score: ") : NULL;
-    if (!s) return -1;
-    int v = atoi(s + strlen("Educational score: "));
-    return v >= 1 && v <= 10 ? v : -1;
+    int v;
+    tc_summary_single_parse(nm->summary, NULL, &v);
+    return v;
 }
 
 /* A round step for about `target` ticks up to max. */
