@@ -24,8 +24,11 @@
  * latest failure on the calling thread. The library never exits and never
  * writes to stdout; warnings go to the logger (tc_set_logger).
  *
- * Threads: a tc_classifier or tc_encoder is used by one thread at a time;
- * each call may use up to n_threads worker threads internally (any count
+ * Threads: a tc_classifier or tc_encoder is used by one thread at a time,
+ * with one exception: a fitted (or loaded, or built from arrays) classifier
+ * may serve tc_classifier_infer, _infer_xy and _infer_vectors calls from
+ * several threads at once, since infer changes nothing in it. Each call
+ * may use up to n_threads worker threads internally (any count
  * above 4 per core is capped there, with one warning). The stage
  * functions (tc_umap_fit, tc_dbscan, ...) share no state and may be called
  * from several threads at once. OpenBLAS always runs on the calling thread:
@@ -771,8 +774,12 @@ TC_API int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t 
  * nearest training texts (ties to the nearer), dist (m) the squared L2
  * distance to the nearest, embeddings (m, dim) the vectors when not NULL.
  * dist may be NULL. A loaded folder that does not record its encoder (no
- * textclust.json) needs params.embed_model set, else TC_EINVAL. */
-TC_API int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+ * textclust.json) needs params.embed_model set, else TC_EINVAL.
+ * Infer leaves the classifier as it was (its accessors' pointers stay
+ * valid), so calls from several threads on one classifier are allowed:
+ * the encoder is opened once, on the first call, and embeds for one call
+ * at a time; the neighbour search of the calls runs side by side. */
+TC_API int tc_classifier_infer(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings);
 
 /* tc_classifier_infer, and xy (m, 2) gets each text's place on the map:
@@ -780,7 +787,7 @@ TC_API int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_
  * training texts, weighted by 1 / (squared distance + 1e-6). xy NULL is
  * tc_classifier_infer. */
 #define TC_XY_MIN_K 5
-TC_API int tc_classifier_infer_xy(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+TC_API int tc_classifier_infer_xy(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
                            int64_t *labels, float *dist, float *embeddings, float *xy);
 
 /* Same, for vectors already embedded (m, dim). */
@@ -866,8 +873,50 @@ TC_API int tc_classifier_load_from(tc_save_folder *f, const tc_params *p, tc_cla
 
 TC_API void tc_classifier_free(tc_classifier *c);
 
-/* Accessors. Pointers live as long as the classifier (until the next fit
- * or load). */
+/* ---------------------------------------------------------------- from arrays */
+
+/* A fitted classifier's data held by the caller (a binding's arrays, a
+ * database), for tc_classifier_from_arrays. All borrowed for the call. */
+typedef struct tc_classifier_arrays {
+    size_t n;                       /* training texts, >= 1 */
+    const char *const *texts;       /* (n) NUL-terminated UTF-8 */
+    const float *embeddings;        /* (n, dim) row-major; infer searches these as they are
+                                       (the encoders' vectors are unit rows) */
+    int dim;                        /* >= 1 */
+    const float *projections;       /* (n, 2) map positions */
+    const int64_t *labels;          /* (n) cluster of each text, -1 = noise */
+    size_t n_summaries;             /* 0 = no names (as fit with summary_create 0) */
+    const int64_t *summary_labels;  /* (n_summaries) distinct clusters that some text has;
+                                       -1 entries are skipped ("None") */
+    const char *const *summaries;   /* (n_summaries) their names, as cluster_summaries.json
+                                       holds them; single_topic ones are split into topic
+                                       and score */
+    const char *model;              /* id of the encoder that made the embeddings (what
+                                       tc_encoder_name gave); NULL = unknown: infer on texts
+                                       then needs params.embed_model */
+} tc_classifier_arrays;
+
+/* A classifier holding params (NULL = defaults) and a copy of a's arrays,
+ * as if fit had produced them, with no file read or written. Every value
+ * is checked: n and dim >= 1, no NULL text, finite embeddings and
+ * projections, summaries only for labels present, none twice; else
+ * TC_EINVAL naming the array and row. *out is NULL on error; free it with
+ * tc_classifier_free. */
+TC_API int tc_classifier_from_arrays(const tc_params *p, const tc_classifier_arrays *a,
+                              tc_classifier **out);
+
+/* For callers that cannot hold a tc_params by value (ctypes and other
+ * foreign-function interfaces): tc_params_new gives a heap tc_params
+ * holding tc_default_params() (NULL when out of memory), set with
+ * tc_params_set and tc_params_set_progress, passed as any other, and freed
+ * with tc_params_delete (NULL is a no-op). */
+TC_API tc_params *tc_params_new(void);
+TC_API void tc_params_delete(tc_params *p);
+TC_API void tc_params_set_progress(tc_params *p, tc_progress_fn fn, void *ctx);
+
+/* Accessors, read-only. Returned pointers point into the classifier: they
+ * stay valid until the next tc_classifier_fit on it or tc_classifier_free
+ * (infer, save and plot leave them alone), and must not be written. */
 TC_API size_t tc_classifier_n_texts(const tc_classifier *c);
 TC_API int tc_classifier_dim(const tc_classifier *c);
 TC_API const char *tc_classifier_text(const tc_classifier *c, size_t i);

@@ -18,6 +18,7 @@ int tc_classifier_new(const tc_params *p, tc_classifier **out) {
     int rc = tc_params_copy(&c->p, p ? p : &d);
     if (rc) { free(c); return rc; }
     tc_params_inherit(&c->p);
+    pthread_mutex_init(&c->enc_lock, NULL);
     *out = c;
     return 0;
 }
@@ -47,6 +48,7 @@ void tc_classifier_free(tc_classifier *c) {
     if (!c) return;
     tc_classifier_clear(c);
     tc_encoder_free(c->enc);
+    pthread_mutex_destroy(&c->enc_lock);
     tc_params_free(&c->p);
     free(c);
 }
@@ -287,21 +289,26 @@ int tc_classifier_infer_vectors(const tc_classifier *c, const float *e, size_t m
     return infer_vectors(c, e, m, top_k, labels, dist, NULL);
 }
 
-int tc_classifier_infer(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+int tc_classifier_infer(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
                         int64_t *labels, float *dist, float *embeddings) {
     return tc_classifier_infer_xy(c, texts, m, top_k, labels, dist, embeddings, NULL);
 }
 
-int tc_classifier_infer_xy(tc_classifier *c, const char *const *texts, size_t m, int top_k,
+int tc_classifier_infer_xy(const tc_classifier *c, const char *const *texts, size_t m, int top_k,
                            int64_t *labels, float *dist, float *embeddings, float *xy) {
     if (!c || (m && (!texts || !labels))) return tc_error(TC_EINVAL, "tc_classifier_infer: NULL argument");
     if (!c->n) return tc_error(TC_EINVAL, "the classifier is not fitted");
     if (!m) return 0;
-    int rc = tc_classifier_open_encoder(c);
-    if (rc) return rc;
     float *e = embeddings ? embeddings : malloc(m * (size_t)c->dim * sizeof *e);
     if (!e) return tc_error(TC_ENOMEM, "out of memory");
-    rc = tc_encoder_embed(c->enc, texts, m, e);
+    /* The encoder is a cache beside the fitted data, not part of it: opened
+     * by the first call, and its scratch memory serves one call at a time,
+     * so concurrent calls take turns here and search side by side below. */
+    tc_classifier *cache = (tc_classifier *)c;
+    pthread_mutex_lock(&cache->enc_lock);
+    int rc = tc_classifier_open_encoder(cache);
+    if (!rc) rc = tc_encoder_embed(cache->enc, texts, m, e);
+    pthread_mutex_unlock(&cache->enc_lock);
     if (!rc) rc = infer_vectors(c, e, m, top_k, labels, dist, xy);
     if (e != embeddings) free(e);
     return rc;

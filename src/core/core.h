@@ -5,9 +5,12 @@
 
 #include "textclust.h"
 
+#include <pthread.h>
+
 struct tc_classifier {
     tc_params p;               /* strings owned (deep copy) */
-    tc_encoder *enc;           /* opened on first use */
+    tc_encoder *enc;           /* opened on first use; infer touches it under enc_lock only */
+    pthread_mutex_t enc_lock;  /* concurrent infer calls: opening enc, and embedding with it */
     char model[128];           /* encoder id of the embeddings */
     int dtype;                 /* TC_DTYPE_* the encoder ran for them; 0: not recorded */
     void *enc_state;           /* (enc_state_len) what a fitted encoder learned: tfidf.bin; NULL for others */
