@@ -19,12 +19,11 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#define WORD_MAX 40   /* longer "words" are URLs, hashes, base64: dropped */
 
 /* ---------------------------------------------------------------- tokenizer */
 
 void tc_keywords_tokenize(const char *text, tc_term_fn fn, void *ctx) {
-    char w[WORD_MAX + 8];
+    char w[TC_WORD_MAX + 8];
     size_t wl = 0;
     int too_long = 0, has_letter = 0, brk = 1;
     const uint8_t *s = (const uint8_t *)text;
@@ -53,14 +52,14 @@ void tc_keywords_tokenize(const char *text, tc_term_fn fn, void *ctx) {
         if (kind == 0) {
             if (b < 0x80) {
                 if (isalpha(b)) has_letter = 1;
-                if (wl < WORD_MAX) w[wl++] = (char)tolower(b);
+                if (wl < TC_WORD_MAX) w[wl++] = (char)tolower(b);
                 else too_long = 1;
             } else {
                 utf8proc_category_t cat = utf8proc_category(cp);
                 if (cat <= UTF8PROC_CATEGORY_LO) has_letter = 1;
                 uint8_t enc[4];
                 utf8proc_ssize_t el = utf8proc_encode_char(utf8proc_tolower(cp), enc);
-                if (wl + (size_t)el <= WORD_MAX) { memcpy(w + wl, enc, (size_t)el); wl += (size_t)el; }
+                if (wl + (size_t)el <= TC_WORD_MAX) { memcpy(w + wl, enc, (size_t)el); wl += (size_t)el; }
                 else too_long = 1;
             }
         } else {
@@ -75,113 +74,6 @@ void tc_keywords_tokenize(const char *text, tc_term_fn fn, void *ctx) {
         }
         i += step;
     }
-}
-
-/* ---------------------------------------------------------------- vocabulary */
-
-typedef struct {
-    char *arena;          /* term bytes, NUL-terminated each */
-    size_t alen, acap;
-    size_t *off;          /* (cap) term -> arena offset */
-    double *total;        /* (cap) count over all classes */
-    uint32_t *cnt;        /* (cap) count in the current class */
-    uint32_t *touched;    /* (cap) terms seen in the current class */
-    size_t n_touched;
-    size_t n, cap;
-    uint32_t *slot;       /* (n_slot) term id + 1, 0 = empty; open addressing */
-    size_t n_slot;
-    int oom;
-    int64_t prev;         /* previous word's term id, -1 after a break */
-    double n_terms;       /* all occurrences counted */
-} vocab;
-
-static uint64_t fnv(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static int vocab_grow_slots(vocab *v) {
-    size_t ns = v->n_slot ? v->n_slot * 2 : 1 << 14;
-    uint32_t *sl = calloc(ns, sizeof *sl);
-    if (!sl) return -1;
-    for (size_t t = 0; t < v->n; t++) {
-        const char *s = v->arena + v->off[t];
-        size_t h = (size_t)fnv(s, strlen(s)) & (ns - 1);
-        while (sl[h]) h = (h + 1) & (ns - 1);
-        sl[h] = (uint32_t)(t + 1);
-    }
-    free(v->slot);
-    v->slot = sl;
-    v->n_slot = ns;
-    return 0;
-}
-
-/* id of term s (n bytes), added when new; -1 when out of memory */
-static int64_t vocab_intern(vocab *v, const char *s, size_t n) {
-    if (v->oom) return -1;
-    if ((v->n + 1) * 2 > v->n_slot && vocab_grow_slots(v)) goto oom;
-    size_t h = (size_t)fnv(s, n) & (v->n_slot - 1);
-    while (v->slot[h]) {
-        size_t t = v->slot[h] - 1;
-        const char *u = v->arena + v->off[t];
-        if (strncmp(u, s, n) == 0 && u[n] == 0) return (int64_t)t;
-        h = (h + 1) & (v->n_slot - 1);
-    }
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 1 << 13;
-        size_t *off = realloc(v->off, nc * sizeof *off);
-        if (off) v->off = off;
-        double *tot = realloc(v->total, nc * sizeof *tot);
-        if (tot) v->total = tot;
-        uint32_t *cnt = realloc(v->cnt, nc * sizeof *cnt);
-        if (cnt) v->cnt = cnt;
-        uint32_t *tch = realloc(v->touched, nc * sizeof *tch);
-        if (tch) v->touched = tch;
-        if (!off || !tot || !cnt || !tch) goto oom;
-        memset(v->total + v->cap, 0, (nc - v->cap) * sizeof *tot);
-        memset(v->cnt + v->cap, 0, (nc - v->cap) * sizeof *cnt);
-        v->cap = nc;
-    }
-    if (v->alen + n + 1 > v->acap) {
-        size_t na = v->acap ? v->acap * 2 : 1 << 16;
-        while (na < v->alen + n + 1) na *= 2;
-        char *a = realloc(v->arena, na);
-        if (!a) goto oom;
-        v->arena = a;
-        v->acap = na;
-    }
-    memcpy(v->arena + v->alen, s, n);
-    v->arena[v->alen + n] = 0;
-    v->off[v->n] = v->alen;
-    v->alen += n + 1;
-    v->slot[h] = (uint32_t)(v->n + 1);
-    return (int64_t)v->n++;
-oom:
-    v->oom = 1;
-    return -1;
-}
-
-static void vocab_count(vocab *v, int64_t t) {
-    if (t < 0) return;
-    if (v->cnt[t]++ == 0) v->touched[v->n_touched++] = (uint32_t)t;
-    v->n_terms += 1;
-}
-
-static void on_term(void *ctx, const char *w, size_t n, int brk) {
-    vocab *v = ctx;
-    int64_t t = vocab_intern(v, w, n);
-    vocab_count(v, t);
-    if (!brk && v->prev >= 0 && t >= 0) {
-        char bi[2 * WORD_MAX + 2];
-        const char *p = v->arena + v->off[v->prev];
-        size_t pl = strlen(p);
-        memcpy(bi, p, pl);
-        bi[pl] = ' ';
-        memcpy(bi + pl + 1, w, n);
-        vocab_count(v, vocab_intern(v, bi, pl + 1 + n));
-    }
-    v->prev = t;
 }
 
 /* ---------------------------------------------------------------- choosing */
@@ -292,7 +184,7 @@ int tc_keywords_pick(const char *const *term, const uint32_t *cnt, const double 
 int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n_top,
                        char **kw, char **summary) {
     size_t K = g->n_clusters;
-    vocab v = {0};
+    tc_vocab v = {0};
     v.prev = -1;
     /* per class, the (term, count) pairs; class K is the noise */
     uint32_t **ids = calloc(K + 1, sizeof *ids), **cnts = calloc(K + 1, sizeof *cnts);
@@ -310,7 +202,7 @@ int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n
         n_classes++;
         for (size_t i = 0; i < nm; i++) {
             v.prev = -1;
-            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", on_term, &v);
+            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", tc_vocab_on_term, &v);
         }
         if (v.oom) goto oom;
         ids[c] = malloc((v.n_touched ? v.n_touched : 1) * sizeof **ids);
@@ -354,11 +246,6 @@ done:
     free(term);
     free(cc);
     free(tot);
-    free(v.arena);
-    free(v.off);
-    free(v.total);
-    free(v.cnt);
-    free(v.touched);
-    free(v.slot);
+    tc_vocab_free(&v);
     return rc;
 }

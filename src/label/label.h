@@ -59,6 +59,38 @@ int tc_keywords_pick(const char *const *term, const uint32_t *cnt, const double 
 typedef void (*tc_term_fn)(void *ctx, const char *term, size_t len, int brk);
 void tc_keywords_tokenize(const char *text, tc_term_fn fn, void *ctx);
 
+/* ---------------------------------------------------------------- vocabulary */
+
+#define TC_WORD_MAX 40  /* longer "words" are URLs, hashes, base64: dropped */
+
+/* Terms and their counts in the class being read (cnt, touched) and over
+ * all classes (total, kept by the caller). */
+typedef struct {
+    char *arena;          /* term bytes, NUL-terminated each */
+    size_t alen, acap;
+    size_t *off;          /* (cap) term -> arena offset */
+    double *total;        /* (cap) count over all classes */
+    uint32_t *cnt;        /* (cap) count in the current class */
+    uint32_t *touched;    /* (cap) terms seen in the current class */
+    size_t n_touched;
+    size_t n, cap;
+    uint32_t *slot;       /* (n_slot) term id + 1, 0 = empty; open addressing */
+    size_t n_slot;
+    int oom;
+    int64_t prev;         /* previous word's term id, -1 after a break */
+    double n_terms;       /* all occurrences counted */
+} tc_vocab;
+
+/* id of term s (n bytes), added when new; -1 when out of memory (v->oom) */
+int64_t tc_vocab_intern(tc_vocab *v, const char *s, size_t n);
+/* cnt[t] += c, t noted as touched; t < 0 is ignored */
+void tc_vocab_add(tc_vocab *v, int64_t t, uint32_t c);
+/* tc_keywords_tokenize's callback (ctx a tc_vocab, prev -1 at a text's
+ * start): counts the word and, unless brk, the pair with the previous word */
+void tc_vocab_on_term(void *ctx, const char *w, size_t n, int brk);
+void tc_vocab_free(tc_vocab *v);
+
+
 /* 1 when the lower-case word (len bytes) is an English stop word. */
 int tc_stopword(const char *w, size_t len);
 

@@ -18,116 +18,6 @@
 #include <string.h>
 
 #define N_KEYWORDS 10
-#define WORD_MAX 40
-
-/* ---------------------------------------------------------------- vocabulary */
-
-typedef struct {
-    char *arena;
-    size_t alen, acap;
-    size_t *off;          /* (cap) term -> arena offset */
-    double *total;        /* (cap) count over all classes */
-    uint32_t *cnt;        /* (cap) count in the class being read, then the node's */
-    uint32_t *touched;    /* (cap) terms with cnt > 0 */
-    size_t n_touched, n, cap;
-    uint32_t *slot;       /* (n_slot) term + 1, 0 = empty */
-    size_t n_slot;
-    int oom;
-    int64_t prev;
-    double n_terms;
-} vocab;
-
-static uint64_t fnv(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static int grow_slots(vocab *v) {
-    size_t ns = v->n_slot ? v->n_slot * 2 : 1 << 14;
-    uint32_t *sl = calloc(ns, sizeof *sl);
-    if (!sl) return -1;
-    for (size_t t = 0; t < v->n; t++) {
-        const char *s = v->arena + v->off[t];
-        size_t h = (size_t)fnv(s, strlen(s)) & (ns - 1);
-        while (sl[h]) h = (h + 1) & (ns - 1);
-        sl[h] = (uint32_t)(t + 1);
-    }
-    free(v->slot);
-    v->slot = sl, v->n_slot = ns;
-    return 0;
-}
-
-static int64_t intern(vocab *v, const char *s, size_t n) {
-    if (v->oom) return -1;
-    if ((v->n + 1) * 2 > v->n_slot && grow_slots(v)) goto oom;
-    size_t h = (size_t)fnv(s, n) & (v->n_slot - 1);
-    while (v->slot[h]) {
-        size_t t = v->slot[h] - 1;
-        const char *u = v->arena + v->off[t];
-        if (strncmp(u, s, n) == 0 && u[n] == 0) return (int64_t)t;
-        h = (h + 1) & (v->n_slot - 1);
-    }
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 1 << 13;
-        size_t *off = realloc(v->off, nc * sizeof *off);
-        if (off) v->off = off;
-        double *tot = realloc(v->total, nc * sizeof *tot);
-        if (tot) v->total = tot;
-        uint32_t *cnt = realloc(v->cnt, nc * sizeof *cnt);
-        if (cnt) v->cnt = cnt;
-        uint32_t *tch = realloc(v->touched, nc * sizeof *tch);
-        if (tch) v->touched = tch;
-        if (!off || !tot || !cnt || !tch) goto oom;
-        memset(v->total + v->cap, 0, (nc - v->cap) * sizeof *tot);
-        memset(v->cnt + v->cap, 0, (nc - v->cap) * sizeof *cnt);
-        v->cap = nc;
-    }
-    if (v->alen + n + 1 > v->acap) {
-        size_t na = v->acap ? v->acap * 2 : 1 << 16;
-        while (na < v->alen + n + 1) na *= 2;
-        char *a = realloc(v->arena, na);
-        if (!a) goto oom;
-        v->arena = a, v->acap = na;
-    }
-    memcpy(v->arena + v->alen, s, n);
-    v->arena[v->alen + n] = 0;
-    v->off[v->n] = v->alen;
-    v->alen += n + 1;
-    v->slot[h] = (uint32_t)(v->n + 1);
-    return (int64_t)v->n++;
-oom:
-    v->oom = 1;
-    return -1;
-}
-
-static void add(vocab *v, int64_t t, uint32_t c) {
-    if (t < 0) return;
-    if (v->cnt[t] == 0) v->touched[v->n_touched++] = (uint32_t)t;
-    v->cnt[t] += c;
-}
-
-static void on_term(void *ctx, const char *w, size_t n, int brk) {
-    vocab *v = ctx;
-    int64_t t = intern(v, w, n);
-    add(v, t, 1);
-    v->n_terms += 1;
-    if (!brk && v->prev >= 0 && t >= 0) {  /* bigrams as keywords.c forms them */
-        char bi[2 * WORD_MAX + 2];
-        const char *p = v->arena + v->off[v->prev];
-        size_t pl = strlen(p);
-        memcpy(bi, p, pl);
-        bi[pl] = ' ';
-        memcpy(bi + pl + 1, w, n);
-        add(v, intern(v, bi, pl + 1 + n), 1);
-        v->n_terms += 1;
-    }
-    v->prev = t;
-}
-
-static void vocab_free(vocab *v) {
-    free(v->arena), free(v->off), free(v->total), free(v->cnt), free(v->touched), free(v->slot);
-}
 
 /* ---------------------------------------------------------------- members */
 
@@ -170,7 +60,7 @@ size_t tc_label_node_members(const tc_topic_node *nodes, size_t n_nodes, size_t 
 static int node_keywords(const char *const *texts, const tc_label_groups *g,
                          const tc_topic_node *nodes, size_t n_nodes, char **kw, char **sm) {
     size_t K = g->n_clusters;
-    vocab v = {0};
+    tc_vocab v = {0};
     uint32_t **ids = calloc(K + 1, sizeof *ids), **cnts = calloc(K + 1, sizeof *cnts);
     size_t *nt = calloc(K + 1, sizeof *nt);
     size_t *leaves = malloc((K ? K : 1) * sizeof *leaves);
@@ -187,7 +77,7 @@ static int node_keywords(const char *const *texts, const tc_label_groups *g,
         n_classes++;
         for (size_t i = 0; i < nm; i++) {
             v.prev = -1;
-            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", on_term, &v);
+            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", tc_vocab_on_term, &v);
         }
         if (v.oom) goto oom;
         ids[c] = malloc((v.n_touched ? v.n_touched : 1) * sizeof **ids);
@@ -226,7 +116,7 @@ static int node_keywords(const char *const *texts, const tc_label_groups *g,
         for (size_t l = 0; l < nl; l++) {
             size_t c = leaves[l];
             n_docs += g->start[c + 1] - g->start[c];
-            for (size_t i = 0; i < nt[c]; i++) add(&v, ids[c][i], cnts[c][i]);
+            for (size_t i = 0; i < nt[c]; i++) tc_vocab_add(&v, ids[c][i], cnts[c][i]);
         }
         /* in first-seen order of the leaves, which pick breaks ties by name anyway */
         for (size_t i = 0; i < v.n_touched; i++) {
@@ -244,7 +134,7 @@ done:
     if (ids)
         for (size_t c = 0; c <= K; c++) { free(ids[c]); free(cnts[c]); }
     free(ids), free(cnts), free(nt), free(leaves), free(term), free(cc), free(tot);
-    vocab_free(&v);
+    tc_vocab_free(&v);
     return rc;
 }
 
