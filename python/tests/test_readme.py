@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO, corpus
+from conftest import CORPORA, REPO, corpus, read_jsonl_gz
 
 # The README's two usage blocks, as the reference has them.
 README_FIT = '''\
@@ -65,6 +65,16 @@ cluster_labels, embeddings = cc.infer(some_texts, top_k=1)
 
 README_N = int(os.environ.get("TEXTCLUST_README_N", "2000"))
 CORPUS = "wordnet-glosses"
+
+
+def readme_texts(n):
+    """The stand-in hub dataset: n texts of a shared corpus, or of the
+    repository's sample (Debian descriptions, from the shared corpora) in a
+    clone that has no ../shared beside it."""
+    if (CORPORA / (CORPUS + ".jsonl.gz")).is_file():
+        return corpus(CORPUS, n)
+    return read_jsonl_gz(REPO / "data" / "sample.jsonl.gz", n)
+
 ANSWER = "Software, Packages, Libraries. These texts describe Debian packages (mostly).\nMore text"
 MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 
@@ -89,7 +99,7 @@ class _Dataset:
 
 def _datasets_module():
     m = types.ModuleType("datasets")
-    m.load_dataset = lambda name, split=None: _Dataset(corpus(CORPUS, README_N))
+    m.load_dataset = lambda name, split=None: _Dataset(readme_texts(README_N))
     return m
 
 
@@ -174,7 +184,7 @@ def test_readme_usage(stand_ins):
     ns = run_fit(our_version(README_FIT))
     texts, embs, labels, summaries = ns["texts"], ns["embs"], ns["labels"], ns["summaries"]
 
-    some_texts = corpus(CORPUS, README_N + 300)[README_N:] + texts[:100]
+    some_texts = readme_texts(README_N + 300)[README_N:] + texts[:100]
     ns2 = {"some_texts": some_texts}
     _TGI.requests.clear()
     with warnings.catch_warnings():
