@@ -27,7 +27,9 @@ int main(void) {
     return 0;
 }
 C
-cc -Iinclude -o "$tmp/list" "$tmp/list.c" -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD"
+# a library built by make asan needs the sanitizer runtime linked first
+san=(); ldd "$BUILD/libtextclust.so" | grep -q libasan && san=(-fsanitize=address,undefined)
+cc "${san[@]}" -Iinclude -o "$tmp/list" "$tmp/list.c" -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD"
 "$tmp/list" >"$tmp/settings"
 n=$(wc -l <"$tmp/settings")
 [[ $n -ge 35 ]] || { echo "only $n settings with a flag"; exit 1; }

@@ -63,7 +63,9 @@ int main(void) {
     return strcmp(tc_version(), TC_VERSION) != 0 || tc_version_number() != TC_VERSION_NUMBER;
 }
 C
-cc -Iinclude -o "$tmp/v" "$tmp/v.c" -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD"
+# a library built by make asan needs the sanitizer runtime linked first
+san=(); ldd "$BUILD/libtextclust.so" | grep -q libasan && san=(-fsanitize=address,undefined)
+cc "${san[@]}" -Iinclude -o "$tmp/v" "$tmp/v.c" -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD"
 got=$("$tmp/v")
 want=$(sed -n 's/^#define TC_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' include/textclust.h | paste -sd.)
 [[ $got == "$want $((10#${want%%.*} * 10000 + $(echo "$want" | cut -d. -f2) * 100 + ${want##*.}))" ]] ||
