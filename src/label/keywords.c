@@ -185,7 +185,6 @@ int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n
                        char **kw, char **summary) {
     size_t K = g->n_clusters;
     tc_vocab v = {0};
-    v.prev = -1;
     /* per class, the (term, count) pairs; class K is the noise */
     uint32_t **ids = calloc(K + 1, sizeof *ids), **cnts = calloc(K + 1, sizeof *cnts);
     size_t *nt = calloc(K + 1, sizeof *nt);
@@ -195,29 +194,7 @@ int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n
     int rc = 0;
     if (!ids || !cnts || !nt) goto oom;
     size_t n_classes = 0;
-    for (size_t c = 0; c <= K; c++) {
-        const size_t *mem = c < K ? g->member + g->start[c] : g->noise;
-        size_t nm = c < K ? g->start[c + 1] - g->start[c] : g->n_noise;
-        if (nm == 0) continue;
-        n_classes++;
-        for (size_t i = 0; i < nm; i++) {
-            v.prev = -1;
-            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", tc_vocab_on_term, &v);
-        }
-        if (v.oom) goto oom;
-        ids[c] = malloc((v.n_touched ? v.n_touched : 1) * sizeof **ids);
-        cnts[c] = malloc((v.n_touched ? v.n_touched : 1) * sizeof **cnts);
-        if (!ids[c] || !cnts[c]) goto oom;
-        for (size_t i = 0; i < v.n_touched; i++) {
-            uint32_t t = v.touched[i];
-            ids[c][i] = t;
-            cnts[c][i] = v.cnt[t];
-            v.total[t] += v.cnt[t];
-            v.cnt[t] = 0;
-        }
-        nt[c] = v.n_touched;
-        v.n_touched = 0;
-    }
+    if (tc_vocab_count_classes(&v, texts, g, ids, cnts, nt, &n_classes)) goto oom;
     double avg = n_classes ? v.n_terms / (double)n_classes : 0;
     size_t mx = 1;
     for (size_t c = 0; c < K; c++) mx = nt[c] > mx ? nt[c] : mx;

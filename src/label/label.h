@@ -89,6 +89,13 @@ void tc_vocab_add(tc_vocab *v, int64_t t, uint32_t c);
  * start): counts the word and, unless brk, the pair with the previous word */
 void tc_vocab_on_term(void *ctx, const char *w, size_t n, int brk);
 void tc_vocab_free(tc_vocab *v);
+/* Counts the texts of every class of g (class n_clusters is the noise) into
+ * v, one class at a time: ids[c], cnts[c] (malloc'd, nt[c] of each) are the
+ * class's terms and counts, v->total sums them over the classes, and
+ * *n_classes counts the classes with texts. ids, cnts and nt hold
+ * n_clusters + 1 entries, zeroed; -1 when out of memory. */
+int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label_groups *g,
+                           uint32_t **ids, uint32_t **cnts, size_t *nt, size_t *n_classes);
 
 
 /* 1 when the lower-case word (len bytes) is an English stop word. */

@@ -103,3 +103,32 @@ void tc_vocab_on_term(void *ctx, const char *w, size_t n, int brk) {
 void tc_vocab_free(tc_vocab *v) {
     free(v->arena), free(v->off), free(v->total), free(v->cnt), free(v->touched), free(v->slot);
 }
+
+int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label_groups *g,
+                           uint32_t **ids, uint32_t **cnts, size_t *nt, size_t *n_classes) {
+    size_t K = g->n_clusters;
+    *n_classes = 0;
+    for (size_t c = 0; c <= K; c++) {
+        const size_t *mem = c < K ? g->member + g->start[c] : g->noise;
+        size_t nm = c < K ? g->start[c + 1] - g->start[c] : g->n_noise;
+        if (nm == 0) continue;
+        ++*n_classes;
+        for (size_t i = 0; i < nm; i++) {
+            v->prev = -1;
+            tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", tc_vocab_on_term, v);
+        }
+        if (v->oom) return -1;
+        ids[c] = malloc((v->n_touched ? v->n_touched : 1) * sizeof **ids);
+        cnts[c] = malloc((v->n_touched ? v->n_touched : 1) * sizeof **cnts);
+        if (!ids[c] || !cnts[c]) return -1;
+        for (size_t i = 0; i < v->n_touched; i++) {
+            uint32_t t = v->touched[i];
+            ids[c][i] = t, cnts[c][i] = v->cnt[t];
+            v->total[t] += v->cnt[t];
+            v->cnt[t] = 0;
+        }
+        nt[c] = v->n_touched;
+        v->n_touched = 0;
+    }
+    return 0;
+}
