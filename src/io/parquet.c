@@ -921,18 +921,18 @@ static int load_slot(pq_slot *s) {
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
 
-/* Under mu: the slot holding or loading row group g, or a free one (g
- * SIZE_MAX), or the queued one of the lowest group (g SIZE_MAX - 1). */
-static pq_slot *find_slot(tc_parquet *p, size_t g) {
+/* Under mu: the slot holding (or queued or loading) row group g, or NULL. */
+static pq_slot *slot_of(tc_parquet *p, size_t g) {
+    for (int i = 0; i < PQ_SLOTS; i++)
+        if (p->slot[i].state != SLOT_FREE && p->slot[i].group == g) return &p->slot[i];
+    return NULL;
+}
+
+/* Under mu: a slot in state, the one of the lowest row group; or NULL. */
+static pq_slot *first_slot(tc_parquet *p, int state) {
     pq_slot *best = NULL;
-    for (int i = 0; i < PQ_SLOTS; i++) {
-        pq_slot *s = &p->slot[i];
-        if (g == SIZE_MAX - 1) {
-            if (s->state == SLOT_QUEUED && (!best || s->group < best->group)) best = s;
-        } else if (g == SIZE_MAX ? s->state == SLOT_FREE : s->state != SLOT_FREE && s->group == g) {
-            return s;
-        }
-    }
+    for (int i = 0; i < PQ_SLOTS; i++)
+        if (p->slot[i].state == state && (!best || p->slot[i].group < best->group)) best = &p->slot[i];
     return best;
 }
 
@@ -941,7 +941,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_lock(&p->mu);
     for (;;) {
         pq_slot *s = NULL;
-        while (!p->stop && !(s = find_slot(p, SIZE_MAX - 1))) pthread_cond_wait(&p->cv, &p->mu);
+        while (!p->stop && !(s = first_slot(p, SLOT_QUEUED))) pthread_cond_wait(&p->cv, &p->mu);
         if (p->stop) break;
         s->state = SLOT_BUSY;
         pthread_mutex_unlock(&p->mu);
@@ -968,9 +968,9 @@ static void start_workers(tc_parquet *p) {
 static void queue_ahead(tc_parquet *p) {
     if (!p->n_workers) return;
     for (size_t g = p->cur->group + 1; g < p->n_groups && g <= p->cur->group + PQ_WORKERS; g++) {
-        pq_slot *s = find_slot(p, g);
-        if (s) continue;
-        if (!(s = find_slot(p, SIZE_MAX))) break;
+        if (slot_of(p, g)) continue;
+        pq_slot *s = first_slot(p, SLOT_FREE);
+        if (!s) break;
         s->group = g, s->state = SLOT_QUEUED;
     }
     pthread_cond_broadcast(&p->cv);
@@ -981,9 +981,9 @@ static void queue_ahead(tc_parquet *p) {
 static int load_group(tc_parquet *p) {
     start_workers(p);
     pthread_mutex_lock(&p->mu);
-    pq_slot *s = find_slot(p, p->group);
+    pq_slot *s = slot_of(p, p->group);
     if (!s || s->state == SLOT_QUEUED) {
-        if (!s) s = find_slot(p, SIZE_MAX); /* one is free: the others hold later groups */
+        if (!s) s = first_slot(p, SLOT_FREE); /* one is free: the others hold later groups */
         s->group = p->group, s->state = SLOT_BUSY;
         pthread_mutex_unlock(&p->mu);
         load_slot(s);
