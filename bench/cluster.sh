@@ -14,6 +14,9 @@
 # FAST_HDBSCAN_DIR: a checkout of github.com/TutteInstitute/fast_hdbscan at
 # tag release-0.2.0 (run from source with Debian's python3-numba and
 # python3-sklearn; without it the HDBSCAN peer is skipped).
+# MAP (optional): a real map, N x 2 float32 .npy (a save folder's
+# projections.npy); its N is then a size of its own for both methods, in
+# place of the synthetic points of that N.
 # Peak memory is /usr/bin/time's maximum resident set size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +27,7 @@ EPS=${EPS:-0.08} MIN_SAMPLES=${MIN_SAMPLES:-50} MCS=${MCS:-50}
 DBSCAN_SIZES=${DBSCAN_SIZES-100000 1000000 10000000}
 HDBSCAN_SIZES=${HDBSCAN_SIZES-100000 1000000}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} OMP_NUM_THREADS=$THREADS
-export NUMBA_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+export NUMBA_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS THREADS
 make -s build/bench/bench_cluster >/dev/null
 BIN=build/bench/bench_cluster
 TMP=$(mktemp -d)
@@ -57,12 +60,26 @@ ari() { # ari A.i64 B.i64 -> adjusted Rand index
 print('%.4f' % a(np.fromfile(sys.argv[1],'<i8'), np.fromfile(sys.argv[2],'<i8')))" "$1" "$2"
 }
 
+if [[ -n ${MAP:-} ]]; then
+    nmap=$($PY - "$MAP" "$TMP" <<'EOF2'
+import sys, numpy as np
+x = np.load(sys.argv[1]).astype("<f4")
+n = len(x)
+with open(f"{sys.argv[2]}/p{n}.f32", "wb") as f:
+    f.write(np.array([n, x.shape[1]], dtype="<i4").tobytes()); f.write(x.tobytes())
+print(n)
+EOF2
+)
+    echo "# the $nmap points are the map $MAP"
+    DBSCAN_SIZES="$nmap $DBSCAN_SIZES" HDBSCAN_SIZES="$nmap $HDBSCAN_SIZES"
+fi
 for n in $(echo $DBSCAN_SIZES $HDBSCAN_SIZES | tr ' ' '\n' | sort -un); do
-    $PY bench/cluster_data.py "$n" "$TMP/p$n.f32"
+    [[ -s $TMP/p$n.f32 ]] || $PY bench/cluster_data.py "$n" "$TMP/p$n.f32"
 done
 
 for n in $DBSCAN_SIZES; do
     echo "DBSCAN eps=$EPS min_samples=$MIN_SAMPLES, n=$n (load $(cut -d' ' -f1 /proc/loadavg))"
+    echo "  $($PY bench/cluster_peer.py density "$TMP/p$n.f32" "$EPS" 0 /dev/null)"
     sk_reps=$REPS
     ((n > SKLEARN_MAX)) && sk_reps=0
     ((n >= 1000000 && n <= SKLEARN_MAX)) && sk_reps=$SKLEARN_REPS_1M
@@ -89,11 +106,15 @@ for n in $HDBSCAN_SIZES; do
     # included; textclust (like scikit-learn) counts the point in min_samples,
     # so min_samples = MCS + 1 is the same model
     $BIN hdbscan "$TMP/p$n.f32" "$MCS" $((MCS + 1)) "$THREADS" "$TMP/h1$n.i64" >/dev/null
-    echo "  ARI textclust vs true clumps (noise as a class): $(ari "$TMP/h$n.i64" "$TMP/p$n.f32.truth.i64")"
+    if [[ -f $TMP/p$n.f32.truth.i64 ]]; then
+        echo "  ARI textclust vs true clumps (noise as a class): $(ari "$TMP/h$n.i64" "$TMP/p$n.f32.truth.i64")"
+    fi
     if [[ -n ${FAST_HDBSCAN_DIR:-} ]]; then
         echo "  ARI textclust vs fast_hdbscan: $(ari "$TMP/h$n.i64" "$TMP/f$n.i64")" \
              "(min_samples $((MCS + 1)), the same core distance: $(ari "$TMP/h1$n.i64" "$TMP/f$n.i64"))"
-        echo "  ARI fast_hdbscan vs true clumps: $(ari "$TMP/f$n.i64" "$TMP/p$n.f32.truth.i64")"
+        if [[ -f $TMP/p$n.f32.truth.i64 ]]; then
+            echo "  ARI fast_hdbscan vs true clumps: $(ari "$TMP/f$n.i64" "$TMP/p$n.f32.truth.i64")"
+        fi
     fi
 done
 

@@ -3,7 +3,8 @@
 bench/bench_cluster.c (int32 n, int32 d, n*d float32):
 
     cluster_peer.py sklearn-dbscan points.f32 eps min_samples out.i64
-        scikit-learn's sklearn.cluster.DBSCAN (Debian python3-sklearn)
+        scikit-learn's sklearn.cluster.DBSCAN (Debian python3-sklearn), with
+        n_jobs = $THREADS (default 1) so it searches on as many threads as ours
     cluster_peer.py fast-hdbscan points.f32 min_cluster_size min_samples out.i64
         fast_hdbscan.HDBSCAN from a source folder given by FAST_HDBSCAN_DIR
         (TutteInstitute/fast_hdbscan, tag release-0.2.0; Debian python3-numba);
@@ -31,7 +32,8 @@ def main():
     if peer == "sklearn-dbscan":
         from sklearn.cluster import DBSCAN
         t0, c0 = time.perf_counter(), time.process_time()
-        lab = DBSCAN(eps=float(a), min_samples=int(b)).fit(x).labels_
+        jobs = int(os.environ.get("THREADS", "1"))
+        lab = DBSCAN(eps=float(a), min_samples=int(b), n_jobs=jobs).fit(x).labels_
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
     elif peer == "fast-hdbscan":
         sys.path.insert(0, os.environ["FAST_HDBSCAN_DIR"])
@@ -42,6 +44,15 @@ def main():
         t0, c0 = time.perf_counter(), time.process_time()
         lab = make().fit(x).labels_
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    elif peer == "density":
+        # mean and median count of points within eps (the point itself
+        # included) over 10,000 sampled points: what DBSCAN's cost scales with
+        from scipy.spatial import cKDTree
+        idx = np.random.default_rng(0).choice(len(x), min(len(x), 10000), replace=False)
+        cnt = cKDTree(x).query_ball_point(x[idx], float(a), return_length=True)
+        print(f"density n={len(x)} eps={a}: points within eps mean={cnt.mean():.1f} "
+              f"median={np.median(cnt):.0f} p90={np.percentile(cnt, 90):.0f}")
+        return
     else:
         sys.exit(f"unknown peer {peer}")
     lab = np.asarray(lab, dtype="<i8")
