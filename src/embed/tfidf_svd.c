@@ -196,14 +196,27 @@ static int renormalise(float *a, float *tmp, int m, int l, const orth_ws *ws) {
     return 0;
 }
 
-/* Standard normal draws, serial from one seeded stream (Box-Muller). */
-static void gaussian(float *g, size_t n, uint64_t seed) {
-    tc_rng r = tc_rng_seed(seed);
-    for (size_t i = 0; i < n; i += 2) {
-        double u = tc_rng_uniform(&r), v = tc_rng_uniform(&r);
-        double rad = sqrt(-2.0 * log(1.0 - u));
-        g[i] = (float)(rad * cos(2 * M_PI * v));
-        if (i + 1 < n) g[i + 1] = (float)(rad * sin(2 * M_PI * v));
+#define GAUSS_BLOCK 65536   /* draws per random stream */
+
+/* Standard normal draws (Marsaglia's polar method: no trigonometry), one
+ * seeded stream per block of GAUSS_BLOCK, so that the threads may share
+ * the blocks out and the draws still depend on the seed alone. */
+static void gaussian(float *g, size_t n, uint64_t seed, int n_threads) {
+    size_t n_blocks = (n + GAUSS_BLOCK - 1) / GAUSS_BLOCK;
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (size_t b = 0; b < n_blocks; b++) {
+        tc_rng r = tc_rng_derive(seed, b);
+        size_t end = (b + 1) * GAUSS_BLOCK < n ? (b + 1) * GAUSS_BLOCK : n;
+        for (size_t i = b * GAUSS_BLOCK; i < end; i += 2) {
+            double u, v, q;
+            do {
+                u = 2 * tc_rng_uniform(&r) - 1, v = 2 * tc_rng_uniform(&r) - 1;
+                q = u * u + v * v;
+            } while (q >= 1 || q == 0);
+            double f = sqrt(-2 * log(q) / q);
+            g[i] = (float)(u * f);
+            if (i + 1 < end) g[i + 1] = (float)(v * f);
+        }
     }
 }
 
@@ -241,7 +254,7 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     }
     if (!rc) rc = csr_transpose(x, &xt);
     if (rc) goto oom;
-    gaussian(z, v * (size_t)l, seed);
+    gaussian(z, v * (size_t)l, seed, n_threads);
     csr_times_dense(x, z, l, n_threads, y);
     for (int it = 0; it < n_iter; it++) {
         if (renormalise(y, tmp, (int)n, l, &ws)) goto lapack;
