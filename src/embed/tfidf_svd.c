@@ -15,6 +15,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 /* LAPACK, as OpenBLAS exports it (Fortran calling convention). */
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
@@ -22,17 +25,46 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
 
 /* ---------------------------------------------------------------- sparse products */
 
-/* y (n_rows, l) = x (n_rows, n_cols) b (n_cols, l) */
-static void csr_times_dense(const tc_tfidf_rows *x, const float *b, int l, int n_threads, float *y) {
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (size_t i = 0; i < x->n_rows; i++) {
-        float *yi = y + i * (size_t)l;
-        memset(yi, 0, (size_t)l * sizeof *yi);
-        for (size_t p = x->row[i]; p < x->row[i + 1]; p++) {
-            const float v = x->val[p], *bj = b + (size_t)x->col[p] * (size_t)l;
-            for (int c = 0; c < l; c++) yi[c] += v * bj[c];
+#define ACC_W 32   /* output columns held in registers per pass over a row's non-zeros */
+
+/* yi (l) = sum over the row's non-zeros p of val[p] b[col[p]], ACC_W
+ * columns at a time so that the sums stay in registers (four 8-wide
+ * accumulators) while the row's non-zeros stream by. */
+static void sparse_row(const uint32_t *col, const float *val, size_t nz, const float *b, int l,
+                       float *restrict yi) {
+    int c = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    for (; c + ACC_W <= l; c += ACC_W) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t p = 0; p < nz; p++) {
+            const float *bj = b + (size_t)col[p] * (size_t)l + c;
+            __m256 v = _mm256_set1_ps(val[p]);
+            a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(bj), a0);
+            a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(bj + 8), a1);
+            a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(bj + 16), a2);
+            a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(bj + 24), a3);
         }
+        _mm256_storeu_ps(yi + c, a0);
+        _mm256_storeu_ps(yi + c + 8, a1);
+        _mm256_storeu_ps(yi + c + 16, a2);
+        _mm256_storeu_ps(yi + c + 24, a3);
     }
+#endif
+    if (c == l) return;
+    memset(yi + c, 0, (size_t)(l - c) * sizeof *yi);
+    for (size_t p = 0; p < nz; p++) {
+        const float v = val[p], *restrict bj = b + (size_t)col[p] * (size_t)l;
+        for (int q = c; q < l; q++) yi[q] += v * bj[q];
+    }
+}
+
+/* y (n_rows, l) = x (n_rows, n_cols) b (n_cols, l). Rows are independent,
+ * so any schedule gives the same bytes; dynamic, because the transpose's
+ * rows (terms) range from 2 non-zeros to half the texts. */
+static void csr_times_dense(const tc_tfidf_rows *x, const float *b, int l, int n_threads, float *y) {
+#pragma omp parallel for schedule(dynamic, 256) num_threads(n_threads)
+    for (size_t i = 0; i < x->n_rows; i++)
+        sparse_row(x->col + x->row[i], x->val + x->row[i], x->row[i + 1] - x->row[i], b, l, y + i * (size_t)l);
 }
 
 /* The transpose as another CSR matrix (a counting sort by column), so that
@@ -74,17 +106,56 @@ static void times_small(float *a, int m, int l, const float *t, float *tmp) {
     }
 }
 
-/* g (l, l) = a^T a in double, a row-major (m, l), through sgemm. */
+/* g (l, l) = a^T a in double, a row-major (m, l): ssyrk (half the flops of
+ * an sgemm) fills the upper triangle, mirrored here. */
 static void gram(const float *a, int m, int l, float *gf, double *g) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, m, 1.0f, a, l, a, l, 0.0f, gf, l);
-    for (size_t i = 0; i < (size_t)l * l; i++) g[i] = gf[i];
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, m, 1.0f, a, l, 0.0f, gf, l);
+    for (int r = 0; r < l; r++)
+        for (int c = r; c < l; c++) g[(size_t)r * l + c] = g[(size_t)c * l + r] = gf[(size_t)r * l + c];
+}
+
+/* Cholesky of the symmetric g (l, l) in place: R (upper, row-major) with
+ * R^T R = g. A pivot below tol times its column's squared norm (a column
+ * numerically in the span of the earlier ones) fails with -1 when strict,
+ * else gets R's row e_j, which leaves that column as it is. */
+static int cholesky(double *g, int l, double tol, int strict) {
+    for (int j = 0; j < l; j++) {
+        double d = g[(size_t)j * l + j], norm2 = d;
+        for (int p = 0; p < j; p++) d -= g[(size_t)p * l + j] * g[(size_t)p * l + j];
+        if (d <= tol * norm2 || d < 1e-12) {
+            if (strict) return -1;
+            for (int c = 0; c < l; c++) g[(size_t)j * l + c] = c == j;
+            continue;
+        }
+        d = sqrt(d);
+        g[(size_t)j * l + j] = d;
+        for (int c = j + 1; c < l; c++) {
+            double v = g[(size_t)j * l + c];
+            for (int p = 0; p < j; p++) v -= g[(size_t)p * l + j] * g[(size_t)p * l + c];
+            g[(size_t)j * l + c] = v / d;
+        }
+    }
+    return 0;
+}
+
+/* a <- a R^-1, R upper triangular (row-major in g's upper triangle): R^-1
+ * in double by back substitution, then one sgemm pass (OpenBLAS's strsm
+ * was no faster here for twice fewer flops). t: (l, l). */
+static void solve_upper(float *a, float *tmp, int m, int l, const double *g, float *t) {
+    for (int c = l - 1; c >= 0; c--)
+        for (int r = l - 1; r >= 0; r--) {
+            double v = r == c ? 1 : 0;
+            for (int p = r + 1; p <= c; p++) v -= g[(size_t)r * l + p] * t[(size_t)p * l + c];
+            t[(size_t)r * l + c] = r > c ? 0 : (float)(v / g[(size_t)r * l + r]);
+        }
+    times_small(a, m, l, t, tmp);
 }
 
 /* Orthonormalises the columns of the row-major a (m, l) in place, keeping
  * their order: a = U S W^T from the eigenvectors of a^T a (dsyevd, l x l),
  * a <- a W S^-1 (descending s, columns of a numerically zero s left zero),
  * then one Cholesky pass (a <- a R^-1, R^T R = a^T a) to restore the
- * orthonormality float32 loses when squaring. Both big steps are sgemm
+ * orthonormality float32 loses when squaring. Both big steps are BLAS
  * products (Cholesky QR 2 with an eigen first step: Fukaya et al. 2014).
  * sv (l) gets s when not NULL. tmp: (BLOCK_ROWS, l). */
 typedef struct orth_ws { double *g, *w; float *gf, *t; int *iwork; double *work; int lwork, liwork; } orth_ws;
@@ -105,42 +176,47 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
         for (int r = 0; r < l; r++) t[(size_t)r * l + c] = s > 0 ? (float)(g[(size_t)e * l + r] / s) : 0;
     }
     times_small(a, m, l, t, tmp);
-    /* Cholesky of a^T a (near the identity now; zero columns stay zero) */
+    /* near the identity now; zero columns stay zero */
     gram(a, m, l, ws->gf, g);
-    for (int j = 0; j < l; j++) {
-        double d = g[(size_t)j * l + j];
-        for (int p = 0; p < j; p++) d -= g[(size_t)p * l + j] * g[(size_t)p * l + j];
-        if (d < 1e-12) {  /* a zero column: R's row j is e_j */
-            for (int c = 0; c < l; c++) g[(size_t)j * l + c] = c == j;
-            continue;
-        }
-        d = sqrt(d);
-        g[(size_t)j * l + j] = d;
-        for (int c = j + 1; c < l; c++) {
-            double v = g[(size_t)j * l + c];
-            for (int p = 0; p < j; p++) v -= g[(size_t)p * l + j] * g[(size_t)p * l + c];
-            g[(size_t)j * l + c] = v / d;
-        }
-    }
-    /* t = R^-1 (upper triangular, R row-major in g's upper triangle) */
-    for (int c = l - 1; c >= 0; c--)
-        for (int r = l - 1; r >= 0; r--) {
-            double v = r == c ? 1 : 0;
-            for (int p = r + 1; p <= c; p++) v -= g[(size_t)r * l + p] * t[(size_t)p * l + c];
-            t[(size_t)r * l + c] = r > c ? 0 : (float)(v / g[(size_t)r * l + r]);
-        }
-    times_small(a, m, l, t, tmp);
+    cholesky(g, l, 0, 0);
+    solve_upper(a, tmp, m, l, g, t);
     return 0;
 }
 
-/* Standard normal draws, serial from one seeded stream (Box-Muller). */
-static void gaussian(float *g, size_t n, uint64_t seed) {
-    tc_rng r = tc_rng_seed(seed);
-    for (size_t i = 0; i < n; i += 2) {
-        double u = tc_rng_uniform(&r), v = tc_rng_uniform(&r);
-        double rad = sqrt(-2.0 * log(1.0 - u));
-        g[i] = (float)(rad * cos(2 * M_PI * v));
-        if (i + 1 < n) g[i + 1] = (float)(rad * sin(2 * M_PI * v));
+/* Between power iterations the basis only has to stay well conditioned
+ * (scikit-learn uses an LU there): one Cholesky QR, a quarter of the
+ * flops of orthonormalise, whose error (float32's eps times the squared
+ * condition number of a, small once a = x q with q orthonormal) the next
+ * iterations wash out. A column too close to the span of the others makes
+ * the Cholesky unsafe; then the full orthonormalise runs. */
+static int renormalise(float *a, float *tmp, int m, int l, const orth_ws *ws) {
+    gram(a, m, l, ws->gf, ws->g);
+    if (cholesky(ws->g, l, 1e-3, 1)) return orthonormalise(a, tmp, m, l, ws, NULL);
+    solve_upper(a, tmp, m, l, ws->g, ws->t);
+    return 0;
+}
+
+#define GAUSS_BLOCK 65536   /* draws per random stream */
+
+/* Standard normal draws (Marsaglia's polar method: no trigonometry), one
+ * seeded stream per block of GAUSS_BLOCK, so that the threads may share
+ * the blocks out and the draws still depend on the seed alone. */
+static void gaussian(float *g, size_t n, uint64_t seed, int n_threads) {
+    size_t n_blocks = (n + GAUSS_BLOCK - 1) / GAUSS_BLOCK;
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (size_t b = 0; b < n_blocks; b++) {
+        tc_rng r = tc_rng_derive(seed, b);
+        size_t end = (b + 1) * GAUSS_BLOCK < n ? (b + 1) * GAUSS_BLOCK : n;
+        for (size_t i = b * GAUSS_BLOCK; i < end; i += 2) {
+            double u, v, q;
+            do {
+                u = 2 * tc_rng_uniform(&r) - 1, v = 2 * tc_rng_uniform(&r) - 1;
+                q = u * u + v * v;
+            } while (q >= 1 || q == 0);
+            double f = sqrt(-2 * log(q) / q);
+            g[i] = (float)(u * f);
+            if (i + 1 < end) g[i + 1] = (float)(v * f);
+        }
     }
 }
 
@@ -160,7 +236,7 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     float *y = malloc(n * (size_t)l * sizeof *y);     /* (n, l) */
     float *z = malloc(v * (size_t)l * sizeof *z);     /* (v, l) */
     float *tmp = malloc((size_t)BLOCK_ROWS * l * sizeof *tmp);
-    float *s = malloc((size_t)l * sizeof *s);
+    float *s = malloc(2 * (size_t)l * sizeof *s);   /* (l) singular values, (k) signs */
     ws.g = malloc((size_t)l * l * sizeof *ws.g);
     ws.w = malloc((size_t)l * sizeof *ws.w);
     ws.gf = malloc((size_t)l * l * sizeof *ws.gf);
@@ -178,12 +254,12 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     }
     if (!rc) rc = csr_transpose(x, &xt);
     if (rc) goto oom;
-    gaussian(z, v * (size_t)l, seed);
+    gaussian(z, v * (size_t)l, seed, n_threads);
     csr_times_dense(x, z, l, n_threads, y);
     for (int it = 0; it < n_iter; it++) {
-        if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
+        if (renormalise(y, tmp, (int)n, l, &ws)) goto lapack;
         csr_times_dense(&xt, y, l, n_threads, z);
-        if (orthonormalise(z, tmp, (int)v, l, &ws, NULL)) goto lapack;
+        if (renormalise(z, tmp, (int)v, l, &ws)) goto lapack;
         csr_times_dense(x, z, l, n_threads, y);
     }
     if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
@@ -194,13 +270,14 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     for (size_t j = 0; j < v; j++) memcpy(basis + j * (size_t)k, z + j * (size_t)l, (size_t)k * sizeof *basis);
     /* a sign convention, so that a refit on the same texts agrees: each
      * vector's largest entry positive */
-    for (int c = 0; c < k; c++) {
-        size_t arg = 0;
-        for (size_t j = 1; j < v; j++)
-            if (fabsf(basis[j * k + c]) > fabsf(basis[arg * k + c])) arg = j;
-        if (basis[arg * k + c] < 0)
-            for (size_t j = 0; j < v; j++) basis[j * k + c] = -basis[j * k + c];
-    }
+    float *top = s + l;   /* (k) each vector's entry of largest magnitude so far, first wins ties */
+    for (int c = 0; c < k; c++) top[c] = basis[c];
+    for (size_t j = 1; j < v; j++)
+        for (int c = 0; c < k; c++)
+            if (fabsf(basis[j * k + c]) > fabsf(top[c])) top[c] = basis[j * k + c];
+    for (size_t j = 0; j < v; j++)
+        for (int c = 0; c < k; c++)
+            if (top[c] < 0) basis[j * k + c] = -basis[j * k + c];
     if (sv) memcpy(sv, s, (size_t)k * sizeof *sv);
     goto done;
 lapack:
