@@ -935,7 +935,7 @@ static int load_column(pq_slot *s, int c) {
             if ((rc = lvl_room(s, n))) return rc;
             if (rle_decode(lp, ll, 1, s->lvl, n)) return pq_fail(s, c, "definition levels end early");
             pq_col *k = &s->col[c];
-            if (k->ndef + n > k->defcap) { /* at most a byte per row of the row group */
+            if (!k->def || k->ndef + n > k->defcap) { /* at most a byte per row of the row group */
                 size_t cap = k->defcap ? k->defcap : 4096;
                 while (cap < k->ndef + n) cap *= 2;
                 uint8_t *nd = realloc(k->def, cap);
