@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -156,21 +157,47 @@ typedef struct {
     pq_chunk col[2]; /* text, id */
 } pq_group;
 
-typedef struct { /* one value of a decoded column chunk */
+typedef struct { /* one value of a decoded column chunk, when it is not read in place */
     uint64_t off;
     uint32_t len;
-    uint8_t kind; /* 0 null, 1 in the values' bytes, 2 in the dictionary's, 3 in the pages' */
+    uint8_t kind; /* 1 in the values' bytes, 2 in the dictionary's, 3 in the pages' */
 } pq_val;
+
+/* One data page's rows. A PLAIN string page keeps no index: the reader
+ * walks its length prefixes in place as it hands the strings out (one pass
+ * over the page, and the bytes it hands out are the ones it just read);
+ * other pages put their values in the column's index. */
+typedef struct {
+    uint64_t at, end;       /* plain: the value bytes [at, end) in pages; else the first index in v */
+    uint64_t def;           /* where the rows' definition levels start in def, or PQ_NO_DEF: none null */
+    uint32_t rows;
+    uint8_t plain;
+} pq_seg;
+
+#define PQ_NO_DEF UINT64_MAX
+
+/* A buffer kept from one row group to the next (big ones on huge pages). */
+typedef struct {
+    uint8_t *b;
+    size_t len, cap;
+} pq_buf;
 
 typedef struct {
     tc_sb bytes, dict;      /* value bytes; dictionary bytes */
-    tc_sb pages;            /* the data pages, decompressed: most strings are read in place */
-    pq_val *v;              /* (n) values, one per row */
+    pq_buf pages;           /* the data pages, decompressed: strings are read in place */
+    pq_val *v;              /* (n) the values of pages that are not PLAIN strings */
     size_t n, cap;
+    pq_seg *seg;            /* (nseg) one per data page, in row order */
+    size_t nseg, segcap;
+    uint8_t *def;           /* (ndef) a byte per row of the pages with nulls: 0 null */
+    size_t ndef, defcap;
     uint64_t *doff;         /* (nd) dictionary entries: offset and length */
     uint32_t *dlen;
     size_t nd;
     int has_dict;
+    /* the reader's place: segment, row in it, byte (plain) or index; bytes prefetched to */
+    size_t cs, crow;
+    uint64_t cpos, pf;
 } pq_col;
 
 /* One row group decoded: its columns and the buffers they came through,
@@ -180,9 +207,12 @@ typedef struct {
 typedef struct pq_slot {
     struct tc_parquet *p;
     pq_col col[2];
-    uint8_t *chunk, *page;
-    size_t chunk_cap, page_cap;
+    pq_buf chunk, page;     /* a column chunk as read; a dictionary page decompressed */
+    uint32_t *lvl;          /* (lvl_cap) levels or dictionary indices of one page */
+    size_t lvl_cap;
+    ZSTD_DCtx *zd;
     size_t group;           /* the row group it holds (or is loading) */
+    size_t used;            /* when it last held one (a free slot with warm buffers is taken first) */
     int state;              /* SLOT_*, under the reader's mu */
     int rc;                 /* a load that failed in a worker: its code and message */
     char err[1024];
@@ -208,8 +238,9 @@ struct tc_parquet {
     int n_workers, stop;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    size_t nulls;
-    char num[2][24];        /* integers formatted for the caller */
+    size_t nulls, loads;    /* loads: row groups loaded so far (slot ages) */
+    int err;                /* a value that failed to decode: every later call fails the same */
+    char errmsg[1024];
 };
 
 static int pq_fail(const pq_slot *s, int c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -556,15 +587,35 @@ static const char *codec_name(int c) {
     return c >= 0 && c < 8 ? names[c] : "unknown";
 }
 
-/* Decompresses in[0..n) into exactly un bytes at out. */
-/* *buf with room for need bytes (grown, never shrunk, until close). */
-static int pq_room(pq_slot *s, uint8_t **buf, size_t *cap, size_t need) {
-    if (need <= *cap && *buf) return 0;
-    uint8_t *nb = realloc(*buf, need ? need : 1);
+/* Buffers of this size or more sit on huge pages where the kernel has them
+ * (madvise mode): a row group's chunk and pages are tens of MiB, touched
+ * once per row group, and 4 KiB pages cost a fault each on first use and
+ * a TLB miss every few strings after. */
+#define PQ_HUGE ((size_t)2 << 20)
+
+/* b with room for need bytes (grown, never shrunk, until close); keep: its
+ * first b->len bytes are kept, else it is emptied. */
+static int pq_room(pq_slot *s, pq_buf *b, size_t need, int keep) {
+    if (!keep) b->len = 0;
+    if (need <= b->cap && b->b) return 0;
+    size_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < need) cap *= 2;
+    uint8_t *nb;
+    if (cap >= PQ_HUGE) {
+        cap = (cap + PQ_HUGE - 1) & ~(PQ_HUGE - 1);
+        nb = aligned_alloc(PQ_HUGE, cap);
+        if (nb) madvise(nb, cap, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    } else {
+        nb = malloc(cap);
+    }
     if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
-    *buf = nb, *cap = need;
+    if (b->len) memcpy(nb, b->b, b->len);
+    free(b->b);
+    b->b = nb, b->cap = cap;
     return 0;
 }
+
+static void pq_buf_free(pq_buf *b) { free(b->b), memset(b, 0, sizeof *b); }
 
 static int decompress(pq_slot *s, int c, int codec, const uint8_t *in, size_t n, uint8_t *out,
                       size_t un) {
@@ -583,7 +634,8 @@ static int decompress(pq_slot *s, int c, int codec, const uint8_t *in, size_t n,
         inflateEnd(&z);
         if (zr != Z_STREAM_END || got != un) return pq_fail(s, c, "corrupt GZIP page");
     } else if (codec == 6) {
-        size_t got = ZSTD_decompress(out, un, in, n);
+        if (!s->zd && !(s->zd = ZSTD_createDCtx())) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
+        size_t got = ZSTD_decompressDCtx(s->zd, out, un, in, n);
         if (ZSTD_isError(got) || got != un) return pq_fail(s, c, "corrupt ZSTD page");
     } else {
         return pq_fail(s, c, "codec %s is not supported (UNCOMPRESSED, SNAPPY, GZIP and ZSTD are)",
@@ -648,7 +700,7 @@ static int plain_values(pq_slot *s, int c, int type, const uint8_t *d, size_t le
         }
         uint64_t off = 0;
         if (!dict && type == T_BYTES) { /* in place */
-            int rc = col_push(s, c, 3, (uint64_t)((const char *)val - k->pages.s), (uint32_t)sl);
+            int rc = col_push(s, c, 3, (uint64_t)(val - k->pages.b), (uint32_t)sl);
             if (rc) return rc;
             continue;
         }
@@ -661,28 +713,51 @@ static int plain_values(pq_slot *s, int c, int type, const uint8_t *d, size_t le
     return 0;
 }
 
-/* The nn non-null values of a data page, then the page's rows in order
- * (def[r] == 0: null). */
+/* s->lvl with room for n entries. */
+static int lvl_room(pq_slot *s, size_t n) {
+    if (n <= s->lvl_cap && s->lvl) return 0;
+    uint32_t *nl = realloc(s->lvl, (n ? n : 1) * sizeof *nl);
+    if (!nl) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
+    s->lvl = nl, s->lvl_cap = n ? n : 1;
+    return 0;
+}
+
+static int seg_push(pq_slot *s, int c, const pq_seg *g) {
+    pq_col *k = &s->col[c];
+    if (k->nseg == k->segcap) {
+        size_t cap = k->segcap ? k->segcap * 2 : 16;
+        pq_seg *ns = realloc(k->seg, cap * sizeof *ns);
+        if (!ns) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
+        k->seg = ns, k->segcap = cap;
+    }
+    k->seg[k->nseg++] = *g;
+    return 0;
+}
+
+/* A data page of rows rows, nn of them not null, its values at d[0..len)
+ * (in the column's pages); its definition levels, if any null, at def in
+ * the column's def. PLAIN strings are left in place for the reader to
+ * walk; other values go to the index. */
 static int page_values(pq_slot *s, int c, int enc, const uint8_t *d, size_t len, size_t rows,
-                       const uint32_t *def, size_t nn) {
+                       uint64_t def, size_t nn) {
     pq_col *k = &s->col[c];
     int type = s->p->groups[s->group].col[c].type, rc;
-    size_t base = k->n;
-    if (enc == 0) {
+    pq_seg g = {.at = k->n, .def = def, .rows = (uint32_t)rows};
+    if (enc == 0 && type == T_BYTES) {
+        g.plain = 1, g.at = (uint64_t)(d - k->pages.b), g.end = g.at + len;
+    } else if (enc == 0) {
         if ((rc = plain_values(s, c, type, d, len, nn, 0))) return rc;
     } else if (enc == 2 || enc == 8) {
         if (!k->has_dict) return pq_fail(s, c, "dictionary-encoded page without a dictionary page");
         if (len < 1 || d[0] > 32) return pq_fail(s, c, "dictionary index bit width missing or over 32");
-        uint32_t *idx = malloc((nn ? nn : 1) * sizeof *idx);
-        if (!idx) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
-        rc = rle_decode(d + 1, len - 1, d[0], idx, nn) ? pq_fail(s, c, "dictionary indices end early") : 0;
-        for (size_t v = 0; v < nn && !rc; v++) {
+        if ((rc = lvl_room(s, nn))) return rc;
+        uint32_t *idx = s->lvl;
+        if (rle_decode(d + 1, len - 1, d[0], idx, nn)) return pq_fail(s, c, "dictionary indices end early");
+        for (size_t v = 0; v < nn; v++) {
             if (idx[v] >= k->nd)
-                rc = pq_fail(s, c, "dictionary index %" PRIu32 " out of range (%zu entries)", idx[v], k->nd);
-            else rc = col_push(s, c, 2, k->doff[idx[v]], k->dlen[idx[v]]);
+                return pq_fail(s, c, "dictionary index %" PRIu32 " out of range (%zu entries)", idx[v], k->nd);
+            if ((rc = col_push(s, c, 2, k->doff[idx[v]], k->dlen[idx[v]]))) return rc;
         }
-        free(idx);
-        if (rc) return rc;
     } else if ((enc == 6 || enc == 7) && type == T_BYTES) {
         /* DELTA_LENGTH_BYTE_ARRAY: lengths, then the bytes; DELTA_BYTE_ARRAY:
          * prefix lengths, then suffixes as DELTA_LENGTH_BYTE_ARRAY */
@@ -707,7 +782,7 @@ static int page_values(pq_slot *s, int c, int enc, const uint8_t *d, size_t len,
                 break;
             }
             if (!pre) { /* DELTA_LENGTH_BYTE_ARRAY: in place */
-                rc = col_push(s, c, 3, (uint64_t)((const char *)d + pos - k->pages.s), (uint32_t)lens[v]);
+                rc = col_push(s, c, 3, (uint64_t)(d + pos - k->pages.b), (uint32_t)lens[v]);
                 pos += (size_t)lens[v];
                 continue;
             }
@@ -733,16 +808,7 @@ static int page_values(pq_slot *s, int c, int enc, const uint8_t *d, size_t len,
         return pq_fail(s, c, "value encoding %d is not supported (PLAIN, dictionary, "
                        "DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY are)", enc);
     }
-    if (!def || nn == rows) return 0;
-    /* spread the nn values over the rows, nulls between them (from the end, in place) */
-    for (size_t r = 0; r < rows - nn; r++)
-        if ((rc = col_push(s, c, 0, 0, 0))) return rc;
-    size_t src = base + nn, dst = base + rows;
-    for (size_t r = rows; r-- > 0;) {
-        if (def[r]) k->v[--dst] = k->v[--src];
-        else k->v[--dst] = (pq_val){0, 0, 0};
-    }
-    return 0;
+    return seg_push(s, c, &g);
 }
 
 typedef struct {
@@ -793,9 +859,9 @@ static int load_column(pq_slot *s, int c) {
     const uint8_t *d;
     if (s->p->mem) d = s->p->mem + start;
     else {
-        if ((rc = pq_room(s, &s->chunk, &s->chunk_cap, total))) return rc;
-        if ((rc = pq_pread(s->p, (uint64_t)start, s->chunk, total))) return rc;
-        d = s->chunk;
+        if ((rc = pq_room(s, &s->chunk, total, 0))) return rc;
+        if ((rc = pq_pread(s->p, (uint64_t)start, s->chunk.b, total))) return rc;
+        d = s->chunk.b;
     }
     size_t pos = 0, rows = 0, want = (size_t)g->num_rows;
     while (rows < want) {
@@ -829,21 +895,15 @@ static int load_column(pq_slot *s, int c) {
          * reads in place; a dictionary page is copied out entry by entry. */
         uint8_t *dst = NULL;
         if (h.type != 2) {
-            tc_sb *pg = &s->col[c].pages;
+            pq_buf *pg = &s->col[c].pages;
             if (pg->len + plen > PQ_MAX_CHUNK)
                 return pq_fail(s, c, "decodes to more than %llu bytes", (unsigned long long)PQ_MAX_CHUNK);
-            if (!pg->s || pg->cap < pg->len + plen) {
-                size_t cap = pg->cap ? pg->cap : 1 << 16;
-                while (cap < pg->len + plen) cap *= 2;
-                char *nb = realloc(pg->s, cap);
-                if (!nb) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
-                pg->s = nb, pg->cap = cap;
-            }
-            dst = (uint8_t *)pg->s + pg->len;
+            if ((rc = pq_room(s, pg, pg->len + plen, 1))) return rc;
+            dst = pg->b + pg->len;
             pg->len += plen;
         } else if (codec != 0) {
-            if ((rc = pq_room(s, &s->page, &s->page_cap, plen))) return rc;
-            dst = s->page;
+            if ((rc = pq_room(s, &s->page, plen, 0))) return rc;
+            dst = s->page.b;
         }
         if (codec != 0) {
             memcpy(dst, raw, lv);
@@ -862,7 +922,7 @@ static int load_column(pq_slot *s, int c) {
             continue;
         }
         size_t n = (size_t)h.nv, nn = n, vpos = 0;
-        uint32_t *def = NULL;
+        uint64_t def = PQ_NO_DEF;
         if (s->p->max_def[c]) {
             const uint8_t *lp = page;
             size_t ll = lv;
@@ -872,19 +932,24 @@ static int load_column(pq_slot *s, int c) {
                 if (ll > plen - 4) return pq_fail(s, c, "definition levels of %zu bytes past the page", ll);
                 lp = page + 4, vpos = 4 + ll;
             } else vpos = lv;
-            if (!(def = malloc((n ? n : 1) * sizeof *def))) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
-            if (rle_decode(lp, ll, 1, def, n)) {
-                free(def);
-                return pq_fail(s, c, "definition levels end early");
+            if ((rc = lvl_room(s, n))) return rc;
+            if (rle_decode(lp, ll, 1, s->lvl, n)) return pq_fail(s, c, "definition levels end early");
+            pq_col *k = &s->col[c];
+            if (!k->def || k->ndef + n > k->defcap) { /* at most a byte per row of the row group */
+                size_t cap = k->defcap ? k->defcap : 4096;
+                while (cap < k->ndef + n) cap *= 2;
+                uint8_t *nd = realloc(k->def, cap);
+                if (!nd) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
+                k->def = nd, k->defcap = cap;
             }
+            uint8_t *dl = k->def + k->ndef;
             nn = 0;
-            for (size_t r = 0; r < n; r++) nn += def[r] != 0;
+            for (size_t r = 0; r < n; r++) dl[r] = s->lvl[r] != 0, nn += dl[r];
+            if (nn < n) def = k->ndef, k->ndef += n; /* pages without nulls keep no levels */
         } else {
             vpos = lv;
         }
-        rc = page_values(s, c, (int)h.enc, page + vpos, plen - vpos, n, def, nn);
-        free(def);
-        if (rc) return rc;
+        if ((rc = page_values(s, c, (int)h.enc, page + vpos, plen - vpos, n, def, nn))) return rc;
         rows += n;
     }
     return 0;
@@ -892,17 +957,15 @@ static int load_column(pq_slot *s, int c) {
 
 /* Empties k for the next row group; keep 0 frees its buffers too. */
 static void col_reset(pq_col *k, int keep) {
-    tc_sb bytes = k->bytes, pages = k->pages;
-    pq_val *v = k->v;
-    size_t cap = k->cap;
     tc_sb_free(&k->dict);
     free(k->doff), free(k->dlen);
-    memset(k, 0, sizeof *k);
-    if (keep) {
-        k->bytes = bytes, k->bytes.len = 0, k->pages = pages, k->pages.len = 0;
-        k->v = v, k->cap = cap;
-    } else {
-        tc_sb_free(&bytes), tc_sb_free(&pages), free(v);
+    k->doff = NULL, k->dlen = NULL, k->nd = 0, k->has_dict = 0;
+    k->bytes.len = k->pages.len = k->n = k->nseg = k->ndef = 0;
+    k->cs = k->crow = 0, k->cpos = k->pf = 0;
+    if (!keep) {
+        tc_sb_free(&k->bytes), pq_buf_free(&k->pages);
+        free(k->v), free(k->seg), free(k->def);
+        memset(k, 0, sizeof *k);
     }
 }
 
@@ -936,6 +999,14 @@ static pq_slot *first_slot(tc_parquet *p, int state) {
     return best;
 }
 
+/* Under mu: the free slot used last (its buffers are mapped and warm), or NULL. */
+static pq_slot *free_slot(tc_parquet *p) {
+    pq_slot *best = NULL;
+    for (int i = 0; i < PQ_SLOTS; i++)
+        if (p->slot[i].state == SLOT_FREE && (!best || p->slot[i].used > best->used)) best = &p->slot[i];
+    return best;
+}
+
 static void *worker_main(void *arg) {
     tc_parquet *p = arg;
     pthread_mutex_lock(&p->mu);
@@ -957,9 +1028,18 @@ static void *worker_main(void *arg) {
 /* Starts the workers for a file read from disk with row groups left after
  * the current one (a buffer in memory is decoded in the caller's thread:
  * it is what the fuzzer drives, and small). No thread: no read-ahead. */
+static int default_workers = PQ_WORKERS;
+
+int tc_parquet_default_workers(int n) {
+    int old = __atomic_load_n(&default_workers, __ATOMIC_RELAXED);
+    if (n >= 0) __atomic_store_n(&default_workers, n < PQ_WORKERS ? n : PQ_WORKERS, __ATOMIC_RELAXED);
+    return old;
+}
+
 static void start_workers(tc_parquet *p) {
     if (p->n_workers || p->mem || p->group + 1 >= p->n_groups) return;
-    while (p->n_workers < PQ_WORKERS &&
+    int want = __atomic_load_n(&default_workers, __ATOMIC_RELAXED);
+    while (p->n_workers < want &&
            pthread_create(&p->worker[p->n_workers], NULL, worker_main, p) == 0)
         p->n_workers++;
 }
@@ -967,11 +1047,11 @@ static void start_workers(tc_parquet *p) {
 /* Under mu: queues the row groups after cur's in the free slots. */
 static void queue_ahead(tc_parquet *p) {
     if (!p->n_workers) return;
-    for (size_t g = p->cur->group + 1; g < p->n_groups && g <= p->cur->group + PQ_WORKERS; g++) {
+    for (size_t g = p->cur->group + 1; g < p->n_groups && g <= p->cur->group + (size_t)p->n_workers; g++) {
         if (slot_of(p, g)) continue;
-        pq_slot *s = first_slot(p, SLOT_FREE);
+        pq_slot *s = free_slot(p);
         if (!s) break;
-        s->group = g, s->state = SLOT_QUEUED;
+        s->group = g, s->state = SLOT_QUEUED, s->used = ++p->loads;
     }
     pthread_cond_broadcast(&p->cv);
 }
@@ -983,7 +1063,7 @@ static int load_group(tc_parquet *p) {
     pthread_mutex_lock(&p->mu);
     pq_slot *s = slot_of(p, p->group);
     if (!s || s->state == SLOT_QUEUED) {
-        if (!s) s = first_slot(p, SLOT_FREE); /* one is free: the others hold later groups */
+        if (!s) s = free_slot(p), s->used = ++p->loads; /* one is free: the others hold later groups */
         s->group = p->group, s->state = SLOT_BUSY;
         pthread_mutex_unlock(&p->mu);
         load_slot(s);
@@ -1018,23 +1098,80 @@ static void unload(tc_parquet *p) {
     p->loaded = 0, p->row = 0;
 }
 
-static const char *val_str(tc_parquet *p, int c, size_t row, size_t *len) {
+/* How far ahead of the strings handed out the page is prefetched: walking
+ * length prefixes through a page of tens of MiB that the decompressor
+ * wrote out of cache stalls on every prefix otherwise (the strings are
+ * hundreds of bytes apart, too far for the hardware to guess). */
+#define PQ_PREFETCH 2048
+
+/* Puts column c's reader at the start of cur's row group. */
+static void col_start(pq_col *k) {
+    k->cs = k->crow = 0;
+    k->cpos = k->pf = k->nseg ? k->seg[0].at : 0;
+}
+
+/* The next row of column c in cur: 1 with its value, 0 when it is null,
+ * < 0 when a PLAIN string runs past its page. */
+static inline int col_next(tc_parquet *p, int c, const char **str, size_t *len) {
     pq_col *k = &p->cur->col[c];
-    pq_val *v = &k->v[row];
-    *len = v->len;
-    if (v->kind == 0) return NULL;
-    const char *s = v->kind == 1 ? k->bytes.s : v->kind == 2 ? k->dict.s : k->pages.s;
-    return s ? s + v->off : "";
+    while (k->crow == k->seg[k->cs].rows) {
+        if (k->cs + 1 >= k->nseg) return pq_fail(p->cur, c, "fewer rows in the pages than the row group has");
+        k->cs++, k->crow = 0, k->cpos = k->pf = k->seg[k->cs].at;
+    }
+    const pq_seg *g = &k->seg[k->cs];
+    size_t r = k->crow++;
+    if (g->def != PQ_NO_DEF && !k->def[g->def + r]) return 0;
+    if (!g->plain) {
+        const pq_val *v = &k->v[k->cpos++];
+        const char *base = v->kind == 1 ? k->bytes.s : v->kind == 2 ? k->dict.s : (const char *)k->pages.b;
+        *str = base ? base + v->off : "", *len = v->len;
+        return 1;
+    }
+    const uint8_t *b = k->pages.b;
+    uint64_t at = k->cpos;
+    if (g->end - at < 4)
+        return pq_fail(p->cur, c, "PLAIN values end early (row %zu)", p->row - 1);
+    uint32_t l = (uint32_t)b[at] | (uint32_t)b[at + 1] << 8 | (uint32_t)b[at + 2] << 16 |
+                 (uint32_t)b[at + 3] << 24;
+    if (l > g->end - at - 4)
+        return pq_fail(p->cur, c, "PLAIN value of row %zu: length %" PRIu32 " past the page", p->row - 1, l);
+    *str = (const char *)b + at + 4, *len = l;
+    k->cpos = at + 4 + l;
+    uint64_t to = k->cpos + PQ_PREFETCH < g->end ? k->cpos + PQ_PREFETCH : g->end;
+    for (; k->pf < to; k->pf += 64) __builtin_prefetch(b + k->pf);
+    return 1;
+}
+
+/* The next row of cur: 1 with its text (and id: NULL when none or null),
+ * 0 when the text is null, < 0 an error. */
+static inline int row_next(tc_parquet *p, const char **text, size_t *tlen, const char **id, size_t *ilen) {
+    int rc = col_next(p, 0, text, tlen), ri = 0;
+    if (p->want_id && (ri = col_next(p, 1, id, ilen)) < 0) return ri;
+    if (ri == 0) *id = NULL, *ilen = 0;
+    return rc;
+}
+
+/* A value that failed: this error now, and again on every later call. */
+static int fail_sticky(tc_parquet *p, int rc) {
+    p->err = rc;
+    snprintf(p->errmsg, sizeof p->errmsg, "%s", tc_last_error());
+    unload(p);
+    return tc_error(rc, "%s", p->errmsg);
 }
 
 int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char **id,
                     size_t *ilen) {
+    if (p->err) return tc_error(p->err, "%s", p->errmsg);
     for (;;) {
         if (p->group >= p->n_groups) return 0;
         if (!p->loaded) {
             int rc = load_group(p);
             if (rc) { unload(p); return rc; }
             p->loaded = 1;
+            col_start(&p->cur->col[0]), col_start(&p->cur->col[1]);
+            size_t skip = p->row; /* a seek into the row group */
+            for (p->row = 0; p->row < skip;)
+                if (p->row++, (rc = row_next(p, text, tlen, id, ilen)) < 0) return fail_sticky(p, rc);
         }
         if (p->row >= (size_t)p->groups[p->group].num_rows) {
             release(p);
@@ -1042,12 +1179,11 @@ int tc_parquet_next(tc_parquet *p, const char **text, size_t *tlen, const char *
             p->group++;
             continue;
         }
-        size_t r = p->row++;
-        *text = val_str(p, 0, r, tlen);
-        if (!*text) { p->nulls++; continue; }
-        *id = p->want_id ? val_str(p, 1, r, ilen) : NULL;
-        if (!*id) *ilen = 0;
-        return 1;
+        p->row++;
+        int rc = row_next(p, text, tlen, id, ilen);
+        if (rc == 1) return 1;
+        if (rc < 0) return fail_sticky(p, rc);
+        p->nulls++;
     }
 }
 
@@ -1096,8 +1232,11 @@ void tc_parquet_close(tc_parquet *p) {
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     for (int i = 0; i < PQ_SLOTS; i++) {
-        col_reset(&p->slot[i].col[0], 0), col_reset(&p->slot[i].col[1], 0);
-        free(p->slot[i].page), free(p->slot[i].chunk);
+        pq_slot *s = &p->slot[i];
+        col_reset(&s->col[0], 0), col_reset(&s->col[1], 0);
+        pq_buf_free(&s->page), pq_buf_free(&s->chunk);
+        free(s->lvl);
+        ZSTD_freeDCtx(s->zd);
     }
     if (p->fd >= 0) close(p->fd);
     free(p->groups);

@@ -42,5 +42,11 @@ int tc_parquet_seek(tc_parquet *p, unsigned long long row);
 
 void tc_parquet_close(tc_parquet *p);
 
+/* Threads that decode row groups ahead of the caller in readers opened
+ * from now on, 0 (everything in the caller's thread) to 2 (the default);
+ * n < 0 only asks. Returns the previous value. For the benchmark, which
+ * compares thread for thread. */
+int tc_parquet_default_workers(int n);
+
 
 #endif

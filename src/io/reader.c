@@ -512,24 +512,43 @@ static int text_next(tc_reader *r, tc_textset *batch) {
 
 /* ---------------------------------------------------------------- Parquet */
 
+/* 1 when s[0..n) is ASCII without NUL, most text: nothing to repair or
+ * drop, found in one pass (rather than a NUL search and a UTF-8 check). */
+static int plain_ascii(const char *s, size_t n) {
+    const uint64_t hi = 0x8080808080808080ull, one = 0x0101010101010101ull;
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) { /* words loaded one by one: a copy to an array stalls the load */
+        uint64_t w0, w1;
+        memcpy(&w0, s + i, 8), memcpy(&w1, s + i + 8, 8);
+        acc |= w0 | ((w0 - one) & ~w0) | w1 | ((w1 - one) & ~w1); /* a high bit or a zero byte */
+    }
+    for (; i < n; i++) acc |= (uint8_t)(s[i] - 1) >= 0x7f ? hi : 0;
+    return (acc & hi) == 0;
+}
+
 static int parquet_next(tc_reader *r, tc_textset *batch) {
     const char *t, *i;
     size_t tl, il;
     int rc = tc_parquet_next(r->pq, &t, &tl, &i, &il);
     if (rc <= 0) return rc;
     r->src.line++; /* the row, for the repair warnings */
-    char *clean = NULL;
-    if (memchr(t, 0, tl)) { /* NULs dropped, as in the other formats */
-        if (!(clean = malloc(tl))) return tc_error(TC_ENOMEM, "out of memory");
-        size_t o = 0;
-        for (size_t k = 0; k < tl; k++)
-            if (t[k]) clean[o++] = t[k];
-        if (r->n_nul == 0) r->nul_line = r->src.line;
-        r->n_nul += tl - o;
-        t = clean, tl = o;
+    char *clean = NULL, *text, *id = NULL;
+    if (tl <= r->max_text && plain_ascii(t, tl)) {
+        text = textset_store(batch, t, tl);
+    } else {
+        if (memchr(t, 0, tl)) { /* NULs dropped, as in the other formats */
+            if (!(clean = malloc(tl))) return tc_error(TC_ENOMEM, "out of memory");
+            size_t o = 0;
+            for (size_t k = 0; k < tl; k++)
+                if (t[k]) clean[o++] = t[k];
+            if (r->n_nul == 0) r->nul_line = r->src.line;
+            r->n_nul += tl - o;
+            t = clean, tl = o;
+        }
+        text = store_limited(r, batch, t, tl);
+        free(clean);
     }
-    char *text = store_limited(r, batch, t, tl), *id = NULL;
-    free(clean);
     if (text && i && !(id = store_text(r, batch, i, il, 0))) text = NULL;
     if (!text) return tc_error(TC_ENOMEM, "%s: out of memory", r->files[r->next_file - 1]);
     rc = textset_push(batch, text, id);
