@@ -11,7 +11,8 @@
 #      fp32 (OPENBLAS_CORETYPE=SkylakeX, its best setting here), cosines.
 # Everything runs nice'd; uptime before and after. OPENBLAS_CORETYPE is
 # SkylakeX for every side (DESIGN.md, "Matrix speed").
-# Usage: [PART=bert] [ROUNDS=3] bench/embed_dtype.sh [N] [NJS] [NB] [NQ]    (make bench first)
+# PART=use-lite runs part 1 alone, PART=bert part 3 alone.
+# Usage: [PART=all|use-lite|bert] [ROUNDS=3] bench/embed_dtype.sh [N] [NJS] [NB] [NQ]    (make bench first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_CORETYPE=SkylakeX
@@ -36,7 +37,8 @@ echo "load before: $(uptime | sed 's/.*load/load/')"
 
 corpus="$CORPORA/debian-packages.jsonl.gz"
 med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-if [[ ${PART:-all} == all ]]; then   # PART=bert runs part 3 alone
+PART=${PART:-all}
+if [[ $PART == all || $PART == use-lite ]]; then
 base="$B/bench-base/$BASE"
 if [[ ! -x $base/build/bench/bench_embed ]]; then
     echo "== building today's encoder ($BASE) into $base"
@@ -62,6 +64,8 @@ for d in fp32 bf16 int8; do
     awk -v d=$d -v m="$m" -v t="$today" 'BEGIN {printf "  %-5s %8.1f  %5.2fx\n", d, m, m / t}'
 done
 echo "  today %8s" | awk -v t="$today" '{printf "  today %8.1f  1.00x\n", t}'
+awk -v m="$(echo "${rates[int8]}" | med)" -v t="$today" -v n="$N" -v r="$ROUNDS" \
+    'BEGIN {printf "RATIO int8 / today\047s fp32 (USE-lite, %s texts, median of %s): %.2fx (target >= 4x with AMX)\n", n, r, m / t}'
 echo "== quality: $NQ texts, each dtype once"
 for d in fp32 bf16 int8; do
     out=$($NICE "$B/bench/bench_embed" "$corpus" "$NQ" $THREADS --no-gemm --dtype $d --vectors-out "$tmp/$d.f32" |
@@ -78,6 +82,7 @@ for t in ("bf16", "int8"):
     print(f"  cosine {t} vs fp32 over {n} texts: min {cos.min():.6f}, mean {cos.mean():.6f}")
 PY
 
+if [[ $PART == all ]]; then
 echo "== JavaScript reference (@energetic-ai/embeddings, build/js), first $NJS texts, and ours on them"
 cat >"$tmp/ref.js" <<'JS'
 const fs = require("fs");
@@ -110,9 +115,11 @@ for d in fp32 bf16 int8; do
     out=$($NICE "$B/bench/bench_embed" "$tmp/js.jsonl.gz" "$NJS" $THREADS --no-gemm --dtype $d | awk '/^texts_per_s/ {print $2}')
     awk -v d=$d -v m="$out" -v t="$js" 'BEGIN {printf "  ours %-5s %8.1f texts/s  %6.1fx the reference\n", d, m, m / t}'
 done
+fi
 
 fi
 
+if [[ $PART == use-lite ]]; then echo "load after: $(uptime | sed 's/.*load/load/')"; exit 0; fi
 echo "== BERT, all-MiniLM-L6-v2 shape, first $NB texts"
 $PY bench/make_bert_model.py "$tmp/minilm" >/dev/null
 "$B/bench/bench_wordpiece" "$tmp/minilm" "$corpus" "$NB" "$tmp/ids.jsonl" >/dev/null

@@ -324,7 +324,8 @@ typedef struct ul_work {
     float *pooled;  /* (texts, UL_D) */
     float *pooled_ff;   /* (texts, UL_FF) */
     float *fin;     /* (texts, UL_D) */
-    float *s;       /* (max_len, max_len) attention scores of one head */
+    float *s;       /* tc_ul_attention_scratch(max_len, 128) */
+    tc_ul_attention_fn *att;    /* the level's attention kernel */
     void *mm;       /* tc_mm's scratch, for the widest k */
 } ul_work;
 
@@ -352,36 +353,14 @@ static void layer_norm(int rows, int d, const float *in, const float *g, const f
 
 
 
-/* Softmax of each row of s (n, n), in place. */
-static void softmax_rows(int n, float *s) {
-    for (int i = 0; i < n; i++) {
-        float *row = s + (size_t)i * n, mx = -INFINITY, sum = 0;
-        for (int j = 0; j < n; j++) mx = row[j] > mx ? row[j] : mx;
-        for (int j = 0; j < n; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
-        float inv = 1.0f / sum;
-        for (int j = 0; j < n; j++) row[j] *= inv;
-    }
-}
-
-/* Multi-head attention per text and head, products with BLAS on strided
- * head slices: qkv (rows, 3*din) -> ctx (rows, din); s is (max_len^2). */
+/* Attention per text (use_lite_attention.c, the level's variant):
+ * qkv (rows, 3*din) -> ctx (rows, din). */
 static void attention(const ul_layer *L, int n_texts, const int *off, const int *len, const float *qkv, float *ctx,
-                      float *s) {
-    const int din = L->din, hd = L->head_dim, stride = 3 * din;
-    for (int t = 0; t < n_texts; t++) {
-        int n = len[t];
-        if (n == 0) continue;
-        const float *base = qkv + (size_t)off[t] * stride;
-        for (int head = 0; head < UL_HEADS; head++) {
-            const float *q = base + head * hd, *k = base + din + head * hd, *v = base + 2 * din + head * hd;
-            /* s (n, n) = scale q k^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, hd, L->scale, q, stride, k, stride, 0.0f, s, n);
-            softmax_rows(n, s);
-            /* ctx[:, head] (n, hd) = s v */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, n, 1.0f, s, n, v, stride, 0.0f,
-                        ctx + (size_t)off[t] * din + head * hd, din);
-        }
-    }
+                      ul_work *w) {
+    const int din = L->din;
+    for (int t = 0; t < n_texts; t++)
+        if (len[t] > 0)
+            w->att(len[t], din, UL_HEADS, L->scale, qkv + (size_t)off[t] * 3 * din, ctx + (size_t)off[t] * din, w->s);
 }
 
 /* One transformer layer on the packed rows; x0 is layer 0's input (rows, 256).
@@ -394,7 +373,7 @@ static void layer_forward(const ul_model *m, const ul_packed *pk, int l, int row
     const float *in = L->res_w ? w->x0 : w->x;           /* (rows, din) */
     layer_norm(rows, din, in, L->ln_att_g, L->ln_att_b, m->ln_eps, w->h);
     mm(&pk->qkv[l], rows, w->h, w->qkv, 0, w);
-    attention(L, n_texts, off, len, w->qkv, w->ctx, w->s);
+    attention(L, n_texts, off, len, w->qkv, w->ctx, w);
     if (L->res_w) mm(&pk->res, rows, w->x0, w->x, 0, w);    /* x = x0 Wres + bres */
     mm(&pk->out[l], rows, w->ctx, w->x, 1, w);              /* x += ctx Wo + bo */
     layer_norm(rows, UL_D, w->x, L->ln_ffn_g, L->ln_ffn_b, m->ln_eps, w->h);
@@ -523,7 +502,11 @@ static int worker_init(ul_worker *k, int rows_cap, int texts_cap, int max_len) {
     w->pooled = malloc((size_t)texts_cap * UL_D * sizeof(float));
     w->fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
     w->pooled_ff = malloc((size_t)texts_cap * UL_FF * sizeof(float));
-    w->s = malloc((size_t)max_len * max_len * sizeof(float));
+    w->s = aligned_alloc(64, (tc_ul_attention_scratch(max_len, UL_D / UL_HEADS) + 63) & ~(size_t)63);
+    w->att = tc_ul_attention_baseline;
+#if TC_CPU_X86
+    if (tc_cpu_level() >= TC_CPU_AVX512) w->att = tc_ul_attention_avx512;   /* head dims 64 and 128 */
+#endif
     w->mm = aligned_alloc(64, (size_t)TC_MM_ROWS * UL_FF * sizeof(float));   /* k <= UL_FF, fp32 the widest */
     k->bids = malloc((size_t)texts_cap * sizeof *k->bids);
     k->blen = malloc((size_t)texts_cap * sizeof *k->blen);

@@ -52,6 +52,20 @@ const ul_model *tc_use_lite_model(const tc_encoder *e);
  * ids (n_ids, already clipped to max_len) -> out (UL_D), unit length. */
 void tc_use_lite_forward_naive(const ul_model *m, const int32_t *ids, int n_ids, float *out);
 
+/* Multi-head self-attention of one text (use_lite_attention.c): ctx (n,
+ * din; rows din apart) = per head softmax(scale q k^T) v, from the text's
+ * n rows of qkv (n, 3 * din; [q k v], each din = heads x head_dim). scratch:
+ * tc_ul_attention_scratch(n or more, head_dim) bytes, 64-byte aligned. A
+ * row's result depends on the text alone. The avx512 variant needs
+ * head_dim a multiple of 64 and the AVX-512 level. */
+typedef void tc_ul_attention_fn(int n, int din, int heads, float scale, const float *qkv, float *ctx, float *scratch);
+tc_ul_attention_fn tc_ul_attention_baseline, tc_ul_attention_avx512;
+#define UL_ATT_QROWS 4   /* query rows per block of the kernel */
+static inline size_t tc_ul_attention_scratch(int max_len, int head_dim) {
+    const size_t ldn = ((size_t)max_len + 15) & ~(size_t)15;
+    return ldn * ((size_t)(head_dim > (int)ldn ? head_dim : (int)ldn) + UL_ATT_QROWS) * sizeof(float);
+}
+
 /* Matrix FLOPs of one forward pass over n_tokens tokens of n_texts texts
  * (the weight products; attention excluded): as the model defines them
  * (executed = 0), or as use_lite.c runs them (executed = 1). */
