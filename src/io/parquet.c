@@ -644,14 +644,23 @@ static int decompress(pq_slot *s, int c, int codec, const uint8_t *in, size_t n,
     return 0;
 }
 
+/* Array a of *cap elements, n used, with room for one more: doubled from
+ * `first` when full; NULL (the error set) when out of memory, a kept. The
+ * one growth rule of the slot's value and page lists. */
+static void *grow(pq_slot *s, void *a, size_t n, size_t *cap, size_t elem, size_t first) {
+    if (n < *cap) return a;
+    size_t c = *cap ? *cap * 2 : first;
+    void *na = realloc(a, c * elem);
+    if (!na) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path), NULL;
+    *cap = c;
+    return na;
+}
+
 static int col_push(pq_slot *s, int c, uint8_t kind, uint64_t off, uint32_t len) {
     pq_col *k = &s->col[c];
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 1024;
-        pq_val *nv = realloc(k->v, cap * sizeof *nv);
-        if (!nv) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
-        k->v = nv, k->cap = cap;
-    }
+    pq_val *v = grow(s, k->v, k->n, &k->cap, sizeof *v, 1024);
+    if (!v) return TC_ENOMEM;
+    k->v = v;
     k->v[k->n++] = (pq_val){off, len, kind};
     return 0;
 }
@@ -724,12 +733,9 @@ static int lvl_room(pq_slot *s, size_t n) {
 
 static int seg_push(pq_slot *s, int c, const pq_seg *g) {
     pq_col *k = &s->col[c];
-    if (k->nseg == k->segcap) {
-        size_t cap = k->segcap ? k->segcap * 2 : 16;
-        pq_seg *ns = realloc(k->seg, cap * sizeof *ns);
-        if (!ns) return tc_error(TC_ENOMEM, "%s: out of memory", s->p->path);
-        k->seg = ns, k->segcap = cap;
-    }
+    pq_seg *g2 = grow(s, k->seg, k->nseg, &k->segcap, sizeof *g2, 16);
+    if (!g2) return TC_ENOMEM;
+    k->seg = g2;
     k->seg[k->nseg++] = *g;
     return 0;
 }
