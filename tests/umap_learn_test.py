@@ -22,8 +22,10 @@ the whole fit through `textclust project`.
    0.8587) it is only required to lie in the span of the top 8
    eigenvectors (>= 90% of its norm). The blobs' graph is not connected.
 3. Layout, from the same graph and the same initialisation, 200 epochs:
-   trustworthiness@15 within 0.01 and kNN preservation within 0.03 of
-   umap-learn's; the edge cross-entropy sum w log(1 / q) within 15% of
+   trustworthiness@15 at most 0.01 below and 0.02 above umap-learn's, kNN
+   preservation at most 0.03 below and 0.04 above (a better layout is no
+   fault, but a far better one would be a different algorithm; the corpus
+   measured +0.011 in the sanitizer build); the edge cross-entropy sum w log(1 / q) within 15% of
    umap-learn's (measured: within 5%; a layout that does not move an edge's
    tail, umap-learn's move_other=True, gives 1.5x to 2.0x); and the layout
    improves trustworthiness@15 on its initialisation by >= 0.05 (measured
@@ -220,6 +222,10 @@ def test_spectral(name, x, tmp):
     return True
 
 
+def near(ours, ref, below, above):
+    return ref - below <= ours <= ref + above
+
+
 def test_layout(name, x, tmp, a, b):
     g = umap_graph(x)
     n = g.shape[0]
@@ -238,7 +244,7 @@ def test_layout(name, x, tmp, a, b):
     t0, to, tr = tw(x, init), tw(x, ours), tw(x, ref)
     ko, kr = knn_preservation(x, ours), knn_preservation(x, ref)
     xo, xr = edge_xent(g, ours, a, b), edge_xent(g, ref, a, b)
-    check(np.isfinite(ours).all() and abs(to - tr) <= 0.01 and abs(ko - kr) <= 0.03,
+    check(np.isfinite(ours).all() and near(to, tr, 0.01, 0.02) and near(ko, kr, 0.03, 0.04),
           "%s layout, same graph and init: trustworthiness %.4f (umap-learn %.4f), kNN "
           "preservation %.3f (%.3f)" % (name, to, tr, ko, kr))
     check(abs(xo / xr - 1) <= 0.15,
