@@ -13,9 +13,15 @@
  *   UMAP layout   tc_umap_layout, one and two blocks: bit for bit the
  *                 baseline's layout (the same lanes and contractions, only
  *                 the register width differs).
+ *   attention     tc_ul_attention (USE-lite), the baseline's BLAS path and
+ *                 the fused AVX-512 kernel, against softmax(scale q k^T) v
+ *                 in double, at head_dim 64 and 128 and lengths around the
+ *                 kernel's 4-row blocks and 16-column tiles; a query row
+ *                 repeated at another position gives the same bits.
  * The BERT forward pass runs at every level in test_bert.c, against the
  * golden vectors. */
 #include "check.h"
+#include "embed/use_lite.h"
 #include "index/knn.h"
 #include "reduce/reduce.h"
 #include "textclust.h"
@@ -223,6 +229,66 @@ static void test_layout(void) {
     layout_case(6000, 2); /* two blocks, snapshot and deltas */
 }
 
+/* ---------------------------------------------------------------- attention */
+
+/* ctx (n, din) = per head softmax(scale q k^T) v, in double, from the
+ * definition (use_lite.h) */
+static void attention_naive(int n, int din, int heads, double scale, const float *qkv, double *ctx) {
+    const int hd = din / heads, ld = 3 * din;
+    double *w = malloc((size_t)n * sizeof *w);
+    for (int h = 0; h < heads; h++)
+        for (int i = 0; i < n; i++) {
+            const float *q = qkv + (size_t)i * ld + h * hd;
+            double mx = -INFINITY, sum = 0;
+            for (int j = 0; j < n; j++) {
+                const float *k = qkv + (size_t)j * ld + din + h * hd;
+                double s = 0;
+                for (int t = 0; t < hd; t++) s += (double)q[t] * k[t];
+                w[j] = s * scale;
+                mx = fmax(mx, w[j]);
+            }
+            for (int j = 0; j < n; j++) sum += w[j] = exp(w[j] - mx);
+            for (int t = 0; t < hd; t++) {
+                double c = 0;
+                for (int j = 0; j < n; j++) c += w[j] * qkv[(size_t)j * ld + 2 * din + h * hd + t];
+                ctx[(size_t)i * din + h * hd + t] = c / sum;
+            }
+        }
+    free(w);
+}
+
+static void test_attention(void) {
+    const int lens[] = {1, 2, 3, 4, 5, 15, 16, 17, 33, 64, 100, 128};
+    const int shapes[2][2] = {{256, 4}, {512, 4}}; /* head_dim 64 (layer 0) and 128 (layer 1) */
+    tc_ul_attention_fn *fns[2] = {tc_ul_attention_baseline, tc_ul_attention_avx512};
+    const int nfn = tc_cpu_detected() >= TC_CPU_AVX512 ? 2 : 1;
+    for (int s = 0; s < 2; s++)
+        for (size_t c = 0; c < sizeof lens / sizeof *lens; c++) {
+            const int n = lens[c], din = shapes[s][0], heads = shapes[s][1], hd = din / heads;
+            const float scale = 1 / sqrtf((float)hd);
+            float *qkv = random_rows(700 + 31 * s + c, n, 3 * din), *ctx = malloc((size_t)n * din * sizeof *ctx);
+            for (size_t i = 0; i < (size_t)n * 3 * din; i++) qkv[i] *= 3; /* peaked weights, not near-uniform */
+            if (n > 5) memcpy(qkv + 5 * (size_t)3 * din, qkv, din * sizeof *qkv); /* q of row 5 = row 0's */
+            double *ref = malloc((size_t)n * din * sizeof *ref);
+            attention_naive(n, din, heads, scale, qkv, ref);
+            float *scratch = aligned_alloc(64, (tc_ul_attention_scratch(n, hd) + 63) & ~(size_t)63);
+            for (int f = 0; f < nfn; f++) {
+                memset(ctx, 0xff, (size_t)n * din * sizeof *ctx); /* NaN: every entry must be written */
+                fns[f](n, din, heads, scale, qkv, ctx, scratch);
+                double worst = 0;
+                for (size_t i = 0; i < (size_t)n * din; i++) worst = fmax(worst, fabs(ctx[i] - ref[i]));
+                CHECK_MSG(worst <= 2e-5, "attention %s n=%d head_dim %d: off by %g (or unwritten)",
+                          f ? "avx512" : "baseline", n, hd, worst);
+                if (n > 5)
+                    CHECK_MSG(memcmp(ctx, ctx + 5 * (size_t)din, din * sizeof *ctx) == 0,
+                              "attention %s n=%d head_dim %d: the same query row at 0 and 5 differs",
+                              f ? "avx512" : "baseline", n, hd);
+            }
+            free(scratch);
+            free(qkv); free(ctx); free(ref);
+        }
+}
+
 int main(void) {
     start_level = tc_cpu_level();
     printf("cpu: detected %s, built for %s\n", tc_cpu_name(tc_cpu_detected()), tc_cpu_build_target());
@@ -231,5 +297,6 @@ int main(void) {
     test_knn_dots();
     test_nndescent();
     test_layout();
+    test_attention();
     return check_report("test_cpu");
 }
