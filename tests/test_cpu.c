@@ -271,7 +271,7 @@ static void test_attention(void) {
             if (n > 5) memcpy(qkv + 5 * (size_t)3 * din, qkv, din * sizeof *qkv); /* q of row 5 = row 0's */
             double *ref = malloc((size_t)n * din * sizeof *ref);
             attention_naive(n, din, heads, scale, qkv, ref);
-            float *scratch = aligned_alloc(64, (tc_ul_attention_scratch(n, hd) + 63) & ~(size_t)63);
+            float *scratch = aligned_alloc(64, tc_ul_attention_scratch(n, hd));
             for (int f = 0; f < nfn; f++) {
                 memset(ctx, 0xff, (size_t)n * din * sizeof *ctx); /* NaN: every entry must be written */
                 fns[f](n, din, heads, scale, qkv, ctx, scratch);

@@ -25,8 +25,8 @@ the whole fit through `textclust project`.
    trustworthiness@15 at most 0.01 below and 0.02 above umap-learn's, kNN
    preservation at most 0.03 below and 0.04 above (a better layout is no
    fault, but a far better one would be a different algorithm; the corpus
-   measured +0.011 in the sanitizer build); the edge cross-entropy sum w log(1 / q) within 15% of
-   umap-learn's (measured: within 5%; a layout that does not move an edge's
+   measured +0.011 in the sanitizer build); the edge cross-entropy
+   sum w log(1 / q) within 15% of umap-learn's (measured: within 5%; a layout that does not move an edge's
    tail, umap-learn's move_other=True, gives 1.5x to 2.0x); and the layout
    improves trustworthiness@15 on its initialisation by >= 0.05 (measured
    0.11 to 0.45).

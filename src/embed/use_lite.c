@@ -502,7 +502,7 @@ static int worker_init(ul_worker *k, int rows_cap, int texts_cap, int max_len) {
     w->pooled = malloc((size_t)texts_cap * UL_D * sizeof(float));
     w->fin = malloc((size_t)texts_cap * UL_D * sizeof(float));
     w->pooled_ff = malloc((size_t)texts_cap * UL_FF * sizeof(float));
-    w->s = aligned_alloc(64, (tc_ul_attention_scratch(max_len, UL_D / UL_HEADS) + 63) & ~(size_t)63);
+    w->s = aligned_alloc(64, tc_ul_attention_scratch(max_len, UL_D / UL_HEADS));
     w->att = tc_ul_attention_baseline;
 #if TC_CPU_X86
     if (tc_cpu_level() >= TC_CPU_AVX512) w->att = tc_ul_attention_avx512;   /* head dims 64 and 128 */

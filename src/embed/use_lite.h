@@ -55,7 +55,8 @@ void tc_use_lite_forward_naive(const ul_model *m, const int32_t *ids, int n_ids,
 /* Multi-head self-attention of one text (use_lite_attention.c): ctx (n,
  * din; rows din apart) = per head softmax(scale q k^T) v, from the text's
  * n rows of qkv (n, 3 * din; [q k v], each din = heads x head_dim). scratch:
- * tc_ul_attention_scratch(n or more, head_dim) bytes, 64-byte aligned. A
+ * tc_ul_attention_scratch(n or more, head_dim) bytes (a multiple of 64, so
+ * aligned_alloc(64, ...) takes it as it is), 64-byte aligned. A
  * row's result depends on the text alone. The avx512 variant needs
  * head_dim a multiple of 64 and the AVX-512 level. */
 typedef void tc_ul_attention_fn(int n, int din, int heads, float scale, const float *qkv, float *ctx, float *scratch);
