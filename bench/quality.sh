@@ -10,7 +10,7 @@
 # corpus ($CORPUS_LIST) and each of use-lite, tfidf, use-lite+tfidf and
 # hashing, k-means NMI at the number of categories on the vectors (the
 # hybrid at each weight of $WEIGHTS), then the whole pipeline with the
-# hybrid at weight $W (default 1): UMAP, then DBSCAN eps 0.08 /
+# hybrid at weight $W (default 0.75, the encoder's): UMAP, then DBSCAN eps 0.08 /
 # min_samples 50 as the reference, DBSCAN with eps scaled to the corpus
 # size, 0.08 sqrt(100000 / n), and HDBSCAN min_cluster_size 50: clusters,
 # NMI / ARI (noise one label), noise share. Each encoder's vectors are made
@@ -26,7 +26,7 @@ PY=/usr/bin/python3
 mkdir -p "$OUT"
 
 if [[ ${ENCODERS:-0} == 1 ]]; then
-    W=${W:-1}
+    W=${W:-0.75}
     make -s build/bench/bench_tfidf
     list=${CORPUS_LIST:-debian-packages wordnet-glosses fortunes}
     for c in $list; do

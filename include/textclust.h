@@ -205,7 +205,8 @@ TC_API int tc_encoder_state(const tc_encoder *e, void **buf, size_t *len);
  * names `what` and the field on bad input). */
 TC_API int tc_encoder_set_state(tc_encoder *e, const void *buf, size_t len, const char *what);
 
-/* Name of the default encoder for tc_encoder_open(NULL, ...). */
+/* Name of the default encoder for tc_encoder_open(NULL, ...):
+ * "use-lite+tfidf", which must be fitted (tc_encoder_fit) before it embeds. */
 TC_API const char *tc_default_encoder(void);
 
 /* ---------------------------------------------------------------- UMAP */

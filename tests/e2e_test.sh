@@ -98,18 +98,31 @@ for ((i = 0; i < ${#ARGS[@]}; i++)); do
 done
 $TC run "${ARGS_NO_MODEL[@]}" --embeddings "$T/E.npy" --save_load_path "$T/e2" > /dev/null
 grep -qE '"model":[[:space:]]*"precomputed"' "$T/e2/textclust.json" || fail "textclust.json does not say precomputed"
-# The default encoder (use-lite) end to end on a few texts.
+# The default encoder (use-lite+tfidf, fitted on the run's texts) end to end on a few texts;
+# textclust embed, which has no texts to fit on, uses use-lite, the hybrid's first half.
 sed -n '1,200p' "$T/in.jsonl" > "$T/small.jsonl"
 $TC run --input "$T/small.jsonl" --input_content text --dbscan_eps 0.5 --dbscan_min_samples 5 --threads 2 --quiet \
     --save_load_path "$T/u" > /dev/null
-grep -qE '"model":[[:space:]]*"use-lite"' "$T/u/textclust.json" || fail "the default encoder is not use-lite"
+grep -qE '"model":[[:space:]]*"use-lite\+tfidf"' "$T/u/textclust.json" || fail "the default encoder is not use-lite+tfidf"
+[[ -s $T/u/tfidf.bin ]] || fail "the default encoder saved no tfidf.bin"
+$TC embed --input "$T/small.jsonl" --input_content text --quiet --output "$T/u_embed.npy"
 $TC infer --save_load_path "$T/u" --input "$T/small.jsonl" --input_content text --quiet --end 20 --start 0 > "$T/u.jsonl"
 $PY - "$T" <<'PY'
 import json, sys
 import numpy as np
 t = sys.argv[1]
 E = np.load(t + "/u/embeddings.npy")
-assert E.shape == (200, 512) and np.allclose(np.linalg.norm(E, axis=1), 1, atol=1e-4)
+U = np.load(t + "/u_embed.npy")
+assert U.shape == (200, 512), U.shape
+# run keeps its texts in sampled order (texts.json); embed keeps the input's
+row = {json.loads(l)["text"]: i for i, l in enumerate(open(t + "/small.jsonl"))}
+U = U[[row[x] for x in json.load(open(t + "/u/texts.json"))]]
+assert E.shape[0] == 200 and 512 < E.shape[1] <= 512 + 256, E.shape
+assert np.allclose(np.linalg.norm(E, axis=1), 1, atol=1e-4)
+# the halves are unit vectors weighted 1 and 0.75 (the default), then renormalised
+s = 1 / np.sqrt(1 + 0.75 ** 2)
+assert np.allclose(E[:, :512], s * U, atol=1e-5), abs(E[:, :512] - s * U).max()
+assert np.allclose(np.linalg.norm(E[:, 512:], axis=1), 0.75 * s, atol=1e-4)
 rows = [json.loads(l) for l in open(t + "/u.jsonl")]
 assert len(rows) == 20 and max(r["distance"] for r in rows) < 1e-3, rows[:2]
 PY

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --embed_dtype end to end with USE-lite: the fit records the dtype it ran
+# --embed_dtype end to end with the default encoder (use-lite+tfidf; the dtype is use-lite's): the fit records the dtype it ran
 # in textclust.json (auto: int8 where the CPU has VNNI or AMX, else fp32),
 # infer embeds in the recorded one, so training texts come back at distance
 # exactly 0 and with their stored vectors bit for bit, whatever the thread

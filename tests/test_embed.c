@@ -249,7 +249,7 @@ int main(void) {
     for (int dt = TC_DTYPE_BF16; dt <= TC_DTYPE_INT8; dt++) dtype_checks(dt, (const char *const *)texts, n, v);
 
     /* ---- the default encoder, and a folder path */
-    CHECK_STR(tc_default_encoder(), "use-lite");
+    CHECK_STR(tc_default_encoder(), "use-lite+tfidf");
     CHECK_OK(tc_encoder_open(dir, &p, &e));
     if (e) { CHECK_STR(tc_encoder_name(e), "use-lite"); tc_encoder_free(e); }
 

@@ -38,7 +38,9 @@ int cmd_embed(cli_opts *o) {
     rc = 1;
     embed_bar bar = {0};
     if (o->p.encoder.progress) o->p.encoder.progress = embed_progress, o->p.encoder.progress_ctx = &bar;
-    if (tc_encoder_open(o->p.embed_model, &o->p.encoder, &e)) {
+    /* the default encoder is fitted on a run's texts; embed streams, so use-lite */
+    const char *model = o->p.embed_model ? o->p.embed_model : "use-lite";
+    if (tc_encoder_open(model, &o->p.encoder, &e)) {
         cli_fail(tc_last_error());
         goto done;
     }

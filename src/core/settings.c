@@ -59,9 +59,9 @@ static const setting table[] = {
     {"threads", "threads", S_INT, OFF(n_threads), 0, INF, 0, NULL,
      "worker threads of every stage (default 0 = all cores)"},
     {"embed_model", "embed_model", S_STR, OFF(embed_model), 0, 0, 0, NULL,
-     "encoder: use-lite (default when installed), tfidf (fitted on the run's texts), MODEL+tfidf "
-     "(both, e.g. use-lite+tfidf), hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] "
-     "(sentence-transformers BERT models)"},
+     "encoder: use-lite, tfidf (fitted on the run's texts), MODEL+tfidf (both side by side), "
+     "hashing, a model folder, or a Hugging Face id ORG/NAME[@REV] (sentence-transformers BERT "
+     "models) (default use-lite+tfidf; embed: use-lite)"},
     {"embed.batch_size", "embed_batch_size", S_INT, OFF(encoder.batch_size), 0, INF, 0, NULL,
      "texts per forward pass (default 0 = the encoder's)"},
     {"embed.max_length", "embed_max_length", S_INT, OFF(encoder.max_length), 0, INF, 0, NULL,
@@ -69,7 +69,7 @@ static const setting table[] = {
     {"embed.dim", "embed_dim", S_INT, OFF(encoder.dim), 0, 4096, 0, NULL,
      "tfidf: SVD components, 0 = 256 (default 0)"},
     {"embed.hybrid_weight", "embed_hybrid_weight", S_FLOAT, OFF(encoder.hybrid_weight), 0, 100, 0, NULL,
-     "MODEL+tfidf: weight of the TF-IDF half against the model's, 0 = 1 (default 0)"},
+     "MODEL+tfidf: weight of the TF-IDF half against the model's, 0 = 0.75 (default 0)"},
     {"embed.dtype", "embed_dtype", S_ENUM, OFF(encoder.dtype), 0, 0, 0, dtypes,
      "fp32 | bf16 | int8 weight products; auto = the fastest whose quality bound holds for the "
      "model on this CPU, and for infer what the fit used (default auto)"},

@@ -18,7 +18,9 @@ tc_encoder_params tc_encoder_default_params(void) {
     return p;
 }
 
-const char *tc_default_encoder(void) { return "use-lite"; }
+/* The hybrid: better clusters than use-lite alone on all three shared corpora
+ * (bench/quality.md). It needs a fit, so textclust embed keeps use-lite. */
+const char *tc_default_encoder(void) { return "use-lite+tfidf"; }
 
 /* A local folder: sentence-transformers (config.json) or USE-lite
  * (model.json). A BERT folder is saved under its absolute path, so that infer

@@ -94,5 +94,6 @@ int tc_hybrid_open(const char *inner, tc_encoder *e) {
     e->vt = &hybrid_vt;
     e->impl = h;
     e->dim = h->inner->dim + h->tf->dim;
+    e->dtype = h->inner->dtype;   /* the products that run are the sentence encoder's */
     return 0;
 }

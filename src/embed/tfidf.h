@@ -109,6 +109,6 @@ const tc_tfidf_model *tc_tfidf_encoder_model(const tc_encoder *e);
 void tc_tfidf_set_weight(tc_encoder *e, float w);
 
 /* Default weight of the TF-IDF half of MODEL+tfidf (bench/quality.md). */
-#define TC_HYBRID_WEIGHT 1.0f
+#define TC_HYBRID_WEIGHT 0.75f
 
 #endif
