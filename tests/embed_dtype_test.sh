@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# --embed_dtype end to end with the default encoder (use-lite+tfidf; the dtype is use-lite's): the fit records the dtype it ran
-# in textclust.json (auto: int8 where the CPU has VNNI or AMX, else fp32),
-# infer embeds in the recorded one, so training texts come back at distance
-# exactly 0 and with their stored vectors bit for bit, whatever the thread
-# count and batch size; TEXTCLUST_CPU below the dtype's level falls back to
-# fp32 with a warning; a bad value is refused naming the flag.
+# --embed_dtype end to end with the default encoder (use-lite+tfidf; the dtype
+# is use-lite's): the fit records the dtype it ran in textclust.json (auto:
+# int8 where the CPU has VNNI or AMX, else fp32), infer embeds in the recorded
+# one, so training texts come back at distance exactly 0 and with their stored
+# vectors bit for bit, whatever the thread count and batch size; TEXTCLUST_CPU
+# below the dtype's level falls back to fp32 with a warning; a bad value is
+# refused naming the flag.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TC=${TC_BIN:-build/textclust}
