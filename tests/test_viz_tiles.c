@@ -5,10 +5,14 @@
  * against a scan of the texts, the same bytes for the same seed, odd input
  * (no points, all noise, identical points), and the swap of map/.
  *   test_viz_tiles                       the checks
- *   test_viz_tiles --write N CAP DIR     writes DIR/map of N points in
+ *   test_viz_tiles --write N CAP DIR [html]
+ *                                        writes DIR/map of N points in
  *                                        blobs and DIR/texts.json (the
  *                                        input texts), for the browser
- *                                        test and the benchmark */
+ *                                        test and the benchmark (bench/
+ *                                        viz_tiles.sh); with html also
+ *                                        DIR/map.html of the same points;
+ *                                        prints the writers' seconds */
 #include "check.h"
 #include "viz/tiles.h"
 
@@ -324,7 +328,7 @@ static void test_odd_input(void) {
     free(xy), free(labels);
 }
 
-static int write_fixture(size_t n, size_t cap, const char *dir) {
+static int write_fixture(size_t n, size_t cap, const char *dir, int html) {
     float *xy = malloc(n * 2 * sizeof *xy);
     int64_t *labels = malloc(n * sizeof *labels);
     char **texts = malloc(n * sizeof *texts);
@@ -350,9 +354,18 @@ static int write_fixture(size_t n, size_t cap, const char *dir) {
     tree[0].children = kid_root, tree[0].n_children = 2;
     tree[1].children = kid_a, tree[1].n_children = 4;
     tree[2].children = kid_b, tree[2].n_children = 4;
+    double t0 = tc_now();
     int rc = tc_viz_map_tiles(xy, n, labels, (const char *const *)texts, names, 8, tree, 11, 42, cap, dir);
     if (rc) fprintf(stderr, "test_viz_tiles: %s\n", tc_last_error());
+    printf("tiles_s %.3f\n", tc_now() - t0);
     char path[4200];
+    if (html && !rc) {
+        snprintf(path, sizeof path, "%s/map.html", dir);
+        t0 = tc_now();
+        rc = tc_viz_map_html(xy, n, labels, (const char *const *)texts, names, 8, NULL, 0, path);
+        if (rc) fprintf(stderr, "test_viz_tiles: %s\n", tc_last_error());
+        printf("html_s %.3f\n", tc_now() - t0);
+    }
     snprintf(path, sizeof path, "%s/texts.json", dir);
     FILE *f = fopen(path, "w");
     cJSON *a = cJSON_CreateArray();
@@ -369,7 +382,8 @@ static int write_fixture(size_t n, size_t cap, const char *dir) {
 
 int main(int argc, char **argv) {
     if (argc >= 5 && strcmp(argv[1], "--write") == 0)
-        return write_fixture((size_t)atol(argv[2]), (size_t)atol(argv[3]), argv[4]);
+        return write_fixture((size_t)atol(argv[2]), (size_t)atol(argv[3]), argv[4],
+                             argc >= 6 && !strcmp(argv[5], "html"));
     test_blobs();
     test_odd_input();
     CHECK(tc_viz_tile_cap(200000) == 16384 && tc_viz_tile_cap(1000) == 256 && tc_viz_tile_cap(40000) == 5000);

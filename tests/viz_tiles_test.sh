@@ -18,7 +18,7 @@ pw=$PWD/tests/node/node_modules/playwright-core
 work=$(mktemp -d /tmp/viz_tiles_test.XXXXXX)
 server=
 trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
-"$BUILD/tests/test_viz_tiles" --write 10000 500 "$work"
+"$BUILD/tests/test_viz_tiles" --write 10000 500 "$work" > /dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server --bind 127.0.0.1 -d "$work/map" "$port" >"$work/server.log" 2>&1 &
 server=$!
@@ -106,7 +106,11 @@ function overlaps(ls) {
 
   /* hover a drawn point: the tip holds that point's input text */
   const pts = await page.evaluate(() => tcMap.shownPoints());
-  const p = pts[Math.floor(pts.length / 2)];
+  const onScreen = await page.evaluate((pts) => {
+    const c = document.getElementById('tc-canvas').getBoundingClientRect();
+    return pts.filter((p) => { const s = tcMap.toScreen(p[1], p[2]); return s.x > c.left + 20 && s.x < c.right - 20 && s.y > c.top + 20 && s.y < c.bottom - 20; });
+  }, pts);
+  const p = onScreen[Math.floor(onScreen.length / 2)];
   const at = await page.evaluate((p) => tcMap.toScreen(p[1], p[2]), p);
   await page.mouse.move(at.x, at.y);
   await page.waitForFunction(() => tcMap.hoverText !== null, null, { timeout: 10000 });

@@ -136,7 +136,7 @@ static const char tc_map_tiles_code[] =
     "  if (first) fit();\n"
     "  redraw();\n"
     "}\n"
-    "var TILE_PX = 480;  /* a tile of the shown level spans at least this many pixels */\n"
+    "var TILE_PX = 720;  /* a tile of the shown level spans at least this many pixels */\n"
     "function viewLevel() { return Math.max(0, Math.min(maxLevel, Math.floor(Math.log2(S * view.k / TILE_PX)))); }\n"
     "/* the tiles of levels 0..L the view overlaps, coarse first */\n"
     "function wanted() {\n"
