@@ -706,6 +706,13 @@ TC_API void tc_npy_writer_leave(tc_npy_writer *w);      /* closes, keeps part as
 
 typedef struct tc_classifier tc_classifier;
 
+/* The interactive map's form. */
+typedef struct tc_viz_params {
+    int map_max_points;           /* 200000: map.html holds up to this many points in one
+                                     file; above it the map is written as map/ (tiles, text
+                                     chunks and a search index fetched from a web server) */
+} tc_viz_params;
+
 typedef struct tc_params {
     const char *embed_model;      /* NULL = tc_default_encoder() */
     tc_encoder_params encoder;
@@ -718,6 +725,7 @@ typedef struct tc_params {
                                          units, like dbscan.eps) to a cluster; 0 = no limit */
     int summary_create;           /* 1 = name the clusters */
     tc_label_params label;
+    tc_viz_params viz;            /* the interactive map (tc_classifier_plot) */
     uint64_t seed;                /* 42; the one seed of every stage (tc_params_inherit) */
     int n_threads;                /* 0 = all cores; every stage's (tc_params_inherit) */
     tc_progress_fn progress;      /* every stage's (tc_params_inherit) */

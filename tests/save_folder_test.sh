@@ -4,7 +4,8 @@
 # follows a symlinked folder, works on ".", survives kill -9 at every step
 # of a commit (the next open leaves the old save or the new one, never a
 # mix, and no leftovers), lets one writer in at a time, and fails on a bad
-# save path before reading any input.
+# save path before reading any input; the tiled map/ is one owned folder,
+# replaced whole or removed by the next save, kill -9 included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TC=${TC_BIN:-build/textclust}
@@ -185,4 +186,38 @@ chmod -R u+w "$T/ro-save"
 # A failed run into a new folder takes back the folder and lock it made.
 if $TC run "${ARGS[@]}" --n_samples 0 --save_load_path "$T/gone/deep" > /dev/null 2>&1; then fail "an empty selection ran"; fi
 [[ ! -e $T/gone ]] || fail "a failed run left $(find "$T/gone")"
+# 9. The tiled map (more points than --map_max_points) is the owned folder
+# map/: written instead of map.html, replaced whole by the next save (a
+# file put into it goes too), removed by a save that writes map.html, and a
+# foreign map/ is refused and left as it was.
+mtree() { (cd "$1" && if [[ -d map ]]; then find map -type f | sort | xargs sha1sum; else echo "- map"; fi; [[ -e map.html ]] && sha1sum map.html || echo "- map.html"); }
+$TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$T/tiled" > /dev/null
+[[ -f $T/tiled/map/index.html && -f $T/tiled/map/tiles/0-0-0.bin && ! -e $T/tiled/map.html ]] || fail "tiled: $(ls -A "$T/tiled")"
+echo mine > "$T/tiled/precious.txt"
+echo stale > "$T/tiled/map/stale.txt"
+$TC run "${ARGS[@]}" --map_max_points 100 --seed 7 --save_load_path "$T/tiled" > /dev/null
+[[ ! -e $T/tiled/map/stale.txt && -f $T/tiled/map/meta.json ]] || fail "tiled: map/ was not replaced whole"
+tiled_new=$(mtree "$T/tiled")
+$TC run "${ARGS[@]}" --save_load_path "$T/tiled" > /dev/null
+[[ -f $T/tiled/map.html && ! -e $T/tiled/map ]] || fail "tiled: a map.html save left $(ls -A "$T/tiled")"
+[[ $(cat "$T/tiled/precious.txt") == mine ]] || fail "tiled: the user's file was lost"
+ls -A "$T/tiled" | grep -q textclust-map && fail "tiled: leftovers $(ls -A "$T/tiled")"
+# kill -9 at every step of a tiled save's commit over a tiled one: the old map or the new
+for k in $(seq 1 18); do
+    d="$T/tk$k"
+    rm -rf "$d"
+    $TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$d" > /dev/null
+    before=$(mtree "$d")
+    set +e
+    { TEXTCLUST_TEST_SAVE_KILL=$k $TC run "${ARGS[@]}" --map_max_points 100 --seed 7 --save_load_path "$d" > /dev/null 2>&1; } 2> /dev/null
+    set -e
+    $TC load --save_load_path "$d" --no_plots --quiet > /dev/null || fail "tiled kill at step $k: load failed"
+    got=$(mtree "$d")
+    [[ $got == "$before" || $got == "$tiled_new" ]] || fail "tiled kill at step $k: a mixed map/"
+    ls -A "$d" | grep -q 'textclust-map\|textclust-save' && fail "tiled kill at step $k: leftovers $(ls -A "$d")"
+done
+mkdir -p "$T/foreign-map/map" && echo mine > "$T/foreign-map/map/keep.txt"
+if $TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$T/foreign-map" --overwrite 2> "$T/err" > /dev/null; then fail "a foreign map/ was overwritten"; fi
+grep -q 'map: is not the tiled map' "$T/err" || fail "foreign map/: $(cat "$T/err")"
+[[ $(cat "$T/foreign-map/map/keep.txt") == mine ]] || fail "foreign map/ was touched"
 echo "save folder: ok"

@@ -95,6 +95,15 @@ static void print_tree(const tc_classifier *c, const cli_opts *o) {
 
 /* ---------------------------------------------------------------- run */
 
+/* The tiled map needs a web server: one line saying how to serve it. */
+static void map_hint(const cli_opts *o, const tc_classifier *c, const char *dir) {
+    size_t n = tc_classifier_n_texts(c);
+    if (o->quiet || o->no_plots || n <= (size_t)o->p.viz.map_max_points) return;
+    fprintf(stderr, "textclust: %zu points, more than --map_max_points %d: the map is %s/map/, which "
+            "a browser fetches from a server (file:// cannot): python3 -m http.server -d %s/map 8000\n",
+            n, o->p.viz.map_max_points, dir, dir);
+}
+
 /* The texts run fits on: shuffled with the seed, then range(start, end) when
  * start > 0, else the first n_samples (as the reference script selects). */
 static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
@@ -207,6 +216,7 @@ int cmd_run(cli_opts *o) {
     save_s += cli_now() - t;
     print_tree(c, o);
     print_shape(c, o);
+    map_hint(o, c, o->save_load_path);
     if (o->build_hf_ds && cli_hfds_saved(o, o->save_load_path)) goto done;
     if (!o->quiet && o->p.label.api != TC_LLM_NONE)
         fprintf(stderr, "textclust: LLM: %zu requests (%zu retries), %zu answers from the cache, "
@@ -272,6 +282,7 @@ int cmd_load(cli_opts *o) {
         plots = 0;
     }
     if (!rc && plots && tc_classifier_plot(c, o->save_load_path, &o->plot)) rc = cli_fail(tc_last_error());
+    else if (!rc && plots) map_hint(o, c, o->save_load_path);
     tc_classifier_free(c);
     tc_save_folder_close(sf);
     return rc;
@@ -331,7 +342,9 @@ int cmd_show(cli_opts *o) {
     } else if (tc_classifier_plot_overlay(c, dir, &o->plot, ov.n ? &ov : NULL, o->p.seed)) {
         rc = cli_fail(tc_last_error());
     } else if (!o->quiet) {
-        fprintf(stderr, "textclust: wrote %s/map.png and %s/map.html\n", dir, dir);
+        int tiled = tc_classifier_n_texts(c) > (size_t)o->p.viz.map_max_points;
+        fprintf(stderr, "textclust: wrote %s/map.png and %s/%s\n", dir, dir, tiled ? "map/" : "map.html");
+        map_hint(o, c, dir);
     }
     tc_overlay_free(&ov);
     tc_classifier_free(c);

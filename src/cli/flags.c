@@ -186,6 +186,7 @@ static void build_table(cli_opts *o) {
     def("plot_point_size", T_FLOAT, &o->plot.point_size, "point radius in pixels (default 0 = by N)");
     def("plot_alpha", T_FLOAT, &o->plot.alpha, "point opacity (default 0 = by N)");
     def("plot_max_names", T_INT, &o->plot.max_names, "map.png: most topic names, chosen from the topic tree by size and spread (default 0 = 12)");
+    def_setting(p, "map_max_points");
     def_other_settings(p);
 }
 

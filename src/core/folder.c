@@ -23,6 +23,7 @@
 #include "core/core.h"
 #include "io/io.h"
 #include "util/util.h"
+#include "viz/tiles.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -53,8 +54,11 @@ static const char *const OWNED[] = {
     "embeddings.npy", "projections.npy", "cluster_labels.npy", "texts.json",
     "cluster_summaries.json", "faiss.index", "textclust.json", "map.png", "map.html",
     "topics_dist.png", "educational_score.png", "df_categories_count.csv",
-    "hf_texts.parquet", "hf_clusters.parquet", "tfidf.bin",
+    "hf_texts.parquet", "hf_clusters.parquet", "tfidf.bin", "map",
 };
+/* The one owned name that is a folder: the tiled map, replaced as a whole. */
+#define MAP_DIR "map"
+#define MAP_OLD ".textclust-map-old"
 #define N_OWNED (sizeof OWNED / sizeof *OWNED)
 
 struct tc_save_folder {
@@ -92,17 +96,39 @@ static void crash_point(void) {
 
 /* ---------------------------------------------------------------- removing */
 
-/* Deletes a staging folder and what is in it. Only files: the staging
- * folder holds nothing else, and a foreign subfolder there is left. */
+/* Deletes a staging folder and what is in it: files, and the map folders
+ * the tiled map's writer makes (map/, .textclust-map-*); a foreign
+ * subfolder there is left. */
 static void remove_stage(const char *stage) {
     DIR *d = opendir(stage);
+    char path[4400];
     if (d) {
-        for (struct dirent *e; (e = readdir(d));)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+        for (struct dirent *e; (e = readdir(d));) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            if (!strcmp(e->d_name, MAP_DIR) || !strncmp(e->d_name, ".textclust-map-", 15)) {
+                snprintf(path, sizeof path, "%s/%s", stage, e->d_name);
+                tc_viz_remove_tree(path);
+            } else {
                 unlinkat(dirfd(d), e->d_name, 0);
+            }
+        }
         closedir(d);
     }
     rmdir(stage);
+}
+
+/* Moves dir/map (when there) to dir/.textclust-map-old and removes that:
+ * a folder cannot be renamed over a full one. Redoable: a leftover old
+ * folder from a crash is removed first. */
+static int drop_map(const char *dir) {
+    char map[4400], old[4400];
+    snprintf(map, sizeof map, "%s/" MAP_DIR, dir);
+    snprintf(old, sizeof old, "%s/" MAP_OLD, dir);
+    if (tc_viz_remove_tree(old) != 0)
+        return tc_error(TC_EIO, "%s: cannot remove: %s", old, strerror(errno));
+    if (rename(map, old) != 0 && errno != ENOENT)
+        return tc_error(TC_EIO, "%s: cannot replace the earlier save's map: %s", map, strerror(errno));
+    return 0;
 }
 
 /* ---------------------------------------------------------------- roll forward */
@@ -146,6 +172,17 @@ static int roll_forward(const char *dir, const char *stage) {
     }
     for (size_t i = 0; i < N_OWNED; i++) {
         snprintf(to, sizeof to, "%s/%s", dir, OWNED[i]);
+        if (!strcmp(OWNED[i], MAP_DIR)) {
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", stage, OWNED[i]);
+            int staged = listed[i] && lstat(path, &st) == 0;  /* not: moved before a crash */
+            if ((staged || (!add && earlier[i] && !listed[i])) && (rc = drop_map(dir))) return rc;
+            if (staged && rename(path, to) != 0) return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
+            snprintf(path, sizeof path, "%s/" MAP_OLD, dir);
+            tc_viz_remove_tree(path);
+            crash_point();
+            continue;
+        }
         if (listed[i]) {
             snprintf(path, sizeof path, "%s/%s", stage, OWNED[i]);
             if (rename(path, to) != 0 && errno != ENOENT)  /* ENOENT: moved before a crash */
@@ -192,6 +229,15 @@ static int recover(const char *dir) {
     for (size_t i = 0; i < N_OWNED; i++) {  /* killed writers' temporaries */
         snprintf(stage, sizeof stage, "%s/%s", dir, OWNED[i]);
         tc_atomic_clean(stage);
+    }
+    /* a killed tiled-map writer's folders (we hold the folder exclusively) */
+    if (!rc && (d = opendir(dir))) {
+        for (struct dirent *e; (e = readdir(d));)
+            if (!strncmp(e->d_name, ".textclust-map-", 15)) {
+                snprintf(stage, sizeof stage, "%s/%s", dir, e->d_name);
+                tc_viz_remove_tree(stage);
+            }
+        closedir(d);
     }
     return rc;
 }
@@ -244,6 +290,13 @@ static int check_owned_names(const tc_save_folder *f) {
     struct stat st;
     for (size_t i = 0; i < N_OWNED; i++) {
         snprintf(path, sizeof path, "%s/%s", f->dir, OWNED[i]);
+        if (!strcmp(OWNED[i], MAP_DIR)) {
+            if (lstat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || !tc_viz_is_map_folder(path)))
+                return tc_error(TC_EIO, "%s/%s: is not the tiled map a save writes there (no map/meta.json "
+                                "of textclust's); move it away or use another --save_load_path",
+                                f->shown, OWNED[i]);
+            continue;
+        }
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
             return tc_error(TC_EIO, "%s/%s: is a folder, where the save writes a file; move it away "
                             "or use another --save_load_path", f->shown, OWNED[i]);

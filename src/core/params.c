@@ -17,6 +17,7 @@ tc_params tc_default_params(void) {
     p.assign_noise = 0;
     p.summary_create = 1;
     p.label = tc_label_default_params();
+    p.viz.map_max_points = 200000;
     p.seed = 42;
     p.n_threads = 0;
     return p;

@@ -2,7 +2,7 @@
  * save's staging area so that they are committed with that save. */
 #include "core/core.h"
 #include "util/util.h"
-#include "viz/viz.h"
+#include "viz/tiles.h"
 
 #include <stdio.h>
 
@@ -21,9 +21,18 @@ int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const
     if ((rc = tc_viz_map_png_tree(c->proj, c->n, c->labels, c->names, c->n_names, c->tree, c->n_tree,
                                   &pp, ov, path)))
         return rc;
-    snprintf(path, sizeof path, "%s/map.html", folder);
-    rc = tc_viz_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
-                         c->n_names, ov, seed, path);
+    /* Up to viz.map_max_points one self-contained map.html, above it the
+     * tiled map/ (a folder for a web server); a save keeps only the one it
+     * wrote (the other is pruned as a file the save did not produce). */
+    if (c->n > (size_t)(c->p.viz.map_max_points > 0 ? c->p.viz.map_max_points : 200000)) {
+        rc = tc_viz_map_tiles(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
+                              c->n_names, c->tree, c->n_tree, c->p.seed,
+                              tc_viz_tile_cap(c->p.viz.map_max_points), folder);
+    } else {
+        snprintf(path, sizeof path, "%s/map.html", folder);
+        rc = tc_viz_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
+                             c->n_names, ov, seed, path);
+    }
     if (rc) return rc;
     if (c->p.label.topic_mode == TC_TOPIC_SINGLE && c->names)
         rc = tc_plot_topics(c->labels, c->n, c->names, c->n_names, folder);

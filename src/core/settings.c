@@ -168,6 +168,9 @@ static const setting table[] = {
      "first retry delay in seconds, doubled per retry (default 1)"},
     {"label.cache_dir", NULL, S_STR, OFF(label.cache_dir), 0, 0, 0, NULL,
      "folder caching the LLM's answers (default: none)"},
+    {"viz.map_max_points", "map_max_points", S_INT, OFF(viz.map_max_points), 1, INF, 0, NULL,
+     "most points map.html holds in one file; above it run/show write map/ (tiles fetched from "
+     "a web server) instead (default 200000)"},
 };
 
 #define N_SETTINGS (sizeof table / sizeof *table)
