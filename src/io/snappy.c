@@ -76,8 +76,9 @@ int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size
         if (off - 1 >= o) return -1; /* off == 0 or before the start */
         uint8_t *d = out + o;         /* len <= 64 < OUT_SLACK: in the output */
         const uint8_t *s = d - off;
-        if (off >= 16) {
-            for (size_t k = 0; k < len; k += 16) memcpy(d + k, s + k, 16);
+        if (off >= 16) { /* the first block unconditionally: most copies fit in it */
+            memcpy(d, s, 16);
+            for (size_t k = 16; k < len; k += 16) memcpy(d + k, s + k, 16);
         } else if (off >= 8) { /* each 8-byte block reads bytes already written */
             for (size_t k = 0; k < len; k += 8) memcpy(d + k, s + k, 8);
         } else {
