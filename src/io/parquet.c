@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <snappy-c.h>
 #include <zstd.h>
 
 #define PQ_MAX_DEPTH 16               /* Thrift nesting */
@@ -620,9 +619,7 @@ static void pq_buf_free(pq_buf *b) { free(b->b), memset(b, 0, sizeof *b); }
 static int decompress(pq_slot *s, int c, int codec, const uint8_t *in, size_t n, uint8_t *out,
                       size_t un) {
     if (codec == 1) {
-        size_t got = un; /* libsnappy checks every length and offset against in and out */
-        if (snappy_uncompress((const char *)in, n, (char *)out, &got) != SNAPPY_OK || got != un)
-            return pq_fail(s, c, "corrupt SNAPPY page");
+        if (tc_snappy_decode(in, n, out, un)) return pq_fail(s, c, "corrupt SNAPPY page");
     } else if (codec == 2) {
         z_stream z;
         memset(&z, 0, sizeof z);

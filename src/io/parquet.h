@@ -42,6 +42,11 @@ int tc_parquet_seek(tc_parquet *p, unsigned long long row);
 
 void tc_parquet_close(tc_parquet *p);
 
+/* Snappy raw block decoding (snappy.c): exactly out_len bytes of in[0..n)
+ * into out, 0; < 0 when the block is corrupt or not out_len long (out then
+ * holds anything). */
+int tc_snappy_decode(const unsigned char *in, size_t n, unsigned char *out, size_t out_len);
+
 /* Threads that decode row groups ahead of the caller in readers opened
  * from now on, 0 (everything in the caller's thread) to 2 (the default);
  * n < 0 only asks. Returns the previous value. For the benchmark, which
