@@ -745,8 +745,8 @@ TC_API int tc_read_regular_file(const char *path, char **data, size_t *len);
 /* ---------------------------------------------------------------- Parquet out */
 
 /* A streaming Parquet writer, for datasets the hub and pandas read (the
- * save folder's hf_*.parquet and infer's per-cluster dataset): data pages v1, PLAIN
- * values, one codec for the file. Lists are the three-level form pyarrow
+ * save folder's hf_*.parquet, infer's per-cluster dataset): data pages
+ * v1, PLAIN values, one codec for the file. Lists are the three-level form pyarrow
  * writes, <name> (LIST) { repeated group list { optional <type> element } },
  * which DuckDB reads as VARCHAR[] / DOUBLE[] and pandas as lists. Strings
  * are BYTE_ARRAY annotated UTF8/STRING (written as given: pass UTF-8). */
@@ -777,7 +777,7 @@ typedef struct tc_parquet_writer tc_parquet_writer;
  * than a row group (a list of millions of texts) streams its pages to the
  * file and ends its row group, so it needs no more than that either. */
 TC_API int tc_parquet_writer_open(const char *path, const tc_parquet_column *cols, size_t n_cols,
-                                         const tc_parquet_writer_opts *opts, tc_parquet_writer **out);
+                                  const tc_parquet_writer_opts *opts, tc_parquet_writer **out);
 
 /* One row: one value per column in schema order, then row_end. A list
  * column takes list_begin, any number of int64/double/string/null calls
