@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -701,6 +702,247 @@ TC_API int tc_npy_writer_resume(const char *part, const char *path, size_t cols,
 TC_API int tc_npy_writer_sync(tc_npy_writer *w);        /* the rows appended are on disk */
 TC_API size_t tc_npy_writer_rows(const tc_npy_writer *w);
 TC_API void tc_npy_writer_leave(tc_npy_writer *w);      /* closes, keeps part as it is; frees w */
+
+/* ---------------------------------------------------------------- files */
+
+/* Whole files, read and written the way the library writes its own: a
+ * file is written to a unique temporary ".<base>.tmp-<pid>-<random>" in the
+ * target's folder, then fflush, fsync, rename over the target and fsync of
+ * the folder, so a reader (or a kill at any point) sees the old file or
+ * the new one, never half of it. A target that is a symlink is followed
+ * (the file it points to is replaced, the link stays); one that is not a
+ * regular file (/dev/stdout, a FIFO) is written in place. Temporaries that
+ * a killed process left beside the target are removed by the next open. */
+typedef struct tc_atomic_file tc_atomic_file;
+
+/* Starts writing path; *out is NULL on error (the message names path). */
+TC_API int tc_atomic_file_open(const char *path, tc_atomic_file **out);
+/* Where to write the content; lives until commit or abort. */
+TC_API FILE *tc_atomic_file_stream(tc_atomic_file *f);
+/* Puts the file in place; frees f, also on error (the temporary is then
+ * removed and the old file kept). */
+TC_API int tc_atomic_file_commit(tc_atomic_file *f);
+/* Removes the temporary and keeps the old file; frees f. NULL is a no-op. */
+TC_API void tc_atomic_file_abort(tc_atomic_file *f);
+
+/* open, one write of len bytes of data, commit. */
+TC_API int tc_atomic_write(const char *path, const void *data, size_t len);
+
+/* The file a write of path replaces: path, or where it points when it is a
+ * symlink. malloc'd; NULL when out of memory. */
+TC_API char *tc_atomic_target(const char *path);
+
+/* fsync of a folder, so that a rename or unlink in it survives a crash. */
+TC_API int tc_fsync_dir(const char *dir);
+
+/* Reads a whole file into *data (malloc'd, NUL-terminated; *len bytes
+ * before the NUL). A FIFO or /dev/stdin is read to its end. */
+TC_API int tc_read_file(const char *path, char **data, size_t *len);
+/* The same for a file that may come from anyone (a save folder's, a
+ * checkpoint): a FIFO, device or directory is refused (TC_EFORMAT)
+ * instead of blocking or reading without end. */
+TC_API int tc_read_regular_file(const char *path, char **data, size_t *len);
+
+/* ---------------------------------------------------------------- Parquet out */
+
+/* A streaming Parquet writer, for datasets the hub and pandas read (the
+ * save folder's hf_*.parquet, infer's per-cluster dataset): data pages
+ * v1, PLAIN values, one codec for the file. Lists are the three-level form pyarrow
+ * writes, <name> (LIST) { repeated group list { optional <type> element } },
+ * which DuckDB reads as VARCHAR[] / DOUBLE[] and pandas as lists. Strings
+ * are BYTE_ARRAY annotated UTF8/STRING (written as given: pass UTF-8). */
+enum { TC_PQ_INT64, TC_PQ_FLOAT, TC_PQ_DOUBLE, TC_PQ_STRING, TC_PQ_LIST_STRING, TC_PQ_LIST_DOUBLE };
+enum { TC_PQ_ZSTD = 0, TC_PQ_SNAPPY, TC_PQ_UNCOMPRESSED };
+
+typedef struct tc_parquet_column {
+    const char *name;   /* copied at open */
+    int type;           /* TC_PQ_* */
+    int optional;       /* 1 = the value (a list column: the whole list) may be null */
+} tc_parquet_column;
+
+typedef struct tc_parquet_writer_opts {
+    int codec;              /* TC_PQ_ZSTD (default), TC_PQ_SNAPPY or TC_PQ_UNCOMPRESSED */
+    int zstd_level;         /* 0 = 3 */
+    size_t row_group_bytes; /* a row group is written once it buffers this much; 0 = 64 MiB */
+    size_t row_group_rows;  /* ... or this many rows; 0 = 1M */
+    size_t page_bytes;      /* a page is cut at a row start past this; 0 = 1 MiB */
+} tc_parquet_writer_opts;
+
+TC_API tc_parquet_writer_opts tc_parquet_writer_default_opts(void);
+
+typedef struct tc_parquet_writer tc_parquet_writer;
+
+/* Starts path (as tc_atomic_file_open: a temporary, renamed at close). opts
+ * NULL = defaults. Memory: about one row group (row_group_bytes, values
+ * compressed page by page) plus one page per column; a single row larger
+ * than a row group (a list of millions of texts) streams its pages to the
+ * file and ends its row group, so it needs no more than that either. */
+TC_API int tc_parquet_writer_open(const char *path, const tc_parquet_column *cols, size_t n_cols,
+                                  const tc_parquet_writer_opts *opts, tc_parquet_writer **out);
+
+/* One row: one value per column in schema order, then row_end. A list
+ * column takes list_begin, any number of int64/double/string/null calls
+ * for its elements (null: a null element), then list_end (none between:
+ * an empty list); null outside a list is a null value (optional columns
+ * only). string with s NULL is null. A call that does not fit the column
+ * fails (TC_EINVAL); after any error every call returns it again. */
+TC_API int tc_parquet_writer_int64(tc_parquet_writer *w, int64_t v);
+TC_API int tc_parquet_writer_float(tc_parquet_writer *w, float v);
+TC_API int tc_parquet_writer_double(tc_parquet_writer *w, double v);
+TC_API int tc_parquet_writer_string(tc_parquet_writer *w, const char *s, size_t len);
+TC_API int tc_parquet_writer_null(tc_parquet_writer *w);
+TC_API int tc_parquet_writer_list_begin(tc_parquet_writer *w);
+TC_API int tc_parquet_writer_list_end(tc_parquet_writer *w);
+TC_API int tc_parquet_writer_row_end(tc_parquet_writer *w);
+
+/* Writes the last row group and the footer and renames the file into
+ * place; frees w (also on error, when the temporary is removed). */
+TC_API int tc_parquet_writer_close(tc_parquet_writer *w);
+/* Drops the file; frees w. NULL is a no-op. */
+TC_API void tc_parquet_writer_abort(tc_parquet_writer *w);
+
+/* ---------------------------------------------------------------- Hugging Face hub */
+
+/* Models and datasets in the standard Hugging Face cache, the one
+ * huggingface_hub (Python) reads and writes ($HF_HUB_CACHE, else
+ * $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else
+ * $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub), fetched
+ * from $HF_ENDPOINT (https://huggingface.co) when missing. The token
+ * (tc_hub_token) goes only to the endpoint's own host, never into a
+ * message. HF_HUB_OFFLINE=1: no network. tc_hub_is_id (encoders, above)
+ * tells an id from a path. */
+
+/* Resolves id[@rev] to the snapshot folder in the cache (writes it to dir,
+ * cap bytes). Files the BERT encoder needs that are missing are downloaded
+ * unless offline (HF_HUB_OFFLINE=1 or allow_download 0): then a missing
+ * model is TC_ENOTFOUND with a message saying where it looked and how to
+ * fetch it. A snapshot that already holds them is used with no request,
+ * online or not. progress: draw a byte progress bar per file on stderr
+ * when 1. Returns 0, or TC_EINVAL (not an id), TC_ENOTFOUND (not on the
+ * hub, or not a safetensors model), TC_ENET (the network failed for good),
+ * TC_EFORMAT (the hub's answer or a file's bytes are not what it said),
+ * TC_EIO (the cache could not be written). Threads and processes may
+ * resolve at once on one cache: each blob is downloaded under
+ * huggingface_hub's lock file (.locks/<repo>/<etag>.lock, flock). */
+TC_API int tc_hub_resolve(const char *id, int allow_download, int progress, char *dir, size_t cap);
+
+/* What tc_hub_dataset_files fetches. */
+typedef struct tc_hub_dataset_params {
+    const char *config;    /* the subset (--data_subset); NULL = "default" */
+    const char *split;     /* NULL = "train" */
+    size_t rows;           /* 0 = every file of the split; else files are fetched in order only
+                            * until their Parquet footers count this many rows (nulls included) */
+    const char *field;     /* the text column, which the footer checks need; NULL = "text" */
+    int allow_download;    /* 0 = the cache only, as under HF_HUB_OFFLINE=1 */
+    int progress;          /* 1 = a byte progress bar per file on stderr */
+} tc_hub_dataset_params;
+
+TC_API tc_hub_dataset_params tc_hub_dataset_default_params(void);
+
+/* The files of a split of the hub dataset id (ORG/NAME or NAME, optional
+ * @REVISION, default main) in the cache, in reading order: *paths (n_paths,
+ * NULL-terminated, tc_hub_list_free), each a path in a snapshot folder of
+ * $HF_HUB_CACHE/datasets--ORG--NAME, downloading the missing ones (the
+ * hub's Parquet conversion first, else the repository's own files by the
+ * `datasets` library's patterns); snap (cap bytes, may be
+ * NULL) gets that snapshot folder. Offline, the cache's files are used as
+ * they are. Returns 0, or TC_EINVAL (not an id), TC_ENOTFOUND (no such
+ * dataset, no access: the message says to set HF_TOKEN, no files for the
+ * split: it names the splits found, or not in the cache when offline),
+ * TC_ENET, TC_EFORMAT, TC_EIO as tc_hub_resolve. */
+TC_API int tc_hub_dataset_files(const char *id, const tc_hub_dataset_params *p, char ***paths,
+                                size_t *n_paths, char *snap, size_t cap);
+
+/* One file of a push: the local file and its path in the repository. */
+typedef struct tc_hub_push_file {
+    const char *path;           /* local file, read twice (hashed, then sent) and never buffered whole */
+    const char *path_in_repo;   /* components of [A-Za-z0-9_.-], none "." or ".." or
+                                   hidden, at most 255 bytes: "data/train-00000-of-00001.parquet" */
+} tc_hub_push_file;
+
+/* What a push did. */
+typedef struct tc_hub_push_result {
+    char url[512];              /* the dataset's page: ENDPOINT/datasets/USER/NAME */
+    char commit[65];            /* the commit's id; "" when nothing changed and no commit was made */
+    size_t n_uploaded;          /* LFS objects sent (not the ones the hub had) */
+    size_t n_unchanged;         /* files whose content the repository holds already */
+} tc_hub_push_result;
+
+/* Creates the dataset repository repo ("USER/NAME" or "ORG/NAME"; private
+ * when private_repo is 1; one that exists keeps its visibility) on
+ * $HF_ENDPOINT and commits the n files to its main branch in one commit
+ * titled summary, as huggingface_hub's create_repo(exist_ok=True) and
+ * create_commit do: preupload (the upload mode of each file), the Git LFS
+ * batch API and a PUT of each new object (multipart when the hub asks for
+ * it), then the NDJSON commit. progress: a byte bar per file on stderr.
+ * res may be NULL. Returns 0, or TC_EINVAL (no token: the message says to
+ * set HF_TOKEN; not a repo id; a path that is not safe), TC_EIO (a file
+ * could not be read), TC_ENOTFOUND (401/403/404: the message says the
+ * token lacks write access), TC_ENET, TC_EFORMAT (the hub's answer is
+ * not what its API says). Messages name the repository, the file and
+ * the HTTP status; the token never appears in them. */
+TC_API int tc_hub_push(const char *repo, int private_repo, const tc_hub_push_file *files, size_t n,
+                       const char *summary, int progress, tc_hub_push_result *res);
+
+/* The Hugging Face token as huggingface_hub finds it: $HF_TOKEN, the legacy
+ * $HUGGING_FACE_HUB_TOKEN, then the file $HF_TOKEN_PATH or $HF_HOME/token
+ * (HF_HOME defaulting as the cache does); none under
+ * HF_HUB_DISABLE_IMPLICIT_TOKEN. malloc'd; NULL when there is none. */
+TC_API char *tc_hub_token(void);
+
+/* Frees a NULL-terminated list of strings that a tc_hub_* call returned
+ * (each string, then the list); NULL is a no-op. */
+TC_API void tc_hub_list_free(char **list);
+
+/* ---------------------------------------------------------------- hashing */
+
+/* SHA-256 (FIPS 180-4), streamed: init, update any number of times, hex.
+ * The fields are the hash's running state; read none of them. */
+typedef struct tc_sha256 {
+    uint32_t h[8];
+    uint64_t n;             /* bytes hashed */
+    unsigned char buf[64];
+    size_t fill;
+} tc_sha256;
+
+TC_API void tc_sha256_init(tc_sha256 *s);
+TC_API void tc_sha256_update(tc_sha256 *s, const void *data, size_t len);
+/* Finishes s and writes 64 lower-case hex digits and a NUL into hex. */
+TC_API void tc_sha256_hex(tc_sha256 *s, char hex[65]);
+
+/* ---------------------------------------------------------------- sampling */
+
+/* The order in which `textclust run` takes its texts for seed, as the
+ * reference shuffles its dataset before selecting: perm (n) gets 0..n-1
+ * shuffled (Fisher-Yates, from the last place down, on splitmix64's
+ * stream for seed and the shuffle's stream id), and run keeps perm[start,
+ * end), or the first n_samples. The same on every machine and build, so a
+ * caller picks the texts the command would. n 0 is a no-op; perm NULL
+ * with n > 0 is TC_EINVAL. */
+TC_API int tc_shuffle_indices(uint64_t seed, size_t n, size_t *perm);
+
+/* ---------------------------------------------------------------- the machine */
+
+/* 0 when TEXTCLUST_CPU is unset or names a level the CPU has ("baseline",
+ * "avx512", "avx512bf16", "amx"), else TC_EINVAL with a message saying why:
+ * for a program that would rather refuse to start than run a level lower
+ * than asked (the library itself warns once and uses the detected level). */
+TC_API int tc_cpu_check_env(void);
+
+/* Re-runs the program (argv, as main got it) once with OPENBLAS_CORETYPE
+ * set when Debian's OpenBLAS fell back to its slow Prescott kernel on a
+ * CPU it does not know; returns when there is nothing to do (the variable
+ * set by the user or the machine is kept) or the exec failed. For a
+ * program's main, before any thread starts. */
+TC_API void tc_blas_fix_kernel(char **argv);
+
+/* What a bug report needs about the machine, the lines `textclust
+ * --version` prints after its first: the CPU level the kernels use (and
+ * the detected one, TEXTCLUST_CPU, the build's target), the CPU's
+ * features, and OpenBLAS's build, core and thread count; each line ends
+ * in a newline. Into buf (cap bytes, always NUL-terminated when cap > 0);
+ * returns the length the whole text needs, as snprintf does. */
+TC_API size_t tc_system_info(char *buf, size_t cap);
 
 /* ---------------------------------------------------------------- classifier */
 

@@ -50,7 +50,7 @@ static void touch(const char *path) {
 
 int main(void) {
     CHECK(mkdtemp(root) != NULL);
-    char dir[128], path[256], other[256];
+    char dir[128], path[256], other[256], cmd0[256];
     snprintf(dir, sizeof dir, "%s/d", root);
     CHECK(mkdir(dir, 0755) == 0);
     snprintf(path, sizeof path, "%s/out.txt", dir);
@@ -166,6 +166,53 @@ int main(void) {
     CHECK(strstr(tc_last_error(), "missing") != NULL);
     CHECK(tc_atomic_write(dir, "x", 1) == TC_EIO);  /* a folder is not replaced */
     CHECK(n_entries(dir) == 2);
+
+    /* the public handle: abort keeps the old file, commit replaces it */
+    snprintf(other, sizeof other, "%s/pub.txt", root);
+    tc_atomic_file *af = NULL;
+    int n_root = n_entries(root);
+    CHECK_OK(tc_atomic_file_open(other, &af));
+    CHECK(n_entries(root) == n_root + 1);  /* the temporary */
+    CHECK(af != NULL && tc_atomic_file_stream(af) != NULL);
+    if (af) fputs("draft\n", tc_atomic_file_stream(af));
+    tc_atomic_file_abort(af);
+    CHECK(access(other, F_OK) != 0);
+    CHECK(n_entries(root) == n_root);  /* no temporary left beside it */
+    CHECK_OK(tc_atomic_file_open(other, &af));
+    if (af) fputs("final\n", tc_atomic_file_stream(af));
+    CHECK_OK(af ? tc_atomic_file_commit(af) : -1);
+    CHECK_STR(slurp(other), "final\n");
+    CHECK_OK(tc_atomic_file_open(other, &af));
+    if (af) fputs("second\n", tc_atomic_file_stream(af));
+    tc_atomic_file_abort(af);
+    CHECK_STR(slurp(other), "final\n");
+    tc_atomic_file_abort(NULL);
+    snprintf(cmd0, sizeof cmd0, "%s/missing/y.txt", root);
+    af = (tc_atomic_file *)1;
+    CHECK(tc_atomic_file_open(cmd0, &af) == TC_EIO && af == NULL);
+
+    /* the run's shuffle: a permutation, Fisher-Yates on the seed's shuffle
+     * stream (the draw the command made before it moved into the library) */
+    enum { NS = 1000 };
+    static size_t perm[NS], ref[NS], seen[NS];
+    CHECK_OK(tc_shuffle_indices(42, NS, perm));
+    for (size_t i = 0; i < NS; i++) ref[i] = i;
+    tc_rng r = tc_rng_derive(42, 0x5348554646ULL);
+    for (size_t i = NS; i > 1; i--) {
+        size_t j = (size_t)tc_rng_below(&r, i), t = ref[i - 1];
+        ref[i - 1] = ref[j], ref[j] = t;
+    }
+    int same = 1, ok = 1, moved = 0;
+    for (size_t i = 0; i < NS; i++) {
+        same &= perm[i] == ref[i];
+        if (perm[i] >= NS || seen[perm[i]]++) ok = 0;
+        moved += perm[i] != i;
+    }
+    CHECK(same && ok && moved > NS / 2);
+    CHECK_OK(tc_shuffle_indices(43, NS, ref));
+    CHECK(memcmp(perm, ref, sizeof perm) != 0);
+    CHECK_OK(tc_shuffle_indices(42, 0, NULL));
+    CHECK(tc_shuffle_indices(42, 3, NULL) == TC_EINVAL);
 
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);

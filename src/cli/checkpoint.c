@@ -16,8 +16,7 @@
  * and counts, which `textclust merge` checks. */
 #include "cli/checkpoint.h"
 #include "cli/common.h"
-#include "io/hub.h"
-#include "util/util.h"
+#include "cli/strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,22 +37,22 @@ char *infer_shard_path(const char *path, int i, int n) {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
     if (!dot || dot == base) dot = path + strlen(path);
-    tc_sb s = {0};
-    tc_sb_printf(&s, "%.*s.shard-%05d-of-%05d%s", (int)(dot - path), path, i, n, dot);
-    if (s.oom) { tc_sb_free(&s); return NULL; }
+    cli_sb s = {0};
+    cli_sb_printf(&s, "%.*s.shard-%05d-of-%05d%s", (int)(dot - path), path, i, n, dot);
+    if (s.oom) { cli_sb_free(&s); return NULL; }
     return s.s;
 }
 
 static char *with_suffix(const char *path, const char *suffix) {
-    tc_sb s = {0};
-    tc_sb_printf(&s, "%s%s", path, suffix);
-    if (s.oom) { tc_sb_free(&s); return NULL; }
+    cli_sb s = {0};
+    cli_sb_printf(&s, "%s%s", path, suffix);
+    if (s.oom) { cli_sb_free(&s); return NULL; }
     return s.s;
 }
 
 static char *dir_of(const char *path) {
     const char *slash = strrchr(path, '/');
-    if (!slash) return tc_strdup(".");
+    if (!slash) return strdup(".");
     return strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
@@ -131,7 +130,7 @@ static cJSON *ident_of(const char *path, const char *const *names) {
                     if (!nl) break;
                     list = nl;
                 }
-                if ((list[n] = tc_strdup(e->d_name))) n++;
+                if ((list[n] = strdup(e->d_name))) n++;
             }
             if (d) closedir(d);
             qsort(list, n, sizeof *list, cmp_name);
@@ -329,10 +328,11 @@ static int write_ckpt(infer_job *j, const tc_reader_pos *pos, infer_counts *n, i
     cJSON_AddItemReferenceToObject(c, "identity", j->ident);
     char *s = cJSON_Print(c);
     cJSON_Delete(c);
-    int rc = s ? tc_atomic_write(j->ckpt, s, strlen(s)) : tc_error(TC_ENOMEM, "out of memory");
+    if (!s) return cli_fail("out of memory");
+    int rc = tc_atomic_write(j->ckpt, s, strlen(s));
     cJSON_free(s);
     if (rc) return cli_fail(tc_last_error());
-    j->n_ckpt++, j->batches = 0, j->last = tc_now();
+    j->n_ckpt++, j->batches = 0, j->last = cli_now();
     test_kill(j, 1);
     return 0;
 }
@@ -400,7 +400,7 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
     j->shard = o->shard_index;
     j->f = stdout;
     j->dim = dim;
-    j->last = tc_now();
+    j->last = cli_now();
     struct stat st;
     int stream = !o->output || (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode));
     if (stream && j->n_shards > 1)
@@ -423,7 +423,7 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
     j->marker = sh && j->out ? with_suffix(j->out, ".done") : NULL;
     if (o->output_embeddings) {
         j->emb = sh ? infer_shard_path(o->output_embeddings, j->shard, j->n_shards)
-                    : tc_strdup(o->output_embeddings);
+                    : strdup(o->output_embeddings);
         j->emb_part = j->emb ? with_suffix(j->emb, ".part") : NULL;
     }
     if (!j->part || !j->ckpt || (sh && !j->marker) || (o->output_embeddings && !j->emb_part))
@@ -445,8 +445,8 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
             if (same && !bad) {
                 j->done_already = 1;
                 if (!o->quiet)
-                    tc_info("%s: shard %d of %d is complete already (%s); --restart redoes it",
-                            j->out, j->shard, j->n_shards, j->marker);
+                    cli_infof("%s: shard %d of %d is complete already (%s); --restart redoes it",
+                              j->out, j->shard, j->n_shards, j->marker);
                 return 0;
             }
         }
@@ -478,7 +478,7 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
         if (j->emb_part && tc_npy_writer_resume(j->emb_part, j->emb, (size_t)dim, j->n.emb_rows, &j->w))
             return cli_failf("%s (pass --restart to start over)", tc_last_error());
         if (!o->quiet)
-            tc_info("%s: continuing from its checkpoint: %llu texts done", j->out, j->n.texts);
+            cli_infof("%s: continuing from its checkpoint: %llu texts done", j->out, j->n.texts);
         return 0;
     }
     if (ftruncate(fd, 0) != 0 || !(j->f = fdopen(fd, "w+b"))) {
@@ -494,7 +494,7 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
 int infer_job_step(infer_job *j, const tc_reader *r, const infer_counts *n) {
     test_kill(j, 0);
     if (!j->ckpt) return 0;
-    if (++j->batches < INFER_CKPT_BATCHES && tc_now() - j->last < INFER_CKPT_SECONDS) return 0;
+    if (++j->batches < INFER_CKPT_BATCHES && cli_now() - j->last < INFER_CKPT_SECONDS) return 0;
     tc_reader_pos pos;
     tc_reader_tell(r, &pos);
     infer_counts c = *n;
@@ -510,17 +510,18 @@ static int write_marker(infer_job *j, const infer_counts *n, int dim) {
     if (j->emb) {
         char *d = dir_of(j->emb), *real = d ? realpath(d, NULL) : NULL;
         const char *slash = strrchr(j->emb, '/');
-        tc_sb p = {0};
-        tc_sb_printf(&p, "%s/%s", real ? real : d ? d : ".", slash ? slash + 1 : j->emb);
+        cli_sb p = {0};
+        cli_sb_printf(&p, "%s/%s", real ? real : d ? d : ".", slash ? slash + 1 : j->emb);
         cJSON_AddStringToObject(m, "embeddings", p.s ? p.s : j->emb);
-        tc_sb_free(&p), free(real), free(d);
+        cli_sb_free(&p), free(real), free(d);
     } else {
         cJSON_AddNullToObject(m, "embeddings");
     }
     cJSON_AddItemReferenceToObject(m, "identity", j->ident);
     char *s = cJSON_Print(m);
     cJSON_Delete(m);
-    int rc = s ? tc_atomic_write(j->marker, s, strlen(s)) : tc_error(TC_ENOMEM, "out of memory");
+    if (!s) return cli_fail("out of memory");
+    int rc = tc_atomic_write(j->marker, s, strlen(s));
     cJSON_free(s);
     return rc ? cli_fail(tc_last_error()) : 0;
 }

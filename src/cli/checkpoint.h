@@ -6,7 +6,6 @@
 #define TC_CLI_CHECKPOINT_H
 
 #include "cli/cli.h"
-#include "io/io.h"
 
 #include <cjson/cJSON.h>
 

@@ -74,6 +74,8 @@ int cli_interrupted(void);
 void cli_logger(void *ctx, int level, const char *msg);
 /* A warning through cli_logger, as the library's own reach the terminal. */
 void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An information line the same way (dropped under --quiet). */
+void cli_infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Monotonic wall-clock seconds. */
 double cli_now(void);
 

@@ -1,7 +1,6 @@
 /* commands.c - run, load and show: the reference script's modes (infer.c has infer). */
 #include "cli/common.h"
 #include "cli/hfds.h"
-#include "util/util.h" /* tc_rng: the shuffle that picks the texts of run */
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -109,13 +108,7 @@ static void map_hint(const cli_opts *o, const tc_classifier *c, const char *dir)
 static int select_rows(const cli_opts *o, size_t n, size_t **rows, size_t *m) {
     size_t *perm = malloc((n ? n : 1) * sizeof *perm);
     if (!perm) return cli_fail("out of memory");
-    for (size_t i = 0; i < n; i++) perm[i] = i;
-    tc_rng r = tc_rng_derive(o->p.seed, 0x5348554646ULL /* shuffle stream */);
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)tc_rng_below(&r, i);
-        size_t t = perm[i - 1];
-        perm[i - 1] = perm[j], perm[j] = t;
-    }
+    tc_shuffle_indices(o->p.seed, n, perm);
     size_t lo = 0, hi = o->n_samples < 0 ? 0 : (size_t)o->n_samples;
     if (o->start > 0) lo = (size_t)o->start, hi = o->end < 0 ? 0 : (size_t)o->end;
     if (hi > n) hi = n;

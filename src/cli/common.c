@@ -1,12 +1,10 @@
 /* common.c - what several commands share: finding the input, reading
  * prompt files, writing a file under a temporary name then renaming it. */
 #include "cli/common.h"
-#include "io/hub.h"
-#include "io/io.h"
-#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +28,11 @@ int cli_check_output(const char *flag, const char *out, const char *in) {
 }
 
 int cli_check_finite(const char *path, const float *x, size_t rows, size_t cols) {
-    return tc_check_finite(path, x, rows, cols) ? cli_fail(tc_last_error()) : 0;
+    for (size_t i = 0; i < rows * cols; i++)
+        if (!isfinite(x[i]))
+            return cli_failf("%s: row %zu, column %zu (counting from 0) is %s; every value must "
+                             "be a finite number", path, i / cols, i % cols, isnan(x[i]) ? "NaN" : "infinite");
+    return 0;
 }
 
 static int input_format(const cli_opts *o, int *format);

@@ -2,8 +2,6 @@
  * into the Hugging Face cache (or finds it there) and prints its folder,
  * so that later runs work offline and scripts can use the path. */
 #include "cli/cli.h"
-#include "io/hub.h"
-#include "util/util.h"
 
 #include <stdio.h>
 #include <unistd.h>

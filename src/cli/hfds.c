@@ -3,8 +3,7 @@
  * file so that millions of inferred texts are never held in memory. */
 #include "cli/hfds.h"
 #include "cli/common.h"
-#include "io/io.h"
-#include "util/util.h"
+#include "cli/strbuf.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -63,9 +62,9 @@ int cli_hfds_infer_open(const cli_opts *o, const tc_classifier *c, cli_hfds_infe
     h->c = c;
     /* beside the results, unless they go to a terminal, pipe or device */
     struct stat st;
-    tc_sb p = {0};
-    if (o->output && (stat(o->output, &st) != 0 || S_ISREG(st.st_mode))) tc_sb_printf(&p, "%s.clusters.parquet", o->output);
-    else tc_sb_puts(&p, "infer_clusters.parquet");
+    cli_sb p = {0};
+    if (o->output && (stat(o->output, &st) != 0 || S_ISREG(st.st_mode))) cli_sb_printf(&p, "%s.clusters.parquet", o->output);
+    else cli_sb_puts(&p, "infer_clusters.parquet");
     h->path = p.s;
     /* the training clusters, noise left out, in the order their labels first appear */
     size_t n = tc_classifier_n_texts(c);
@@ -89,17 +88,17 @@ int cli_hfds_infer_open(const cli_opts *o, const tc_classifier *c, cli_hfds_infe
     }
     /* the spill file: unlinked at once, so nothing is left behind by a kill */
     const char *slash = strrchr(h->path, '/');
-    tc_sb t = {0};
-    tc_sb_printf(&t, "%.*s.textclust-spill-XXXXXX", slash ? (int)(slash - h->path + 1) : 0, h->path);
+    cli_sb t = {0};
+    cli_sb_printf(&t, "%.*s.textclust-spill-XXXXXX", slash ? (int)(slash - h->path + 1) : 0, h->path);
     int fd = t.oom ? -1 : mkstemp(t.s);
     if (fd < 0) {
         int rc = cli_failf("%s: cannot make a temporary file beside %s: %s", t.s ? t.s : "?", h->path, strerror(errno));
-        tc_sb_free(&t);
+        cli_sb_free(&t);
         cli_hfds_infer_free(h);
         return rc;
     }
     unlink(t.s);
-    tc_sb_free(&t);
+    cli_sb_free(&t);
     if (!(h->spill = fdopen(fd, "w+b"))) {
         close(fd);
         cli_hfds_infer_free(h);

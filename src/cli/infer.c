@@ -4,8 +4,7 @@
 #include "cli/checkpoint.h"
 #include "cli/common.h"
 #include "cli/hfds.h"
-#include "io/io.h"
-#include "util/util.h"
+#include "cli/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -173,14 +172,14 @@ int cmd_infer(cli_opts *o) {
         size_t now = (size_t)n.texts - done_before;
         /* one write for the line: MPI ranks share stderr, and pieces of two
          * ranks' lines would interleave */
-        tc_sb line = {0};
-        tc_sb_printf(&line, "textclust: inferred %llu texts%s in %.2fs (%.0f texts/s), %llu noise (%.1f%%)",
+        cli_sb line = {0};
+        cli_sb_printf(&line, "textclust: inferred %llu texts%s in %.2fs (%.0f texts/s), %llu noise (%.1f%%)",
                      n.texts, job.resumed ? " (continued from a checkpoint)" : "", s,
                      s > 0 ? (double)now / s : 0.0, n.noise, n.texts ? 100.0 * (double)n.noise / (double)n.texts : 0.0);
-        if (o->reader.skip_bad) tc_sb_printf(&line, ", %llu malformed records skipped", n.skipped);
-        tc_sb_puts(&line, "\n");
+        if (o->reader.skip_bad) cli_sb_printf(&line, ", %llu malformed records skipped", n.skipped);
+        cli_sb_puts(&line, "\n");
         if (!line.oom) fputs(line.s, stderr);
-        tc_sb_free(&line);
+        cli_sb_free(&line);
     }
     rc = 0;
 done:

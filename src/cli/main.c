@@ -1,31 +1,17 @@
 /* main.c - the textclust command: picks the command and sets up BLAS. */
 #include "cli/cli.h"
 #include "cli/mpi.h"
-#include "io/hub.h"
-#include "util/cpu.h"
-#include "util/util.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* OpenBLAS's own entry points (not in every cblas.h). */
-int openblas_get_num_threads(void);
-char *openblas_get_corename(void);
-char *openblas_get_config(void);
-
 /* textclust --version: what a bug report needs about the machine. */
 static int print_version(void) {
-    char feat[512];
-    tc_cpu_features(feat, sizeof feat);
-    printf("textclust %s\n", TC_VERSION);
-    printf("cpu level: %s (detected %s; TEXTCLUST_CPU=%s); built for %s\n",
-           tc_cpu_name(tc_cpu_level()), tc_cpu_name(tc_cpu_detected()),
-           getenv("TEXTCLUST_CPU") ? getenv("TEXTCLUST_CPU") : "unset", tc_cpu_build_target());
-    printf("cpu features: %s\n", *feat ? feat : "(none)");
-    printf("blas: %s, core %s, %d threads\n", openblas_get_config(), openblas_get_corename(),
-           openblas_get_num_threads());
+    char info[2048];
+    tc_system_info(info, sizeof info);
+    printf("textclust %s\n%s", TC_VERSION, info);
     return 0;
 }
 

@@ -6,7 +6,7 @@
  * distribution of the distances per cluster. */
 #include "cli/checkpoint.h"
 #include "cli/common.h"
-#include "util/util.h"
+#include "cli/strbuf.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -44,7 +44,7 @@ static int stats_add(merge_stats *s, long long label, float d, const char *summa
         c->d = nd;
     }
     c->d[c->n++] = d;
-    if (!c->summary && summary) c->summary = tc_strdup(summary);
+    if (!c->summary && summary) c->summary = strdup(summary);
     return 0;
 }
 
@@ -147,10 +147,10 @@ static char *embeddings_of(const cJSON *m, const char *marker) {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(m, "embeddings");
     if (!cJSON_IsString(e)) return NULL;
     struct stat st;
-    if (stat(e->valuestring, &st) == 0) return tc_strdup(e->valuestring);
+    if (stat(e->valuestring, &st) == 0) return strdup(e->valuestring);
     const char *slash = strrchr(e->valuestring, '/'), *ms = strrchr(marker, '/');
-    tc_sb p = {0};
-    tc_sb_printf(&p, "%.*s%s", ms ? (int)(ms - marker + 1) : 0, marker, slash ? slash + 1 : e->valuestring);
+    cli_sb p = {0};
+    cli_sb_printf(&p, "%.*s%s", ms ? (int)(ms - marker + 1) : 0, marker, slash ? slash + 1 : e->valuestring);
     return p.s;
 }
 
@@ -169,14 +169,14 @@ static int merge_shards(cli_opts *o) {
     cJSON **by = NULL;
     const char **mk_by = NULL;
     merge_stats st = {0};
-    tc_atomic out = {0};
+    tc_atomic_file *out = NULL;
     tc_npy_writer *w = NULL;
     if (!m || !marker) { cli_fail("out of memory"); goto done; }
     for (int i = 0; i < o->n_paths; i++) {
         const char *p = o->paths[i];
         size_t len = strlen(p);
-        tc_sb s = {0};
-        tc_sb_printf(&s, "%s%s", p, len > 5 && !strcmp(p + len - 5, ".done") ? "" : ".done");
+        cli_sb s = {0};
+        cli_sb_printf(&s, "%s%s", p, len > 5 && !strcmp(p + len - 5, ".done") ? "" : ".done");
         marker[i] = s.s;
         struct stat sb;
         if (!marker[i]) { cli_fail("out of memory"); goto done; }
@@ -225,11 +225,11 @@ static int merge_shards(cli_opts *o) {
             }
         if (tc_npy_writer_open(o->output_embeddings, dim, &w)) { cli_fail(tc_last_error()); goto done; }
     }
-    if (tc_atomic_open(&out, o->output)) { cli_fail(tc_last_error()); goto done; }
+    if (tc_atomic_file_open(o->output, &out)) { cli_fail(tc_last_error()); goto done; }
     unsigned long long texts = 0, skipped = 0;
     for (int k = 0; k < n; k++) {
         char *shard_out = strndup(mk_by[k], strlen(mk_by[k]) - 5);
-        int bad = !shard_out || copy_output(shard_out, out.f, count_of(by[k], "texts"), &st);
+        int bad = !shard_out || copy_output(shard_out, tc_atomic_file_stream(out), count_of(by[k], "texts"), &st);
         free(shard_out);
         if (bad) goto done;
         if (w) {
@@ -240,7 +240,9 @@ static int merge_shards(cli_opts *o) {
         }
         texts += count_of(by[k], "texts"), skipped += count_of(by[k], "skipped");
     }
-    if (tc_atomic_commit(&out)) { cli_fail(tc_last_error()); goto done; }
+    tc_atomic_file *done_out = out;
+    out = NULL;
+    if (tc_atomic_file_commit(done_out)) { cli_fail(tc_last_error()); goto done; }
     if (w) {
         tc_npy_writer *ww = w;
         w = NULL;
@@ -251,7 +253,7 @@ static int merge_shards(cli_opts *o) {
     stats_print(&st, texts);
     rc = 0;
 done:
-    if (out.f) tc_atomic_abort(&out);
+    tc_atomic_file_abort(out);
     tc_npy_writer_abort(w);
     stats_free(&st);
     for (int i = 0; m && marker && i < o->n_paths; i++) cJSON_Delete(m[i]), free(marker[i]);

@@ -152,3 +152,12 @@ void cli_warnf(const char *fmt, ...) {
     va_end(ap);
     cli_logger(NULL, TC_LOG_WARN, msg);
 }
+
+void cli_infof(const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_logger(NULL, TC_LOG_INFO, msg);
+}

@@ -6,8 +6,6 @@
  * the train split on its own (data/{split}-NNNNN-of-NNNNN.*), so no
  * README.md card is needed for the split to be found. */
 #include "cli/common.h"
-#include "io/hub.h"
-#include "util/util.h"
 
 #include <libgen.h>
 #include <limits.h>

@@ -23,58 +23,18 @@
 #ifndef TC_HUB_H
 #define TC_HUB_H
 
+#include "textclust.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 enum { TC_HUB_MODEL = 0, TC_HUB_DATASET = 1 };  /* repository types */
 
-/* tc_hub_is_id is public: include/textclust.h. */
-
-/* Resolves id[@rev] to the snapshot folder in the cache (writes it to dir,
- * cap bytes). Files the BERT encoder needs that are missing are downloaded
- * unless offline (HF_HUB_OFFLINE=1 or allow_download 0): then a missing
- * model is TC_ENOTFOUND with a message saying where it looked and how to
- * fetch it. A snapshot that already holds them is used with no request,
- * online or not. progress: draw a byte progress bar per file on stderr
- * when 1. Returns 0, or TC_EINVAL (not an id), TC_ENOTFOUND (not on the
- * hub, or not a safetensors model), TC_ENET (the network failed for good),
- * TC_EFORMAT (the hub's answer or a file's bytes are not what it said),
- * TC_EIO (the cache could not be written). Threads and processes may
- * resolve at once on one cache: each blob is downloaded under
- * huggingface_hub's lock file (.locks/<repo>/<etag>.lock, flock). */
-int tc_hub_resolve(const char *id, int allow_download, int progress, char *dir, size_t cap);
+/* tc_hub_is_id, tc_hub_resolve, tc_hub_dataset_files, tc_hub_push,
+ * tc_hub_token, tc_hub_list_free and SHA-256 are public:
+ * include/textclust.h. */
 
 /* ---------------------------------------------------------------- pushes (hub_upload.c) */
-
-/* One file of a push: the local file and its path in the repository. */
-typedef struct {
-    const char *path;           /* local file, read twice (hashed, then sent) and never buffered whole */
-    const char *path_in_repo;   /* a tc_hub_safe_path, e.g. "data/train-00000-of-00001.parquet" */
-} tc_hub_push_file;
-
-/* What a push did. */
-typedef struct {
-    char url[512];              /* the dataset's page: ENDPOINT/datasets/USER/NAME */
-    char commit[65];            /* the commit's id; "" when nothing changed and no commit was made */
-    size_t n_uploaded;          /* LFS objects sent (not the ones the hub had) */
-    size_t n_unchanged;         /* files whose content the repository holds already */
-} tc_hub_push_result;
-
-/* Creates the dataset repository repo ("USER/NAME" or "ORG/NAME"; private
- * when private_repo is 1; one that exists keeps its visibility) on
- * $HF_ENDPOINT and commits the n files to its main branch in one commit
- * titled summary, as huggingface_hub's create_repo(exist_ok=True) and
- * create_commit do: preupload (the upload mode of each file), the Git LFS
- * batch API and a PUT of each new object (multipart when the hub asks for
- * it), then the NDJSON commit. progress: a byte bar per file on stderr.
- * res may be NULL. Returns 0, or TC_EINVAL (no token: the message says to
- * set HF_TOKEN; not a repo id; a path that is not safe), TC_EIO (a file
- * could not be read), TC_ENOTFOUND (401/403/404: the message says the
- * token lacks write access), TC_ENET, TC_EFORMAT (the hub's answer is
- * not what its API says). Messages name the repository, the file and
- * the HTTP status; the token never appears in them. */
-int tc_hub_push(const char *repo, int private_repo, const tc_hub_push_file *files, size_t n,
-                const char *summary, int progress, tc_hub_push_result *res);
 
 /* ---------------------------------------------------------------- internal (tests, fuzzing) */
 
@@ -141,33 +101,6 @@ int tc_hub_parse_lfs_batch(const char *body, size_t len, const char *oid, long l
 void tc_hub_lfs_action_free(tc_hub_lfs_action *a);
 /* ---------------------------------------------------------------- datasets */
 
-/* What tc_hub_dataset_files fetches. */
-typedef struct {
-    const char *config;    /* the subset (--data_subset); NULL = "default" */
-    const char *split;     /* NULL = "train" */
-    size_t rows;           /* 0 = every file of the split; else files are fetched in order only
-                            * until their Parquet footers count this many rows (nulls included) */
-    const char *field;     /* the text column, which the footer checks need; NULL = "text" */
-    int allow_download;    /* 0 = the cache only, as under HF_HUB_OFFLINE=1 */
-    int progress;          /* 1 = a byte progress bar per file on stderr */
-} tc_hub_dataset_params;
-
-tc_hub_dataset_params tc_hub_dataset_default_params(void);
-
-/* The files of a split of the hub dataset id (ORG/NAME or NAME, optional
- * @REVISION, default main) in the cache, in reading order: *paths (n_paths,
- * NULL-terminated, tc_hub_list_free), each a path in a snapshot folder of
- * $HF_HUB_CACHE/datasets--ORG--NAME, downloading the missing ones as
- * hub_dataset.c says (the Parquet conversion first, else the repository's
- * own files by the `datasets` library's patterns); snap (cap bytes, may be
- * NULL) gets that snapshot folder. Offline, the cache's files are used as
- * they are. Returns 0, or TC_EINVAL (not an id), TC_ENOTFOUND (no such
- * dataset, no access: the message says to set HF_TOKEN, no files for the
- * split: it names the splits found, or not in the cache when offline),
- * TC_ENET, TC_EFORMAT, TC_EIO as tc_hub_resolve. */
-int tc_hub_dataset_files(const char *id, const tc_hub_dataset_params *p, char ***paths,
-                         size_t *n_paths, char *snap, size_t cap);
-
 /* ---------------------------------------------------------------- internal (tests, fuzzing) */
 
 /* The hub's Parquet listing of one config and split (len bytes): a JSON
@@ -218,24 +151,7 @@ int tc_hub_parse_modules(const char *body, size_t len, char ***paths, char ***ne
  * or starting with '.', at most 255 bytes. */
 int tc_hub_safe_path(const char *s);
 
-void tc_hub_list_free(char **list);
 
-/* SHA-256 (sha256.c), streamed. */
-typedef struct {
-    uint32_t h[8];
-    uint64_t n;             /* bytes hashed */
-    unsigned char buf[64];
-    size_t fill;
-} tc_sha256;
-void tc_sha256_init(tc_sha256 *s);
-void tc_sha256_update(tc_sha256 *s, const void *data, size_t len);
-/* Finishes s and writes 64 lower-case hex digits and a NUL. */
-void tc_sha256_hex(tc_sha256 *s, char hex[65]);
 
-/* The Hugging Face token as huggingface_hub finds it: $HF_TOKEN, the legacy
- * $HUGGING_FACE_HUB_TOKEN, then the file $HF_TOKEN_PATH or $HF_HOME/token
- * (HF_HOME defaulting as the cache does); none under
- * HF_HUB_DISABLE_IMPLICIT_TOKEN. malloc'd; NULL when there is none. */
-char *tc_hub_token(void);
 
 #endif

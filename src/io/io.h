@@ -8,7 +8,8 @@
 #include "textclust.h"
 #include "util/util.h"
 
-/* Reading texts (tc_reader) and .npy arrays are public: include/textclust.h. */
+/* Reading texts (tc_reader), .npy arrays, the Parquet writer and whole-file
+ * reads and atomic writes are public: include/textclust.h. */
 
 /* ---------------------------------------------------------------- JSON */
 
@@ -41,65 +42,9 @@ int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d);
 /* Reads an IndexFlatL2 / IndexFlatIP / IndexFlat file. */
 int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
 
-/* ---------------------------------------------------------------- Parquet out */
-
-/* A streaming Parquet writer (parquet_write.c): data pages v1, PLAIN
- * values, one codec for the file. Lists are the three-level form pyarrow
- * writes, <name> (LIST) { repeated group list { optional <type> element } },
- * which DuckDB reads as VARCHAR[] / DOUBLE[] and pandas as lists. Strings
- * are BYTE_ARRAY annotated UTF8/STRING (written as given: pass UTF-8). */
-enum { TC_PQ_INT64, TC_PQ_FLOAT, TC_PQ_DOUBLE, TC_PQ_STRING, TC_PQ_LIST_STRING, TC_PQ_LIST_DOUBLE };
-enum { TC_PQ_ZSTD = 0, TC_PQ_SNAPPY, TC_PQ_UNCOMPRESSED };
-
-typedef struct tc_parquet_column {
-    const char *name;   /* copied at open */
-    int type;           /* TC_PQ_* */
-    int optional;       /* 1 = the value (a list column: the whole list) may be null */
-} tc_parquet_column;
-
-typedef struct tc_parquet_writer_opts {
-    int codec;              /* TC_PQ_ZSTD (default), TC_PQ_SNAPPY or TC_PQ_UNCOMPRESSED */
-    int zstd_level;         /* 0 = 3 */
-    size_t row_group_bytes; /* a row group is written once it buffers this much; 0 = 64 MiB */
-    size_t row_group_rows;  /* ... or this many rows; 0 = 1M */
-    size_t page_bytes;      /* a page is cut at a row start past this; 0 = 1 MiB */
-} tc_parquet_writer_opts;
-
-tc_parquet_writer_opts tc_parquet_writer_default_opts(void);
-
-typedef struct tc_parquet_writer tc_parquet_writer;
-
-/* Starts path (through tc_atomic: a temporary, renamed at close). opts
- * NULL = defaults. Memory: about one row group (row_group_bytes, values
- * compressed page by page) plus one page per column; a single row larger
- * than a row group (a list of millions of texts) streams its pages to the
- * file and ends its row group, so it needs no more than that either. */
-int tc_parquet_writer_open(const char *path, const tc_parquet_column *cols, size_t n_cols,
-                           const tc_parquet_writer_opts *opts, tc_parquet_writer **out);
-
-/* One row: one value per column in schema order, then row_end. A list
- * column takes list_begin, any number of int64/double/string/null calls
- * for its elements (null: a null element), then list_end (none between:
- * an empty list); null outside a list is a null value (optional columns
- * only). string with s NULL is null. A call that does not fit the column
- * fails (TC_EINVAL); after any error every call returns it again. */
-int tc_parquet_writer_int64(tc_parquet_writer *w, int64_t v);
-int tc_parquet_writer_float(tc_parquet_writer *w, float v);
-int tc_parquet_writer_double(tc_parquet_writer *w, double v);
-int tc_parquet_writer_string(tc_parquet_writer *w, const char *s, size_t len);
-int tc_parquet_writer_null(tc_parquet_writer *w);
-int tc_parquet_writer_list_begin(tc_parquet_writer *w);
-int tc_parquet_writer_list_end(tc_parquet_writer *w);
-int tc_parquet_writer_row_end(tc_parquet_writer *w);
-
-/* The most bytes the writer held at once so far (the bound above, tested). */
+/* The Parquet writer's high-water mark (tests/test_parquet_write.c checks
+ * the memory bound of tc_parquet_writer_open with it). */
 size_t tc_parquet_writer_peak_bytes(const tc_parquet_writer *w);
-
-/* Writes the last row group and the footer and renames the file into
- * place; frees w (also on error, when the temporary is removed). */
-int tc_parquet_writer_close(tc_parquet_writer *w);
-/* Drops the file; frees w. NULL is a no-op. */
-void tc_parquet_writer_abort(tc_parquet_writer *w);
 
 /* ---------------------------------------------------------------- the reference's text formats */
 
@@ -121,14 +66,10 @@ int tc_summary_split(const char *summary, char **category, char **score);
 
 /* ---------------------------------------------------------------- files */
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
-int tc_read_file(const char *path, char **data, size_t *len);
-
-/* The same for files of a save folder, which may come from anyone: a FIFO,
- * device or directory is refused (TC_EFORMAT) instead of blocking or
- * reading without end. tc_fopen_regular opens such a file for fread; hint
- * (may be NULL) ends the message. */
-int tc_read_regular_file(const char *path, char **data, size_t *len);
+/* tc_read_file and tc_read_regular_file are public: include/textclust.h.
+ * tc_fopen_regular opens a file as tc_read_regular_file would read it
+ * (FIFOs, devices and directories refused) for fread; hint (may be NULL)
+ * ends the message. */
 int tc_fopen_regular(const char *path, const char *hint, FILE **f);
 
 

@@ -257,3 +257,38 @@ int tc_atomic_write(const char *path, const void *data, size_t len) {
     }
     return tc_atomic_commit(&a);
 }
+
+/* ---------------------------------------------------------------- the public handle */
+
+/* tc_atomic behind the header's opaque tc_atomic_file, so the header
+ * promises no layout. */
+struct tc_atomic_file {
+    tc_atomic a;
+};
+
+int tc_atomic_file_open(const char *path, tc_atomic_file **out) {
+    *out = NULL;
+    tc_atomic_file *f = calloc(1, sizeof *f);
+    if (!f) return tc_error(TC_ENOMEM, "%s: out of memory", path);
+    int rc = tc_atomic_open(&f->a, path);
+    if (rc) {
+        free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+FILE *tc_atomic_file_stream(tc_atomic_file *f) { return f->a.f; }
+
+int tc_atomic_file_commit(tc_atomic_file *f) {
+    int rc = tc_atomic_commit(&f->a);
+    free(f);
+    return rc;
+}
+
+void tc_atomic_file_abort(tc_atomic_file *f) {
+    if (!f) return;
+    tc_atomic_abort(&f->a);
+    free(f);
+}

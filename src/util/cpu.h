@@ -40,10 +40,7 @@ int tc_cpu_level(void);
 /* The highest level this CPU and OS support (TEXTCLUST_CPU not applied). */
 int tc_cpu_detected(void);
 
-/* 0 when TEXTCLUST_CPU is unset or names a level at or below the detected
- * one; else TC_EINVAL with a message saying why (for the command, which
- * refuses to run rather than clamp). */
-int tc_cpu_check_env(void);
+/* tc_cpu_check_env is public: include/textclust.h (the machine). */
 
 /* The level that TEXTCLUST_CPU=value asks for on a CPU detected at
  * `detected`: 0 and *level set, or TC_EINVAL (unknown name, or above

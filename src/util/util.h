@@ -173,8 +173,8 @@ int tc_atomic_open(tc_atomic *a, const char *path);
 int tc_atomic_commit(tc_atomic *a);
 void tc_atomic_abort(tc_atomic *a);
 
-/* open + one fwrite + commit. */
-int tc_atomic_write(const char *path, const void *data, size_t len);
+/* tc_atomic_write, tc_atomic_target and tc_fsync_dir are public:
+ * include/textclust.h (files). */
 
 /* Removes the temporaries of path left by processes that no longer exist
  * (kill(pid, 0) fails with ESRCH); returns how many. tc_atomic_open calls
@@ -186,13 +186,6 @@ int tc_atomic_clean(const char *path);
  * tc_atomic_target(path); the target itself when it is written in place
  * (not a regular file). NULL on error. */
 char *tc_atomic_tmp_path(const char *path);
-
-/* The file a write of path replaces: path, or where it points when it is a
- * symlink. malloc'd; NULL when out of memory. */
-char *tc_atomic_target(const char *path);
-
-/* fsync of a folder, so a rename or unlink in it survives a crash. */
-int tc_fsync_dir(const char *dir);
 
 /* ---------------------------------------------------------------- strings */
 
@@ -206,10 +199,8 @@ void tc_sb_puts(tc_sb *b, const char *s);
 void tc_sb_printf(tc_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tc_sb_free(tc_sb *b);
 
-/* Re-runs the program (argv) once with OPENBLAS_CORETYPE set when Debian's
- * OpenBLAS fell back to its slow Prescott kernel (DESIGN.md, "Matrix
- * speed"); returns when nothing is to be done or the exec failed. */
-void tc_blas_fix_kernel(char **argv);
+/* tc_blas_fix_kernel (DESIGN.md, "Matrix speed") is public:
+ * include/textclust.h (the machine). */
 
 /* blas.c: OpenBLAS runs on the calling thread only; every function that
  * calls BLAS calls tc_blas_serial first (it sets OpenBLAS's process-wide
