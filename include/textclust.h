@@ -280,6 +280,9 @@ typedef struct tc_hdbscan_params {
     int selection_method;             /* TC_HDBSCAN_EOM or _LEAF */
     double cluster_selection_epsilon; /* merge clusters closer than this, 0 */
     int n_threads;                    /* 0 = all cores */
+    tc_progress_fn progress;          /* "cluster", points; reports from inside the core
+                                         distances and every spanning-tree round; NULL = none */
+    void *progress_ctx;
 } tc_hdbscan_params;
 
 TC_API tc_hdbscan_params tc_hdbscan_default_params(void);
@@ -344,6 +347,16 @@ TC_API int tc_assign_noise_within(const float *x, size_t n, int d, double max_di
  * results are identical for any value. */
 TC_API int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
                   int n_threads, float *dist, int64_t *ids);
+
+/* tc_knn_search, reporting to progress (NULL = none) as stage "knn" in
+ * queries: 0 at the start, from inside the search (each base block of
+ * every query tile) at most ten times a second, m at the end. A non-zero
+ * return stops every thread within one block and gives TC_ECANCELED, with
+ * dist and ids holding nothing usable. The results are those of
+ * tc_knn_search. */
+TC_API int tc_knn_search_progress(const float *base, size_t n, int d, const float *q, size_t m,
+                                  int k, int n_threads, tc_progress_fn progress,
+                                  void *progress_ctx, float *dist, int64_t *ids);
 
 /* ---------------------------------------------------------------- labels */
 
@@ -977,7 +990,7 @@ typedef struct tc_params {
 TC_API tc_params tc_default_params(void);
 
 /* Copies seed, n_threads and progress (with its ctx) into the stage params
- * (encoder, umap, dbscan, hdbscan, label), so they are set in one place.
+ * (encoder, umap, dbscan, hdbscan, label; hdbscan has no seed), so they are set in one place.
  * The classifier calls it on its copy of the params; a caller of the stage
  * functions calls it before passing p->umap, p->dbscan, ... NULL: no-op. */
 TC_API void tc_params_inherit(tc_params *p);

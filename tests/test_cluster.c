@@ -315,7 +315,7 @@ static void test_mst_vs_naive(void) {
             for (size_t i = 0; i < n * d; i++) x[i] = (float)floor(x[i] * 4);
         int ms = 1 + (int)tc_rng_below(&r, 20);
         tc_mst_edge *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-        CHECK_OK(tc_hdbscan_mst(x, n, d, ms, 1 + t % 2, a));
+        CHECK_OK(tc_hdbscan_mst(x, n, d, ms, 1 + t % 2, NULL, a));
         CHECK_OK(tc_hdbscan_mst_naive(x, n, d, ms, b));
         qsort(a, n - 1, sizeof *a, cmp_edge);
         qsort(b, n - 1, sizeof *b, cmp_edge);

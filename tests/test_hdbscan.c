@@ -255,7 +255,7 @@ static int command_tree(char **argv) {
     tc_mst_edge *e = malloc(n * sizeof *e);
     int64_t *l = malloc(n * sizeof *l);
     tc_condensed ct;
-    int rc = tc_hdbscan_mst(x, n, d, ms, 1, e);
+    int rc = tc_hdbscan_mst(x, n, d, ms, 1, NULL, e);
     if (!rc) rc = tc_hdbscan_condense(e, n, mcs, &ct);
     if (rc) {
         fprintf(stderr, "test_hdbscan: %s\n", tc_last_error());

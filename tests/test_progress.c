@@ -246,7 +246,55 @@ static void check_concurrent_stages(char **texts) {
     tc_encoder_free(e);
 }
 
+/* ---------------------------------------------------------------- from inside */
+
+extern double tc_meter_interval; /* util.h: 0 makes every tick report */
+
+typedef struct {
+    size_t n, last, total;
+    int rising, cancel_at;
+} inside;
+
+static int count_inside(void *ctx, const char *stage, size_t done, size_t total) {
+    (void)stage;
+    inside *r = ctx;
+    if (r->n > 0 && done <= r->last) r->rising = 0;
+    r->n++, r->last = done, r->total = total;
+    return r->cancel_at > 0 && (int)r->n >= r->cancel_at;
+}
+
+/* HDBSCAN on 20,000 points and an exact search of 3,000 queries report from
+ * inside their loops, done rising strictly to total; a cancel at the fifth
+ * report stops them with TC_ECANCELED and no report after it. */
+static void check_inside(void) {
+    enum { NP = 20000, NQ = 3000, D = 16 };
+    float *x = malloc((size_t)NP * D * sizeof *x);
+    unsigned seed = 9;
+    for (size_t i = 0; i < (size_t)NP * D; i++) seed = seed * 1103515245u + 12345u, x[i] = (float)(seed >> 8) / 16777216.0f;
+    int64_t *labels = malloc(NP * sizeof *labels), *ids = malloc((size_t)NQ * 10 * sizeof *ids);
+    float *dist = malloc((size_t)NQ * 10 * sizeof *dist);
+    double saved = tc_meter_interval;
+    tc_meter_interval = 0;
+    for (int cancel = 0; cancel < 2; cancel++) {
+        inside r = {0, 0, 0, 1, cancel ? 5 : 0};
+        tc_hdbscan_params hp = tc_hdbscan_default_params();
+        hp.n_threads = 1, hp.min_cluster_size = 20, hp.progress = count_inside, hp.progress_ctx = &r;
+        int rc = tc_hdbscan(x, NP, 2, &hp, labels);
+        if (cancel) CHECK_MSG(rc == TC_ECANCELED && r.n == 5, "hdbscan cancel: rc %d after %zu reports", rc, r.n);
+        else CHECK_MSG(rc == 0 && r.n > 20 && r.rising && r.last == NP && r.total == NP,
+                       "hdbscan: %zu reports, rising %d, last %zu", r.n, r.rising, r.last);
+        inside k = {0, 0, 0, 1, cancel ? 5 : 0};
+        rc = tc_knn_search_progress(x, NP, D, x, NQ, 10, 1, count_inside, &k, dist, ids);
+        if (cancel) CHECK_MSG(rc == TC_ECANCELED && k.n == 5, "knn cancel: rc %d after %zu reports", rc, k.n);
+        else CHECK_MSG(rc == 0 && k.n > 10 && k.rising && k.last == NQ && k.total == NQ,
+                       "knn: %zu reports, rising %d, last %zu", k.n, k.rising, k.last);
+    }
+    tc_meter_interval = saved;
+    free(x), free(labels), free(ids), free(dist);
+}
+
 int main(void) {
+    check_inside();
     char *texts[N];
     unsigned seed = 3;
     for (int i = 0; i < N; i++) {

@@ -142,9 +142,11 @@ typedef struct tc_mst_edge {
 /* The minimum spanning tree (n - 1 edges into edges, in no particular order)
  * of the mutual-reachability graph of x (n, d) with core distances to the
  * min_samples-th nearest point, itself included (clamped to n). Edges are
- * ordered by (w, a, b), so the tree is unique. kd-tree + Boruvka (mst.c). */
+ * ordered by (w, a, b), so the tree is unique. kd-tree + Boruvka (mst.c).
+ * m (NULL = none), a meter of n points, moves to 0.9 n from inside the
+ * loops; when it is stopped the search ends with TC_ECANCELED. */
 int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
-                   tc_mst_edge *edges);
+                   tc_meter *m, tc_mst_edge *edges);
 
 /* The same tree by Prim's algorithm on the full matrix: O(n^2) time. */
 int tc_hdbscan_mst_naive(const float *x, size_t n, int d, int min_samples, tc_mst_edge *edges);

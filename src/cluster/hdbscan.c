@@ -17,7 +17,9 @@ tc_hdbscan_params tc_hdbscan_default_params(void) {
                            .min_samples = 0,
                            .selection_method = TC_HDBSCAN_EOM,
                            .cluster_selection_epsilon = 0.0,
-                           .n_threads = 0};
+                           .n_threads = 0,
+                           .progress = NULL,
+                           .progress_ctx = NULL};
     return p;
 }
 
@@ -44,15 +46,19 @@ static int run(const float *x, size_t n, int d, const tc_hdbscan_params *p, int6
     if (rc || (rc = check_params(p))) return rc;
     if (n == 0) return 0;
     int ms = p->min_samples > 0 ? p->min_samples : p->min_cluster_size;
+    tc_meter m;
+    if ((rc = tc_meter_start(&m, p->progress, p->progress_ctx, "cluster", n))) return rc;
     tc_mst_edge *e = malloc((n > 1 ? n - 1 : 1) * sizeof *e); /* (n-1) */
     if (!e) return tc_error(TC_ENOMEM, "hdbscan: out of memory for %zu points", n);
     rc = naive ? tc_hdbscan_mst_naive(x, n, d, ms, e)
-               : tc_hdbscan_mst(x, n, d, ms, p->n_threads, e);
+               : tc_hdbscan_mst(x, n, d, ms, p->n_threads, &m, e);
     double t0 = tc_now();
     if (!rc) rc = naive ? tc_hdbscan_labels_from_mst_naive(e, n, p, labels)
                         : tc_hdbscan_labels_tree(e, n, p, labels, merges, n_merges);
     tc_log(TC_LOG_DEBUG, "hdbscan: hierarchy and selection: %.3f s", tc_now() - t0);
     free(e);
+    if (!rc) rc = tc_meter_report(&m, n);
+    if (rc && merges) free(*merges), *merges = NULL, *n_merges = 0;
     return rc;
 }
 

@@ -27,6 +27,7 @@
 #include "util/util.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,8 +264,30 @@ static cand first_round_search(const tc_kdtree *t, int64_t p, const double *core
     return (cand){cp, op < best ? op : best, op < best ? best : op, at};
 }
 
+/* ---------------------------------------------------------------- progress */
+
+/* Points go by in chunks of 256 (the parallel loops' schedule): at the end
+ * of each, its share of the phase's span of the meter is added, and the
+ * calling thread (OpenMP's thread 0) reports when it is due. A phase spans
+ * [lo, lo + span) of the meter's n points. */
+#define CHUNK 256
+
+static inline void chunk_done(tc_meter *m, size_t p, size_t n, size_t span) {
+    if (!m || ((p & (CHUNK - 1)) != CHUNK - 1 && p + 1 != n)) return;
+    size_t units = (size_t)((double)((p & (CHUNK - 1)) + 1) * (double)span / (double)n);
+    if (!units) return;
+    tc_meter_add(m, units);
+    if (omp_get_thread_num() == 0) tc_meter_tick(m);
+}
+
+/* Phase spans of the meter: core distances [0, 0.4 n), then each Boruvka
+ * round half of what is left below 0.9 n; condense and select (after the
+ * tree) end it at n. */
+#define CORE_SHARE 0.4
+#define TREE_END 0.9
+
 int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threads,
-                   tc_mst_edge *edges) {
+                   tc_meter *m, tc_mst_edge *edges) {
     if (n < 2) return 0;
     const int nt = tc_cluster_threads(n, n_threads);
     int k = min_samples < 1 ? 1 : min_samples;
@@ -290,6 +313,7 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
     double t0 = tc_now();
     /* depth of the tree is about log2(n / TC_KD_LEAF) + 1; stacks hold 2 per level */
     const int stack_cap = 256;
+    const size_t core_span = (size_t)(CORE_SHARE * (double)n), tree_end = (size_t)(TREE_END * (double)n);
 
     /* Consecutive positions are near each other, so core(p) <= |p - (p-1)| +
      * core(p - 1) bounds the search of p: a radius query and a selection
@@ -299,8 +323,9 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
         double *heap = malloc(k * sizeof *heap);
         double *buf = malloc(KNN_BUF * sizeof *buf);
         int64_t *stack = malloc(stack_cap * sizeof *stack);
-#pragma omp for schedule(dynamic, 256)
+#pragma omp for schedule(dynamic, CHUNK)
         for (size_t p = 0; p < n; p++) {
+            if (tc_meter_stopped(m)) continue;
             double c = -1;
             if (k <= 1) c = 0;
             else if (p % 256 != 0) { /* p - 1, p - 2, ... were done by this thread */
@@ -314,9 +339,12 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
                 c = kd_kth_dist2_within(&t, p, k, r * r, hint, buf, stack);
             }
             core2[p] = c >= 0 ? c : kd_kth_dist2(&t, p, k, heap, stack);
+            chunk_done(m, p, n, core_span);
         }
         free(heap), free(buf), free(stack);
     }
+    size_t at = core_span; /* the meter's position at the end of the phase */
+    if ((rc = tc_meter_report(m, at))) goto done;
     for (int64_t u = nn - 1; u >= 0; u--) {
         const tc_kdnode *nd = t.node + u;
         double m = INFINITY;
@@ -345,22 +373,24 @@ int tc_hdbscan_mst(const float *x, size_t n, int d, int min_samples, int n_threa
             }
         }
         for (size_t p = 0; p < n; p++) comp_best[p] = INFINITY;
+        const size_t span = (tree_end - at) / 2;
 #pragma omp parallel num_threads(nt)
         {
             int64_t *stack = malloc(stack_cap * sizeof *stack);
-#pragma omp for schedule(dynamic, 256)
+#pragma omp for schedule(dynamic, CHUNK)
             for (size_t p = 0; p < n; p++) {
-                if (core2[p] > atomic_load_double(&comp_best[comp[p]])) {
-                    cands[p].a = -1;
-                    continue;
-                }
                 cands[p].a = -1;
-                if (round == 0) cands[p] = first_round_search(&t, p, core2, ncore, stack);
-                if (cands[p].a < 0)
-                    cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
+                if (tc_meter_stopped(m)) continue;
+                if (core2[p] <= atomic_load_double(&comp_best[comp[p]])) {
+                    if (round == 0) cands[p] = first_round_search(&t, p, core2, ncore, stack);
+                    if (cands[p].a < 0)
+                        cands[p] = boruvka_search(&t, p, core2, ncore, comp, ncomp, comp_best, stack);
+                }
+                chunk_done(m, p, n, span);
             }
             free(stack);
         }
+        if ((rc = tc_meter_report(m, at += span))) goto done;
         /* lightest edge per component (kept in the slot of its root) */
         for (size_t p = 0; p < n; p++) {
             int64_t c = comp[p];

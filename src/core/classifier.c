@@ -251,7 +251,8 @@ static int infer_vectors(const tc_classifier *c, const float *e, size_t m, int t
     float *d = malloc(m * ks * sizeof *d);        /* (m, ks) nearest first */
     int64_t *ids = malloc(m * ks * sizeof *ids);  /* (m, ks) */
     if (!d || !ids) { free(d), free(ids); return tc_error(TC_ENOMEM, "out of memory"); }
-    int rc = tc_knn_search(c->emb, c->n, c->dim, e, m, (int)ks, c->p.n_threads, d, ids);
+    int rc = tc_knn_search_progress(c->emb, c->n, c->dim, e, m, (int)ks, c->p.n_threads,
+                                    c->p.progress, c->p.progress_ctx, d, ids);
     for (size_t q = 0; !rc && xy && q < m; q++) {
         /* Shepard's inverse-distance weights on the squared distances: a text
          * equal to a training text lands on it */

@@ -57,7 +57,8 @@ void tc_params_inherit(tc_params *p) {
     p->encoder.n_threads = p->umap.n_threads = p->dbscan.n_threads = p->hdbscan.n_threads =
         p->n_threads;
     p->umap.seed = p->label.seed = p->encoder.seed = p->seed;
-    p->encoder.progress = p->umap.progress = p->dbscan.progress = p->label.progress = p->progress;
-    p->encoder.progress_ctx = p->umap.progress_ctx = p->dbscan.progress_ctx = p->label.progress_ctx =
-        p->progress_ctx;
+    p->encoder.progress = p->umap.progress = p->dbscan.progress = p->hdbscan.progress =
+        p->label.progress = p->progress;
+    p->encoder.progress_ctx = p->umap.progress_ctx = p->dbscan.progress_ctx =
+        p->hdbscan.progress_ctx = p->label.progress_ctx = p->progress_ctx;
 }

@@ -207,15 +207,35 @@ static float error_margin(float qn, float bn_max, int d) {
     return (float)(2.0 * (d + 4) * 0x1.0p-24 * ((double)qn + bn_max));
 }
 
+/* Progress of one work item: `share` queries of the meter (a query tile's
+ * part for its base slice) spread over the base rows [b0, b1). After the
+ * block that ends at row j1 the item has counted share * (j1 - b0) / (b1 -
+ * b0) of them; the calling thread (OpenMP's thread 0) reports when due. */
+typedef struct item_meter {
+    tc_meter *m;
+    size_t share, counted;
+} item_meter;
+
+static void item_progress(item_meter *im, size_t b0, size_t b1, size_t j1) {
+    size_t now = (size_t)((double)im->share * (double)(j1 - b0) / (double)(b1 - b0));
+    if (j1 == b1) now = im->share;
+    if (now <= im->counted) return;
+    tc_meter_add(im->m, now - im->counted);
+    im->counted = now;
+    if (omp_get_thread_num() == 0) tc_meter_tick(im->m);
+}
+
 /* One query tile against the base rows b0 .. b1 - 1, tile by tile: qt
  * queries from q0, with the worker's own distance tile c (qb, bb) and fill
- * counts cnt (qb); lists go to dist/ids (m, k). */
+ * counts cnt (qb); lists go to dist/ids (m, k). Stops early (lists left
+ * unfinished) when the meter is stopped. */
 static void search_query_tile(tc_knn_scan_fn *scan, const float *base, size_t b0, size_t b1,
                               int d, const float *bn, float bn_max, const float *q,
                               const float *qn, size_t q0, size_t qt, int k, size_t bb, float *c,
-                              int *cnt, float *dist, int64_t *ids) {
+                              int *cnt, float *dist, int64_t *ids, item_meter *im) {
     for (size_t i = 0; i < qt; i++) cnt[i] = 0;
     for (size_t j0 = b0; j0 < b1; j0 += bb) {
+        if (tc_meter_stopped(im->m)) return;
         size_t nb = b1 - j0 < bb ? b1 - j0 : bb;
         /* c (qt, nb) = -2 q[q0 ..] . base[j0 ..]^T */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qt, (int)nb, d, -2.0f,
@@ -226,6 +246,7 @@ static void search_query_tile(tc_knn_scan_fn *scan, const float *base, size_t b0
                      j0, nb, k, error_margin(qn[qi], bn_max, d), dist + qi * (size_t)k,
                      ids + qi * (size_t)k, &cnt[i]);
         }
+        item_progress(im, b0, b1, j0 + nb);
     }
     for (size_t i = 0; i < qt; i++)
         list_finish(dist + (q0 + i) * (size_t)k, ids + (q0 + i) * (size_t)k, cnt[i], k);
@@ -260,15 +281,20 @@ static void merge_slices(float *const *sd, int64_t *const *si, int ns, size_t m,
     }
 }
 
-int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size_t m, int k,
-                        int n_threads, const tc_knn_tiling *t, float *dist, int64_t *ids) {
+int tc_knn_search_tiled_progress(const float *base, size_t n, int d, const float *q, size_t m,
+                                 int k, int n_threads, const tc_knn_tiling *t,
+                                 tc_progress_fn progress, void *progress_ctx, float *dist,
+                                 int64_t *ids) {
     if (d <= 0 || k <= 0) return tc_error(TC_EINVAL, "knn: d = %d and k = %d must be > 0", d, k);
     if (m == 0) return 0;
     if (!q || !dist || !ids || (n > 0 && !base))
         return tc_error(TC_EINVAL, "knn: NULL array");
+    tc_meter meter;
+    int rc = tc_meter_start(&meter, progress, progress_ctx, "knn", m);
+    if (rc) return rc;
     if (n == 0) {
         for (size_t i = 0; i < m * (size_t)k; i++) dist[i] = INFINITY, ids[i] = -1;
-        return 0;
+        return tc_meter_report(&meter, m);
     }
     int nt = tc_threads(n_threads);
     tc_knn_scan_fn *scan = scan_kernel();
@@ -314,10 +340,11 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
     tc_blas_serial();
     if (blas_mode == 2) {
         /* each product split over the threads; OpenMP selects over the tile's queries */
-        for (size_t q0 = 0; q0 < m; q0 += qb) {
+        for (size_t q0 = 0; q0 < m && !tc_meter_stopped(&meter); q0 += qb) {
             size_t qt = m - q0 < qb ? m - q0 : qb;
+            item_meter im = {&meter, qt, 0};
             for (size_t i = 0; i < qt; i++) cnts[i] = 0;
-            for (size_t j0 = 0; j0 < n; j0 += bb) {
+            for (size_t j0 = 0; j0 < n && !tc_meter_stopped(&meter); j0 += bb) {
                 size_t nb = n - j0 < bb ? n - j0 : bb;
                 tc_sgemm_nt(nt, qt, nb, d, -2.0f, q + q0 * (size_t)d, d, base + j0 * (size_t)d, d,
                             0.0f, tiles, (int)nb);
@@ -329,6 +356,7 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
                              error_margin(qn[qi], bn_max, d), dist + qi * (size_t)k,
                              ids + qi * (size_t)k, &cnts[i]);
                 }
+                item_progress(&im, 0, n, j0 + nb);
             }
             for (size_t i = 0; i < qt; i++)
                 list_finish(dist + (q0 + i) * (size_t)k, ids + (q0 + i) * (size_t)k, cnts[i], k);
@@ -348,19 +376,35 @@ int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size
             int *cnt = cnts + (size_t)w * qb;
 #pragma omp for schedule(dynamic, 1)
             for (size_t it = 0; it < n_items; it++) {
+                if (tc_meter_stopped(&meter)) continue;
                 size_t tq = it / ns, sl = it % ns;
                 size_t q0 = tq * qb, qt = m - q0 < qb ? m - q0 : qb;
+                /* the tile's queries shared between its slices */
+                item_meter im = {&meter, qt * (sl + 1) / ns - qt * sl / ns, 0};
                 search_query_tile(scan, base, n * sl / ns, n * (sl + 1) / ns, d, bn, bn_max, q, qn, q0,
-                                  qt, k, bb, c, cnt, sd[sl], si[sl]);
+                                  qt, k, bb, c, cnt, sd[sl], si[sl], &im);
             }
         }
-        if (ns > 1) merge_slices(sd, si, (int)ns, m, k, dist, ids, xd + extra, xi + extra);
+        if (ns > 1 && !tc_meter_stopped(&meter))
+            merge_slices(sd, si, (int)ns, m, k, dist, ids, xd + extra, xi + extra);
     }
     free(bn), free(qn), free(tiles), free(cnts), free(xd), free(xi);
-    return 0;
+    return tc_meter_report(&meter, m);
+}
+
+int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                        int n_threads, const tc_knn_tiling *t, float *dist, int64_t *ids) {
+    return tc_knn_search_tiled_progress(base, n, d, q, m, k, n_threads, t, NULL, NULL, dist, ids);
 }
 
 int tc_knn_search(const float *base, size_t n, int d, const float *q, size_t m, int k,
                   int n_threads, float *dist, int64_t *ids) {
     return tc_knn_search_tiled(base, n, d, q, m, k, n_threads, NULL, dist, ids);
+}
+
+int tc_knn_search_progress(const float *base, size_t n, int d, const float *q, size_t m, int k,
+                           int n_threads, tc_progress_fn progress, void *progress_ctx,
+                           float *dist, int64_t *ids) {
+    return tc_knn_search_tiled_progress(base, n, d, q, m, k, n_threads, NULL, progress,
+                                        progress_ctx, dist, ids);
 }

@@ -31,6 +31,12 @@ typedef struct tc_knn_tiling {
 int tc_knn_search_tiled(const float *base, size_t n, int d, const float *q, size_t m, int k,
                         int n_threads, const tc_knn_tiling *t, float *dist, int64_t *ids);
 
+/* The same, reporting to progress as tc_knn_search_progress does. */
+int tc_knn_search_tiled_progress(const float *base, size_t n, int d, const float *q, size_t m,
+                                 int k, int n_threads, const tc_knn_tiling *t,
+                                 tc_progress_fn progress, void *progress_ctx, float *dist,
+                                 int64_t *ids);
+
 /* The first j in [j, nb) whose estimate max(0, (qn + bn[j]) + c[j]) is
  * below thr, else nb (NaN never is): the scan of one tile row, per CPU
  * level (knn_scan.c). */

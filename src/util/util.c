@@ -196,8 +196,10 @@ int tc_version_number(void) { return TC_VERSION_NUMBER; }
 
 /* ---------------------------------------------------------------- meters */
 
+double tc_meter_interval = 0.1;
+
 int tc_meter_start(tc_meter *m, tc_progress_fn fn, void *ctx, const char *stage, size_t total) {
-    *m = (tc_meter){fn, ctx, stage, total, 0, 0, 0};
+    *m = (tc_meter){fn, ctx, stage, total, 0, 0, 0, 0};
     return tc_meter_report(m, 0);
 }
 
@@ -209,8 +211,9 @@ int tc_meter_stopped(const tc_meter *m) { return m && __atomic_load_n(&m->stop, 
 
 static int meter_call(tc_meter *m, size_t done) {
     if (tc_meter_stopped(m)) return tc_error(TC_ECANCELED, "%s: canceled", m->stage);
-    m->last = tc_now();
     if (done > m->total) done = m->total;
+    m->last = tc_now();
+    m->shown = done + 1;
     if (tc_progress(m->fn, m->ctx, m->stage, done, m->total)) {
         __atomic_store_n(&m->stop, 1, __ATOMIC_RELAXED);
         return TC_ECANCELED;
@@ -221,7 +224,7 @@ static int meter_call(tc_meter *m, size_t done) {
 int tc_meter_tick(tc_meter *m) {
     if (!m) return 0;
     if (tc_meter_stopped(m)) return tc_error(TC_ECANCELED, "%s: canceled", m->stage);
-    if (!m->fn || tc_now() - m->last < 0.1) return 0;
+    if (!m->fn || tc_now() - m->last < tc_meter_interval) return 0;
     return meter_call(m, __atomic_load_n(&m->done, __ATOMIC_RELAXED));
 }
 
@@ -230,5 +233,6 @@ int tc_meter_report(tc_meter *m, size_t done) {
     size_t cur = __atomic_load_n(&m->done, __ATOMIC_RELAXED);
     if (done > cur) __atomic_store_n(&m->done, done, __ATOMIC_RELAXED);
     else done = cur;
+    if (m->shown == (done < m->total ? done : m->total) + 1 && !tc_meter_stopped(m)) return 0;
     return meter_call(m, done);
 }

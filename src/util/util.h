@@ -42,17 +42,25 @@ typedef struct tc_meter {
     size_t done;   /* atomic: units finished */
     int stop;      /* atomic: the callback asked to stop */
     double last;   /* the calling thread's latest report (tc_now) */
+    size_t shown;  /* done + 1 of the latest report; 0 = none yet */
 } tc_meter;
+
+/* Seconds between two tc_meter_tick reports: 0.1. Tests set it to 0 so that
+ * every tick reports and report counts do not depend on timing. */
+extern double tc_meter_interval;
 
 /* A meter for stage with done = 0; reports that start (the callback may
  * already stop it: the return is tc_meter_report's). */
 int tc_meter_start(tc_meter *m, tc_progress_fn fn, void *ctx, const char *stage, size_t total);
 void tc_meter_add(tc_meter *m, size_t units);
 int tc_meter_stopped(const tc_meter *m);
-/* The calling thread: reports done when 0.1 s passed since the last report.
- * Both return TC_ECANCELED (message set on this thread) once stopped, else 0. */
+/* The calling thread: reports done when tc_meter_interval passed since the
+ * last report (a caller that added units since its last tick sees done rise
+ * strictly). Both return TC_ECANCELED (message set on this
+ * thread) once stopped, else 0. */
 int tc_meter_tick(tc_meter *m);
-/* Sets done (forward only) and reports it. */
+/* Sets done (forward only) and reports it, unless the latest report said
+ * the same (the start's 0 is always reported). */
 int tc_meter_report(tc_meter *m, size_t done);
 
 /* ---------------------------------------------------------------- random */
