@@ -144,20 +144,22 @@ double cli_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void cli_warnf(const char *fmt, ...) {
+static void cli_vlog(int level, const char *fmt, va_list ap) {
     char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_logger(NULL, level, msg);
+}
+
+void cli_warnf(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_vlog(TC_LOG_WARN, fmt, ap);
     va_end(ap);
-    cli_logger(NULL, TC_LOG_WARN, msg);
 }
 
 void cli_infof(const char *fmt, ...) {
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_vlog(TC_LOG_INFO, fmt, ap);
     va_end(ap);
-    cli_logger(NULL, TC_LOG_INFO, msg);
 }
