@@ -4,7 +4,8 @@
 # outside), the same command continues, and the output and embeddings are
 # byte-identical to an uninterrupted run's, for JSONL, gzip, CSV with quoted
 # newlines, a folder and Parquet with several row groups. A changed input,
-# save folder or flag is refused; --restart starts over.
+# save folder or flag is refused; --restart starts over. The first Ctrl-C
+# stops with a checkpoint and exit 130, the second kills.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TC=${TC_BIN:-build/textclust}
@@ -124,6 +125,56 @@ grep -q 'another infer is writing this output' "$T/err" || fail "a second run of
 kill -0 $first 2> /dev/null || fail "the first run died"
 { kill -9 $first; wait $first; kill $feeder; wait $feeder; } 2> /dev/null || true
 echo "ok: a second run of the same output stops ($(head -c 120 "$T/err"))"
+
+# Ctrl-C: the first stops at a batch's edge with a checkpoint there (exit
+# 130 and one line saying so), the same command continues; a second kills
+for _ in 1 2 3 4 5 6 7 8; do zcat data/sample.jsonl.gz; done > "$T/big.jsonl"
+B=(--input "$T/big.jsonl" --output "$T/big.jsonl.out" --output_embeddings "$T/big.npy")
+$TC "${INF[@]}" "${B[@]}"
+mv "$T/big.jsonl.out" "$T/big-ref.jsonl"
+mv "$T/big.npy" "$T/big-ref.npy"
+# in the background until its first checkpoint (the batches have begun), then SIGINT
+start_big() {
+    $TC "${INF[@]}" "${B[@]}" 2> "$T/err" &
+    victim=$!
+    while kill -0 $victim 2> /dev/null && [[ ! -e $T/big.jsonl.out.ckpt ]]; do sleep 0.02; done
+    [[ -e $T/big.jsonl.out.ckpt ]] || fail "Ctrl-C: infer ended before its first checkpoint: $(cat "$T/err")"
+}
+start_big
+kill -INT $victim || fail "Ctrl-C: infer had finished before the SIGINT (make the input larger)"
+rc=0; wait $victim || rc=$?
+[[ $rc -eq 130 ]] || fail "Ctrl-C: exit $rc, not 130: $(cat "$T/err")"
+grep -qE '^textclust: interrupted: .*big\.jsonl\.out\.ckpt keeps [0-9]+ texts done; the same command continues' "$T/err" &&
+    [[ $(wc -l < "$T/err") -eq 1 ]] || fail "Ctrl-C: not one line saying so: $(cat "$T/err")"
+[[ -e $T/big.jsonl.out.ckpt && -e $T/big.jsonl.out.part && ! -e $T/big.jsonl.out ]] ||
+    fail "Ctrl-C: no checkpoint and part left, or the output already named"
+# the checkpoint is at the cut: the part holds exactly what it counts
+$PY - "$T" <<'PY' || fail "Ctrl-C: the checkpoint is not at the end of the part"
+import json, os, sys
+t = sys.argv[1] + "/big.jsonl.out"
+c = json.load(open(t + ".ckpt"))
+part = open(t + ".part", "rb").read()
+assert c["output_bytes"] == len(part), (c["output_bytes"], len(part))
+assert c["texts"] == part.count(b"\n") and 0 < c["texts"] < 40000, c["texts"]
+assert c["embedding_rows"] == c["texts"], c
+PY
+said=$(grep -oE 'keeps [0-9]+' "$T/err")
+$TC "${INF[@]}" "${B[@]}" 2> "$T/err" || fail "Ctrl-C, then the same command: $(cat "$T/err")"
+cmp -s "$T/big.jsonl.out" "$T/big-ref.jsonl" || fail "Ctrl-C, continued: the output differs from an uninterrupted run's"
+cmp -s "$T/big.npy" "$T/big-ref.npy" || fail "Ctrl-C, continued: the embeddings differ"
+[[ -z $(find "$T" -maxdepth 1 -name 'big.*.part' -o -maxdepth 1 -name 'big.*.ckpt') ]] || fail "Ctrl-C, continued: parts left"
+echo "ok: Ctrl-C stops with exit 130 and a checkpoint (${said#keeps } texts), the same command continues: identical output"
+rm -f "$T/big.jsonl.out" "$T/big.npy"
+start_big
+kill -INT $victim; kill -INT $victim
+for _ in $(seq 600); do kill -0 $victim 2> /dev/null || break; sleep 0.05; done
+kill -0 $victim 2> /dev/null && { kill -9 $victim; fail "Ctrl-C twice: infer is still running"; }
+rc=0; wait $victim || rc=$?
+[[ $rc -ne 0 ]] || fail "Ctrl-C twice: exit 0"
+$TC "${INF[@]}" "${B[@]}" 2> "$T/err" || fail "Ctrl-C twice, then the same command: $(cat "$T/err")"
+cmp -s "$T/big.jsonl.out" "$T/big-ref.jsonl" && cmp -s "$T/big.npy" "$T/big-ref.npy" ||
+    fail "Ctrl-C twice, continued: output differs"
+echo "ok: Ctrl-C twice ends infer (exit $rc), the same command continues: identical output"
 
 # standard output is written as it comes: no part, no checkpoint
 $TC "${INF[@]}" --input "$in" > "$T/stdout.jsonl"

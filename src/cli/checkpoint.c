@@ -501,6 +501,15 @@ int infer_job_step(infer_job *j, const tc_reader *r, const infer_counts *n) {
     return write_ckpt(j, &pos, &c, 0);
 }
 
+int infer_job_cancel(infer_job *j, const tc_reader_pos *pos, const infer_counts *n) {
+    if (!j->ckpt) { /* a stream: what was written stays written */
+        if (fflush(j->f) != 0) return cli_failf("%s: write failed: %s", j->out ? j->out : "stdout", strerror(errno));
+        return 0;
+    }
+    infer_counts c = *n;
+    return write_ckpt(j, pos, &c, 0);
+}
+
 static int write_marker(infer_job *j, const infer_counts *n, int dim) {
     cJSON *m = cJSON_CreateObject();
     cJSON_AddNumberToObject(m, "textclust_infer_shard", 1);

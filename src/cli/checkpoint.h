@@ -65,6 +65,12 @@ int infer_job_open(infer_job *j, cli_opts *o, const char *input, const char *sav
  * 0, or 1 after printing the error. */
 int infer_job_step(infer_job *j, const tc_reader *r, const infer_counts *n);
 
+/* After the first Ctrl-C: a checkpoint (fsync'd, as infer_job_step's) at
+ * pos, the reader's place before the batch that was stopped, whose results
+ * were not written; n: the counts up to pos. A stream has none. 0, or 1
+ * after printing the error. */
+int infer_job_cancel(infer_job *j, const tc_reader_pos *pos, const infer_counts *n);
+
 /* The end: the final checkpoint, then the parts renamed to their names,
  * the shard's marker, the checkpoint removed. 0, or 1 after printing. */
 int infer_job_finish(infer_job *j, const infer_counts *n);

@@ -76,6 +76,8 @@ void cli_logger(void *ctx, int level, const char *msg);
 void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An information line the same way (dropped under --quiet). */
 void cli_infof(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line that --quiet keeps: what an interrupted command left behind. */
+void cli_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Monotonic wall-clock seconds. */
 double cli_now(void);
 

@@ -55,6 +55,14 @@ static void selection(const cli_opts *o, size_t *skip, size_t *want, int *reader
     }
 }
 
+/* The classifier's progress: no bar of its own (the loop draws one for the
+ * whole inference), only the first Ctrl-C, which stops the batch's
+ * embedding or search with TC_ECANCELED. */
+static int cancel_on_sigint(void *ctx, const char *stage, size_t done, size_t total) {
+    (void)ctx, (void)stage, (void)done, (void)total;
+    return cli_interrupted();
+}
+
 int cmd_infer(cli_opts *o) {
     if (o->username && !o->inference_repo_name)
         cli_warnf("--username: infer pushes its dataset to USER/--inference_repo_name, which is not given; nothing is pushed");
@@ -74,10 +82,13 @@ int cmd_infer(cli_opts *o) {
     tc_textset batch = {0};
     cli_hfds_infer *hf = NULL;
     infer_counts n = {0};
+    int canceled = 0;  /* by the first Ctrl-C */
     size_t bs = (size_t)o->batch_size;
     double t0 = cli_now();
     rc = 1;
-    o->p.progress = NULL;  /* one bar for the whole inference, not one per batch */
+    /* one bar for the whole inference, drawn below, not one per batch */
+    o->p.progress = cancel_on_sigint;
+    o->p.progress_ctx = NULL;
     if (cli_load_folder(o, &sf, &c)) goto done;
     if (cli_check_output("--output", o->output, path) ||
         cli_check_output("--output_embeddings", o->output_embeddings, path))
@@ -131,12 +142,23 @@ int cmd_infer(cli_opts *o) {
     }
     size_t total = want == SIZE_MAX ? 0 : want, done_before = (size_t)n.texts;
     unsigned long long skipped_before = n.skipped;
+    /* the first Ctrl-C from here on drops the batch it stops and checkpoints
+     * the place before it (at, with the counts up to it, at_n) */
+    tc_reader_pos at = {0, 0, 0};
+    infer_counts at_n = n;
+    cli_progress_catch_sigint();
     while (n.texts < want) {
+        tc_reader_tell(r, &at);
+        at_n = n;
+        at_n.skipped = skipped_before + tc_reader_skipped(r);
+        if (cli_interrupted()) { canceled = 1; break; }
         size_t ask = want - n.texts < bs ? want - n.texts : bs;
         long got = tc_reader_next(r, ask, &batch);
         if (got < 0) { cli_fail(tc_last_error()); goto done; }
         if (got == 0) break;
-        if (tc_classifier_infer_xy(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb, xy)) {
+        int bad = tc_classifier_infer_xy(c, (const char *const *)batch.texts, batch.n, o->top_k, labels, dist, emb, xy);
+        if (bad == TC_ECANCELED && cli_interrupted()) { canceled = 1; break; }
+        if (bad) {
             cli_fail(tc_last_error());
             goto done;
         }
@@ -157,6 +179,17 @@ int cmd_infer(cli_opts *o) {
         tc_textset_free(&batch);
         if (infer_job_step(&job, r, &n)) goto done;
         cli_progress(NULL, "infer", (size_t)n.texts, total);
+    }
+    if (canceled) {
+        if (infer_job_cancel(&job, &at, &at_n)) goto done;
+        if (job.ckpt)
+            cli_notef("interrupted: %s keeps %llu texts done; the same command continues from there "
+                      "(--restart starts over)", job.ckpt, at_n.texts);
+        else
+            cli_notef("interrupted after %llu texts; %s is not checkpointed: the same command starts over",
+                      at_n.texts, o->output ? o->output : "standard output");
+        rc = 130;  /* 128 + SIGINT, as a shell reports a command Ctrl-C ended */
+        goto done;
     }
     n.skipped = skipped_before + tc_reader_skipped(r);
     if (tc_reader_repaired(r)) cli_warnf("%zu texts had invalid UTF-8, repaired with U+FFFD", tc_reader_repaired(r));
@@ -184,7 +217,7 @@ int cmd_infer(cli_opts *o) {
     rc = 0;
 done:
     cli_hfds_infer_free(hf);
-    if (rc && (job.n_ckpt > 0 || job.resumed) && !job.done_already)
+    if (rc && !canceled && (job.n_ckpt > 0 || job.resumed) && !job.done_already)
         cli_warnf("%s keeps the progress up to its last checkpoint: the same command continues it, "
                 "--restart starts over", job.ckpt);
     infer_job_close(&job);

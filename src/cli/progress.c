@@ -108,6 +108,19 @@ void cli_logger(void *ctx, int level, const char *msg) {
     fputc('\n', stderr);
 }
 
+void cli_notef(const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (enabled && cur_stage[0]) fputs("\r\033[K", stderr);
+    cur_stage[0] = 0;
+    fputs("textclust: ", stderr);
+    cli_term_fputs(msg, stderr);  /* it names files */
+    fputc('\n', stderr);
+}
+
 static char first_failure[512]; /* for mpi.c, which gathers each rank's reason */
 
 const char *cli_first_failure(void) { return first_failure; }
