@@ -69,6 +69,8 @@ function check(cond, what) {
   });
   const ink0 = await inked();
   check(ink0 > expect.n, `points drawn: ${ink0} non-background pixels`);
+  const dens0 = await page.evaluate(() => tcMap.densityCells);
+  check(dens0 > 0, `density shading at the first view (${dens0} cells)`);
   const rows = await page.$$eval('.tc-row', (r) => r.map((e) => e.querySelector('.tc-size').textContent));
   check(rows.length === expect.k, `cluster list has ${rows.length} rows`);
 
@@ -144,6 +146,15 @@ function check(cond, what) {
   const v1 = await page.evaluate(() => ({ ...tcMap.view }));
   check(Math.abs(v1.ox - v0.ox - 100) < 2 && Math.abs(v1.oy - v0.oy - 100) < 2, 'drag pans the view');
   await page.screenshot({ path: art + '/viz_map_zoomed.png' });
+
+  // zoomed in past 4x the first view: points only, no shading
+  const k0 = before;
+  const cb = await page.evaluate(() => { const r = document.getElementById('tc-canvas').getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
+  await page.mouse.move(cb.x, cb.y);
+  for (let w = 0; w < 10 && (await page.evaluate(() => tcMap.view.k)) < 5 * k0; w++) { await page.mouse.wheel(0, -600); await page.waitForTimeout(60); }
+  await page.waitForTimeout(100);
+  const dens1 = await page.evaluate(() => ({ c: tcMap.densityCells, k: tcMap.view.k }));
+  check(dens1.k >= 5 * k0 && dens1.c === 0, `no shading zoomed in (${dens1.c} cells at ${(dens1.k / k0).toFixed(1)}x)`);
 
   // nothing injected, nothing fetched
   const inj = await page.evaluate(() => ({
