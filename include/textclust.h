@@ -943,9 +943,13 @@ TC_API int tc_shuffle_indices(uint64_t seed, size_t n, size_t *perm);
 TC_API int tc_cpu_check_env(void);
 
 /* Re-runs the program (argv, as main got it) once with OPENBLAS_CORETYPE
- * set when Debian's OpenBLAS fell back to its slow Prescott kernel on a
- * CPU it does not know; returns when there is nothing to do (the variable
- * set by the user or the machine is kept) or the exec failed. For a
+ * set when OpenBLAS chose a kernel other than the one for this CPU's
+ * vector width (SkylakeX with AVX-512, Haswell with AVX2): Debian's
+ * OpenBLAS falls back to its slow Prescott kernel on CPUs it does not
+ * know. The rule reads only the CPU, so a program that cannot re-run
+ * itself can apply it before OpenBLAS loads (the Python package does) and
+ * get the same products. Returns when there is nothing to do (a variable
+ * the user or the machine set is kept) or the exec failed. For a
  * program's main, before any thread starts. */
 TC_API void tc_blas_fix_kernel(char **argv);
 

@@ -3,6 +3,8 @@
 TEXTCLUST_REPO: the source tree (its data/ and tests/data/), TC_BIN: the
 command-line program, TEXTCLUST_CORPORA: the shared corpora (default
 <repo>/../shared/corpora)."""
+import textclust  # noqa: F401  first: it picks OpenBLAS's kernel before numpy loads it
+
 import gzip
 import json
 import os

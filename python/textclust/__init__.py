@@ -5,7 +5,11 @@
     embs, labels, summaries = cc.fit(texts)
     cc.save("./cc_100k")
 """
-from .classifier import ClusterClassifier
+from ._blas import choose_blas_kernel
+
+choose_blas_kernel()   # before numpy or the library loads OpenBLAS
+
+from .classifier import ClusterClassifier  # noqa: E402
 
 __all__ = ["ClusterClassifier"]
 __version__ = "0.1.0"

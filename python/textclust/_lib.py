@@ -9,6 +9,8 @@ folder, so an installed package works after the source tree is gone.
 """
 import ctypes
 import os
+
+from . import _blas
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int,
                     c_int64, c_size_t, c_void_p)
 
@@ -20,6 +22,20 @@ EXCEPTIONS = {-1: ValueError, -2: MemoryError, -3: OSError, -4: ValueError,
 
 _PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libtextclust.so")
 lib = ctypes.CDLL(_PATH)
+
+
+def blas_corename():
+    """The kernel the process's OpenBLAS (the library's, numpy's) runs; None
+    where it is not found under Debian's name."""
+    try:
+        blas = ctypes.CDLL("libopenblas.so.0")   # loaded with the library: the same one
+    except OSError:
+        return None
+    blas.openblas_get_corename.restype = c_char_p
+    return blas.openblas_get_corename().decode()
+
+
+_blas.check_blas_kernel(blas_corename())
 
 # int (*)(void *ctx, const char *stage, size_t done, size_t total)
 PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_char_p, c_size_t, c_size_t)

@@ -164,19 +164,22 @@ char *openblas_get_corename(void);
 /* Debian 12's OpenBLAS does not know newer x86 cores and falls back to its
  * slowest kernel ("Prescott"), about 5x slower. The core type can only be
  * chosen before the library initialises, so re-run ourselves once with
- * OPENBLAS_CORETYPE set. A value the user or machine set is kept. */
+ * OPENBLAS_CORETYPE set. The choice depends on the CPU alone (not on what
+ * OpenBLAS picked), so that python/textclust/__init__.py can make the same
+ * one before numpy loads OpenBLAS: where OpenBLAS knows the CPU it picks
+ * these kernels or ones built on them (Cooperlake, Zen). A value
+ * the user or machine set is kept. */
 void tc_blas_fix_kernel(char **argv) {
     if (getenv("OPENBLAS_CORETYPE") || getenv("TEXTCLUST_NO_REEXEC")) return;
-    const char *core = openblas_get_corename();
-    if (!core || strcasecmp(core, "prescott") != 0) return;
     __builtin_cpu_init();
-    const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX"
-                         : __builtin_cpu_supports("avx2") ? "Haswell" : NULL;
-    if (!better) return;
-    setenv("OPENBLAS_CORETYPE", better, 1);
+    const char *want = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? "SkylakeX"
+                       : __builtin_cpu_supports("avx2") ? "Haswell" : NULL;
+    const char *core = openblas_get_corename();
+    if (!want || !core || strcasecmp(core, want) == 0) return;
+    setenv("OPENBLAS_CORETYPE", want, 1);
     setenv("TEXTCLUST_NO_REEXEC", "1", 1);  /* never loop */
     execv("/proc/self/exe", argv);
-    /* exec failed: carry on with the slow kernel */
+    /* exec failed: carry on with OpenBLAS's choice */
 }
 
 int tc_file_in(const char *dir, const char *name) {
