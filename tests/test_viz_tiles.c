@@ -362,7 +362,7 @@ static int write_fixture(size_t n, size_t cap, const char *dir, int html) {
     if (html && !rc) {
         snprintf(path, sizeof path, "%s/map.html", dir);
         t0 = tc_now();
-        rc = tc_viz_map_html(xy, n, labels, (const char *const *)texts, names, 8, NULL, 0, path);
+        rc = tc_viz_map_html(xy, n, labels, (const char *const *)texts, names, 8, tree, 11, NULL, 0, path);
         if (rc) fprintf(stderr, "test_viz_tiles: %s\n", tc_last_error());
         printf("html_s %.3f\n", tc_now() - t0);
     }

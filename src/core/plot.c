@@ -25,13 +25,13 @@ int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const
      * tiled map/ (a folder for a web server); a save keeps only the one it
      * wrote (the other is pruned as a file the save did not produce). */
     if (c->n > (size_t)(c->p.viz.map_max_points > 0 ? c->p.viz.map_max_points : 200000)) {
-        rc = tc_viz_map_tiles(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
-                              c->n_names, c->tree, c->n_tree, c->p.seed,
-                              tc_viz_tile_cap(c->p.viz.map_max_points), folder);
+        rc = tc_viz_map_tiles_overlay(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
+                                      c->n_names, c->tree, c->n_tree, ov, seed, c->p.seed,
+                                      tc_viz_tile_cap(c->p.viz.map_max_points), folder);
     } else {
         snprintf(path, sizeof path, "%s/map.html", folder);
         rc = tc_viz_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
-                             c->n_names, ov, seed, path);
+                             c->n_names, c->tree, c->n_tree, ov, seed, path);
     }
     if (rc) return rc;
     if (c->p.label.topic_mode == TC_TOPIC_SINGLE && c->names)
