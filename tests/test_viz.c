@@ -545,6 +545,9 @@ static int write_html_fixture(const char *path, size_t n) {
 static void test_map_html(void) {
     const char *path = tmp_path("map.html");
     CHECK(write_html_fixture(path, 400) == 0);
+    /* load and show know a map.html of ours by its first lines */
+    CHECK(tc_viz_is_map_html(path));
+    CHECK(!tc_viz_is_map_html(tmp_path("map.html.expect.json")) && !tc_viz_is_map_html(tmp_path("none.html")));
     FILE *f = fopen(path, "rb");
     CHECK(f != NULL);
     if (!f) return;

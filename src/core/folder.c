@@ -24,6 +24,7 @@
 #include "io/io.h"
 #include "util/util.h"
 #include "viz/tiles.h"
+#include "viz/viz.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -177,6 +178,8 @@ static int roll_forward(const char *dir, const char *stage) {
             snprintf(path, sizeof path, "%s/%s", stage, OWNED[i]);
             int staged = listed[i] && lstat(path, &st) == 0;  /* not: moved before a crash */
             if ((staged || (!add && earlier[i] && !listed[i])) && (rc = drop_map(dir))) return rc;
+            /* a map/ a load or show wrote after the last save: ours by its meta.json, removed file by file */
+            if (!add && !listed[i] && !earlier[i]) tc_viz_remove_map_files(to);
             if (staged && rename(path, to) != 0) return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
             snprintf(path, sizeof path, "%s/" MAP_OLD, dir);
             tc_viz_remove_tree(path);
@@ -189,6 +192,8 @@ static int roll_forward(const char *dir, const char *stage) {
                 return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
         } else if (!add && earlier[i] && unlink(to) != 0 && errno != ENOENT) {
             return tc_error(TC_EIO, "%s: cannot remove the earlier save's file: %s", to, strerror(errno));
+        } else if (!add && !earlier[i] && !strcmp(OWNED[i], "map.html") && tc_viz_is_map_html(to)) {
+            unlink(to);  /* one a load or show wrote after the last save: ours by its first line */
         }
         crash_point();
     }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TEXT_CHARS 1024
 #define NAME_CHARS 300
@@ -70,6 +71,17 @@ static size_t count_chars(const char *s, size_t limit) {
 static void flush_cb(void *o) { flush_out(o, 0); }
 
 /* ---------------------------------------------------------------- page */
+
+int tc_viz_is_map_html(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char head[sizeof TC_VIZ_MAP_HTML_MARK] = {0};
+    size_t got = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    return got == sizeof head - 1 && !memcmp(head, TC_VIZ_MAP_HTML_MARK, got);
+}
 
 int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
                       const char *const *texts, const tc_cluster_label *names,

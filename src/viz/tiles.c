@@ -7,6 +7,7 @@
 #include "viz/map_tiles_page.h"
 #include "util/util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -106,6 +107,62 @@ int tc_viz_is_map_folder(const char *dir) {
     fclose(f);
     static const char mark[] = "{\"format\":\"" MAP_MARK "\"";  /* how write_tiles starts it */
     return got >= strlen(mark) && !memcmp(head, mark, strlen(mark));
+}
+
+/* Unlinks dir/name when it is a plain file (not a link, not a folder). */
+static void unlink_ours(const char *dir, const char *name) {
+    char path[4500];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) unlink(path);
+}
+
+static int real_dir(const char *path) {
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int tc_viz_remove_map_files(const char *dir) {
+    char path[4400], sub[4400], name[96];
+    if (!real_dir(dir) || !tc_viz_is_map_folder(dir)) return -1;
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    char *text;
+    size_t len;
+    if (tc_read_regular_file(path, &text, &len)) return -1;
+    cJSON *m = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!m) return -1;
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(m, "tiles"), *t;
+    snprintf(sub, sizeof sub, "%s/tiles", dir);
+    if (real_dir(sub))
+        cJSON_ArrayForEach(t, tl) {
+            if (cJSON_GetArraySize(t) < 3) continue;
+            snprintf(name, sizeof name, "%.0f-%.0f-%.0f.bin", cJSON_GetArrayItem(t, 0)->valuedouble,
+                     cJSON_GetArrayItem(t, 1)->valuedouble, cJSON_GetArrayItem(t, 2)->valuedouble);
+            unlink_ours(sub, name);
+        }
+    static const char *const subs[2] = {"texts", "search"}, *const ext[2] = {"json", "bin"};
+    static const char *const counts[2] = {"n_text_chunks", "n_shards"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, counts[s]);
+        double k = cJSON_IsNumber(c) ? c->valuedouble : 0;
+        snprintf(sub, sizeof sub, "%s/%s", dir, subs[s]);
+        if (!real_dir(sub)) continue;
+        for (double i = 0; i < k && i < 1e9; i++) {
+            snprintf(name, sizeof name, "%.0f.%s", i, ext[s]);
+            unlink_ours(sub, name);
+        }
+    }
+    cJSON_Delete(m);
+    static const char *const top[] = {"points.bin", "overlay.json", "index.html", "meta.json"};
+    for (size_t i = 0; i < sizeof top / sizeof *top; i++) unlink_ours(dir, top[i]);  /* meta.json last */
+    static const char *const all[3] = {"tiles", "texts", "search"};
+    for (int s = 0; s < 3; s++) {
+        snprintf(sub, sizeof sub, "%s/%s", dir, all[s]);
+        if (real_dir(sub)) rmdir(sub);  /* fails, leaving it, when the user put a file there */
+    }
+    rmdir(dir);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- meta */

@@ -64,6 +64,13 @@ int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, c
 /* 1 when dir is a map folder that tc_viz_map_tiles wrote. */
 int tc_viz_is_map_folder(const char *dir);
 
+/* Removes from dir (a map folder of ours) the files its meta.json says
+ * tc_viz_map_tiles wrote, meta.json last, then each of its folders that is
+ * left empty: a file the user put there keeps its folder, and dir. 0, or
+ * -1 (nothing removed) when dir is not a map folder of ours or its
+ * meta.json does not parse. */
+int tc_viz_remove_map_files(const char *dir);
+
 /* Deletes a folder and everything below it (symlinks are removed, not
  * followed). 0, or -1 with errno. */
 int tc_viz_remove_tree(const char *dir);

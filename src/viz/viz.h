@@ -202,6 +202,12 @@ int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char
                     const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                     size_t n_tree, const tc_overlay *ov, uint64_t seed, const char *path);
 
+/* How every map.html tc_viz_map_html writes starts (the template's first
+ * lines), and whether the file at path (a plain file, not a link) does:
+ * what lets load and show remove a map.html of ours that map/ replaced. */
+#define TC_VIZ_MAP_HTML_MARK "<!DOCTYPE html>\n<!-- map.html template of textclust"
+int tc_viz_is_map_html(const char *path);
+
 /* Appends the overlay as the pages read it (overlay.c): a JSON object of
  * n_total, n_noise_total, n, n_noise and the columns x, y, label, distance,
  * id of a seeded sample of at most TC_OVERLAY_HTML_MAX points; flush(arg)
