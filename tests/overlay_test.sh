@@ -20,9 +20,7 @@ cd "$(dirname "$0")/.."
 TC=${TC_BIN:-build/textclust}
 PY=${PYTHON:-/usr/bin/python3}
 BUILD=${BUILD:-build}
-pw=$PWD/tests/node/node_modules/playwright-core
-[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
-[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+source tests/lib/chromium.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/tc-overlay.XXXXXX")
 server=
 trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$T"' EXIT
@@ -47,10 +45,7 @@ cp "$T/ov/map.png" "$artifacts/overlay_map.png"
 $TC show --save_load_path "$T/a" --output "$T/tiled" "${P[@]}" --map_max_points 100 --overlay "$T/out.jsonl" \
     2> "$T/tiled.err" || fail "show --overlay, tiled: $(cat "$T/tiled.err")"
 [[ -f $T/tiled/map/overlay.json && ! -e $T/tiled/map.html ]] || fail "the tiled show wrote no map/overlay.json"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 -d "$T/tiled/map" "$port" >"$T/server.log" 2>&1 &
-server=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/meta.json" >/dev/null && break; sleep 0.1; done
+serve "$T/tiled/map" "$T/server.log"
 
 # bad input: a line without x, named with file and line
 sed '5s/"x":[^,]*,//' "$T/out.jsonl" > "$T/bad.jsonl"
@@ -136,21 +131,15 @@ assert legend.sum() > 200, "no legend"
 PY
 
 # map.html in Chromium
-PW="$pw" PAGE="$T/ov/map.html" TILED="http://127.0.0.1:$port/" PLAIN="$T/plain/map.html" OUT="$T/out.jsonl" PROFILE="$T/profile" ART="$artifacts" \
+PAGE="$T/ov/map.html" TILED="http://127.0.0.1:$port/" PLAIN="$T/plain/map.html" OUT="$T/out.jsonl" PROFILE="$T/profile" ART="$artifacts" \
 timeout 90 node - <<'EOF' || fail "map.html overlay checks"
 'use strict';
 const fs = require('fs');
-const { chromium } = require(process.env.PW);
+const { check, failures, launch } = require(process.env.TC_CHROMIUM);
 const want = fs.readFileSync(process.env.OUT, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
-let failed = 0;
-function check(cond, what) { if (cond) console.log('ok   ' + what); else { failed++; console.log('FAIL ' + what); } }
 const check0 = check;
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.PROFILE, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,  /* not offline: the tiled map is served locally; */
-  });                                                               /* every other request is aborted below */
+  const ctx = await launch(process.env.PROFILE);
   const errors = [], blocked = [];
   await ctx.route('**/*', (route) => {
     const u = route.request().url();
@@ -222,8 +211,8 @@ const check0 = check;
   }
   check(errors.length === 0 && blocked.length === 0, `no page errors or requests ${JSON.stringify(errors.concat(blocked))}`);
   await ctx.close();
-  console.log(failed ? `overlay html: ${failed} failed` : 'overlay html: all passed');
-  process.exit(failed ? 1 : 0);
+  console.log(failures() ? `overlay html: ${failures()} failed` : 'overlay html: all passed');
+  process.exit(failures() ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF
 echo "overlay_test: ok"

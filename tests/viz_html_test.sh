@@ -14,9 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-pw=$PWD/tests/node/node_modules/playwright-core
-[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
-[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+source tests/lib/chromium.sh
 [[ -x $BUILD/tests/test_viz ]] || make -s "$BUILD/tests/test_viz"
 work=$(mktemp -d /tmp/viz_html_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -25,35 +23,17 @@ mkdir -p "$artifacts"
 "$BUILD/tests/test_viz" --html "$work/map.html" 2000
 "$BUILD/tests/test_viz" --html-tree "$work/tree.html"
 
-PW="$pw" PAGE="$work/map.html" TREE="$work/tree.html" PROFILE="$work/profile" ART="$artifacts" \
+PAGE="$work/map.html" TREE="$work/tree.html" PROFILE="$work/profile" ART="$artifacts" \
 timeout 90 node - <<'EOF'
 'use strict';
 const fs = require('fs');
-const { chromium } = require(process.env.PW);
+const { check, failures, launch, overlaps } = require(process.env.TC_CHROMIUM);
 const page_path = process.env.PAGE, art = process.env.ART;
 const expect = JSON.parse(fs.readFileSync(page_path + '.expect.json', 'utf8'));
 const url = 'file://' + page_path, treeUrl = 'file://' + process.env.TREE;
-let failed = 0;
-function check(cond, what) {
-  if (cond) console.log('ok   ' + what);
-  else { failed++; console.log('FAIL ' + what); }
-}
-function overlaps(ls) {
-  for (let i = 0; i < ls.length; i++)
-    for (let j = 0; j < i; j++) {
-      const a = ls[i], b = ls[j];
-      if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) return true;
-    }
-  return false;
-}
 
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.PROFILE, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, offline: true,
-  });
+  const ctx = await launch(process.env.PROFILE, true);
   const requests = [], blocked = [], errors = [];
   await ctx.route('**/*', (route) => {
     const u = route.request().url();
@@ -214,7 +194,7 @@ function overlaps(ls) {
   await page.screenshot({ path: art + '/viz_map_tree_zoomed.png' });
   check(errors.length === 0, `tree page: no page errors ${JSON.stringify(errors)}`);
   await ctx.close();
-  console.log(failed ? `viz_html_test: ${failed} failed` : 'viz_html_test: all passed');
-  process.exit(failed ? 1 : 0);
+  console.log(failures() ? `viz_html_test: ${failures()} failed` : 'viz_html_test: all passed');
+  process.exit(failures() ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF
