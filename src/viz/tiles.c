@@ -136,19 +136,23 @@ int tc_viz_remove_map_files(const char *dir) {
     snprintf(sub, sizeof sub, "%s/tiles", dir);
     if (real_dir(sub))
         cJSON_ArrayForEach(t, tl) {
-            if (cJSON_GetArraySize(t) < 3) continue;
+            if (cJSON_GetArraySize(t) < 3 || !cJSON_IsNumber(cJSON_GetArrayItem(t, 0)) ||
+                !cJSON_IsNumber(cJSON_GetArrayItem(t, 1)) || !cJSON_IsNumber(cJSON_GetArrayItem(t, 2)))
+                continue;
             snprintf(name, sizeof name, "%.0f-%.0f-%.0f.bin", cJSON_GetArrayItem(t, 0)->valuedouble,
                      cJSON_GetArrayItem(t, 1)->valuedouble, cJSON_GetArrayItem(t, 2)->valuedouble);
             unlink_ours(sub, name);
         }
     static const char *const subs[2] = {"texts", "search"}, *const ext[2] = {"json", "bin"};
     static const char *const counts[2] = {"n_text_chunks", "n_shards"};
+    /* the most the writer makes: 2^32 texts in chunks of TC_VIZ_TEXT_CHUNK, 4096 shards */
+    static const double most[2] = {4294967296.0 / TC_VIZ_TEXT_CHUNK + 1, 4096};
     for (int s = 0; s < 2; s++) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, counts[s]);
         double k = cJSON_IsNumber(c) ? c->valuedouble : 0;
         snprintf(sub, sizeof sub, "%s/%s", dir, subs[s]);
         if (!real_dir(sub)) continue;
-        for (double i = 0; i < k && i < 1e9; i++) {
+        for (double i = 0; i < k && i < most[s]; i++) {
             snprintf(name, sizeof name, "%.0f.%s", i, ext[s]);
             unlink_ours(sub, name);
         }
