@@ -249,6 +249,13 @@ $TC load --save_load_path "$S" --map_max_points 100 --quiet --plot_width 600 --p
 rm "$S/map.html"
 $TC run "${ARGS[@]}" --save_load_path "$S" > /dev/null
 [[ -f $S/map.html && ! -e $S/map ]] || fail "switch: a save after load left $(ls -A "$S")"
+# a save that drops the last save's map/ keeps a file the user put into it
+$TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$S" > /dev/null
+echo mine > "$S/map/texts/notes.txt"
+$TC run "${ARGS[@]}" --save_load_path "$S" > /dev/null
+left=$(cd "$S/map" && find . | sort | tr '\n' ' ')
+[[ -f $S/map.html && $left == ". ./texts ./texts/notes.txt " ]] || fail "switch: a map.html save left in map/: $left"
+rm -r "$S/map"
 $TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$S" > /dev/null
 $TC load --save_load_path "$S" --quiet --plot_width 600 --plot_height 400 > /dev/null
 $TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$S" > /dev/null
