@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.js"' EXIT
+trap 'rm -rf "$tmp" "$tmp.js" "$tmp.d"' EXIT
 src/viz/gen_page.sh > "$tmp"
 if ! cmp -s "$tmp" src/viz/map_page.h; then
     echo "src/viz/map_page.h is stale: run src/viz/gen_page.sh > src/viz/map_page.h" >&2
@@ -27,4 +27,11 @@ fi
 src/viz/gen_page.sh --expand src/viz/map_tiles.html | awk '/^<script>$/{on=1; next} /^<\/script>$/{on=0} on' > "$tmp.js"
 [[ -s $tmp.js ]] || { echo "no script found in map_tiles.html" >&2; exit 1; }
 node --check "$tmp.js"
+# an include that is not there stops gen_page.sh (no header with a hole in it)
+mkdir "$tmp.d"
+printf '<!--TC:DATA-->\n<!--TC:INCLUDE missing.js-->\n<!--TC:TEXTS-->\n' > "$tmp.d/page.html"
+if src/viz/gen_page.sh "$tmp.d/page.html" > /dev/null 2> "$tmp.d/err"; then
+    echo "gen_page.sh accepted a missing include" >&2; exit 1
+fi
+grep -q "cannot include $tmp.d/missing.js" "$tmp.d/err" || { echo "gen_page.sh: $(cat "$tmp.d/err")" >&2; exit 1; }
 echo "viz_page_test: ok"
