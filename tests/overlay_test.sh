@@ -10,6 +10,9 @@
 #    overlay layer holds every inferred text, switches off and on (ink
 #    drops and returns, its points stop and start answering hover), and
 #    hovering one shows its id, label and distance;
+#  - the tiled map (map/, forced with --map_max_points 100), served by a
+#    local python3 -m http.server: the same checks on its layer, which it
+#    fetches as overlay.json;
 #  - a line without x is refused naming file and line; a file with labels
 #    the save lacks is drawn grey with a warning.
 set -euo pipefail
@@ -17,11 +20,10 @@ cd "$(dirname "$0")/.."
 TC=${TC_BIN:-build/textclust}
 PY=${PYTHON:-/usr/bin/python3}
 BUILD=${BUILD:-build}
-pw=$PWD/tests/node/node_modules/playwright-core
-[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
-[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+source tests/lib/chromium.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/tc-overlay.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+server=
+trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 artifacts=$PWD/$BUILD/test-artifacts
 mkdir -p "$artifacts"
@@ -40,6 +42,10 @@ $TC show --save_load_path "$T/a" --output "$T/ov" "${P[@]}" --overlay "$T/out1.j
     || fail "show --overlay: $(cat "$T/show.err")"
 grep -q "overlay: 300 inferred texts" "$T/show.err" || fail "show did not report 300 texts: $(cat "$T/show.err")"
 cp "$T/ov/map.png" "$artifacts/overlay_map.png"
+$TC show --save_load_path "$T/a" --output "$T/tiled" "${P[@]}" --map_max_points 100 --overlay "$T/out.jsonl" \
+    2> "$T/tiled.err" || fail "show --overlay, tiled: $(cat "$T/tiled.err")"
+[[ -f $T/tiled/map/overlay.json && ! -e $T/tiled/map.html ]] || fail "the tiled show wrote no map/overlay.json"
+serve "$T/tiled/map" "$T/server.log"
 
 # bad input: a line without x, named with file and line
 sed '5s/"x":[^,]*,//' "$T/out.jsonl" > "$T/bad.jsonl"
@@ -125,36 +131,35 @@ assert legend.sum() > 200, "no legend"
 PY
 
 # map.html in Chromium
-PW="$pw" PAGE="$T/ov/map.html" PLAIN="$T/plain/map.html" OUT="$T/out.jsonl" PROFILE="$T/profile" ART="$artifacts" \
+PAGE="$T/ov/map.html" TILED="http://127.0.0.1:$port/" PLAIN="$T/plain/map.html" OUT="$T/out.jsonl" PROFILE="$T/profile" ART="$artifacts" \
 timeout 90 node - <<'EOF' || fail "map.html overlay checks"
 'use strict';
 const fs = require('fs');
-const { chromium } = require(process.env.PW);
+const { check, failures, launch } = require(process.env.TC_CHROMIUM);
 const want = fs.readFileSync(process.env.OUT, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
-let failed = 0;
-function check(cond, what) { if (cond) console.log('ok   ' + what); else { failed++; console.log('FAIL ' + what); } }
+const check0 = check;
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.PROFILE, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, offline: true,
-  });
+  const ctx = await launch(process.env.PROFILE);
   const errors = [], blocked = [];
   await ctx.route('**/*', (route) => {
     const u = route.request().url();
-    if (u.startsWith('file://')) return route.continue();
+    if (u.startsWith('file://') || u.startsWith(process.env.TILED)) return route.continue();
     blocked.push(u); return route.abort();
   });
   const page = ctx.pages()[0] || await ctx.newPage();
   page.on('pageerror', (e) => errors.push(String(e)));
   const open = async (p) => {
-    await page.goto('file://' + p);
-    await page.waitForFunction(() => window.tcMap && tcMap.ready && document.readyState === 'complete', null, { timeout: 20000 });
+    await page.goto(p.startsWith('http') ? p : 'file://' + p);
+    await page.waitForFunction(() => window.tcMap && tcMap.ready && document.readyState === 'complete' && !tcMap.pending, null, { timeout: 20000 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   };
   await open(process.env.PLAIN);
   const plain = await page.evaluate(() => ({ n: tcMap.overlay.n, row: document.getElementById('tc-ov-row').hidden }));
   check(plain.n === 0 && plain.row, 'a map without overlay has no layer and hides its switch');
-  await open(process.env.PAGE);
+  for (const which of [process.env.PAGE, process.env.TILED]) {
+  const tag = which.startsWith('http') ? 'map/: ' : 'map.html: ';
+  const check = (c, what) => check0(c, tag + what);
+  await open(which);
   const info = await page.evaluate(() => ({ n: tcMap.overlay.n, total: tcMap.overlay.total, on: tcMap.overlay.on,
     row: document.getElementById('tc-ov-row').hidden, label: document.getElementById('tc-ov-n').textContent }));
   check(info.n === want.length && info.total === want.length, `overlay layer holds ${info.n} points (${want.length})`);
@@ -189,7 +194,7 @@ function check(cond, what) { if (cond) console.log('ok   ' + what); else { faile
   check(h.shown && h.j === probe && h.head === 'inferred: ' + want[probe].id, `hover shows the id: ${JSON.stringify(h.head)}`);
   check(h.text.startsWith('label ' + want[probe].label) && h.text.includes('distance ' + want[probe].distance),
         `and its label and distance: ${JSON.stringify(h.text)}`);
-  await page.screenshot({ path: process.env.ART + '/overlay_map_hover.png' });
+  await page.screenshot({ path: process.env.ART + (which === process.env.PAGE ? '/overlay_map_hover.png' : '/overlay_tiles_hover.png') });
   await page.click('#tc-overlay');
   await page.waitForTimeout(100);
   const off = await ink();
@@ -202,10 +207,12 @@ function check(cond, what) { if (cond) console.log('ok   ' + what); else { faile
   check(on1 === on0, `layer on again: the same pixels (${on1})`);
   h = await hover(probe);
   check(h.j === probe, 'layer on again: hover finds the point');
+  await page.mouse.move(5, 5);
+  }
   check(errors.length === 0 && blocked.length === 0, `no page errors or requests ${JSON.stringify(errors.concat(blocked))}`);
   await ctx.close();
-  console.log(failed ? `overlay html: ${failed} failed` : 'overlay html: all passed');
-  process.exit(failed ? 1 : 0);
+  console.log(failures() ? `overlay html: ${failures()} failed` : 'overlay html: all passed');
+  process.exit(failures() ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF
 echo "overlay_test: ok"

@@ -5,7 +5,9 @@
 # of a commit (the next open leaves the old save or the new one, never a
 # mix, and no leftovers), lets one writer in at a time, and fails on a bad
 # save path before reading any input; the tiled map/ is one owned folder,
-# replaced whole or removed by the next save, kill -9 included.
+# replaced whole or removed by the next save, kill -9 included; load and show
+# that switch between map.html and map/ remove the other form, only the
+# files textclust wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TC=${TC_BIN:-build/textclust}
@@ -220,4 +222,42 @@ mkdir -p "$T/foreign-map/map" && echo mine > "$T/foreign-map/map/keep.txt"
 if $TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$T/foreign-map" --overwrite 2> "$T/err" > /dev/null; then fail "a foreign map/ was overwritten"; fi
 grep -q 'map: is not the tiled map' "$T/err" || fail "foreign map/: $(cat "$T/err")"
 [[ $(cat "$T/foreign-map/map/keep.txt") == mine ]] || fail "foreign map/ was touched"
+# 10. load and show switch between map.html and map/ in place (--map_max_points):
+# the other form goes, but only what textclust wrote: a map.html that is not
+# ours stays, and a file the user put into map/ keeps it (and its folder);
+# a save after such a load prunes the other form too.
+S=$T/switch
+$TC run "${ARGS[@]}" --save_load_path "$S" > /dev/null
+[[ -f $S/map.html && ! -e $S/map ]] || fail "switch: run wrote $(ls -A "$S")"
+$TC load --save_load_path "$S" --map_max_points 100 --quiet --plot_width 600 --plot_height 400 > /dev/null
+[[ -f $S/map/meta.json && ! -e $S/map.html ]] || fail "switch: load to map/ left $(ls -A "$S")"
+mkdir "$S/map/tiles/mine"
+echo mine > "$S/map/notes.txt"
+echo mine > "$S/map/tiles/mine/keep.txt"
+$TC show --save_load_path "$S" --quiet --plot_width 600 --plot_height 400 > /dev/null
+[[ -f $S/map.html ]] || fail "switch: show wrote no map.html"
+left=$(cd "$S/map" && find . | sort | tr '\n' ' ')
+[[ $left == ". ./notes.txt ./tiles ./tiles/mine ./tiles/mine/keep.txt " ]] || fail "switch: show to map.html left in map/: $left"
+rm -r "$S/map"
+$TC show --save_load_path "$S" --map_max_points 100 --quiet --plot_width 600 --plot_height 400 > /dev/null
+[[ -f $S/map/meta.json && ! -e $S/map.html ]] || fail "switch: show to map/ left $(ls -A "$S")"
+$TC load --save_load_path "$S" --quiet --plot_width 600 --plot_height 400 > /dev/null
+[[ -f $S/map.html && ! -e $S/map ]] || fail "switch: load to map.html left $(ls -A "$S")"
+echo mine > "$S/map.html"
+$TC load --save_load_path "$S" --map_max_points 100 --quiet --plot_width 600 --plot_height 400 > /dev/null
+[[ $(cat "$S/map.html") == mine && -f $S/map/meta.json ]] || fail "switch: a map.html not ours was removed"
+rm "$S/map.html"
+$TC run "${ARGS[@]}" --save_load_path "$S" > /dev/null
+[[ -f $S/map.html && ! -e $S/map ]] || fail "switch: a save after load left $(ls -A "$S")"
+# a save that drops the last save's map/ keeps a file the user put into it
+$TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$S" > /dev/null
+echo mine > "$S/map/texts/notes.txt"
+$TC run "${ARGS[@]}" --save_load_path "$S" > /dev/null
+left=$(cd "$S/map" && find . | sort | tr '\n' ' ')
+[[ -f $S/map.html && $left == ". ./texts ./texts/notes.txt " ]] || fail "switch: a map.html save left in map/: $left"
+rm -r "$S/map"
+$TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$S" > /dev/null
+$TC load --save_load_path "$S" --quiet --plot_width 600 --plot_height 400 > /dev/null
+$TC run "${ARGS[@]}" --map_max_points 100 --save_load_path "$S" > /dev/null
+[[ -f $S/map/meta.json && ! -e $S/map.html ]] || fail "switch: a tiled save after load left $(ls -A "$S")"
 echo "save folder: ok"

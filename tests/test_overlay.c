@@ -168,7 +168,7 @@ static void test_html_cap(void) {
     int64_t lab[2] = {0, 0};
     char path[128];
     snprintf(path, sizeof path, "%s/cap.html", dir);
-    CHECK_OK(tc_viz_map_html(xy, 2, lab, NULL, NULL, 0, &ov, 42, path));
+    CHECK_OK(tc_viz_map_html(xy, 2, lab, NULL, NULL, 0, NULL, 0, &ov, 42, path));
     FILE *f = fopen(path, "rb");
     char *page = malloc(8 << 20);
     size_t len = f ? fread(page, 1, (8 << 20) - 1, f) : 0;

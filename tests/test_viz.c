@@ -7,7 +7,10 @@
  *   test_viz --html PATH [N] write the map.html used by tests/viz_html_test.sh:
  *                            N points (2000) in 5 clusters + noise, text i =
  *                            "text <i> cluster <c> <word>..." (see make_text),
- *                            and one text that tries to break out of the page. */
+ *                            and one text that tries to break out of the page.
+ *   test_viz --html-tree PATH write a map.html with a topic tree: 2 groups
+ *                            far apart of 3 and 4 tight clusters, for the
+ *                            names-by-zoom checks of tests/viz_html_test.sh. */
 #include "check.h"
 #include "textclust.h"
 #include "viz/viz.h"
@@ -441,6 +444,55 @@ static int write_outlier_fixture(const char *path) {
     return rc ? 1 : 0;
 }
 
+/* --html-tree PATH: 2 groups centred at x = -10 and x = 10 of clusters of
+ * 300 points (sd 0.3) 1 from the centre, "leaf A1" to "leaf A3" and "leaf
+ * B1" to "leaf B3", and a small "leaf A4" (100 points) a quarter from A2,
+ * whose name always collides with A2's; the tree is root "all topics",
+ * "group A", "group B", then the clusters. At the first view a group's
+ * spread is about 40 pixels and the root's 370. */
+static int write_tree_fixture(const char *path) {
+    enum { PER = 300, K = 7 };
+    size_t n = PER * (K - 1) + PER / 3;
+    float *xy = malloc(n * 2 * sizeof *xy);
+    int64_t *labels = malloc(n * sizeof *labels);
+    char **texts = malloc(n * sizeof *texts);
+    static const double off[K][2] = {{-1, 0}, {1, 0}, {0, 1}, {1.25, 0.05}, {-1, 0}, {1, 0}, {0, 1}};
+    tc_rng r = tc_rng_seed(5);
+    for (size_t i = 0; i < n; i++) {
+        int c = i < 3 * PER ? (int)(i / PER) : i < 3 * PER + PER / 3 ? 3 : 4 + (int)((i - 3 * PER - PER / 3) / PER);
+        double u1 = tc_rng_uniform(&r) + 1e-12, u2 = tc_rng_uniform(&r), d = (c == 3 ? 0.1 : 0.3) * sqrt(-2 * log(u1));
+        xy[2 * i] = (float)((c < 4 ? -10 : 10) + off[c][0] + d * cos(2 * M_PI * u2));
+        xy[2 * i + 1] = (float)(off[c][1] + d * sin(2 * M_PI * u2));
+        labels[i] = c;
+        texts[i] = make_text(i, c);
+    }
+    char nm[K][32];
+    tc_cluster_label names[K];
+    for (int c = 0; c < K; c++) {
+        snprintf(nm[c], sizeof nm[c], "leaf %c%d", c < 4 ? 'A' : 'B', c < 4 ? c + 1 : c - 3);
+        names[c] = (tc_cluster_label){.label = c, .summary = nm[c], .score = -1};
+    }
+    tc_topic_node tree[3 + K];
+    int64_t kid_root[2] = {1, 2}, kid_a[4] = {3, 4, 5, 6}, kid_b[3] = {7, 8, 9};
+    char *tn[3] = {"all topics", "group A", "group B"};
+    memset(tree, 0, sizeof tree);
+    for (int v = 0; v < 3 + K; v++) {
+        tree[v].parent = v == 0 ? -1 : v <= 2 ? 0 : v <= 6 ? 1 : 2;
+        tree[v].cluster = v >= 3 ? v - 3 : -1;
+        tree[v].name = v < 3 ? tn[v] : nm[v - 3];
+        tree[v].depth = v == 0 ? 0 : v <= 2 ? 1 : 2;
+        tree[v].size = v == 0 ? n : v == 1 ? 3 * PER + PER / 3 : v == 2 ? 3 * PER : v == 6 ? PER / 3 : PER;
+    }
+    tree[0].children = kid_root, tree[0].n_children = 2;
+    tree[1].children = kid_a, tree[1].n_children = 4;
+    tree[2].children = kid_b, tree[2].n_children = 3;
+    int rc = tc_viz_map_html(xy, n, labels, (const char *const *)texts, names, K, tree, 3 + K, NULL, 0, path);
+    if (rc) fprintf(stderr, "%s\n", tc_last_error());
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts), free(xy), free(labels);
+    return rc ? 1 : 0;
+}
+
 static int write_html_fixture(const char *path, size_t n) {
     enum { K = 5 };
     if (n < 100) n = 100;
@@ -493,6 +545,9 @@ static int write_html_fixture(const char *path, size_t n) {
 static void test_map_html(void) {
     const char *path = tmp_path("map.html");
     CHECK(write_html_fixture(path, 400) == 0);
+    /* load and show know a map.html of ours by its first lines */
+    CHECK(tc_viz_is_map_html(path));
+    CHECK(!tc_viz_is_map_html(tmp_path("map.html.expect.json")) && !tc_viz_is_map_html(tmp_path("none.html")));
     FILE *f = fopen(path, "rb");
     CHECK(f != NULL);
     if (!f) return;
@@ -660,6 +715,7 @@ static void test_frame_outliers(void) {
 
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--html-outliers") == 0) return write_outlier_fixture(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "--html-tree") == 0) return write_tree_fixture(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "--html") == 0)
         return write_html_fixture(argv[2], argc >= 4 ? (size_t)atol(argv[3]) : 2000);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_viz.XXXXXX");

@@ -3,7 +3,8 @@
  * below a full tile, points inside their tile's box, density grids that
  * count every point of the box, the files parse back, the search index
  * against a scan of the texts, the same bytes for the same seed, odd input
- * (no points, all noise, identical points), and the swap of map/.
+ * (no points, all noise, identical points), the swap of map/, and its
+ * removal file by file (tc_viz_remove_map_files).
  *   test_viz_tiles                       the checks
  *   test_viz_tiles --write N CAP DIR [html]
  *                                        writes DIR/map of N points in
@@ -294,6 +295,24 @@ static void test_blobs(void) {
     CHECK(tc_viz_map_tiles(xy, n, labels, (const char *const *)texts, NULL, 0, NULL, 0, 42, cap, dir3) == TC_EIO);
     snprintf(path, sizeof path, "%s/map/tiles/0-0-0.bin", dir3);
     CHECK_MSG(stat(path, &st) == 0, "the refused folder was touched");
+    /* removing a map file by file: not ours (no meta.json), nothing goes */
+    snprintf(path, sizeof path, "%s/map", dir3);
+    CHECK(tc_viz_remove_map_files(path) == -1);
+    snprintf(path, sizeof path, "%s/map/tiles/0-0-0.bin", dir3);
+    CHECK(stat(path, &st) == 0);
+    /* ours: everything written goes, the user's file and its folder stay */
+    snprintf(path, sizeof path, "%s/map/tiles/mine.txt", dir2);
+    f = fopen(path, "w");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/map", dir2);
+    CHECK(tc_viz_remove_map_files(path) == 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && test \"$(find map | sort | tr '\\n' ' ')\" = 'map map/tiles map/tiles/mine.txt '", dir2);
+    CHECK_MSG(system(cmd) == 0, "remove_map_files left other than the user's file");
+    /* and with nothing of the user's, the folder goes too */
+    CHECK_OK(tc_viz_map_tiles(xy, n, labels, (const char *const *)texts, NULL, 0, NULL, 0, 42, cap, dir));
+    snprintf(path, sizeof path, "%s/map", dir);
+    CHECK(tc_viz_remove_map_files(path) == 0);
+    CHECK(stat(path, &st) != 0);
     rm_rf(dir), rm_rf(dir2), rm_rf(dir3);
     for (size_t i = 0; i < n; i++) free(texts[i]);
     free(texts), free(xy), free(labels);
@@ -362,7 +381,7 @@ static int write_fixture(size_t n, size_t cap, const char *dir, int html) {
     if (html && !rc) {
         snprintf(path, sizeof path, "%s/map.html", dir);
         t0 = tc_now();
-        rc = tc_viz_map_html(xy, n, labels, (const char *const *)texts, names, 8, NULL, 0, path);
+        rc = tc_viz_map_html(xy, n, labels, (const char *const *)texts, names, 8, tree, 11, NULL, 0, path);
         if (rc) fprintf(stderr, "test_viz_tiles: %s\n", tc_last_error());
         printf("html_s %.3f\n", tc_now() - t0);
     }

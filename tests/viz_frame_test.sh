@@ -7,30 +7,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-pw=$PWD/tests/node/node_modules/playwright-core
-[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
-[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+source tests/lib/chromium.sh
 [[ -x $BUILD/tests/test_viz ]] || make -s "$BUILD/tests/test_viz"
 work=$(mktemp -d /tmp/viz_frame_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$BUILD/tests/test_viz" --html-outliers "$work/map.html"
 
-PW="$pw" PAGE="$work/map.html" PROFILE="$work/profile" timeout 90 node - <<'EOF'
+PAGE="$work/map.html" PROFILE="$work/profile" timeout 90 node - <<'EOF'
 'use strict';
-const { chromium } = require(process.env.PW);
+const { check, failures, launch } = require(process.env.TC_CHROMIUM);
 const url = 'file://' + process.env.PAGE;
-let failed = 0;
-function check(cond, what) {
-  if (cond) console.log('ok   ' + what);
-  else { failed++; console.log('FAIL ' + what); }
-}
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.PROFILE, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, offline: true,
-  });
+  const ctx = await launch(process.env.PROFILE, true);
   await ctx.route('**/*', (route) => route.request().url() === url ? route.continue() : route.abort());
   const page = ctx.pages()[0] || await ctx.newPage();
   await page.goto(url);
@@ -60,7 +48,7 @@ function check(cond, what) {
   const b2 = await box();
   check(Math.abs(b2.w - b.w) < 1e-6 && Math.abs(b2.h - b.h) < 1e-6, 'a double click refits to the same view');
   await ctx.close();
-  if (failed) { console.log(failed + ' failed'); process.exit(1); }
+  if (failures()) { console.log(failures() + ' failed'); process.exit(1); }
   console.log('viz frame ok');
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF

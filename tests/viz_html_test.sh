@@ -5,46 +5,39 @@
 # requests blocked, and checks: no request left the page, points were drawn,
 # hovering a known point shows its text, the search count equals the number
 # of texts holding the word, clusters and noise toggle, zoom keeps hover
-# right, and a text holding </script><img onerror=...> stays inert.
+# right, and a text holding </script><img onerror=...> stays inert. Without
+# a topic tree the names are the clusters'; a second page, with a tree
+# (2 groups of 4 and 3 clusters), names the 2 groups at the first view and
+# the clusters zoomed in on one of them, and no two name boxes ever overlap
+# (two of the clusters are so close that their names always would).
 # Screenshots go to $BUILD/test-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-pw=$PWD/tests/node/node_modules/playwright-core
-[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
-[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+source tests/lib/chromium.sh
 [[ -x $BUILD/tests/test_viz ]] || make -s "$BUILD/tests/test_viz"
 work=$(mktemp -d /tmp/viz_html_test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 artifacts=$PWD/$BUILD/test-artifacts
 mkdir -p "$artifacts"
 "$BUILD/tests/test_viz" --html "$work/map.html" 2000
+"$BUILD/tests/test_viz" --html-tree "$work/tree.html"
 
-PW="$pw" PAGE="$work/map.html" PROFILE="$work/profile" ART="$artifacts" \
+PAGE="$work/map.html" TREE="$work/tree.html" PROFILE="$work/profile" ART="$artifacts" \
 timeout 90 node - <<'EOF'
 'use strict';
 const fs = require('fs');
-const { chromium } = require(process.env.PW);
+const { check, failures, launch, overlaps } = require(process.env.TC_CHROMIUM);
 const page_path = process.env.PAGE, art = process.env.ART;
 const expect = JSON.parse(fs.readFileSync(page_path + '.expect.json', 'utf8'));
-const url = 'file://' + page_path;
-let failed = 0;
-function check(cond, what) {
-  if (cond) console.log('ok   ' + what);
-  else { failed++; console.log('FAIL ' + what); }
-}
+const url = 'file://' + page_path, treeUrl = 'file://' + process.env.TREE;
 
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.PROFILE, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, offline: true,
-  });
+  const ctx = await launch(process.env.PROFILE, true);
   const requests = [], blocked = [], errors = [];
   await ctx.route('**/*', (route) => {
     const u = route.request().url();
-    if (u === url) return route.continue();
+    if (u === url || u === treeUrl) return route.continue();
     blocked.push(u);
     return route.abort();
   });
@@ -71,6 +64,9 @@ function check(cond, what) {
   check(ink0 > expect.n, `points drawn: ${ink0} non-background pixels`);
   const dens0 = await page.evaluate(() => tcMap.densityCells);
   check(dens0 > 0, `density shading at the first view (${dens0} cells)`);
+  const flat = await page.evaluate(() => ({ labels: tcMap.labels, names: JSON.parse(document.getElementById('tc-meta').textContent).clusters.map((c) => c.name) }));
+  check(flat.labels.length >= 1 && flat.labels.every((l) => l.depth === 0 && flat.names.includes(l.name)) && !overlaps(flat.labels),
+        `no tree: ${flat.labels.length} cluster names shown, none overlapping`);
   const rows = await page.$$eval('.tc-row', (r) => r.map((e) => e.querySelector('.tc-size').textContent));
   check(rows.length === expect.k, `cluster list has ${rows.length} rows`);
 
@@ -166,8 +162,39 @@ function check(cond, what) {
   check(blocked.length === 0, `no network request (${JSON.stringify(blocked)})`);
   check(requests.every((u) => u === url), `only the page itself was requested (${requests.length})`);
   check(errors.length === 0, `no page errors ${JSON.stringify(errors)}`);
+
+  // names from the topic tree: the groups at the first view, the clusters zoomed in
+  await page.goto(treeUrl);
+  await page.waitForFunction(() => window.tcMap && window.tcMap.ready, null, { timeout: 20000 });
+  await page.waitForTimeout(50);
+  const first = await page.evaluate(() => tcMap.labels);
+  const fn = first.map((l) => l.name).sort();
+  check(JSON.stringify(fn) === JSON.stringify(['group A', 'group B']) && first.every((l) => l.depth === 1),
+        `tree, first view: the top-level names ${fn.join(' | ')}`);
+  check(!overlaps(first), 'tree, first view: no two names overlap');
+  const a2 = await page.evaluate(() => { const m = JSON.parse(document.getElementById('tc-meta').textContent); return m.nodes.find((v) => v.name === 'leaf A2'); });
+  const tk0 = await page.evaluate(() => tcMap.view.k);
+  const at = await page.evaluate((v) => { const r = document.getElementById('tc-canvas').getBoundingClientRect(); return { x: r.left + tcMap.view.ox + v.x * tcMap.view.k, y: r.top + tcMap.view.oy - v.y * tcMap.view.k }; }, a2);
+  await page.mouse.move(at.x, at.y);
+  let clash = 0, steps = 0;
+  for (; steps < 20 && (await page.evaluate(() => tcMap.view.k)) < 5 * tk0; steps++) {
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(60);
+    if (overlaps(await page.evaluate(() => tcMap.labels))) clash++;
+  }
+  const wheeled = await page.evaluate(() => tcMap.view.k);
+  await page.evaluate((v) => tcMap.zoomTo(v.x - 2, v.y - 2, v.x + 2, v.y + 2), a2);
+  await page.waitForTimeout(60);
+  const deep = await page.evaluate(() => ({ labels: tcMap.labels, k: tcMap.view.k }));
+  const dn = deep.labels.map((l) => l.name).sort();
+  check(wheeled >= 5 * tk0 && deep.k >= 4 * tk0 && dn.includes('leaf A2') && deep.labels.every((l) => l.depth === 2) && dn.length > fn.length,
+        `tree, framed on leaf A2 (${(deep.k / tk0).toFixed(1)}x): finer names ${dn.join(' | ')}`);
+  check(!dn.includes('leaf A4'), 'tree: the small cluster beside leaf A2 goes unnamed rather than overlap');
+  check(clash === 0 && !overlaps(deep.labels), `tree: no two names overlap at any of ${steps} wheel steps to ${(wheeled / tk0).toFixed(1)}x, nor framed`);
+  await page.screenshot({ path: art + '/viz_map_tree_zoomed.png' });
+  check(errors.length === 0, `tree page: no page errors ${JSON.stringify(errors)}`);
   await ctx.close();
-  console.log(failed ? `viz_html_test: ${failed} failed` : 'viz_html_test: all passed');
-  process.exit(failed ? 1 : 0);
+  console.log(failures() ? `viz_html_test: ${failures()} failed` : 'viz_html_test: all passed');
+  process.exit(failures() ? 1 : 0);
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF

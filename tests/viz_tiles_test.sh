@@ -11,46 +11,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-pw=$PWD/tests/node/node_modules/playwright-core
-[[ -d $pw ]] || { echo "playwright-core missing: run scripts/setup.sh --test" >&2; exit 1; }
-[[ -x /usr/bin/chromium ]] || { echo "/usr/bin/chromium missing: run scripts/setup.sh --test" >&2; exit 1; }
+source tests/lib/chromium.sh
 [[ -x $BUILD/tests/test_viz_tiles ]] || make -s "$BUILD/tests/test_viz_tiles"
 work=$(mktemp -d /tmp/viz_tiles_test.XXXXXX)
 server=
 trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 "$BUILD/tests/test_viz_tiles" --write 10000 500 "$work" > /dev/null
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 -d "$work/map" "$port" >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/meta.json" >/dev/null && break; sleep 0.1; done
+serve "$work/map" "$work/server.log"
 
-PW="$pw" PORT="$port" WORK="$work" timeout 120 node - <<'EOF'
+PORT="$port" WORK="$work" timeout 120 node - <<'EOF'
 'use strict';
 const fs = require('fs');
-const { chromium } = require(process.env.PW);
+const { check, failures, launch, overlaps } = require(process.env.TC_CHROMIUM);
 const base = `http://127.0.0.1:${process.env.PORT}/`;
 const texts = JSON.parse(fs.readFileSync(process.env.WORK + '/texts.json', 'utf8'));
 const meta = JSON.parse(fs.readFileSync(process.env.WORK + '/map/meta.json', 'utf8'));
-let failed = 0;
-function check(cond, what) {
-  if (cond) console.log('ok   ' + what);
-  else { failed++; console.log('FAIL ' + what); }
-}
-function overlaps(ls) {
-  for (let i = 0; i < ls.length; i++)
-    for (let j = 0; j < i; j++) {
-      const a = ls[i], b = ls[j];
-      if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) return true;
-    }
-  return false;
-}
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.WORK + '/profile', {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1,
-  });
+  const ctx = await launch(process.env.WORK + '/profile');
   const blocked = [];
   await ctx.route('**/*', (route) => {
     const u = route.request().url();
@@ -159,7 +136,7 @@ function overlaps(ls) {
                                         text: document.getElementById('tc-file').textContent }));
   check(fn.on && fn.shown && /http\.server/.test(fn.text), 'file:// shows the notice with the http.server line');
   await ctx.close();
-  if (failed) { console.log(failed + ' failed'); process.exit(1); }
+  if (failures()) { console.log(failures() + ' failed'); process.exit(1); }
   console.log('viz tiles ok');
 })().catch((e) => { console.error(e); process.exit(1); });
 EOF

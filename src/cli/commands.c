@@ -310,7 +310,7 @@ static int read_overlay(cli_opts *o, tc_overlay *ov) {
     free(files);
     if (!rc && !o->quiet) {
         fprintf(stderr, "textclust: overlay: %zu inferred texts (%zu far or noise)", ov->n, ov->n_noise);
-        if (ov->n > TC_OVERLAY_HTML_MAX) fprintf(stderr, "; map.html shows a sample of %d", TC_OVERLAY_HTML_MAX);
+        if (ov->n > TC_OVERLAY_HTML_MAX) fprintf(stderr, "; map.html or map/ shows a sample of %d", TC_OVERLAY_HTML_MAX);
         fputc('\n', stderr);
     }
     return rc;

@@ -24,6 +24,7 @@
 #include "io/io.h"
 #include "util/util.h"
 #include "viz/tiles.h"
+#include "viz/viz.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -56,7 +57,8 @@ static const char *const OWNED[] = {
     "topics_dist.png", "educational_score.png", "df_categories_count.csv",
     "hf_texts.parquet", "hf_clusters.parquet", "tfidf.bin", "map",
 };
-/* The one owned name that is a folder: the tiled map, replaced as a whole. */
+/* The one owned name that is a folder: the tiled map, replaced as a whole by a
+ * save that writes one, removed file by file (ours only) by one that does not. */
 #define MAP_DIR "map"
 #define MAP_OLD ".textclust-map-old"
 #define N_OWNED (sizeof OWNED / sizeof *OWNED)
@@ -176,7 +178,10 @@ static int roll_forward(const char *dir, const char *stage) {
             struct stat st;
             snprintf(path, sizeof path, "%s/%s", stage, OWNED[i]);
             int staged = listed[i] && lstat(path, &st) == 0;  /* not: moved before a crash */
-            if ((staged || (!add && earlier[i] && !listed[i])) && (rc = drop_map(dir))) return rc;
+            if (staged && (rc = drop_map(dir))) return rc;
+            /* a map/ this save does not replace (the last save's, or a later load's or show's):
+             * only the files its meta.json names go, so a file the user put there keeps it */
+            if (!add && !listed[i]) tc_viz_remove_map_files(to);
             if (staged && rename(path, to) != 0) return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
             snprintf(path, sizeof path, "%s/" MAP_OLD, dir);
             tc_viz_remove_tree(path);
@@ -189,6 +194,8 @@ static int roll_forward(const char *dir, const char *stage) {
                 return tc_error(TC_EIO, "%s: %s", to, strerror(errno));
         } else if (!add && earlier[i] && unlink(to) != 0 && errno != ENOENT) {
             return tc_error(TC_EIO, "%s: cannot remove the earlier save's file: %s", to, strerror(errno));
+        } else if (!add && !earlier[i] && !strcmp(OWNED[i], "map.html") && tc_viz_is_map_html(to)) {
+            unlink(to);  /* one a load or show wrote after the last save: ours by its first line */
         }
         crash_point();
     }

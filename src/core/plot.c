@@ -3,8 +3,10 @@
 #include "core/core.h"
 #include "util/util.h"
 #include "viz/tiles.h"
+#include "viz/viz.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 int tc_classifier_plot(const tc_classifier *c, const char *folder, const tc_plot_params *p) {
     return tc_classifier_plot_overlay(c, folder, p, NULL, 0);
@@ -23,17 +25,28 @@ int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const
         return rc;
     /* Up to viz.map_max_points one self-contained map.html, above it the
      * tiled map/ (a folder for a web server); a save keeps only the one it
-     * wrote (the other is pruned as a file the save did not produce). */
-    if (c->n > (size_t)(c->p.viz.map_max_points > 0 ? c->p.viz.map_max_points : 200000)) {
-        rc = tc_viz_map_tiles(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
-                              c->n_names, c->tree, c->n_tree, c->p.seed,
-                              tc_viz_tile_cap(c->p.viz.map_max_points), folder);
+     * wrote (the other is pruned as a file the save did not produce), and
+     * a load or show removes the other below. */
+    int tiled = c->n > (size_t)(c->p.viz.map_max_points > 0 ? c->p.viz.map_max_points : 200000);
+    if (tiled) {
+        rc = tc_viz_map_tiles_overlay(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
+                                      c->n_names, c->tree, c->n_tree, ov, seed, c->p.seed,
+                                      tc_viz_tile_cap(c->p.viz.map_max_points), folder);
     } else {
         snprintf(path, sizeof path, "%s/map.html", folder);
         rc = tc_viz_map_html(c->proj, c->n, c->labels, (const char *const *)c->texts, c->names,
-                             c->n_names, ov, seed, path);
+                             c->n_names, c->tree, c->n_tree, ov, seed, path);
     }
     if (rc) return rc;
+    /* the other form of the map, when an earlier load or show (or save)
+     * wrote it here: only our files go (a save's staging folder has none) */
+    if (tiled) {
+        snprintf(path, sizeof path, "%s/map.html", folder);
+        if (tc_viz_is_map_html(path)) unlink(path);
+    } else {
+        snprintf(path, sizeof path, "%s/map", folder);
+        tc_viz_remove_map_files(path);
+    }
     if (c->p.label.topic_mode == TC_TOPIC_SINGLE && c->names)
         rc = tc_plot_topics(c->labels, c->n, c->names, c->n_names, folder);
     return rc;

@@ -2,7 +2,8 @@
  * template of map_page.html (compiled in through map_page.h) with the data
  * put in as inert <script> elements, the points before the page's code and
  * the texts after it (so the map is drawn before the texts are read):
- *   tc-meta   JSON: n, bbox, noise colour, clusters (id, name, size, centre, colour)
+ *   tc-meta   JSON: n, bbox, noise colour, clusters (id, name, size, centre,
+ *             colour), nodes (the names by zoom: tc_viz_name_nodes_json)
  *   tc-xy     base64 of (n, 2) little-endian uint16, x and y quantised to the bbox
  *   tc-lab    base64 of (n) uint16 (uint32 when "wide"): 0 = noise, c+1 = cluster c
  *   tc-ov     (only with an overlay) JSON: the texts inferred after the fit,
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TEXT_CHARS 1024
 #define NAME_CHARS 300
@@ -66,57 +68,30 @@ static size_t count_chars(const char *s, size_t limit) {
     return n;
 }
 
-/* ---------------------------------------------------------------- overlay */
-
-static void put_float(tc_sb *b, double v) {
-    if (isfinite(v)) tc_sb_printf(b, "%.7g", v);
-    else tc_sb_puts(b, "null");
-}
-
-/* The tc-ov element: a sample of at most TC_OVERLAY_HTML_MAX points as
- * columns, written a column at a time through o. */
-static int write_overlay(out_t *o, const tc_overlay *ov, uint64_t seed, const char *path) {
-    size_t *idx = malloc((ov->n < TC_OVERLAY_HTML_MAX ? ov->n : TC_OVERLAY_HTML_MAX) * sizeof *idx + 1);
-    if (!idx) return tc_error(TC_ENOMEM, "%s: out of memory", path);
-    size_t m = tc_viz_overlay_sample(ov->n, TC_OVERLAY_HTML_MAX, seed, idx), noise = 0;
-    for (size_t t = 0; t < m; t++) noise += ov->labels[idx[t]] < 0;
-    tc_sb_printf(&o->b, "<script type=\"application/json\" id=\"tc-ov\">{\"n_total\":%zu,\"n_noise_total\":%zu,"
-                 "\"n\":%zu,\"n_noise\":%zu", ov->n, ov->n_noise, m, noise);
-    static const char *cols[] = {"x", "y", "label", "distance", "id"};
-    for (int c = 0; c < 5 && !o->err; c++) {
-        tc_sb_printf(&o->b, ",\"%s\":[", cols[c]);
-        for (size_t t = 0; t < m; t++) {
-            size_t i = idx[t];
-            if (t) tc_sb_append(&o->b, ",", 1);
-            if (c < 2) put_float(&o->b, ov->xy[2 * i + c]);
-            else if (c == 2) tc_sb_printf(&o->b, "%lld", (long long)ov->labels[i]);
-            else if (c == 3) put_float(&o->b, ov->distance[i]);
-            else {
-                char *id = tc_viz_utf8_clean(ov->ids + ov->id_at[i], NAME_CHARS);
-                if (!id) { free(idx); return tc_error(TC_ENOMEM, "%s: out of memory", path); }
-                tc_viz_json_string(&o->b, id);
-                free(id);
-            }
-            flush_out(o, 0);
-        }
-        tc_sb_puts(&o->b, "]");
-    }
-    tc_sb_puts(&o->b, "}</script>\n");
-    free(idx);
-    return 0;
-}
+static void flush_cb(void *o) { flush_out(o, 0); }
 
 /* ---------------------------------------------------------------- page */
+
+int tc_viz_is_map_html(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char head[sizeof TC_VIZ_MAP_HTML_MARK] = {0};
+    size_t got = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    return got == sizeof head - 1 && !memcmp(head, TC_VIZ_MAP_HTML_MARK, got);
+}
 
 int tc_write_map_html(const float *xy, size_t n, const int64_t *labels,
                       const char *const *texts, const tc_cluster_label *names,
                       size_t n_names, const char *path) {
-    return tc_viz_map_html(xy, n, labels, texts, names, n_names, NULL, 0, path);
+    return tc_viz_map_html(xy, n, labels, texts, names, n_names, NULL, 0, NULL, 0, path);
 }
 
 int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
-                    const tc_cluster_label *names, size_t n_names, const tc_overlay *ov,
-                    uint64_t seed, const char *path) {
+                    const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                    size_t n_tree, const tc_overlay *ov, uint64_t seed, const char *path) {
     if (!path) return tc_error(TC_EINVAL, "map.html: no path");
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s: xy and labels are required", path);
     tc_viz_clusters cl;
@@ -173,12 +148,18 @@ int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char
         tc_sb_printf(&o.b, ",\"size\":%zu,\"cx\":%.7g,\"cy\":%.7g,\"color\":\"#%06x\"}", cl.sizes[j],
                      cl.centres[2 * j], cl.centres[2 * j + 1], tc_viz_palette(colour[j]));
     }
-    tc_sb_puts(&o.b, "]}</script>\n<script type=\"text/plain\" id=\"tc-xy\">");
+    tc_sb_puts(&o.b, "]");
+    tc_viz_name_nodes_json(&o.b, &cl, xy, tree, n_tree, names, n_names);
+    tc_sb_puts(&o.b, "}</script>\n<script type=\"text/plain\" id=\"tc-xy\">");
     base64(&o.b, (const unsigned char *)q, n * 4);
     tc_sb_puts(&o.b, "</script>\n<script type=\"text/plain\" id=\"tc-lab\">");
     base64(&o.b, lab, n * (wide ? 4 : 2));
     tc_sb_puts(&o.b, "</script>\n");
-    if (ov && ov->n && (rc = write_overlay(&o, ov, seed, path))) goto done;
+    if (ov && ov->n) {
+        tc_sb_puts(&o.b, "<script type=\"application/json\" id=\"tc-ov\">");
+        if ((rc = tc_viz_overlay_json(&o.b, ov, seed, flush_cb, &o))) goto done;
+        tc_sb_puts(&o.b, "</script>\n");
+    }
     tc_sb_puts(&o.b, tc_map_page_code);
     tc_sb_puts(&o.b, "<script type=\"application/json\" id=\"tc-texts\">[");
     flush_out(&o, 1);

@@ -18,6 +18,7 @@
 
 #define MAX_LINE (1u << 20)   /* infer writes lines of a few hundred bytes */
 #define MAX_ID 256            /* bytes of an id kept (cut on a UTF-8 boundary) */
+#define ID_CHARS 300          /* characters of an id the pages show */
 
 /* ---------------------------------------------------------------- storage */
 
@@ -198,4 +199,43 @@ void tc_viz_overlay_style(size_t n, int width, int height, double *inner, double
     tc_viz_point_style(NULL, n, width, height, &r, &(double){0});
     *inner = fmax(1.5, r);
     *outer = *inner + fmax(1.0, 0.35 * *inner);
+}
+
+/* ---------------------------------------------------------------- pages */
+
+static void put_float(tc_sb *b, double v) {
+    if (isfinite(v)) tc_sb_printf(b, "%.7g", v);
+    else tc_sb_puts(b, "null");
+}
+
+int tc_viz_overlay_json(tc_sb *b, const tc_overlay *ov, uint64_t seed, void (*flush)(void *),
+                        void *arg) {
+    size_t *idx = malloc((ov->n < TC_OVERLAY_HTML_MAX ? ov->n : TC_OVERLAY_HTML_MAX) * sizeof *idx + 1);
+    if (!idx) return tc_error(TC_ENOMEM, "overlay: out of memory");
+    size_t m = tc_viz_overlay_sample(ov->n, TC_OVERLAY_HTML_MAX, seed, idx), noise = 0;
+    for (size_t t = 0; t < m; t++) noise += ov->labels[idx[t]] < 0;
+    tc_sb_printf(b, "{\"n_total\":%zu,\"n_noise_total\":%zu,\"n\":%zu,\"n_noise\":%zu", ov->n,
+                 ov->n_noise, m, noise);
+    static const char *cols[] = {"x", "y", "label", "distance", "id"};
+    for (int c = 0; c < 5 && !b->oom; c++) {
+        tc_sb_printf(b, ",\"%s\":[", cols[c]);
+        for (size_t t = 0; t < m; t++) {
+            size_t i = idx[t];
+            if (t) tc_sb_append(b, ",", 1);
+            if (c < 2) put_float(b, ov->xy[2 * i + c]);
+            else if (c == 2) tc_sb_printf(b, "%lld", (long long)ov->labels[i]);
+            else if (c == 3) put_float(b, ov->distance[i]);
+            else {
+                char *id = tc_viz_utf8_clean(ov->ids + ov->id_at[i], ID_CHARS);
+                if (!id) { free(idx); return tc_error(TC_ENOMEM, "overlay: out of memory"); }
+                tc_viz_json_string(b, id);
+                free(id);
+            }
+            if (flush) flush(arg);
+        }
+        tc_sb_puts(b, "]");
+    }
+    tc_sb_puts(b, "}");
+    free(idx);
+    return b->oom ? tc_error(TC_ENOMEM, "overlay: out of memory") : 0;
 }

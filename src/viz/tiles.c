@@ -7,6 +7,7 @@
 #include "viz/map_tiles_page.h"
 #include "util/util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -108,69 +109,74 @@ int tc_viz_is_map_folder(const char *dir) {
     return got >= strlen(mark) && !memcmp(head, mark, strlen(mark));
 }
 
-/* ---------------------------------------------------------------- meta */
-
-/* The names the page places: the topic tree's nodes, or without one the
- * clusters as roots. Each at the mean position of its texts, with the RMS
- * distance of those from it as its radius. */
-static void write_sites(tc_sb *b, const tc_viz_clusters *cl, const float *xy, const tc_topic_node *tree,
-                        size_t n_tree, const tc_cluster_label *names, size_t n_names) {
-    double *s = calloc((cl->k ? cl->k : 1) * 4, sizeof *s); /* (k, 4) count, sum x, sum y, sum x2+y2 */
-    if (!s) { b->oom = 1; return; }
-    for (size_t i = 0; i < cl->n; i++) {
-        int32_t c = cl->index[i];
-        if (c < 0 || !isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1])) continue;
-        double x = xy[2 * i], y = xy[2 * i + 1];
-        s[4 * c] += 1, s[4 * c + 1] += x, s[4 * c + 2] += y, s[4 * c + 3] += x * x + y * y;
-    }
-    size_t m = tree && n_tree ? n_tree : cl->k;
-    double *a = calloc((m ? m : 1) * 4, sizeof *a); /* (m, 4) the same per site */
-    if (!a) { free(s); b->oom = 1; return; }
-    if (tree && n_tree) {
-        for (size_t v = 0; v < n_tree; v++) {
-            if (tree[v].cluster < 0) continue;
-            int32_t c = tc_viz_cluster_slot(cl, tree[v].cluster);
-            if (c < 0) continue;
-            /* add the leaf's sums to it and every ancestor (bounded: a tree has no cycle, but a damaged one might) */
-            int64_t u = (int64_t)v;
-            for (size_t hops = 0; u >= 0 && (size_t)u < n_tree && hops <= n_tree; hops++, u = tree[u].parent)
-                for (int q = 0; q < 4; q++) a[4 * u + q] += s[4 * c + q];
-        }
-    } else {
-        memcpy(a, s, cl->k * 4 * sizeof *a);
-    }
-    tc_sb_puts(b, ",\"nodes\":[");
-    for (size_t v = 0; v < m; v++) {
-        double k = a[4 * v], x = k ? a[4 * v + 1] / k : 0, y = k ? a[4 * v + 2] / k : 0;
-        double r2 = k ? a[4 * v + 3] / k - x * x - y * y : 0;
-        const char *nm;
-        int64_t parent = -1, cluster;
-        size_t size;
-        if (tree && n_tree) {
-            nm = tree[v].name, parent = tree[v].parent, cluster = tree[v].cluster, size = tree[v].size;
-            if (parent >= (int64_t)n_tree) parent = -1;
-        } else {
-            const tc_cluster_label *l = tc_viz_find_name(names, n_names, cl->ids[v]);
-            nm = l ? l->summary : NULL, cluster = cl->ids[v], size = cl->sizes[v];
-        }
-        char *name = tc_viz_utf8_clean(nm ? nm : "", NAME_CHARS);
-        if (!name) { b->oom = 1; break; }
-        tc_sb_printf(b, "%s{\"parent\":%lld,\"cluster\":%lld,\"size\":%zu,\"x\":%.7g,\"y\":%.7g,\"r\":%.5g,\"name\":",
-                     v ? "," : "", (long long)parent, (long long)cluster, size, fin(x), fin(y), fin(sqrt(r2 > 0 ? r2 : 0)));
-        tc_viz_json_string(b, name);
-        tc_sb_puts(b, "}");
-        free(name);
-    }
-    tc_sb_puts(b, "]");
-    free(a);
-    free(s);
+/* Unlinks dir/name when it is a plain file (not a link, not a folder). */
+static void unlink_ours(const char *dir, const char *name) {
+    char path[4500];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) unlink(path);
 }
+
+static int real_dir(const char *path) {
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int tc_viz_remove_map_files(const char *dir) {
+    char path[4400], sub[4400], name[96];
+    if (!real_dir(dir) || !tc_viz_is_map_folder(dir)) return -1;
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    char *text;
+    size_t len;
+    if (tc_read_regular_file(path, &text, &len)) return -1;
+    cJSON *m = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!m) return -1;
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(m, "tiles"), *t;
+    snprintf(sub, sizeof sub, "%s/tiles", dir);
+    if (real_dir(sub))
+        cJSON_ArrayForEach(t, tl) {
+            if (cJSON_GetArraySize(t) < 3 || !cJSON_IsNumber(cJSON_GetArrayItem(t, 0)) ||
+                !cJSON_IsNumber(cJSON_GetArrayItem(t, 1)) || !cJSON_IsNumber(cJSON_GetArrayItem(t, 2)))
+                continue;
+            snprintf(name, sizeof name, "%.0f-%.0f-%.0f.bin", cJSON_GetArrayItem(t, 0)->valuedouble,
+                     cJSON_GetArrayItem(t, 1)->valuedouble, cJSON_GetArrayItem(t, 2)->valuedouble);
+            unlink_ours(sub, name);
+        }
+    static const char *const subs[2] = {"texts", "search"}, *const ext[2] = {"json", "bin"};
+    static const char *const counts[2] = {"n_text_chunks", "n_shards"};
+    /* the most the writer makes: 2^32 texts in chunks of TC_VIZ_TEXT_CHUNK, 4096 shards */
+    static const double most[2] = {4294967296.0 / TC_VIZ_TEXT_CHUNK + 1, 4096};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, counts[s]);
+        double k = cJSON_IsNumber(c) ? c->valuedouble : 0;
+        snprintf(sub, sizeof sub, "%s/%s", dir, subs[s]);
+        if (!real_dir(sub)) continue;
+        for (double i = 0; i < k && i < most[s]; i++) {
+            snprintf(name, sizeof name, "%.0f.%s", i, ext[s]);
+            unlink_ours(sub, name);
+        }
+    }
+    cJSON_Delete(m);
+    static const char *const top[] = {"points.bin", "overlay.json", "index.html", "meta.json"};
+    for (size_t i = 0; i < sizeof top / sizeof *top; i++) unlink_ours(dir, top[i]);  /* meta.json last */
+    static const char *const all[3] = {"tiles", "texts", "search"};
+    for (int s = 0; s < 3; s++) {
+        snprintf(sub, sizeof sub, "%s/%s", dir, all[s]);
+        if (real_dir(sub)) rmdir(sub);  /* fails, leaving it, when the user put a file there */
+    }
+    rmdir(dir);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- meta */
 
 /* ---------------------------------------------------------------- writer */
 
 static int write_tiles(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
                        const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
-                       size_t n_tree, uint64_t seed, size_t cap, const char *dir) {
+                       size_t n_tree, const tc_overlay *ov, uint64_t ov_seed, uint64_t seed, size_t cap,
+                       const char *dir) {
     tc_viz_clusters cl;
     int rc = tc_viz_clusters_build(xy, n, labels, &cl);
     if (rc) return rc;
@@ -300,6 +306,12 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
     if ((rc = tc_viz_write_text_chunks(texts, n, TC_VIZ_TEXT_CHUNK, sub, &n_chunks))) goto done;
     snprintf(sub, sizeof sub, "%s/search", dir);
     if ((rc = tc_viz_write_search_index(texts, n, sub, &n_shards))) goto done;
+    int has_ov = ov && ov->n;
+    if (has_ov) {
+        if ((rc = tc_viz_overlay_json(&b, ov, ov_seed, NULL, NULL))) goto done;
+        if ((rc = tc_viz_write_bytes(dir, "overlay.json", b.s, b.len))) goto done;
+        b.len = 0;
+    }
 
     /* meta.json, and the page with it inline */
     double vb[4];
@@ -308,9 +320,9 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
     tc_sb_printf(&b, "{\"format\":\"" MAP_MARK "\",\"version\":1,\"n\":%zu,\"n_noise\":%zu,"
                  "\"bbox\":[%.17g,%.17g,%.17g,%.17g],\"view\":[%.9g,%.9g,%.9g,%.9g],\"noise_color\":\"#%06x\","
                  "\"tile_cap\":%zu,\"grid\":%d,\"text_chunk\":%d,\"n_text_chunks\":%zu,\"n_shards\":%zu,"
-                 "\"clusters\":[",
+                 "\"overlay\":%s,\"clusters\":[",
                  n, cl.n_noise, xmin, ymin, xmin + side, ymin + side, fin(vb[0]), fin(vb[2]), fin(vb[1]), fin(vb[3]),
-                 TC_VIZ_NOISE_RGB, cap, G, TC_VIZ_TEXT_CHUNK, n_chunks, n_shards);
+                 TC_VIZ_NOISE_RGB, cap, G, TC_VIZ_TEXT_CHUNK, n_chunks, n_shards, has_ov ? "true" : "false");
     for (size_t j = 0; j < cl.k; j++) {
         const tc_cluster_label *nm = tc_viz_find_name(names, n_names, cl.ids[j]);
         char *cn = tc_viz_utf8_clean(nm && nm->summary ? nm->summary : "", NAME_CHARS);
@@ -322,7 +334,7 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
                      fin(cl.centres[2 * j]), fin(cl.centres[2 * j + 1]), tc_viz_palette(colour[j]));
     }
     tc_sb_puts(&b, "]");
-    write_sites(&b, &cl, xy, tree, n_tree, names, n_names);
+    tc_viz_name_nodes_json(&b, &cl, xy, tree, n_tree, names, n_names);
     tc_sb_puts(&b, ",\"tiles\":[");
     sorted = malloc(t.n * sizeof *sorted);
     if (!sorted) goto oom;
@@ -379,6 +391,14 @@ static int sync_entry(const char *path, const struct stat *st, int type, struct 
 int tc_viz_map_tiles(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
                      const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                      size_t n_tree, uint64_t seed, size_t tile_cap, const char *folder) {
+    return tc_viz_map_tiles_overlay(xy, n, labels, texts, names, n_names, tree, n_tree, NULL, 0, seed,
+                                    tile_cap, folder);
+}
+
+int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
+                             const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                             size_t n_tree, const tc_overlay *ov, uint64_t ov_seed, uint64_t seed,
+                             size_t tile_cap, const char *folder) {
     if (!folder) return tc_error(TC_EINVAL, "map/: no folder");
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s/map: xy and labels are required", folder);
     if (n > UINT32_MAX) return tc_error(TC_EINVAL, "%s/map: %zu points, more than the tiles hold", folder, n);
@@ -391,7 +411,7 @@ int tc_viz_map_tiles(const float *xy, size_t n, const int64_t *labels, const cha
                         "ours); move it away, the tiled map is written there", target);
     snprintf(tmp, sizeof tmp, "%s/.textclust-map-XXXXXX", folder);
     if (!mkdtemp(tmp)) return tc_error(TC_EIO, "%s: cannot write in this folder: %s", folder, strerror(errno));
-    int rc = write_tiles(xy, n, labels, texts, names, n_names, tree, n_tree, seed,
+    int rc = write_tiles(xy, n, labels, texts, names, n_names, tree, n_tree, ov, ov_seed, seed,
                          tile_cap ? tile_cap : tc_viz_tile_cap(200000), tmp);
     if (!rc && nftw(tmp, sync_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         rc = tc_error(TC_EIO, "%s: cannot sync: %s", tmp, strerror(errno));

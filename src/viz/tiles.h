@@ -6,7 +6,8 @@
  *                     view (the bulk box the page opens on), clusters, the
  *                     topic-tree nodes (or the clusters) with names and
  *                     positions, tile_cap, grid, text_chunk, n_text_chunks,
- *                     n_shards, and tiles: [level, ix, iy, points] each
+ *                     n_shards, overlay (true when overlay.json is
+ *                     there), and tiles: [level, ix, iy, points] each
  *   tiles/L-X-Y.bin   one quadtree node (level L, column X, row Y from the
  *                     box's lower left corner), little-endian:
  *                       "TCT1", u32 n_points, u32 grid G, u32 level,
@@ -20,6 +21,8 @@
  *                     slot, fetched by the page on its first search
  *   texts/K.json      texts of ids K*text_chunk ... (tiles_index.c)
  *   search/S.bin      the search index's shards (tiles_index.c)
+ *   overlay.json      (show --overlay only) the inferred texts drawn over
+ *                     the map, as map.html's tc-ov element holds them
  * Points are taken in a seeded random order; each goes to the first node on
  * its quadtree path that holds fewer than tile_cap points, so a node holds
  * a uniform sample of what its ancestors left, the union of the tiles down
@@ -50,8 +53,23 @@ int tc_viz_map_tiles(const float *xy, size_t n, const int64_t *labels, const cha
                      const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                      size_t n_tree, uint64_t seed, size_t tile_cap, const char *folder);
 
+/* tc_viz_map_tiles with the texts inferred after the fit (NULL = none):
+ * folder/map/overlay.json, a seeded (ov_seed) sample as map.html's tc-ov
+ * element holds it (tc_viz_overlay_json), and "overlay": true in meta. */
+int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
+                             const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                             size_t n_tree, const tc_overlay *ov, uint64_t ov_seed, uint64_t seed,
+                             size_t tile_cap, const char *folder);
+
 /* 1 when dir is a map folder that tc_viz_map_tiles wrote. */
 int tc_viz_is_map_folder(const char *dir);
+
+/* Removes from dir (a map folder of ours) the files its meta.json says
+ * tc_viz_map_tiles wrote, meta.json last, then each of its folders that is
+ * left empty: a file the user put there keeps its folder, and dir. 0, or
+ * -1 (nothing removed) when dir is not a map folder of ours or its
+ * meta.json does not parse. */
+int tc_viz_remove_map_files(const char *dir);
 
 /* Deletes a folder and everything below it (symlinks are removed, not
  * followed). 0, or -1 with errno. */

@@ -134,6 +134,14 @@ typedef struct tc_viz_site {
 int tc_viz_tree_sites(const tc_topic_node *tree, size_t n_tree, const tc_viz_clusters *cl,
                       const float *xy, int max_names, tc_viz_site **out, size_t *n_out);
 
+/* Appends ,"nodes":[...] to a page's meta JSON (map_names.c): the names the
+ * pages place as they zoom, the topic tree's nodes (parent, cluster, size,
+ * x, y, r, name), or without a tree the clusters as roots; x, y the mean of
+ * a node's texts, r their RMS distance from it. Sets b->oom on failure. */
+void tc_viz_name_nodes_json(tc_sb *b, const tc_viz_clusters *cl, const float *xy,
+                            const tc_topic_node *tree, size_t n_tree,
+                            const tc_cluster_label *names, size_t n_names);
+
 /* The label boxes of map.png as it places them (pixels): the sites (tree
  * sites with a tree, else the named clusters), their boxes (*boxes, one per
  * site, state DROPPED when there was no room) - what the tests check for
@@ -188,9 +196,24 @@ int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cl
 int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                         size_t n_names, const tc_topic_node *tree, size_t n_tree,
                         const tc_plot_params *p, const tc_overlay *ov, const char *path);
+/* tc_write_map_html with the names of a topic tree (NULL = the clusters')
+ * and an overlay (NULL = none). */
 int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
-                    const tc_cluster_label *names, size_t n_names, const tc_overlay *ov,
-                    uint64_t seed, const char *path);
+                    const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
+                    size_t n_tree, const tc_overlay *ov, uint64_t seed, const char *path);
+
+/* How every map.html tc_viz_map_html writes starts (the template's first
+ * lines), and whether the file at path (a plain file, not a link) does:
+ * what lets load and show remove a map.html of ours that map/ replaced. */
+#define TC_VIZ_MAP_HTML_MARK "<!DOCTYPE html>\n<!-- map.html template of textclust"
+int tc_viz_is_map_html(const char *path);
+
+/* Appends the overlay as the pages read it (overlay.c): a JSON object of
+ * n_total, n_noise_total, n, n_noise and the columns x, y, label, distance,
+ * id of a seeded sample of at most TC_OVERLAY_HTML_MAX points; flush(arg)
+ * (may be NULL) is called after each value, so a writer can empty b. */
+int tc_viz_overlay_json(tc_sb *b, const tc_overlay *ov, uint64_t seed, void (*flush)(void *),
+                        void *arg);
 
 /* Writes to idx (min(n, max)) a uniform random subset of 0..n-1 in
  * ascending order, the same for the same seed; returns its size. */
