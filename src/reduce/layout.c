@@ -108,6 +108,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     memcpy(pos, emb, n * dim * sizeof *pos);
     tc_meter meter;
     int stop = tc_meter_start(&meter, lp->progress, lp->progress_ctx, "umap", (size_t)ne);
+    for (int t = 0; t < nt; t++) bk[t].meter = &meter;
     for (int ep = 0; ep < ne && !rc && !stop; ep++) {
         /* umap-learn lowers alpha after an epoch from the epoch's own index,
          * so epochs 0 and 1 both run at the full rate */
