@@ -266,7 +266,7 @@ static int build_candidates(const heaps_t *h, uint64_t salt, int nt, tc_meter *m
         for (size_t i = lo; i < hi; i++) ncand[2 * i] = ncand[2 * i + 1] = 0;
         for (size_t i = 0; i < n; i++) {
             /* every thread scans all rows; the calling one (0) ticks */
-            if (i % 65536 == 0 && (omp_get_thread_num() == 0 ? tc_meter_tick(meter) : tc_meter_stopped(meter)))
+            if (i % 4096 == 0 && (omp_get_thread_num() == 0 ? tc_meter_tick(meter) : tc_meter_stopped(meter)))
                 break;
             for (int j = 0; j < m; j++) {
                 int32_t q = h->id[i * m + j];
