@@ -16,8 +16,9 @@
  *
  * TC_BENCH_CORPUS names the corpus (default ../shared/corpora/wordnet-glosses.jsonl.gz).
  * "off" runs without a callback (for the overhead of reporting). Prints
- * "<stage> n=<n> seconds=<wall> reports=<k> max_gap=<s>" and the five
- * longest gaps with the reports on either side. */
+ * "<stage> n=<n> seconds=<wall> cpu=<process CPU seconds> reports=<k>
+ * max_gap=<s>" and the five longest gaps with the
+ * reports on either side. */
 #include "bench_util.h"
 #include "textclust.h"
 
@@ -99,18 +100,18 @@ int main(int argc, char **argv) {
     int threads = argc > 3 ? atoi(argv[3]) : 0;
     tc_progress_fn fn = argc > 4 && !strcmp(argv[4], "off") ? NULL : record;
     int rc = TC_EINVAL;
-    double t0 = 0;
+    double t0 = 0, c0 = 0;
     if (!strcmp(what, "umap")) {
         float *x = blobs(n, 32, 20, 0.25), *out = malloc(n * 2 * sizeof *out);
         tc_umap_params p = tc_umap_default_params();
         p.n_threads = threads, p.progress = fn;
-        note("call", 0, 0), t0 = now();
+        note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
         rc = tc_umap_fit(x, n, 32, &p, out);
         free(x), free(out);
     } else if (!strcmp(what, "dbscan") || !strcmp(what, "hdbscan")) {
         float *x = blobs(n, 2, 200, 0.15);
         int64_t *labels = malloc(n * sizeof *labels);
-        note("call", 0, 0), t0 = now();
+        note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
         if (!strcmp(what, "dbscan")) {
             tc_dbscan_params p = tc_dbscan_default_params();
             p.n_threads = threads, p.progress = fn;
@@ -127,7 +128,7 @@ int main(int argc, char **argv) {
         ep.n_threads = threads, ep.progress = fn;
         tc_encoder *e = NULL;
         if (!(rc = tc_encoder_open("tfidf", &ep, &e))) {
-            note("call", 0, 0), t0 = now();
+            note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
             rc = tc_encoder_fit(e, (const char *const *)texts, n);
             float *out = rc ? NULL : malloc(n * tc_encoder_dim(e) * sizeof *out);
             if (!rc) rc = tc_encoder_embed(e, (const char *const *)texts, n, out);
@@ -142,13 +143,13 @@ int main(int argc, char **argv) {
         tc_label_params lp = tc_label_default_params();
         lp.progress = fn;
         tc_cluster_label *l = NULL;
-        note("call", 0, 0), t0 = now();
+        note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
         rc = tc_label_clusters((const char *const *)texts, n, labels, &lp, &l, &n_out);
         tc_cluster_labels_free(l, n_out);
         free(labels);
     }
     note("return", 0, 0);
-    double wall = marks[n_marks - 1].t - t0;
+    double wall = marks[n_marks - 1].t - t0, cpu = cpu_seconds() - c0;
     if (rc) {
         fprintf(stderr, "bench_progress: %s: %s\n", what, tc_last_error());
         return 1;
@@ -166,7 +167,8 @@ int main(int argc, char **argv) {
                 break;
             }
     }
-    printf("%s n=%zu seconds=%.3f reports=%zu max_gap=%.3f\n", what, n, wall, n_marks - 2, fn ? gmax : NAN);
+    printf("%s n=%zu seconds=%.3f cpu=%.3f reports=%zu max_gap=%.3f\n", what, n, wall, cpu, n_marks - 2,
+           fn ? gmax : NAN);
     for (int r = 0; fn && r < 5 && top[r]; r++) {
         const mark *a = &marks[top[r] - 1], *b = &marks[top[r]];
         printf("  %.3f s  %s %zu/%zu -> %s %zu/%zu\n", b->t - a->t, a->stage, a->done, a->total, b->stage,

@@ -110,10 +110,17 @@ static void times_small(float *a, int m, int l, const float *t, float *tmp, tc_m
     }
 }
 
+#define GRAM_ROWS 16384   /* rows summed into a^T a per ssyrk call: a tick between calls */
+
 /* g (l, l) = a^T a in double, a row-major (m, l): ssyrk (half the flops of
- * an sgemm) fills the upper triangle, mirrored here. */
-static void gram(const float *a, int m, int l, float *gf, double *g) {
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, m, 1.0f, a, l, 0.0f, gf, l);
+ * an sgemm) fills the upper triangle, mirrored here. Summed over blocks of
+ * GRAM_ROWS rows (OpenBLAS blocks the sum too), ticking meter after each. */
+static void gram(const float *a, int m, int l, float *gf, double *g, tc_meter *meter) {
+    for (int r = 0; r < m; r += GRAM_ROWS) {
+        int b = m - r < GRAM_ROWS ? m - r : GRAM_ROWS;
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, b, 1.0f, a + (size_t)r * l, l, r ? 1.0f : 0.0f, gf, l);
+        tc_meter_tick(meter);
+    }
     for (int r = 0; r < l; r++)
         for (int c = r; c < l; c++) g[(size_t)r * l + c] = g[(size_t)c * l + r] = gf[(size_t)r * l + c];
 }
@@ -175,7 +182,7 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
     double *g = ws->g, *lam = ws->w;
     float *t = ws->t;
     int info = 0;
-    gram(a, m, l, ws->gf, g);
+    gram(a, m, l, ws->gf, g, ws->meter);
     dsyevd_("V", "U", &l, g, &l, lam, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info);
     if (info) return -1;
     /* column j of g (column-major) is the eigenvector of lam[j], ascending */
@@ -188,7 +195,7 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
     }
     times_small(a, m, l, t, tmp, ws->meter);
     /* near the identity now; zero columns stay zero */
-    gram(a, m, l, ws->gf, g);
+    gram(a, m, l, ws->gf, g, ws->meter);
     cholesky(g, l, 0, 0);
     solve_upper(a, tmp, m, l, g, t, ws->meter);
     return 0;
@@ -201,7 +208,7 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
  * iterations wash out. A column too close to the span of the others makes
  * the Cholesky unsafe; then the full orthonormalise runs. */
 static int renormalise(float *a, float *tmp, int m, int l, const orth_ws *ws) {
-    gram(a, m, l, ws->gf, ws->g);
+    gram(a, m, l, ws->gf, ws->g, ws->meter);
     if (cholesky(ws->g, l, 1e-3, 1)) return orthonormalise(a, tmp, m, l, ws, NULL);
     solve_upper(a, tmp, m, l, ws->g, ws->t, ws->meter);
     return 0;
@@ -211,11 +218,13 @@ static int renormalise(float *a, float *tmp, int m, int l, const orth_ws *ws) {
 
 /* Standard normal draws (Marsaglia's polar method: no trigonometry), one
  * seeded stream per block of GAUSS_BLOCK, so that the threads may share
- * the blocks out and the draws still depend on the seed alone. */
-static void gaussian(float *g, size_t n, uint64_t seed, int n_threads) {
+ * the blocks out and the draws still depend on the seed alone. The calling
+ * thread ticks meter before each of its blocks. */
+static void gaussian(float *g, size_t n, uint64_t seed, int n_threads, tc_meter *meter) {
     size_t n_blocks = (n + GAUSS_BLOCK - 1) / GAUSS_BLOCK;
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (size_t b = 0; b < n_blocks; b++) {
+        if (tc_meter_poll(meter, 0)) continue;  /* item 0: every block polls */
         tc_rng r = tc_rng_derive(seed, b);
         size_t end = (b + 1) * GAUSS_BLOCK < n ? (b + 1) * GAUSS_BLOCK : n;
         for (size_t i = b * GAUSS_BLOCK; i < end; i += 2) {
@@ -266,7 +275,7 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     if (!rc) rc = csr_transpose(x, &xt);
     if (rc) goto oom;
     /* every step ends with a tick: a stopped meter ends the SVD there */
-    gaussian(z, v * (size_t)l, seed, n_threads);
+    gaussian(z, v * (size_t)l, seed, n_threads, meter);
     csr_times_dense(x, z, l, n_threads, meter, y);
     if ((rc = tc_meter_tick(meter))) goto done;
     for (int it = 0; it < n_iter; it++) {
