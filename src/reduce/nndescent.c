@@ -341,13 +341,16 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     }
     /* first tree on the original order decides the memory order */
     tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn_in, d, rp, d, 0.0f, sk, SKETCH);
+    if ((rc = tc_meter_tick(meter))) goto done;
     tc_rng trng = tc_rng_derive(seed, 1000);
     build_tree(sk, n, k, &trng, perm, key, starts);
     h.perm = perm;
+    if ((rc = tc_meter_tick(meter))) goto done;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t i = 0; i < n; i++) {
         memcpy(xn + i * d, xn_in + (size_t)perm[i] * d, d * sizeof *xn);
     }
+    if ((rc = tc_meter_tick(meter))) goto done;
     tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn, d, rp, d, 0.0f, sk, SKETCH);
     double t_forest = tc_now();
     /* ---- forest: all pairs inside each leaf; tb trees built at a time */

@@ -415,6 +415,7 @@ static int krylov_fast(const op_t *o, const double *v0, int nev, double tol, tc_
         /* Ritz vectors Y = S^T V, A Y = S^T W (the first keep) and their residuals */
 #pragma omp parallel for schedule(static) num_threads(nt)
         for (size_t ch = 0; ch < nch; ch++) {
+            if (tc_meter_poll(o->m, 0)) continue; /* item 0: every chunk polls */
             size_t lo = ch * SWEEP_CHUNK, hi = lo + SWEEP_CHUNK < n ? lo + SWEEP_CHUNK : n;
             for (int t = 0; t < keep; t++) {
                 double *yt = ny + (size_t)t * n, *ayt = nay + (size_t)t * n;
@@ -435,6 +436,7 @@ static int krylov_fast(const op_t *o, const double *v0, int nev, double tol, tc_
                 rpart[ch * keep + t] = r;
             }
         }
+        if (tc_meter_tick(o->m)) { status = TC_ECANCELED; goto out; }
         sum_parts(rpart, nch, keep, keep, rr);
         res = 0;
         for (int t = 0; t < nev; t++) if (sqrt(rr[t]) > res) res = sqrt(rr[t]);
