@@ -85,7 +85,7 @@ int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t
  * between power iterations): the top k right singular vectors of x into
  * basis (n_cols, k), singular values into sv (k) when not NULL, descending.
  * k <= min(n_rows, n_cols). Deterministic for a seed and thread count.
- * meter (NULL = none) is ticked inside every product (each 1024 rows, each
+ * meter (NULL = none) is ticked inside every product (each 256 rows, each
  * block of the dense steps); TC_ECANCELED once it is stopped. */
 int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint64_t seed, int n_threads,
                  tc_meter *meter, float *basis, float *sv);

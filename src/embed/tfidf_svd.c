@@ -58,15 +58,22 @@ static void sparse_row(const uint32_t *col, const float *val, size_t nz, const f
     }
 }
 
+#define PRODUCT_ROWS 256   /* rows a thread takes at a time in a sparse product */
+
 /* y (n_rows, l) = x (n_rows, n_cols) b (n_cols, l). Rows are independent,
  * so any schedule gives the same bytes; dynamic, because the transpose's
- * rows (terms) range from 2 non-zeros to half the texts. */
+ * rows (terms) range from 2 non-zeros to half the texts. Every group of
+ * PRODUCT_ROWS rows polls m (a group of frequent terms can take a while). */
 static void csr_times_dense(const tc_tfidf_rows *x, const float *b, int l, int n_threads, tc_meter *m,
                             float *y) {
-#pragma omp parallel for schedule(dynamic, 256) num_threads(n_threads)
-    for (size_t i = 0; i < x->n_rows; i++) {
-        if (tc_meter_poll(m, i)) continue;
-        sparse_row(x->col + x->row[i], x->val + x->row[i], x->row[i + 1] - x->row[i], b, l, y + i * (size_t)l);
+    size_t n_groups = (x->n_rows + PRODUCT_ROWS - 1) / PRODUCT_ROWS;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    for (size_t c = 0; c < n_groups; c++) {
+        if (tc_meter_poll(m, 0)) continue; /* item 0: every group polls */
+        size_t end = (c + 1) * PRODUCT_ROWS < x->n_rows ? (c + 1) * PRODUCT_ROWS : x->n_rows;
+        for (size_t i = c * PRODUCT_ROWS; i < end; i++)
+            sparse_row(x->col + x->row[i], x->val + x->row[i], x->row[i + 1] - x->row[i], b, l,
+                       y + i * (size_t)l);
     }
 }
 
