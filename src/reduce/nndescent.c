@@ -193,8 +193,9 @@ static void median_split(int32_t *ids, float *key, size_t cnt, size_t half) {
 }
 
 /* One tree: ids (n) reordered so that leaves are contiguous; leaf starts in
- * starts (returns the leaf count; starts has room for n / 1 + 1). */
-static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, int32_t *ids,
+ * starts (returns the leaf count, 0 once meter is stopped; starts has room
+ * for n / 1 + 1). Polls meter at every node. */
+static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, tc_meter *meter, int32_t *ids,
                          float *key, size_t *starts) {
     size_t nleaf = 0;
     size_t stack[128][2];
@@ -204,6 +205,10 @@ static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, int32_t 
     stack[sp++][1] = n;
     while (sp > 0) {
         size_t a = stack[--sp][0], cnt = stack[sp][1];
+        if (tc_meter_poll(meter, 0)) { /* item 0: every node polls; stopped: no leaves */
+            nleaf = 0;
+            break;
+        }
         if (cnt <= (size_t)LEAF || cnt / 2 < (size_t)k || sp >= 126) {
             starts[nleaf++] = a;
             continue;
@@ -343,7 +348,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn_in, d, rp, d, 0.0f, sk, SKETCH);
     if ((rc = tc_meter_tick(meter))) goto done;
     tc_rng trng = tc_rng_derive(seed, 1000);
-    build_tree(sk, n, k, &trng, perm, key, starts);
+    build_tree(sk, n, k, &trng, meter, perm, key, starts);
     h.perm = perm;
     if ((rc = tc_meter_tick(meter))) goto done;
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -362,7 +367,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
 #pragma omp parallel for schedule(static) num_threads(nt)
             for (int b = 0; b < nb; b++) {
                 tc_rng tr = tc_rng_derive(seed, 2000 + t + b);
-                nleaves[b] = build_tree(sk, n, k, &tr, ids + (size_t)b * n, key + (size_t)b * n,
+                nleaves[b] = build_tree(sk, n, k, &tr, meter, ids + (size_t)b * n, key + (size_t)b * n,
                                         starts + (size_t)b * (n + 1));
             }
         }
