@@ -129,12 +129,12 @@ int main(int argc, char **argv) {
         int32_t *ia = malloc(n * k * sizeof *ia);
         tc_rows_normalise(x, n, d, xn);
         double t0 = tc_now();
-        if (tc_knn_nndescent(xn, n, d, k, seed, threads, NULL, NULL, ia, dist)) return 1;
+        if (tc_knn_nndescent(xn, n, d, k, seed, threads, NULL, ia, dist)) return 1;
         printf("knn_approx_s %.3f\n", tc_now() - t0);
         if (knn_only) {
             int32_t *ie = malloc(n * k * sizeof *ie);
             t0 = tc_now();
-            if (tc_knn_exact(xn, n, d, k, threads, ie, dist)) return 1;
+            if (tc_knn_exact(xn, n, d, k, threads, NULL, ie, dist)) return 1;
             printf("knn_exact_s %.3f\n", tc_now() - t0);
             printf("recall_full %.4f\n", tc_knn_recall(ia, ie, n, k));
             free(ie);

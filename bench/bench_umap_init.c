@@ -176,10 +176,10 @@ int main(int argc, char **argv) {
     float *xn = malloc(n * d * sizeof *xn), *dist = malloc(n * k * sizeof *dist); /* (n, d), (n, k) */
     int32_t *idx = malloc(n * k * sizeof *idx);                                   /* (n, k) */
     tc_rows_normalise(x, n, d, xn);
-    int rc = n > 8192 ? tc_knn_nndescent(xn, n, d, k, seed, threads, NULL, NULL, idx, dist)
-                      : tc_knn_exact(xn, n, d, k, threads, idx, dist);
+    int rc = n > 8192 ? tc_knn_nndescent(xn, n, d, k, seed, threads, NULL, idx, dist)
+                      : tc_knn_exact(xn, n, d, k, threads, NULL, idx, dist);
     tc_csr g;
-    if (rc || tc_fuzzy_set(idx, dist, n, k, 1.0f, 1.0f, threads, &g)) return 1;
+    if (rc || tc_fuzzy_set(idx, dist, n, k, 1.0f, 1.0f, threads, NULL, &g)) return 1;
     float wmax = 0, cut;
     for (size_t e = 0; e < g.nnz; e++) if (g.val[e] > wmax) wmax = g.val[e];
     cut = wmax / (n <= 10000 ? 500.0f : 200.0f);
@@ -202,7 +202,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++) {
         int fb = 0;
         double t0 = tc_now(), c0 = cpu_now();
-        if (tc_spectral_init(&g, xn, d, 2, seed, threads, y, &fb)) return 1;
+        if (tc_spectral_init(&g, xn, d, 2, seed, threads, NULL, y, &fb)) return 1;
         wall[r] = tc_now() - t0;
         cpu[r] = cpu_now() - c0;
         printf("rep %d wall_s %.3f cpu_s %.3f fell_back %d\n", r, wall[r], cpu[r], fb);

@@ -133,7 +133,7 @@ typedef struct tc_encoder_params {
     int dim;             /* tfidf: SVD components; 0 = 256 (fewer when the texts or terms are fewer) */
     float hybrid_weight; /* MODEL+tfidf: weight of the TF-IDF half against the model's (1); 0 = default */
     uint64_t seed;       /* tfidf: the SVD's random start (tc_params.seed overrides) */
-    tc_progress_fn progress;
+    tc_progress_fn progress;  /* "embed" (texts), and "tfidf" (3 steps) while fitting; NULL = none */
     void *progress_ctx;
 } tc_encoder_params;
 
@@ -231,7 +231,8 @@ typedef struct tc_umap_params {
     int knn_method;           /* TC_KNN_*, chosen by N when AUTO */
     uint64_t seed;            /* every random choice derives from it */
     int n_threads;            /* 0 = all cores */
-    tc_progress_fn progress;
+    tc_progress_fn progress;  /* "knn" (points), then "umap" (epochs: 0 during the fuzzy set and
+                                 the spectral start); NULL = none */
     void *progress_ctx;
 } tc_umap_params;
 
@@ -412,7 +413,7 @@ typedef struct tc_label_params {
                                    depend on the cache), 20; 0 = keywords only */
     uint64_t seed;              /* example sampling */
     tc_label_stats *stats;      /* when not NULL, receives the counts of the call */
-    tc_progress_fn progress;
+    tc_progress_fn progress;    /* "label" (clusters: 0 while the keywords are counted); NULL = none */
     void *progress_ctx;
 } tc_label_params;
 

@@ -176,10 +176,10 @@ static void test_nndescent(void) {
     float *xn = clustered_unit_rows(400, N, D);
     int32_t *ie = malloc(N * K * sizeof *ie), *ia = malloc(N * K * sizeof *ia);
     float *de = malloc(N * K * sizeof *de), *da = malloc(N * K * sizeof *da);
-    CHECK_OK(tc_knn_exact(xn, N, D, K, 2, ie, de));
+    CHECK_OK(tc_knn_exact(xn, N, D, K, 2, NULL, ie, de));
     for (int lv = 0; lv <= tc_cpu_detected(); lv++) {
         CHECK_OK(tc_cpu_set_level(lv));
-        CHECK_OK(tc_knn_nndescent(xn, N, D, K, 7, 2, NULL, NULL, ia, da));
+        CHECK_OK(tc_knn_nndescent(xn, N, D, K, 7, 2, NULL, ia, da));
         double rec = tc_knn_recall(ia, ie, N, K);
         CHECK_MSG(rec > 0.95, "level %s: recall %.4f", tc_cpu_name(lv), rec);
         printf("nndescent level %s: recall %.4f\n", tc_cpu_name(lv), rec);
@@ -196,8 +196,8 @@ static void layout_case(size_t n, int dim) {
     int32_t *idx = malloc(n * K * sizeof *idx);
     float *dist = malloc(n * K * sizeof *dist);
     tc_csr g = {0};
-    CHECK_OK(tc_knn_exact(xn, n, D, K, 2, idx, dist));
-    CHECK_OK(tc_fuzzy_set(idx, dist, n, K, 1.0f, 1.0f, 2, &g));
+    CHECK_OK(tc_knn_exact(xn, n, D, K, 2, NULL, idx, dist));
+    CHECK_OK(tc_fuzzy_set(idx, dist, n, K, 1.0f, 1.0f, 2, NULL, &g));
     float *init = random_rows(600, n, dim), *y0 = malloc(n * dim * sizeof *y0),
           *y = malloc(n * dim * sizeof *y);
     for (size_t i = 0; i < n * dim; i++) init[i] *= 10;

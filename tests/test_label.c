@@ -243,7 +243,7 @@ static void test_keywords_synthetic(void) {
     tc_label_groups g;
     CHECK_OK(tc_label_groups_build(lab, n, &g));
     char *kw1[3], *sm1[3], *kw2[3], *sm2[3];
-    CHECK_OK(tc_keywords_ctfidf((const char *const *)texts, &g, 10, kw1, sm1));
+    CHECK_OK(tc_keywords_ctfidf((const char *const *)texts, &g, 10, NULL, kw1, sm1));
     CHECK_OK(tc_keywords_ctfidf_naive((const char *const *)texts, &g, 10, kw2, sm2));
     for (int c = 0; c < 3; c++) {
         CHECK_STR(kw1[c], kw2[c]);
@@ -289,7 +289,7 @@ static void test_keywords_debian(void) {
     tc_label_groups g;
     CHECK_OK(tc_label_groups_build(t.label, t.n, &g));
     char *kw1[6], *sm1[6], *kw2[6], *sm2[6];
-    CHECK_OK(tc_keywords_ctfidf((const char *const *)t.text, &g, 10, kw1, sm1));
+    CHECK_OK(tc_keywords_ctfidf((const char *const *)t.text, &g, 10, NULL, kw1, sm1));
     CHECK_OK(tc_keywords_ctfidf_naive((const char *const *)t.text, &g, 10, kw2, sm2));
     for (int c = 0; c < 6; c++) {
         CHECK_STR(kw1[c], kw2[c]);

@@ -293,6 +293,152 @@ static void check_inside(void) {
     free(x), free(labels), free(ids), free(dist);
 }
 
+/* One stage's reports from inside, the other stages' passed over. */
+typedef struct {
+    const char *stage;
+    size_t n, n_zero, last; /* its reports, those at done 0, the latest done */
+    int falling;            /* done went back */
+    size_t cancel_at;       /* 0 = never; k: at its k-th report */
+    size_t after;           /* reports of any stage after the cancel */
+    int canceled;
+} staged;
+
+static int count_stage(void *ctx, const char *stage, size_t done, size_t total) {
+    staged *r = ctx;
+    (void)total;
+    if (r->canceled) return r->after++, 1;
+    if (strcmp(stage, r->stage) != 0) return 0;
+    if (r->n > 0 && done < r->last) r->falling = 1;
+    r->n++, r->n_zero += done == 0, r->last = done;
+    return r->canceled = r->cancel_at > 0 && r->n >= r->cancel_at;
+}
+
+/* Runs job to the end, counting the reports of stage, then cancels it at
+ * about `cancels` reports spread over that count: each cancel returns TC_ECANCELED with no
+ * report after it. (Parallel loops tick from the calling thread's share
+ * of the items, so a run may report a few times fewer than the first: a
+ * run that never reached its k-th report must simply succeed.) */
+typedef int (*job_fn)(void *job, tc_progress_fn fn, void *ctx);
+
+static staged run_and_cancel(const char *name, const char *stage, job_fn run, void *job, size_t cancels) {
+    staged r = {stage, 0, 0, 0, 0, 0, 0, 0};
+    CHECK_MSG(run(job, count_stage, &r) == 0, "%s: %s", name, tc_last_error());
+    size_t step = r.n / cancels ? r.n / cancels : 1, tries = 0, stopped = 0;
+    for (size_t k = 1; k <= r.n; k += step, tries++) {
+        staged c = {stage, 0, 0, 0, 0, k, 0, 0};
+        int rc = run(job, count_stage, &c);
+        stopped += c.canceled;
+        CHECK_MSG(c.canceled ? rc == TC_ECANCELED && c.after == 0 : rc == 0,
+                  "%s: cancel at %s report %zu of %zu: rc %d, %zu reports after", name, stage, k, r.n, rc,
+                  c.after);
+    }
+    CHECK_MSG(2 * stopped >= tries, "%s: %zu of %zu cancels reached", name, stopped, tries);
+    return r;
+}
+
+typedef struct {
+    const float *x;
+    size_t n;
+    int d, knn_method;
+    float *out;
+} umap_job;
+
+static int run_umap(void *job, tc_progress_fn fn, void *ctx) {
+    umap_job *j = job;
+    tc_umap_params p = tc_umap_default_params();
+    p.n_threads = 2, p.n_epochs = 5, p.knn_method = j->knn_method, p.progress = fn, p.progress_ctx = ctx;
+    return tc_umap_fit(j->x, j->n, j->d, &p, j->out);
+}
+
+typedef struct {
+    const char *model;
+    char **texts;
+    size_t n;
+} tfidf_job;
+
+/* fits and embeds; a cancelled fit leaves the encoder with nothing to save */
+static int run_tfidf(void *job, tc_progress_fn fn, void *ctx) {
+    tfidf_job *j = job;
+    tc_encoder_params ep = tc_encoder_default_params();
+    ep.n_threads = 2, ep.dim = 32, ep.progress = fn, ep.progress_ctx = ctx;
+    tc_encoder *e = NULL;
+    int rc = tc_encoder_open(j->model, &ep, &e);
+    if (!rc) rc = tc_encoder_fit(e, (const char *const *)j->texts, j->n);
+    void *buf = NULL;
+    size_t len = 0;
+    if (rc == TC_ECANCELED) CHECK(tc_encoder_state(e, &buf, &len) == TC_EINVAL && !buf);
+    float *out = rc ? NULL : malloc(j->n * tc_encoder_dim(e) * sizeof *out);
+    if (!rc) rc = tc_encoder_embed(e, (const char *const *)j->texts, j->n, out);
+    free(out);
+    tc_encoder_free(e);
+    return rc;
+}
+
+typedef struct {
+    char **texts;
+    size_t n;
+    const int64_t *labels;
+} label_job;
+
+static int run_label(void *job, tc_progress_fn fn, void *ctx) {
+    label_job *j = job;
+    tc_label_params lp = tc_label_default_params();
+    lp.progress = fn, lp.progress_ctx = ctx;
+    tc_cluster_label *l = (tc_cluster_label *)1;
+    size_t k = 1;
+    int rc = tc_label_clusters((const char *const *)j->texts, j->n, j->labels, &lp, &l, &k);
+    if (rc) CHECK(l == NULL && k == 0);
+    tc_cluster_labels_free(l, k);
+    return rc;
+}
+
+/* The stretches that take seconds at a million points or 100,000 texts
+ * report from inside (every tick reports here): NN-descent's groups of
+ * points and candidate draws, the exact graph's tiles, the fuzzy set's
+ * passes and the eigensolver's products (as "umap" at 0 epochs), the tfidf
+ * fit's three steps, MODEL+tfidf's sentence-encoder batches, and the
+ * keywords' texts and clusters; a cancel anywhere among those reports stops
+ * the call with TC_ECANCELED. The counts are well above what the stage
+ * boundaries alone give (knn: one report per tree and round, about 20;
+ * umap before its first epoch: 2; tfidf: 4; label: 2). */
+static void check_inside_stages(char **texts, size_t n_texts) {
+    enum { NP = 20000, D = 8 };
+    float *x = malloc((size_t)NP * D * sizeof *x), *out = malloc((size_t)NP * 2 * sizeof *out);
+    unsigned seed = 11;
+    for (size_t i = 0; i < (size_t)NP * D; i++)
+        seed = seed * 1103515245u + 12345u, x[i] = (float)(seed >> 8) / 16777216.0f + (float)(i / D % 7);
+    double saved = tc_meter_interval;
+    tc_meter_interval = 0;
+    /* 8 trees and at most 10 rounds: 18 reports without those from inside */
+    umap_job uj = {x, NP, D, TC_KNN_APPROX, out};
+    staged r = run_and_cancel("umap (approx)", "knn", run_umap, &uj, 4);
+    CHECK_MSG(r.n > 24 && !r.falling && r.last == NP, "approx knn: %zu reports, falling %d", r.n, r.falling);
+    uj.knn_method = TC_KNN_EXACT, uj.n = 3000;
+    r = run_and_cancel("umap (exact)", "knn", run_umap, &uj, 4);
+    CHECK_MSG(r.n > 6 && !r.falling && r.last == 3000, "exact knn: %zu reports, last %zu", r.n, r.last);
+    r = run_and_cancel("umap", "umap", run_umap, &uj, 8);
+    CHECK_MSG(r.n_zero > 40 && !r.falling && r.last == 5, "umap: %zu reports at 0 epochs, falling %d, last %zu",
+              r.n_zero, r.falling, r.last);
+
+    tfidf_job tj = {"tfidf", texts, n_texts};
+    r = run_and_cancel("tfidf", "tfidf", run_tfidf, &tj, 6);
+    CHECK_MSG(r.n > 12 && !r.falling && r.last == 3, "tfidf: %zu reports, last %zu", r.n, r.last);
+    tj.model = "hashing+tfidf";
+    r = run_and_cancel("hashing+tfidf", "tfidf", run_tfidf, &tj, 3);
+    CHECK_MSG(r.n > 12 && r.last == 3, "hashing+tfidf fit: %zu reports, last %zu", r.n, r.last);
+    r = run_and_cancel("hashing+tfidf", "embed", run_tfidf, &tj, 3);
+    CHECK_MSG(r.n > 3 && !r.falling && r.last == n_texts, "hashing+tfidf embed: %zu reports, last %zu", r.n,
+              r.last);
+
+    int64_t *labels = malloc(n_texts * sizeof *labels);
+    for (size_t i = 0; i < n_texts; i++) labels[i] = (int64_t)(i % 40);
+    label_job lj = {texts, n_texts, labels};
+    r = run_and_cancel("label", "label", run_label, &lj, 8);
+    CHECK_MSG(r.n > 10 && !r.falling && r.last == 40, "label: %zu reports, last %zu", r.n, r.last);
+    tc_meter_interval = saved;
+    free(x), free(out), free(labels);
+}
+
 int main(void) {
     check_inside();
     char *texts[N];
@@ -306,6 +452,21 @@ int main(void) {
         }
     }
     check_fit_and_cancel(texts);
+    {
+        enum { NT = 6000 };
+        char **many = malloc(NT * sizeof *many);
+        for (int i = 0; i < NT; i++) {
+            many[i] = calloc(1, 256);
+            for (int w = 0; w < 12; w++) {
+                seed = seed * 1103515245u + 12345u;
+                strcat(many[i], words[(i + w / 6) % 3][(seed >> 16) % 10]);
+                strcat(many[i], " ");
+            }
+        }
+        check_inside_stages(many, NT);
+        for (int i = 0; i < NT; i++) free(many[i]);
+        free(many);
+    }
     check_concurrent_stages(texts);
     for (int i = 0; i < N; i++) free(texts[i]);
     return check_report("test_progress");

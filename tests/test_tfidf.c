@@ -39,7 +39,7 @@ static char **golden_texts(int *n) {
 
 static void check_weights(const char *const *texts, size_t n, tc_tfidf_opts o) {
     tc_tfidf_model m = {0};
-    CHECK_OK(tc_tfidf_vocab_fit(texts, n, &o, 2, &m));
+    CHECK_OK(tc_tfidf_vocab_fit(texts, n, &o, 2, NULL, &m));
     char **voc;
     size_t v;
     double *dense;
@@ -49,7 +49,7 @@ static void check_weights(const char *const *texts, size_t n, tc_tfidf_opts o) {
     for (size_t j = 0; j < v && j < m.n_terms; j++) bad_terms += strcmp(voc[j], m.term_bytes + m.term_off[j]) != 0;
     CHECK_MSG(bad_terms == 0, "%zu terms differ", bad_terms);
     tc_tfidf_rows x;
-    CHECK_OK(tc_tfidf_transform(&m, texts, n, 3, &x));
+    CHECK_OK(tc_tfidf_transform(&m, texts, n, 3, NULL, &x));
     double worst = 0;
     size_t nnz_naive = 0;
     for (size_t i = 0; i < n; i++) {
@@ -73,16 +73,16 @@ static void check_weights(const char *const *texts, size_t n, tc_tfidf_opts o) {
 static void check_svd(const char *const *texts, size_t n) {
     tc_tfidf_opts o = tc_tfidf_default_opts();
     tc_tfidf_model m = {0};
-    CHECK_OK(tc_tfidf_vocab_fit(texts, n, &o, 2, &m));
+    CHECK_OK(tc_tfidf_vocab_fit(texts, n, &o, 2, NULL, &m));
     tc_tfidf_rows x;
-    CHECK_OK(tc_tfidf_transform(&m, texts, n, 2, &x));
+    CHECK_OK(tc_tfidf_transform(&m, texts, n, 2, NULL, &x));
     const int k = 16;
     size_t v = m.n_terms;
     float *b = malloc(v * k * sizeof *b), *b2 = malloc(v * k * sizeof *b2), *sv = malloc(k * sizeof *sv);
     /* with enough power iterations the randomized SVD must reach the exact
      * one (the default 5 stop at scikit-learn's accuracy: a few percent on
      * the trailing vectors of a flat spectrum; tfidf_sklearn_test.py) */
-    CHECK_OK(tc_tfidf_svd(&x, k, 10, 60, 42, 2, b, sv));
+    CHECK_OK(tc_tfidf_svd(&x, k, 10, 60, 42, 2, NULL, b, sv));
     /* orthonormal columns */
     double worst = 0;
     for (int a = 0; a < k; a++)
@@ -107,12 +107,12 @@ static void check_svd(const char *const *texts, size_t n) {
         if (c) CHECK(sv[c] <= sv[c - 1]);
     }
     /* the same seed and thread count: the same bytes */
-    CHECK_OK(tc_tfidf_svd(&x, k, 10, 5, 42, 2, b, NULL));
-    CHECK_OK(tc_tfidf_svd(&x, k, 10, 5, 42, 2, b2, NULL));
+    CHECK_OK(tc_tfidf_svd(&x, k, 10, 5, 42, 2, NULL, b, NULL));
+    CHECK_OK(tc_tfidf_svd(&x, k, 10, 5, 42, 2, NULL, b2, NULL));
     CHECK(memcmp(b, b2, v * k * sizeof *b) == 0);
-    CHECK_OK(tc_tfidf_svd(&x, k, 10, 5, 43, 2, b2, NULL));
+    CHECK_OK(tc_tfidf_svd(&x, k, 10, 5, 43, 2, NULL, b2, NULL));
     CHECK(memcmp(b, b2, v * k * sizeof *b) != 0);
-    CHECK(tc_tfidf_svd(&x, (int)n + 1, 10, 5, 42, 2, b2, NULL) == TC_EINVAL);
+    CHECK(tc_tfidf_svd(&x, (int)n + 1, 10, 5, 42, 2, NULL, b2, NULL) == TC_EINVAL);
     free(xv), free(g), free(b), free(b2), free(sv);
     tc_tfidf_rows_free(&x);
     tc_tfidf_model_free(&m);
@@ -262,13 +262,13 @@ static int dump(const char *texts_path, int k, const char *dir) {
     tc_tfidf_opts o = tc_tfidf_default_opts();
     tc_tfidf_model m = {0};
     tc_tfidf_rows x;
-    if (tc_tfidf_vocab_fit(t, n, &o, 2, &m) || tc_tfidf_transform(&m, t, n, 2, &x)) {
+    if (tc_tfidf_vocab_fit(t, n, &o, 2, NULL, &m) || tc_tfidf_transform(&m, t, n, 2, NULL, &x)) {
         fprintf(stderr, "%s\n", tc_last_error());
         return 1;
     }
     float *basis = malloc((size_t)m.n_terms * k * sizeof *basis), *sv = malloc(k * sizeof *sv);
     float *emb = malloc(n * (size_t)k * sizeof *emb);
-    if (tc_tfidf_svd(&x, k, 10, 5, 42, 2, basis, sv)) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
+    if (tc_tfidf_svd(&x, k, 10, 5, 42, 2, NULL, basis, sv)) { fprintf(stderr, "%s\n", tc_last_error()); return 1; }
     tc_tfidf_project(&x, basis, k, 2, emb);
     char path[4200];
 #define OUT(name, ptr, size, count)                                   \
@@ -307,7 +307,7 @@ int main(int argc, char **argv) {
     tc_tfidf_opts all = tc_tfidf_default_opts();
     all.min_df = 1, all.max_df = 1.0;
     tc_tfidf_model m = {0};
-    CHECK_OK(tc_tfidf_vocab_fit(probe, 1, &all, 1, &m));
+    CHECK_OK(tc_tfidf_vocab_fit(probe, 1, &all, 1, NULL, &m));
     const char *want[] = {"dž", "file", "file strasse", "strasse", "strasse dž", "strasse strasse"};
     CHECK(m.n_terms == 6);
     for (uint32_t j = 0; j < m.n_terms && j < 6; j++) CHECK_STR(m.term_bytes + m.term_off[j], want[j]);

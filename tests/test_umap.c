@@ -132,7 +132,7 @@ static void test_knn_exact_vs_naive(void) {
     tc_rows_normalise(x, n, d, xn);
     int32_t *i1 = malloc(n * k * sizeof *i1), *i2 = malloc(n * k * sizeof *i2);
     float *d1 = malloc(n * k * sizeof *d1), *d2 = malloc(n * k * sizeof *d2);
-    CHECK_OK(tc_knn_exact(xn, n, d, k, 2, i1, d1));
+    CHECK_OK(tc_knn_exact(xn, n, d, k, 2, NULL, i1, d1));
     CHECK_OK(tc_knn_naive(xn, n, d, k, i2, d2));
     double maxdiff = 0;
     int selffirst = 1;
@@ -146,7 +146,7 @@ static void test_knn_exact_vs_naive(void) {
     /* approximate graph on the same data */
     int32_t *i3 = malloc(n * k * sizeof *i3);
     float *d3 = malloc(n * k * sizeof *d3);
-    CHECK_OK(tc_knn_nndescent(xn, n, d, k, 5, 2, NULL, NULL, i3, d3));
+    CHECK_OK(tc_knn_nndescent(xn, n, d, k, 5, 2, NULL, i3, d3));
     double rec = tc_knn_recall(i3, i2, n, k);
     CHECK_MSG(rec > 0.95, "nndescent recall %g", rec);
     int sorted = 1;
@@ -203,9 +203,9 @@ static void test_nndescent(void) {
     tc_rows_normalise(x, n, D, xn);
     int32_t *ie = malloc(n * K * sizeof *ie), *i1 = malloc(n * K * sizeof *i1), *i2 = malloc(n * K * sizeof *i2);
     float *de = malloc(n * K * sizeof *de), *d1 = malloc(n * K * sizeof *d1), *d2 = malloc(n * K * sizeof *d2);
-    CHECK_OK(tc_knn_exact(xn, n, D, K, 2, ie, de));
-    CHECK_OK(tc_knn_nndescent(xn, n, D, K, 7, 2, NULL, NULL, i2, d2));
-    CHECK_OK(tc_knn_nndescent(xn, n, D, K, 7, 1, NULL, NULL, i1, d1));
+    CHECK_OK(tc_knn_exact(xn, n, D, K, 2, NULL, ie, de));
+    CHECK_OK(tc_knn_nndescent(xn, n, D, K, 7, 2, NULL, i2, d2));
+    CHECK_OK(tc_knn_nndescent(xn, n, D, K, 7, 1, NULL, i1, d1));
     double rec = tc_knn_recall(i2, ie, n, K);
     CHECK_MSG(rec > 0.95, "recall %g", rec);
     CHECK(memcmp(i1, i2, n * K * sizeof *i1) == 0 && memcmp(d1, d2, n * K * sizeof *d1) == 0);
@@ -244,8 +244,8 @@ static void test_fuzzy_vs_naive(void) {
         float *dist = malloc(n * k * sizeof *dist);
         double *w = calloc(n * n, sizeof *w);
         tc_csr g;
-        CHECK_OK(tc_knn_exact(xn, n, d, k, 2, idx, dist));
-        CHECK_OK(tc_fuzzy_set(idx, dist, n, k, lcs[c], mixes[c], 2, &g));
+        CHECK_OK(tc_knn_exact(xn, n, d, k, 2, NULL, idx, dist));
+        CHECK_OK(tc_fuzzy_set(idx, dist, n, k, lcs[c], mixes[c], 2, NULL, &g));
         CHECK_OK(tc_fuzzy_set_naive(xn, n, d, k, lcs[c], mixes[c], w));
         double maxdiff = 0;
         size_t nz_naive = 0;
@@ -263,7 +263,7 @@ static void test_fuzzy_vs_naive(void) {
         CHECK(sorted);
         /* sigma solves sum exp(-(d - rho)/sigma) = log2 k where not floored */
         float *sg = malloc(n * sizeof *sg), *rh = malloc(n * sizeof *rh);
-        tc_smooth_knn_dist(dist, n, k, lcs[c], 2, sg, rh);
+        tc_smooth_knn_dist(dist, n, k, lcs[c], 2, NULL, sg, rh);
         int ok = 0, tot = 0;
         for (size_t i = 0; i < n; i++) {
             double s = 0;
@@ -302,7 +302,7 @@ static void test_spectral_grid(void) {
     g.nnz = (size_t)g.rowptr[n];
     float *y = malloc(n * 2 * sizeof *y);
     int fb = -1;
-    CHECK_OK(tc_spectral_init(&g, NULL, 0, 2, 1, 2, y, &fb));
+    CHECK_OK(tc_spectral_init(&g, NULL, 0, 2, 1, 2, NULL, y, &fb));
     CHECK(fb == 0);
     double mx = 0, near = 0, far = 0;
     for (size_t i = 0; i < n * 2; i++) mx = fmax(mx, fabs(y[i]));
@@ -340,7 +340,7 @@ static void test_spectral_grid(void) {
         xv[i * 2 + 1] = i < n ? 0.0f : 1.0f;
     }
     fb = -1;
-    CHECK_OK(tc_spectral_init(&g2, xv, 2, 2, 1, 2, y2, &fb));
+    CHECK_OK(tc_spectral_init(&g2, xv, 2, 2, 1, 2, NULL, y2, &fb));
     CHECK(fb == 0 && all_finite(y2, 2 * n * 2));
     double lo[2][2] = {{INFINITY, INFINITY}, {INFINITY, INFINITY}};
     double hi[2][2] = {{-INFINITY, -INFINITY}, {-INFINITY, -INFINITY}};
@@ -373,8 +373,8 @@ static void blob_graph(int nb, int m, int d, double sigma, uint64_t seed, tc_csr
     int32_t *idx = malloc(n * k * sizeof *idx);
     float *dist = malloc(n * k * sizeof *dist);
     tc_rows_normalise(x, n, d, xn);
-    CHECK_OK(tc_knn_exact(xn, n, d, k, 2, idx, dist));
-    CHECK_OK(tc_fuzzy_set(idx, dist, n, k, 1.0f, 1.0f, 2, g));
+    CHECK_OK(tc_knn_exact(xn, n, d, k, 2, NULL, idx, dist));
+    CHECK_OK(tc_fuzzy_set(idx, dist, n, k, 1.0f, 1.0f, 2, NULL, g));
     free(lab); free(x); free(xn); free(idx); free(dist);
 }
 
@@ -681,14 +681,14 @@ static void test_disconnected(void) {
     int32_t *idx = malloc(n * 10 * sizeof *idx);
     float *dist = malloc(n * 10 * sizeof *dist);
     tc_csr g;
-    CHECK_OK(tc_knn_exact(xn, n, d, 10, 2, idx, dist));
-    CHECK_OK(tc_fuzzy_set(idx, dist, n, 10, 1.0f, 1.0f, 2, &g));
+    CHECK_OK(tc_knn_exact(xn, n, d, 10, 2, NULL, idx, dist));
+    CHECK_OK(tc_fuzzy_set(idx, dist, n, 10, 1.0f, 1.0f, 2, NULL, &g));
     int32_t *cl = malloc(n * sizeof *cl);
     int nc = tc_csr_components(&g, cl);
     CHECK_MSG(nc >= 2, "%d components", nc);
     float *y = malloc(n * 2 * sizeof *y);
     int fb = -1;
-    CHECK_OK(tc_spectral_init(&g, xn, d, 2, 3, 2, y, &fb));
+    CHECK_OK(tc_spectral_init(&g, xn, d, 2, 3, 2, NULL, y, &fb));
     CHECK(fb == 0 && all_finite(y, n * 2));
     tc_umap_params p = tc_umap_default_params();
     p.n_neighbors = 10;

@@ -75,8 +75,8 @@ int main(int argc, char **argv) {
         float *dist = slurp(argv[7], sizeof *dist, n * k);
         float *sigma = malloc(n * sizeof *sigma), *rho = malloc(n * sizeof *rho);
         tc_csr g;
-        tc_smooth_knn_dist(dist, n, k, lc, 1, sigma, rho);
-        if (tc_fuzzy_set(idx, dist, n, k, lc, mix, 2, &g)) return fail("fuzzy");
+        tc_smooth_knn_dist(dist, n, k, lc, 1, NULL, sigma, rho);
+        if (tc_fuzzy_set(idx, dist, n, k, lc, mix, 2, NULL, &g)) return fail("fuzzy");
         spill(argv[8], ".sigma.f32", sigma, sizeof *sigma, n);
         spill(argv[8], ".rho.f32", rho, sizeof *rho, n);
         spill(argv[8], ".rowptr.i64", g.rowptr, sizeof *g.rowptr, n + 1);
@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
         int dim = atoi(argv[3]), fb = 0;
         tc_csr g = read_graph(argv[5], n);
         float *y = malloc(n * dim * sizeof *y);
-        if (tc_spectral_init(&g, NULL, 0, dim, strtoull(argv[4], NULL, 10), 2, y, &fb))
+        if (tc_spectral_init(&g, NULL, 0, dim, strtoull(argv[4], NULL, 10), 2, NULL, y, &fb))
             return fail("spectral");
         if (fb) { fprintf(stderr, "tool_umap: spectral: fell back to random\n"); return 1; }
         spill(argv[6], "", y, sizeof *y, n * dim);

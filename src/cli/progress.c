@@ -32,7 +32,10 @@ void cli_progress_init(int on) {
 void cli_progress_catch_sigint(void) { signal(SIGINT, on_sigint); }
 
 static const char *unit_of(const char *stage) {
-    return !strcmp(stage, "umap") ? "epochs" : !strcmp(stage, "label") ? "clusters" : "texts";
+    return !strcmp(stage, "umap")    ? "epochs"
+           : !strcmp(stage, "label") ? "clusters"
+           : !strcmp(stage, "tfidf") ? "steps"
+                                     : "texts";
 }
 
 /* "1:05", "1:02:03" */

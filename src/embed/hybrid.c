@@ -19,8 +19,21 @@ typedef struct hybrid_impl {
     float weight;
 } hybrid_impl;
 
+/* The sentence encoder reports from inside its batches into the hybrid's
+ * bar: done of a chunk starting at text lo is lo + done of n. */
+typedef struct { const tc_encoder *e; size_t lo, n; } chunk_progress;
+
+static int chunk_report(void *ctx, const char *stage, size_t done, size_t total) {
+    const chunk_progress *c = ctx;
+    (void)total;
+    return c->e->p.progress(c->e->p.progress_ctx, stage, c->lo + done, c->n);
+}
+
 static int hybrid_embed(tc_encoder *e, const char *const *texts, size_t n, float *out) {
     hybrid_impl *h = e->impl;
+    chunk_progress cp = {e, 0, n};
+    h->inner->p.progress = e->p.progress ? chunk_report : NULL;
+    h->inner->p.progress_ctx = &cp;
     int da = h->inner->dim, db = h->tf->dim, d = da + db;
     size_t chunk = n < CHUNK_TEXTS ? n : CHUNK_TEXTS;
     float *a = malloc(chunk * (size_t)da * sizeof *a), *b = malloc(chunk * (size_t)db * sizeof *b);
@@ -28,6 +41,7 @@ static int hybrid_embed(tc_encoder *e, const char *const *texts, size_t n, float
     float s = 1.0f / sqrtf(1.0f + h->weight * h->weight), sw = h->weight * s;
     for (size_t lo = 0; !rc && lo < n; lo += chunk) {
         size_t m = n - lo < chunk ? n - lo : chunk;
+        cp.lo = lo;
         if ((rc = tc_encoder_embed(h->inner, texts + lo, m, a))) break;
         if ((rc = tc_encoder_embed(h->tf, texts + lo, m, b))) break;
         for (size_t i = 0; i < m; i++) {
@@ -35,15 +49,17 @@ static int hybrid_embed(tc_encoder *e, const char *const *texts, size_t n, float
             for (int c = 0; c < da; c++) o[c] = s * a[i * (size_t)da + c];
             for (int c = 0; c < db; c++) o[da + c] = sw * b[i * (size_t)db + c];
         }
-        tc_progress(e->p.progress, e->p.progress_ctx, "embed", lo + m, n);
     }
+    h->inner->p.progress = NULL;
     free(a), free(b);
     return rc;
 }
 
 static int hybrid_fit(tc_encoder *e, const char *const *texts, size_t n) {
     hybrid_impl *h = e->impl;
+    h->tf->p.progress = e->p.progress, h->tf->p.progress_ctx = e->p.progress_ctx; /* "tfidf" */
     int rc = h->tf->vt->fit(h->tf, texts, n);
+    h->tf->p.progress = NULL;
     if (!rc) e->dim = h->inner->dim + h->tf->dim;
     return rc;
 }
@@ -77,7 +93,7 @@ int tc_hybrid_open(const char *inner, tc_encoder *e) {
     hybrid_impl *h = calloc(1, sizeof *h);
     if (!h) return tc_error(TC_ENOMEM, "out of memory opening %s+tfidf", inner);
     tc_encoder_params q = e->p;
-    q.progress = NULL;  /* the hybrid reports for both halves */
+    q.progress = NULL;  /* set while the hybrid runs a half that reports */
     int rc = tc_encoder_open(inner, &q, &h->inner);
     if (!rc && h->inner->vt->fit)
         rc = tc_error(TC_EINVAL, "%s+tfidf: the first half must be a sentence encoder, not %s", inner, inner);

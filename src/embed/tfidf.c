@@ -27,16 +27,17 @@ static int tfidf_embed(tc_encoder *e, const char *const *texts, size_t n, float 
     if (!t->fitted)
         return tc_error(TC_EINVAL, "%s: the encoder is not fitted: it learns its vocabulary from the texts "
                         "of a run (textclust run), and infer reads it from the save folder's tfidf.bin", e->name);
-    for (size_t b = 0; b < n; b += CHUNK_TEXTS) {
+    tc_meter meter;
+    int rc = tc_meter_start(&meter, e->p.progress, e->p.progress_ctx, "embed", n);
+    for (size_t b = 0; b < n && !rc; b += CHUNK_TEXTS) {
         size_t m = n - b < CHUNK_TEXTS ? n - b : CHUNK_TEXTS;
         tc_tfidf_rows x;
-        int rc = tc_tfidf_transform(&t->m, texts + b, m, e->p.n_threads, &x);
-        if (rc) return rc;
+        if ((rc = tc_tfidf_transform(&t->m, texts + b, m, e->p.n_threads, &meter, &x))) break;
         tc_tfidf_project(&x, t->m.basis, (int)t->m.dim, e->p.n_threads, out + b * t->m.dim);
         tc_tfidf_rows_free(&x);
-        tc_progress(e->p.progress, e->p.progress_ctx, "embed", b + m, n);
+        rc = tc_meter_report(&meter, b + m);
     }
-    return 0;
+    return rc;
 }
 
 static int tfidf_fit(tc_encoder *e, const char *const *texts, size_t n) {
@@ -46,12 +47,18 @@ static int tfidf_fit(tc_encoder *e, const char *const *texts, size_t n) {
     t->fitted = 0;
     t->m.weight = weight;
     tc_tfidf_opts o = tc_tfidf_default_opts();
-    int rc = tc_tfidf_vocab_fit(texts, n, &o, e->p.n_threads, &t->m);
+    /* three steps (vocabulary, rows, SVD), each ticking from inside */
+    tc_meter meter;
+    int rc = tc_meter_start(&meter, e->p.progress, e->p.progress_ctx, "tfidf", 3);
+    if (!rc) rc = tc_tfidf_vocab_fit(texts, n, &o, e->p.n_threads, &meter, &t->m);
+    if (!rc) rc = tc_meter_report(&meter, 1);
     if (rc) return rc;
-    tc_progress(e->p.progress, e->p.progress_ctx, "tfidf", 1, 3);
     tc_tfidf_rows x;
-    if ((rc = tc_tfidf_transform(&t->m, texts, n, e->p.n_threads, &x))) return rc;
-    tc_progress(e->p.progress, e->p.progress_ctx, "tfidf", 2, 3);
+    if ((rc = tc_tfidf_transform(&t->m, texts, n, e->p.n_threads, &meter, &x))) return rc;
+    if ((rc = tc_meter_report(&meter, 2))) {
+        tc_tfidf_rows_free(&x);
+        return rc;
+    }
     /* fewer texts or terms than asked for cap the rank */
     size_t k = (size_t)t->want_dim;
     if (k > n) k = n;
@@ -60,10 +67,10 @@ static int tfidf_fit(tc_encoder *e, const char *const *texts, size_t n) {
     t->m.basis = malloc((size_t)t->m.n_terms * k * sizeof *t->m.basis);
     if (!t->m.basis) rc = tc_error(TC_ENOMEM, "out of memory for a %u x %zu SVD basis", t->m.n_terms, k);
     if (!rc) rc = tc_tfidf_svd(&x, (int)k, TC_TFIDF_OVERSAMPLE, TC_TFIDF_POWER_ITERS, e->p.seed,
-                               e->p.n_threads, t->m.basis, NULL);
+                               e->p.n_threads, &meter, t->m.basis, NULL);
     tc_tfidf_rows_free(&x);
+    if (!rc) rc = tc_meter_report(&meter, 3);
     if (rc) return rc;
-    tc_progress(e->p.progress, e->p.progress_ctx, "tfidf", 3, 3);
     t->fitted = 1;
     e->dim = (int)k;
     return 0;

@@ -6,6 +6,7 @@
 #define TC_TFIDF_H
 
 #include "embed/encoder.h"
+#include "util/util.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -69,21 +70,25 @@ typedef struct tc_tfidf_rows {
 void tc_tfidf_rows_free(tc_tfidf_rows *x);
 
 /* Counts document frequencies over texts and fills m's vocabulary
- * (term_bytes, term_off, n_terms) and idf; builds the index. */
+ * (term_bytes, term_off, n_terms) and idf; builds the index. meter (NULL =
+ * none) is ticked every 1024 texts; TC_ECANCELED once it is stopped. */
 int tc_tfidf_vocab_fit(const char *const *texts, size_t n, const tc_tfidf_opts *o, int n_threads,
-                       tc_tfidf_model *m);
+                       tc_meter *meter, tc_tfidf_model *m);
 
 /* The TF-IDF rows of n texts against m's vocabulary: sublinear TF
- * (1 + ln tf), times IDF, L2-normalised (an empty row stays empty). */
+ * (1 + ln tf), times IDF, L2-normalised (an empty row stays empty). meter
+ * (NULL = none) is polled every 1024 texts; TC_ECANCELED once it is stopped. */
 int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t n, int n_threads,
-                       tc_tfidf_rows *out);
+                       tc_meter *meter, tc_tfidf_rows *out);
 
 /* Randomized truncated SVD (Halko, Martinsson, Tropp 2011, Alg. 4.4 with QR
  * between power iterations): the top k right singular vectors of x into
  * basis (n_cols, k), singular values into sv (k) when not NULL, descending.
- * k <= min(n_rows, n_cols). Deterministic for a seed and thread count. */
+ * k <= min(n_rows, n_cols). Deterministic for a seed and thread count.
+ * meter (NULL = none) is ticked inside every product (each 256 rows, each
+ * block of the dense steps); TC_ECANCELED once it is stopped. */
 int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint64_t seed, int n_threads,
-                 float *basis, float *sv);
+                 tc_meter *meter, float *basis, float *sv);
 
 /* out (n_rows, k) = x basis, rows L2-normalised (a zero row gets e_0). */
 void tc_tfidf_project(const tc_tfidf_rows *x, const float *basis, int k, int n_threads, float *out);

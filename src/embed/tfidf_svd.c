@@ -58,13 +58,23 @@ static void sparse_row(const uint32_t *col, const float *val, size_t nz, const f
     }
 }
 
+#define PRODUCT_ROWS 256   /* rows a thread takes at a time in a sparse product */
+
 /* y (n_rows, l) = x (n_rows, n_cols) b (n_cols, l). Rows are independent,
  * so any schedule gives the same bytes; dynamic, because the transpose's
- * rows (terms) range from 2 non-zeros to half the texts. */
-static void csr_times_dense(const tc_tfidf_rows *x, const float *b, int l, int n_threads, float *y) {
-#pragma omp parallel for schedule(dynamic, 256) num_threads(n_threads)
-    for (size_t i = 0; i < x->n_rows; i++)
-        sparse_row(x->col + x->row[i], x->val + x->row[i], x->row[i + 1] - x->row[i], b, l, y + i * (size_t)l);
+ * rows (terms) range from 2 non-zeros to half the texts. Every group of
+ * PRODUCT_ROWS rows polls m (a group of frequent terms can take a while). */
+static void csr_times_dense(const tc_tfidf_rows *x, const float *b, int l, int n_threads, tc_meter *m,
+                            float *y) {
+    size_t n_groups = (x->n_rows + PRODUCT_ROWS - 1) / PRODUCT_ROWS;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    for (size_t c = 0; c < n_groups; c++) {
+        if (tc_meter_poll(m, 0)) continue; /* item 0: every group polls */
+        size_t end = (c + 1) * PRODUCT_ROWS < x->n_rows ? (c + 1) * PRODUCT_ROWS : x->n_rows;
+        for (size_t i = c * PRODUCT_ROWS; i < end; i++)
+            sparse_row(x->col + x->row[i], x->val + x->row[i], x->row[i + 1] - x->row[i], b, l,
+                       y + i * (size_t)l);
+    }
 }
 
 /* The transpose as another CSR matrix (a counting sort by column), so that
@@ -96,9 +106,10 @@ static int csr_transpose(const tc_tfidf_rows *x, tc_tfidf_rows *t) {
 #define BLOCK_ROWS 4096   /* rows multiplied at a time by an l x l matrix in place */
 
 /* a (m, l) <- a t, t (l, l), a block of rows at a time through tmp
- * (BLOCK_ROWS, l): the product needs no second m x l buffer. */
-static void times_small(float *a, int m, int l, const float *t, float *tmp) {
-    for (int r = 0; r < m; r += BLOCK_ROWS) {
+ * (BLOCK_ROWS, l): the product needs no second m x l buffer. Ticks meter
+ * after each block and stops early once it is stopped. */
+static void times_small(float *a, int m, int l, const float *t, float *tmp, tc_meter *meter) {
+    for (int r = 0; r < m && !tc_meter_tick(meter); r += BLOCK_ROWS) {
         int b = m - r < BLOCK_ROWS ? m - r : BLOCK_ROWS;
         float *ar = a + (size_t)r * l;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, l, l, 1.0f, ar, l, t, l, 0.0f, tmp, l);
@@ -106,10 +117,17 @@ static void times_small(float *a, int m, int l, const float *t, float *tmp) {
     }
 }
 
+#define GRAM_ROWS 16384   /* rows summed into a^T a per ssyrk call: a tick between calls */
+
 /* g (l, l) = a^T a in double, a row-major (m, l): ssyrk (half the flops of
- * an sgemm) fills the upper triangle, mirrored here. */
-static void gram(const float *a, int m, int l, float *gf, double *g) {
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, m, 1.0f, a, l, 0.0f, gf, l);
+ * an sgemm) fills the upper triangle, mirrored here. Summed over blocks of
+ * GRAM_ROWS rows (OpenBLAS blocks the sum too), ticking meter after each. */
+static void gram(const float *a, int m, int l, float *gf, double *g, tc_meter *meter) {
+    for (int r = 0; r < m; r += GRAM_ROWS) {
+        int b = m - r < GRAM_ROWS ? m - r : GRAM_ROWS;
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, b, 1.0f, a + (size_t)r * l, l, r ? 1.0f : 0.0f, gf, l);
+        tc_meter_tick(meter);
+    }
     for (int r = 0; r < l; r++)
         for (int c = r; c < l; c++) g[(size_t)r * l + c] = g[(size_t)c * l + r] = gf[(size_t)r * l + c];
 }
@@ -141,14 +159,14 @@ static int cholesky(double *g, int l, double tol, int strict) {
 /* a <- a R^-1, R upper triangular (row-major in g's upper triangle): R^-1
  * in double by back substitution, then one sgemm pass (OpenBLAS's strsm
  * was no faster here for twice fewer flops). t: (l, l). */
-static void solve_upper(float *a, float *tmp, int m, int l, const double *g, float *t) {
+static void solve_upper(float *a, float *tmp, int m, int l, const double *g, float *t, tc_meter *meter) {
     for (int c = l - 1; c >= 0; c--)
         for (int r = l - 1; r >= 0; r--) {
             double v = r == c ? 1 : 0;
             for (int p = r + 1; p <= c; p++) v -= g[(size_t)r * l + p] * t[(size_t)p * l + c];
             t[(size_t)r * l + c] = r > c ? 0 : (float)(v / g[(size_t)r * l + r]);
         }
-    times_small(a, m, l, t, tmp);
+    times_small(a, m, l, t, tmp, meter);
 }
 
 /* Orthonormalises the columns of the row-major a (m, l) in place, keeping
@@ -158,13 +176,20 @@ static void solve_upper(float *a, float *tmp, int m, int l, const double *g, flo
  * orthonormality float32 loses when squaring. Both big steps are BLAS
  * products (Cholesky QR 2 with an eigen first step: Fukaya et al. 2014).
  * sv (l) gets s when not NULL. tmp: (BLOCK_ROWS, l). */
-typedef struct orth_ws { double *g, *w; float *gf, *t; int *iwork; double *work; int lwork, liwork; } orth_ws;
+typedef struct orth_ws {
+    double *g, *w;
+    float *gf, *t;
+    int *iwork;
+    double *work;
+    int lwork, liwork;
+    tc_meter *meter;
+} orth_ws;
 
 static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws, float *sv) {
     double *g = ws->g, *lam = ws->w;
     float *t = ws->t;
     int info = 0;
-    gram(a, m, l, ws->gf, g);
+    gram(a, m, l, ws->gf, g, ws->meter);
     dsyevd_("V", "U", &l, g, &l, lam, ws->work, &ws->lwork, ws->iwork, &ws->liwork, &info);
     if (info) return -1;
     /* column j of g (column-major) is the eigenvector of lam[j], ascending */
@@ -175,11 +200,11 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
         if (sv) sv[c] = (float)s;
         for (int r = 0; r < l; r++) t[(size_t)r * l + c] = s > 0 ? (float)(g[(size_t)e * l + r] / s) : 0;
     }
-    times_small(a, m, l, t, tmp);
+    times_small(a, m, l, t, tmp, ws->meter);
     /* near the identity now; zero columns stay zero */
-    gram(a, m, l, ws->gf, g);
+    gram(a, m, l, ws->gf, g, ws->meter);
     cholesky(g, l, 0, 0);
-    solve_upper(a, tmp, m, l, g, t);
+    solve_upper(a, tmp, m, l, g, t, ws->meter);
     return 0;
 }
 
@@ -190,9 +215,9 @@ static int orthonormalise(float *a, float *tmp, int m, int l, const orth_ws *ws,
  * iterations wash out. A column too close to the span of the others makes
  * the Cholesky unsafe; then the full orthonormalise runs. */
 static int renormalise(float *a, float *tmp, int m, int l, const orth_ws *ws) {
-    gram(a, m, l, ws->gf, ws->g);
+    gram(a, m, l, ws->gf, ws->g, ws->meter);
     if (cholesky(ws->g, l, 1e-3, 1)) return orthonormalise(a, tmp, m, l, ws, NULL);
-    solve_upper(a, tmp, m, l, ws->g, ws->t);
+    solve_upper(a, tmp, m, l, ws->g, ws->t, ws->meter);
     return 0;
 }
 
@@ -200,11 +225,13 @@ static int renormalise(float *a, float *tmp, int m, int l, const orth_ws *ws) {
 
 /* Standard normal draws (Marsaglia's polar method: no trigonometry), one
  * seeded stream per block of GAUSS_BLOCK, so that the threads may share
- * the blocks out and the draws still depend on the seed alone. */
-static void gaussian(float *g, size_t n, uint64_t seed, int n_threads) {
+ * the blocks out and the draws still depend on the seed alone. The calling
+ * thread ticks meter before each of its blocks. */
+static void gaussian(float *g, size_t n, uint64_t seed, int n_threads, tc_meter *meter) {
     size_t n_blocks = (n + GAUSS_BLOCK - 1) / GAUSS_BLOCK;
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (size_t b = 0; b < n_blocks; b++) {
+        if (tc_meter_poll(meter, 0)) continue;  /* item 0: every block polls */
         tc_rng r = tc_rng_derive(seed, b);
         size_t end = (b + 1) * GAUSS_BLOCK < n ? (b + 1) * GAUSS_BLOCK : n;
         for (size_t i = b * GAUSS_BLOCK; i < end; i += 2) {
@@ -223,7 +250,7 @@ static void gaussian(float *g, size_t n, uint64_t seed, int n_threads) {
 /* ---------------------------------------------------------------- the SVD */
 
 int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint64_t seed, int n_threads,
-                 float *basis, float *sv) {
+                 tc_meter *meter, float *basis, float *sv) {
     size_t n = x->n_rows, v = x->n_cols;
     if (k < 1 || (size_t)k > n || (size_t)k > v)
         return tc_error(TC_EINVAL, "tfidf: %d components from a %zu x %zu matrix", k, n, v);
@@ -232,7 +259,7 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     if (n > INT32_MAX || v > INT32_MAX) return tc_error(TC_EINVAL, "tfidf: matrix too large");
     tc_tfidf_rows xt;
     memset(&xt, 0, sizeof xt);
-    orth_ws ws = {0};
+    orth_ws ws = {.meter = meter};
     float *y = malloc(n * (size_t)l * sizeof *y);     /* (n, l) */
     float *z = malloc(v * (size_t)l * sizeof *z);     /* (v, l) */
     float *tmp = malloc((size_t)BLOCK_ROWS * l * sizeof *tmp);
@@ -254,19 +281,25 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
     }
     if (!rc) rc = csr_transpose(x, &xt);
     if (rc) goto oom;
-    gaussian(z, v * (size_t)l, seed, n_threads);
-    csr_times_dense(x, z, l, n_threads, y);
+    /* every step ends with a tick: a stopped meter ends the SVD there */
+    gaussian(z, v * (size_t)l, seed, n_threads, meter);
+    csr_times_dense(x, z, l, n_threads, meter, y);
+    if ((rc = tc_meter_tick(meter))) goto done;
     for (int it = 0; it < n_iter; it++) {
         if (renormalise(y, tmp, (int)n, l, &ws)) goto lapack;
-        csr_times_dense(&xt, y, l, n_threads, z);
+        csr_times_dense(&xt, y, l, n_threads, meter, z);
+        if ((rc = tc_meter_tick(meter))) goto done;
         if (renormalise(z, tmp, (int)v, l, &ws)) goto lapack;
-        csr_times_dense(x, z, l, n_threads, y);
+        csr_times_dense(x, z, l, n_threads, meter, y);
+        if ((rc = tc_meter_tick(meter))) goto done;
     }
     if (orthonormalise(y, tmp, (int)n, l, &ws, NULL)) goto lapack;
     /* x ~ Q Q^T x, and (Q^T x)^T = x^T Q = z: the right singular vectors
      * of x are the left ones of z, its singular values z's */
-    csr_times_dense(&xt, y, l, n_threads, z);
+    csr_times_dense(&xt, y, l, n_threads, meter, z);
+    if ((rc = tc_meter_tick(meter))) goto done;
     if (orthonormalise(z, tmp, (int)v, l, &ws, s)) goto lapack;
+    if ((rc = tc_meter_tick(meter))) goto done;
     for (size_t j = 0; j < v; j++) memcpy(basis + j * (size_t)k, z + j * (size_t)l, (size_t)k * sizeof *basis);
     /* a sign convention, so that a refit on the same texts agrees: each
      * vector's largest entry positive */
@@ -280,8 +313,8 @@ int tc_tfidf_svd(const tc_tfidf_rows *x, int k, int oversample, int n_iter, uint
             if (top[c] < 0) basis[j * k + c] = -basis[j * k + c];
     if (sv) memcpy(sv, s, (size_t)k * sizeof *sv);
     goto done;
-lapack:
-    rc = tc_error(TC_EINVAL, "tfidf: LAPACK failed in the truncated SVD");
+lapack:  /* (a step cut short by a cancel is not LAPACK's fault) */
+    rc = tc_meter_stopped(meter) ? tc_meter_tick(meter) : tc_error(TC_EINVAL, "tfidf: LAPACK failed in the truncated SVD");
     goto done;
 oom:
     rc = tc_error(TC_ENOMEM, "out of memory for the truncated SVD of %zu x %zu (%d components)", n, v, k);
@@ -295,7 +328,7 @@ done:
 /* ---------------------------------------------------------------- projection */
 
 void tc_tfidf_project(const tc_tfidf_rows *x, const float *basis, int k, int n_threads, float *out) {
-    csr_times_dense(x, basis, k, n_threads, out);
+    csr_times_dense(x, basis, k, n_threads, NULL, out);
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (size_t i = 0; i < x->n_rows; i++) {
         float *o = out + i * (size_t)k;

@@ -225,7 +225,7 @@ static size_t select_terms(const counter *t, pick *p, size_t n_docs, int min_df,
 }
 
 int tc_tfidf_vocab_fit(const char *const *texts, size_t n, const tc_tfidf_opts *o, int n_threads,
-                       tc_tfidf_model *m) {
+                       tc_meter *meter, tc_tfidf_model *m) {
     (void)n_threads;  /* counting is serial: a pruned count must not depend on thread timing */
     if (n >= UINT32_MAX) return tc_error(TC_EINVAL, "tfidf: more than %u texts", UINT32_MAX - 1);
     size_t cap_terms = o->count_cap < 1024 ? 1024 : o->count_cap;
@@ -235,6 +235,7 @@ int tc_tfidf_vocab_fit(const char *const *texts, size_t n, const tc_tfidf_opts *
     if (counter_init(&t, slots)) { counter_free(&t); return tc_error(TC_ENOMEM, "out of memory counting terms"); }
     int rc = 0;
     for (size_t d = 0; d < n && !rc; d++) {
+        if (d % 1024 == 0 && (rc = tc_meter_tick(meter))) break;
         t.doc = (uint32_t)d + 1;
         rc = tc_tfidf_terms(texts[d], counter_add, &t);
         if (!rc && t.oom) rc = tc_error(TC_ENOMEM, "out of memory counting terms");
@@ -383,7 +384,7 @@ typedef struct part {
 } part;
 
 int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t n, int n_threads,
-                       tc_tfidf_rows *out) {
+                       tc_meter *meter, tc_tfidf_rows *out) {
     memset(out, 0, sizeof *out);
     out->n_rows = n, out->n_cols = m->n_terms;
     if (n_threads < 1) n_threads = 1;
@@ -404,6 +405,7 @@ int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t
         float *val = NULL;
         size_t val_cap = 0;
         for (size_t i = lo; i < hi && !q->rc; i++) {
+            if (tc_meter_poll(meter, i - lo)) { q->rc = TC_ECANCELED; break; }
             r.n = 0;
             if ((q->rc = tc_tfidf_terms(texts[i], row_add, &r))) break;
             if (r.oom) { q->rc = TC_ENOMEM; break; }
@@ -432,7 +434,7 @@ int tc_tfidf_transform(const tc_tfidf_model *m, const char *const *texts, size_t
         free(r.ids);
         free(val);
     }
-    int rc = 0;
+    int rc = tc_meter_tick(meter);  /* TC_ECANCELED, with its message, once stopped */
     size_t nnz = 0;
     for (int t = 0; t < n_threads; t++) {
         if (pt[t].rc && !rc) rc = pt[t].rc;

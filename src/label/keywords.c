@@ -181,7 +181,7 @@ int tc_keywords_pick(const char *const *term, const uint32_t *cnt, const double 
 
 /* ---------------------------------------------------------------- c-TF-IDF */
 
-int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n_top,
+int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n_top, tc_meter *m,
                        char **kw, char **summary) {
     size_t K = g->n_clusters;
     tc_vocab v = {0};
@@ -194,7 +194,8 @@ int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n
     int rc = 0;
     if (!ids || !cnts || !nt) goto oom;
     size_t n_classes = 0;
-    if (tc_vocab_count_classes(&v, texts, g, ids, cnts, nt, &n_classes)) goto oom;
+    if ((rc = tc_vocab_count_classes(&v, texts, g, m, ids, cnts, nt, &n_classes)) == TC_ECANCELED) goto done;
+    if (rc) goto oom;
     double avg = n_classes ? v.n_terms / (double)n_classes : 0;
     size_t mx = 1;
     for (size_t c = 0; c < K; c++) mx = nt[c] > mx ? nt[c] : mx;
@@ -203,6 +204,7 @@ int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n
     tot = malloc(mx * sizeof *tot);
     if (!term || !cc || !tot) goto oom;
     for (size_t c = 0; c < K && rc == 0; c++) {
+        if ((rc = tc_meter_tick(m))) break;
         for (size_t i = 0; i < nt[c]; i++) {
             term[i] = v.arena + v.off[ids[c][i]];
             cc[i] = cnts[c][i];

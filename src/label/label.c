@@ -99,8 +99,9 @@ int tc_label_clusters_ex(const char *const *texts, size_t n, const int64_t *labe
         rc = tc_error(TC_ENOMEM, "label: out of memory for %zu clusters", K);
         goto fail;
     }
-    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", 0, K))) goto fail;
-    if ((rc = tc_keywords_ctfidf(texts, &g, N_KEYWORDS, kw, sm))) goto fail;
+    tc_meter m; /* the keywords tick at 0 clusters: the LLM's names count them */
+    if ((rc = tc_meter_start(&m, p->progress, p->progress_ctx, "label", K))) goto fail;
+    if ((rc = tc_keywords_ctfidf(texts, &g, N_KEYWORDS, &m, kw, sm))) goto fail;
     for (size_t c = 0; c < K; c++) {
         l[c].label = g.label[c];
         l[c].score = -1;

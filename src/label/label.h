@@ -36,8 +36,11 @@ size_t tc_label_sample(const tc_label_groups *g, size_t c, int k, uint64_t seed,
 /* Keyword labels by class-based TF-IDF: fills kw[c] (top terms, up to
  * n_top, comma-separated) and summary[c] (the first three) for every
  * cluster of g, malloc'd strings. The noise texts count as one more class
- * in the corpus frequencies but get no label. */
-int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n_top,
+ * in the corpus frequencies but get no label. m (NULL = none) is ticked
+ * every 1024 texts counted and every cluster scored, done unchanged;
+ * TC_ECANCELED once it is stopped (kw and summary then hold what was made:
+ * the caller frees them as on any error). */
+int tc_keywords_ctfidf(const char *const *texts, const tc_label_groups *g, int n_top, tc_meter *m,
                        char **kw, char **summary);
 
 /* The same scores computed the slow, obvious way (string compares, no
@@ -93,8 +96,9 @@ void tc_vocab_free(tc_vocab *v);
  * v, one class at a time: ids[c], cnts[c] (malloc'd, nt[c] of each) are the
  * class's terms and counts, v->total sums them over the classes, and
  * *n_classes counts the classes with texts. ids, cnts and nt hold
- * n_clusters + 1 entries, zeroed; -1 when out of memory. */
-int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label_groups *g,
+ * n_clusters + 1 entries, zeroed; -1 when out of memory. m (NULL = none)
+ * is ticked every 1024 texts; TC_ECANCELED once it is stopped. */
+int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label_groups *g, tc_meter *m,
                            uint32_t **ids, uint32_t **cnts, size_t *nt, size_t *n_classes);
 
 

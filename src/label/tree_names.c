@@ -70,7 +70,7 @@ static int node_keywords(const char *const *texts, const tc_label_groups *g,
     int rc = 0;
     if (!ids || !cnts || !nt || !leaves) goto oom;
     size_t n_classes = 0;
-    if (tc_vocab_count_classes(&v, texts, g, ids, cnts, nt, &n_classes)) goto oom;
+    if (tc_vocab_count_classes(&v, texts, g, NULL, ids, cnts, nt, &n_classes)) goto oom;
     double avg = n_classes ? v.n_terms / (double)n_classes : 0;
     term = malloc((v.n ? v.n : 1) * sizeof *term);
     cc = malloc((v.n ? v.n : 1) * sizeof *cc);

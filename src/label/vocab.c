@@ -104,9 +104,9 @@ void tc_vocab_free(tc_vocab *v) {
     free(v->arena), free(v->off), free(v->total), free(v->cnt), free(v->touched), free(v->slot);
 }
 
-int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label_groups *g,
+int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label_groups *g, tc_meter *m,
                            uint32_t **ids, uint32_t **cnts, size_t *nt, size_t *n_classes) {
-    size_t K = g->n_clusters;
+    size_t K = g->n_clusters, seen = 0;
     *n_classes = 0;
     for (size_t c = 0; c <= K; c++) {
         const size_t *mem = c < K ? g->member + g->start[c] : g->noise;
@@ -114,6 +114,7 @@ int tc_vocab_count_classes(tc_vocab *v, const char *const *texts, const tc_label
         if (nm == 0) continue;
         ++*n_classes;
         for (size_t i = 0; i < nm; i++) {
+            if (seen++ % 1024 == 0 && tc_meter_tick(m)) return TC_ECANCELED;
             v->prev = -1;
             tc_keywords_tokenize(texts[mem[i]] ? texts[mem[i]] : "", tc_vocab_on_term, v);
         }

@@ -86,15 +86,18 @@ static void smooth_row(const float *row, int k, float lc, double target, double 
     *rho_out = rho;
 }
 
-void tc_smooth_knn_dist(const float *dist, size_t n, int k, float local_connectivity,
-                        int n_threads, float *sigma, float *rho) {
+int tc_smooth_knn_dist(const float *dist, size_t n, int k, float local_connectivity,
+                       int n_threads, tc_meter *m, float *sigma, float *rho) {
     double mean_all = 0;
     for (size_t i = 0; i < n * (size_t)k; i++) mean_all += dist[i];
     mean_all /= (double)n * k;
     double target = log2((double)k);
 #pragma omp parallel for schedule(static) num_threads(tc_threads(n_threads))
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (tc_meter_poll(m, i)) continue;
         smooth_row(dist + i * k, k, local_connectivity, target, mean_all, &sigma[i], &rho[i]);
+    }
+    return tc_meter_tick(m);
 }
 
 /* ---------------------------------------------------------------- the set */
@@ -106,7 +109,8 @@ static float membership(int32_t j, size_t i, float d, float sigma, float rho) {
 }
 
 int tc_fuzzy_set(const int32_t *idx, const float *dist, size_t n, int k,
-                 float local_connectivity, float set_op_mix_ratio, int n_threads, tc_csr *out) {
+                 float local_connectivity, float set_op_mix_ratio, int n_threads, tc_meter *m,
+                 tc_csr *out) {
     memset(out, 0, sizeof *out);
     int nt = tc_threads(n_threads);
     size_t nk = n * (size_t)k;
@@ -121,14 +125,17 @@ int tc_fuzzy_set(const int32_t *idx, const float *dist, size_t n, int k,
         rc = tc_error(TC_ENOMEM, "fuzzy set: %zu x %d", n, k);
         goto done;
     }
-    tc_smooth_knn_dist(dist, n, k, local_connectivity, nt, sigma, rho);
+    if ((rc = tc_smooth_knn_dist(dist, n, k, local_connectivity, nt, m, sigma, rho))) goto done;
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (tc_meter_poll(m, i)) continue;
         for (int j = 0; j < k; j++) {
             int32_t c = idx[i * k + j];
             pv[i * k + j] = c < 0 ? 0.0f : membership(c, i, dist[i * k + j], sigma[i], rho[i]);
         }
+    }
     /* P^T by counting sort; rows of P^T get their columns ascending */
+    if ((rc = tc_meter_tick(m))) goto done;
     for (size_t i = 0; i < nk; i++)
         if (pv[i] != 0.0f) tptr[idx[i] + 1]++;
     for (size_t i = 0; i < n; i++) tptr[i + 1] += tptr[i];
@@ -146,30 +153,33 @@ int tc_fuzzy_set(const int32_t *idx, const float *dist, size_t n, int k,
     if (!pc) { rc = tc_error(TC_ENOMEM, "fuzzy set"); goto done; }
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t i = 0; i < n; i++) {
+        if (tc_meter_poll(m, i)) continue;
         int32_t *c = pc + i * k;
         float *v = pv + i * k;
-        int m = 0;
+        int len = 0;
         for (int j = 0; j < k; j++) {
             if (pv[i * k + j] == 0.0f) continue;
             int32_t cj = idx[i * k + j];
             float vj = pv[i * k + j];
-            int t = m++;
+            int t = len++;
             while (t > 0 && c[t - 1] > cj) { c[t] = c[t - 1]; v[t] = v[t - 1]; t--; }
             c[t] = cj;
             v[t] = vj;
         }
-        for (int j = m; j < k; j++) c[j] = -1;
+        for (int j = len; j < k; j++) c[j] = -1;
     }
+    if ((rc = tc_meter_tick(m))) { free(pc); goto done; }
     /* merge row i of P with row i of P^T: two passes, count then fill */
     double mix = set_op_mix_ratio;
     for (int pass = 0; pass < 2; pass++) {
 #pragma omp parallel for schedule(static) num_threads(nt)
         for (size_t i = 0; i < n; i++) {
+            if (tc_meter_poll(m, i)) continue;
             const int32_t *c = pc + i * k;
             const float *v = pv + i * k;
             int a = 0;
             int64_t t = tptr[i], te = tptr[i + 1], w = pass ? out->rowptr[i] : 0;
-            size_t m = 0;
+            size_t len = 0;
             while ((a < k && c[a] >= 0) || t < te) {
                 int32_t col;
                 double x = 0, y = 0;
@@ -185,11 +195,12 @@ int tc_fuzzy_set(const int32_t *idx, const float *dist, size_t n, int k,
                     out->col[w] = col;
                     out->val[w++] = r;
                 } else {
-                    m++;
+                    len++;
                 }
             }
-            if (!pass) cnt[i + 1] = (int64_t)m;
+            if (!pass) cnt[i + 1] = (int64_t)len;
         }
+        if ((rc = tc_meter_tick(m))) break;
         if (!pass) {
             out->n = n;
             out->rowptr = malloc((n + 1) * sizeof *out->rowptr);

@@ -64,7 +64,7 @@ static void heap_sort(float *hd, int32_t *hi, int m) {
 
 /* ---------------------------------------------------------------- exact */
 
-int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, int32_t *idx,
+int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, tc_meter *meter, int32_t *idx,
                  float *dist) {
     if (k < 1 || (size_t)k > n) return tc_error(TC_EINVAL, "knn: k=%d with n=%zu", k, n);
     int nt = tc_threads(n_threads);
@@ -81,10 +81,12 @@ int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, int32_t
             dist[i * k + j] = INFINITY;
         }
     }
-    for (size_t q0 = 0; q0 < n; q0 += bq) {
+    int rc = 0;
+    for (size_t q0 = 0; q0 < n && !rc; q0 += bq) {
         size_t nq = n - q0 < bq ? n - q0 : bq;
-        for (size_t b0 = 0; b0 < n; b0 += bb) {
+        for (size_t b0 = 0; b0 < n && !rc; b0 += bb) {
             size_t nb = n - b0 < bb ? n - b0 : bb;
+            if ((rc = tc_meter_tick_at(meter, q0))) break;
             tc_sgemm_nt(nt, nq, nb, d, 1.0f, xn + q0 * d, d, xn + b0 * d, d, 0.0f, s, (int)nb);
             if (m == 0) continue;
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -105,6 +107,7 @@ int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, int32_t
         }
     }
     free(s);
+    if (rc) return rc;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t i = 0; i < n; i++) heap_sort(dist + i * k + 1, idx + i * k + 1, m);
     return 0;

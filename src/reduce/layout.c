@@ -74,6 +74,9 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     if (!sc.every || !sc.next || !sc.next_neg || !sc.row || !pos ||
         (nt > 1 && !delta) || !bk)
         goto nomem;
+    /* the bar starts before the schedule: at a million points it takes a second */
+    tc_meter meter;
+    int stop = tc_meter_start(&meter, lp->progress, lp->progress_ctx, "umap", (size_t)ne);
     /* blocks of about equal total weight: the weight sets how often edges are sampled */
     double wtot = 0, wacc = 0;
     for (size_t e = 0; e < nnz; e++) wtot += g->val[e];
@@ -91,6 +94,7 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
         for (int l = 0; l < LANES; l++)
             do bk[t].rs[l] = (uint32_t)(tc_rng_next(&r) >> 32); while (bk[t].rs[l] == 0);
     }
+    if (!stop) stop = tc_meter_tick(&meter);
     float wmax = 0;
     for (size_t e = 0; e < nnz; e++) if (g->val[e] > wmax) wmax = g->val[e];
     double wsum = 0;
@@ -106,8 +110,8 @@ int tc_umap_layout(const tc_csr *g, const tc_layout_params *lp, float *emb) {
     tc_log(TC_LOG_DEBUG, "umap layout: %zu edges, about %.0f positive samples, %d block(s)",
            nnz, wsum * ne, nt);
     memcpy(pos, emb, n * dim * sizeof *pos);
-    tc_meter meter;
-    int stop = tc_meter_start(&meter, lp->progress, lp->progress_ctx, "umap", (size_t)ne);
+    if (!stop) stop = tc_meter_tick(&meter);
+    for (int t = 0; t < nt; t++) bk[t].meter = &meter;
     for (int ep = 0; ep < ne && !rc && !stop; ep++) {
         /* umap-learn lowers alpha after an epoch from the epoch's own index,
          * so epochs 0 and 1 both run at the full rate */

@@ -25,6 +25,7 @@ typedef struct {
     size_t cap;
     uint32_t rs[LANES];
     float *delta;         /* (n, dim) deferred moves of outside tails, or NULL */
+    tc_meter *meter;      /* "umap": polled every 1024 steps (block 0 on the calling thread) */
 } block_t;
 
 /* The sampling schedule of every edge, as umap-learn's epochs_per_sample. */
@@ -38,7 +39,8 @@ typedef struct {
 
 /* One epoch of block bk: collects the block's due samples, advances their
  * schedule and moves the layout pos (2n or n, dim; see epoch_block) by
- * them with step alpha. 0, or TC_ENOMEM. Per CPU level (layout_epoch.c):
+ * them with step alpha. 0, or TC_ENOMEM; stops early, returning 0, once
+ * bk->meter is stopped (the caller's tick then says TC_ECANCELED). Per CPU level (layout_epoch.c):
  * every level gives the same numbers (tests/test_cpu.c). */
 typedef int tc_layout_epoch_fn(block_t *bk, const tc_csr *g, sched_t *sc, int ep,
                                const tc_layout_params *lp, float *pos, float alpha);

@@ -141,6 +141,7 @@ epoch_block(block_t *bk, long steps, const tc_layout_params *lp, float *pos, siz
     vu rs;
     memcpy(&rs, bk->rs, sizeof rs);
     for (long s = 0; s < steps; s++) {
+        if (tc_meter_poll(bk->meter, (size_t)s)) break;
         const int32_t *hd = bk->head + s * LANES, *tl = bk->tail + s * LANES;
         const uint8_t *nk = bk->nneg + s * LANES;
         vf h0[DIM_MAX], cur[DIM_MAX], oth[DIM_MAX]; /* head at the start, now; tail */

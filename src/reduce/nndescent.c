@@ -193,8 +193,9 @@ static void median_split(int32_t *ids, float *key, size_t cnt, size_t half) {
 }
 
 /* One tree: ids (n) reordered so that leaves are contiguous; leaf starts in
- * starts (returns the leaf count; starts has room for n / 1 + 1). */
-static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, int32_t *ids,
+ * starts (returns the leaf count, 0 once meter is stopped; starts has room
+ * for n / 1 + 1). Polls meter at every node. */
+static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, tc_meter *meter, int32_t *ids,
                          float *key, size_t *starts) {
     size_t nleaf = 0;
     size_t stack[128][2];
@@ -204,6 +205,10 @@ static size_t build_tree(const float *sk, size_t n, int k, tc_rng *rng, int32_t 
     stack[sp++][1] = n;
     while (sp > 0) {
         size_t a = stack[--sp][0], cnt = stack[sp][1];
+        if (tc_meter_poll(meter, 0)) { /* item 0: every node polls; stopped: no leaves */
+            nleaf = 0;
+            break;
+        }
         if (cnt <= (size_t)LEAF || cnt / 2 < (size_t)k || sp >= 126) {
             starts[nleaf++] = a;
             continue;
@@ -256,15 +261,18 @@ static void cand_offer(int32_t *cand, uint32_t *prio, int *ncand, uint8_t *worst
 /* Candidate lists (n, 2, MAX_CAND) new / old, forward and reverse. Threads
  * own ranges of list owners and all walk the edges in the same order, so
  * the lists are those of a serial walk whatever the thread count. */
-static void build_candidates(const heaps_t *h, uint64_t salt, int nt, int32_t *cand,
-                             uint32_t *prio, int *ncand, uint8_t *worst) {
+static int build_candidates(const heaps_t *h, uint64_t salt, int nt, tc_meter *meter, int32_t *cand,
+                            uint32_t *prio, int *ncand, uint8_t *worst) {
     size_t n = h->n;
     int m = h->m;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (int r = 0; r < nt; r++) {
         size_t lo = n * r / nt, hi = n * (r + 1) / nt;
         for (size_t i = lo; i < hi; i++) ncand[2 * i] = ncand[2 * i + 1] = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            /* every thread scans all rows; the calling one (0) ticks */
+            if (i % 4096 == 0 && (omp_get_thread_num() == 0 ? tc_meter_tick(meter) : tc_meter_stopped(meter)))
+                break;
             for (int j = 0; j < m; j++) {
                 int32_t q = h->id[i * m + j];
                 if (q < 0) continue;
@@ -275,7 +283,9 @@ static void build_candidates(const heaps_t *h, uint64_t salt, int nt, int32_t *c
                 if (own_i) cand_offer(cand, prio, ncand, worst, i * 2 + w, q, pr);
                 if (own_q) cand_offer(cand, prio, ncand, worst, (size_t)q * 2 + w, (int32_t)i, pr);
             }
+        }
     }
+    if (tc_meter_stopped(meter)) return tc_error(TC_ECANCELED, "knn: canceled");
     /* the forward new candidates that were sampled become old */
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t i = 0; i < n; i++) {
@@ -286,18 +296,20 @@ static void build_candidates(const heaps_t *h, uint64_t salt, int nt, int32_t *c
                 if (cl[u] == h->id[i * m + j]) { h->fresh[i * m + j] = 0; break; }
         }
     }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- main */
 
 int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, int n_threads,
-                     tc_progress_fn progress, void *progress_ctx, int32_t *idx, float *dist) {
+                     tc_meter *meter, int32_t *idx, float *dist) {
     if (k < 1 || (size_t)k > n) return tc_error(TC_EINVAL, "knn: k=%d with n=%zu", k, n);
-    if (k == 1 || n <= (size_t)2 * LEAF) return tc_knn_exact(xn_in, n, d, k, n_threads, idx, dist);
+    if (k == 1 || n <= (size_t)2 * LEAF) return tc_knn_exact(xn_in, n, d, k, n_threads, meter, idx, dist);
     int nt = tc_threads(n_threads), m = k - 1 + EXTRA, tb = nt < 8 ? nt : 8; /* trees per batch */
     tc_knn_dots_fn *dots = tc_knn_dots_kernel();
     int n_trees = 6 + (int)(n / 10000);
     n_trees = n_trees < 8 ? 8 : n_trees > 20 ? 20 : n_trees;
+    double share = (double)n / (n_trees + MAX_ITERS); /* progress of one tree or round */
     size_t lmax = (size_t)(LEAF > 2 * k ? LEAF : 2 * k); /* largest possible leaf */
     size_t slot_cap_leaf = lmax * (lmax - 1) / 2;
     size_t slot_cap_join = (size_t)MAX_CAND * (MAX_CAND - 1) / 2 + (size_t)MAX_CAND * MAX_CAND;
@@ -334,13 +346,16 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
     }
     /* first tree on the original order decides the memory order */
     tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn_in, d, rp, d, 0.0f, sk, SKETCH);
+    if ((rc = tc_meter_tick(meter))) goto done;
     tc_rng trng = tc_rng_derive(seed, 1000);
-    build_tree(sk, n, k, &trng, perm, key, starts);
+    build_tree(sk, n, k, &trng, meter, perm, key, starts);
     h.perm = perm;
+    if ((rc = tc_meter_tick(meter))) goto done;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (size_t i = 0; i < n; i++) {
         memcpy(xn + i * d, xn_in + (size_t)perm[i] * d, d * sizeof *xn);
     }
+    if ((rc = tc_meter_tick(meter))) goto done;
     tc_sgemm_nt(nt, n, SKETCH, d, 1.0f, xn, d, rp, d, 0.0f, sk, SKETCH);
     double t_forest = tc_now();
     /* ---- forest: all pairs inside each leaf; tb trees built at a time */
@@ -352,7 +367,7 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
 #pragma omp parallel for schedule(static) num_threads(nt)
             for (int b = 0; b < nb; b++) {
                 tc_rng tr = tc_rng_derive(seed, 2000 + t + b);
-                nleaves[b] = build_tree(sk, n, k, &tr, ids + (size_t)b * n, key + (size_t)b * n,
+                nleaves[b] = build_tree(sk, n, k, &tr, meter, ids + (size_t)b * n, key + (size_t)b * n,
                                         starts + (size_t)b * (n + 1));
             }
         }
@@ -391,17 +406,17 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
             }
             if (oom) break;
             apply_props(&h, ar, sth, soff, cnt, nl, nt);
+            if ((rc = tc_meter_tick_at(meter, (size_t)((t + (double)(l0 + nl) / nleaf) * share)))) goto done;
         }
         if (oom) break;
-        if ((rc = tc_progress(progress, progress_ctx, "knn", (size_t)(t + 1) * n / (n_trees + MAX_ITERS), n)))
-            goto done;
+        if ((rc = tc_meter_report(meter, (size_t)((t + 1) * share)))) goto done;
     }
     tc_log(TC_LOG_DEBUG, "nndescent: setup %.3fs, forest of %d trees %.3fs cpu %.3f", t_forest - t_start,
            n_trees, tc_now() - t_forest, cpu_now() - c_start);
     /* ---- NN-descent */
     for (int it = 0; it < MAX_ITERS; it++) {
         double t_it = tc_now();
-        build_candidates(&h, seed + it, nt, cand, prio, ncand, worst);
+        if ((rc = build_candidates(&h, seed + it, nt, meter, cand, prio, ncand, worst))) goto done;
         double t_join = tc_now();
         size_t updates = 0, ndist = 0;
         double t_apply = 0;
@@ -451,12 +466,12 @@ int tc_knn_nndescent(const float *xn_in, size_t n, int d, int k, uint64_t seed, 
             double ta = tc_now();
             updates += apply_props(&h, ar, sth, soff, cnt, nv, nt);
             t_apply += tc_now() - ta;
+            if ((rc = tc_meter_tick_at(meter, (size_t)((n_trees + it + (double)(v0 + nv) / n) * share))))
+                goto done;
         }
         tc_log(TC_LOG_DEBUG, "nndescent: round %d: candidates %.3fs, join %.3fs (apply %.3f), %zu distances, %zu updates cpu %.3f",
                it, t_join - t_it, tc_now() - t_join, t_apply, ndist, updates, cpu_now() - c_start);
-        if ((rc = tc_progress(progress, progress_ctx, "knn", (size_t)(n_trees + it + 1) * n / (n_trees + MAX_ITERS),
-                              n)))
-            goto done;
+        if ((rc = tc_meter_report(meter, (size_t)((n_trees + it + 1) * share)))) goto done;
         if (oom || (double)updates < DELTA * (double)n * k) break;
     }
     if (oom) {

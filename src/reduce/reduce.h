@@ -14,6 +14,7 @@
 #define TC_REDUCE_H
 
 #include "textclust.h"
+#include "util/util.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,8 +35,9 @@ void tc_rows_normalise(const float *x, size_t n, int d, float *xn);
  * itself first (distance 0), then the others ascending by (distance, id);
  * distances below TC_DIST_ZERO are 0.
  * k <= n. idx, dist are (n, k). Memory beyond the outputs is bounded by a
- * fixed tile (a few MiB), whatever n. */
-int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, int32_t *idx,
+ * fixed tile (a few MiB), whatever n. m (NULL = none): query rows done, ticked
+ * at every tile; TC_ECANCELED when it is stopped. */
+int tc_knn_exact(const float *xn, size_t n, int d, int k, int n_threads, tc_meter *m, int32_t *idx,
                  float *dist);
 
 /* The same by plain double loops and a full sort per row: the reference. */
@@ -44,9 +46,12 @@ int tc_knn_naive(const float *xn, size_t n, int d, int k, int32_t *idx, float *d
 /* Approximate kNN (same output contract as tc_knn_exact, self first): a
  * forest of random-projection trees whose leaves are joined exactly, then
  * NN-descent rounds. Deterministic for a given seed; independent of the
- * thread count. */
+ * thread count. m (NULL = none; its total is n): the trees and then the
+ * rounds take equal shares, reported at the end of each and ticked inside
+ * (every group of points, and while the candidates are drawn); TC_ECANCELED
+ * when it is stopped. */
 int tc_knn_nndescent(const float *xn, size_t n, int d, int k, uint64_t seed, int n_threads,
-                     tc_progress_fn progress, void *progress_ctx, int32_t *idx, float *dist);
+                     tc_meter *m, int32_t *idx, float *dist);
 
 /* out (na, nb) = the dot products of the rows a[i] and b[j] (d floats
  * each), computed four rows by four so that each load feeds four products
@@ -82,15 +87,18 @@ void tc_csr_free(tc_csr *g);
 /* UMAP's smooth_knn_dist: for each row of dist (n, k) (ascending, self
  * first) the rho (distance to the local_connectivity-th non-zero neighbour,
  * interpolated) and sigma (binary search, 64 steps, so that the memberships
- * sum to log2(k)), with the MIN_K_DIST_SCALE floor. */
-void tc_smooth_knn_dist(const float *dist, size_t n, int k, float local_connectivity,
-                        int n_threads, float *sigma, float *rho);
+ * sum to log2(k)), with the MIN_K_DIST_SCALE floor. m (NULL = none) is
+ * ticked from inside; TC_ECANCELED once it is stopped, else 0. */
+int tc_smooth_knn_dist(const float *dist, size_t n, int k, float local_connectivity,
+                       int n_threads, tc_meter *m, float *sigma, float *rho);
 
 /* The symmetrised fuzzy simplicial set of a kNN graph idx, dist (n, k):
  * memberships exp(-(d - rho) / sigma), then
- * mix * (P + P^T - P.*P^T) + (1 - mix) * P.*P^T, zeros dropped. */
+ * mix * (P + P^T - P.*P^T) + (1 - mix) * P.*P^T, zeros dropped. m (NULL =
+ * none) is ticked inside every pass; TC_ECANCELED once it is stopped. */
 int tc_fuzzy_set(const int32_t *idx, const float *dist, size_t n, int k,
-                 float local_connectivity, float set_op_mix_ratio, int n_threads, tc_csr *out);
+                 float local_connectivity, float set_op_mix_ratio, int n_threads, tc_meter *m,
+                 tc_csr *out);
 
 /* Reference: brute-force kNN of xn in double, sigma/rho and the set
  * operations in plain loops over a dense (n, n) matrix w. Small n only. */
@@ -113,9 +121,11 @@ int tc_csr_components(const tc_csr *g, int32_t *labels);
 /* Spectral initialisation of g into out (n, dim), scaled so that the largest
  * |coordinate| is 10, plus N(0, 1e-4) noise. xn (n, d) places components.
  * Falls back to uniform [-10, 10] with a warning when the eigensolver
- * fails; *fell_back (may be NULL) tells. */
+ * fails; *fell_back (may be NULL) tells. m (NULL = none) is ticked after
+ * every product of the solver and every component; TC_ECANCELED once it
+ * is stopped. */
 int tc_spectral_init(const tc_csr *g, const float *xn, int d, int dim, uint64_t seed,
-                     int n_threads, float *out, int *fell_back);
+                     int n_threads, tc_meter *m, float *out, int *fell_back);
 
 /* Eigenpairs of M = D^-1/2 W D^-1/2 of the connected graph g: the nev
  * largest orthogonal to D^1/2 1, vectors into vec (nev, n), values into val

@@ -133,6 +133,7 @@ typedef struct {
     const float *val;
     const double *isd; /* (n) 1 / sqrt(degree) */
     int nt;
+    tc_meter *m;       /* ticked after every product; NULL = none */
 } op_t;
 
 static void op_apply(const op_t *o, const double *x, double *y) {
@@ -399,6 +400,7 @@ static int krylov_fast(const op_t *o, const double *v0, int nev, double tol, tc_
             }
             sweep_apply(o, sv, w, nrm, V + (size_t)j * n, W + (size_t)j * n, B, m + 1, part, ld);
             nmv++;
+            if (tc_meter_tick(o->m)) { status = TC_ECANCELED; goto out; }
             sum_parts(part, nch, m + 1, ld, c);
             for (int i = 0; i <= j; i++) H[i * mmax + j] = H[j * mmax + i] = c[i + 1];
             src = W + (size_t)j * n;
@@ -413,6 +415,7 @@ static int krylov_fast(const op_t *o, const double *v0, int nev, double tol, tc_
         /* Ritz vectors Y = S^T V, A Y = S^T W (the first keep) and their residuals */
 #pragma omp parallel for schedule(static) num_threads(nt)
         for (size_t ch = 0; ch < nch; ch++) {
+            if (tc_meter_poll(o->m, 0)) continue; /* item 0: every chunk polls */
             size_t lo = ch * SWEEP_CHUNK, hi = lo + SWEEP_CHUNK < n ? lo + SWEEP_CHUNK : n;
             for (int t = 0; t < keep; t++) {
                 double *yt = ny + (size_t)t * n, *ayt = nay + (size_t)t * n;
@@ -433,6 +436,7 @@ static int krylov_fast(const op_t *o, const double *v0, int nev, double tol, tc_
                 rpart[ch * keep + t] = r;
             }
         }
+        if (tc_meter_tick(o->m)) { status = TC_ECANCELED; goto out; }
         sum_parts(rpart, nch, keep, keep, rr);
         res = 0;
         for (int t = 0; t < nev; t++) if (sqrt(rr[t]) > res) res = sqrt(rr[t]);
@@ -487,6 +491,7 @@ static int spectral_component(const op_t *o, const double *sqrt_deg, int dim, tc
     if (!v0 || !y) { free(v0); free(y); return -1; }
     for (size_t i = 0; i < n; i++) v0[i] = sqrt_deg[i] / nrm;
     int st = krylov_fast(o, v0, dim, EIG_TOL, rng, y, NULL);
+    if (st == TC_ECANCELED) { free(v0); free(y); return st; }
     if (st >= 0)
         for (size_t i = 0; i < n; i++)
             for (int t = 0; t < dim; t++) e[i * dim + t] = (float)y[(size_t)t * n + i];
@@ -512,7 +517,7 @@ int tc_spectral_eigs(const tc_csr *g, int nev, uint64_t seed, int n_threads, int
         nrm += s;
     }
     for (size_t i = 0; i < n; i++) v0[i] = sd[i] / sqrt(nrm);
-    op_t o = {n, g->rowptr, g->col, g->val, isd, tc_threads(n_threads)};
+    op_t o = {n, g->rowptr, g->col, g->val, isd, tc_threads(n_threads), NULL};
     tc_rng rng = tc_rng_derive(seed, 0x5bec7a1ULL);
     if (method == TC_EIG_DENSE) {
         double *a = malloc(n * n * sizeof *a), *v = malloc(n * n * sizeof *v);
@@ -546,10 +551,11 @@ done:
 /* ---------------------------------------------------------------- layout */
 
 static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const float *xn,
-                            int d, int dim, tc_rng *rng, int nt, float *out, int *failed);
+                            int d, int dim, tc_rng *rng, int nt, tc_meter *meter, float *out,
+                            int *failed);
 
 int tc_spectral_init(const tc_csr *g, const float *xn, int d, int dim, uint64_t seed,
-                     int n_threads, float *out, int *fell_back) {
+                     int n_threads, tc_meter *m, float *out, int *fell_back) {
     size_t n = g->n;
     int nt = tc_threads(n_threads);
     tc_rng rng = tc_rng_derive(seed, 0x5bec7a1ULL);
@@ -558,7 +564,7 @@ int tc_spectral_init(const tc_csr *g, const float *xn, int d, int dim, uint64_t 
     int nc = tc_csr_components(g, lab);
     if (nc < 0) { free(lab); return nc; }
     int failed = 0;
-    int rc = component_layout(g, lab, nc, xn, d, dim, &rng, nt, out, &failed);
+    int rc = component_layout(g, lab, nc, xn, d, dim, &rng, nt, m, out, &failed);
     free(lab);
     if (rc) return rc;
     if (failed) {
@@ -627,7 +633,7 @@ static int meta_layout(const int32_t *lab, size_t n, int nc, const float *xn, in
         sd[a] = sqrt(deg);
         isd[a] = 1 / sd[a];
     }
-    op_t o = {(size_t)nc, rp, cl, vl, isd, nc >= PAR_MIN ? nt : 1};
+    op_t o = {(size_t)nc, rp, cl, vl, isd, nc >= PAR_MIN ? nt : 1, NULL};
     if (spectral_component(&o, sd, dim, rng, e) != 0) {
         for (int i = 0; i < nc * dim; i++) meta[i] = tc_rng_uniform(rng) * 2 - 1;
     } else {
@@ -645,7 +651,8 @@ done:
 }
 
 static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const float *xn,
-                            int d, int dim, tc_rng *rng, int nt, float *out, int *failed) {
+                            int d, int dim, tc_rng *rng, int nt, tc_meter *meter, float *out,
+                            int *failed) {
     size_t n = g->n;
     double *deg = malloc(n * sizeof *deg), *sd = malloc(n * sizeof *sd), *isd = malloc(n * sizeof *isd);
     double *meta = malloc((size_t)nc * dim * sizeof *meta);
@@ -667,8 +674,10 @@ static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const f
         isd[i] = s > 0 ? 1 / sd[i] : 0;
     }
     if (nc == 1) {
-        op_t o = {n, g->rowptr, g->col, g->val, isd, n >= PAR_MIN ? nt : 1};
-        if (spectral_component(&o, sd, dim, rng, out) != 0) *failed = 1;
+        op_t o = {n, g->rowptr, g->col, g->val, isd, n >= PAR_MIN ? nt : 1, meter};
+        int st = spectral_component(&o, sd, dim, rng, out);
+        if (st == TC_ECANCELED) rc = tc_error(st, "umap: canceled");
+        else if (st != 0) *failed = 1;
         goto done;
     }
     if ((rc = meta_layout(lab, n, nc, xn, d, dim, rng, nt, meta)) != 0) {
@@ -690,6 +699,7 @@ static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const f
         free(fill);
     }
     for (int c = 0; c < nc; c++) {
+        if ((rc = tc_meter_tick(meter))) goto done;
         size_t m = (size_t)(start[c + 1] - start[c]);
         const int32_t *vs = order + start[c];
         const double *mc = meta + (size_t)c * dim;
@@ -719,9 +729,11 @@ static int component_layout(const tc_csr *g, const int32_t *lab, int nc, const f
                 int32_t i = vs[r];
                 memcpy(vl + rp[r], g->val + g->rowptr[i], (rp[r + 1] - rp[r]) * sizeof *vl);
             }
-            op_t o = {m, rp, cl, vl, isdl, m >= PAR_MIN ? nt : 1};
-            ok = spectral_component(&o, sdl, dim, rng, e) == 0;
+            op_t o = {m, rp, cl, vl, isdl, m >= PAR_MIN ? nt : 1, meter};
+            int st = spectral_component(&o, sdl, dim, rng, e);
             free(vl);
+            if (st == TC_ECANCELED) { rc = tc_error(st, "umap: canceled"); goto done; }
+            ok = st == 0;
             if (ok) {
                 double mx = 0;
                 for (size_t i = 0; i < m * dim; i++) if (fabs(e[i]) > mx) mx = fabs(e[i]);

@@ -145,19 +145,18 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
     int approx = p->knn_method == TC_KNN_APPROX ||
                  (p->knn_method == TC_KNN_AUTO && n > KNN_EXACT_MAX);
     double t0 = tc_now();
-    if ((rc = tc_progress(p->progress, p->progress_ctx, "knn", 0, n))) goto done;
+    tc_meter m;
+    if ((rc = tc_meter_start(&m, p->progress, p->progress_ctx, "knn", n))) goto done;
     if (approx)
-        rc = tc_knn_nndescent(xu, n, d, k, p->seed, nt, p->progress, p->progress_ctx, idx, dist);
+        rc = tc_knn_nndescent(xu, n, d, k, p->seed, nt, &m, idx, dist);
     else
-        rc = tc_knn_exact(xu, n, d, k, nt, idx, dist);
-    if (rc) goto done;
+        rc = tc_knn_exact(xu, n, d, k, nt, &m, idx, dist);
+    if (rc || (rc = tc_meter_report(&m, n))) goto done;
     /* the layout's own bar starts now: the fuzzy set and the spectral start
-     * come before its first epoch */
-    if ((rc = tc_progress(p->progress, p->progress_ctx, "knn", n, n)) ||
-        (rc = tc_progress(p->progress, p->progress_ctx, "umap", 0, (size_t)n_epochs)))
-        goto done;
+     * come before its first epoch, and report 0 epochs from inside */
+    if ((rc = tc_meter_start(&m, p->progress, p->progress_ctx, "umap", (size_t)n_epochs))) goto done;
     double t1 = tc_now();
-    if ((rc = tc_fuzzy_set(idx, dist, n, k, p->local_connectivity, p->set_op_mix_ratio, nt, &g)))
+    if ((rc = tc_fuzzy_set(idx, dist, n, k, p->local_connectivity, p->set_op_mix_ratio, nt, &m, &g)))
         goto done;
     free(idx);
     free(dist);
@@ -168,7 +167,7 @@ int tc_umap_fit(const float *x, size_t n, int d, const tc_umap_params *p, float 
 
     int fell_back = 0;
     if (p->init == TC_UMAP_INIT_SPECTRAL && g.nnz > 0) {
-        if ((rc = tc_spectral_init(&g, xu, d, dim, p->seed, nt, out, &fell_back))) goto done;
+        if ((rc = tc_spectral_init(&g, xu, d, dim, p->seed, nt, &m, out, &fell_back))) goto done;
     } else {
         tc_rng r = tc_rng_derive(p->seed, 0x1a17ULL);
         for (size_t i = 0; i < n * dim; i++) out[i] = (float)(tc_rng_uniform(&r) * 20 - 10);

@@ -231,6 +231,16 @@ int tc_meter_tick(tc_meter *m) {
     return meter_call(m, __atomic_load_n(&m->done, __ATOMIC_RELAXED));
 }
 
+int tc_meter_tick_at(tc_meter *m, size_t done) {
+    if (m && done > __atomic_load_n(&m->done, __ATOMIC_RELAXED)) __atomic_store_n(&m->done, done, __ATOMIC_RELAXED);
+    return tc_meter_tick(m);
+}
+
+int tc_meter_poll_tick(tc_meter *m) {
+    if (omp_get_thread_num() == 0) tc_meter_tick(m);
+    return tc_meter_stopped(m);
+}
+
 int tc_meter_report(tc_meter *m, size_t done) {
     if (!m) return 0;
     size_t cur = __atomic_load_n(&m->done, __ATOMIC_RELAXED);

@@ -59,6 +59,17 @@ int tc_meter_stopped(const tc_meter *m);
  * strictly). Both return TC_ECANCELED (message set on this
  * thread) once stopped, else 0. */
 int tc_meter_tick(tc_meter *m);
+/* The calling thread: sets done (forward only), then tc_meter_tick. */
+int tc_meter_tick_at(tc_meter *m, size_t done);
+/* Inside a parallel loop over items, at item i: every 1024th item the
+ * calling thread (OpenMP thread 0) ticks; 1 once the meter is stopped, for
+ * every thread (the loop skips its remaining items, and a tc_meter_tick
+ * after it returns TC_ECANCELED). m NULL: 0. */
+int tc_meter_poll_tick(tc_meter *m);
+static inline int tc_meter_poll(tc_meter *m, size_t i) {
+    if (!m) return 0;
+    return i % 1024 == 0 ? tc_meter_poll_tick(m) : __atomic_load_n(&m->stop, __ATOMIC_RELAXED);
+}
 /* Sets done (forward only) and reports it, unless the latest report said
  * the same (the start's 0 is always reported). */
 int tc_meter_report(tc_meter *m, size_t done);

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* the last term and some text through the lookup and the projection */
     const char *texts[2] = {m.term_bytes + m.term_off[m.n_terms - 1], "word pair words Straße"};
     tc_tfidf_rows x;
-    if (tc_tfidf_transform(&m, texts, 2, 1, &x) == 0) {
+    if (tc_tfidf_transform(&m, texts, 2, 1, NULL, &x) == 0) {
         float *out = malloc(2 * (size_t)m.dim * sizeof *out);
         if (out) tc_tfidf_project(&x, m.basis, (int)m.dim, 1, out);
         free(out);
