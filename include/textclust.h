@@ -377,7 +377,7 @@ typedef struct tc_label_stats {
 typedef struct tc_label_params {
     int topic_mode;             /* TC_TOPIC_MULTIPLE (three words) or _SINGLE (topic + score) */
     int n_examples;             /* texts shown per cluster, 10 */
-    int chunk_size;             /* bytes kept per example, cut on a UTF-8 boundary, 420 */
+    int chunk_size;             /* characters kept per example (text[:420]), 420 */
     const char *template_text;  /* prompt with {examples} and {instruction}; NULL = built in */
     const char *instruction;    /* NULL = built in for topic_mode */
     int api;                    /* TC_LLM_*; NONE = keyword labels offline */

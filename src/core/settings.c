@@ -139,7 +139,7 @@ static const setting table[] = {
      "topic tree: most nodes above the clusters the LLM names, top levels first, 0 = "
      "keywords only (default 20)"},
     {"label.chunk_size", "summary_chunk_size", S_INT, OFF(label.chunk_size), 1, INF, 0, NULL,
-     "bytes kept of each example, cut on a UTF-8 boundary (default 420)"},
+     "characters kept of each example, as the reference's text[:420] (default 420)"},
     {"label.template", NULL, S_STR, OFF(label.template_text), 0, 0, 0, NULL,
      "prompt template text with {examples} and {instruction} (default: built in)"},
     {"label.instruction", NULL, S_STR, OFF(label.instruction), 0, 0, 0, NULL,
