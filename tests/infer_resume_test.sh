@@ -117,9 +117,17 @@ rm -f "$T"/out.*
 mkfifo "$T/slow.jsonl"
 { head -n 100 "$in"; exec sleep 30; } > "$T/slow.jsonl" &
 feeder=$!
-$TC "${INF[@]}" --input "$T/slow.jsonl" --input_format jsonl --output "$T/two.jsonl" 2> /dev/null &
+$TC "${INF[@]}" --input "$T/slow.jsonl" --input_format jsonl --output "$T/two.jsonl" 2> "$T/first.err" &
 first=$!
-for _ in $(seq 100); do [[ -e $T/two.jsonl.part ]] && break; sleep 0.1; done
+# ready once the first holds the part locked (it exists a moment before the lock);
+# read from /proc/locks, as taking the lock to test it could make the first fail
+locked() { [[ -e $1 ]] && grep -q "FLOCK .*:$(stat -c %i "$1") " /proc/locks; }
+for _ in $(seq 200); do
+    locked "$T/two.jsonl.part" && break
+    kill -0 $first 2> /dev/null || fail "the first run ended early: $(cat "$T/first.err")"
+    sleep 0.1
+done
+locked "$T/two.jsonl.part" || fail "the first run did not lock its part in 20 s: $(cat "$T/first.err")"
 if $TC "${INF[@]}" --input "$in" --output "$T/two.jsonl" 2> "$T/err"; then fail "a second run of one output was not stopped"; fi
 grep -q 'another infer is writing this output' "$T/err" || fail "a second run of one output: $(cat "$T/err")"
 kill -0 $first 2> /dev/null || fail "the first run died"
