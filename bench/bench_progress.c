@@ -13,6 +13,9 @@
  *                                              tfidf fit, then embed
  *   bench_progress label   N [threads] [off]   the same texts in N/100 clusters (text i in
  *                                              i % K), keywords (c-TF-IDF)
+ *   bench_progress save    N [threads] [off]   a classifier of the same texts, N x 384 float32
+ *                                              vectors, a map and labels (tc_classifier_from_arrays),
+ *                                              saved into TC_BENCH_DIR (default ./bench-save)
  *
  * TC_BENCH_CORPUS names the corpus (default ../shared/corpora/wordnet-glosses.jsonl.gz).
  * "off" runs without a callback (for the overhead of reporting). Prints
@@ -92,7 +95,7 @@ static char **texts_of(size_t n) {
 int main(int argc, char **argv) {
     tc_set_logger(logger, NULL);
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|tfidf|label N [threads] [off]\n");
+        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|tfidf|label|save N [threads] [off]\n");
         return 2;
     }
     const char *what = argv[1];
@@ -147,6 +150,28 @@ int main(int argc, char **argv) {
         rc = tc_label_clusters((const char *const *)texts, n, labels, &lp, &l, &n_out);
         tc_cluster_labels_free(l, n_out);
         free(labels);
+    } else if (!strcmp(what, "save")) {
+        enum { DIM = 384 };
+        char **texts = texts_of(n);
+        float *emb = blobs(n, 32, 20, 0.25), *x = malloc(n * DIM * sizeof *x);
+        float *proj = malloc(n * 2 * sizeof *proj);
+        int64_t *labels = malloc(n * sizeof *labels);
+        for (size_t i = 0; i < n; i++) {
+            for (int j = 0; j < DIM; j++) x[i * DIM + j] = emb[i * 32 + j % 32] + (float)j * 1e-3f;
+            proj[2 * i] = emb[i * 32], proj[2 * i + 1] = emb[i * 32 + 1], labels[i] = (int64_t)(i % 100);
+        }
+        tc_params p = tc_default_params();
+        p.n_threads = threads, p.progress = fn;
+        tc_classifier_arrays a = {.n = n, .texts = (const char *const *)texts, .embeddings = x, .dim = DIM,
+                                  .projections = proj, .labels = labels};
+        tc_classifier *c = NULL;
+        const char *dir = getenv("TC_BENCH_DIR");
+        if (!(rc = tc_classifier_from_arrays(&p, &a, &c))) {
+            note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
+            rc = tc_classifier_save(c, dir ? dir : "bench-save");
+        }
+        tc_classifier_free(c);
+        free(emb), free(x), free(proj), free(labels);
     }
     note("return", 0, 0);
     double wall = marks[n_marks - 1].t - t0, cpu = cpu_seconds() - c0;

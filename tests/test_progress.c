@@ -439,8 +439,152 @@ static void check_inside_stages(char **texts, size_t n_texts) {
     free(x), free(out), free(labels);
 }
 
+/* ---------------------------------------------------------------- save */
+
+extern size_t tc_write_chunk; /* util.h: the pieces tc_atomic_put writes and reports */
+
+/* Every name in dir, dot files included, one per line (a staging folder or
+ * a temporary left behind shows here). */
+static char *names(const char *dir) {
+    struct dirent **ents;
+    int n = scandir(dir, &ents, NULL, alphasort);
+    char *out = calloc(1, 8192);
+    for (int i = 0; i < n; i++) {
+        if (strlen(out) + strlen(ents[i]->d_name) + 2 < 8192) strcat(strcat(out, ents[i]->d_name), "\n");
+        free(ents[i]);
+    }
+    free(ents);
+    return out;
+}
+
+/* Bytes this process has written (write(2) and the like), from /proc/self/io. */
+static size_t written(void) {
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[128];
+    size_t w = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "wchar:", 6)) w = strtoull(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return w;
+}
+
+typedef struct {
+    const char *dir;
+    float *emb, *proj;
+    int64_t *labels;
+    char **texts;
+    size_t n;
+    int dim;
+} save_job;
+
+static int run_save(void *job, tc_progress_fn fn, void *ctx) {
+    save_job *j = job;
+    tc_params p = tc_default_params();
+    p.progress = fn, p.progress_ctx = ctx;
+    tc_classifier_arrays a = {.n = j->n, .texts = (const char *const *)j->texts, .embeddings = j->emb,
+                              .dim = j->dim, .projections = j->proj, .labels = j->labels};
+    tc_classifier *c = NULL;
+    int rc = tc_classifier_from_arrays(&p, &a, &c);
+    if (!rc) rc = tc_classifier_save(c, j->dir);
+    tc_classifier_free(c);
+    return rc;
+}
+
+typedef struct {
+    size_t n, last, total, first;
+    int falling;
+} bytes_seen;
+
+static int count_save(void *ctx, const char *stage, size_t done, size_t total) {
+    bytes_seen *b = ctx;
+    if (strcmp(stage, "save") != 0) return 0;
+    if (b->n == 0) b->first = done;
+    if (b->n > 0 && done < b->last) b->falling = 1;
+    b->n++, b->last = done, b->total = total;
+    return 0;
+}
+
+/* Saving reports "save" in bytes from inside each file's writes, 0 first
+ * and the arrays', texts' and nothing else's bytes last; a cancel at any
+ * of those reports returns TC_ECANCELED with no report after, and the
+ * folder keeps the earlier save, file for file, with nothing left beside
+ * it. */
+static void check_save(void) {
+    enum { NS = 3000, DIM = 256 };
+    char dir[] = "/tmp/tc_progress_save_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    save_job j = {dir, malloc((size_t)NS * DIM * sizeof(float)), malloc((size_t)NS * 2 * sizeof(float)),
+                  malloc(NS * sizeof(int64_t)), malloc(NS * sizeof(char *)), NS, DIM};
+    size_t text_bytes = 0;
+    unsigned seed = 5;
+    for (size_t i = 0; i < NS; i++) {
+        j.texts[i] = malloc(64);
+        text_bytes += (size_t)snprintf(j.texts[i], 64, "text number %zu of the save", i);
+        j.labels[i] = (int64_t)(i % 3);
+        j.proj[2 * i] = (float)(i % 3), j.proj[2 * i + 1] = (float)i / NS;
+        for (int k = 0; k < DIM; k++) seed = seed * 1103515245u + 12345u, j.emb[i * DIM + k] = (float)(seed >> 8) / 16777216.0f;
+    }
+    CHECK_OK(run_save(&j, NULL, NULL)); /* the earlier save */
+    size_t before_len, after_len;
+    char *before = snapshot(dir, &before_len), *before_names = names(dir);
+
+    double saved_interval = tc_meter_interval;
+    size_t saved_chunk = tc_write_chunk;
+    tc_meter_interval = 0, tc_write_chunk = 64 << 10;
+    float *emb_a = j.emb, *emb_b = malloc((size_t)NS * DIM * sizeof(float));
+    for (size_t i = 0; i < (size_t)NS * DIM; i++) emb_b[i] = emb_a[i] + 1;
+    j.emb = emb_b; /* a different save */
+    const size_t want = (size_t)NS * DIM * 4 * 2 + (size_t)NS * 16 + text_bytes;
+    bytes_seen b = {0};
+    CHECK_OK(run_save(&j, count_save, &b));
+    /* 3 MB of vectors twice in 64 KiB pieces: 48 reports each */
+    CHECK_MSG(b.n > 96 && !b.falling && b.first == 0 && b.last == want && b.total == want,
+              "save: %zu reports, falling %d, first %zu, last %zu, total %zu (want %zu)", b.n, b.falling,
+              b.first, b.last, b.total, want);
+    char *saved_b = snapshot(dir, &after_len);
+    CHECK_MSG(after_len != before_len || memcmp(before, saved_b, after_len) != 0, "a new save changed nothing");
+    free(saved_b);
+    j.emb = emb_a;
+    CHECK_OK(run_save(&j, NULL, NULL)); /* the earlier save again, byte for byte */
+    char *again = snapshot(dir, &after_len);
+    CHECK(after_len == before_len && memcmp(before, again, after_len) == 0);
+    free(again);
+
+    j.emb = emb_b;
+    size_t tries = 0;
+    for (size_t k = 1; k <= b.n; k += b.n / 12, tries++) {
+        staged c = {"save", 0, 0, 0, 0, k, 0, 0};
+        size_t w0 = written();
+        int rc = run_save(&j, count_stage, &c);
+        size_t w = written() - w0;
+        /* the write stops at the cancel: one piece, a stdio buffer and
+         * the headers at most beyond the bytes reported */
+        CHECK_MSG(w <= c.last + tc_write_chunk + 16384, "save: cancel at report %zu (%zu bytes): %zu written",
+                  k, c.last, w);
+        CHECK_MSG(c.canceled && rc == TC_ECANCELED && c.after == 0,
+                  "save: cancel at report %zu of %zu: rc %d, canceled %d, %zu reports after", k, b.n, rc,
+                  c.canceled, c.after);
+        CHECK(strstr(tc_last_error(), "canceled") != NULL);
+        char *after = snapshot(dir, &after_len), *after_names = names(dir);
+        CHECK_MSG(after_len == before_len && memcmp(before, after, after_len) == 0,
+                  "save: a cancel at report %zu changed the earlier save", k);
+        CHECK_MSG(strcmp(before_names, after_names) == 0, "save: a cancel at report %zu left\n%s\nbefore:\n%s", k,
+                  after_names, before_names);
+        free(after), free(after_names);
+    }
+    CHECK(tries >= 12);
+    tc_meter_interval = saved_interval, tc_write_chunk = saved_chunk;
+    free(before), free(before_names);
+    for (size_t i = 0; i < NS; i++) free(j.texts[i]);
+    free(emb_a), free(emb_b), free(j.proj), free(j.labels), free(j.texts);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     check_inside();
+    check_save();
     char *texts[N];
     unsigned seed = 3;
     for (int i = 0; i < N; i++) {

@@ -19,7 +19,8 @@ try:
 except ImportError:  # the plain line below
     _tqdm = None
 
-UNITS = {"embed": "texts", "knn": "texts", "umap": "epochs", "label": "clusters"}
+UNITS = {"embed": "texts", "knn": "texts", "umap": "epochs", "label": "clusters",
+         "save": "B"}  # save counts bytes: tqdm scales them (kB, MB), the line shows MB
 
 
 class _Line:
@@ -40,8 +41,9 @@ class _Line:
         spent = now - self.t0
         rate = n / spent if spent > 0 else 0.0
         left = (self.total - n) / rate if rate > 0 else float("nan")
-        sys.stderr.write("\r%s: %d/%d %s [%.1fs, %.1f %s/s, %s left]  " % (
-            self.desc, n, self.total, self.unit, spent, rate, self.unit,
+        scale, unit, fmt = (1e6, "MB", "%.1f") if self.unit == "B" else (1, self.unit, "%d")
+        sys.stderr.write(("\r%s: " + fmt + "/" + fmt + " %s [%.1fs, %.1f %s/s, %s left]  ") % (
+            self.desc, n / scale, self.total / scale, unit, spent, rate / scale, unit,
             "?" if left != left else "%.1fs" % left))
         sys.stderr.flush()
 
@@ -63,7 +65,8 @@ class Progress:
     def _open(self, stage, total):
         unit = UNITS.get(stage, "steps")
         if _tqdm is not None:
-            self.bar = _tqdm(total=total, desc=stage, unit=unit, leave=True)
+            self.bar = _tqdm(total=total, desc=stage, unit=unit, unit_scale=unit == "B",
+                             leave=True)
         else:
             self.bar = _Line(stage, total, unit)
 

@@ -35,8 +35,14 @@ static const char *unit_of(const char *stage) {
     return !strcmp(stage, "umap")    ? "epochs"
            : !strcmp(stage, "label") ? "clusters"
            : !strcmp(stage, "tfidf") ? "steps"
+           : !strcmp(stage, "save")  ? "MB"
                                      : "texts";
 }
+
+/* "save" reports bytes, shown as MB with one decimal; the others count
+ * whole units. */
+static int is_bytes(const char *stage) { return !strcmp(stage, "save"); }
+static double in_unit(const char *stage, size_t v) { return is_bytes(stage) ? (double)v / 1e6 : (double)v; }
 
 /* "1:05", "1:02:03" */
 static void clock_text(double s, char *buf, size_t cap) {
@@ -50,8 +56,8 @@ static void stage_line(const char *stage, size_t done, double now) {
     char el[32];
     double dt = now - stage_t0;
     clock_text(dt, el, sizeof el);
-    fprintf(stderr, "\r%-8s %zu %s in %s", stage, done, unit_of(stage), el);
-    if (dt > 0) fprintf(stderr, " (%.1f %s/s)", (double)done / dt, unit_of(stage));
+    fprintf(stderr, "\r%-8s %.*f %s in %s", stage, is_bytes(stage), in_unit(stage, done), unit_of(stage), el);
+    if (dt > 0) fprintf(stderr, " (%.1f %s/s)", in_unit(stage, done) / dt, unit_of(stage));
     fputs("\033[K\n", stderr);
     cur_stage[0] = 0;
 }
@@ -73,23 +79,24 @@ int cli_progress(void *ctx, const char *stage, size_t done, size_t total) {
     }
     if (now - last_draw < 0.1) return 0; /* at most 10 draws a second */
     last_draw = now;
-    double dt = now - stage_t0, rate = dt > 0 ? (double)done / dt : 0;
+    double dt = now - stage_t0, rate = dt > 0 ? in_unit(stage, done) / dt : 0;
     char el[32], left[32] = "?";
     clock_text(dt, el, sizeof el);
     if (!total) { /* a stream of unknown length: count, rate, time */
-        fprintf(stderr, "\r%-8s %zu %s  %.1f %s/s  %s\033[K", stage, done, unit_of(stage), rate,
-                unit_of(stage), el);
+        fprintf(stderr, "\r%-8s %.*f %s  %.1f %s/s  %s\033[K", stage, is_bytes(stage), in_unit(stage, done),
+                unit_of(stage), rate, unit_of(stage), el);
         return 0;
     }
-    if (done > 0 && rate > 0) clock_text((double)(total - done) / rate, left, sizeof left);
+    if (done > 0 && rate > 0) clock_text(in_unit(stage, total - done) / rate, left, sizeof left);
     enum { WIDTH = 24 };
     int fill = (int)((double)done / (double)total * WIDTH);
     char bar[WIDTH + 1];
     for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '#' : '.';
     bar[WIDTH] = 0;
-    fprintf(stderr, "\r%-8s %3d%% [%s] %zu/%zu  %.1f %s/s  %s<%s\033[K", stage,
-            (int)(100.0 * (double)done / (double)total), bar, done, total, rate, unit_of(stage), el,
-            left);
+    int prec = is_bytes(stage);
+    fprintf(stderr, "\r%-8s %3d%% [%s] %.*f/%.*f  %.1f %s/s  %s<%s\033[K", stage,
+            (int)(100.0 * (double)done / (double)total), bar, prec, in_unit(stage, done), prec,
+            in_unit(stage, total), rate, unit_of(stage), el, left);
     return 0;
 }
 

@@ -153,26 +153,42 @@ static cJSON *meta_json(const tc_classifier *c) {
     return o;
 }
 
+/* Stage "save" counts bytes of the arrays, the texts and tfidf.bin (the
+ * small JSON files are not counted): known before the first is written. */
+static size_t save_bytes(const tc_classifier *c) {
+    size_t b = c->n * (size_t)c->dim * 4 * 2 + c->n * (2 * 4 + 8) + c->enc_state_len;
+    for (size_t i = 0; i < c->n; i++) b += c->texts[i] ? strlen(c->texts[i]) : 0;
+    return b;
+}
+
 static int save_into(const tc_classifier *c, const char *dir) {
     char path[4400];
-    int rc;
+    tc_meter m;
+    int rc = tc_meter_start(&m, c->p.progress, c->p.progress_ctx, "save", save_bytes(c));
 #define IN(name) (snprintf(path, sizeof path, "%s/%s", dir, name), path)
-    if ((rc = tc_npy_save_f32(IN("embeddings.npy"), c->emb, c->n, (size_t)c->dim))) return rc;
-    if ((rc = tc_npy_save_f32(IN("projections.npy"), c->proj, c->n, 2))) return rc;
-    if ((rc = tc_npy_save_i64(IN("cluster_labels.npy"), c->labels, c->n))) return rc;
-    if ((rc = tc_json_save_strings(IN("texts.json"), (const char *const *)c->texts, c->n))) return rc;
-    if ((rc = tc_faiss_save_flat(IN("faiss.index"), c->emb, c->n, c->dim))) return rc;
-    if (c->enc_state && (rc = tc_atomic_write(IN("tfidf.bin"), c->enc_state, c->enc_state_len))) return rc;
-#undef IN
-    cJSON *j;
-    if (c->names) {
-        snprintf(path, sizeof path, "%s/cluster_summaries.json", dir);
-        if ((rc = save_summaries(c, path))) return rc;
+    if (!rc) rc = tc_npy_save_f32_meter(IN("embeddings.npy"), c->emb, c->n, (size_t)c->dim, &m);
+    if (!rc) rc = tc_npy_save_f32_meter(IN("projections.npy"), c->proj, c->n, 2, &m);
+    if (!rc) rc = tc_npy_save_i64_meter(IN("cluster_labels.npy"), c->labels, c->n, &m);
+    if (!rc) rc = tc_json_save_strings_meter(IN("texts.json"), (const char *const *)c->texts, c->n, &m);
+    if (!rc) rc = tc_faiss_save_flat_meter(IN("faiss.index"), c->emb, c->n, c->dim, &m);
+    if (!rc && c->enc_state) {
+        tc_atomic a;
+        if (!(rc = tc_atomic_open(&a, IN("tfidf.bin")))) {
+            if ((rc = tc_atomic_put(&a, c->enc_state, c->enc_state_len, &m))) tc_atomic_abort(&a);
+            else rc = tc_atomic_commit(&a);
+        }
     }
-    j = meta_json(c);
-    rc = save_json(dir, "textclust.json", j, 1);
-    cJSON_Delete(j);
-    return rc;
+#undef IN
+    if (!rc && c->names) {
+        snprintf(path, sizeof path, "%s/cluster_summaries.json", dir);
+        rc = save_summaries(c, path);
+    }
+    if (!rc) {
+        cJSON *j = meta_json(c);
+        rc = save_json(dir, "textclust.json", j, 1);
+        cJSON_Delete(j);
+    }
+    return rc ? rc : tc_meter_report(&m, m.total);
 }
 
 int tc_classifier_save_to(const tc_classifier *c, tc_save_folder *f) {

@@ -18,6 +18,10 @@
 #define FAISS_MAX_DIM (1 << 20)
 
 int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d) {
+    return tc_faiss_save_flat_meter(path, x, n, d, NULL);
+}
+
+int tc_faiss_save_flat_meter(const char *path, const float *x, size_t n, int d, tc_meter *m) {
     if (d <= 0) return tc_error(TC_EINVAL, "%s: dimension %d", path, d);
     unsigned char h[45], *p = h;
     int32_t d32 = d, metric = 1;
@@ -34,8 +38,9 @@ int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d) {
     tc_atomic a;
     int rc = tc_atomic_open(&a, path);
     if (rc) return rc;
-    if (fwrite(h, 1, sizeof h, a.f) != sizeof h || (count && fwrite(x, 4, count, a.f) != count)) {
-        rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno));
+    if (fwrite(h, 1, sizeof h, a.f) != sizeof h) rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno));
+    else rc = tc_atomic_put(&a, x, count * 4, m);
+    if (rc) {
         tc_atomic_abort(&a);
         return rc;
     }

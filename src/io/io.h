@@ -11,6 +11,13 @@
 /* Reading texts (tc_reader), .npy arrays, the Parquet writer and whole-file
  * reads and atomic writes are public: include/textclust.h. */
 
+/* ---------------------------------------------------------------- .npy */
+
+/* tc_npy_save_f32 / _i64, adding the array's bytes to m (NULL: none) as
+ * they are written (tc_atomic_put). */
+int tc_npy_save_f32_meter(const char *path, const float *x, size_t rows, size_t cols, tc_meter *m);
+int tc_npy_save_i64_meter(const char *path, const int64_t *x, size_t n, tc_meter *m);
+
 /* ---------------------------------------------------------------- JSON */
 
 /* A JSON array of strings, written byte for byte as Python's
@@ -18,6 +25,9 @@
  * surrogate pairs above U+FFFF, DEL escaped too), separators ", ". Invalid
  * UTF-8 is written as U+FFFD. */
 int tc_json_save_strings(const char *path, const char *const *s, size_t n);
+/* The same, adding each string's bytes to m (NULL: none) and ticking every
+ * 1,024 strings: TC_ECANCELED once m is stopped, nothing written. */
+int tc_json_save_strings_meter(const char *path, const char *const *s, size_t n, tc_meter *m);
 /* A JSON object of n string keys and values, as json.dump(dict, f)
  * writes it (separators ", " and ": "), in the given order. */
 int tc_json_save_map(const char *path, const char *const *keys, const char *const *values,
@@ -39,6 +49,9 @@ void tc_strings_free(char **s, size_t n);
 
 /* A faiss IndexFlatL2 file holding x (n, d), readable by faiss.read_index. */
 int tc_faiss_save_flat(const char *path, const float *x, size_t n, int d);
+/* The same, adding the floats' bytes to m as they are written
+ * (tc_atomic_put). */
+int tc_faiss_save_flat_meter(const char *path, const float *x, size_t n, int d, tc_meter *m);
 /* Reads an IndexFlatL2 / IndexFlatIP / IndexFlat file. */
 int tc_faiss_load_flat(const char *path, float **x, size_t *n, int *d);
 

@@ -11,7 +11,6 @@
 #include "util/util.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +23,16 @@ static inline int json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != 
 /* An output buffer in front of a FILE: texts are escaped span by span, and
  * stdio calls per span would cost more than the copying. */
 typedef struct {
-    FILE *f;
+    tc_atomic *a;
     char *buf; /* (JSON_BUF) */
     size_t len;
-    int failed;
+    int failed; /* tc_atomic_put's code (its message set), 0 = none */
 } json_out;
 
 #define JSON_BUF (1u << 20)
 
 static void out_flush(json_out *o) {
-    if (o->len && fwrite(o->buf, 1, o->len, o->f) != o->len) o->failed = 1;
+    if (o->len && !o->failed) o->failed = tc_atomic_put(o->a, o->buf, o->len, NULL);
     o->len = 0;
 }
 
@@ -41,7 +40,7 @@ static void out_put(json_out *o, const void *p, size_t n) {
     if (o->len + n > JSON_BUF) {
         out_flush(o);
         if (n > JSON_BUF) {
-            if (fwrite(p, 1, n, o->f) != n) o->failed = 1;
+            if (!o->failed) o->failed = tc_atomic_put(o->a, p, n, NULL);
             return;
         }
     }
@@ -114,18 +113,18 @@ static int out_open(json_out *o, tc_atomic *a, const char *path) {
         free(o->buf);
         return rc;
     }
-    o->f = a->f;
+    o->a = a;
     return 0;
 }
 
 /* Flushes and commits, or drops the temporary when rc (an error met while
- * writing: TC_ENOMEM or 0) or a write failed. */
+ * writing: TC_ENOMEM, TC_ECANCELED with its message set, or 0) or a write
+ * failed. */
 static int out_close(json_out *o, tc_atomic *a, const char *path, int rc) {
-    out_flush(o);
-    int err = errno;
+    if (!rc) out_flush(o);
     free(o->buf);
-    if (rc) rc = tc_error(rc, "%s: out of memory", path);
-    else if (o->failed) rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(err));
+    if (rc == TC_ENOMEM) rc = tc_error(rc, "%s: out of memory", path);
+    else if (!rc) rc = o->failed;
     if (rc) {
         tc_atomic_abort(a);
         return rc;
@@ -133,7 +132,7 @@ static int out_close(json_out *o, tc_atomic *a, const char *path, int rc) {
     return tc_atomic_commit(a);
 }
 
-int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
+int tc_json_save_strings_meter(const char *path, const char *const *s, size_t n, tc_meter *m) {
     json_out o;
     tc_atomic a;
     int rc = out_open(&o, &a, path);
@@ -142,9 +141,15 @@ int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
     for (size_t i = 0; i < n && !o.failed && !rc; i++) {
         if (i) out_put(&o, ", ", 2);
         rc = json_put_text(&o, s[i]);
+        tc_meter_add(m, s[i] ? strlen(s[i]) : 0);
+        if (!rc && i % 1024 == 1023) rc = tc_meter_tick(m);
     }
     out_put(&o, "]", 1);
     return out_close(&o, &a, path, rc);
+}
+
+int tc_json_save_strings(const char *path, const char *const *s, size_t n) {
+    return tc_json_save_strings_meter(path, s, n, NULL);
 }
 
 int tc_json_save_map(const char *path, const char *const *keys, const char *const *values,

@@ -52,28 +52,35 @@ static size_t npy_header(char *out, const char *descr, int ndim, size_t rows, si
 }
 
 static int npy_write(const char *path, const char *descr, int ndim, size_t rows, size_t cols,
-                     const void *data, size_t itemsize) {
+                     const void *data, size_t itemsize, tc_meter *m) {
     char head[512];
     size_t hl = npy_header(head, descr, ndim, rows, cols);
     tc_atomic a;
     int rc = tc_atomic_open(&a, path);
     if (rc) return rc;
     size_t nbytes = rows * (ndim == 2 ? cols : 1) * itemsize;
-    if (fwrite(head, 1, hl, a.f) != hl || (nbytes && fwrite(data, 1, nbytes, a.f) != nbytes)) {
-        rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno));
+    if (fwrite(head, 1, hl, a.f) != hl) rc = tc_error(TC_EIO, "%s: write failed: %s", path, strerror(errno));
+    else rc = tc_atomic_put(&a, data, nbytes, m);
+    if (rc) {
         tc_atomic_abort(&a);
         return rc;
     }
     return tc_atomic_commit(&a);
 }
 
-int tc_npy_save_f32(const char *path, const float *x, size_t rows, size_t cols) {
-    return npy_write(path, "<f4", cols ? 2 : 1, rows, cols, x, 4);
+int tc_npy_save_f32_meter(const char *path, const float *x, size_t rows, size_t cols, tc_meter *m) {
+    return npy_write(path, "<f4", cols ? 2 : 1, rows, cols, x, 4, m);
 }
 
-int tc_npy_save_i64(const char *path, const int64_t *x, size_t n) {
-    return npy_write(path, "<i8", 1, n, 0, x, 8);
+int tc_npy_save_i64_meter(const char *path, const int64_t *x, size_t n, tc_meter *m) {
+    return npy_write(path, "<i8", 1, n, 0, x, 8, m);
 }
+
+int tc_npy_save_f32(const char *path, const float *x, size_t rows, size_t cols) {
+    return tc_npy_save_f32_meter(path, x, rows, cols, NULL);
+}
+
+int tc_npy_save_i64(const char *path, const int64_t *x, size_t n) { return tc_npy_save_i64_meter(path, x, n, NULL); }
 
 /* ---------------------------------------------------------------- loading */
 

@@ -246,12 +246,37 @@ void tc_atomic_abort(tc_atomic *a) {
     release(a);
 }
 
+size_t tc_write_chunk = (size_t)8 << 20;
+
+int tc_atomic_put(tc_atomic *a, const void *data, size_t len, tc_meter *m) {
+    const char *p = data;
+    int fd = fileno(a->f);
+    off_t sent = -1; /* a temporary's bytes up to here are on their way to the disk */
+    while (len) {
+        size_t k = len < tc_write_chunk ? len : tc_write_chunk;
+        if (fwrite(p, 1, k, a->f) != k)
+            return tc_error(TC_EIO, "%s: write failed: %s", a->path, strerror(errno));
+        p += k, len -= k;
+        if (a->tmp && fflush(a->f) == 0) {  /* a hint: errors show at commit's fsync */
+            off_t end = ftello(a->f);
+            if (sent >= 0)
+                sync_file_range(fd, 0, sent,
+                                SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+            if (end > 0) sync_file_range(fd, sent < 0 ? 0 : sent, end - (sent < 0 ? 0 : sent), SYNC_FILE_RANGE_WRITE);
+            sent = end;
+        }
+        tc_meter_add(m, k);
+        int rc = tc_meter_tick(m);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 int tc_atomic_write(const char *path, const void *data, size_t len) {
     tc_atomic a;
     int rc = tc_atomic_open(&a, path);
     if (rc) return rc;
-    if (len && fwrite(data, 1, len, a.f) != len) {
-        rc = tc_error(TC_EIO, "%s: write failed: %s", a.path, strerror(errno));
+    if ((rc = tc_atomic_put(&a, data, len, NULL))) {
         tc_atomic_abort(&a);
         return rc;
     }

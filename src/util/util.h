@@ -191,6 +191,15 @@ typedef struct {
 int tc_atomic_open(tc_atomic *a, const char *path);
 int tc_atomic_commit(tc_atomic *a);
 void tc_atomic_abort(tc_atomic *a);
+/* Writes len bytes of data to a->f in pieces of tc_write_chunk bytes; after
+ * each, adds it to m (NULL: none) and ticks. A temporary (one that commit
+ * will fsync) has each piece sent to the disk as it is written and waits for
+ * the piece before, so the fsync at commit finds little left and the reports
+ * follow the disk, not the page cache. 0, TC_EIO (message names the file)
+ * or TC_ECANCELED; the caller aborts on either. */
+int tc_atomic_put(tc_atomic *a, const void *data, size_t len, tc_meter *m);
+/* 8 MiB; tests set it smaller to see many pieces. */
+extern size_t tc_write_chunk;
 
 /* tc_atomic_write, tc_atomic_target and tc_fsync_dir are public:
  * include/textclust.h (files). */
