@@ -9,6 +9,8 @@
 #include "io/io.h"
 #include "util/util.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -510,10 +512,65 @@ static void test_json(void) {
     tc_strings_free(got, n);
     write_bytes(tmp("obj2.json"), "{\"a\": 1, \"b\": 2}", 16);
     CHECK(tc_json_load_strings_max(tmp("obj2.json"), 1, &got, &n) == TC_EFORMAT);
+
+    /* the one-pass reader: a byte order mark and blanks around are fine; a
+     * \u escape without four hex digits, another escape, an unterminated
+     * string, a trailing comma and text after the array are errors that
+     * say where */
+    const char ok[] = "\xef\xbb\xbf \n[ \"a\\/b\" ,\"\\ud83d\\ude00\\ud800x\\u0000y\" ]\n";
+    write_bytes(tmp("ok.json"), ok, sizeof ok - 1);
+    CHECK_OK(tc_json_load_strings(tmp("ok.json"), &got, &n));
+    CHECK(n == 2);
+    if (n == 2) { CHECK_STR(got[0], "a/b"); CHECK_STR(got[1], "\xf0\x9f\x98\x80\xef\xbf\xbdxy"); }
+    tc_strings_free(got, n);
+    static const struct { const char *text, *msg; } bad[] = {
+        {"[\"a\", \"\\ud8 x\"]", ":1: malformed JSON (byte 7)"},
+        {"[\"a\\q\"]", ":1: malformed JSON (byte 3)"},
+        {"[\"a\", \"b", ":1: unterminated string (byte 6)"},
+        {"[\"a\\\"]", ":1: unterminated string (byte 1)"},
+        {"[\"a\",\n ]", ":2: malformed JSON (byte 7)"},
+        {"[\"a\"] [\"b\"]", ":1: text after the array (byte 6)"},
+        {"", ":1: malformed JSON (byte 0)"},
+        {"[", ":1: malformed JSON (byte 1)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_bytes(tmp("b.json"), bad[i].text, strlen(bad[i].text));
+        got = (char **)1;
+        CHECK_MSG(tc_json_load_strings(tmp("b.json"), &got, &n) == TC_EFORMAT && got == NULL, "%s", bad[i].text);
+        snprintf(want, sizeof want, "%s%s", tmp("b.json"), bad[i].msg);
+        CHECK_STR(tc_last_error(), want);
+    }
 }
 
 /* Hostile .npy and faiss headers fail with a message before any allocation
  * (an allocation of their size would fail with TC_ENOMEM instead). */
+/* tc_check_finite against isfinite over every position of a NaN, an
+ * infinity and the largest finite float, across block edges. */
+static void test_check_finite(void) {
+    enum { R = 1000, C = 9 };
+    float *x = malloc(R * C * sizeof *x);
+    for (size_t i = 0; i < R * C; i++) x[i] = (float)i - 4000.5f;
+    CHECK_OK(tc_check_finite("x", x, R, C));
+    const size_t at[] = {0, 1, 4095, 4096, 4097, 8191, 8999};
+    const float bad[] = {NAN, -INFINITY, INFINITY};
+    for (size_t a = 0; a < sizeof at / sizeof *at; a++) {
+        x[at[a]] = FLT_MAX;
+        CHECK_OK(tc_check_finite("x", x, R, C));
+        for (size_t b = 0; b < 3; b++) {
+            x[at[a]] = bad[b];
+            if (at[a] + 1 < R * C) x[R * C - 1] = NAN; /* a later one is not the one named */
+            char want[160];
+            snprintf(want, sizeof want, "x: row %zu, column %zu (counting from 0) is %s; every value must be a "
+                     "finite number", at[a] / C, at[a] % C, b ? "infinite" : "NaN");
+            CHECK(tc_check_finite("x", x, R, C) == TC_EFORMAT);
+            CHECK_STR(tc_last_error(), want);
+            x[R * C - 1] = (float)(R * C - 1) - 4000.5f;
+        }
+        x[at[a]] = 1;
+    }
+    free(x);
+}
+
 static void test_hostile_headers(void) {
     static const struct { const char *shape, *msg; } npy[] = {
         {"(18446744073709551615, 0)", "shape dimension 18446744073709551615 is absurd (more than 2^40)"},
@@ -927,6 +984,7 @@ int main(int argc, char **argv) {
     test_json();
     test_faiss_and_files();
     test_hostile_headers();
+    test_check_finite();
     test_nul_and_surrogates();
     test_limits();
     test_text_storage();

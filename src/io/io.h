@@ -17,6 +17,10 @@
  * they are written (tc_atomic_put). */
 int tc_npy_save_f32_meter(const char *path, const float *x, size_t rows, size_t cols, tc_meter *m);
 int tc_npy_save_i64_meter(const char *path, const int64_t *x, size_t n, tc_meter *m);
+/* tc_npy_load_f32 / _i64, adding the data bytes read to m, a tick every
+ * tc_write_chunk bytes (TC_ECANCELED once m is stopped, nothing returned). */
+int tc_npy_load_f32_meter(const char *path, float **x, size_t *rows, size_t *cols, tc_meter *m);
+int tc_npy_load_i64_meter(const char *path, int64_t **x, size_t *n, tc_meter *m);
 
 /* ---------------------------------------------------------------- JSON */
 
@@ -38,6 +42,9 @@ int tc_json_load_strings(const char *path, char ***s, size_t *n);
 /* The same, refused (TC_EMISMATCH, *n = the count) before parsing when the
  * array holds more than max_n items. */
 int tc_json_load_strings_max(const char *path, size_t max_n, char ***s, size_t *n);
+/* The same, adding the bytes parsed to m and ticking every 1,024 strings
+ * (TC_ECANCELED once m is stopped, nothing returned). */
+int tc_json_load_strings_meter(const char *path, size_t max_n, char ***s, size_t *n, tc_meter *m);
 /* Rewrites the JSON text s[0..len) in place so that cJSON keeps every
  * string whole: \u0000 escapes are removed, unpaired \uD800-\uDFFF escapes
  * become \ufffd. Returns the new length (s NUL-terminated there when it
