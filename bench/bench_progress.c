@@ -16,6 +16,7 @@
  *   bench_progress save    N [threads] [off]   a classifier of the same texts, N x 384 float32
  *                                              vectors, a map and labels (tc_classifier_from_arrays),
  *                                              saved into TC_BENCH_DIR (default ./bench-save)
+ *   bench_progress load    0 [threads] [off]   tc_classifier_load of that folder
  *
  * TC_BENCH_CORPUS names the corpus (default ../shared/corpora/wordnet-glosses.jsonl.gz).
  * "off" runs without a callback (for the overhead of reporting). Prints
@@ -95,7 +96,7 @@ static char **texts_of(size_t n) {
 int main(int argc, char **argv) {
     tc_set_logger(logger, NULL);
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|tfidf|label|save N [threads] [off]\n");
+        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|tfidf|label|save|load N [threads] [off]\n");
         return 2;
     }
     const char *what = argv[1];
@@ -172,6 +173,15 @@ int main(int argc, char **argv) {
         }
         tc_classifier_free(c);
         free(emb), free(x), free(proj), free(labels);
+    } else if (!strcmp(what, "load")) {
+        tc_params p = tc_default_params();
+        p.n_threads = threads, p.progress = fn;
+        tc_classifier *c = NULL;
+        const char *dir = getenv("TC_BENCH_DIR");
+        note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
+        rc = tc_classifier_load(dir ? dir : "bench-save", &p, &c);
+        if (!rc) n = tc_classifier_n_texts(c);
+        tc_classifier_free(c);
     }
     note("return", 0, 0);
     double wall = marks[n_marks - 1].t - t0, cpu = cpu_seconds() - c0;

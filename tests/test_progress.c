@@ -573,6 +573,34 @@ static void check_save(void) {
         free(after), free(after_names);
     }
     CHECK(tries >= 12);
+
+    /* loading reports "load" in bytes of the files, from inside each; a
+     * cancel at any report gives TC_ECANCELED and no classifier */
+    struct stat st;
+    size_t files = 0;
+    static const char *const read_files[] = {"embeddings.npy", "projections.npy", "cluster_labels.npy", "texts.json"};
+    for (int f = 0; f < 4; f++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", dir, read_files[f]);
+        CHECK(stat(path, &st) == 0);
+        files += (size_t)st.st_size;
+    }
+    staged lr = {"load", 0, 0, 0, 0, 0, 0, 0};
+    tc_params lp = tc_default_params();
+    lp.progress = count_stage, lp.progress_ctx = &lr;
+    tc_classifier *lc = NULL;
+    CHECK_OK(tc_classifier_load(dir, &lp, &lc));
+    CHECK_MSG(lr.n > 48 && !lr.falling && lr.n_zero == 1 && lr.last == files && tc_classifier_n_texts(lc) == NS,
+              "load: %zu reports, falling %d, last %zu of %zu", lr.n, lr.falling, lr.last, files);
+    tc_classifier_free(lc);
+    for (size_t k = 1; k <= lr.n; k += lr.n / 8) {
+        staged c = {"load", 0, 0, 0, 0, k, 0, 0};
+        lp.progress_ctx = &c;
+        lc = (tc_classifier *)1;
+        int rc = tc_classifier_load(dir, &lp, &lc);
+        CHECK_MSG(c.canceled && rc == TC_ECANCELED && c.after == 0 && lc == NULL,
+                  "load: cancel at report %zu of %zu: rc %d, %zu reports after", k, lr.n, rc, c.after);
+    }
     tc_meter_interval = saved_interval, tc_write_chunk = saved_chunk;
     free(before), free(before_names);
     for (size_t i = 0; i < NS; i++) free(j.texts[i]);

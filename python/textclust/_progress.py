@@ -20,7 +20,7 @@ except ImportError:  # the plain line below
     _tqdm = None
 
 UNITS = {"embed": "texts", "knn": "texts", "umap": "epochs", "label": "clusters",
-         "save": "B"}  # save counts bytes: tqdm scales them (kB, MB), the line shows MB
+         "save": "B", "load": "B"}  # bytes: tqdm scales them (kB, MB), the line shows MB
 
 
 class _Line:

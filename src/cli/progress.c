@@ -31,18 +31,18 @@ void cli_progress_init(int on) {
 
 void cli_progress_catch_sigint(void) { signal(SIGINT, on_sigint); }
 
+/* "save" and "load" report bytes, shown as MB with one decimal; the others
+ * count whole units. */
+static int is_bytes(const char *stage) { return !strcmp(stage, "save") || !strcmp(stage, "load"); }
+static double in_unit(const char *stage, size_t v) { return is_bytes(stage) ? (double)v / 1e6 : (double)v; }
+
 static const char *unit_of(const char *stage) {
     return !strcmp(stage, "umap")    ? "epochs"
            : !strcmp(stage, "label") ? "clusters"
            : !strcmp(stage, "tfidf") ? "steps"
-           : !strcmp(stage, "save")  ? "MB"
+           : is_bytes(stage)         ? "MB"
                                      : "texts";
 }
-
-/* "save" reports bytes, shown as MB with one decimal; the others count
- * whole units. */
-static int is_bytes(const char *stage) { return !strcmp(stage, "save"); }
-static double in_unit(const char *stage, size_t v) { return is_bytes(stage) ? (double)v / 1e6 : (double)v; }
 
 /* "1:05", "1:02:03" */
 static void clock_text(double s, char *buf, size_t cap) {

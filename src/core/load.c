@@ -173,12 +173,27 @@ static int load_meta(tc_classifier *c, const char *path) {
     return 0;
 }
 
-static int load_arrays(tc_classifier *c, const char *dir) {
+/* Stage "load" counts the bytes of the arrays, texts.json and tfidf.bin
+ * (their sizes when the load starts). */
+static size_t load_bytes(const char *dir) {
+    static const char *const files[] = {"embeddings.npy", "projections.npy", "cluster_labels.npy",
+                                        "texts.json", "tfidf.bin"};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[4400];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) total += (size_t)st.st_size;
+    }
+    return total;
+}
+
+static int load_arrays(tc_classifier *c, const char *dir, tc_meter *m) {
     char path[4400];
     size_t rows, cols, n;
     int rc;
 #define IN(name) (snprintf(path, sizeof path, "%s/%s", dir, name), path)
-    if ((rc = tc_npy_load_f32(IN("embeddings.npy"), &c->emb, &rows, &cols))) return rc;
+    if ((rc = tc_npy_load_f32_meter(IN("embeddings.npy"), &c->emb, &rows, &cols, m))) return rc;
     if (rows == 0) return tc_error(TC_EFORMAT, "%s: no embeddings", path);
     if (cols == 1 && npy_is_1d(path))
         return tc_error(TC_EFORMAT, "%s: a 1-D array of %zu values; expected shape (N, d): one "
@@ -189,17 +204,17 @@ static int load_arrays(tc_classifier *c, const char *dir) {
     /* a NaN row is never anyone's nearest neighbour and a NaN point sinks
      * the map's bounds, so a folder's arrays must hold finite numbers */
     if ((rc = tc_check_finite(path, c->emb, rows, cols))) return rc;
-    if ((rc = tc_npy_load_f32(IN("projections.npy"), &c->proj, &rows, &cols))) return rc;
+    if ((rc = tc_npy_load_f32_meter(IN("projections.npy"), &c->proj, &rows, &cols, m))) return rc;
     if (rows != c->n || cols != 2)
         return tc_error(TC_EMISMATCH, "%s is %zu x %zu but embeddings.npy has %zu rows (expected %zu x 2)",
                         path, rows, cols, c->n, c->n);
     if ((rc = tc_check_finite(path, c->proj, rows, cols))) return rc;
-    if ((rc = tc_npy_load_i64(IN("cluster_labels.npy"), &c->labels, &n))) return rc;
+    if ((rc = tc_npy_load_i64_meter(IN("cluster_labels.npy"), &c->labels, &n, m))) return rc;
     if (n != c->n)
         return tc_error(TC_EMISMATCH, "%s has %zu labels but embeddings.npy has %zu rows", path, n, c->n);
     size_t n_texts = c->n;  /* tc_classifier_clear frees as many as c->n */
     c->n = 0;
-    rc = tc_json_load_strings_max(IN("texts.json"), n_texts, &c->texts, &n);
+    rc = tc_json_load_strings_meter(IN("texts.json"), n_texts, &c->texts, &n, m);
     c->n = n_texts;
     if (rc == TC_EMISMATCH)
         return tc_error(TC_EMISMATCH, "%s has %zu texts but embeddings.npy has %zu rows", path, n, c->n);
@@ -217,6 +232,7 @@ static int load_arrays(tc_classifier *c, const char *dir) {
     if (stat(IN("tfidf.bin"), &st) == 0) {
         char *state;
         if ((rc = tc_read_regular_file(path, &state, &c->enc_state_len))) return rc;
+        tc_meter_add(m, c->enc_state_len);
         c->enc_state = state;
     }
 #undef IN
@@ -228,7 +244,10 @@ static int load_dir(const char *folder, const tc_params *p, tc_classifier **out)
     tc_classifier *c;
     int rc = tc_classifier_new(p, &c);
     if (rc) return rc;
-    rc = load_arrays(c, folder);
+    tc_meter m;
+    rc = tc_meter_start(&m, c->p.progress, c->p.progress_ctx, "load", load_bytes(folder));
+    if (!rc) rc = load_arrays(c, folder, &m);
+    if (!rc) rc = tc_meter_report(&m, m.total);
     if (!rc) {
         for (size_t i = 0; i < c->n; i++) c->stats.n_noise += c->labels[i] < 0;
         rc = tc_classifier_compute_centres(c);

@@ -208,12 +208,20 @@ static int npy_check_size(const char *path, const npy_info *info, size_t itemsiz
     return 0;
 }
 
-/* Reads count items of itemsize into out, converting to the output type. */
+/* Reads count items of itemsize into out, converting to the output type;
+ * adds the bytes read to m (NULL: none), ticking every piece. */
 static int npy_read_data(const char *path, FILE *f, void *out, size_t count, size_t itemsize,
-                         int convert /* 0 copy, 1 f8->f4, 2 i4->i8 */) {
+                         int convert /* 0 copy, 1 f8->f4, 2 i4->i8 */, tc_meter *meter) {
     if (convert == 0) {
-        if (fread(out, itemsize, count, f) != count)
-            return tc_error(TC_EIO, "%s: short read", path);
+        size_t piece = tc_write_chunk / itemsize ? tc_write_chunk / itemsize : 1;
+        for (size_t i = 0; i < count; i += piece) {
+            size_t k = count - i < piece ? count - i : piece;
+            if (fread((char *)out + i * itemsize, itemsize, k, f) != k)
+                return tc_error(TC_EIO, "%s: short read", path);
+            tc_meter_add(meter, k * itemsize);
+            int rc = tc_meter_tick(meter);
+            if (rc) return rc;
+        }
         return 0;
     }
     enum { CHUNK = 1 << 16 };
@@ -221,9 +229,12 @@ static int npy_read_data(const char *path, FILE *f, void *out, size_t count, siz
     if (!buf) return tc_error(TC_ENOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < count; i += CHUNK) {
         size_t m = count - i < CHUNK ? count - i : CHUNK;
-        if (fread(buf, itemsize, m, f) != m) {
+        int rc = fread(buf, itemsize, m, f) != m ? tc_error(TC_EIO, "%s: short read", path) : 0;
+        tc_meter_add(meter, m * itemsize);
+        if (!rc) rc = tc_meter_tick(meter);
+        if (rc) {
             free(buf);
-            return tc_error(TC_EIO, "%s: short read", path);
+            return rc;
         }
         if (convert == 1) {
             float *o = (float *)out + i;
@@ -259,20 +270,24 @@ static int npy_open(const char *path, FILE **f, npy_info *info) {
 /* Checks the data size against the shape, then reads all elements
  * (converted by npy_read_data) into a malloc'd *out of out_size-byte items. */
 static int npy_read_all(const char *path, FILE *f, const npy_info *info, size_t itemsize,
-                        int convert, size_t out_size, void **out, size_t *count) {
+                        int convert, size_t out_size, void **out, size_t *count, tc_meter *m) {
     *out = NULL;
     int rc = npy_check_size(path, info, itemsize, count);
     if (rc) return rc;
     void *buf = malloc(*count ? *count * out_size : 1);
     if (!buf) return tc_error(TC_ENOMEM, "%s: out of memory (%zu values)", path, *count);
     if (fseek(f, info->data_off, SEEK_SET) != 0) rc = tc_error(TC_EIO, "%s: %s", path, strerror(errno));
-    else rc = npy_read_data(path, f, buf, *count, itemsize, convert);
+    else rc = npy_read_data(path, f, buf, *count, itemsize, convert, m);
     if (rc) free(buf);
     else *out = buf;
     return rc;
 }
 
 int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols) {
+    return tc_npy_load_f32_meter(path, x, rows, cols, NULL);
+}
+
+int tc_npy_load_f32_meter(const char *path, float **x, size_t *rows, size_t *cols, tc_meter *m) {
     FILE *f;
     npy_info info;
     *x = NULL;
@@ -289,7 +304,7 @@ int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols) {
     }
     size_t count;
     void *buf;
-    rc = npy_read_all(path, f, &info, itemsize, convert, sizeof(float), &buf, &count);
+    rc = npy_read_all(path, f, &info, itemsize, convert, sizeof(float), &buf, &count, m);
     if (!rc) {
         *x = buf;
         *rows = info.shape[0];
@@ -299,7 +314,9 @@ int tc_npy_load_f32(const char *path, float **x, size_t *rows, size_t *cols) {
     return rc;
 }
 
-int tc_npy_load_i64(const char *path, int64_t **x, size_t *n) {
+int tc_npy_load_i64(const char *path, int64_t **x, size_t *n) { return tc_npy_load_i64_meter(path, x, n, NULL); }
+
+int tc_npy_load_i64_meter(const char *path, int64_t **x, size_t *n, tc_meter *m) {
     FILE *f;
     npy_info info;
     *x = NULL;
@@ -316,7 +333,7 @@ int tc_npy_load_i64(const char *path, int64_t **x, size_t *n) {
                       info.shape[0], info.shape[1]);
     size_t count;
     void *buf;
-    if (!rc && !(rc = npy_read_all(path, f, &info, itemsize, convert, sizeof(int64_t), &buf, &count)))
+    if (!rc && !(rc = npy_read_all(path, f, &info, itemsize, convert, sizeof(int64_t), &buf, &count, m)))
         *x = buf, *n = count;
     fclose(f);
     return rc;
