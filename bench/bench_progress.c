@@ -9,6 +9,8 @@
  *   bench_progress dbscan  N [threads] [off]   N 2-D blobs in [0, 10] (200, sd 0.15), as a map
  *                                              of texts is; eps 0.08, min_samples 50
  *   bench_progress hdbscan N [threads] [off]   the same points, min_cluster_size 50
+ *   bench_progress noise   N [threads] [off]   dbscan, then every noise point given its nearest
+ *                                              cluster (tc_assign_noise_within, as --assign_noise)
  *   bench_progress tfidf   N [threads] [off]   N texts of corpus.jsonl.gz (repeated as needed):
  *                                              tfidf fit, then embed
  *   bench_progress label   N [threads] [off]   the same texts in N/100 clusters (text i in
@@ -96,7 +98,7 @@ static char **texts_of(size_t n) {
 int main(int argc, char **argv) {
     tc_set_logger(logger, NULL);
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|tfidf|label|save|load N [threads] [off]\n");
+        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|noise|tfidf|label|save|load N [threads] [off]\n");
         return 2;
     }
     const char *what = argv[1];
@@ -112,14 +114,15 @@ int main(int argc, char **argv) {
         note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
         rc = tc_umap_fit(x, n, 32, &p, out);
         free(x), free(out);
-    } else if (!strcmp(what, "dbscan") || !strcmp(what, "hdbscan")) {
+    } else if (!strcmp(what, "dbscan") || !strcmp(what, "hdbscan") || !strcmp(what, "noise")) {
         float *x = blobs(n, 2, 200, 0.15);
         int64_t *labels = malloc(n * sizeof *labels);
         note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
-        if (!strcmp(what, "dbscan")) {
+        if (!strcmp(what, "dbscan") || !strcmp(what, "noise")) {
             tc_dbscan_params p = tc_dbscan_default_params();
             p.n_threads = threads, p.progress = fn;
             rc = tc_dbscan(x, n, 2, &p, labels);
+            if (!rc && what[0] == 'n') rc = tc_assign_noise_within(x, n, 2, 0, labels);
         } else {
             tc_hdbscan_params p = tc_hdbscan_default_params();
             p.n_threads = threads, p.progress = fn;

@@ -139,6 +139,32 @@ static void check_fit_and_cancel(char **texts) {
     for (int s = 0; s < ns && s < 5; s++) CHECK_STR(stages[s], want[s]);
     const int total_reports = rec.n;
 
+    /* --assign_noise: stage "noise" after "cluster", from 0 to the noise
+     * points DBSCAN left, and none left after it */
+    {
+        static recorder rn;
+        memset(&rn, 0, sizeof rn);
+        rn.caller = pthread_self();
+        tc_params q = fit_params(&rn);
+        CHECK_OK(tc_params_set(&q, "dbscan.min_samples", "20"));
+        CHECK_OK(tc_params_set(&q, "assign_noise", "1"));
+        tc_classifier *d = NULL;
+        CHECK_OK(tc_classifier_new(&q, &d));
+        CHECK_OK(tc_classifier_fit(d, (const char *const *)texts, N, NULL, 0));
+        char st[8][16];
+        int k = check_reports(&rn, st, 8);
+        CHECK_MSG(k == 6 && !strcmp(st[3], "cluster") && !strcmp(st[4], "noise"), "%d stages, the fourth %s", k,
+                  k > 4 ? st[4] : "");
+        size_t noise_total = 0;
+        for (int i = 0; i < rn.n && i < MAX_REPORTS; i++)
+            if (!strcmp(rn.r[i].stage, "noise")) noise_total = rn.r[i].total;
+        const int64_t *lab = tc_classifier_labels(d);
+        size_t left = 0;
+        for (size_t i = 0; i < N; i++) left += lab[i] < 0;
+        CHECK_MSG(noise_total > 0 && left == 0, "noise stage of %zu points, %zu left", noise_total, left);
+        tc_classifier_free(d);
+    }
+
     char dir[] = "/tmp/tc_progress_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     CHECK_OK(tc_classifier_save(c, dir));

@@ -3,7 +3,9 @@
 most B prompts for nodes above the clusters, they are the top levels (the
 first inner nodes breadth first, the root left out), a parent's prompt lists
 its children's names (the LLM's where they had one), a second run answers
-all from the cache, and B = 0 asks nothing for the tree. With
+all from the cache, and B = 0 asks nothing for the tree; on a terminal
+each stage, the tree's naming and the save among them, ends with one line
+that counts what it did. With
 --summary_examples representative the clusters' prompts show exactly the
 representative texts saved in textclust.json."""
 import gzip
@@ -11,6 +13,8 @@ import hashlib
 import http.server
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,6 +51,34 @@ def run(args):
     return r
 
 
+def run_tty(args):
+    """Runs textclust on a pseudo-terminal, so that it draws its bars; returns
+    the lines that stay: the finished stages, as (stage, count, unit)."""
+    env = dict(os.environ, OPENAI_API_KEY="sk-test")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(os.path.abspath(TC), [TC, *args], env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace").replace("\x1b[K", "")
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("textclust on a terminal failed:\n" + text)
+    done = []
+    for line in re.split(r"[\r\n]+", text):
+        m = re.match(r"^(\w+) +([\d.]+) (\w+) in \d+:\d\d", line)
+        if m:
+            done.append((m.group(1), m.group(2), m.group(3)))
+    return done
+
+
 def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -80,6 +112,18 @@ def main():
         assert len(mine) == 1, n["name"]
         for c in n["children"]:
             assert "- " + by_id[c]["name"] + "\n" in mine[0], (by_id[c]["name"], mine[0][:400])
+    # on a terminal every stage ends with one line: the tree's counts the
+    # nodes the LLM named, the save's the megabytes of the arrays and texts
+    done = run_tty(base + ["--llm_max_requests", str(budget), "--save_load_path", tmp + "/t"])
+    stages = [d[0] for d in done]
+    assert stages == ["embed", "knn", "umap", "cluster", "label", "tree", "save"], done
+    assert done[5][1:] == (str(budget), "nodes"), done[5]
+    n_clusters = len([c for c in json.load(open(tmp + "/t/textclust.json"))["clusters"] if c["label"] >= 0])
+    assert done[4][1:] == (str(n_clusters), "clusters"), (done[4], n_clusters)
+    texts = json.load(open(tmp + "/t/texts.json"))
+    dim = json.load(open(tmp + "/t/textclust.json"))["dim"]
+    saved = len(texts) * (dim * 8 + 16) + sum(len(t.encode()) for t in texts)
+    assert done[6][1:] == ("%.1f" % (saved / 1e6), "MB"), (done[6], saved)
     k = len(prompts)
     # the same run again: all from the cache
     r = run(base + ["--llm_max_requests", str(budget), "--save_load_path", tmp + "/a"])

@@ -19,7 +19,7 @@ try:
 except ImportError:  # the plain line below
     _tqdm = None
 
-UNITS = {"embed": "texts", "knn": "texts", "umap": "epochs", "label": "clusters",
+UNITS = {"embed": "texts", "knn": "texts", "noise": "texts", "umap": "epochs", "label": "clusters", "tree": "nodes",
          "save": "B", "load": "B"}  # bytes: tqdm scales them (kB, MB), the line shows MB
 
 

@@ -40,6 +40,7 @@ static const char *unit_of(const char *stage) {
     return !strcmp(stage, "umap")    ? "epochs"
            : !strcmp(stage, "label") ? "clusters"
            : !strcmp(stage, "tfidf") ? "steps"
+           : !strcmp(stage, "tree")  ? "nodes"
            : is_bytes(stage)         ? "MB"
                                      : "texts";
 }

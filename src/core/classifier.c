@@ -213,13 +213,16 @@ int tc_classifier_fit(tc_classifier *c, const char *const *texts, size_t n,
     if (!(c->labels = malloc(n * sizeof *c->labels))) { rc = tc_error(TC_ENOMEM, "out of memory"); goto fail; }
     tc_cluster_merge *merges = NULL; /* HDBSCAN's hierarchy, for the topic tree */
     size_t n_merges = 0;
-    if ((rc = tc_progress(c->p.progress, c->p.progress_ctx, "cluster", 0, n))) goto fail;
-    rc = c->p.cluster_method == TC_CLUSTER_HDBSCAN
+    rc = c->p.cluster_method == TC_CLUSTER_HDBSCAN /* each reports "cluster" from 0 to n */
              ? tc_hdbscan_hierarchy(c->proj, n, 2, &c->p.hdbscan, c->labels, &merges, &n_merges)
              : tc_dbscan(c->proj, n, 2, &c->p.dbscan, c->labels);
-    if (!rc && c->p.assign_noise)
-        rc = tc_assign_noise_within(c->proj, n, 2, c->p.assign_noise_max_distance, c->labels);
-    if (!rc) rc = tc_progress(c->p.progress, c->p.progress_ctx, "cluster", n, n);
+    size_t n_noise = 0;
+    for (size_t i = 0; !rc && c->p.assign_noise && i < n; i++) n_noise += c->labels[i] < 0;
+    if (!rc && n_noise) { /* stage "noise": the noise points given their nearest cluster */
+        rc = tc_progress(c->p.progress, c->p.progress_ctx, "noise", 0, n_noise);
+        if (!rc) rc = tc_assign_noise_within(c->proj, n, 2, c->p.assign_noise_max_distance, c->labels);
+        if (!rc) rc = tc_progress(c->p.progress, c->p.progress_ctx, "noise", n_noise, n_noise);
+    }
     if (rc) { free(merges); goto fail; }
     for (size_t i = 0; i < n; i++) c->stats.n_noise += c->labels[i] < 0;
     if ((rc = tc_classifier_compute_centres(c))) { free(merges); goto fail; }

@@ -182,10 +182,10 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
 /* The answers to K prompts (borrowed) through the cache and the endpoint,
  * parsed into out[c] (summary, or topic and score); an entry whose request
  * fails keeps what it holds. what names an entry in warnings ("cluster").
- * p->stats counts are added to, not reset. Progress reports
- * progress_base + done of progress_base + K. */
+ * p->stats counts are added to, not reset. Progress reports stage with
+ * progress_base + done of progress_total. */
 int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, const char *what,
-                size_t progress_base, tc_cluster_label *out);
+                const char *stage, size_t progress_base, size_t progress_total, tc_cluster_label *out);
 
 /* tc_label_clusters with examples[c] (n_examples[c] text indices) as the
  * LLM's examples of the c-th cluster in ascending label order (NULL = a
@@ -264,10 +264,10 @@ typedef struct {
  * flight, with timeouts, retries and backoff. Per-job failures are left in
  * the jobs; returns non-zero only when the client cannot start (bad
  * params, no URL, out of memory). p->stats (when set) gets the request and
- * retry counts; progress reports progress_base + jobs done of
+ * retry counts; progress reports stage with progress_base + jobs done of
  * progress_total. */
-int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t progress_base,
-               size_t progress_total);
+int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, const char *stage,
+               size_t progress_base, size_t progress_total);
 
 /* The URL requests go to (malloc'd), or NULL with the error set. */
 char *tc_llm_endpoint(const tc_label_params *p);

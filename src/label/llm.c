@@ -132,7 +132,7 @@ int tc_llm_label(const char *const *texts, const tc_label_groups *g, const tc_la
         free(ex);
         if (!prompt[c]) goto oom;
     }
-    rc = tc_llm_name(p, (const char *const *)prompt, K, "cluster", 0, out);
+    rc = tc_llm_name(p, (const char *const *)prompt, K, "cluster", "label", 0, K, out);
     goto done;
 oom:
     rc = tc_error(TC_ENOMEM, "label: out of memory preparing LLM requests");
@@ -144,7 +144,7 @@ done:
 }
 
 int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, const char *what,
-                size_t progress_base, tc_cluster_label *out) {
+                const char *stage, size_t progress_base, size_t total, tc_cluster_label *out) {
     char *url = tc_llm_endpoint(p);
     if (!url) return TC_EINVAL;
     char *token = tc_llm_token(p);
@@ -157,7 +157,6 @@ int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, c
     tc_llm_job *jobs = calloc(K ? K : 1, sizeof *jobs);
     size_t *job_of = calloc(K ? K : 1, sizeof *job_of);         /* (K) cluster -> job + 1 */
     int rc = 0;
-    size_t total = progress_base + K;
     if (!secrets || !url_key || !key || !answer || !jobs || !job_of) goto oom;
 
     size_t n_jobs = 0, n_hits = 0;
@@ -172,8 +171,8 @@ int tc_llm_name(const tc_label_params *p, const char *const *prompt, size_t K, c
         job_of[c] = ++n_jobs;
     }
     tc_label_stats before = p->stats ? *p->stats : (tc_label_stats){0};
-    if ((rc = tc_progress(p->progress, p->progress_ctx, "label", progress_base + n_hits, total)) ||
-        (rc = tc_llm_run(p, jobs, n_jobs, progress_base + n_hits, total)))
+    if ((rc = tc_progress(p->progress, p->progress_ctx, stage, progress_base + n_hits, total)) ||
+        (rc = tc_llm_run(p, jobs, n_jobs, stage, progress_base + n_hits, total)))
         goto done;
     if (p->stats) p->stats->n_cache_hits = before.n_cache_hits + n_hits; /* tc_llm_run adds its own */
 

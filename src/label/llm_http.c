@@ -470,8 +470,8 @@ static void finish(xfer *x, CURLcode res, run_ctx *r) {
     x->state = 2;
 }
 
-int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t progress_base,
-               size_t progress_total) {
+int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, const char *stage,
+               size_t progress_base, size_t progress_total) {
     if (n_jobs == 0) return 0;
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc != CURLE_OK)
@@ -500,7 +500,7 @@ int tc_llm_run(const tc_label_params *p, tc_llm_job *jobs, size_t n_jobs, size_t
     int in_flight = 0;
     /* llm.c reported the start; each pass of the loop (at least one a
      * second) reports again, and a cancel drops the transfers in flight */
-    tc_meter meter = {p->progress, p->progress_ctx, "label", progress_total, progress_base, 0, tc_now(), 0};
+    tc_meter meter = {p->progress, p->progress_ctx, stage, progress_total, progress_base, 0, tc_now(), 0};
     while (n_done < n_jobs) {
         meter.done = progress_base + n_done;
         if ((rc = tc_meter_tick(&meter))) goto done;

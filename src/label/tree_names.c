@@ -183,6 +183,9 @@ static int llm_names(const char *const *texts, const tc_label_groups *g, const t
             if (nodes[u].depth > max_depth) max_depth = nodes[u].depth;
         }
     size_t done_n = 0;
+    if (!n_pick) goto done;
+    /* stage "tree": the nodes the LLM names, deepest level first */
+    rc = tc_progress(p->progress, p->progress_ctx, "tree", 0, n_pick);
     for (int depth = max_depth; depth >= 1 && !rc; depth--) {
         size_t m = 0;
         for (size_t u = 1; u < n_nodes; u++) {
@@ -195,7 +198,7 @@ static int llm_names(const char *const *texts, const tc_label_groups *g, const t
             if (!l[m].summary) { rc = tc_error(TC_ENOMEM, "label: out of memory"); break; }
             at[m++] = u;
         }
-        if (!rc) rc = tc_llm_name(p, (const char *const *)prompt, m, "topic node", done_n, l);
+        if (!rc) rc = tc_llm_name(p, (const char *const *)prompt, m, "topic node", "tree", done_n, n_pick, l);
         for (size_t t = 0; t < m && !rc; t++) {
             char *s = tc_strdup(shown(&l[t]));
             if (!s) { rc = tc_error(TC_ENOMEM, "label: out of memory"); break; }
@@ -209,6 +212,7 @@ static int llm_names(const char *const *texts, const tc_label_groups *g, const t
         }
         done_n += m;
     }
+    if (!rc) rc = tc_progress(p->progress, p->progress_ctx, "tree", n_pick, n_pick);
 done:
     free(pick), free(buf), free(at), free(prompt), free(l);
     return rc;
