@@ -19,6 +19,8 @@
  *                                              vectors, a map and labels (tc_classifier_from_arrays),
  *                                              saved into TC_BENCH_DIR (default ./bench-save)
  *   bench_progress load    0 [threads] [off]   tc_classifier_load of that folder
+ *   bench_progress plot    0 [threads] [off]   that folder loaded, then its map.png and map.html
+ *                                              or map/ (tc_classifier_plot)
  *
  * TC_BENCH_CORPUS names the corpus (default ../shared/corpora/wordnet-glosses.jsonl.gz).
  * "off" runs without a callback (for the overhead of reporting). Prints
@@ -98,7 +100,7 @@ static char **texts_of(size_t n) {
 int main(int argc, char **argv) {
     tc_set_logger(logger, NULL);
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|noise|tfidf|label|save|load N [threads] [off]\n");
+        fprintf(stderr, "usage: bench_progress umap|dbscan|hdbscan|noise|tfidf|label|save|load|plot N [threads] [off]\n");
         return 2;
     }
     const char *what = argv[1];
@@ -176,14 +178,20 @@ int main(int argc, char **argv) {
         }
         tc_classifier_free(c);
         free(emb), free(x), free(proj), free(labels);
-    } else if (!strcmp(what, "load")) {
+    } else if (!strcmp(what, "load") || !strcmp(what, "plot")) {
+        int plot = what[0] == 'p';
         tc_params p = tc_default_params();
         p.n_threads = threads, p.progress = fn;
         tc_classifier *c = NULL;
         const char *dir = getenv("TC_BENCH_DIR");
-        note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
+        if (!plot) note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
         rc = tc_classifier_load(dir ? dir : "bench-save", &p, &c);
         if (!rc) n = tc_classifier_n_texts(c);
+        if (!rc && plot) {
+            n_marks = 0; /* the load's reports are not the plot's */
+            note("call", 0, 0), t0 = now(), c0 = cpu_seconds();
+            rc = tc_classifier_plot(c, dir ? dir : "bench-save", NULL);
+        }
         tc_classifier_free(c);
     }
     note("return", 0, 0);

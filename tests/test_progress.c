@@ -530,6 +530,72 @@ static int count_save(void *ctx, const char *stage, size_t done, size_t total) {
     return 0;
 }
 
+/* Plotting reports "plot" in points from inside map/'s passes (every tick
+ * reports here); a cancel at any report gives TC_ECANCELED with no report
+ * after, and map/ stays the earlier one, with nothing left beside it. */
+static void check_plot(save_job *j, float *emb_b, const char *dir) {
+    tc_params p = tc_default_params();
+    CHECK_OK(tc_params_set(&p, "viz.map_max_points", "1000")); /* map/, not map.html */
+    tc_classifier_arrays a = {.n = j->n, .texts = (const char *const *)j->texts, .embeddings = j->emb,
+                              .dim = j->dim, .projections = j->proj, .labels = j->labels};
+    tc_classifier *c = NULL;
+    CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
+    CHECK_OK(tc_classifier_plot(c, dir, NULL));
+    tc_classifier_free(c);
+    char mapdir[256];
+    snprintf(mapdir, sizeof mapdir, "%s/map", dir);
+    size_t before_len, after_len;
+    char *before = snapshot(mapdir, &before_len), *before_names = names(dir);
+    CHECK(strstr(before_names, "map\n") && memmem(before, before_len, "meta.json\n", 10));
+    /* another map: the points moved */
+    float *proj_b = malloc(j->n * 2 * sizeof *proj_b);
+    for (size_t i = 0; i < 2 * j->n; i++) proj_b[i] = j->proj[i] * 2 + 1;
+    a.projections = proj_b, a.embeddings = emb_b;
+    staged r = {"plot", 0, 0, 0, 0, 0, 0, 0};
+    p.progress = count_stage, p.progress_ctx = &r;
+    CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
+    CHECK_OK(tc_classifier_plot(c, dir, NULL)); /* the run that counts: the new map stays for now */
+    CHECK_MSG(r.n > 20 && r.n_zero == 1 && !r.falling && r.last == j->n, "plot: %zu reports, falling %d, last %zu",
+              r.n, r.falling, r.last);
+    size_t moved_len;
+    char *moved = snapshot(mapdir, &moved_len);
+    CHECK_MSG(moved_len != before_len || memcmp(before, moved, moved_len) != 0, "the second map is the first");
+    tc_classifier_free(c);
+    a.projections = j->proj, a.embeddings = j->emb, p.progress = NULL;
+    CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
+    CHECK_OK(tc_classifier_plot(c, dir, NULL)); /* the first map again */
+    tc_classifier_free(c);
+    a.projections = proj_b, a.embeddings = emb_b, p.progress = count_stage;
+    size_t swapped = 0, tries = 0;
+    for (size_t k = 2; k <= r.n; k += r.n / 8, tries++) {
+        staged cr = {"plot", 0, 0, 0, 0, k, 0, 0};
+        p.progress_ctx = &cr;
+        CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
+        int rc = tc_classifier_plot(c, dir, NULL);
+        tc_classifier_free(c);
+        CHECK_MSG(cr.canceled && rc == TC_ECANCELED && cr.after == 0, "plot: cancel at report %zu of %zu: rc %d",
+                  k, r.n, rc);
+        /* before the swap the earlier map stays; after it (the earlier one's
+         * files being removed) the new one is whole */
+        char *after = snapshot(mapdir, &after_len), *after_names = names(dir);
+        int old_map = after_len == before_len && memcmp(before, after, after_len) == 0;
+        int new_map = after_len == moved_len && memcmp(moved, after, after_len) == 0;
+        CHECK_MSG(old_map || new_map, "plot: a cancel at report %zu left map/ neither the earlier nor the new", k);
+        swapped += new_map;
+        if (new_map) { /* the first map again, for the next cancel */
+            a.projections = j->proj, a.embeddings = j->emb, p.progress = NULL;
+            CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
+            CHECK_OK(tc_classifier_plot(c, dir, NULL));
+            tc_classifier_free(c);
+            a.projections = proj_b, a.embeddings = emb_b, p.progress = count_stage;
+        }
+        CHECK_MSG(strcmp(before_names, after_names) == 0, "plot: a cancel at report %zu left\n%s", k, after_names);
+        free(after), free(after_names);
+    }
+    CHECK_MSG(2 * swapped < tries, "plot: %zu of %zu cancels came after the swap", swapped, tries);
+    free(before), free(before_names), free(proj_b), free(moved);
+}
+
 /* Saving reports "save" in bytes from inside each file's writes, 0 first
  * and the arrays', texts' and nothing else's bytes last; a cancel at any
  * of those reports returns TC_ECANCELED with no report after, and the
@@ -599,6 +665,8 @@ static void check_save(void) {
         free(after), free(after_names);
     }
     CHECK(tries >= 12);
+
+    check_plot(&j, emb_b, dir);
 
     /* loading reports "load" in bytes of the files, from inside each; a
      * cancel at any report gives TC_ECANCELED and no classifier */

@@ -41,6 +41,7 @@ static const char *unit_of(const char *stage) {
            : !strcmp(stage, "label") ? "clusters"
            : !strcmp(stage, "tfidf") ? "steps"
            : !strcmp(stage, "tree")  ? "nodes"
+           : !strcmp(stage, "plot")  ? "points"
            : is_bytes(stage)         ? "MB"
                                      : "texts";
 }

@@ -87,8 +87,18 @@ static int cmp_tile(const void *a, const void *b) {
     return (x->ix > y->ix) - (x->ix < y->ix);
 }
 
+/* The meter of the writer's last steps, for nftw's callbacks (which take
+ * no context): fsync of the new map (a cancel stops it) and removal of the
+ * earlier one (past the swap: it goes on). */
+static _Thread_local const tc_viz_meter *walk_meter;
+
+static int walk_tick(void) {
+    return walk_meter ? tc_viz_tick(walk_meter, 3, walk_meter->n ? walk_meter->n - 1 : 0) : 0;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
     (void)st, (void)ftw;
+    (void)walk_tick();
     return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
@@ -176,7 +186,7 @@ int tc_viz_remove_map_files(const char *dir) {
 static int write_tiles(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
                        const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                        size_t n_tree, const tc_overlay *ov, uint64_t ov_seed, uint64_t seed, size_t cap,
-                       const char *dir) {
+                       const char *dir, const tc_viz_meter *vm) {
     tc_viz_clusters cl;
     int rc = tc_viz_clusters_build(xy, n, labels, &cl);
     if (rc) return rc;
@@ -216,7 +226,9 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
     }
     if (node_new(&t, 0, 0, 0) < 0) goto oom;
     /* each point, in the seeded order, to the first node on its path with room */
+    /* pass 1 in thirds: this loop, the density grids, the tile files */
     for (size_t o = 0; o < n; o++) {
+        if (o % 65536 == 0 && (rc = tc_viz_tick(vm, 1, o / 3))) goto done;
         size_t i = perm[o];
         int32_t v = 0;
         while (t.v[v].count >= cap && t.v[v].level < TC_VIZ_TILE_LEVELS) {
@@ -235,6 +247,7 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
     }
     /* density grids: every node whose box holds the point counts it */
     for (size_t o = 0; o < n; o++) {
+        if (o % 65536 == 0 && (rc = tc_viz_tick(vm, 1, n / 3 + o / 3))) goto done;
         size_t i = perm[o];
         uint32_t slot = (uint32_t)(cl.index[i] + 1);
         for (int32_t v = 0; v >= 0;) {
@@ -271,7 +284,8 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
     buf = malloc(head + most * 16);
     if (!buf) goto oom;
     snprintf(sub, sizeof sub, "%s/tiles", dir);
-    for (size_t v = 0; v < t.n; v++) {
+    for (size_t v = 0, written = 0; v < t.n; written += t.v[v++].count) {
+        if ((rc = tc_viz_tick(vm, 1, 2 * (n / 3) + written / 3))) goto done;
         const node_t *d = &t.v[v];
         memcpy(buf, "TCT1", 4);
         put_u32(buf + 4, (uint32_t)d->count), put_u32(buf + 8, (uint32_t)G), put_u32(buf + 12, (uint32_t)d->level);
@@ -303,9 +317,9 @@ static int write_tiles(const float *xy, size_t n, const int64_t *labels, const c
     if ((rc = tc_viz_write_bytes(dir, "points.bin", buf, n * 8))) goto done;
     size_t n_chunks = 0, n_shards = 0;
     snprintf(sub, sizeof sub, "%s/texts", dir);
-    if ((rc = tc_viz_write_text_chunks(texts, n, TC_VIZ_TEXT_CHUNK, sub, &n_chunks))) goto done;
+    if ((rc = tc_viz_write_text_chunks(texts, n, TC_VIZ_TEXT_CHUNK, sub, &n_chunks, vm))) goto done;
     snprintf(sub, sizeof sub, "%s/search", dir);
-    if ((rc = tc_viz_write_search_index(texts, n, sub, &n_shards))) goto done;
+    if ((rc = tc_viz_write_search_index(texts, n, sub, &n_shards, vm))) goto done;
     int has_ov = ov && ov->n;
     if (has_ov) {
         if ((rc = tc_viz_overlay_json(&b, ov, ov_seed, NULL, NULL))) goto done;
@@ -381,6 +395,7 @@ done:
 static int sync_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
     (void)st, (void)ftw;
     if (type != FTW_F && type != FTW_DP) return 0;
+    if (walk_tick()) return -1;
     int fd = open(path, O_RDONLY);
     if (fd < 0) return -1;
     int r = fsync(fd);
@@ -392,14 +407,15 @@ int tc_viz_map_tiles(const float *xy, size_t n, const int64_t *labels, const cha
                      const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                      size_t n_tree, uint64_t seed, size_t tile_cap, const char *folder) {
     return tc_viz_map_tiles_overlay(xy, n, labels, texts, names, n_names, tree, n_tree, NULL, 0, seed,
-                                    tile_cap, folder);
+                                    tile_cap, folder, NULL);
 }
 
 int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
                              const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                              size_t n_tree, const tc_overlay *ov, uint64_t ov_seed, uint64_t seed,
-                             size_t tile_cap, const char *folder) {
+                             size_t tile_cap, const char *folder, tc_meter *m) {
     if (!folder) return tc_error(TC_EINVAL, "map/: no folder");
+    tc_viz_meter vm = {m, n};
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s/map: xy and labels are required", folder);
     if (n > UINT32_MAX) return tc_error(TC_EINVAL, "%s/map: %zu points, more than the tiles hold", folder, n);
     char target[4400], tmp[4400], old[4400];
@@ -412,9 +428,11 @@ int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, c
     snprintf(tmp, sizeof tmp, "%s/.textclust-map-XXXXXX", folder);
     if (!mkdtemp(tmp)) return tc_error(TC_EIO, "%s: cannot write in this folder: %s", folder, strerror(errno));
     int rc = write_tiles(xy, n, labels, texts, names, n_names, tree, n_tree, ov, ov_seed, seed,
-                         tile_cap ? tile_cap : tc_viz_tile_cap(200000), tmp);
+                         tile_cap ? tile_cap : tc_viz_tile_cap(200000), tmp, &vm);
+    walk_meter = &vm;
     if (!rc && nftw(tmp, sync_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        rc = tc_error(TC_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
+        rc = tc_meter_stopped(m) ? TC_ECANCELED : tc_error(TC_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
+    walk_meter = NULL;
     if (rc) { tc_viz_remove_tree(tmp); return rc; }
     old[0] = 0;
     if (exists) {
@@ -433,6 +451,8 @@ int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, c
         return rc;
     }
     tc_fsync_dir(folder);
+    walk_meter = &vm;
     if (exists) tc_viz_remove_tree(old);
+    walk_meter = NULL;
     return 0;
 }

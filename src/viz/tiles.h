@@ -59,7 +59,18 @@ int tc_viz_map_tiles(const float *xy, size_t n, const int64_t *labels, const cha
 int tc_viz_map_tiles_overlay(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
                              const tc_cluster_label *names, size_t n_names, const tc_topic_node *tree,
                              size_t n_tree, const tc_overlay *ov, uint64_t ov_seed, uint64_t seed,
-                             size_t tile_cap, const char *folder);
+                             size_t tile_cap, const char *folder, tc_meter *m);
+
+/* Progress of the writer's passes over the points on m (NULL: none), a
+ * stage of n: pass k (1 tiles, 2 texts, 3 search index) at point i reports
+ * (k * n + i) / 4, after the first quarter (map.png, plot.c), never n. */
+typedef struct {
+    tc_meter *m;
+    size_t n;
+} tc_viz_meter;
+static inline int tc_viz_tick(const tc_viz_meter *vm, int pass, size_t i) {
+    return vm && vm->m ? tc_meter_tick_at(vm->m, ((size_t)pass * vm->n + i) / 4) : 0;
+}
 
 /* 1 when dir is a map folder that tc_viz_map_tiles wrote. */
 int tc_viz_is_map_folder(const char *dir);
@@ -82,9 +93,10 @@ uint32_t tc_viz_fnv1a(const unsigned char *s, size_t n);
 size_t tc_viz_next_token(const char *s, size_t *at, char tok[64]);
 /* dir/texts: *n_chunks files of chunk texts. */
 int tc_viz_write_text_chunks(const char *const *texts, size_t n, size_t chunk, const char *dir,
-                             size_t *n_chunks);
+                             size_t *n_chunks, const tc_viz_meter *vm);
 /* dir: the index's *n_shards shard files. */
-int tc_viz_write_search_index(const char *const *texts, size_t n, const char *dir, size_t *n_shards);
+int tc_viz_write_search_index(const char *const *texts, size_t n, const char *dir, size_t *n_shards,
+                              const tc_viz_meter *vm);
 /* Writes len bytes to dir/name (a plain write: the folder is private). */
 int tc_viz_write_bytes(const char *dir, const char *name, const void *data, size_t len);
 

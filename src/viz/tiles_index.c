@@ -168,12 +168,12 @@ int tc_viz_write_bytes(const char *dir, const char *name, const void *data, size
 }
 
 int tc_viz_write_text_chunks(const char *const *texts, size_t n, size_t chunk, const char *dir,
-                             size_t *n_chunks) {
+                             size_t *n_chunks, const tc_viz_meter *vm) {
     *n_chunks = 0;
     tc_sb b = {0};
     char name[64];
     int rc = 0;
-    for (size_t k = 0; k * chunk < n && !rc; k++) {
+    for (size_t k = 0; k * chunk < n && !rc && !(rc = tc_viz_tick(vm, 2, k * chunk)); k++) {
         b.len = 0;
         tc_sb_puts(&b, "[");
         for (size_t i = k * chunk; i < n && i < (k + 1) * chunk; i++) {
@@ -198,12 +198,13 @@ int tc_viz_write_text_chunks(const char *const *texts, size_t n, size_t chunk, c
     return rc;
 }
 
-int tc_viz_write_search_index(const char *const *texts, size_t n, const char *dir, size_t *n_shards) {
+int tc_viz_write_search_index(const char *const *texts, size_t n, const char *dir, size_t *n_shards,
+                              const tc_viz_meter *vm) {
     dict_t d = {0};
     char tok[64];
     int rc = 0;
     *n_shards = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < n && !rc && !(i % 1024 == 0 && (rc = tc_viz_tick(vm, 3, i))); i++) {
         const char *t = texts && texts[i] ? texts[i] : "";
         size_t at = 0, len;
         while ((len = tc_viz_next_token(t, &at, tok)))
@@ -226,7 +227,7 @@ int tc_viz_write_search_index(const char *const *texts, size_t n, const char *di
     }
     tc_sb b = {0};
     char name[64];
-    for (size_t s = 0; s < shards && !rc; s++) {
+    for (size_t s = 0; s < shards && !rc && !(rc = tc_viz_tick(vm, 3, n ? n - 1 : 0)); s++) {
         b.len = 0;
         tc_sb_append(&b, "TCS1", 4);
         put_u32(&b, start[s + 1] - start[s]);
