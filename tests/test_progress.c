@@ -666,6 +666,30 @@ static void check_save(void) {
     }
     CHECK(tries >= 12);
 
+    /* the commit: "commit" from 0 to its total; a cancel at its first
+     * report keeps the earlier save, one at a later report is not heard */
+    {
+        staged cm = {"commit", 0, 0, 0, 0, 0, 0, 0};
+        CHECK_OK(run_save(&j, count_stage, &cm));
+        CHECK_MSG(cm.n >= 3 && cm.n_zero == 1 && !cm.falling, "commit: %zu reports", cm.n);
+        j.emb = emb_a;
+        CHECK_OK(run_save(&j, NULL, NULL));
+        j.emb = emb_b;
+        staged c1 = {"commit", 0, 0, 0, 0, 1, 0, 0};
+        CHECK(run_save(&j, count_stage, &c1) == TC_ECANCELED && c1.canceled && c1.after == 0);
+        char *after = snapshot(dir, &after_len), *after_names = names(dir);
+        CHECK_MSG(after_len == before_len && memcmp(before, after, after_len) == 0 &&
+                  !strcmp(after_names, before_names), "commit: a cancel at its start changed the save");
+        free(after), free(after_names);
+        staged c2 = {"commit", 0, 0, 0, 0, 2, 0, 0};
+        CHECK_MSG(run_save(&j, count_stage, &c2) == 0 && c2.canceled, "commit: a cancel past the marker was heard");
+        after = snapshot(dir, &after_len);
+        CHECK_MSG(after_len != before_len || memcmp(before, after, after_len) != 0, "commit: the new save is not in place");
+        free(after);
+        j.emb = emb_a;
+        CHECK_OK(run_save(&j, NULL, NULL)); /* the earlier save again */
+    }
+
     check_plot(&j, emb_b, dir);
 
     /* loading reports "load" in bytes of the files, from inside each; a

@@ -20,7 +20,7 @@ except ImportError:  # the plain line below
     _tqdm = None
 
 UNITS = {"embed": "texts", "knn": "texts", "noise": "texts", "umap": "epochs", "label": "clusters", "tree": "nodes",
-         "plot": "points",
+         "plot": "points", "commit": "files",
          "save": "B", "load": "B"}  # bytes: tqdm scales them (kB, MB), the line shows MB
 
 

@@ -134,6 +134,7 @@ int cmd_run(cli_opts *o) {
     tc_save_folder *sf = NULL;
     if (tc_save_folder_open(o->save_load_path, TC_SAVE_WRITE | (o->overwrite ? TC_SAVE_OVERWRITE : 0), &sf))
         return cli_fail(tc_last_error());
+    tc_save_folder_set_progress(sf, o->p.progress, o->p.progress_ctx);
     if (tc_save_folder_owns(sf, path)) {
         fprintf(stderr, "textclust: error: %s: the input is a file of the save folder %s, which the save "
                         "replaces; copy it elsewhere or save to another folder\n", path, o->save_load_path);
@@ -246,6 +247,7 @@ int cli_load_folder(cli_opts *o, tc_save_folder **sf, tc_classifier **c) {
 static int load_for_datasets(cli_opts *o, tc_save_folder **sf, tc_classifier **c) {
     *c = NULL;
     if (tc_save_folder_open(o->save_load_path, TC_SAVE_WRITE | TC_SAVE_ADD, sf)) return cli_fail(tc_last_error());
+    tc_save_folder_set_progress(*sf, o->p.progress, o->p.progress_ctx);
     if (tc_classifier_load_from(*sf, &o->p, c)) return cli_fail(tc_last_error());
     return 0;
 }

@@ -42,6 +42,7 @@ static const char *unit_of(const char *stage) {
            : !strcmp(stage, "tfidf") ? "steps"
            : !strcmp(stage, "tree")  ? "nodes"
            : !strcmp(stage, "plot")  ? "points"
+           : !strcmp(stage, "commit") ? "files"
            : is_bytes(stage)         ? "MB"
                                      : "texts";
 }

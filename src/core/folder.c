@@ -64,6 +64,8 @@ static const char *const OWNED[] = {
 #define N_OWNED (sizeof OWNED / sizeof *OWNED)
 
 struct tc_save_folder {
+    tc_progress_fn progress; /* "commit" reports (tc_save_folder_set_progress); NULL = none */
+    void *progress_ctx;
     char *dir;             /* the folder, symlinks resolved */
     char *shown;           /* the folder as the caller named it, for messages */
     char *stage;           /* staging folder once created, else NULL */
@@ -151,7 +153,7 @@ static void read_names(char *text, size_t skip, int *wrote) {
  * moved in, the earlier save's files that this one did not write removed
  * (only those its manifest lists), the new manifest written. Redoable at
  * every step: a rerun after the new manifest prunes nothing more. */
-static int roll_forward(const char *dir, const char *stage) {
+static int roll_forward(const char *dir, const char *stage, tc_meter *meter) {
     char path[4400], to[4400];
     snprintf(path, sizeof path, "%s/" MARKER, stage);
     char *text;
@@ -172,7 +174,10 @@ static int roll_forward(const char *dir, const char *stage) {
         read_names(text, 0, earlier);
         free(text);
     }
+    /* a report before each name: a rename over an earlier save's 1.5 GB
+     * file frees its blocks (0.35 s here) */
     for (size_t i = 0; i < N_OWNED; i++) {
+        if (meter && i) (void)tc_meter_tick_at(meter, i); /* past the marker a cancel is not heard */
         snprintf(to, sizeof to, "%s/%s", dir, OWNED[i]);
         if (!strcmp(OWNED[i], MAP_DIR)) {
             struct stat st;
@@ -227,7 +232,7 @@ static int recover(const char *dir) {
         if (lstat(stage, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
         if (stat(marker, &st) == 0) {
             tc_info("%s: finishing a save that was interrupted after it was complete", dir);
-            rc = roll_forward(dir, stage);
+            rc = roll_forward(dir, stage, NULL);
         } else {
             remove_stage(stage);
         }
@@ -496,10 +501,19 @@ int tc_save_folder_stage(tc_save_folder *f, const char **stage) {
     return 0;
 }
 
+void tc_save_folder_set_progress(tc_save_folder *f, tc_progress_fn fn, void *ctx) {
+    if (f) f->progress = fn, f->progress_ctx = ctx;
+}
+
 int tc_save_folder_commit(tc_save_folder *f) {
     const char *stage;
     int rc = tc_save_folder_stage(f, &stage);
     if (rc) return rc;
+    /* stage "commit", the owned names: a cancel at its start leaves the
+     * earlier save; from the marker on the commit finishes */
+    tc_meter meter;
+    if ((rc = tc_meter_start(&meter, f->progress, f->progress_ctx, "commit", N_OWNED)))
+        return tc_error_prefix(rc, "saving %s (the earlier save is untouched)", f->shown);
     crash_point();
     tc_sb m = {0};
     tc_sb_puts(&m, MARKER_HEAD);
@@ -519,7 +533,8 @@ int tc_save_folder_commit(tc_save_folder *f) {
     tc_sb_free(&m);
     if (rc) return tc_error_prefix(rc, "saving %s (the earlier save is untouched)", f->shown);
     crash_point();
-    rc = roll_forward(f->dir, stage);
+    rc = roll_forward(f->dir, stage, &meter);
+    if (!rc) (void)tc_meter_report(&meter, N_OWNED);
     free(f->stage);
     f->stage = NULL;
     f->committed = 1;

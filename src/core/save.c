@@ -205,6 +205,7 @@ int tc_classifier_save(const tc_classifier *c, const char *folder) {
     if (!c->n) return tc_error(TC_EINVAL, "nothing to save: the classifier is not fitted");
     tc_save_folder *f;
     int rc = tc_save_folder_open(folder, TC_SAVE_WRITE, &f);
+    tc_save_folder_set_progress(f, c->p.progress, c->p.progress_ctx);
     if (!rc) rc = tc_classifier_save_to(c, f);
     if (!rc) rc = tc_save_folder_commit(f);
     tc_save_folder_close(f);
