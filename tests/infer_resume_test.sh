@@ -79,7 +79,8 @@ for try in 1 2 3; do
     victim=$!
     sleep "0.$((RANDOM % 6 + 1))"
     { kill -9 $victim; wait $victim; } 2> /dev/null || true
-    $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/out.npy" 2> /dev/null
+    $TC "${INF[@]}" --input "$in" --output "$T/out.jsonl" --output_embeddings "$T/out.npy" 2> "$T/err" ||
+        fail "kill -9 try $try: the resume failed: $(ls -a "$T"; cat "$T/err")"
     cmp -s "$T/out.jsonl" "$T/ref.jsonl" && cmp -s "$T/out.npy" "$T/ref.npy" || fail "kill -9 try $try: output differs"
 done
 echo "ok: kill -9 at random times, then resumed: identical output"

@@ -116,7 +116,7 @@ def main():
     # nodes the LLM named, the save's the megabytes of the arrays and texts
     done = run_tty(base + ["--llm_max_requests", str(budget), "--save_load_path", tmp + "/t"])
     stages = [d[0] for d in done]
-    assert stages == ["embed", "knn", "umap", "cluster", "label", "tree", "save"], done
+    assert stages == ["embed", "knn", "umap", "cluster", "label", "tree", "save", "commit"], done
     assert done[5][1:] == (str(budget), "nodes"), done[5]
     n_clusters = len([c for c in json.load(open(tmp + "/t/textclust.json"))["clusters"] if c["label"] >= 0])
     assert done[4][1:] == (str(n_clusters), "clusters"), (done[4], n_clusters)
