@@ -566,22 +566,25 @@ static void check_plot(save_job *j, float *emb_b, const char *dir) {
     CHECK_OK(tc_classifier_plot(c, dir, NULL)); /* the first map again */
     tc_classifier_free(c);
     a.projections = proj_b, a.embeddings = emb_b, p.progress = count_stage;
-    size_t swapped = 0, tries = 0;
+    size_t swapped = 0, tries = 0, reached = 0;
     for (size_t k = 2; k <= r.n; k += r.n / 8, tries++) {
         staged cr = {"plot", 0, 0, 0, 0, k, 0, 0};
         p.progress_ctx = &cr;
         CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
         int rc = tc_classifier_plot(c, dir, NULL);
         tc_classifier_free(c);
-        CHECK_MSG(cr.canceled && rc == TC_ECANCELED && cr.after == 0, "plot: cancel at report %zu of %zu: rc %d",
-                  k, r.n, rc);
+        /* map.png's bands report from OpenMP thread 0 only, a varying share:
+         * a run that never reached its k-th report simply succeeds */
+        CHECK_MSG(cr.canceled ? rc == TC_ECANCELED && cr.after == 0 : rc == 0,
+                  "plot: cancel at report %zu of %zu: rc %d", k, r.n, rc);
+        reached += cr.canceled;
         /* before the swap the earlier map stays; after it (the earlier one's
          * files being removed) the new one is whole */
         char *after = snapshot(mapdir, &after_len), *after_names = names(dir);
         int old_map = after_len == before_len && memcmp(before, after, after_len) == 0;
         int new_map = after_len == moved_len && memcmp(moved, after, after_len) == 0;
         CHECK_MSG(old_map || new_map, "plot: a cancel at report %zu left map/ neither the earlier nor the new", k);
-        swapped += new_map;
+        swapped += new_map && cr.canceled;
         if (new_map) { /* the first map again, for the next cancel */
             a.projections = j->proj, a.embeddings = j->emb, p.progress = NULL;
             CHECK_OK(tc_classifier_from_arrays(&p, &a, &c));
@@ -592,7 +595,8 @@ static void check_plot(save_job *j, float *emb_b, const char *dir) {
         CHECK_MSG(strcmp(before_names, after_names) == 0, "plot: a cancel at report %zu left\n%s", k, after_names);
         free(after), free(after_names);
     }
-    CHECK_MSG(2 * swapped < tries, "plot: %zu of %zu cancels came after the swap", swapped, tries);
+    CHECK_MSG(2 * swapped < tries && 2 * reached >= tries, "plot: %zu of %zu cancels reached, %zu after the swap",
+              reached, tries, swapped);
     free(before), free(before_names), free(proj_b), free(moved);
 }
 

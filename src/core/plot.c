@@ -26,7 +26,7 @@ int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const
     /* Each writer replaces its file atomically, so a failure keeps the old one. */
     snprintf(path, sizeof path, "%s/map.png", folder);
     if ((rc = tc_viz_map_png_tree(c->proj, c->n, c->labels, c->names, c->n_names, c->tree, c->n_tree,
-                                  &pp, ov, path)) ||
+                                  &pp, ov, path, &m, tiled ? c->n / 4 : c->n / 2)) ||
         (rc = tc_meter_report(&m, tiled ? c->n / 4 : c->n / 2)))
         return rc;
     /* Up to viz.map_max_points one self-contained map.html, above it the

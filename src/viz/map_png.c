@@ -10,6 +10,7 @@
 #include "util/util.h"
 
 #include <cairo.h>
+#include <omp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,12 +348,13 @@ int tc_plot_map_png(const float *xy, size_t n, const int64_t *labels,
 
 int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                    size_t n_names, const tc_plot_params *p_in, const tc_overlay *ov, const char *path) {
-    return tc_viz_map_png_tree(xy, n, labels, names, n_names, NULL, 0, p_in, ov, path);
+    return tc_viz_map_png_tree(xy, n, labels, names, n_names, NULL, 0, p_in, ov, path, NULL, 0);
 }
 
 int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                         size_t n_names, const tc_topic_node *tree, size_t n_tree,
-                        const tc_plot_params *p_in, const tc_overlay *ov, const char *path) {
+                        const tc_plot_params *p_in, const tc_overlay *ov, const char *path, tc_meter *m,
+                        size_t span) {
     tc_plot_params p = p_in ? *p_in : tc_plot_default_params();
     if (!path) return tc_error(TC_EINVAL, "map.png: no path");
     if (n && (!xy || !labels)) return tc_error(TC_EINVAL, "%s: xy and labels are required", path);
@@ -364,6 +366,11 @@ int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const 
     tc_viz_clusters cl;
     int rc = tc_viz_clusters_build(xy, n, labels, &cl);
     if (rc) return rc;
+    /* steps: clusters and frame a tenth each, the bands to 0.8, the names and the encoding */
+    if ((rc = tc_meter_tick_at(m, span / 10))) {
+        tc_viz_clusters_free(&cl);
+        return rc;
+    }
     int *colour = malloc((cl.k ? cl.k : 1) * sizeof *colour);       /* (k) palette index */
     double *px = malloc((n ? n : 1) * 2 * sizeof *px);              /* (2n) pixel x then y */
     size_t *start = calloc(cl.k + 2, sizeof *start);                /* (k+2) points by cluster */
@@ -384,6 +391,7 @@ int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const 
     double ov_inner = 0, ov_outer = 0;
     if (ov_rgb) tc_viz_overlay_style(ov->n, W, H, &ov_inner, &ov_outer);
     tc_viz_frame fr = tc_viz_map_frame(xy, n, W, H);
+    if ((rc = tc_meter_tick_at(m, span / 5))) goto done;
     double radius, alpha;
     tc_viz_point_style(&p, n, W, H, &radius, &alpha);
 
@@ -406,8 +414,10 @@ int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const 
     /* bands of rows in parallel, each drawing every slot in order: the same
      * pixels as one serial pass */
     int n_bands = (H + 63) / 64;
+    size_t bands_done = 0; /* atomic */
     #pragma omp parallel for schedule(dynamic) num_threads(tc_threads(0))
     for (int b = 0; b < n_bands; b++) {
+        if (tc_meter_stopped(m)) continue;
         int y0 = b * 64, y1 = y0 + 64 < H ? y0 + 64 : H;
         size_t lo = 0;
         for (size_t slot = 0; slot <= cl.k; slot++) {
@@ -419,7 +429,10 @@ int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const 
             lo = hi;
         }
         if (ov_rgb) splat_overlay(data, W, y0, y1, stride, &fr, ov, ov_rgb, ov_inner, ov_outer);
+        size_t k = __atomic_add_fetch(&bands_done, 1, __ATOMIC_RELAXED);
+        if (omp_get_thread_num() == 0) (void)tc_meter_tick_at(m, span / 5 + k * (span / 5 * 3) / (size_t)n_bands);
     }
+    if ((rc = tc_meter_tick(m))) goto done; /* stopped in a band: TC_ECANCELED */
     cairo_surface_mark_dirty(s);
 
     double fs = p.font_size > 0 ? p.font_size : fmax(10, 0.009 * (W < H ? W : H));
@@ -435,6 +448,7 @@ int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const 
         rc = tc_error(TC_EIO, "%s: drawing failed: %s", path, cairo_status_to_string(cairo_status(cr)));
         goto done;
     }
+    if ((rc = tc_meter_tick_at(m, span / 10 * 9))) goto done;
     rc = tc_viz_write_png(s, path, p.dpi);
 done:
     cairo_destroy(cr);

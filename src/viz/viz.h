@@ -192,10 +192,14 @@ void tc_viz_overlay_style(size_t n, int width, int height, double *inner, double
 /* tc_plot_map_png and tc_write_map_html with an overlay (NULL = none). */
 int tc_viz_map_png(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                    size_t n_names, const tc_plot_params *p, const tc_overlay *ov, const char *path);
-/* tc_viz_map_png with the names of a topic tree (NULL = the clusters'). */
+/* tc_viz_map_png with the names of a topic tree (NULL = the clusters'),
+ * reporting on m (NULL: none) from 0 to span as it draws (the PNG's
+ * encoding, its last step, reports at its end): TC_ECANCELED once m is
+ * stopped, the earlier map.png kept. */
 int tc_viz_map_png_tree(const float *xy, size_t n, const int64_t *labels, const tc_cluster_label *names,
                         size_t n_names, const tc_topic_node *tree, size_t n_tree,
-                        const tc_plot_params *p, const tc_overlay *ov, const char *path);
+                        const tc_plot_params *p, const tc_overlay *ov, const char *path, tc_meter *m,
+                        size_t span);
 /* tc_write_map_html with the names of a topic tree (NULL = the clusters')
  * and an overlay (NULL = none). */
 int tc_viz_map_html(const float *xy, size_t n, const int64_t *labels, const char *const *texts,
