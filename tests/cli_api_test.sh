@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 srcs=()
 for f in src/cli/*.c; do [[ $f == src/cli/mpi.c ]] || srcs+=("$f"); done
 # a library built by make asan needs the sanitizer runtime linked first
-san=(); ldd "$BUILD/libtextclust.so" | grep -q libasan && san=(-fsanitize=address,undefined)
+san=(); ldd "$BUILD/libtextclust.so" | grep libasan > /dev/null && san=(-fsanitize=address,undefined)
 cc "${san[@]}" -std=c11 -O1 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
     $(pkg-config --cflags libcjson 2>/dev/null) -o "$T/textclust" "${srcs[@]}" \
     -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD" \
@@ -24,7 +24,7 @@ cc "${san[@]}" -std=c11 -O1 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc 
 NEW=$T/textclust
 
 # its library functions come from the .so
-ldd "$NEW" | grep -q "libtextclust.so.0 => $PWD/$BUILD/libtextclust.so.0" || { ldd "$NEW"; fail "not linked to $BUILD/libtextclust.so"; }
+ldd "$NEW" | grep "libtextclust.so.0 => $PWD/$BUILD/libtextclust.so.0" > /dev/null || { ldd "$NEW"; fail "not linked to $BUILD/libtextclust.so"; }
 nm -D --undefined-only "$NEW" | awk '{print $NF}' | grep '^tc_' | sort -u >"$T/imports"
 [[ $(wc -l <"$T/imports") -ge 50 ]] || fail "only $(wc -l <"$T/imports") tc_ functions imported"
 for f in tc_classifier_fit tc_reader_open_opts tc_shuffle_indices tc_system_info tc_atomic_file_open; do

@@ -28,7 +28,7 @@ int main(void) {
 }
 C
 # a library built by make asan needs the sanitizer runtime linked first
-san=(); ldd "$BUILD/libtextclust.so" | grep -q libasan && san=(-fsanitize=address,undefined)
+san=(); ldd "$BUILD/libtextclust.so" | grep libasan > /dev/null && san=(-fsanitize=address,undefined)
 cc "${san[@]}" -Iinclude -o "$tmp/list" "$tmp/list.c" -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD"
 "$tmp/list" >"$tmp/settings"
 n=$(wc -l <"$tmp/settings")

@@ -64,7 +64,7 @@ int main(void) {
 }
 C
 # a library built by make asan needs the sanitizer runtime linked first
-san=(); ldd "$BUILD/libtextclust.so" | grep -q libasan && san=(-fsanitize=address,undefined)
+san=(); ldd "$BUILD/libtextclust.so" | grep libasan > /dev/null && san=(-fsanitize=address,undefined)
 cc "${san[@]}" -Iinclude -o "$tmp/v" "$tmp/v.c" -L"$BUILD" -ltextclust -Wl,-rpath,"$PWD/$BUILD"
 got=$("$tmp/v")
 want=$(sed -n 's/^#define TC_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' include/textclust.h | paste -sd.)

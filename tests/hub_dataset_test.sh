@@ -117,7 +117,7 @@ hub HF_HOME="$H" "$TC" "${RUN[@]}" --input_dataset tc-test/ds-convert --split tr
 cmp -s "$T/r1/texts.json" "$T/twice/texts.json" || fail "run read other texts than the JSONL's twice"
 cmp -s "$T/r1/embeddings.npy" "$T/twice/embeddings.npy" || fail "the embeddings differ from the JSONL run's"
 since "$n" | grep -q "HEAD.*0000.parquet" && fail "the cached first file was asked for again"
-since "$n" | grep -q "HEAD.*/$CONV_SHA/default/train/0001.parquet" || fail "the second file was not fetched"
+since "$n" | grep "HEAD.*/$CONV_SHA/default/train/0001.parquet" > /dev/null || fail "the second file was not fetched"
 check_cache "$H/hub/datasets--tc-test--ds-convert" refs/convert/parquet "$CONV_SHA" \
     "default/train/0000.parquet=$D/snappy.parquet" "default/train/0001.parquet=$D/zstd.parquet" \
     || fail "the cache after run"

@@ -20,7 +20,7 @@ TEXTCLUST_BUILD="$T/build" TEXTCLUST_JOBS=2 \
 rm -rf "$T/build"
 # A library built with AddressSanitizer (make asan) needs its runtime first
 # in the process; Python's own allocations are not ours to check for leaks.
-if ldd "$BUILD/libtextclust.so" | grep -q libasan; then
+if ldd "$BUILD/libtextclust.so" | grep libasan > /dev/null; then
     export LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
     export ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=16
 fi
