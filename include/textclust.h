@@ -413,7 +413,8 @@ typedef struct tc_label_params {
                                    depend on the cache), 20; 0 = keywords only */
     uint64_t seed;              /* example sampling */
     tc_label_stats *stats;      /* when not NULL, receives the counts of the call */
-    tc_progress_fn progress;    /* "label" (clusters: 0 while the keywords are counted); NULL = none */
+    tc_progress_fn progress;    /* "label" (clusters: 0 while the keywords are counted), "tree"
+                                   (topic-tree nodes the LLM names); NULL = none */
     void *progress_ctx;
 } tc_label_params;
 
@@ -988,7 +989,9 @@ typedef struct tc_params {
     tc_viz_params viz;            /* the interactive map (tc_classifier_plot) */
     uint64_t seed;                /* 42; the one seed of every stage (tc_params_inherit) */
     int n_threads;                /* 0 = all cores; every stage's (tc_params_inherit) */
-    tc_progress_fn progress;      /* every stage's (tc_params_inherit) */
+    tc_progress_fn progress;      /* every stage's (tc_params_inherit); the classifier's own
+                                     steps too: "noise", "save" and "load" (bytes), "commit"
+                                     (tc_classifier_save), "plot" (points) */
     void *progress_ctx;
 } tc_params;
 
