@@ -171,13 +171,7 @@ static int save_into(const tc_classifier *c, const char *dir) {
     if (!rc) rc = tc_npy_save_i64_meter(IN("cluster_labels.npy"), c->labels, c->n, &m);
     if (!rc) rc = tc_json_save_strings_meter(IN("texts.json"), (const char *const *)c->texts, c->n, &m);
     if (!rc) rc = tc_faiss_save_flat_meter(IN("faiss.index"), c->emb, c->n, c->dim, &m);
-    if (!rc && c->enc_state) {
-        tc_atomic a;
-        if (!(rc = tc_atomic_open(&a, IN("tfidf.bin")))) {
-            if ((rc = tc_atomic_put(&a, c->enc_state, c->enc_state_len, &m))) tc_atomic_abort(&a);
-            else rc = tc_atomic_commit(&a);
-        }
-    }
+    if (!rc && c->enc_state) rc = tc_atomic_write_meter(IN("tfidf.bin"), c->enc_state, c->enc_state_len, &m);
 #undef IN
     if (!rc && c->names) {
         snprintf(path, sizeof path, "%s/cluster_summaries.json", dir);

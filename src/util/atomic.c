@@ -272,11 +272,13 @@ int tc_atomic_put(tc_atomic *a, const void *data, size_t len, tc_meter *m) {
     return 0;
 }
 
-int tc_atomic_write(const char *path, const void *data, size_t len) {
+int tc_atomic_write(const char *path, const void *data, size_t len) { return tc_atomic_write_meter(path, data, len, NULL); }
+
+int tc_atomic_write_meter(const char *path, const void *data, size_t len, tc_meter *m) {
     tc_atomic a;
     int rc = tc_atomic_open(&a, path);
     if (rc) return rc;
-    if ((rc = tc_atomic_put(&a, data, len, NULL))) {
+    if ((rc = tc_atomic_put(&a, data, len, m))) {
         tc_atomic_abort(&a);
         return rc;
     }

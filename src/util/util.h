@@ -200,6 +200,8 @@ void tc_atomic_abort(tc_atomic *a);
 int tc_atomic_put(tc_atomic *a, const void *data, size_t len, tc_meter *m);
 /* 8 MiB; tests set it smaller to see many pieces. */
 extern size_t tc_write_chunk;
+/* tc_atomic_write, the bytes added to m as they are written. */
+int tc_atomic_write_meter(const char *path, const void *data, size_t len, tc_meter *m);
 
 /* tc_atomic_write, tc_atomic_target and tc_fsync_dir are public:
  * include/textclust.h (files). */
