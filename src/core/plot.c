@@ -20,14 +20,15 @@ int tc_classifier_plot_overlay(const tc_classifier *c, const char *folder, const
     /* stage "plot", in points: map.png the first half (map.html the
      * second) or the first quarter (map/'s three passes the rest) */
     int tiled = c->n > (size_t)(c->p.viz.map_max_points > 0 ? c->p.viz.map_max_points : 200000);
+    size_t png_span = tiled ? c->n / 4 : c->n / 2;
     tc_meter m;
     int rc = tc_meter_start(&m, c->p.progress, c->p.progress_ctx, "plot", c->n);
     if (rc) return rc;
     /* Each writer replaces its file atomically, so a failure keeps the old one. */
     snprintf(path, sizeof path, "%s/map.png", folder);
     if ((rc = tc_viz_map_png_tree(c->proj, c->n, c->labels, c->names, c->n_names, c->tree, c->n_tree,
-                                  &pp, ov, path, &m, tiled ? c->n / 4 : c->n / 2)) ||
-        (rc = tc_meter_report(&m, tiled ? c->n / 4 : c->n / 2)))
+                                  &pp, ov, path, &m, png_span)) ||
+        (rc = tc_meter_report(&m, png_span)))
         return rc;
     /* Up to viz.map_max_points one self-contained map.html, above it the
      * tiled map/ (a folder for a web server); a save keeps only the one it
