@@ -223,10 +223,13 @@ size_t tc_json_fix_escapes(char *s, size_t len, size_t *n_nul, size_t *n_surroga
  * tree: cJSON takes about 40 bytes per item, so a 30 MB texts.json of ten
  * million "" would cost 1.2 GB before its count could be checked. Exact
  * for valid JSON; an upper bound otherwise. */
+/* 3 when s starts with a UTF-8 byte order mark (skipped as cJSON skips it), else 0. */
+static size_t bom_len(const char *s, size_t len) { return len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0; }
+
 static size_t json_count_items(const char *s, size_t len) {
     size_t commas = 0, depth = 0;
     int in_str = 0, any = 0;
-    size_t i = len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0; /* a byte order mark */
+    size_t i = bom_len(s, len);
     /* "blank" as cJSON skips it: every byte up to the space, NUL included */
 #define BLANK(c) ((unsigned char)(c) <= ' ')
     while (i < len && BLANK(s[i])) i++;
@@ -335,13 +338,13 @@ int tc_json_load_strings_meter(const char *path, size_t max_n, char ***s, size_t
         return tc_error(TC_EMISMATCH, "%s has %zu items, more than the %zu expected", path, items, max_n);
     }
 #define BLANKS() while (at < len && (unsigned char)data[at] <= ' ') at++
-    size_t at = len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? 3 : 0, cap = 0, k = 0, counted = 0;
+    size_t at = bom_len(data, len), cap = 0, k = 0, counted = 0;
     char **out = NULL;
-    const char *what = "malformed JSON";
+    enum { MALFORMED, NOT_ARRAY, NOT_STRING, UNTERMINATED, TRAILING } what = MALFORMED;
     BLANKS();
     if (at == len || data[at] != '[') {
         rc = TC_EFORMAT;
-        if (at < len && strchr("\"-0123456789tfn{", data[at])) what = "expected a JSON array of strings";
+        if (at < len && strchr("\"-0123456789tfn{", data[at])) what = NOT_ARRAY;
     } else {
         at++;
     }
@@ -352,7 +355,7 @@ int tc_json_load_strings_meter(const char *path, size_t max_n, char ***s, size_t
         first = 0;
         if (at == len || data[at] != '"') { /* a value that is not a string, or no value */
             rc = TC_EFORMAT;
-            if (at < len && strchr("-0123456789tfn[{", data[at])) what = "not a string";
+            if (at < len && strchr("-0123456789tfn[{", data[at])) what = NOT_STRING;
             break;
         }
         if (k == cap) {
@@ -361,7 +364,7 @@ int tc_json_load_strings_meter(const char *path, size_t max_n, char ***s, size_t
             out = g;
         }
         if ((rc = parse_string(data, len, &at, &out[k]))) {
-            if (rc == 1) rc = TC_EFORMAT, what = "unterminated string";
+            if (rc == 1) rc = TC_EFORMAT, what = UNTERMINATED;
             break;
         }
         if (++k % 1024 == 0) {
@@ -376,7 +379,7 @@ int tc_json_load_strings_meter(const char *path, size_t max_n, char ***s, size_t
     if (!rc) {
         at++;
         BLANKS();
-        if (at < len) rc = TC_EFORMAT, what = "text after the array";
+        if (at < len) rc = TC_EFORMAT, what = TRAILING;
     }
 #undef BLANKS
     size_t line = 1;
@@ -387,9 +390,11 @@ int tc_json_load_strings_meter(const char *path, size_t max_n, char ***s, size_t
         tc_strings_free(out, k);
         if (rc == TC_ENOMEM) return tc_error(rc, "%s: out of memory", path);
         if (rc != TC_EFORMAT) return rc; /* canceled: the meter said so */
-        if (!strcmp(what, "not a string")) return tc_error(rc, "%s: element %zu is not a string", path, k);
-        if (what[0] == 'e') return tc_error(rc, "%s: %s", path, what);
-        return tc_error(rc, "%s:%zu: %s (byte %zu)", path, line, what, at);
+        if (what == NOT_STRING) return tc_error(rc, "%s: element %zu is not a string", path, k);
+        if (what == NOT_ARRAY) return tc_error(rc, "%s: expected a JSON array of strings", path);
+        return tc_error(rc, "%s:%zu: %s (byte %zu)", path, line,
+                        what == UNTERMINATED ? "unterminated string"
+                        : what == TRAILING   ? "text after the array" : "malformed JSON", at);
     }
     tc_meter_add(m, len - counted);
     if (!out && !(out = malloc(sizeof *out))) return tc_error(TC_ENOMEM, "%s: out of memory", path);
